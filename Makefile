@@ -1,0 +1,195 @@
+# rsip-gateway: RSIP (RFC 3103/3104) gateway with an XDP data plane.
+#
+# Sources are discovered by directory, so adding a file never means editing
+# this Makefile:
+#   user/lib/*.c       -> librsipcommon (wire codec, names, logging, utils)
+#   user/client/*.c    -> librsip (the RSIP client library)
+#   user/rsipd/*.c     -> rsipd (main.c) + librsipd (everything else, for tests)
+#   user/rsipctl/*.c   -> rsipctl
+#   user/rsipc/*.c     -> rsipc
+#   bpf/*.bpf.c        -> BPF objects + bpftool skeletons (<name>.skel.h)
+#   tests/unit/test_*.c  -> cmocka unit tests (ASan+UBSan, no root)
+#   tests/bpf/test_*.c   -> cmocka BPF_PROG_TEST_RUN fixture tests (root)
+#   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang)
+#   bench/*.c            -> benchmark tools
+#
+# BUILD selects the output tree (default build/): parallel work trees and CI
+# can use separate ones.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CSTD     := -std=gnu11
+INCS     := -Iinclude -Iuser/lib -I$(BUILD)/include
+CFLAGS   ?= -O2 -g
+BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=undefined
+LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lelf -lz -lm
+TEST_LDLIBS := -lcmocka $(LDLIBS)
+
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
+	      -Wall -Wextra -Werror -Wno-unused-parameter -mcpu=v3
+
+# ---- sources -------------------------------------------------------------
+LIB_SRCS     := $(wildcard user/lib/*.c)
+CLIENT_SRCS  := $(wildcard user/client/*.c)
+RSIPD_MAIN   := user/rsipd/main.c
+RSIPD_SRCS   := $(filter-out $(RSIPD_MAIN),$(wildcard user/rsipd/*.c))
+RSIPCTL_SRCS := $(wildcard user/rsipctl/*.c)
+RSIPC_MAIN   := user/rsipc/main.c
+RSIPC_SRCS   := $(filter-out $(RSIPC_MAIN),$(wildcard user/rsipc/*.c))
+BPF_SRCS     := $(wildcard bpf/*.bpf.c)
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+BPFT_SRCS    := $(wildcard tests/bpf/test_*.c)
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+BENCH_SRCS   := $(wildcard bench/*.c)
+
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
+
+obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+asanobj = $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(1))
+
+LIBCOMMON   := $(BUILD)/lib/librsipcommon.a
+LIBCLIENT   := $(BUILD)/lib/librsip.a
+LIBRSIPD    := $(BUILD)/lib/librsipd.a
+LIBRSIPC    := $(BUILD)/lib/librsipc.a
+ALIBCOMMON  := $(BUILD)/asan/lib/librsipcommon.a
+ALIBCLIENT  := $(BUILD)/asan/lib/librsip.a
+ALIBRSIPD   := $(BUILD)/asan/lib/librsipd.a
+ALIBRSIPC   := $(BUILD)/asan/lib/librsipc.a
+ALIBTEST    := $(BUILD)/asan/lib/librsiptest.a
+
+BINS := $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc
+ASAN_BINS := $(BUILD)/asan/rsipd $(BUILD)/asan/rsipc $(BUILD)/asan/rsipctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
+	test-tshark fuzz demo bench format format-check clean tests-build install
+
+all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build
+
+tests-build: $(UNIT_BINS) $(BPFT_BINS)
+
+# ---- BPF ------------------------------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# ---- user space -------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -DRSIP_TESTING -c $< -o $@
+
+define static_lib
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+endef
+
+$(LIBCOMMON): $(call obj,$(LIB_SRCS)) ; $(static_lib)
+$(LIBCLIENT): $(call obj,$(CLIENT_SRCS)) ; $(static_lib)
+$(LIBRSIPD): $(call obj,$(RSIPD_SRCS)) ; $(static_lib)
+$(LIBRSIPC): $(call obj,$(RSIPC_SRCS)) ; $(static_lib)
+$(ALIBCOMMON): $(call asanobj,$(LIB_SRCS)) ; $(static_lib)
+$(ALIBCLIENT): $(call asanobj,$(CLIENT_SRCS)) ; $(static_lib)
+$(ALIBRSIPD): $(call asanobj,$(RSIPD_SRCS)) ; $(static_lib)
+$(ALIBRSIPC): $(call asanobj,$(RSIPC_SRCS)) ; $(static_lib)
+$(ALIBTEST): $(call asanobj,$(TESTLIB_SRCS)) ; $(static_lib)
+
+$(BUILD)/rsipd: $(call obj,$(RSIPD_MAIN)) $(LIBRSIPD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/rsipctl: $(call obj,$(RSIPCTL_SRCS)) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/rsipc: $(call obj,$(RSIPC_MAIN)) $(LIBRSIPC) $(LIBCLIENT) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/rsipd: $(call asanobj,$(RSIPD_MAIN)) $(ALIBRSIPD) $(ALIBCOMMON)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/asan/rsipctl: $(call asanobj,$(RSIPCTL_SRCS)) $(ALIBCOMMON)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/asan/rsipc: $(call asanobj,$(RSIPC_MAIN)) $(ALIBRSIPC) $(ALIBCLIENT) $(ALIBCOMMON)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit and BPF tests link every library: each test uses what it needs.
+TEST_LIBS := $(ALIBTEST) $(ALIBRSIPD) $(ALIBRSIPC) $(ALIBCLIENT) $(ALIBCOMMON)
+$(BUILD)/asan/tests/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(TEST_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(TEST_LDLIBS)
+$(BUILD)/asan/tests/bpf/%: $(BUILD)/asan/obj/tests/bpf/%.o $(TEST_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# libFuzzer targets compile the sources they need directly with clang.
+FUZZ_FLAGS := $(CSTD) $(INCS) -D_GNU_SOURCE -DRSIP_FUZZING -g -O1 \
+	      -fsanitize=fuzzer,address,undefined
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bpf $(BUILD)/include:
+	mkdir -p $@
+
+# ---- dependencies and tests --------------------------------------------------
+deps:
+	@bash tools/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
+	@bash tests/run-all.sh "$(BUILD)"
+
+test-unit: $(UNIT_BINS)
+	@bash tests/run-layer.sh unit "$(BUILD)"
+
+test-bpf: $(BPFT_BINS) $(BPF_OBJS)
+	@bash tests/run-layer.sh bpf "$(BUILD)"
+
+test-integration: $(BINS) $(ASAN_BINS)
+	@bash tests/run-layer.sh integration "$(BUILD)"
+
+test-netns: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
+	@bash tests/run-layer.sh netns "$(BUILD)"
+
+test-fuzz: $(FUZZ_BINS)
+	@bash tests/run-layer.sh fuzz "$(BUILD)"
+
+fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} bash tests/run-layer.sh fuzz "$(BUILD)"
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BINS) $(BPF_OBJS)
+	@bash tests/lab/demo.sh "$(BUILD)"
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BINS) $(BPF_OBJS) $(BENCH_BINS)
+	@bash bench/run.sh "$(BUILD)"
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

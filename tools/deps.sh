@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, and only those that are
+# missing. Quiet when nothing is missing; idempotent. `make deps` runs it, and
+# `make test` / `make demo` run `make deps` first.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm            # C toolchain, BPF target, llvm-strip
+	libbpf-dev libxdp-dev bpftool  # BPF loading and skeletons
+	libelf-dev zlib1g-dev          # libbpf's static needs
+	libcmocka-dev                  # unit and BPF fixture tests
+	libinih-dev                    # rsipd --config (INI)
+	libjson-c-dev                  # control socket and --json output
+	libmnl-dev                     # netlink: neighbour entries for clients
+	iproute2 ethtool iputils-ping  # namespaces, veth, links
+	tcpdump tshark                 # capture checks (tshark decodes RSIP)
+	python3                        # integration test client (stdlib only)
+	libclang-rt-14-dev             # libFuzzer runtime for clang
+	kmod                           # modprobe in test set-up
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'make deps' as root (apt-get install) or install them yourself" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
