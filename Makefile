@@ -73,6 +73,8 @@ BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
+.SECONDARY:
+
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
 	test-tshark fuzz demo bench format format-check clean tests-build install
 
