@@ -48,6 +48,7 @@ struct fx_expect {
 	uint32_t slow_xa;	  /* ... about this client (network order), 0: none */
 	uint16_t slow_error;	  /* ... with this RSIP error (violations) */
 	bool slow_frame_is_input; /* ... carrying the input frame */
+	bool slow_frame_is_out;	  /* ... carrying the expected output (decapsulated) */
 };
 
 struct fx_row {
