@@ -8,6 +8,9 @@
  *                checksum, rewrite the MACs, redirect through a DEVMAP_HASH
  *                (what shared/bench-baseline/ calls B'), with no lookup and
  *                no demultiplexing: the floor rsip_wan is compared with
+ *   bench_encap_lookup  the same after one hash lookup keyed by (daddr, SPI),
+ *                in a map as full as rsip_wan's: the floor of any
+ *                demultiplexing gateway
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -28,14 +31,26 @@ struct {
 	__type(value, __u32);
 } bench_tx SEC(".maps");
 
+struct bench_key {
+	__be32 daddr;
+	__be32 spi;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bench_key);
+	__type(value, __u8[56]);
+} bench_demux SEC(".maps");
+
 SEC("xdp")
 int bench_pass(struct xdp_md *ctx)
 {
 	return XDP_PASS;
 }
 
-SEC("xdp")
-int bench_encap(struct xdp_md *ctx)
+static __always_inline int encap(struct xdp_md *ctx, bool lookup)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -52,6 +67,16 @@ int bench_encap(struct xdp_md *ctx)
 	if ((void *)(inner + 1) > end)
 		return XDP_DROP;
 	inner_len = bpf_ntohs(inner->tot_len);
+	if (lookup) {
+		struct bench_key k = {.daddr = inner->daddr};
+		__be32 *spi = (void *)(inner + 1);
+
+		if ((void *)(spi + 1) > end)
+			return XDP_DROP;
+		k.spi = *spi;
+		if (!bpf_map_lookup_elem(&bench_demux, &k))
+			return XDP_DROP;
+	}
 	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct iphdr)))
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
@@ -84,4 +109,16 @@ int bench_encap(struct xdp_md *ctx)
 	sum = (sum & 0xffff) + (sum >> 16);
 	outer->check = (__u16)~sum;
 	return bpf_redirect_map(&bench_tx, tx_ifindex, 0);
+}
+
+SEC("xdp")
+int bench_encap(struct xdp_md *ctx)
+{
+	return encap(ctx, false);
+}
+
+SEC("xdp")
+int bench_encap_lookup(struct xdp_md *ctx)
+{
+	return encap(ctx, true);
 }
