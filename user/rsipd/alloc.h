@@ -28,14 +28,14 @@ struct alloc_txn;
 struct alloc_cfg {
 	const struct in_addr *public_addrs; /* the Nb pool (--public) */
 	size_t n_public;
-	uint16_t port_lo, port_hi;	    /* leasable ports (--port-range) */
-	const uint16_t *reserved_ports;	    /* never leased on any Nb (500, 4500, ...) */
+	uint16_t port_lo, port_hi;	/* leasable ports (--port-range) */
+	const uint16_t *reserved_ports; /* never leased on any Nb (500, 4500, ...) */
 	size_t n_reserved;
-	uint32_t spi_lo, spi_hi;	    /* --spi-range, spi_lo >= 256 */
-	uint32_t spi_block;		    /* --spi-block, power of two */
-	uint32_t holdback_ms;		    /* default 120000 */
-	uint32_t max_ports_per_client;	    /* 0: no limit beyond the pool */
-	uint32_t max_spis_per_client;	    /* 0: no limit */
+	uint32_t spi_lo, spi_hi;       /* --spi-range, spi_lo >= 256 */
+	uint32_t spi_block;	       /* --spi-block, power of two */
+	uint32_t holdback_ms;	       /* default 120000 */
+	uint32_t max_ports_per_client; /* 0: no limit beyond the pool */
+	uint32_t max_spis_per_client;  /* 0: no limit */
 	/* CLOCK_MONOTONIC milliseconds; NULL: the real clock. */
 	uint64_t (*now_ms)(void *arg);
 	void *clock_arg;
@@ -60,8 +60,7 @@ void alloc_txn_abort(struct alloc_txn *t);
  * shared use (RSAP-IP, RSIPSEC) lets many clients hold ports and SPIs on it.
  * want = INADDR_ANY: any address. Errors: 308 none available, 310 held by
  * someone else, 312 not in the pool. */
-int alloc_addr_whole(struct alloc_txn *t, uint32_t owner, struct in_addr want,
-		     struct in_addr *got);
+int alloc_addr_whole(struct alloc_txn *t, uint32_t owner, struct in_addr want, struct in_addr *got);
 /* Pick the Nb for a shared binding: want if given, else the address the
  * owner already uses, else the least loaded one that can take nports ports
  * and nspis SPIs. Takes nothing by itself. */
@@ -78,8 +77,8 @@ int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint
 		    uint16_t *out);
 int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 			 const uint16_t *ports, uint16_t n);
-void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb,
-			 const uint16_t *ports, uint16_t n);
+void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb, const uint16_t *ports,
+			 uint16_t n);
 
 /* --- SPIs (per Nb, across ESP and AH, decision D13) ------------------------
  * any, k == 1: one random SPI in [spi_lo, spi_hi] outside every block owned
@@ -89,10 +88,10 @@ void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb,
  * (spi >> log2(spi_block)) and *has_block is set. Errors: 402 none left.
  * specific: each SPI must be free, not held back, not in another owner's
  * block, inside [spi_lo, spi_hi]; else 403. */
-int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k,
-		  uint32_t *out, bool *has_block, uint32_t *block);
-int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
-		       const uint32_t *spis, uint16_t k);
+int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k, uint32_t *out,
+		  bool *has_block, uint32_t *block);
+int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb, const uint32_t *spis,
+		       uint16_t k);
 /* A block goes back (and is held back) when its owner holds no SPI in it. */
 void alloc_spi_release(struct alloc *a, uint32_t owner, struct in_addr nb, const uint32_t *spis,
 		       uint16_t k);
