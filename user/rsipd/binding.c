@@ -76,22 +76,31 @@ void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool
 {
 	struct binding_rec *r = &b->r;
 	struct dp_binding dpb;
+	uint32_t freed[1];
+	size_t nfreed = 0;
 	int rc;
 
-	if (e->dp && tell_dp) {
-		binding_to_dp(e, b, &dpb);
-		rc = e->dp->ops->binding_del(e->dp, &dpb);
-		if (rc < 0)
-			log_warnx("data plane %s: removing binding %u: %s", e->dp->ops->name,
-				  r->bind_id, strerror(-rc));
-	}
 	if (r->kind == BIND_RSA_IP)
 		alloc_addr_whole_release(e->alloc, r->client_id, r->nb);
 	if (r->nports)
 		alloc_ports_release(e->alloc, r->client_id, r->nb, binding_ports(r), r->nports);
 	if (r->nspis)
-		alloc_spi_release(e->alloc, r->client_id, r->nb, binding_spis(r), r->nspis);
+		nfreed = alloc_spi_release_blocks(e->alloc, r->client_id, r->nb, binding_spis(r),
+						  r->nspis, freed, 1);
 	alloc_bind_id_release(e->alloc, r->bind_id);
+
+	if (e->dp && tell_dp) {
+		binding_to_dp(e, b, &dpb);
+		/* On delete, the block tells the data plane which aligned SPI
+		 * block went back to the pool (its one map entry must go): a
+		 * block the owner still uses through another binding stays. */
+		dpb.has_spi_block = nfreed > 0;
+		dpb.spi_block = nfreed ? freed[0] : 0;
+		rc = e->dp->ops->binding_del(e->dp, &dpb);
+		if (rc < 0)
+			log_warnx("data plane %s: removing binding %u: %s", e->dp->ops->name,
+				  r->bind_id, strerror(-rc));
+	}
 
 	HASH_DELETE(hh, e->bindings, b);
 	DL_DELETE2(c->bindings, b, cprev, cnext);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "log.h"
 
 enum { LEASE_BINDING = 0, LEASE_CLIENT = 1 }; /* a binding goes before its client */
@@ -170,6 +171,7 @@ void engine_tick(struct engine *e)
 	uint64_t now = engine_now(e);
 
 	reply_cache_expire(e->prereg, now);
+	alloc_expire(e->alloc); /* give held-back memory back */
 	while (h->n && h->v[0].at <= now) {
 		struct lease_ent ent = h->v[0];
 
