@@ -14,57 +14,14 @@
 #include "rsip/wire.h"
 #include "../../user/rsipd/slow_demux.h"
 #include "../../user/rsipd/slow_pkt.h"
+#include "../lib/fake_dp_view.h"
 
-/* ---- a dp_view over a small table -------------------------------------- */
-
-struct entry {
-	enum dp_map_id map;
-	uint8_t key[16];
-	size_t klen;
-	uint8_t val[64];
-	size_t vlen;
-};
-
-static struct entry tab[64];
-static size_t ntab;
-
-static const size_t klen[DPM_MAX] = {
-    [DPM_CLIENTS] = 4,
-    [DPM_NB] = 4,
-    [DPM_PORTS] = sizeof(struct rsip_port_key),
-    [DPM_IKE] = sizeof(struct rsip_ike_key),
-    [DPM_SPI] = sizeof(struct rsip_spi_key),
-    [DPM_SPI_BLK] = sizeof(struct rsip_blk_key),
-    [DPM_ICMP_ID] = sizeof(struct rsip_icmp_key),
-    [DPM_OUT_SPI] = sizeof(struct rsip_out_key),
-};
+static struct dp_view view;
 
 static void put(enum dp_map_id m, const void *key, const void *val, size_t vlen)
 {
-	struct entry *e = &tab[ntab++];
-
-	e->map = m;
-	e->klen = klen[m];
-	memcpy(e->key, key, e->klen);
-	memcpy(e->val, val, vlen);
-	e->vlen = vlen;
+	fake_view_put(m, key, val, vlen);
 }
-
-static int fake_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
-{
-	size_t i;
-
-	(void)arg;
-	for (i = 0; i < ntab; i++) {
-		if (tab[i].map == m && !memcmp(tab[i].key, key, klen[m])) {
-			memcpy(val, tab[i].val, tab[i].vlen);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static const struct dp_view view = {.lookup = fake_lookup, .spi_block_shift = 8};
 
 /* ---- the scene ------------------------------------------------------------ */
 
@@ -89,7 +46,7 @@ static int setup(void **state)
 	struct rsip_nb_val nbv;
 	struct rsip_target t;
 
-	ntab = 0;
+	fake_view_reset(&view, 8);
 	NB = inet_addr("192.0.2.10");
 	NB_WHOLE = inet_addr("192.0.2.11");
 	XA1 = inet_addr("10.0.0.11");

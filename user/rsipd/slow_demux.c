@@ -277,73 +277,73 @@ static int quoted_udp_owner(const struct dp_view *v, uint32_t nb, uint32_t peer,
 	return -ENOENT;
 }
 
+int slow_outbound_owner(const struct dp_view *v, const uint8_t *q, size_t qn, struct rsip_target *t)
+{
+	struct rsip_nb_val nbv;
+	const uint8_t *ql4;
+	size_t qhl, ql4_len;
+	uint32_t qsrc, qdst, spi;
+
+	/* Its total length may exceed what is there (an ICMP quote). */
+	if (qn < PKT_IP_MIN)
+		return -EINVAL;
+	qhl = (size_t)(q[0] & 0x0f) * 4;
+	if ((q[0] >> 4) != 4 || qhl < PKT_IP_MIN || qn < qhl + 8)
+		return -EINVAL;
+	memcpy(&qsrc, q + 12, 4);
+	memcpy(&qdst, q + 16, 4);
+	ql4 = q + qhl;
+	ql4_len = qn - qhl;
+	/* A client sent it: from one of our Nb. */
+	if (lookup(v, DPM_NB, &qsrc, &nbv) < 0)
+		return -ENOENT;
+	if (nbv.flags & RSIP_NB_WHOLE) {
+		*t = nbv.whole;
+		return 0;
+	}
+	if ((pkt_get16(q + 6) & 0x1fff) != 0)
+		return -ENOENT; /* a non-first fragment: no ports to see */
+	switch (q[9]) {
+	case IPPROTO_UDP:
+		return quoted_udp_owner(v, qsrc, qdst, ql4, ql4_len, t);
+	case IPPROTO_TCP: {
+		uint16_t sport;
+
+		memcpy(&sport, ql4, 2);
+		return port_target(v, qsrc, sport, t);
+	}
+	case IPPROTO_ESP:
+		memcpy(&spi, ql4, 4);
+		return out_spi_target(v, qdst, spi, t);
+	case IPPROTO_AH:
+		memcpy(&spi, ql4 + 4, 4);
+		return out_spi_target(v, qdst, spi, t);
+	case IPPROTO_ICMP: {
+		struct rsip_icmp_key k = {.nb = qsrc};
+
+		memcpy(&k.id, ql4 + 4, 2);
+		return lookup(v, DPM_ICMP_ID, &k, t);
+	}
+	default:
+		return -ENOENT;
+	}
+}
+
 void slow_icmp_error_owner(const struct dp_view *v, const uint8_t *pkt, size_t len,
 			   struct slow_result *res)
 {
-	const uint8_t *q, *ql4;
-	struct rsip_nb_val nbv;
 	struct rsip_target t;
 	struct pkt_ip ip;
-	size_t qhl, qn, ql4_len;
-	uint32_t qsrc, qdst, spi;
-	uint8_t qproto;
-	int rc = -ENOENT;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (pkt_parse_ipv4(pkt, len, false, &ip) < 0 || pkt_ip_is_fragment(&ip) ||
 	    ip.proto != IPPROTO_ICMP || ip.l4_len < 8 + PKT_IP_MIN + 8 ||
 	    !slow_icmp_is_error(ip.l4[0]))
 		return verdict(res, SV_DROP, SC_ICMP_ERR_MALFORMED);
-	/* The quoted header: its total length may exceed what was quoted. */
-	q = ip.l4 + 8;
-	qn = ip.l4_len - 8;
-	qhl = (size_t)(q[0] & 0x0f) * 4;
-	if ((q[0] >> 4) != 4 || qhl < PKT_IP_MIN || qn < qhl + 8)
+	rc = slow_outbound_owner(v, ip.l4 + 8, ip.l4_len - 8, &t);
+	if (rc == -EINVAL)
 		return verdict(res, SV_DROP, SC_ICMP_ERR_MALFORMED);
-	qproto = q[9];
-	memcpy(&qsrc, q + 12, 4);
-	memcpy(&qdst, q + 16, 4);
-	ql4 = q + qhl;
-	ql4_len = qn - qhl;
-	/* It quotes what a client sent: from one of our Nb. */
-	if (lookup(v, DPM_NB, &qsrc, &nbv) < 0)
-		return verdict(res, SV_DROP, SC_ICMP_ERR_NO_OWNER);
-	if (nbv.flags & RSIP_NB_WHOLE) {
-		t = nbv.whole;
-		rc = 0;
-	} else if ((pkt_get16(q + 6) & 0x1fff) != 0) {
-		rc = -ENOENT; /* quotes a non-first fragment: no ports to see */
-	} else {
-		switch (qproto) {
-		case IPPROTO_UDP:
-			rc = quoted_udp_owner(v, qsrc, qdst, ql4, ql4_len, &t);
-			break;
-		case IPPROTO_TCP: {
-			uint16_t sport;
-
-			memcpy(&sport, ql4, 2);
-			rc = port_target(v, qsrc, sport, &t);
-			break;
-		}
-		case IPPROTO_ESP:
-			memcpy(&spi, ql4, 4);
-			rc = out_spi_target(v, qdst, spi, &t);
-			break;
-		case IPPROTO_AH:
-			memcpy(&spi, ql4 + 4, 4);
-			rc = out_spi_target(v, qdst, spi, &t);
-			break;
-		case IPPROTO_ICMP: {
-			struct rsip_icmp_key k = {.nb = qsrc};
-
-			memcpy(&k.id, ql4 + 4, 2);
-			rc = lookup(v, DPM_ICMP_ID, &k, &t);
-			break;
-		}
-		default:
-			break;
-		}
-	}
 	if (rc < 0)
 		return verdict(res, SV_DROP, SC_ICMP_ERR_NO_OWNER);
 	return tunnel_to(res, &t, SC_ICMP_ERR_TUNNELLED);

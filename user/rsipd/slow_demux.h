@@ -66,6 +66,12 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 void slow_icmp_error_owner(const struct dp_view *v, const uint8_t *pkt, size_t len,
 			   struct slow_result *res);
 
+/* The client that sent the IPv4 packet q (qn bytes; a truncated quote is
+ * fine if it holds the header and 8 bytes), by the same rules: 0 and *t,
+ * -ENOENT, or -EINVAL when q is too short or not IPv4. */
+int slow_outbound_owner(const struct dp_view *v, const uint8_t *q, size_t qn,
+			struct rsip_target *t);
+
 /* True for the ICMP types that quote a packet (errors). */
 int slow_icmp_is_error(uint8_t type);
 
