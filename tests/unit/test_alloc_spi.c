@@ -258,6 +258,36 @@ static void test_block_release(void **state)
 	fx_stop(&f);
 }
 
+/* The exact scan (what runs when random probes keep missing) obeys the
+ * same rules as the probes: held blocks and other owners' blocks are out,
+ * one's own block is in. A constant random source of 0 makes every probe
+ * hit SPI 256 and every pick take the lowest candidate. */
+static void test_scan_respects_blocks(void **state)
+{
+	struct fx f;
+	uint32_t s[2], spi, blk;
+	bool hb;
+
+	fx_init(&f, 1);
+	f.cfg.spi_lo = 256;
+	f.cfg.spi_hi = 303; /* blocks 16, 17, 18 */
+	f.cfg.spi_block = 16;
+	f.rng_const = true;
+	f.rng_value = 0;
+	fx_start(&f);
+	assert_int_equal(fx_spi_any(&f, 1, 0, 2, s, &hb, &blk), 0);
+	assert_int_equal(blk, 16);
+	assert_int_equal(fx_spi_any(&f, 2, 0, 2, s, &hb, &blk), 0);
+	assert_int_equal(blk, 17); /* found by the scan: 16 has a record */
+	alloc_spi_release(f.a, 1, f.nb[0], (uint32_t[]){ 256, 257 }, 2);
+	assert_int_equal(fx_usage(&f).blocks_held, 1);
+	assert_int_equal(fx_spi_any(&f, 3, 0, 1, &spi, &hb, &blk), 0);
+	assert_int_equal(spi, 288); /* not in held 16, not in owner 2's 17 */
+	assert_int_equal(fx_spi_any(&f, 2, 0, 1, &spi, &hb, &blk), 0);
+	assert_int_equal(spi, 274); /* owner 2's own block is fine */
+	fx_stop(&f);
+}
+
 static void test_spi_cap(void **state)
 {
 	struct fx f;
@@ -351,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_block_exclusive),	   cmocka_unit_test(test_singles_exhaustion),
 		cmocka_unit_test(test_block_exhaustion),   cmocka_unit_test(test_specific),
 		cmocka_unit_test(test_block_release),	   cmocka_unit_test(test_spi_cap),
+		cmocka_unit_test(test_scan_respects_blocks),
 		cmocka_unit_test(test_uniqueness),
 	};
 
