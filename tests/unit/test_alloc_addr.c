@@ -2,7 +2,7 @@
 /* Nb pool (user/rsipd/alloc_addr.c): RSA-IP whole leases vs shared use. */
 #include "alloc_fixture.h"
 
-static const struct in_addr ANY = { INADDR_ANY };
+static const struct in_addr ANY = {INADDR_ANY};
 
 static void test_whole_any(void **state)
 {
@@ -25,7 +25,7 @@ static void test_whole_any(void **state)
 static void test_whole_specific(void **state)
 {
 	struct fx f;
-	struct in_addr got, stranger = { htonl(0xcb007101) };
+	struct in_addr got, stranger = {htonl(0xcb007101)};
 
 	fx_init(&f, 2);
 	fx_start(&f);
@@ -94,7 +94,7 @@ static void test_whole_vs_shared(void **state)
 static void test_shared_pick(void **state)
 {
 	struct fx f;
-	struct in_addr got, stranger = { htonl(0xcb007101) };
+	struct in_addr got, stranger = {htonl(0xcb007101)};
 	uint16_t p[8];
 	uint32_t s[4], blk;
 	bool hb;
@@ -149,8 +149,7 @@ static void test_shared_errors(void **state)
 	assert_int_equal(got.s_addr, f.nb[1].s_addr);
 	assert_int_equal(alloc_addr_shared(f.a, 3, ANY, 0, 2, &got), 0);
 	assert_int_equal(got.s_addr, f.nb[0].s_addr);
-	assert_int_equal(alloc_addr_shared(f.a, 3, ANY, 1, 2, &got),
-			 RSIP_E_IPSEC_SPI_UNAVAILABLE);
+	assert_int_equal(alloc_addr_shared(f.a, 3, ANY, 1, 2, &got), RSIP_E_IPSEC_SPI_UNAVAILABLE);
 	/* Owner 2 still has room in its own block for a run. */
 	assert_int_equal(alloc_addr_shared(f.a, 2, ANY, 1, 2, &got), 0);
 	assert_int_equal(got.s_addr, f.nb[1].s_addr);
@@ -159,8 +158,7 @@ static void test_shared_errors(void **state)
 	f.now += FX_HOLD;
 	assert_int_equal(fx_whole(&f, 5, ANY, &got), 0);
 	assert_int_equal(fx_whole(&f, 6, ANY, &got), 0);
-	assert_int_equal(alloc_addr_shared(f.a, 3, ANY, 1, 0, &got),
-			 RSIP_E_LOCAL_ADDR_UNAVAILABLE);
+	assert_int_equal(alloc_addr_shared(f.a, 3, ANY, 1, 0, &got), RSIP_E_LOCAL_ADDR_UNAVAILABLE);
 	fx_stop(&f);
 }
 
@@ -179,6 +177,8 @@ static void test_bad_config(void **state)
 	fx_init(&f, 1);
 	f.cfg.spi_block = 48;
 	assert_null(alloc_new(&f.cfg));
+	f.cfg.spi_block = 131072;
+	assert_null(alloc_new(&f.cfg));
 	fx_init(&f, 1);
 	f.cfg.port_lo = 3000;
 	f.cfg.port_hi = 2000;
@@ -196,9 +196,9 @@ static void test_bad_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_any),	cmocka_unit_test(test_whole_specific),
-		cmocka_unit_test(test_whole_vs_shared), cmocka_unit_test(test_shared_pick),
-		cmocka_unit_test(test_shared_errors),	cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_whole_any),	    cmocka_unit_test(test_whole_specific),
+	    cmocka_unit_test(test_whole_vs_shared), cmocka_unit_test(test_shared_pick),
+	    cmocka_unit_test(test_shared_errors),   cmocka_unit_test(test_bad_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,10 +117,10 @@ static void test_restore(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_unique),
-		cmocka_unit_test(test_stuck_random),
-		cmocka_unit_test(test_holdback),
-		cmocka_unit_test(test_restore),
+	    cmocka_unit_test(test_random_unique),
+	    cmocka_unit_test(test_stuck_random),
+	    cmocka_unit_test(test_holdback),
+	    cmocka_unit_test(test_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

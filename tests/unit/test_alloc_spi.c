@@ -173,9 +173,9 @@ static void test_block_exhaustion(void **state)
 static void test_specific(void **state)
 {
 	struct fx f;
-	uint32_t s[2], blk, two[2] = { 400, 300 }, dup[2] = { 401, 401 };
+	uint32_t s[2], blk, two[2] = {400, 300}, dup[2] = {401, 401};
 	bool hb;
-	struct in_addr other = { htonl(0xc0000201) };
+	struct in_addr other = {htonl(0xc0000201)};
 	struct alloc_txn *t;
 
 	fx_small(&f, 2);
@@ -199,7 +199,7 @@ static void test_specific(void **state)
 	assert_int_equal(fx_spi1(&f, 5, 0, (blk << 4) + 9), RSIP_E_IPSEC_SPI_INUSE);
 	assert_int_equal(fx_spi1(&f, 4, 0, (blk << 4) + 9), 0);
 	/* Held back after release, free after holdback_ms. */
-	alloc_spi_release(f.a, 1, f.nb[0], (uint32_t[]){ 300 }, 1);
+	alloc_spi_release(f.a, 1, f.nb[0], (uint32_t[]){300}, 1);
 	assert_int_equal(fx_usage(&f).spis_held, 1);
 	f.now += FX_HOLD - 1;
 	assert_int_equal(fx_spi1(&f, 2, 0, 300), RSIP_E_IPSEC_SPI_INUSE);
@@ -207,8 +207,7 @@ static void test_specific(void **state)
 	assert_int_equal(fx_spi1(&f, 2, 0, 300), 0);
 	t = alloc_txn_begin(f.a);
 	assert_int_equal(alloc_spi_specific(t, 1, other, two, 1), RSIP_E_LOCAL_ADDR_UNALLOWED);
-	assert_int_equal(alloc_spi_any(t, 1, other, 1, s, &hb, &blk),
-			 RSIP_E_LOCAL_ADDR_UNALLOWED);
+	assert_int_equal(alloc_spi_any(t, 1, other, 1, s, &hb, &blk), RSIP_E_LOCAL_ADDR_UNALLOWED);
 	alloc_txn_commit(t);
 	fx_stop(&f);
 }
@@ -279,7 +278,7 @@ static void test_scan_respects_blocks(void **state)
 	assert_int_equal(blk, 16);
 	assert_int_equal(fx_spi_any(&f, 2, 0, 2, s, &hb, &blk), 0);
 	assert_int_equal(blk, 17); /* found by the scan: 16 has a record */
-	alloc_spi_release(f.a, 1, f.nb[0], (uint32_t[]){ 256, 257 }, 2);
+	alloc_spi_release(f.a, 1, f.nb[0], (uint32_t[]){256, 257}, 2);
 	assert_int_equal(fx_usage(&f).blocks_held, 1);
 	assert_int_equal(fx_spi_any(&f, 3, 0, 1, &spi, &hb, &blk), 0);
 	assert_int_equal(spi, 288); /* not in held 16, not in owner 2's 17 */
@@ -368,7 +367,6 @@ static void test_uniqueness(void **state)
 		if (step % 1000 == 0)
 			assert_int_equal(alloc_selfcheck(f.a), 0);
 	}
-	print_message("granted %u refused %u\n", granted, refused);
 	/* Both outcomes were exercised. */
 	assert_true(granted > 1000 && refused > 100);
 	fx_stop(&f);
@@ -377,12 +375,11 @@ static void test_uniqueness(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_single_random),	   cmocka_unit_test(test_block_run),
-		cmocka_unit_test(test_block_exclusive),	   cmocka_unit_test(test_singles_exhaustion),
-		cmocka_unit_test(test_block_exhaustion),   cmocka_unit_test(test_specific),
-		cmocka_unit_test(test_block_release),	   cmocka_unit_test(test_spi_cap),
-		cmocka_unit_test(test_scan_respects_blocks),
-		cmocka_unit_test(test_uniqueness),
+	    cmocka_unit_test(test_single_random),	 cmocka_unit_test(test_block_run),
+	    cmocka_unit_test(test_block_exclusive),	 cmocka_unit_test(test_singles_exhaustion),
+	    cmocka_unit_test(test_block_exhaustion),	 cmocka_unit_test(test_specific),
+	    cmocka_unit_test(test_block_release),	 cmocka_unit_test(test_spi_cap),
+	    cmocka_unit_test(test_scan_respects_blocks), cmocka_unit_test(test_uniqueness),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 /* Transactions (user/rsipd/alloc_txn.c): abort leaves no trace. */
 #include "alloc_fixture.h"
 
-static const struct in_addr ANY = { INADDR_ANY };
+static const struct in_addr ANY = {INADDR_ANY};
 
 static void twin_cfg(struct fx *f)
 {
@@ -31,10 +31,10 @@ static void twin_populate(struct fx *f)
 static int twin_step(struct fx *f, uint32_t r, uint32_t *out)
 {
 	uint32_t owner = 1 + r % 4, nb = (r >> 2) % 3, blk = 0;
-	uint16_t p[8] = { 0 }, n = 1 + (r >> 4) % 8;
-	uint32_t s[8] = { 0 };
+	uint16_t p[8] = {0}, n = 1 + (r >> 4) % 8;
+	uint32_t s[8] = {0};
 	bool hb = false;
-	struct in_addr got = { 0 };
+	struct in_addr got = {0};
 	int err;
 
 	switch ((r >> 8) % 5) {
@@ -69,7 +69,7 @@ static void test_abort_no_trace(void **state)
 	struct alloc_txn *t;
 	struct alloc_usage ua, ub;
 	struct in_addr got;
-	uint16_t p[10], two[2] = { 2050, 2051 };
+	uint16_t p[10], two[2] = {2050, 2051};
 	uint32_t s[4], blk, one = 300, granted = 0, refused = 0;
 	bool hb;
 
@@ -114,7 +114,7 @@ static void test_abort_no_trace(void **state)
 	/* Same random draws from here on: identical answers. */
 	fa.seed = fb.seed;
 	for (int step = 0; step < 3000; step++) {
-		uint32_t r = fx_rand(&fb), oa[10] = { 0 }, ob[10] = { 0 };
+		uint32_t r = fx_rand(&fb), oa[10] = {0}, ob[10] = {0};
 		int err;
 
 		(void)fx_rand(&fa);
@@ -224,8 +224,8 @@ static void test_restore_spis(void **state)
 {
 	struct fx f;
 	struct alloc_txn *t;
-	uint32_t run[3] = { 0x1000, 0x1001, 0x1002 }, more[1] = { 0x10ff },
-		 split[2] = { 0x20ff, 0x2100 }, s[2], blk;
+	uint32_t run[3] = {0x1000, 0x1001, 0x1002}, more[1] = {0x10ff}, split[2] = {0x20ff, 0x2100},
+		 s[2], blk;
 	bool hb;
 
 	fx_init(&f, 1);
@@ -234,9 +234,9 @@ static void test_restore_spis(void **state)
 	assert_int_equal(alloc_spi_restore(t, 1, f.nb[0], run, 3, true), 0);
 	assert_int_equal(alloc_spi_restore(t, 1, f.nb[0], more, 1, true), 0);
 	assert_int_equal(alloc_spi_restore(t, 2, f.nb[0], split, 2, true), RSIP_E_IPSEC_SPI_INUSE);
-	assert_int_equal(alloc_spi_restore(t, 2, f.nb[0], (uint32_t[]){ 0x1010 }, 1, true),
+	assert_int_equal(alloc_spi_restore(t, 2, f.nb[0], (uint32_t[]){0x1010}, 1, true),
 			 RSIP_E_IPSEC_SPI_INUSE);
-	assert_int_equal(alloc_spi_restore(t, 2, f.nb[0], (uint32_t[]){ 0x3000 }, 1, false), 0);
+	assert_int_equal(alloc_spi_restore(t, 2, f.nb[0], (uint32_t[]){0x3000}, 1, false), 0);
 	alloc_txn_commit(t);
 	assert_int_equal(alloc_spi_block_owner(f.a, f.nb[0], 0x10), 1);
 	assert_int_equal(alloc_spi_block_owner(f.a, f.nb[0], 0x30), 0);
@@ -254,10 +254,10 @@ static void test_restore_spis(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_abort_no_trace),
-		cmocka_unit_test(test_commit_keeps),
-		cmocka_unit_test(test_release_inside),
-		cmocka_unit_test(test_restore_spis),
+	    cmocka_unit_test(test_abort_no_trace),
+	    cmocka_unit_test(test_commit_keeps),
+	    cmocka_unit_test(test_release_inside),
+	    cmocka_unit_test(test_restore_spis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
