@@ -17,6 +17,13 @@ struct client {
 	uint32_t run[K], single, block;
 };
 
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
+
+	return p < q ? -1 : p > q;
+}
+
 static int nb_of(struct fx *f, struct in_addr a)
 {
 	for (int i = 0; i < 4; i++)
@@ -98,16 +105,23 @@ static void test_100k_clients(void **state)
 static void test_100k_blocks_one_nb(void **state)
 {
 	struct fx f;
-	uint32_t s[2], blk;
+	uint32_t s[2], *blk = calloc(CLIENTS, sizeof(*blk));
 	bool hb;
 
+	assert_non_null(blk);
 	fx_init(&f, 1);
 	fx_start(&f);
 	for (uint32_t o = 1; o <= CLIENTS; o++) {
-		assert_int_equal(fx_spi_any(&f, o, 0, 2, s, &hb, &blk), 0);
+		assert_int_equal(fx_spi_any(&f, o, 0, 2, s, &hb, &blk[o - 1]), 0);
 		assert_int_equal(s[0] & 0xff, 0);
+		assert_int_equal(s[0] >> 8, blk[o - 1]);
 	}
 	assert_int_equal(fx_usage(&f).blocks_owned, CLIENTS);
+	/* No two owners share a block. */
+	qsort(blk, CLIENTS, sizeof(*blk), cmp_u32);
+	for (int i = 1; i < CLIENTS; i++)
+		assert_true(blk[i] != blk[i - 1]);
+	free(blk);
 	assert_int_equal(alloc_selfcheck(f.a), 0);
 	fx_stop(&f);
 }
