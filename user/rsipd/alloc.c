@@ -16,6 +16,8 @@
 #include "log.h"
 
 bool alloc_hash_oom;
+uint32_t alloc_hash_seed;
+static bool hash_seeded;
 
 uint64_t alloc_now(struct alloc *a)
 {
@@ -152,8 +154,12 @@ static int cfg_check(const struct alloc_cfg *c)
 			  c->spi_hi);
 		return -EINVAL;
 	}
-	if (!is_pow2(c->spi_block) || c->spi_block > (1u << 31)) {
-		log_warnx("alloc: SPI block size %u is not a power of two", c->spi_block);
+	/* A run is at most 65535 SPIs (the Number field is 16 bits), so a
+	 * larger block only wastes space, and a block is scanned SPI by SPI
+	 * when its owner asks for another run. */
+	if (!is_pow2(c->spi_block) || c->spi_block > 65536) {
+		log_warnx("alloc: SPI block size %u is not a power of two up to 65536",
+			  c->spi_block);
 		return -EINVAL;
 	}
 	return 0;
@@ -218,6 +224,15 @@ struct alloc *alloc_new(const struct alloc_cfg *cfg)
 	struct alloc_cfg c = *cfg;
 	int err;
 
+	/* Once per process: the tables of every allocator share the hash,
+	 * so the seed must never change afterwards. It never affects results
+	 * (nothing depends on table order): no need for the injected source. */
+	if (!hash_seeded) {
+		while (getrandom(&alloc_hash_seed, sizeof(alloc_hash_seed), 0) !=
+		       sizeof(alloc_hash_seed))
+			;
+		hash_seeded = true;
+	}
 	cfg_defaults(&c);
 	err = cfg_check(&c);
 	if (err)
@@ -263,8 +278,11 @@ void alloc_free(struct alloc *a)
 
 	if (!a)
 		return;
-	if (a->txn)
+	if (a->txn) {
 		log_warnx("alloc: freed with a transaction still open");
+		free(a->txn->j);
+		free(a->txn);
+	}
 	for (uint16_t i = 0; a->nbs && i < a->n_nb; i++) {
 		port_nb_free(&a->nbs[i]);
 		spi_nb_free(&a->nbs[i]);

@@ -38,7 +38,7 @@ struct alloc_cfg {
 	const uint16_t *reserved_ports;	    /* never leased on any Nb (500, 4500, ...) */
 	size_t n_reserved;
 	uint32_t spi_lo, spi_hi;	    /* --spi-range, spi_lo >= 256 */
-	uint32_t spi_block;		    /* --spi-block, power of two */
+	uint32_t spi_block;		    /* --spi-block, power of two <= 65536 */
 	uint32_t holdback_ms;		    /* default 120000 */
 	uint32_t max_ports_per_client;	    /* 0: no limit beyond the pool */
 	uint32_t max_spis_per_client;	    /* 0: no limit */
@@ -55,7 +55,8 @@ struct alloc_cfg {
 	void *port_busy_arg;
 };
 
-/* NULL with errno EINVAL (bad cfg, logged) or ENOMEM. */
+/* NULL with errno EINVAL (bad cfg, logged) or ENOMEM. alloc_free also frees
+ * a transaction left open. */
 struct alloc *alloc_new(const struct alloc_cfg *cfg);
 void alloc_free(struct alloc *a);
 

@@ -107,7 +107,11 @@ static int spi_take(struct alloc_txn *t, uint16_t nbi, uint32_t owner, uint32_t 
 	if (!b && !(b = blk_new(a, n, idx)))
 		return RSIP_E_INTERNAL_SERVER_ERROR;
 	e = calloc(1, sizeof(*e));
-	if (!e || (e->spi = spi, e->owner = owner, !hash_add_u32(n->spis, spi, e))) {
+	if (e) {
+		e->spi = spi;
+		e->owner = owner;
+	}
+	if (!e || !hash_add_u32(n->spis, spi, e)) {
 		free(e);
 		blk_drop_if_empty(a, n, b);
 		return RSIP_E_INTERNAL_SERVER_ERROR;

@@ -92,23 +92,44 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp)
 	HASH_DELETE(hh_addr, e->by_addr, c);
 	e->n_clients--;
 	free(c->reply);
+	free(c->last_req);
 	free(c);
 }
 
-void client_set_reply(struct client *c, uint32_t counter, const uint8_t *buf, size_t len)
+void client_set_reply(struct client *c, const struct req_ctx *x, const uint8_t *buf, size_t len)
 {
-	uint8_t *copy = malloc(len);
+	uint8_t *copy = malloc(len), *req = malloc(x->raw_len ? x->raw_len : 1);
 
-	if (!copy) { /* no cache: a retransmission is processed again */
-		c->r.has_last = false;
+	c->r.has_last = false;
+	if (!copy || !req) { /* no cache: a retransmission is processed again */
+		free(copy);
+		free(req);
 		return;
 	}
 	memcpy(copy, buf, len);
+	memcpy(req, x->raw, x->raw_len);
 	free(c->reply);
+	free(c->last_req);
 	c->reply = copy;
 	c->reply_len = len;
-	c->r.last_counter = counter;
+	c->last_req = req;
+	c->last_req_len = x->raw_len;
+	c->last_port = x->src->port;
+	c->last_conn = x->src->conn;
+	c->r.last_counter = x->req->counter;
 	c->r.has_last = true;
+}
+
+const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx *x, size_t *len)
+{
+	if (!c->r.has_last || c->r.last_counter != x->req->counter ||
+	    c->last_req_len != x->raw_len || memcmp(c->last_req, x->raw, x->raw_len))
+		return NULL;
+	if (x->src->transport == RSIP_T_UDP ? c->last_port != x->src->port
+					    : c->last_conn != x->src->conn)
+		return NULL;
+	*len = c->reply_len;
+	return c->reply;
 }
 
 void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms)

@@ -193,10 +193,9 @@ static void answer(struct engine *e, struct req_ctx *x, int code, bool cacheable
 	 * not make a retransmission run the request twice. */
 	if (cacheable && hc) {
 		if (x->c)
-			client_set_reply(x->c, req->counter, e->outbuf, (size_t)n);
+			client_set_reply(x->c, x, e->outbuf, (size_t)n);
 		else
-			reply_cache_put(e->prereg, x->src, req->counter, e->outbuf, (size_t)n,
-					engine_now(e));
+			reply_cache_put(e->prereg, x, e->outbuf, (size_t)n, engine_now(e));
 	}
 	send_bytes(e, x->src, e->outbuf, (size_t)n);
 }
@@ -235,7 +234,8 @@ static int dispatch(struct engine *e, struct req_ctx *x)
 int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t *buf, size_t len)
 {
 	struct rsip_decode_err de;
-	struct req_ctx x = {.src = from, .req = &e->req, .rep = &e->rep};
+	struct req_ctx x = {
+	    .src = from, .raw = buf, .raw_len = len, .req = &e->req, .rep = &e->rep};
 	struct rsip_msg *req = &e->req;
 	const uint8_t *cached;
 	struct client *c;
@@ -311,18 +311,15 @@ int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t
 	/* 7: a duplicate gets the cached reply, byte for byte (6.2). */
 	c = client_by_addr(e, from->addr);
 	if (hc) {
-		if (c && c->r.transport == from->transport) {
-			if (c->r.has_last && c->r.last_counter == req->counter && c->reply) {
-				replay(e, from, c->reply, c->reply_len);
-				return ENGINE_OK;
-			}
-		} else if (!c) {
-			cached =
-			    reply_cache_get(e->prereg, from, req->counter, engine_now(e), &clen);
-			if (cached) {
-				replay(e, from, cached, clen);
-				return ENGINE_OK;
-			}
+		if (c && c->r.transport == from->transport)
+			cached = client_cached_reply(c, &x, &clen);
+		else if (!c)
+			cached = reply_cache_get(e->prereg, &x, engine_now(e), &clen);
+		else
+			cached = NULL;
+		if (cached) {
+			replay(e, from, cached, clen);
+			return ENGINE_OK;
 		}
 	}
 

@@ -42,8 +42,16 @@ struct client_rec {
 struct client {
 	struct client_rec r;
 	uint64_t tcp_conn; /* current TCP connection (0: none); not saved */
-	uint8_t *reply;	   /* the last reply, byte for byte (6.2) */
+	/* The last reply, byte for byte (6.2), and the request it answered:
+	 * a duplicate is the same bytes from the same UDP port / TCP
+	 * connection, so a rebooted host that starts again at counter 1 gets
+	 * 302, not a stale REGISTER_RESPONSE. */
+	uint8_t *reply;
 	size_t reply_len;
+	uint8_t *last_req;
+	size_t last_req_len;
+	uint16_t last_port;
+	uint64_t last_conn;
 	struct binding *bindings; /* this host's bindings (utlist, via cnext/cprev) */
 	UT_hash_handle hh_id, hh_addr;
 };
@@ -70,6 +78,8 @@ struct engine {
 /* What one request needs while it is being answered. */
 struct req_ctx {
 	const struct engine_src *src;
+	const uint8_t *raw; /* the request's bytes */
+	size_t raw_len;
 	struct rsip_msg *req;
 	struct rsip_msg *rep;
 	struct client *c; /* the registration (NULL: none) */
@@ -108,7 +118,9 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 /* Free every binding (unsolicited FREE_RESPONSEs not sent), tell the data
  * plane, release the ID, drop the table entry. */
 void client_destroy(struct engine *e, struct client *c, bool tell_dp);
-void client_set_reply(struct client *c, uint32_t counter, const uint8_t *buf, size_t len);
+void client_set_reply(struct client *c, const struct req_ctx *x, const uint8_t *buf, size_t len);
+/* The cached reply when x is a retransmission of the last request. */
+const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx *x, size_t *len);
 /* The lease of a registration whose binding now ends at expires_ms. */
 void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms);
 
@@ -135,11 +147,12 @@ uint32_t lease_grant(const struct engine *e, bool has_lease, uint32_t requested)
 #define PREREG_MAX    4096
 struct reply_cache *reply_cache_new(void);
 void reply_cache_free(struct reply_cache *rc);
-void reply_cache_put(struct reply_cache *rc, const struct engine_src *src, uint32_t counter,
-		     const uint8_t *buf, size_t len, uint64_t now);
-/* The cached reply for (src, counter), or NULL. */
-const uint8_t *reply_cache_get(struct reply_cache *rc, const struct engine_src *src,
-			       uint32_t counter, uint64_t now, size_t *len);
+void reply_cache_put(struct reply_cache *rc, const struct req_ctx *x, const uint8_t *buf,
+		     size_t len, uint64_t now);
+/* The cached reply when x repeats the request cached for its source, or
+ * NULL. */
+const uint8_t *reply_cache_get(struct reply_cache *rc, const struct req_ctx *x, uint64_t now,
+			       size_t *len);
 void reply_cache_expire(struct reply_cache *rc, uint64_t now);
 
 /* policy.c */

@@ -23,9 +23,9 @@ struct rc_ent {
 	struct rc_key key;
 	uint32_t counter;
 	uint64_t expires;
-	size_t len;
+	size_t len, req_len;
 	UT_hash_handle hh;
-	uint8_t buf[];
+	uint8_t buf[]; /* the reply, then the request it answered */
 };
 
 struct reply_cache {
@@ -67,10 +67,10 @@ static struct rc_key make_key(const struct engine_src *src)
 	return k;
 }
 
-void reply_cache_put(struct reply_cache *rc, const struct engine_src *src, uint32_t counter,
-		     const uint8_t *buf, size_t len, uint64_t now)
+void reply_cache_put(struct reply_cache *rc, const struct req_ctx *x, const uint8_t *buf,
+		     size_t len, uint64_t now)
 {
-	struct rc_key k = make_key(src);
+	struct rc_key k = make_key(x->src);
 	struct rc_ent *ent;
 
 	HASH_FIND(hh, rc->tab, &k, sizeof(k), ent);
@@ -78,26 +78,29 @@ void reply_cache_put(struct reply_cache *rc, const struct engine_src *src, uint3
 		drop(rc, ent);
 	if (rc->n >= PREREG_MAX)
 		drop(rc, rc->tab); /* the oldest */
-	ent = malloc(sizeof(*ent) + len);
+	ent = malloc(sizeof(*ent) + len + x->raw_len);
 	if (!ent)
 		return; /* no cache: a retransmission is processed again */
 	ent->key = k;
-	ent->counter = counter;
+	ent->counter = x->req->counter;
 	ent->expires = now + PREREG_TTL_MS;
 	ent->len = len;
+	ent->req_len = x->raw_len;
 	memcpy(ent->buf, buf, len);
+	memcpy(ent->buf + len, x->raw, x->raw_len);
 	HASH_ADD(hh, rc->tab, key, sizeof(ent->key), ent);
 	rc->n++;
 }
 
-const uint8_t *reply_cache_get(struct reply_cache *rc, const struct engine_src *src,
-			       uint32_t counter, uint64_t now, size_t *len)
+const uint8_t *reply_cache_get(struct reply_cache *rc, const struct req_ctx *x, uint64_t now,
+			       size_t *len)
 {
-	struct rc_key k = make_key(src);
+	struct rc_key k = make_key(x->src);
 	struct rc_ent *ent;
 
 	HASH_FIND(hh, rc->tab, &k, sizeof(k), ent);
-	if (!ent || ent->counter != counter || ent->expires <= now)
+	if (!ent || ent->counter != x->req->counter || ent->expires <= now ||
+	    ent->req_len != x->raw_len || memcmp(ent->buf + ent->len, x->raw, x->raw_len))
 		return NULL;
 	*len = ent->len;
 	return ent->buf;
