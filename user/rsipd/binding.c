@@ -102,6 +102,7 @@ void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool
 				  r->bind_id, strerror(-rc));
 	}
 
+	e->state_gen++;
 	HASH_DELETE(hh, e->bindings, b);
 	DL_DELETE2(c->bindings, b, cprev, cnext);
 	c->r.nbindings--;

@@ -88,6 +88,7 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp)
 				  c->r.client_id, strerror(-rc));
 	}
 	alloc_client_id_release(e->alloc, c->r.client_id);
+	e->state_gen++;
 	HASH_DELETE(hh_id, e->by_id, c);
 	HASH_DELETE(hh_addr, e->by_addr, c);
 	e->n_clients--;

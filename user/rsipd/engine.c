@@ -231,7 +231,8 @@ static int dispatch(struct engine *e, struct req_ctx *x)
 	}
 }
 
-int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t *buf, size_t len)
+static int handle_one(struct engine *e, const struct engine_src *from, const uint8_t *buf,
+		      size_t len)
 {
 	struct rsip_decode_err de;
 	struct req_ctx x = {
@@ -367,6 +368,15 @@ int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t
 	rc = dispatch(e, &x);
 	answer(e, &x, rc, true);
 	return ENGINE_OK;
+}
+
+int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t *buf, size_t len)
+{
+	int rc = handle_one(e, from, buf, len);
+
+	/* After the reply is cached, so a saved state replays it. */
+	engine_state_changed(e);
+	return rc;
 }
 
 void engine_bad_frame(struct engine *e, const struct engine_src *from)

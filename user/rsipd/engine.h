@@ -89,6 +89,22 @@ uint64_t engine_next_expiry(struct engine *e);
 int engine_revoke_binding(struct engine *e, uint32_t bind_id);
 int engine_revoke_client(struct engine *e, uint32_t client_id);
 
+/* --- state file (engine_state.c) -----------------------------------------------
+ * A snapshot of registrations, bindings, IDs, leases (as wall-clock times:
+ * wall_now_ms is CLOCK_REALTIME in ms) and each host's cached last reply.
+ * restore rebuilds them in an engine without registrations, taking exactly
+ * the same IDs and resources again and telling the data plane as it goes; a
+ * binding that cannot come back (the configuration changed) is freed with an
+ * unsolicited FREE_RESPONSE. 0, or -EINVAL with a message in err (a snapshot
+ * that is not ours, another --spi-block...), or -ENOMEM. */
+struct json_object;
+struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms);
+int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall_now_ms,
+			 char *err, size_t errlen);
+/* fn runs after any request, lease expiry or revocation that changed what a
+ * snapshot holds (at most once per event). */
+void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg);
+
 /* --- read-only views, for the control socket and tests --------------------- */
 struct engine_client_view {
 	uint32_t client_id;

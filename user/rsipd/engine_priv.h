@@ -69,6 +69,11 @@ struct engine {
 	struct lease_heap *leases;
 	struct engine_counters ctr;
 	uint8_t spi_block_shift;
+	/* The state file (engine_state.c): state_gen moves with every change a
+	 * snapshot holds; the hook runs when it moved since the last save. */
+	uint64_t state_gen, state_saved_gen;
+	void (*state_hook)(void *arg);
+	void *state_hook_arg;
 	/* Scratch messages: one request and one reply in flight at a time
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
@@ -154,6 +159,10 @@ void reply_cache_put(struct reply_cache *rc, const struct req_ctx *x, const uint
 const uint8_t *reply_cache_get(struct reply_cache *rc, const struct req_ctx *x, uint64_t now,
 			       size_t *len);
 void reply_cache_expire(struct reply_cache *rc, uint64_t now);
+
+/* engine_state.c: run the state hook if something changed (after every
+ * request, tick and revocation). */
+void engine_state_changed(struct engine *e);
 
 /* policy.c */
 bool policy_may_register(const struct engine *e, struct in_addr xa);

@@ -82,6 +82,7 @@ int engine_revoke_binding(struct engine *e, uint32_t bind_id)
 	e->unsol.bind_id = bind_id;
 	e->unsol.has |= RSIP_HAS_CLIENT_ID | RSIP_HAS_BIND_ID;
 	engine_send_unsolicited(e, c, &e->unsol);
+	engine_state_changed(e);
 	return 0;
 }
 
@@ -98,5 +99,6 @@ int engine_revoke_client(struct engine *e, uint32_t client_id)
 	e->unsol.has |= RSIP_HAS_CLIENT_ID;
 	engine_send_unsolicited(e, c, &e->unsol);
 	client_destroy(e, c, true);
+	engine_state_changed(e);
 	return 0;
 }

@@ -110,6 +110,7 @@ static void heap_rebuild(struct engine *e)
 
 static void schedule(struct engine *e, struct lease_ent ent)
 {
+	e->state_gen++; /* a new or moved lease: the state file follows */
 	/* EXTEND pushes without popping: bound the stale entries. */
 	if (e->leases->n > 4 * (e->n_bindings + e->n_clients) + 64)
 		heap_rebuild(e);
@@ -188,6 +189,7 @@ void engine_tick(struct engine *e)
 				expire_client(e, c);
 		}
 	}
+	engine_state_changed(e);
 }
 
 uint64_t engine_next_expiry(struct engine *e)

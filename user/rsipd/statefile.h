@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The state file on disk: JSON written atomically (a temporary file in the
+ * same directory, fsync, rename over the old one, fsync of the directory),
+ * so a crash at any moment leaves either the old state or the new one.
+ */
+#ifndef RSIPD_STATEFILE_H
+#define RSIPD_STATEFILE_H
+
+struct json_object;
+
+#define STATEFILE_DEFAULT "/var/lib/rsipd/state.json"
+
+/* Write st to path (its directory is created if missing). 0 or -errno. */
+int statefile_write(const char *path, struct json_object *st);
+/* Read path: 0 and *out (the caller puts it), -ENOENT when there is none,
+ * -EINVAL when it is not JSON, else -errno. */
+int statefile_read(const char *path, struct json_object **out);
+
+#endif
