@@ -118,7 +118,7 @@ static void conn_lines(struct ctl_conn *c)
 	c->in_len -= off;
 	if (c->in_len == sizeof(c->in)) { /* a line longer than we accept */
 		static const char too_long[] =
-			"{\"ok\":false,\"error\":\"request line longer than 65535 bytes\"}\n";
+		    "{\"ok\":false,\"error\":\"request line longer than 65535 bytes\"}\n";
 
 		conn_queue(c, too_long, sizeof(too_long) - 1);
 		c->closing = true;
