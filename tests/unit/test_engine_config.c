@@ -137,9 +137,38 @@ static void test_every_flag(void **state)
 	assert_string_equal(cfg.ctl_socket, "/tmp/x.sock");
 	assert_true(cfg.daemon);
 	assert_int_equal(cfg.verbosity, 2);
-	/* xdp is accepted here; rsipd refuses it at start-up until it exists. */
-	assert_int_equal(parse(&cfg, BASE "--dataplane xdp"), 0);
+	/* xdp needs its two interfaces; its flags, and the defaults. */
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan eth0 --lan eth0"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan eth0 --lan eth1"), 0);
 	assert_int_equal(cfg.dataplane, CFG_DP_XDP);
+	assert_string_equal(cfg.wan_if, "eth0");
+	assert_string_equal(cfg.lan_if, "eth1");
+	assert_int_equal(cfg.xdp_mode, CFG_XDP_NATIVE);
+	assert_string_equal(cfg.pin_path, CFG_DEFAULT_PIN_PATH);
+	assert_string_equal(cfg.state_file, CFG_DEFAULT_STATE_FILE);
+	assert_int_equal(cfg.map_size, 0);
+	assert_false(cfg.detach_on_exit);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode generic "
+					  "--pin-path /tmp/p --map-size 0x1000 --detach-on-exit "
+					  "--state-file="),
+			 0);
+	assert_int_equal(cfg.xdp_mode, CFG_XDP_GENERIC);
+	assert_string_equal(cfg.pin_path, "/tmp/p");
+	assert_int_equal(cfg.map_size, 4096);
+	assert_true(cfg.detach_on_exit);
+	assert_string_equal(cfg.state_file, "");
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode skb"),
+			 -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--pin-path relative"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--map-size 8"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--wan a/b"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--lan 0123456789abcdef"), -EINVAL);
+	/* Without xdp no state file unless one is named. */
+	assert_int_equal(parse(&cfg, BASE), 0);
+	assert_string_equal(cfg.state_file, "");
+	assert_int_equal(parse(&cfg, BASE "--state-file /tmp/s.json"), 0);
+	assert_string_equal(cfg.state_file, "/tmp/s.json");
 	assert_int_equal(parse(&cfg, BASE "--ctl-socket="), 0);
 	assert_string_equal(cfg.ctl_socket, "");
 	assert_int_equal(parse(&cfg, BASE "--help"), CONFIG_HELP);

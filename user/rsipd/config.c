@@ -280,6 +280,70 @@ static int set_ctl_socket(struct rsipd_config *cfg, const struct cfg_opt *o, con
 	return 0;
 }
 
+/* ---- --dataplane xdp ---- */
+
+static int set_ifname(char *out, const char *v)
+{
+	if (!*v || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' '))
+		return -EINVAL;
+	strcpy(out, v);
+	return 0;
+}
+
+static int set_wan(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_ifname(cfg->wan_if, v);
+}
+
+static int set_lan(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_ifname(cfg->lan_if, v);
+}
+
+static int set_xdp_mode(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!strcmp(v, "native"))
+		cfg->xdp_mode = CFG_XDP_NATIVE;
+	else if (!strcmp(v, "generic"))
+		cfg->xdp_mode = CFG_XDP_GENERIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_pin_path(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	/* Room for "/<map name>" after it. */
+	if (v[0] != '/' || strlen(v) >= sizeof(cfg->pin_path) - 32)
+		return -EINVAL;
+	strcpy(cfg->pin_path, v);
+	return 0;
+}
+
+static int set_map_size(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n < 16 || n > (1u << 24))
+		return -EINVAL;
+	cfg->map_size = n;
+	return 0;
+}
+
+static int set_detach_on_exit(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_bool(v, &cfg->detach_on_exit);
+}
+
+static int set_state_file(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (strlen(v) >= sizeof(cfg->state_file) - 8) /* room for ".tmp" */
+		return -EINVAL;
+	strcpy(cfg->state_file, v);
+	cfg->has_state_file = true;
+	return 0;
+}
+
 static int set_config(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	if (!*v || strlen(v) >= sizeof(cfg->config_file))
@@ -353,6 +417,20 @@ static const struct cfg_opt opts[] = {
      "tunnel endpoint announced to hosts (default: none, hosts use the server)", false},
     {"ctl-socket", required_argument, 0, set_ctl_socket, "a path shorter than 108 bytes",
      "control socket for rsipctl (/run/rsipd.sock; empty: none)", false},
+    {"wan", required_argument, 0, set_wan, "an interface name",
+     "xdp: the public-side interface (Nb lives there)", false},
+    {"lan", required_argument, 0, set_lan, "an interface name",
+     "xdp: the private-side interface (Na lives there)", false},
+    {"xdp-mode", required_argument, 0, set_xdp_mode, "native or generic",
+     "xdp: attach mode (native)", false},
+    {"pin-path", required_argument, 0, set_pin_path, "an absolute path on a bpffs",
+     "xdp: where maps and links are pinned (" CFG_DEFAULT_PIN_PATH ")", false},
+    {"map-size", required_argument, 0, set_map_size, "a number 16-16777216",
+     "xdp: clients the maps hold; the other maps scale with it (131072)", false},
+    {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
+     "xdp: take the programs and pins down on exit (default: keep forwarding)", false},
+    {"state-file", required_argument, 0, set_state_file, "a path (empty: none)",
+     "leases saved across restarts (xdp: " CFG_DEFAULT_STATE_FILE "; none: no file)", false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -406,6 +484,7 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
 	cfg->max_spis = CFG_DEFAULT_MAX_SPIS;
 	strcpy(cfg->ctl_socket, CFG_DEFAULT_CTL_SOCKET);
+	strcpy(cfg->pin_path, CFG_DEFAULT_PIN_PATH);
 }
 
 bool cidr_list_contains(const struct cidr_list *l, struct in_addr addr)
@@ -540,6 +619,12 @@ static void check_consistency(struct parse_state *ps)
 	else if ((uint64_t)cfg->spi_hi - cfg->spi_lo + 1 < cfg->spi_block)
 		errf(ps, "invalid value '%u' for --spi-block: larger than --spi-range 0x%x-0x%x",
 		     cfg->spi_block, cfg->spi_lo, cfg->spi_hi);
+	else if (cfg->dataplane == CFG_DP_XDP && (!cfg->wan_if[0] || !cfg->lan_if[0]))
+		errf(ps, "--dataplane xdp needs --wan IF and --lan IF");
+	else if (cfg->dataplane == CFG_DP_XDP && !strcmp(cfg->wan_if, cfg->lan_if))
+		errf(ps, "invalid value '%s' for --lan: the same interface as --wan", cfg->lan_if);
+	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP)
+		strcpy(cfg->state_file, CFG_DEFAULT_STATE_FILE);
 }
 
 int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, size_t errlen)

@@ -34,6 +34,10 @@
 #define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd.sock"
 
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
+enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
+
+#define CFG_DEFAULT_PIN_PATH   "/sys/fs/bpf/rsip"
+#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/state.json"
 
 struct cidr {
 	struct in_addr net; /* network order, host bits zero */
@@ -72,6 +76,14 @@ struct rsipd_config {
 	char config_file[PATH_MAX];
 	bool daemon;
 	int verbosity;
+	/* --dataplane xdp (docs/dataplane.md) */
+	char wan_if[16], lan_if[16]; /* IFNAMSIZ */
+	uint8_t xdp_mode;	     /* CFG_XDP_NATIVE / CFG_XDP_GENERIC */
+	char pin_path[PATH_MAX];     /* bpffs directory of the pins */
+	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
+	bool detach_on_exit;	     /* take the data plane down on exit */
+	char state_file[PATH_MAX];   /* "": none */
+	bool has_state_file;	     /* given (else: the default with xdp, none without) */
 };
 
 /* Results of config_parse besides 0. */
