@@ -18,10 +18,12 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "dp_xdp.h"
 #include "engine.h"
 #include "event.h"
 #include "log.h"
 #include "net.h"
+#include "statefile.h"
 
 #define TICK_MS 500 /* lease expiry resolution */
 
@@ -92,9 +94,12 @@ static int start(struct rsipd *d)
 		log_warnx("signals: %s", strerror(-err));
 		return err;
 	}
-	d->dp = dataplane_none_new();
+	if (cfg->dataplane == CFG_DP_XDP)
+		d->dp = dataplane_xdp_new(cfg, d->loop, &err);
+	else
+		d->dp = dataplane_none_new();
 	if (!d->dp)
-		return -ENOMEM;
+		return err ? err : -ENOMEM;
 	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.tcp) {
 		log_warnx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
@@ -112,6 +117,14 @@ static int start(struct rsipd *d)
 		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
 		return -EINVAL;
 	}
+	/* Restart without loss: the leases of the state file, then the data
+	 * plane drops what none of them claims, then every change is saved. */
+	if (cfg->state_file[0] && (err = statefile_load_engine(d->engine, cfg->state_file)) < 0)
+		return err;
+	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)
+		return err;
+	if (cfg->state_file[0] && (err = statefile_follow_engine(d->engine, cfg->state_file)) < 0)
+		return err;
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
 	d->ctl_ctx =
@@ -136,9 +149,12 @@ static void stop(struct rsipd *d)
 	/* The transports report closed connections to the engine: before it. */
 	tcp_server_free(d->net.tcp);
 	udp_server_free(d->net.udp);
-	engine_free(d->engine, true);
+	statefile_unfollow_engine(d->engine);
+	/* XDP keeps forwarding with the pinned maps while rsipd is away:
+	 * its entries stay, unless --detach-on-exit takes it all down. */
+	engine_free(d->engine, d->cfg.dataplane != CFG_DP_XDP);
 	if (d->dp)
-		d->dp->ops->destroy(d->dp, false);
+		d->dp->ops->destroy(d->dp, d->cfg.detach_on_exit);
 	if (d->loop) {
 		ev_timer_del(d->loop, d->tick);
 		if (d->sigfd > 0) {
@@ -164,13 +180,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rsipd: %s\n(rsipd --help lists every option)\n", err);
 		return 2;
 	}
-	if (d.cfg.dataplane == CFG_DP_XDP) {
-		/* The one placeholder: the XDP data plane lands later, behind
-		 * dataplane.h. Fail loudly instead of running without it. */
-		fprintf(stderr, "rsipd: --dataplane xdp: the XDP data plane is not built yet; "
-				"use --dataplane none\n");
-		return 2;
-	}
 	log_init("rsipd", false, d.cfg.verbosity);
 	if (!d.cfg.allow.n)
 		log_warnx("no --allow: every host that reaches %s may register",
@@ -189,9 +198,9 @@ int main(int argc, char **argv)
 		}
 		log_init("rsipd", true, d.cfg.verbosity);
 	}
-	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane none, lease %us",
+	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
 		 inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
-		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.cfg.lease);
+		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
 	rc = ev_loop_run(d.loop);
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));

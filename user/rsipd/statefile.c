@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
+#include "log.h"
 #include "statefile.h"
 
 static int write_all(int fd, const char *p, size_t n)
@@ -103,4 +106,83 @@ int statefile_read(const char *path, struct json_object **out)
 		return -EINVAL;
 	*out = st;
 	return 0;
+}
+
+/* ---- rsipd's use of it ------------------------------------------------------ */
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int statefile_load_engine(struct engine *e, const char *path)
+{
+	struct json_object *st = NULL;
+	char err[512];
+	int rc;
+
+	rc = statefile_read(path, &st);
+	if (rc == -ENOENT) {
+		log_info("state file %s: none yet, starting afresh", path);
+		return 0;
+	}
+	if (rc < 0) {
+		log_warnx("state file %s: %s%s", path, rc == -EINVAL ? "not JSON" : strerror(-rc),
+			  " (move it away to start afresh: every client then registers again)");
+		return rc;
+	}
+	rc = engine_state_restore(e, st, wall_ms(), err, sizeof(err));
+	json_object_put(st);
+	if (rc < 0)
+		log_warnx("state file %s: %s", path, rc == -ENOMEM ? "out of memory" : err);
+	return rc;
+}
+
+struct follow {
+	struct engine *e;
+	char path[PATH_MAX];
+};
+
+static void save_now(void *arg)
+{
+	struct follow *f = arg;
+	struct json_object *st = engine_state_save(f->e, wall_ms());
+	int rc = st ? statefile_write(f->path, st) : -ENOMEM;
+
+	if (rc < 0)
+		log_warnx("state file %s: cannot write it: %s", f->path, strerror(-rc));
+	json_object_put(st);
+}
+
+static struct follow *following;
+
+int statefile_follow_engine(struct engine *e, const char *path)
+{
+	struct follow *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(f->path)) {
+		free(f);
+		return -ENAMETOOLONG;
+	}
+	f->e = e;
+	strcpy(f->path, path);
+	free(following);
+	following = f;
+	engine_set_state_hook(e, save_now, f);
+	save_now(f);
+	return 0;
+}
+
+void statefile_unfollow_engine(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_set_state_hook(e, NULL, NULL);
+	free(following);
+	following = NULL;
 }

@@ -17,4 +17,15 @@ int statefile_write(const char *path, struct json_object *st);
  * -EINVAL when it is not JSON, else -errno. */
 int statefile_read(const char *path, struct json_object **out);
 
+/* --- rsipd's use of it -------------------------------------------------------
+ * Restore the engine from path (nothing to do when there is no file).
+ * 0, or -errno after logging why the file cannot be used. */
+struct engine;
+int statefile_load_engine(struct engine *e, const char *path);
+/* From now on save the engine to path after every change, and once now.
+ * A failed write is logged and retried at the next change. */
+int statefile_follow_engine(struct engine *e, const char *path);
+/* Stop saving (before a shutdown frees the engine). */
+void statefile_unfollow_engine(struct engine *e);
+
 #endif
