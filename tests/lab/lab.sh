@@ -74,6 +74,12 @@ lab_init() {
 	LAB_PIDS=()
 	LAB_RSIPD_PID=
 	mkdir -p "$LAB_DIR"
+	# Helpers in other languages (tests/netns/nslib.py) read the lab from
+	# the environment.
+	export LAB_ID LAB_DIR LAB_NS_X1 LAB_NS_X2 LAB_NS_SW LAB_NS_N LAB_NS_Y LAB_BPFFS \
+		LAB_PIN LAB_CTL LAB_STATE LAB_WAN_MTU LAB_LAN_MTU LAB_XDP_MODE BUILD \
+		LAB_NA LAB_X1 LAB_X2 LAB_N_WAN LAB_Y LAB_Y2 LAB_NB1 LAB_NB2 \
+		LAB_MAC_X1 LAB_MAC_X2 LAB_MAC_NLAN LAB_MAC_NWAN LAB_MAC_Y
 	# shellcheck disable=SC2064
 	trap "lab_down" EXIT
 	trap "exit 130" INT TERM

@@ -64,6 +64,9 @@ int xdp_attach(struct bpf_program *prog, int ifindex, const char *ifname, bool g
 	int err;
 
 	*updated = false;
+	/* No pin: a first start (bpf_link__open would log a warning). */
+	if (access(pin, F_OK) < 0 && errno == ENOENT)
+		return create_link(prog, ifindex, ifname, generic, pin);
 	link = bpf_link__open(pin);
 	if (link) {
 		if (link_fits(bpf_link__fd(link), ifindex, generic)) {
