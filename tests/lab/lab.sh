@@ -213,9 +213,14 @@ lab_rsipd_flags() {
 
 # lab_rsipd_start [FLAGS...]: run rsipd in N (log: $LAB_DIR/rsipd.log,
 # appended, so a restart keeps the first run's lines) and wait for its
-# control socket. RSIPD (default $BUILD/rsipd) picks the binary.
+# control socket. RSIPD picks the binary: by default the ASan build when there
+# is one (tests), else $BUILD/rsipd; benchmarks set RSIPD=$BUILD/rsipd.
 lab_rsipd_start() {
-	local bin=${RSIPD:-$BUILD/rsipd}
+	local bin=${RSIPD:-}
+	if [ -z "$bin" ]; then
+		bin=$BUILD/asan/rsipd
+		[ -x "$bin" ] || bin=$BUILD/rsipd
+	fi
 	rm -f "$LAB_CTL"
 	# A bpffs at /sys/fs/bpf inside the netns exec's own mount namespace, for
 	# libbpf/libxdp defaults; our pins live on $LAB_BPFFS.
@@ -245,6 +250,16 @@ lab_rsipd_stop() {
 	wait "$LAB_RSIPD_PID" 2>/dev/null
 	LAB_RSIPD_RC=$?
 	LAB_RSIPD_PID=
+	return 0
+}
+
+# lab_rsipd_log_clean: 0 unless the sanitizers complained in rsipd's log.
+lab_rsipd_log_clean() {
+	if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:|AddressSanitizer:DEADLYSIGNAL" \
+		"$LAB_DIR/rsipd.log"; then
+		lab_log "rsipd's sanitizers complained (above)"
+		return 1
+	fi
 	return 0
 }
 

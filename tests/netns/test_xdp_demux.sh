@@ -12,5 +12,7 @@ lab_up || exit 1
 lab_rsipd_start || exit 1
 /usr/bin/python3 "$top/tests/netns/xdp_demux.py"
 rc=$?
+lab_rsipd_stop
+lab_rsipd_log_clean || rc=1
 if [ $rc -ne 0 ]; then echo "---- rsipd log"; tail -n 40 "$LAB_DIR/rsipd.log"; fi
 exit $rc
