@@ -377,6 +377,7 @@ int main(int argc, char **argv)
 {
 	static struct bench b;
 	struct tally t[PH_COUNT];
+	char src_text[INET_ADDRSTRLEN], server_text[INET_ADDRSTRLEN];
 	struct in_addr first;
 	uint16_t port = RSIP_PORT;
 	uint64_t v;
@@ -440,9 +441,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rsip_assign_bench: setting up hosts: %s\n", strerror(-ret));
 		return 1;
 	}
+	inet_ntop(AF_INET, &first, src_text, sizeof(src_text));
+	inet_ntop(AF_INET, &b.server.sin_addr, server_text, sizeof(server_text));
 	printf("rsip_assign_bench: %d hosts (%s and up), %u s per phase after %u s warm-up, "
 	       "server %s:%u\n",
-	       b.nhosts, inet_ntoa(first), b.seconds, b.warmup, inet_ntoa(b.server.sin_addr), port);
+	       b.nhosts, src_text, b.seconds, b.warmup, server_text, port);
 	for (int ph = 0; ph < PH_COUNT; ph++) {
 		ret = run_phase(&b, (enum phase)ph, &t[ph]);
 		if (ret) {
