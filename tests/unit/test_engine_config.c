@@ -168,6 +168,7 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "--spi-range 0x1000", "--spi-range", NULL);
 	expect_bad(BASE "--spi-block 100", "--spi-block", "100");
 	expect_bad(BASE "--spi-block 0", "--spi-block", "0");
+	expect_bad(BASE "--spi-block 0x20000", "--spi-block", "0x20000");
 	expect_bad(BASE "--spi-range 0x100-0x10f --spi-block 32", "--spi-block", "32");
 	expect_bad(BASE "--port-range 0-100", "--port-range", "0-100");
 	expect_bad(BASE "--port-range 2000-70000", "--port-range", NULL);

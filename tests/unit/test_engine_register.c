@@ -403,6 +403,23 @@ static void test_send_failure_still_cached(void **state)
 	h_free(h);
 }
 
+static void test_dataplane_refuses_client_104(void **state)
+{
+	struct harness *h = h_new(ARGS);
+	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000);
+	struct raw r;
+
+	dataplane_none_set_capacity(h->dp, 1, 0); /* room for one host */
+	h_register(h, &x, 1);
+	raw_begin(&r, RSIP_REGISTER_REQUEST);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 1);
+	h_send(h, &y, &r);
+	h_expect_error(h, 1, RSIP_E_INTERNAL_SERVER_ERROR);
+	assert_int_equal(engine_n_clients(h->e), 1);
+	assert_int_equal(dataplane_none_n_clients(h->dp), 1);
+	h_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_only_102),
 	    cmocka_unit_test(test_unsupported_208),
 	    cmocka_unit_test(test_send_failure_still_cached),
+	    cmocka_unit_test(test_dataplane_refuses_client_104),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

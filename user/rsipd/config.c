@@ -132,7 +132,7 @@ static int set_spi_block(struct rsipd_config *cfg, const struct cfg_opt *o, cons
 {
 	uint32_t n;
 
-	if (parse_u32(v, &n) || n == 0 || (n & (n - 1)))
+	if (parse_u32(v, &n) || n == 0 || (n & (n - 1)) || n > 65536)
 		return -EINVAL;
 	cfg->spi_block = n;
 	return 0;
@@ -320,7 +320,7 @@ static const struct cfg_opt opts[] = {
      "smallest lease granted, seconds (1)", false},
     {"spi-range", required_argument, 0, set_spi_range, "LO-HI with 256 <= LO <= HI <= 0xffffffff",
      "SPIs lent to hosts (0x100-0xffffffff)", false},
-    {"spi-block", required_argument, 0, set_spi_block, "a power of two",
+    {"spi-block", required_argument, 0, set_spi_block, "a power of two, at most 65536",
      "size of the aligned SPI block a host owns for k > 1 SPIs (256)", false},
     {"port-range", required_argument, 0, set_port_range, "LO-HI with 1 <= LO <= HI <= 65535",
      "ports lent to hosts (1024-65535)", false},

@@ -117,12 +117,10 @@ static void conn_lines(struct ctl_conn *c)
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
 	if (c->in_len == sizeof(c->in)) { /* a line longer than we accept */
-		struct json_object *res = ctl_command(c->srv->ctx, "");
-		const char *txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+		static const char too_long[] =
+		    "{\"ok\":false,\"error\":\"request line longer than 65535 bytes\"}\n";
 
-		conn_queue(c, txt, strlen(txt));
-		conn_queue(c, "\n", 1);
-		json_object_put(res);
+		conn_queue(c, too_long, sizeof(too_long) - 1);
 		c->closing = true;
 	}
 }
