@@ -30,5 +30,5 @@ static __always_inline int count_and_return(__u32 reason, int action)
 SEC("xdp")
 int rsip_wan(struct xdp_md *ctx)
 {
-	return count_and_return(RSIP_CNT_PASS_NOT_IP, XDP_PASS);
+	return count_and_return(RSIP_CNT_WAN_PASS_NOT_IPV4, XDP_PASS);
 }

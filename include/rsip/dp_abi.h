@@ -1,13 +1,36 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ABI between the XDP programs (bpf/) and user space (rsipd, rsipctl,
- * tests): map names, keys, values and the counter enum. Both clang -target bpf
- * (with vmlinux.h) and gcc (with the uapi headers) compile this file, so it
- * uses only the __u8/__u16/__u32/__u64 and __be types both sides have.
+ * tests): map names, keys, values, the counter enum and the slow-path record.
+ * Both clang -target bpf (with vmlinux.h) and gcc (with the uapi headers)
+ * compile this file.
  *
- * Rules: keys have no holes (explicit padding, zeroed); addresses, ports and
- * SPIs are in network byte order; sizes are checked with _Static_assert; a
- * layout change bumps RSIP_DP_ABI_VERSION (and the map names' suffix).
+ * Rules (style.md): keys have no holes (explicit pad fields, zeroed before
+ * use); addresses, ports and SPIs are in network byte order (__be*); every
+ * struct's size is checked with _Static_assert; a layout change bumps
+ * RSIP_DP_ABI_VERSION and the changed map's name suffix (rsip_ports_v2), so a
+ * new rsipd never reuses an old pin with the wrong layout.
+ *
+ * Map overview (all pinned under --pin-path, default /sys/fs/bpf/rsip/, except
+ * rsip_tx: the kernel marks devmaps read-only for programs and libbpf 1.1
+ * then refuses to reuse the pin on the next start):
+ *
+ *   rsip_clients  Xa            -> rsip_client   who may send tunnelled packets
+ *   rsip_nb       Nb            -> rsip_nb_val   our public addresses (whole or shared)
+ *   rsip_ports    (Nb, port)    -> rsip_target   RSAP-IP/RSIPSEC/LISTEN ports, IKE ports
+ *   rsip_ike      (Nb, port, cookie) -> rsip_target   IKE on 500/4500 by cookie/SPI
+ *   rsip_spi      (Nb, SPI)     -> rsip_target   single SPIs
+ *   rsip_spi_blk  (Nb, SPI >> shift) -> rsip_target   client-owned SPI blocks
+ *   rsip_icmp_id  (Nb, echo id) -> rsip_target   learned from clients' echo requests
+ *   rsip_out_spi  (Y, SPI)      -> rsip_out_val  learned outbound SAs (ICMP errors quote them)
+ *   rsip_stats    per-CPU array of __u64 indexed by enum rsip_counter
+ *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
+ *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
+ *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
+ *
+ * A rsip_target carries everything the WAN path needs to encapsulate (client
+ * address, MAC, LAN ifindex, tunnel type), so a hit costs one lookup; rsipd
+ * rewrites a client's targets when its MAC changes (rare).
  */
 #ifndef RSIP_DP_ABI_H
 #define RSIP_DP_ABI_H
@@ -18,12 +41,222 @@
 
 #define RSIP_DP_ABI_VERSION 1
 
-/* Every XDP exit is counted under one of these reasons. */
+#define RSIP_MAP_CLIENTS "rsip_clients"
+#define RSIP_MAP_NB "rsip_nb"
+#define RSIP_MAP_PORTS "rsip_ports"
+#define RSIP_MAP_IKE "rsip_ike"
+#define RSIP_MAP_SPI "rsip_spi"
+#define RSIP_MAP_SPI_BLK "rsip_spi_blk"
+#define RSIP_MAP_ICMP_ID "rsip_icmp_id"
+#define RSIP_MAP_OUT_SPI "rsip_out_spi"
+#define RSIP_MAP_STATS "rsip_stats"
+#define RSIP_MAP_META "rsip_meta"
+#define RSIP_MAP_SLOWPATH "rsip_slowpath"
+#define RSIP_MAP_TX "rsip_tx"
+
+/* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
+#define RSIP_DEF_CLIENTS 131072
+#define RSIP_DEF_PORTS 524288
+#define RSIP_DEF_IKE 262144
+#define RSIP_DEF_SPI 262144
+#define RSIP_DEF_SPI_BLK 131072
+#define RSIP_DEF_ICMP_ID 65536
+#define RSIP_DEF_OUT_SPI 262144
+
+/* Tunnel encapsulation sizes. */
+#define RSIP_IPIP_OVERHEAD 20
+#define RSIP_GRE_OVERHEAD 24
+
+/* rsip_client.flags */
+#define RSIP_CF_WHOLE_NB (1u << 0) /* holds its Nb whole (RSA-IP): any port, any proto */
+#define RSIP_CF_IPSEC (1u << 1)	   /* may send IKE/ESP/AH (has an RSIPSEC binding) */
+
+struct rsip_client {
+	__u32 client_id;
+	__be32 nb;	     /* the one public address its bindings live on */
+	__u8 mac[6];	     /* its LAN MAC; all zero: not resolved yet */
+	__u8 tunnels;	     /* bit (1 << RSIP_TUNNEL_*) per tunnel type it leased */
+	__u8 flags;	     /* RSIP_CF_* */
+	__u32 lan_ifindex;   /* where it lives (rsip_tx key) */
+	__u32 cookies;	     /* IKE cookies the LAN program learned for it */
+	__u32 cookie_cap;    /* ... and how many it may hold */
+	__u32 pad;
+	__u64 pkts_out;	     /* client -> public, approximate (see docs) */
+	__u64 bytes_out;
+	__u64 last_seen_ns;  /* bpf_ktime_get_coarse_ns of its last packet */
+};
+
+/* rsip_target.flags */
+#define RSIP_TF_REMOTE_ADDR (1u << 0) /* only from/to remote (remote macro/micro policy) */
+#define RSIP_TF_REMOTE_PORT (1u << 1) /* ... and only remote_port (remote micro) */
+#define RSIP_TF_LEARNED (1u << 2)     /* inserted by the LAN program (IKE cookie, echo id) */
+
+struct rsip_target {
+	__be32 xa;	    /* tunnel destination: the client's private address */
+	__u32 bind_id;	    /* 0 for learned entries */
+	__u8 mac[6];	    /* the client's MAC (copy of rsip_client.mac) */
+	__u8 tunnel;	    /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
+	__u8 flags;	    /* RSIP_TF_* */
+	__u32 lan_ifindex;
+	__be32 remote;	    /* policy, with RSIP_TF_REMOTE_ADDR */
+	__be16 remote_port; /* policy, with RSIP_TF_REMOTE_PORT */
+	__u16 pad;
+	__u32 pad2;
+	__u64 pkts;	    /* public -> client, approximate (see docs) */
+	__u64 bytes;
+	__u64 last_seen_ns;
+};
+
+/* rsip_nb_val.flags */
+#define RSIP_NB_WHOLE (1u << 0) /* leased whole (RSA-IP): target takes everything */
+
+struct rsip_nb_val {
+	__u32 flags;
+	__u32 pad;
+	struct rsip_target whole; /* with RSIP_NB_WHOLE */
+};
+
+struct rsip_port_key {
+	__be32 nb;
+	__be16 port; /* a leased port covers TCP and UDP (decision D10) */
+	__u16 pad;
+};
+
+struct rsip_ike_key {
+	__be32 nb;
+	__be16 port; /* 500 or 4500 (or a leased IKE port) */
+	__u16 pad;
+	__u8 cookie[8]; /* IKEv1 initiator cookie / the client's IKEv2 SPI, as on the wire */
+};
+
+struct rsip_spi_key {
+	__be32 nb;
+	__be32 spi;
+};
+
+struct rsip_blk_key {
+	__be32 nb;
+	__u32 block; /* host order: ntohl(spi) >> spi_block_shift */
+};
+
+struct rsip_icmp_key {
+	__be32 nb;
+	__be16 id;
+	__u16 pad;
+};
+
+struct rsip_out_key {
+	__be32 peer; /* Y */
+	__be32 spi;  /* Y's SPI, as the client sends it */
+};
+
+struct rsip_out_val {
+	__be32 xa;
+	__u32 pad;
+	__u64 last_seen_ns;
+};
+
+struct rsip_meta {
+	__u32 abi_version; /* RSIP_DP_ABI_VERSION of whoever created the pins */
+	__u32 spi_block_shift;
+	__u64 reserved[3];
+};
+
+/* Why a packet went to rsipd's slow path. */
+enum rsip_slow_reason {
+	RSIP_SLOW_FRAGMENT = 1,	 /* an IPv4 fragment to Nb: rsipd reassembles, then demuxes */
+	RSIP_SLOW_OVERSIZE = 2,	 /* too big for the LAN after encapsulation */
+	RSIP_SLOW_NO_NEIGH = 3,	 /* the client's MAC is not known yet */
+	RSIP_SLOW_ICMP_ERROR = 4, /* an ICMP error to Nb: rsipd finds whose flow it quotes */
+	RSIP_SLOW_LAN_ROUTE = 5, /* decapsulated, but no next hop known to XDP */
+};
+
+/* Record written to rsip_slowpath, followed by cap_len bytes of the frame
+ * (from the Ethernet header). */
+struct rsip_slow_meta {
+	__u32 reason;	   /* enum rsip_slow_reason */
+	__u32 ifindex;	   /* where it arrived */
+	__be32 xa;	   /* the matched client, when there is one */
+	__u32 bind_id;
+	__u8 tunnel;	   /* the matched binding's tunnel type */
+	__u8 pad[3];
+	__u16 pkt_len;	   /* the frame's length */
+	__u16 cap_len;	   /* bytes that follow (== pkt_len unless truncated) */
+};
+
+#define RSIP_SLOW_MAX_FRAME 9216 /* longer frames are truncated (and counted) */
+
+/*
+ * Every XDP exit is counted under one reason (xdp-tools habit: one
+ * count-and-return helper). The names user space prints are in
+ * user/lib/dp_names.c, in this order.
+ */
 enum rsip_counter {
-	RSIP_CNT_PASS_NOT_IP = 0, /* not IPv4: the kernel's business */
+	/* WAN: passed to the kernel untouched */
+	RSIP_CNT_WAN_PASS_NOT_IPV4 = 0, /* ARP, IPv6, VLAN-tagged... */
+	RSIP_CNT_WAN_PASS_NOT_NB,	/* not to one of our public addresses */
+	RSIP_CNT_WAN_PASS_LOCAL,	/* to Nb but for N itself (no binding claims it) */
+	RSIP_CNT_WAN_PASS_ICMP_REQ,	/* ICMP echo request etc. to Nb: N answers */
+	/* WAN: tunnelled to a client */
+	RSIP_CNT_WAN_TX_ESP,
+	RSIP_CNT_WAN_TX_AH,
+	RSIP_CNT_WAN_TX_UDP_ESP, /* UDP 4500 without the non-ESP marker */
+	RSIP_CNT_WAN_TX_IKE,	 /* by cookie on 500 / 4500 */
+	RSIP_CNT_WAN_TX_PORT,	 /* TCP/UDP by leased port */
+	RSIP_CNT_WAN_TX_WHOLE,	 /* RSA-IP: whole address */
+	RSIP_CNT_WAN_TX_ICMP,	 /* echo reply by learned id */
+	/* WAN: dropped */
+	RSIP_CNT_WAN_DROP_MALFORMED,	  /* truncated/bad IPv4, UDP, ESP, AH, IKE headers */
+	RSIP_CNT_WAN_DROP_NO_SPI,	  /* ESP/AH/UDP-ESP with an unknown SPI (RFC 3104 5) */
+	RSIP_CNT_WAN_DROP_NO_COOKIE,	  /* IKE on 500/4500 with an unknown cookie (App. E) */
+	RSIP_CNT_WAN_DROP_REMOTE_POLICY, /* a binding matched but the peer is not allowed */
+	RSIP_CNT_WAN_DROP_NO_ICMP_ID,	  /* echo reply with no learned id */
+	RSIP_CNT_WAN_DROP_ENCAP_FAIL,	  /* adjust_head failed (no headroom) */
+	RSIP_CNT_WAN_DROP_NO_TX,	  /* redirect target missing from rsip_tx */
+	/* WAN: to rsipd's slow path */
+	RSIP_CNT_WAN_SLOW_FRAGMENT,
+	RSIP_CNT_WAN_SLOW_OVERSIZE,
+	RSIP_CNT_WAN_SLOW_NO_NEIGH,
+	RSIP_CNT_WAN_SLOW_ICMP_ERROR,
+	RSIP_CNT_WAN_SLOW_LOST,	 /* perf buffer output failed: dropped */
+	/* LAN: passed */
+	RSIP_CNT_LAN_PASS_NOT_TUNNEL, /* not IPIP/GRE to Na: the kernel's business */
+	/* LAN: forwarded to the public side */
+	RSIP_CNT_LAN_TX,
+	/* LAN: dropped */
+	RSIP_CNT_LAN_DROP_MALFORMED,
+	RSIP_CNT_LAN_DROP_NOT_CLIENT,	 /* outer source is not a registered client */
+	RSIP_CNT_LAN_DROP_BAD_MAC,	 /* right address, wrong MAC: spoofing */
+	RSIP_CNT_LAN_DROP_BAD_TUNNEL,	 /* tunnel type it did not lease (307) */
+	RSIP_CNT_LAN_DROP_BAD_SRC,	 /* inner source is not its Nb (312) */
+	RSIP_CNT_LAN_DROP_BAD_PORT,	 /* inner source port not leased to it (313) */
+	RSIP_CNT_LAN_DROP_REMOTE_POLICY, /* remote address/port not allowed (314/315) */
+	RSIP_CNT_LAN_DROP_COOKIE_TAKEN,	 /* IKE cookie held by another client (RFC 3104 6.1) */
+	RSIP_CNT_LAN_DROP_COOKIE_CAP,	 /* client holds too many learned cookies */
+	RSIP_CNT_LAN_DROP_FIB,		 /* no route to the inner destination */
+	/* LAN: to rsipd's slow path */
+	RSIP_CNT_LAN_SLOW_ROUTE,
+	RSIP_CNT_LAN_SLOW_FRAGMENT,
+	RSIP_CNT_LAN_SLOW_LOST,
+	/* learning events (not exits) */
+	RSIP_CNT_LAN_LEARN_COOKIE,
+	RSIP_CNT_LAN_LEARN_ICMP_ID,
+	RSIP_CNT_LAN_LEARN_OUT_SPI,
 	RSIP_CNT_MAX,
 };
 
-#define RSIP_MAP_STATS "rsip_stats"
+#define RSIP_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " layout changed: bump the ABI")
+RSIP_ASSERT_SIZE(struct rsip_client, 56);
+RSIP_ASSERT_SIZE(struct rsip_target, 56);
+RSIP_ASSERT_SIZE(struct rsip_nb_val, 64);
+RSIP_ASSERT_SIZE(struct rsip_port_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_ike_key, 16);
+RSIP_ASSERT_SIZE(struct rsip_spi_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_blk_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_icmp_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
+RSIP_ASSERT_SIZE(struct rsip_meta, 32);
+RSIP_ASSERT_SIZE(struct rsip_slow_meta, 24);
 
 #endif
