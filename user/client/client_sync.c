@@ -169,7 +169,7 @@ int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg 
 	switch (req->method) {
 	case RSIP_METHOD_RSIPSEC:
 		type = RSIP_ASSIGN_REQUEST_RSIPSEC;
-		if (req->n_spis == 0 || req->n_spis > RSIP_MAX_SPI_LIST)
+		if (req->n_spis == 0)
 			return -EINVAL;
 		if (req->spi && (uint64_t)req->spi + req->n_spis - 1 > UINT32_MAX)
 			return -EINVAL;
