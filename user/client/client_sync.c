@@ -126,7 +126,7 @@ int rsip_client_register(struct rsip_client *c, bool takeover)
 	/* RFC 3103 section 10.2.1: a host that lost its state learns its old
 	 * Client ID from ALREADY_REGISTERED, de-registers it, starts again. */
 	stale = c->last_err.client_id;
-	log_info("rsip: this host is still registered as client %u: de-registering it", stale);
+	log_info("this host is still registered as client %u: de-registering it", stale);
 	m = new_msg(RSIP_DEREGISTER_REQUEST);
 	if (!m)
 		return -ENOMEM;
