@@ -171,9 +171,9 @@ void fake_error_response(struct rsip_msg *m, uint16_t code, uint32_t client_id)
 	rsip_msg_error(m, code, false, 0, client_id != 0, client_id, false, 0);
 }
 
-void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind_id,
-			   const char *nb, uint32_t spi, uint16_t n_spis, uint16_t port,
-			   uint8_t nports, uint32_t lease, uint8_t tunnel)
+void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind_id, const char *nb,
+			   uint32_t spi, uint16_t n_spis, uint16_t port, uint8_t nports,
+			   uint32_t lease, uint8_t tunnel)
 {
 	rsip_msg_init(m, RSIP_ASSIGN_RESPONSE_RSIPSEC);
 	m->client_id = client_id;

@@ -59,9 +59,9 @@ void fake_register_response(struct rsip_msg *m, uint32_t client_id, uint32_t lea
 void fake_error_response(struct rsip_msg *m, uint16_t code, uint32_t client_id);
 /* ASSIGN_RESPONSE_RSIPSEC: nb "a.b.c.d", SPIs spi..spi+n-1 as a range,
  * ports port..port+nports-1 (nports 0: "don't need"). */
-void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind_id,
-			   const char *nb, uint32_t spi, uint16_t n_spis, uint16_t port,
-			   uint8_t nports, uint32_t lease, uint8_t tunnel);
+void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind_id, const char *nb,
+			   uint32_t spi, uint16_t n_spis, uint16_t port, uint8_t nports,
+			   uint32_t lease, uint8_t tunnel);
 void fake_ids_response(struct rsip_msg *m, uint8_t type, uint32_t client_id, uint32_t bind_id,
 		       bool has_bind, uint32_t lease, bool has_lease);
 

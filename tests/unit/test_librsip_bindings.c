@@ -63,10 +63,10 @@ static struct fixture *setup(void)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct rsip_client_cfg cfg = {
-		.transport = RSIP_TRANSPORT_UDP,
-		.first_counter = 1,
-		.clock = fake_clock,
-		.on_event = on_event,
+	    .transport = RSIP_TRANSPORT_UDP,
+	    .first_counter = 1,
+	    .clock = fake_clock,
+	    .on_event = on_event,
 	};
 
 	assert_non_null(f);
@@ -133,8 +133,7 @@ static bool free_ok(void *arg, const struct rsip_msg *req, struct rsip_msg *rsp)
 static bool bad_bind(void *arg, const struct rsip_msg *req, struct rsip_msg *rsp)
 {
 	(void)arg;
-	rsip_msg_error(rsp, RSIP_E_BAD_BIND_ID, false, 0, true, req->client_id, true,
-		       req->bind_id);
+	rsip_msg_error(rsp, RSIP_E_BAD_BIND_ID, false, 0, true, req->client_id, true, req->bind_id);
 	return true;
 }
 
@@ -176,12 +175,12 @@ static void lease(struct fixture *f, uint16_t n_spis, uint16_t nports, uint32_t 
 {
 	static const struct fake_gw_step script[] = {{reg_ok, NULL}, {rsipsec_ok, NULL}};
 	struct rsip_assign_req ar = {
-		.method = RSIP_METHOD_RSIPSEC,
-		.n_spis = n_spis,
-		.n_ports = nports,
-		.lease_s = lease_req,
-		.tunnel = RSIP_TUNNEL_GRE,
-		.auto_renew = true,
+	    .method = RSIP_METHOD_RSIPSEC,
+	    .n_spis = n_spis,
+	    .n_ports = nports,
+	    .lease_s = lease_req,
+	    .tunnel = RSIP_TUNNEL_GRE,
+	    .auto_renew = true,
 	};
 	struct rsip_binding *b = malloc(sizeof(*b));
 
@@ -502,7 +501,7 @@ static void test_spi_list_answers(void **state)
 static void test_register_takeover(void **state)
 {
 	static const struct fake_gw_step script[] = {
-		{already_registered_55, NULL}, {dereg_ok, NULL}, {reg_ok_56, NULL}};
+	    {already_registered_55, NULL}, {dereg_ok, NULL}, {reg_ok_56, NULL}};
 	static const struct fake_gw_step refuse[] = {{already_registered_55, NULL}};
 	struct fixture *f = setup();
 
@@ -580,18 +579,18 @@ static void test_query(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_assign_rsipsec_wire_and_binding),
-		cmocka_unit_test(test_assign_with_ports),
-		cmocka_unit_test(test_build_assign_checks),
-		cmocka_unit_test(test_renewal_at_half_lease),
-		cmocka_unit_test(test_renewal_refused),
-		cmocka_unit_test(test_renewal_finds_gateway_forgot_us),
-		cmocka_unit_test(test_renewal_unanswered_then_expiry),
-		cmocka_unit_test(test_unusable_answer_is_freed),
-		cmocka_unit_test(test_spi_list_answers),
-		cmocka_unit_test(test_register_takeover),
-		cmocka_unit_test(test_release_all),
-		cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_assign_rsipsec_wire_and_binding),
+	    cmocka_unit_test(test_assign_with_ports),
+	    cmocka_unit_test(test_build_assign_checks),
+	    cmocka_unit_test(test_renewal_at_half_lease),
+	    cmocka_unit_test(test_renewal_refused),
+	    cmocka_unit_test(test_renewal_finds_gateway_forgot_us),
+	    cmocka_unit_test(test_renewal_unanswered_then_expiry),
+	    cmocka_unit_test(test_unusable_answer_is_freed),
+	    cmocka_unit_test(test_spi_list_answers),
+	    cmocka_unit_test(test_register_takeover),
+	    cmocka_unit_test(test_release_all),
+	    cmocka_unit_test(test_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,10 +64,10 @@ static struct fixture *setup(bool stream)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct rsip_client_cfg cfg = {
-		.transport = stream ? RSIP_TRANSPORT_TCP : RSIP_TRANSPORT_UDP,
-		.first_counter = 1,
-		.clock = fake_clock,
-		.on_event = on_event,
+	    .transport = stream ? RSIP_TRANSPORT_TCP : RSIP_TRANSPORT_UDP,
+	    .first_counter = 1,
+	    .clock = fake_clock,
+	    .on_event = on_event,
 	};
 
 	assert_non_null(f);
@@ -131,8 +131,7 @@ static void register_and_assign(struct fixture *f)
 	assert_int_equal(rsip_client_build_assign(&ar, f->m), 0);
 	rsip_client_submit(f->c, f->m, on_done, f);
 	expect_request(f, RSIP_ASSIGN_REQUEST_RSIPSEC);
-	fake_rsipsec_response(f->m, 7, 70, "192.0.2.10", 0x1000, 4, 0, 0, 600,
-			      RSIP_TUNNEL_IPIP);
+	fake_rsipsec_response(f->m, 7, 70, "192.0.2.10", 0x1000, 4, 0, 0, 600, RSIP_TUNNEL_IPIP);
 	with_counter(f->m, f->req->counter);
 	answer(f);
 	assert_int_equal(f->done_rc, 0);
@@ -141,43 +140,43 @@ static void register_and_assign(struct fixture *f)
 }
 
 static const uint16_t all_errors[] = {
-	101, 102, 103, 104, 105, 106, 201, 202, 203, 204, 205, 206, 207, 208, 301, 302,
-	303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 401, 402, 403,
+    101, 102, 103, 104, 105, 106, 201, 202, 203, 204, 205, 206, 207, 208, 301, 302,
+    303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 401, 402, 403,
 };
 
 static const char *const all_names[] = {
-	"UNKNOWN_ERROR",
-	"USE_TCP",
-	"FLOW_POLICY_VIOLATION",
-	"INTERNAL_SERVER_ERROR",
-	"MESSAGE_COUNTER_REQUIRED",
-	"UNSUPPORTED_RSIP_VERSION",
-	"MISSING_PARAM",
-	"DUPLICATE_PARAM",
-	"EXTRA_PARAM",
-	"ILLEGAL_PARAM",
-	"BAD_PARAM",
-	"ILLEGAL_MESSAGE",
-	"BAD_MESSAGE",
-	"UNSUPPORTED_MESSAGE",
-	"REGISTER_FIRST",
-	"ALREADY_REGISTERED",
-	"ALREADY_UNREGISTERED",
-	"REGISTRATION_DENIED",
-	"BAD_CLIENT_ID",
-	"BAD_BIND_ID",
-	"BAD_TUNNEL_TYPE",
-	"LOCAL_ADDR_UNAVAILABLE",
-	"LOCAL_ADDRPORT_UNAVAILABLE",
-	"LOCAL_ADDR_INUSE",
-	"LOCAL_ADDRPORT_INUSE",
-	"LOCAL_ADDR_UNALLOWED",
-	"LOCAL_ADDRPORT_UNALLOWED",
-	"REMOTE_ADDR_UNALLOWED",
-	"REMOTE_ADDRPORT_UNALLOWED",
-	"IPSEC_UNALLOWED",
-	"IPSEC_SPI_UNAVAILABLE",
-	"IPSEC_SPI_INUSE",
+    "UNKNOWN_ERROR",
+    "USE_TCP",
+    "FLOW_POLICY_VIOLATION",
+    "INTERNAL_SERVER_ERROR",
+    "MESSAGE_COUNTER_REQUIRED",
+    "UNSUPPORTED_RSIP_VERSION",
+    "MISSING_PARAM",
+    "DUPLICATE_PARAM",
+    "EXTRA_PARAM",
+    "ILLEGAL_PARAM",
+    "BAD_PARAM",
+    "ILLEGAL_MESSAGE",
+    "BAD_MESSAGE",
+    "UNSUPPORTED_MESSAGE",
+    "REGISTER_FIRST",
+    "ALREADY_REGISTERED",
+    "ALREADY_UNREGISTERED",
+    "REGISTRATION_DENIED",
+    "BAD_CLIENT_ID",
+    "BAD_BIND_ID",
+    "BAD_TUNNEL_TYPE",
+    "LOCAL_ADDR_UNAVAILABLE",
+    "LOCAL_ADDRPORT_UNAVAILABLE",
+    "LOCAL_ADDR_INUSE",
+    "LOCAL_ADDRPORT_INUSE",
+    "LOCAL_ADDR_UNALLOWED",
+    "LOCAL_ADDRPORT_UNALLOWED",
+    "REMOTE_ADDR_UNALLOWED",
+    "REMOTE_ADDRPORT_UNALLOWED",
+    "IPSEC_UNALLOWED",
+    "IPSEC_SPI_UNAVAILABLE",
+    "IPSEC_SPI_INUSE",
 };
 
 static void test_every_error_is_typed(void **state)
@@ -294,11 +293,11 @@ static void test_wrong_type_or_client_ignored(void **state)
 static void test_unparsable_dropped(void **state)
 {
 	static const uint8_t junk[][12] = {
-		{0x02, 0x03, 0x00, 0x04},		      /* version 2 */
-		{0x01, 0x03, 0x00, 0x0b, 0x0b, 0x00, 0x04},   /* truncated */
-		{0x01, 0x63, 0x00, 0x04},		      /* unknown type 99 */
-		{0x01, 0x03, 0x00, 0x04},		      /* REGISTER_RESPONSE, no params */
-		{0x01, 0x02, 0x00, 0x0b, 0x0b, 0x00, 0x04, 0, 0, 0, 1}, /* a request */
+	    {0x02, 0x03, 0x00, 0x04},			/* version 2 */
+	    {0x01, 0x03, 0x00, 0x0b, 0x0b, 0x00, 0x04}, /* truncated */
+	    {0x01, 0x63, 0x00, 0x04},			/* unknown type 99 */
+	    {0x01, 0x03, 0x00, 0x04},			/* REGISTER_RESPONSE, no params */
+	    {0x01, 0x02, 0x00, 0x0b, 0x0b, 0x00, 0x04, 0, 0, 0, 1}, /* a request */
 	};
 	static const size_t lens[] = {4, 7, 4, 4, 11};
 	struct fixture *f = setup(false);
@@ -535,16 +534,16 @@ static void test_tcp_bad_framing_and_eof(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_error_is_typed),
-		cmocka_unit_test(test_wrong_counter_ignored),
-		cmocka_unit_test(test_wrong_type_or_client_ignored),
-		cmocka_unit_test(test_unparsable_dropped),
-		cmocka_unit_test(test_unsolicited_free),
-		cmocka_unit_test(test_unsolicited_during_request),
-		cmocka_unit_test(test_unsolicited_error_and_other_types),
-		cmocka_unit_test(test_tcp_framing),
-		cmocka_unit_test(test_tcp_answer_without_counter),
-		cmocka_unit_test(test_tcp_bad_framing_and_eof),
+	    cmocka_unit_test(test_every_error_is_typed),
+	    cmocka_unit_test(test_wrong_counter_ignored),
+	    cmocka_unit_test(test_wrong_type_or_client_ignored),
+	    cmocka_unit_test(test_unparsable_dropped),
+	    cmocka_unit_test(test_unsolicited_free),
+	    cmocka_unit_test(test_unsolicited_during_request),
+	    cmocka_unit_test(test_unsolicited_error_and_other_types),
+	    cmocka_unit_test(test_tcp_framing),
+	    cmocka_unit_test(test_tcp_answer_without_counter),
+	    cmocka_unit_test(test_tcp_bad_framing_and_eof),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,9 +48,9 @@ static struct fixture *setup(int type, enum rsip_transport t, uint32_t first_cou
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct rsip_client_cfg cfg = {
-		.transport = t,
-		.first_counter = first_counter,
-		.clock = fake_clock,
+	    .transport = t,
+	    .first_counter = first_counter,
+	    .clock = fake_clock,
 	};
 
 	assert_non_null(f);
@@ -274,13 +274,13 @@ static void test_request_before_register_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_udp_backoff_schedule),
-		cmocka_unit_test(test_udp_late_dispatch_counts_from_send),
-		cmocka_unit_test(test_answer_stops_retransmission),
-		cmocka_unit_test(test_tcp_sends_once),
-		cmocka_unit_test(test_counter_wraps_to_one),
-		cmocka_unit_test(test_stop_and_wait),
-		cmocka_unit_test(test_request_before_register_fails),
+	    cmocka_unit_test(test_udp_backoff_schedule),
+	    cmocka_unit_test(test_udp_late_dispatch_counts_from_send),
+	    cmocka_unit_test(test_answer_stops_retransmission),
+	    cmocka_unit_test(test_tcp_sends_once),
+	    cmocka_unit_test(test_counter_wraps_to_one),
+	    cmocka_unit_test(test_stop_and_wait),
+	    cmocka_unit_test(test_request_before_register_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
