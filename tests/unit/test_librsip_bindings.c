@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/fake_gw.h"
@@ -28,6 +29,11 @@
 
 struct fixture {
 	uint64_t now;
+	/* While the library sits in a blocking call, the clock runs (from
+	 * now, at real speed), so that a test that goes wrong times out
+	 * instead of waiting forever on a frozen clock. */
+	bool live;
+	uint64_t live_start;
 	int sv[2];
 	struct rsip_client *c;
 	int done_calls, done_rc;
@@ -37,9 +43,31 @@ struct fixture {
 	struct fake_gw gw;
 };
 
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static uint64_t fake_clock(void *arg)
 {
-	return ((struct fixture *)arg)->now;
+	struct fixture *f = arg;
+
+	return f->live ? f->now + (real_us() - f->live_start) : f->now;
+}
+
+static void go_live(struct fixture *f)
+{
+	f->live_start = real_us();
+	f->live = true;
+}
+
+static void freeze(struct fixture *f)
+{
+	f->now = fake_clock(f);
+	f->live = false;
 }
 
 static void on_event(void *arg, const struct rsip_client_event *ev)
@@ -170,8 +198,9 @@ static void run_script(struct fixture *f, const struct fake_gw_step *steps, int 
 }
 
 /* Register and lease n_spis SPIs (and nports ports) with auto-renew, through
- * the blocking calls and the gateway thread. */
-static void lease(struct fixture *f, uint16_t n_spis, uint16_t nports, uint32_t lease_req)
+ * the blocking calls and the gateway thread. Returns when the lease was
+ * granted, on the client's clock. */
+static uint64_t lease(struct fixture *f, uint16_t n_spis, uint16_t nports, uint32_t lease_req)
 {
 	static const struct fake_gw_step script[] = {{reg_ok, NULL}, {rsipsec_ok, NULL}};
 	struct rsip_assign_req ar = {
@@ -183,13 +212,18 @@ static void lease(struct fixture *f, uint16_t n_spis, uint16_t nports, uint32_t 
 	    .auto_renew = true,
 	};
 	struct rsip_binding *b = malloc(sizeof(*b));
+	uint64_t t;
 
 	run_script(f, script, 2);
+	go_live(f);
 	assert_int_equal(rsip_client_register(f->c, false), 0);
 	assert_int_equal(rsip_client_assign(f->c, &ar, b), 0);
+	freeze(f);
 	assert_int_equal(fake_gw_join(&f->gw), 0);
 	assert_int_equal(b->bind_id, 70);
+	t = b->expires_us - (uint64_t)b->lease_s * SEC;
 	free(b);
+	return t;
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -200,8 +234,10 @@ static void test_assign_rsipsec_wire_and_binding(void **state)
 	const struct rsip_msg *q;
 	char a[INET_ADDRSTRLEN];
 
+	uint64_t t0;
+
 	(void)state;
-	lease(f, 256, 0, 3600);
+	t0 = lease(f, 256, 0, 3600);
 	q = f->gw.reqs[1];
 	assert_int_equal(q->type, RSIP_ASSIGN_REQUEST_RSIPSEC);
 	assert_int_equal(q->client_id, 7);
@@ -229,7 +265,8 @@ static void test_assign_rsipsec_wire_and_binding(void **state)
 	assert_int_equal(b->n_spis, 256);
 	assert_int_equal(b->n_ports, 0);
 	assert_int_equal(b->lease_s, 10);
-	assert_int_equal(b->expires_us, f->now + 10 * SEC);
+	assert_int_equal(b->expires_us, t0 + 10 * SEC);
+	assert_true(t0 <= f->now);
 	teardown_f(f);
 }
 
@@ -296,11 +333,11 @@ static void test_build_assign_checks(void **state)
 static void test_renewal_at_half_lease(void **state)
 {
 	struct fixture *f = setup();
-	uint64_t t0 = f->now;
 	const struct rsip_binding *b;
+	uint64_t t0;
 
 	(void)state;
-	lease(f, 4, 0, 3600);
+	t0 = lease(f, 4, 0, 3600);
 	/* Lease 10 s: the EXTEND leaves at 5 s, not before. */
 	assert_int_equal(rsip_client_next_deadline_us(f->c), t0 + 5 * SEC);
 	f->now = t0 + 5 * SEC - 1;
@@ -342,10 +379,10 @@ static void renew_once(struct fixture *f, uint64_t t0)
 static void test_renewal_refused(void **state)
 {
 	struct fixture *f = setup();
-	uint64_t t0 = f->now;
+	uint64_t t0;
 
 	(void)state;
-	lease(f, 4, 0, 0);
+	t0 = lease(f, 4, 0, 0);
 	renew_once(f, t0);
 	rsip_msg_error(f->m, RSIP_E_BAD_BIND_ID, true, f->req->counter, true, 7, true, 70);
 	fake_send(f->sv[1], f->m);
@@ -361,10 +398,10 @@ static void test_renewal_refused(void **state)
 static void test_renewal_finds_gateway_forgot_us(void **state)
 {
 	struct fixture *f = setup();
-	uint64_t t0 = f->now;
+	uint64_t t0;
 
 	(void)state;
-	lease(f, 4, 0, 0);
+	t0 = lease(f, 4, 0, 0);
 	renew_once(f, t0);
 	rsip_msg_error(f->m, RSIP_E_REGISTER_FIRST, true, f->req->counter, false, 0, false, 0);
 	fake_send(f->sv[1], f->m);
@@ -381,11 +418,11 @@ static void test_renewal_finds_gateway_forgot_us(void **state)
 static void test_renewal_unanswered_then_expiry(void **state)
 {
 	struct fixture *f = setup();
-	uint64_t t0 = f->now, deadline;
+	uint64_t t0, deadline;
 	int extends = 0, guard = 0;
 
 	(void)state;
-	lease(f, 4, 0, 0);
+	t0 = lease(f, 4, 0, 0);
 	/* Follow the library's own deadlines and never answer. */
 	while (rsip_client_n_bindings(f->c) && guard++ < 1000) {
 		deadline = rsip_client_next_deadline_us(f->c);
@@ -420,7 +457,9 @@ static void test_unusable_answer_is_freed(void **state)
 
 	(void)state;
 	run_script(f, script, 1);
+	go_live(f);
 	assert_int_equal(rsip_client_register(f->c, false), 0);
+	freeze(f);
 	fake_gw_join(&f->gw);
 
 	for (int bad = 0; bad < 3; bad++) {
@@ -470,7 +509,9 @@ static void test_spi_list_answers(void **state)
 
 	(void)state;
 	run_script(f, script, 1);
+	go_live(f);
 	assert_int_equal(rsip_client_register(f->c, false), 0);
+	freeze(f);
 	fake_gw_join(&f->gw);
 	for (int i = 0; i < 2; i++) {
 		const struct rsip_binding *b;
@@ -508,6 +549,7 @@ static void test_register_takeover(void **state)
 	(void)state;
 	/* Without takeover: the typed error, naming the old Client ID. */
 	run_script(f, refuse, 1);
+	go_live(f);
 	assert_int_equal(rsip_client_register(f->c, false), RSIP_E_ALREADY_REGISTERED);
 	fake_gw_join(&f->gw);
 	assert_int_equal(rsip_client_last_error(f->c)->client_id, 55);
@@ -538,6 +580,10 @@ static void test_release_all(void **state)
 		lease(f, 4, 0, 0);
 		fake_gw_free(&f->gw);
 		run_script(f, variant ? refused : script, 2);
+		/* Past the renewal time: no EXTEND may slip in between the
+		 * FREE and the DE-REGISTER. */
+		f->now += 6 * SEC;
+		go_live(f);
 		/* A binding already gone at the gateway (306) is not a
 		 * failure of the release. */
 		assert_int_equal(rsip_client_release_all(f->c), 0);
@@ -546,6 +592,7 @@ static void test_release_all(void **state)
 		assert_int_equal(f->gw.reqs[0]->bind_id, 70);
 		assert_int_equal(f->gw.reqs[1]->type, RSIP_DEREGISTER_REQUEST);
 		assert_int_equal(f->gw.reqs[1]->client_id, 7);
+		assert_int_equal(fake_recv(f->sv[1], false, f->req, 50), 0);
 		assert_false(rsip_client_registration(f->c)->registered);
 		assert_int_equal(rsip_client_n_bindings(f->c), 0);
 		teardown_f(f);
@@ -563,6 +610,7 @@ static void test_query(void **state)
 	(void)state;
 	inet_pton(AF_INET, "10.0.0.5", &q[0].addr);
 	run_script(f, script, 2);
+	go_live(f);
 	assert_int_equal(rsip_client_register(f->c, false), 0);
 	assert_int_equal(rsip_client_query(f->c, q, 1, out, 4, &n), 0);
 	assert_int_equal(fake_gw_join(&f->gw), 0);

@@ -326,6 +326,12 @@ static void start_next(struct rsip_client *c)
 	int rc, fd;
 
 	while (c->head && !c->head->sent) {
+		/* A renewal queued for a binding that is gone since (freed,
+		 * taken back) has nothing left to renew. */
+		if (c->head->is_renewal && !rsip_bind_find(c, c->head->m->bind_id)) {
+			complete_head(c, -ECANCELED, NULL);
+			continue;
+		}
 		if (c->fd < 0) {
 			if (!c->can_reconnect) {
 				complete_head(c, -ENOTCONN, NULL);

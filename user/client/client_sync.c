@@ -351,8 +351,11 @@ int rsip_client_release_all(struct rsip_client *c)
 	ids = calloc(n ? n : 1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		ids[i] = c->bindings[i]->bind_id;
+		/* No renewal may slip in between the FREEs. */
+		c->bindings[i]->auto_renew = false;
+	}
 	for (unsigned int i = 0; i < n && c->reg.registered; i++) {
 		if (!rsip_bind_find(c, ids[i]))
 			continue; /* taken back meanwhile */
