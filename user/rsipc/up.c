@@ -237,6 +237,24 @@ static int acquire(struct up *u, struct rsip_binding *b)
 		log_warnx("the gateway does not advertise %s tunnels; asking anyway",
 			  rsipc_tunnel_text(o->tunnel));
 
+	/* Say what the gateway's flow policy needs before it answers 103. */
+	if (reg->flow_local == RSIP_FLOW_MICRO && rsipc_ports_wanted(o) > 1) {
+		log_warnx("the gateway's local flow policy is micro-flow: one port per binding, "
+			  "so --ports/--ike-port cannot be granted (ask for at most one port)");
+		return -1;
+	}
+	if (reg->flow_remote != RSIP_FLOW_NONE && !o->remote.s_addr) {
+		log_warnx("the gateway's remote flow policy is %s-flow: name the peer with "
+			  "--remote ADDR%s",
+			  rsip_flow_name(reg->flow_remote),
+			  reg->flow_remote == RSIP_FLOW_MICRO ? ":PORT" : "[:PORT]");
+		return -1;
+	}
+	if (reg->flow_remote == RSIP_FLOW_MICRO && !o->remote_port) {
+		log_warnx("the gateway's remote flow policy is micro-flow: --remote needs a port");
+		return -1;
+	}
+
 	req.method = o->method;
 	req.n_ports = (uint16_t)rsipc_ports_wanted(o);
 	req.remote = o->remote;
