@@ -113,6 +113,31 @@ def port_pool_exhaustion_309():
 
 
 @suite.test
+def holdback_zero_releases_at_once():
+    """--holdback 0 ("seconds a released port or SPI stays out of use")
+    means no hold-back: a freed port, SPI or whole address is free again at
+    once. (With the default 120 s the same requests get 311/403/308.)"""
+    with daemon("--holdback", "0") as d:
+        a = UdpClient(d, "127.0.0.2")
+        a.register()
+        b = UdpClient(d, "127.0.0.3")
+        b.register()
+        m = expect_type(a.rsap(local_ports=R.p_ports_range(20400)), R.ASSIGN_RESPONSE_RSAP_IP)
+        expect_type(a.free(m.bind_id), R.FREE_RESPONSE)
+        m = b.rsap(local_ports=R.p_ports_range(20400))
+        check_eq(grant_ports(d, b, m, 1), [20400], "the freed port, at once")
+        expect_type(b.free(m.bind_id), R.FREE_RESPONSE)
+        m = expect_type(a.rsipsec(R.p_spi_range(0x4000)), R.ASSIGN_RESPONSE_RSIPSEC)
+        expect_type(a.free(m.bind_id), R.FREE_RESPONSE)
+        m = expect_type(b.rsipsec(R.p_spi_range(0x4000)), R.ASSIGN_RESPONSE_RSIPSEC)
+        check_eq(m.spi.expand(), [0x4000], "the freed SPI, at once")
+        expect_type(b.free(m.bind_id), R.FREE_RESPONSE)
+        m = expect_type(a.call(R.assign_rsa_ip, a.client_id), R.ASSIGN_RESPONSE_RSA_IP)
+        expect_type(a.free(m.bind_id), R.FREE_RESPONSE)
+        expect_type(b.rsap(), R.ASSIGN_RESPONSE_RSAP_IP)
+
+
+@suite.test
 def extend_and_free():
     with daemon("--lease-min", "5") as d:
         c = UdpClient(d, "127.0.0.2")

@@ -46,9 +46,10 @@ int main(int argc, char **argv)
 	}
 	if (a.json)
 		ret = ctl_render_json(stdout, data);
-	else if (!data && a.cmd == CTL_CMD_FREE)
+	/* The daemon only echoes the ID of what it revoked: say it in words. */
+	else if (a.cmd == CTL_CMD_FREE)
 		ret = printf("binding %u freed\n", a.id) < 0 ? -EIO : 0;
-	else if (!data && a.cmd == CTL_CMD_DEREGISTER)
+	else if (a.cmd == CTL_CMD_DEREGISTER)
 		ret = printf("client %u deregistered\n", a.id) < 0 ? -EIO : 0;
 	else
 		ret = ctl_render(stdout, data);
