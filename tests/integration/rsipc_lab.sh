@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
 # Sourced by tests/integration/test_rsipc_*.sh: a gateway namespace running the
 # real rsipd (--dataplane none) and a client namespace for rsipc, joined by a
 # veth pair. Names carry the PID and a random suffix, everything is removed on
