@@ -192,6 +192,24 @@ def test_bpftool_dump():
     expect('"block": %d' % (S["spis1"][0] >> 8) in out, "X1's SPI block in the dump:\n" + out)
 
 
+def test_neighbour_kept():
+    """Someone flushes N's neighbour entry of X1: rsipd puts the managed
+    entry back, and X1 stays reachable through XDP."""
+    import time
+    subprocess.run(["ip", "-n", lab.ns["n"], "neigh", "del", lab.x1, "dev", "lan0"],
+                   check=True)
+    for _ in range(50):
+        out = subprocess.run(["ip", "-n", lab.ns["n"], "neigh", "show", lab.x1, "dev", "lan0"],
+                             capture_output=True, text=True).stdout
+        if "managed" in out:
+            break
+        time.sleep(0.1)
+    expect("managed" in out, "the managed entry of X1 came back: %r" % out)
+    d = Delta(lab)
+    deliver(esp(lab.y, S["nb"], S["spis1"][2]), t1, TUNNEL_IPIP, t2)
+    expect(d["wan_tx_esp"] + d["slow_no_neigh_tunnelled"] >= 1, "delivered")
+
+
 def test_counters_cover_everything():
     c = counters(lab)
     for name in ("wan_tx_esp", "lan_drop_bad_mac", "slow_records", "slow_frag_reassembled"):
@@ -210,5 +228,6 @@ run([
     ("spoofed packets dropped, violations reported", test_spoofing_dropped),
     ("a host's own traffic goes out", test_legit_outbound),
     ("bpftool dumps readable maps", test_bpftool_dump),
+    ("managed neighbour entries are kept", test_neighbour_kept),
     ("rsipctl shows the counters", test_counters_cover_everything),
 ])
