@@ -254,6 +254,11 @@ static void test_wan_ports_and_ike(void **state)
 	expect_drop(p, n, SC_WAN_DROP_NO_COOKIE);
 	n = mkudp(p, Y, NB, 500, 500, ike, 20);
 	expect_drop(p, n, SC_WAN_DROP_MALFORMED);
+	/* An IKE major version we do not know: malformed, as for XDP. */
+	mkike(ike, COOKIE1, none, 0, 0);
+	ike[17] = 0x30;
+	n = mkudp(p, Y, NB, 500, 500, ike, 28);
+	expect_drop(p, n, SC_WAN_DROP_MALFORMED);
 
 	/* 4500 with the non-ESP marker: IKE after it. */
 	memset(pl, 0, 4);
@@ -295,8 +300,16 @@ static void test_wan_tcp_icmp_whole(void **state)
 	l4[5] = 78;
 	n = mkip(p, Y, NB, IPPROTO_ICMP, l4, 16);
 	expect_drop(p, n, SC_WAN_DROP_NO_ICMP_ID);
-	/* Echo request: N answers. */
+	/* Timestamp reply: by id too. */
+	l4[0] = 14;
+	l4[5] = 77;
+	n = mkip(p, Y, NB, IPPROTO_ICMP, l4, 20);
+	expect_tunnel(p, n, XA2, SC_WAN_TX_ICMP);
+	/* Echo request, redirect: N's business. */
 	l4[0] = 8;
+	n = mkip(p, Y, NB, IPPROTO_ICMP, l4, 16);
+	expect_drop(p, n, SC_WAN_DROP_LOCAL);
+	l4[0] = 5;
 	n = mkip(p, Y, NB, IPPROTO_ICMP, l4, 16);
 	expect_drop(p, n, SC_WAN_DROP_LOCAL);
 
@@ -305,6 +318,14 @@ static void test_wan_tcp_icmp_whole(void **state)
 	expect_tunnel(p, n, XA3, SC_WAN_TX_WHOLE);
 	n = mkudp(p, Y, NB_WHOLE, 1, 2, "x", 1);
 	expect_tunnel(p, n, XA3, SC_WAN_TX_WHOLE);
+	memset(l4, 0, sizeof(l4));
+	n = mkip(p, Y, NB_WHOLE, IPPROTO_ESP, l4, 16);
+	expect_tunnel(p, n, XA3, SC_WAN_TX_WHOLE);
+	n = mkip(p, Y, NB_WHOLE, IPPROTO_ICMP, l4, 16); /* even an echo reply */
+	expect_tunnel(p, n, XA3, SC_WAN_TX_WHOLE);
+	/* Malformed stays malformed, whole or not. */
+	n = mkip(p, Y, NB_WHOLE, IPPROTO_TCP, l4, 8);
+	expect_drop(p, n, SC_WAN_DROP_MALFORMED);
 	/* Not one of ours. */
 	n = mkudp(p, Y, Y2, 1, 2, "x", 1);
 	expect_drop(p, n, SC_WAN_DROP_NOT_NB);

@@ -27,15 +27,16 @@ static int lookup(const struct dp_view *v, enum dp_map_id m, const void *k, void
 	return v->lookup(v->arg, m, k, val);
 }
 
-/* (Nb, SPI) first, then the client's aligned SPI block (decision D13). */
+/* The client's aligned SPI block (decision D13) first, then the single
+ * SPI: the WAN program's order. */
 static int spi_target(const struct dp_view *v, uint32_t nb, uint32_t spi_be, struct rsip_target *t)
 {
 	struct rsip_spi_key sk = {.nb = nb, .spi = spi_be};
 	struct rsip_blk_key bk = {.nb = nb, .block = ntohl(spi_be) >> v->spi_block_shift};
 
-	if (lookup(v, DPM_SPI, &sk, t) == 0)
+	if (lookup(v, DPM_SPI_BLK, &bk, t) == 0)
 		return 0;
-	return lookup(v, DPM_SPI_BLK, &bk, t);
+	return lookup(v, DPM_SPI, &sk, t);
 }
 
 static int port_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
@@ -58,14 +59,17 @@ static int ike_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
 /* The cookie that belongs to our client in an IKE header. From the public
  * side (peer_sent): IKEv2 SPIi when the peer is the responder (I clear),
  * SPIr when the peer initiated; from the client, the other way round. IKEv1:
- * always the initiator cookie. */
+ * always the initiator cookie. NULL for another major version (malformed,
+ * as for the WAN program). */
 static const uint8_t *ike_cookie(const uint8_t *ike, int peer_sent)
 {
 	uint8_t major = ike[17] >> 4;
 	int i_flag = (ike[19] & IKE_FLAG_I) != 0;
 
-	if (major != 2)
+	if (major == 1)
 		return ike;
+	if (major != 2)
+		return NULL;
 	if (peer_sent)
 		return i_flag ? ike + 8 : ike;
 	return i_flag ? ike : ike + 8;
@@ -91,8 +95,25 @@ static void tunnel_to(struct slow_result *res, const struct rsip_target *t, enum
 
 int slow_icmp_is_error(uint8_t type)
 {
-	/* unreachable, source quench, redirect, time exceeded, parameter problem */
-	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	/* unreachable, source quench, time exceeded, parameter problem: the
+	 * WAN program's list (a redirect is N's business). */
+	return type == 3 || type == 4 || type == 11 || type == 12;
+}
+
+/* Nothing claimed the packet: the holder of a whole Nb gets it, else the
+ * miss counter (the WAN program's wan_unclaimed). */
+static void unclaimed(const struct dp_view *v, const struct pkt_ip *ip, uint16_t sport_be,
+		      int has_port, enum slow_counter miss, struct slow_result *res)
+{
+	struct rsip_nb_val nbv;
+
+	if (lookup(v, DPM_NB, &ip->dst, &nbv) < 0)
+		return verdict(res, SV_DROP, SC_WAN_DROP_NOT_NB);
+	if (!(nbv.flags & RSIP_NB_WHOLE))
+		return verdict(res, SV_DROP, miss);
+	if (!remote_allowed(&nbv.whole, ip->src, sport_be, has_port))
+		return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
+	return tunnel_to(res, &nbv.whole, SC_WAN_TX_WHOLE);
 }
 
 static void wan_udp(const struct dp_view *v, const struct pkt_ip *ip, struct slow_result *res)
@@ -114,11 +135,11 @@ static void wan_udp(const struct dp_view *v, const struct pkt_ip *ip, struct slo
 		return tunnel_to(res, &t, SC_WAN_TX_PORT);
 	}
 	if (dport != htons(IKE_PORT) && dport != htons(IKE_NATT_PORT))
-		return verdict(res, SV_DROP, SC_WAN_DROP_LOCAL);
+		return unclaimed(v, ip, sport, 1, SC_WAN_DROP_LOCAL, res);
 	ike = pl;
 	if (dport == htons(IKE_NATT_PORT)) {
 		if (plen == 1 && pl[0] == 0xff)
-			return verdict(res, SV_DROP, SC_WAN_DROP_KEEPALIVE);
+			return unclaimed(v, ip, sport, 1, SC_WAN_DROP_KEEPALIVE, res);
 		if (plen < 4)
 			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
 		if (memcmp(pl, "\0\0\0\0", 4) != 0) {
@@ -129,18 +150,18 @@ static void wan_udp(const struct dp_view *v, const struct pkt_ip *ip, struct slo
 				return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
 			memcpy(&spi, pl, 4);
 			if (spi_target(v, ip->dst, spi, &t) < 0)
-				return verdict(res, SV_DROP, SC_WAN_DROP_NO_SPI);
-			if (!remote_allowed(&t, ip->src, sport, 1))
+				return unclaimed(v, ip, 0, 0, SC_WAN_DROP_NO_SPI, res);
+			if (!remote_allowed(&t, ip->src, 0, 0))
 				return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
 			return tunnel_to(res, &t, SC_WAN_TX_UDP_ESP);
 		}
 		ike = pl + 4;
 		plen -= 4;
 	}
-	if (plen < IKE_HDR_LEN)
+	if (plen < IKE_HDR_LEN || !ike_cookie(ike, 1))
 		return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
 	if (ike_target(v, ip->dst, dport, ike_cookie(ike, 1), &t) < 0)
-		return verdict(res, SV_DROP, SC_WAN_DROP_NO_COOKIE);
+		return unclaimed(v, ip, sport, 1, SC_WAN_DROP_NO_COOKIE, res);
 	if (!remote_allowed(&t, ip->src, sport, 1))
 		return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
 	return tunnel_to(res, &t, SC_WAN_TX_IKE);
@@ -152,7 +173,7 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 	struct rsip_nb_val nbv;
 	struct rsip_target t;
 	struct pkt_ip ip;
-	uint16_t port;
+	uint16_t sport, dport;
 	uint32_t spi;
 
 	memset(res, 0, sizeof(*res));
@@ -160,16 +181,6 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 		return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
 	if (lookup(v, DPM_NB, &ip.dst, &nbv) < 0)
 		return verdict(res, SV_DROP, SC_WAN_DROP_NOT_NB);
-	if (nbv.flags & RSIP_NB_WHOLE) {
-		int has_port = ip.proto == IPPROTO_TCP || ip.proto == IPPROTO_UDP;
-
-		port = 0;
-		if (has_port && ip.l4_len >= 2)
-			memcpy(&port, ip.l4, 2);
-		if (!remote_allowed(&nbv.whole, ip.src, port, has_port))
-			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-		return tunnel_to(res, &nbv.whole, SC_WAN_TX_WHOLE);
-	}
 	switch (ip.proto) {
 	case IPPROTO_ESP:
 	case IPPROTO_AH:
@@ -177,7 +188,7 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
 		memcpy(&spi, ip.l4 + (ip.proto == IPPROTO_ESP ? 0 : 4), 4);
 		if (spi_target(v, ip.dst, spi, &t) < 0)
-			return verdict(res, SV_DROP, SC_WAN_DROP_NO_SPI);
+			return unclaimed(v, &ip, 0, 0, SC_WAN_DROP_NO_SPI, res);
 		if (!remote_allowed(&t, ip.src, 0, 0))
 			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
 		return tunnel_to(res, &t, ip.proto == IPPROTO_ESP ? SC_WAN_TX_ESP : SC_WAN_TX_AH);
@@ -186,11 +197,11 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 	case IPPROTO_TCP:
 		if (ip.l4_len < 20)
 			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-		memcpy(&port, ip.l4 + 2, 2);
-		if (port_target(v, ip.dst, port, &t) < 0)
-			return verdict(res, SV_DROP, SC_WAN_DROP_LOCAL);
-		memcpy(&port, ip.l4, 2);
-		if (!remote_allowed(&t, ip.src, port, 1))
+		memcpy(&sport, ip.l4, 2);
+		memcpy(&dport, ip.l4 + 2, 2);
+		if (port_target(v, ip.dst, dport, &t) < 0)
+			return unclaimed(v, &ip, sport, 1, SC_WAN_DROP_LOCAL, res);
+		if (!remote_allowed(&t, ip.src, sport, 1))
 			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
 		return tunnel_to(res, &t, SC_WAN_TX_PORT);
 	case IPPROTO_ICMP: {
@@ -198,9 +209,16 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 
 		if (ip.l4_len < 8)
 			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
+		/* An Nb leased whole takes every ICMP message first. */
+		if (nbv.flags & RSIP_NB_WHOLE) {
+			if (!remote_allowed(&nbv.whole, ip.src, 0, 0))
+				return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
+			return tunnel_to(res, &nbv.whole, SC_WAN_TX_WHOLE);
+		}
 		if (slow_icmp_is_error(ip.l4[0]))
 			return slow_icmp_error_owner(v, pkt, len, res);
-		if (ip.l4[0] != 0 /* echo reply */)
+		/* Echo and timestamp replies, by the id the client used. */
+		if (ip.l4[0] != 0 && ip.l4[0] != 14)
 			return verdict(res, SV_DROP, SC_WAN_DROP_LOCAL);
 		memcpy(&k.id, ip.l4 + 4, 2);
 		if (lookup(v, DPM_ICMP_ID, &k, &t) < 0)
@@ -210,7 +228,7 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 		return tunnel_to(res, &t, SC_WAN_TX_ICMP);
 	}
 	default:
-		return verdict(res, SV_DROP, SC_WAN_DROP_LOCAL);
+		return unclaimed(v, &ip, 0, 0, SC_WAN_DROP_LOCAL, res);
 	}
 }
 
@@ -270,7 +288,7 @@ static int quoted_udp_owner(const struct dp_view *v, uint32_t nb, uint32_t peer,
 	}
 	/* ICMP quotes at least 8 bytes of the datagram (RFC 792), Linux up to
 	 * 576 bytes in all: the cookie needs 16 (IKEv1) or 28 (IKEv2). */
-	if (plen >= 20)
+	if (plen >= 20 && ike_cookie(ike, 0))
 		return ike_target(v, nb, sport, ike_cookie(ike, 0), t);
 	if (plen >= 8)
 		return ike_target(v, nb, sport, ike, t);
@@ -422,7 +440,7 @@ static void lan_inner(const struct dp_view *v, uint32_t xa, const struct rsip_cl
 				ike += 4;
 				plen -= 4;
 			}
-			if (plen < IKE_HDR_LEN)
+			if (plen < IKE_HDR_LEN || !ike_cookie(ike, 0))
 				return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
 			/* The LAN program learns new cookies; a datagram that came
 			 * only in fragments must use one it already holds. */
