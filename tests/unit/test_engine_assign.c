@@ -441,6 +441,40 @@ static void test_retransmitted_assign(void **state)
 	h_free(f.h);
 }
 
+/* A host's bindings all live on one Nb (the LAN program checks one address):
+ * "any" lands on the address it already uses, another address is 312. */
+static void test_one_nb_per_host(void **state)
+{
+	struct fx f = setup_fx("--listen 10.0.0.1 --public 192.0.2.1,192.0.2.2 --lease 600 "
+			       "--port-range 10000-10099");
+	struct engine_src y = h_udp("10.0.0.3", 40000);
+	uint32_t id2 = h_register(f.h, &y, 1);
+	struct fx g = {.h = f.h, .x = y, .id = id2, .counter = 2};
+	const struct rsip_msg *m;
+	struct in_addr first;
+	struct raw r;
+	int i;
+
+	h_assign_rsap(&r, f.id, "192.0.2.2", "01", "any", "01", f.counter++);
+	m = ask(&f, &r);
+	assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSAP_IP);
+	first = m->local_addr.u.v4;
+	for (i = 0; i < 4; i++) {
+		h_assign_rsipsec(&r, f.id, "any", "", "any", "", "00 01", f.counter++);
+		m = ask(&f, &r);
+		assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSIPSEC);
+		assert_int_equal(m->local_addr.u.v4.s_addr, first.s_addr);
+	}
+	h_assign_rsap(&r, f.id, "192.0.2.1", "01", "any", "01", f.counter++);
+	expect_err(&f, &r, RSIP_E_LOCAL_ADDR_UNALLOWED);
+	/* Another host is not bound by it. */
+	h_assign_rsap(&r, id2, "192.0.2.1", "01", "any", "01", g.counter++);
+	m = ask(&g, &r);
+	assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSAP_IP);
+	assert_int_equal(ntohl(m->local_addr.u.v4.s_addr), 0xc0000201);
+	h_free(f.h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_atomic_when_dataplane_full),
 	    cmocka_unit_test(test_atomic_when_spis_fail),
 	    cmocka_unit_test(test_retransmitted_assign),
+	    cmocka_unit_test(test_one_nb_per_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,6 +215,19 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 		return RSIP_E_LOCAL_ADDR_UNAVAILABLE;
 	if (!g->local_addr->any)
 		want = g->local_addr->u.v4;
+	/* All of a host's bindings live on one public address: the LAN
+	 * program checks a tunnelled packet's inner source against the one
+	 * Nb in the client's map entry (docs/architecture.md). */
+	if (c->bindings) {
+		struct in_addr held = c->bindings->r.nb;
+
+		if (!g->local_addr->any && want.s_addr != held.s_addr)
+			return RSIP_E_LOCAL_ADDR_UNALLOWED;
+		/* A second address, even its own one whole: none to give. */
+		if (g->kind == BIND_RSA_IP)
+			return RSIP_E_LOCAL_ADDR_UNAVAILABLE;
+		want = held;
+	}
 
 	txn = alloc_txn_begin(e->alloc);
 	if (!txn)
