@@ -67,8 +67,11 @@ ALIBRSIPD   := $(BUILD)/asan/lib/librsipd.a
 ALIBRSIPC   := $(BUILD)/asan/lib/librsipc.a
 ALIBTEST    := $(BUILD)/asan/lib/librsiptest.a
 
-BINS := $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc
-ASAN_BINS := $(BUILD)/asan/rsipd $(BUILD)/asan/rsipc $(BUILD)/asan/rsipctl
+# A program is built once its main source exists (parts land one by one).
+PROGS := $(if $(wildcard $(RSIPD_MAIN)),rsipd) $(if $(RSIPCTL_SRCS),rsipctl) \
+	 $(if $(wildcard $(RSIPC_MAIN)),rsipc)
+BINS := $(addprefix $(BUILD)/,$(PROGS))
+ASAN_BINS := $(addprefix $(BUILD)/asan/,$(PROGS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))

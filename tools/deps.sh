@@ -9,6 +9,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool  # BPF loading and skeletons
 	libelf-dev zlib1g-dev          # libbpf's static needs
 	libcmocka-dev                  # unit and BPF fixture tests
+	uthash-dev                     # rsipd allocators: hash tables (header-only)
 	libinih-dev                    # rsipd --config (INI)
 	libjson-c-dev                  # control socket and --json output
 	libmnl-dev                     # netlink: neighbour entries for clients
