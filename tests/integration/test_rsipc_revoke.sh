@@ -25,6 +25,7 @@ ok "rsipctl deregister $client_id: rsipc stopped its command, removed the tunnel
 cp "$TMP/rsipc.err" "$TMP/rsipc-1.err"
 
 # 2. One binding taken back, over UDP: rsipc also de-registers on its way out.
+: >"$TMP/rsipc.out" # before the background start: see rsipc_start
 ASAN_OPTIONS=detect_leaks=1 ip netns exec "$CL" "$RSIPC" --server $NA --transport udp \
 	--state-dir "$TMP/state" up --json >"$TMP/rsipc.out" 2>"$TMP/rsipc.err" &
 RSIPC_PID=$!

@@ -73,12 +73,15 @@ tunnel_gone || fail "tunnel left behind"
 # GRE, with RSIP itself over UDP this time.
 sed -i 's/^/first run: /' "$TMP/rsipc.err"
 cp "$TMP/rsipc.err" "$TMP/rsipc-ipip.err"
+# Truncate before starting: the background redirection may happen after
+# rsipc_leased has already looked at the old file.
+: >"$TMP/rsipc.out"
 ASAN_OPTIONS=detect_leaks=1 ip netns exec "$CL" "$RSIPC" --server $NA --transport udp \
 	--state-dir "$TMP/state" up --tunnel gre >"$TMP/rsipc.out" 2>"$TMP/rsipc.err" &
 RSIPC_PID=$!
 PIDS+=("$RSIPC_PID")
 wait_until 15 rsipc_leased || fail "rsipc up (gre, udp) did not print a lease"
-grep -q "tunnel    gre via .* (mtu 1476)" "$TMP/rsipc.out" || fail "GRE tunnel MTU is not 1500 - 24"
+grep -q "tunnel    gre via .* (mtu 1476)" "$TMP/rsipc.out" || { cat "$TMP/rsipc.out"; ip -n "$CL" route get $NA; fail "GRE tunnel MTU is not 1500 - 24"; }
 [ "$(ctl clients | json_get 'd[0]["transport"]')" = udp ] || fail "not registered over UDP"
 roundtrip gre --gre
 kill -TERM "$RSIPC_PID"
