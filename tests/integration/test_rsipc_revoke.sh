@@ -3,7 +3,8 @@
 # The gateway takes the lease back: `rsipctl deregister` (an unsolicited
 # DE-REGISTER_RESPONSE) and `rsipctl free` (an unsolicited FREE_RESPONSE)
 # each make rsipc tear its tunnel down, stop the command it runs, and exit
-# with status 4.
+# with status 4. So does a gateway restart: the next renewal reconnects over
+# TCP and learns that the gateway forgot us (301 REGISTER_FIRST).
 . "$(dirname "$0")/rsipc_lab.sh"
 
 lab_up --lease 60
@@ -38,5 +39,27 @@ tunnel_gone || fail "tunnel, rule or route left behind"
 [ "$(gw_clients)" = 0 ] || fail "rsipc did not de-register after losing its binding"
 ok "rsipctl free $bind_id: rsipc removed the tunnel, de-registered, exit 4"
 
-no_sanitizer_reports "$TMP/rsipc.err" "$TMP/rsipc-1.err"
+cp "$TMP/rsipc.err" "$TMP/rsipc-2.err"
+
+# 3. The gateway restarts (and forgets): the renewal finds out.
+restart_rsipd() {
+	kill "$RSIPD_PID"
+	wait "$RSIPD_PID" 2>/dev/null
+	ASAN_OPTIONS=detect_leaks=1 ip netns exec "$GW" "$RSIPD" --listen $NA --public $NB \
+		--dataplane none --ctl-socket "$TMP/rsipd.sock" --lease 4 -v "$@" \
+		>>"$TMP/rsipd.log" 2>&1 &
+	RSIPD_PID=$!
+	PIDS+=("$RSIPD_PID")
+	wait_until 10 ctl_ready || fail "rsipd did not come back"
+}
+restart_rsipd
+rsipc_start
+restart_rsipd
+rsipc_wait_exit 30
+[ "$RSIPC_RC" = 4 ] || fail "rsipc exited $RSIPC_RC after the gateway restart, want 4"
+grep -q "REGISTER_FIRST\|is lost" "$TMP/rsipc.err" || fail "no word about the lost lease"
+tunnel_gone || fail "tunnel, rule or route left behind"
+ok "gateway restart: $(grep -o 'ended our registration.*\|binding [0-9]* is lost.*' "$TMP/rsipc.err" | head -n1), exit 4"
+
+no_sanitizer_reports "$TMP/rsipc.err" "$TMP/rsipc-1.err" "$TMP/rsipc-2.err"
 echo "PASS"

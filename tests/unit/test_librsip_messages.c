@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -531,6 +532,79 @@ static void test_tcp_bad_framing_and_eof(void **state)
 	teardown_f(f);
 }
 
+static void test_tcp_reconnects(void **state)
+{
+	/* A client made by rsip_client_connect reconnects for the next
+	 * request after the gateway closed the connection: the registration
+	 * lives on at the gateway (spec D4), so the request carries the same
+	 * Client ID on the new connection. */
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr = {htonl(INADDR_LOOPBACK)}};
+	struct rsip_client_cfg cfg = {.transport = RSIP_TRANSPORT_TCP, .first_counter = 1};
+	struct fixture f = {0};
+	socklen_t sl = sizeof(sin);
+	int lfd, a1, a2;
+
+	(void)state;
+	cfg.on_event = on_event;
+	cfg.event_arg = &f;
+	f.m = malloc(sizeof(*f.m));
+	f.req = malloc(sizeof(*f.req));
+	f.stream = true;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 2), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	f.c = rsip_client_connect(sin.sin_addr, ntohs(sin.sin_port), &cfg);
+	assert_non_null(f.c);
+	a1 = accept(lfd, NULL, NULL);
+	assert_true(a1 >= 0);
+	f.sv[1] = a1;
+
+	rsip_msg_init(f.m, RSIP_REGISTER_REQUEST);
+	rsip_client_submit(f.c, f.m, on_done, &f);
+	expect_request(&f, RSIP_REGISTER_REQUEST);
+	fake_register_response(f.m, 7, 600);
+	with_counter(f.m, f.req->counter);
+	fake_send(a1, f.m);
+	while (f.done_calls == 0) {
+		struct pollfd p = {.fd = rsip_client_fd(f.c), .events = POLLIN};
+
+		assert_true(poll(&p, 1, 5000) == 1);
+		rsip_client_dispatch(f.c, p.revents);
+	}
+	assert_int_equal(f.done_rc, 0);
+
+	/* The gateway closes; the client notices. */
+	close(a1);
+	while (f.n_ev == 0) {
+		struct pollfd p = {.fd = rsip_client_fd(f.c), .events = POLLIN};
+
+		assert_true(poll(&p, 1, 5000) == 1);
+		rsip_client_dispatch(f.c, p.revents);
+	}
+	assert_int_equal(f.ev[0].type, RSIP_EV_DISCONNECTED);
+	assert_int_equal(rsip_client_fd(f.c), -1);
+	assert_true(rsip_client_registration(f.c)->registered);
+
+	/* The next request opens a new connection. */
+	rsip_msg_init(f.m, RSIP_QUERY_REQUEST);
+	assert_int_equal(rsip_client_submit(f.c, f.m, on_done, &f), 0);
+	assert_true(rsip_client_fd(f.c) >= 0);
+	a2 = accept(lfd, NULL, NULL);
+	assert_true(a2 >= 0);
+	f.sv[1] = a2;
+	expect_request(&f, RSIP_QUERY_REQUEST);
+	assert_int_equal(f.req->client_id, 7);
+	assert_int_equal(f.req->counter, 2);
+
+	rsip_client_close(f.c);
+	close(a2);
+	close(lfd);
+	free(f.m);
+	free(f.req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +618,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_framing),
 	    cmocka_unit_test(test_tcp_answer_without_counter),
 	    cmocka_unit_test(test_tcp_bad_framing_and_eof),
+	    cmocka_unit_test(test_tcp_reconnects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
