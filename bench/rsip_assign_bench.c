@@ -16,8 +16,12 @@
  * Every answer is decoded with the project codec and checked (type, counter,
  * Client ID); an unexpected one is counted as an error, and a host that
  * hears nothing for RETRANSMIT_MS resends the same bytes (the daemon answers
- * duplicates from its cache). Prints round trips per second for each phase,
- * assign+free pairs per second, and the ratio to the baseline's round trips.
+ * duplicates from its cache). The three phases run --rounds times,
+ * interleaved, so a noisy neighbour hits all of them alike; the summary gives
+ * medians: round trips per second, assign+free pairs per second, their ratio
+ * to the baseline's round trips in the same round, and - with --rsipd-pid -
+ * rsipd's own CPU time per round trip (from /proc/PID/schedstat), which
+ * noise on a shared machine disturbs far less than the rates.
  * No pass/fail: timing belongs here, never in a test.
  */
 #include <arpa/inet.h>
@@ -28,6 +32,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -35,6 +40,7 @@
 #include "rsip/msg.h"
 
 #define MAX_HOSTS      250
+#define MAX_ROUNDS     50
 #define RETRANSMIT_MS  250
 #define REGISTER_TRIES 20
 
@@ -57,6 +63,7 @@ struct host {
 
 struct tally {
 	uint64_t round_trips, pairs, errors, retransmits;
+	int64_t cpu_ns; /* rsipd's CPU time in the window; -1: unknown */
 	uint64_t error_codes[1000];
 };
 
@@ -65,7 +72,8 @@ struct bench {
 	int nhosts;
 	int ep;
 	struct sockaddr_in server;
-	unsigned seconds, warmup;
+	unsigned seconds, warmup, rounds;
+	pid_t rsipd_pid; /* 0: do not measure its CPU time */
 	/* Decoding space: struct rsip_msg is large, keep it off the stack. */
 	struct rsip_msg req, rep;
 };
@@ -198,6 +206,25 @@ static int handle(struct bench *b, struct host *h, const uint8_t *buf, size_t le
 	return 1;
 }
 
+/* Nanoseconds pid has spent on a CPU (first field of schedstat), or -1. */
+static int64_t cpu_ns(pid_t pid)
+{
+	char path[64];
+	long long ns = -1;
+	FILE *f;
+
+	if (!pid)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &ns) != 1)
+		ns = -1;
+	fclose(f);
+	return ns;
+}
+
 /* Run phase ph: warmup + seconds, then let every host finish its cycle
  * (free what it holds) without counting. */
 static int run_phase(struct bench *b, enum phase ph, struct tally *t)
@@ -206,9 +233,12 @@ static int run_phase(struct bench *b, enum phase ph, struct tally *t)
 	uint64_t start = mono_ms(), count_from = start + b->warmup * 1000ull,
 		 stop = count_from + b->seconds * 1000ull, drain_until = stop + 10000;
 	uint8_t buf[4096];
+	bool in_window = false, window_done = false;
+	int64_t cpu_start = -1;
 	int ret, n;
 
 	memset(t, 0, sizeof(*t));
+	t->cpu_ns = -1;
 	for (int i = 0; i < b->nhosts; i++) {
 		struct host *h = &b->hosts[i];
 
@@ -223,6 +253,17 @@ static int run_phase(struct bench *b, enum phase ph, struct tally *t)
 		uint64_t now = mono_ms();
 		bool stopping = now >= stop, busy = false;
 
+		if (!in_window && now >= count_from) {
+			in_window = true;
+			cpu_start = cpu_ns(b->rsipd_pid);
+		}
+		if (in_window && !window_done && now >= stop) {
+			int64_t end = cpu_ns(b->rsipd_pid);
+
+			window_done = true;
+			if (cpu_start >= 0 && end >= cpu_start)
+				t->cpu_ns = end - cpu_start;
+		}
 		if (now >= drain_until) {
 			fprintf(stderr, "rsip_assign_bench: %s: hosts still busy after 10 s\n",
 				phase_name[ph]);
@@ -336,47 +377,137 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rsip_assign_bench --server ADDR:PORT [--hosts N] [--src ADDR]\n"
-		"                         [--seconds S] [--warmup S]\n"
+		"                         [--seconds S] [--warmup S] [--rounds N] [--rsipd-pid P]\n"
 		"  --hosts N     concurrent hosts, one source address each (16, max %d)\n"
 		"  --src ADDR    first source address (127.0.0.2); host i uses ADDR+i\n"
-		"  --seconds S   measured time per phase (5)\n"
-		"  --warmup S    uncounted time before each phase's window (1)\n",
+		"  --seconds S   measured time per phase and round (3)\n"
+		"  --warmup S    uncounted time before each phase's window (1)\n"
+		"  --rounds N    times the three phases run, interleaved (3)\n"
+		"  --rsipd-pid P also report rsipd's CPU time per round trip\n",
 		MAX_HOSTS);
 }
 
-static void print_tally(const struct bench *b, enum phase ph, const struct tally *t, double base_rt)
+static double rate(const struct bench *b, uint64_t n)
 {
-	double secs = b->seconds, rt = t->round_trips / secs;
+	return n / (double)b->seconds;
+}
 
-	if (ph == PH_BASELINE) {
-		printf("%-9s round trips %10.0f/s  %6.1f us each  (REGISTER -> 302, nothing "
-		       "allocated)\n",
-		       phase_name[ph], rt, rt > 0 ? 1e6 / rt : 0.0);
-	} else {
-		double pairs = t->pairs / secs;
+/* CPU microseconds rsipd spent per round trip, or -1. */
+static double cpu_us_per_rt(const struct tally *t)
+{
+	return t->cpu_ns >= 0 && t->round_trips ? t->cpu_ns / 1e3 / t->round_trips : -1;
+}
 
-		printf("%-9s round trips %10.0f/s  assign+free %9.0f/s  ratio to baseline "
-		       "%.2f  (%.1f us per pair, %.1f us over 2 baseline round trips)\n",
-		       phase_name[ph], rt, pairs, base_rt > 0 ? rt / base_rt : 0.0,
-		       pairs > 0 ? 1e6 / pairs : 0.0,
-		       pairs > 0 && base_rt > 0 ? 1e6 / pairs - 2e6 / base_rt : 0.0);
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void print_round(const struct bench *b, unsigned r, const struct tally t[PH_COUNT])
+{
+	double base = rate(b, t[PH_BASELINE].round_trips);
+
+	printf("round %u:", r + 1);
+	for (int ph = 0; ph < PH_COUNT; ph++) {
+		printf("  %s %.0f rt/s", phase_name[ph], rate(b, t[ph].round_trips));
+		if (ph != PH_BASELINE)
+			printf(" (x%.2f)", base > 0 ? rate(b, t[ph].round_trips) / base : 0.0);
+		if (cpu_us_per_rt(&t[ph]) >= 0)
+			printf(" %.1f us cpu/rt", cpu_us_per_rt(&t[ph]));
 	}
-	if (t->errors || t->retransmits) {
-		printf("          %llu unexpected answers, %llu retransmissions",
-		       (unsigned long long)t->errors, (unsigned long long)t->retransmits);
+	printf("\n");
+	for (int ph = 0; ph < PH_COUNT; ph++) {
+		const struct tally *x = &t[ph];
+
+		if (!x->errors && !x->retransmits)
+			continue;
+		printf("  %s: %llu unexpected answers, %llu retransmissions", phase_name[ph],
+		       (unsigned long long)x->errors, (unsigned long long)x->retransmits);
 		for (int c = 0; c < 1000; c++)
-			if (t->error_codes[c])
-				printf(", %llu x error %d %s",
-				       (unsigned long long)t->error_codes[c], c,
+			if (x->error_codes[c])
+				printf(", %llu x %d %s", (unsigned long long)x->error_codes[c], c,
 				       rsip_error_name(c));
 		printf("\n");
 	}
 }
 
+/* The median over rounds of f(tally of round r, phase ph, round r's baseline). */
+static double median_of(const struct bench *b, struct tally (*t)[PH_COUNT], int ph,
+			double (*f)(const struct bench *, const struct tally *,
+				    const struct tally *))
+{
+	double v[MAX_ROUNDS];
+
+	for (unsigned r = 0; r < b->rounds; r++)
+		v[r] = f(b, &t[r][ph], &t[r][PH_BASELINE]);
+	return median(v, b->rounds);
+}
+
+static double f_rt(const struct bench *b, const struct tally *x, const struct tally *base)
+{
+	return rate(b, x->round_trips);
+}
+
+static double f_pairs(const struct bench *b, const struct tally *x, const struct tally *base)
+{
+	return rate(b, x->pairs);
+}
+
+/* Ratios are taken within each round (same conditions), then the median. */
+static double f_rt_ratio(const struct bench *b, const struct tally *x, const struct tally *base)
+{
+	return base->round_trips ? (double)x->round_trips / base->round_trips : 0;
+}
+
+static double f_cpu(const struct bench *b, const struct tally *x, const struct tally *base)
+{
+	return cpu_us_per_rt(x);
+}
+
+static double f_cpu_ratio(const struct bench *b, const struct tally *x, const struct tally *base)
+{
+	double c = cpu_us_per_rt(x), cb = cpu_us_per_rt(base);
+
+	return c >= 0 && cb > 0 ? c / cb : -1;
+}
+
+static void print_summary(const struct bench *b, struct tally (*t)[PH_COUNT])
+{
+	bool cpu = cpu_us_per_rt(&t[0][PH_BASELINE]) >= 0;
+
+	printf("median of %u rounds (ratios taken within each round):\n", b->rounds);
+	printf("  %-9s %14s %14s %10s", "phase", "round trips/s", "assign+free/s", "vs base");
+	if (cpu)
+		printf(" %17s %8s", "rsipd CPU per rt", "vs base");
+	printf("\n");
+	for (int ph = 0; ph < PH_COUNT; ph++) {
+		printf("  %-9s %14.0f ", phase_name[ph], median_of(b, t, ph, f_rt));
+		if (ph == PH_BASELINE)
+			printf("%14s %10s", "-", "1.00");
+		else
+			printf("%14.0f %10.2f", median_of(b, t, ph, f_pairs),
+			       median_of(b, t, ph, f_rt_ratio));
+		if (cpu)
+			printf(" %14.1f us %8.2f", median_of(b, t, ph, f_cpu),
+			       median_of(b, t, ph, f_cpu_ratio));
+		printf("\n");
+	}
+	printf("  (baseline: REGISTER -> 302, transport + decode + encode, nothing allocated;\n"
+	       "   an assign+free pair is two round trips)\n");
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench b;
-	struct tally t[PH_COUNT];
+	static struct tally t[MAX_ROUNDS][PH_COUNT];
 	char src_text[INET_ADDRSTRLEN], server_text[INET_ADDRSTRLEN];
 	struct in_addr first;
 	uint16_t port = RSIP_PORT;
@@ -385,8 +516,9 @@ int main(int argc, char **argv)
 
 	inet_pton(AF_INET, "127.0.0.2", &first);
 	b.nhosts = 16;
-	b.seconds = 5;
+	b.seconds = 3;
 	b.warmup = 1;
+	b.rounds = 3;
 	b.server.sin_family = AF_INET;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -415,6 +547,14 @@ int main(int argc, char **argv)
 			if (parse_u64(val, 3600, &v) || v == 0)
 				goto bad;
 			b.seconds = (unsigned)v;
+		} else if (!strcmp(arg, "--rounds")) {
+			if (parse_u64(val, MAX_ROUNDS, &v) || v == 0)
+				goto bad;
+			b.rounds = (unsigned)v;
+		} else if (!strcmp(arg, "--rsipd-pid")) {
+			if (parse_u64(val, INT32_MAX, &v) || v == 0)
+				goto bad;
+			b.rsipd_pid = (pid_t)v;
 		} else if (!strcmp(arg, "--warmup")) {
 			if (parse_u64(val, 600, &v))
 				goto bad;
@@ -446,16 +586,23 @@ int main(int argc, char **argv)
 	printf("rsip_assign_bench: %d hosts (%s and up), %u s per phase after %u s warm-up, "
 	       "server %s:%u\n",
 	       b.nhosts, src_text, b.seconds, b.warmup, server_text, port);
-	for (int ph = 0; ph < PH_COUNT; ph++) {
-		ret = run_phase(&b, (enum phase)ph, &t[ph]);
-		if (ret) {
-			fprintf(stderr, "rsip_assign_bench: %s: %s\n", phase_name[ph],
-				strerror(-ret));
-			return 1;
+	if (b.rsipd_pid && cpu_ns(b.rsipd_pid) < 0) {
+		fprintf(stderr, "rsip_assign_bench: cannot read /proc/%d/schedstat\n",
+			(int)b.rsipd_pid);
+		return 1;
+	}
+	for (unsigned r = 0; r < b.rounds; r++) {
+		for (int ph = 0; ph < PH_COUNT; ph++) {
+			ret = run_phase(&b, (enum phase)ph, &t[r][ph]);
+			if (ret) {
+				fprintf(stderr, "rsip_assign_bench: %s: %s\n", phase_name[ph],
+					strerror(-ret));
+				return 1;
+			}
 		}
-		print_tally(&b, (enum phase)ph, &t[ph],
-			    t[PH_BASELINE].round_trips / (double)b.seconds);
+		print_round(&b, r, t[r]);
 		fflush(stdout);
 	}
+	print_summary(&b, t);
 	return 0;
 }

@@ -3,12 +3,13 @@
 # on 127.0.0.1 with a port chosen now and a control socket of its own, run
 # BUILD/bench/rsip_assign_bench against it over UDP, print its figures and
 # rsipd's counters, stop rsipd. `make bench` builds everything and runs this.
-#   bench/run.sh [BUILD_DIR]      env: HOSTS (16) PHASE_SECONDS (5) WARMUP (1)
+#   bench/run.sh [BUILD_DIR]   env: HOSTS (16) PHASE_SECONDS (3) WARMUP (1) ROUNDS (3)
 # No pass/fail on timing: this prints numbers. See bench/README.md.
 set -eu
 BUILD=$(realpath -m "${1:-build}")
 HOSTS=${HOSTS:-16}
-SECONDS_PER_PHASE=${PHASE_SECONDS:-5}
+SECONDS_PER_PHASE=${PHASE_SECONDS:-3}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 RSIPD=$BUILD/rsipd
 BENCH=$BUILD/bench/rsip_assign_bench
@@ -72,7 +73,7 @@ for _ in $(seq 100); do
 done
 
 echo "== rsip_assign_bench: $(uname -r), $ncpu CPUs, rsipd ${pin_d[*]:-unpinned}, bench ${pin_b[*]:-unpinned}"
-"${pin_b[@]}" "$BENCH" --server "127.0.0.1:$port" --hosts "$HOSTS" \
-	--seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP"
+"${pin_b[@]}" "$BENCH" --server "127.0.0.1:$port" --hosts "$HOSTS" --rsipd-pid "$pid" \
+	--seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" --rounds "$ROUNDS"
 echo "== rsipd counters after the run"
 "$RSIPCTL" --socket "$tmp/ctl.sock" counters
