@@ -163,8 +163,13 @@ class Rsipd:
             if self._wait_ready():
                 return
             text = self.stderr_text()
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
             if "in use" in text and attempt < 4:
                 continue  # lost the race for the port: another one
+            shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError("rsipd did not start: %s\n%s" % (" ".join(cmd), text[-3000:]))
 
     def _wait_ready(self):

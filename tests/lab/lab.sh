@@ -145,11 +145,13 @@ lab_up() {
 		peer name eth0 address $LAB_MAC_Y mtu "$LAB_WAN_MTU" netns "$LAB_NS_Y"
 	# Y's eth0 is the peer of the LAN program's redirect target wan0.
 	ip netns exec "$LAB_NS_Y" ethtool -K eth0 gro on >/dev/null
-	# Y's sockets must put real checksums on the wire, as a NIC does: with
-	# tx checksum offload a veth hands its peer CHECKSUM_PARTIAL packets
-	# holding only the pseudo-header sum, and XDP tunnels those bytes as they
-	# are, so a client's UDP/TCP stack would drop them as corrupt.
-	ip netns exec "$LAB_NS_Y" ethtool -K eth0 tx off >/dev/null
+	# Hosts send full checksums, as on a wire: with tx checksum offload a
+	# veth hands XDP a TCP/UDP checksum that is only partial, and a frame
+	# XDP redirects onwards loses the note that it still has to be done
+	# (the receiver then drops it: UdpInCsumErrors).
+	for ns in "$LAB_NS_Y" "$LAB_NS_X1" "$LAB_NS_X2"; do
+		ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+	done
 
 	ip -n "$LAB_NS_N" addr add $LAB_NA/$LAB_LAN_PREFIX dev lan0
 	ip -n "$LAB_NS_N" addr add $LAB_N_WAN/24 dev wan0

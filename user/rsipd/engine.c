@@ -58,7 +58,7 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.spi_lo = cfg->spi_lo;
 	ac.spi_hi = cfg->spi_hi;
 	ac.spi_block = cfg->spi_block;
-	ac.holdback_ms = cfg->holdback * 1000u;
+	ac.holdback_ms = cfg->holdback ? cfg->holdback * 1000u : ALLOC_HOLDBACK_NONE;
 	ac.max_ports_per_client = cfg->max_ports;
 	ac.max_spis_per_client = cfg->max_spis;
 	ac.now_ms = e->clk.now_ms;
@@ -259,6 +259,12 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 		x.err_has_client = de.has_client_id;
 		x.err_client = de.client_id;
 		rc = de.error ? de.error : RSIP_E_BAD_MESSAGE;
+		/* 3 comes before 4-5: a response type from a host is 206 even
+		 * when its parameters are broken too (D8). Framing (207 with
+		 * fatal set) and version (106) still come first. */
+		if (!de.fatal && rc != RSIP_E_UNSUPPORTED_RSIP_VERSION && len >= 2 &&
+		    rsip_msg_is_response(buf[1]))
+			rc = RSIP_E_ILLEGAL_MESSAGE;
 		if (e->cfg->tcp_only && from->transport == RSIP_T_UDP)
 			rc = RSIP_E_USE_TCP;
 		answer(e, &x, rc, false);

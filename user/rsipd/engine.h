@@ -99,8 +99,8 @@ int engine_revoke_client(struct engine *e, uint32_t client_id);
  * that is not ours, another --spi-block...), or -ENOMEM. */
 struct json_object;
 struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms);
-int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall_now_ms,
-			 char *err, size_t errlen);
+int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall_now_ms, char *err,
+			 size_t errlen);
 /* fn runs after any request, lease expiry or revocation that changed what a
  * snapshot holds (at most once per event). */
 void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg);
