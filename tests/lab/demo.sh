@@ -10,7 +10,8 @@
 # run `rsipc up` and share the one public address Nb; Y talks to both. Every
 # value printed is read from the system (sockets, rsipc, rsipctl, bpftool);
 # a step whose check fails stops the demo with a non-zero exit. Everything is
-# removed on exit, Ctrl-C included.
+# removed on exit, Ctrl-C included. DEMO_HOLD=1 keeps the lab up at the end
+# until Enter is pressed, to look around (ip netns exec <namespace> ...).
 #
 #   bash tests/lab/demo.sh [BUILD_DIR]     (as root; make demo does this)
 set -u
@@ -41,6 +42,7 @@ STEP=0
 # then take the lab down.
 demo_cleanup() {
 	local p
+	trap '' INT TERM # a second Ctrl-C must not cut the cleanup short
 	for p in "${RSIPC_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
@@ -85,6 +87,7 @@ printf '   X1  eth0 %s\n' "$(addrs x1 eth0)"
 printf '   X2  eth0 %s\n' "$(addrs x2 eth0)"
 printf '   N   lan0 %s   wan0 %s\n' "$(addrs n lan0)" "$(addrs n wan0)"
 printf '   Y   eth0 %s\n' "$(addrs y eth0)"
+echo "   (namespaces $LAB_ID-{x1,x2,sw,n,y}; the LAN is a bridge in $LAB_ID-sw)"
 if lab_exec y ping -c1 -W1 -q "$LAB_X1" >/dev/null 2>&1; then
 	fail "Y reaches X1's private address directly"
 fi
@@ -93,8 +96,8 @@ echo "   Y -> X1 ($LAB_X1): no route, as it should be"
 # ---------------------------------------------------------------------------------
 step "The gateway: rsipd, with XDP programs on both of N's interfaces" \
 	"rsipd lends 192.0.2.10 over RSIP (port 4555); XDP forwards the packets."
-lab_rsipd_start || fail "rsipd did not start"
-printf '   rsipd %s\n' "$(lab_rsipd_flags | sed "s|$LAB_DIR|\$LAB_DIR|g")"
+lab_rsipd_start --allow 10.0.0.0/24 || fail "rsipd did not start"
+printf '   N# rsipd %s --allow 10.0.0.0/24\n' "$(lab_rsipd_flags)"
 for dev in wan0 lan0; do
 	prog=$(lab_exec n ip -d link show "$dev" | grep -o 'prog/xdp id [0-9]* name [a-z_]*')
 	mode=$(lab_exec n bpftool net show dev "$dev" | grep -o '^'"$dev"'([0-9]*) [a-z]*' | awk '{ print $2 }')
@@ -102,6 +105,8 @@ for dev in wan0 lan0; do
 	[ "$mode" = driver ] || fail "XDP on $dev is in '$mode' mode, not native (driver)"
 	printf '   %s: %s, native (driver) mode\n' "$dev" "${prog#prog/xdp }"
 done
+echo "   rsipd said:"
+indent <"$LAB_DIR/rsipd.log"
 
 # ---------------------------------------------------------------------------------
 step "X1 and X2 lease from the gateway: rsipc up (RFC 3103 + RFC 3104)" \
@@ -168,7 +173,7 @@ echo "   N# rsipctl bindings"
 ctl bindings | indent
 echo "   N# rsipctl counters        (the rows that are not 0)"
 ctl counters | grep -v ': 0$' | indent
-echo "   N# bpftool map dump pinned $(echo "$LAB_PIN" | sed "s|$LAB_DIR|\$LAB_DIR|")/rsip_spi_blk"
+echo "   N# bpftool map dump pinned $LAB_PIN/rsip_spi_blk"
 bpftool map dump pinned "$LAB_PIN/rsip_spi_blk" | indent || fail "bpftool map dump"
 echo "   The entries the WAN program looks up, decoded:"
 py lookups || fail "decoding the maps"
@@ -189,6 +194,11 @@ n=$(ctl --json bindings | /usr/bin/python3 -c 'import json,sys; print(len(json.l
 py maps x1 --none && py maps x2 --none || fail "XDP entries left"
 echo "   rsipctl bindings: $n bindings left"
 
+if [ -n "${DEMO_HOLD:-}" ]; then
+	printf '\n== The lab stays up (namespaces %s-*, control socket %s); Enter takes it down.\n' \
+		"$LAB_ID" "$LAB_CTL"
+	read -r _
+fi
 end=$(date +%s%N)
 ms=$(((end - start) / 1000000))
 printf '\n== Demo passed in %d.%d s; removing the lab.\n' $((ms / 1000)) $((ms % 1000 / 100))
