@@ -48,7 +48,8 @@ UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 BPFT_SRCS    := $(wildcard tests/bpf/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
-BENCH_SRCS   := $(wildcard bench/*.c)
+BENCH_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
@@ -75,6 +76,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SRCS))
 
 .SECONDARY:
 
@@ -87,6 +89,10 @@ tests-build: $(UNIT_BINS) $(BPFT_BINS)
 
 # ---- BPF ------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Reference programs of the benchmarks (bench/*.bpf.c), same flags.
+$(BUILD)/bpf/%.bpf.o: bench/%.bpf.c | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
@@ -147,6 +153,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
+$(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
