@@ -180,7 +180,8 @@ py lookups || fail "decoding the maps"
 
 # ---------------------------------------------------------------------------------
 step "X1 and X2 leave: rsipc down" \
-	"Everything is given back at once: bindings, registrations and XDP entries."
+	"Everything is given back at once: bindings, registrations, and the XDP entries that" \
+	"delivered their traffic."
 for x in x1 x2; do
 	printf '   %s$ rsipc down: %s\n' "${x^^}" \
 		"$(lab_exec $x "$BUILD/rsipc" --state-dir "$LAB_DIR/rsipc-$x" down | head -n1)"
