@@ -178,6 +178,17 @@ bpftool map dump pinned "$LAB_PIN/rsip_spi_blk" | indent || fail "bpftool map du
 echo "   The entries the WAN program looks up, decoded:"
 py lookups || fail "decoding the maps"
 
+if [ -n "${DEMO_HOLD:-}" ]; then
+	held=$(date +%s%N)
+	printf '\n== DEMO_HOLD: the lab stays up with both clients; try, in another shell:\n'
+	printf '   ip netns exec %s ping -c1 -I %s %s     # X1 pings Y from Nb\n' "$LAB_NS_X1" "$nb1" "$LAB_Y"
+	printf '   %s --socket %s bindings\n' "$BUILD/rsipctl" "$LAB_CTL"
+	printf '   bpftool map dump pinned %s/rsip_ports\n' "$LAB_PIN"
+	printf '   Press Enter to go on (the clients leave, the lab is removed).\n'
+	read -r _
+	start=$((start + $(date +%s%N) - held)) # the time held does not count
+fi
+
 # ---------------------------------------------------------------------------------
 step "X1 and X2 leave: rsipc down" \
 	"Everything is given back at once: bindings, registrations, and the XDP entries that" \
@@ -195,11 +206,6 @@ n=$(ctl --json bindings | /usr/bin/python3 -c 'import json,sys; print(len(json.l
 py maps x1 --none && py maps x2 --none || fail "XDP entries left"
 echo "   rsipctl bindings: $n bindings left"
 
-if [ -n "${DEMO_HOLD:-}" ]; then
-	printf '\n== The lab stays up (namespaces %s-*, control socket %s); Enter takes it down.\n' \
-		"$LAB_ID" "$LAB_CTL"
-	read -r _
-fi
 end=$(date +%s%N)
 ms=$(((end - start) / 1000000))
 printf '\n== Demo passed in %d.%d s; removing the lab.\n' $((ms / 1000)) $((ms % 1000 / 100))
