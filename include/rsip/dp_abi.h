@@ -74,6 +74,9 @@
 #define RSIP_DEF_SPI_BLK 131072
 #define RSIP_DEF_ICMP_ID 65536
 #define RSIP_DEF_OUT_SPI 262144
+/* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
+ * says otherwise (rsip_client.cookie_cap). */
+#define RSIP_DEF_COOKIE_CAP 64
 
 /* Tunnel types as the data plane stores them (rsip_target.tunnel, bit
  * numbers in rsip_client.tunnels): the RSIP Tunnel Type values

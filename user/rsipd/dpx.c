@@ -67,6 +67,8 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 	x->m = *maps;
 	x->cfg = *cfg;
 	x->ops = cfg->ops ? cfg->ops : &dpx_kernel_ops;
+	if (!x->cfg.cookie_cap)
+		x->cfg.cookie_cap = RSIP_DEF_COOKIE_CAP;
 	if (!x->cfg.ncpus) {
 		int n = libbpf_num_possible_cpus();
 
