@@ -29,7 +29,9 @@
 #   lab_down
 #
 # Knobs (environment, before lab_up): LAB_WAN_MTU, LAB_LAN_MTU, LAB_XDP_MODE
-# (native|generic), BUILD (the build tree holding rsipd, rsipctl, bpf/).
+# (native|generic), LAB_PUBLIC (the Nb pool rsipd lends, default
+# "$LAB_NB1,$LAB_NB2"; "$LAB_NB1" makes every host share one address), BUILD
+# (the build tree holding rsipd, rsipctl, bpf/).
 
 LAB_NA=10.0.0.1
 LAB_X1=10.0.0.11
@@ -69,6 +71,7 @@ lab_init() {
 	LAB_WAN_MTU=${LAB_WAN_MTU:-1500}
 	LAB_LAN_MTU=${LAB_LAN_MTU:-$((LAB_WAN_MTU + 24))}
 	LAB_XDP_MODE=${LAB_XDP_MODE:-native}
+	LAB_PUBLIC=${LAB_PUBLIC:-$LAB_NB1,$LAB_NB2}
 	LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	BUILD=${BUILD:-$LAB_TOP/build}
 	LAB_PIDS=()
@@ -212,7 +215,7 @@ lab_wait() {
 
 # The flags every lab rsipd gets; tests add theirs after these.
 lab_rsipd_flags() {
-	echo --listen $LAB_NA --public $LAB_NB1 --public $LAB_NB2 \
+	echo --listen $LAB_NA --public "$LAB_PUBLIC" \
 		--ctl-socket "$LAB_CTL" \
 		--dataplane xdp --wan wan0 --lan lan0 --xdp-mode "$LAB_XDP_MODE" \
 		--pin-path "$LAB_PIN" --state-file "$LAB_STATE"
