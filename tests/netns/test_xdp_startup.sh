@@ -63,6 +63,15 @@ lab_rsipd_start --xdp-mode generic || fail "start in generic mode"
 lab_exec n ip -d link show wan0 | grep -q "xdpgeneric" || fail "not in generic mode"
 grep -q "does not fit" "$LAB_DIR/rsipd.log" || fail "no replacement logged"
 lab_rsipd_stop
+
+# Forwarding off on the LAN: rsipd starts (the operator may turn it on
+# later) but says that clients' packets will be dropped until then.
+lab_exec n sysctl -qw net.ipv4.conf.lan0.forwarding=0
+lab_rsipd_start || fail "start with forwarding off"
+grep -q "IPv4 forwarding is off on lan0" "$LAB_DIR/rsipd.log" || fail "no forwarding warning"
+lab_rsipd_stop
+lab_exec n sysctl -qw net.ipv4.conf.lan0.forwarding=1
+echo "ok: warned that forwarding is off"
 lab_rsipd_log_clean || fail "sanitizers"
 grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_DIR/attempt.log" && fail "sanitizers"
 echo "startup test: ok"

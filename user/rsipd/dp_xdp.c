@@ -342,6 +342,27 @@ static int attach_both(struct dp_xdp *x)
 	return 0;
 }
 
+/* The LAN program forwards clients' packets with bpf_fib_lookup, which
+ * refuses (and every such packet is dropped as lan_drop_fib) while IPv4
+ * forwarding is off on the interface they arrive on. Not fatal: the operator
+ * may turn it on after rsipd starts; but say so now rather than let traffic
+ * vanish. */
+static void warn_if_not_forwarding(const char *lan_if)
+{
+	char path[128], v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", lan_if);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fread(&v, 1, 1, f) == 1 && v == '0')
+		log_warnx("IPv4 forwarding is off on %s: clients' packets will be dropped "
+			  "(lan_drop_fib) until it is on: sysctl -w net.ipv4.conf.all.forwarding=1",
+			  lan_if);
+	fclose(f);
+}
+
 struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err)
 {
 	struct dp_xdp *x = calloc(1, sizeof(*x));
@@ -376,6 +397,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 			  "that do not fit after encapsulation take the slow path "
 			  "(docs/dataplane.md, MTU)",
 			  x->lan.mtu, x->wan.mtu, RSIP_GRE_OVERHEAD);
+	warn_if_not_forwarding(cfg->lan_if);
 	if (snprintf(x->link_wan, sizeof(x->link_wan), "%s/link_wan", cfg->pin_path) >=
 		(int)sizeof(x->link_wan) ||
 	    snprintf(x->link_lan, sizeof(x->link_lan), "%s/link_lan", cfg->pin_path) >=

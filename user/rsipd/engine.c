@@ -65,6 +65,8 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.clock_arg = e->clk.arg;
 	ac.random32 = e->clk.random32;
 	ac.random_arg = e->clk.random_arg;
+	ac.port_busy = e->clk.port_busy;
+	ac.port_busy_arg = e->clk.port_busy_arg;
 	e->alloc = alloc_new(&ac);
 	e->prereg = reply_cache_new();
 	e->leases = lease_heap_new();

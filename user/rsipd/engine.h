@@ -38,11 +38,16 @@ struct engine_io {
 	void *arg;
 };
 
+/* The engine's environment, injectable for tests: clock, randomness, and
+ * which ports the gateway itself uses. */
 struct engine_clock {
 	uint64_t (*now_ms)(void *arg); /* CLOCK_MONOTONIC ms; NULL: the real clock */
 	void *arg;
 	uint32_t (*random32)(void *arg); /* NULL: getrandom(2) */
 	void *random_arg;
+	/* NULL: no port is the gateway's own (rsipd passes rsipd_port_busy). */
+	bool (*port_busy)(void *arg, struct in_addr nb, uint16_t port);
+	void *port_busy_arg;
 };
 
 #define ENGINE_N_ERRORS 500 /* error codes are below 500 */

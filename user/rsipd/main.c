@@ -20,6 +20,7 @@
 #include "dataplane.h"
 #include "dp_xdp.h"
 #include "engine.h"
+#include "port_busy.h"
 #include "event.h"
 #include "log.h"
 #include "net.h"
@@ -82,6 +83,8 @@ static int start(struct rsipd *d)
 {
 	struct rsipd_config *cfg = &d->cfg;
 	struct engine_io io = {.send = net_send, .arg = &d->net};
+	/* Never lend a port the gateway itself uses on Nb (its own services). */
+	struct engine_clock env = {.port_busy = rsipd_port_busy};
 	int err = 0;
 
 	d->loop = ev_loop_new();
@@ -112,7 +115,7 @@ static int start(struct rsipd *d)
 			  cfg->listen_port, strerror(-err));
 		return err;
 	}
-	d->engine = engine_new(cfg, d->dp, &io, NULL);
+	d->engine = engine_new(cfg, d->dp, &io, &env);
 	if (!d->engine) {
 		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
 		return -EINVAL;
