@@ -25,13 +25,13 @@
 
 #include "rsip/wire.h"
 
-#define RSIP_MAX_FQDN 255	/* DNS limit; a longer FQDN is 205 BAD_PARAM */
-#define RSIP_MAX_PORTS 255	/* Number is one byte */
-#define RSIP_MAX_SPI_LIST 1022	/* >= the 1021 that fit in RSIP_MAX_MSG */
-#define RSIP_MAX_TUPLES 64	/* QUERY tuples; more is 207 BAD_MESSAGE */
-#define RSIP_MAX_VENDOR 16	/* Vendor Specific params kept; more are skipped */
-#define RSIP_MAX_METHODS 8	/* REGISTER_RESPONSE [RSIP Method]...; more is 207 */
-#define RSIP_MAX_TUNNELS 8	/* [Tunnel Type]...; more is 207 */
+#define RSIP_MAX_FQDN	  255  /* DNS limit; a longer FQDN is 205 BAD_PARAM */
+#define RSIP_MAX_PORTS	  255  /* Number is one byte */
+#define RSIP_MAX_SPI_LIST 1022 /* >= the 1021 that fit in RSIP_MAX_MSG */
+#define RSIP_MAX_TUPLES	  64   /* QUERY tuples; more is 207 BAD_MESSAGE */
+#define RSIP_MAX_VENDOR	  16   /* Vendor Specific params kept; more are skipped */
+#define RSIP_MAX_METHODS  8    /* REGISTER_RESPONSE [RSIP Method]...; more is 207 */
+#define RSIP_MAX_TUNNELS  8    /* [Tunnel Type]...; more is 207 */
 
 struct rsip_address {
 	uint8_t type; /* enum rsip_addr_type */
@@ -55,8 +55,8 @@ enum rsip_ports_form {
 };
 
 struct rsip_ports {
-	uint8_t form;		  /* enum rsip_ports_form */
-	uint8_t number;		  /* k */
+	uint8_t form;		       /* enum rsip_ports_form */
+	uint8_t number;		       /* k */
 	uint16_t port[RSIP_MAX_PORTS]; /* host order; RANGE uses port[0] */
 };
 
@@ -74,9 +74,9 @@ struct rsip_spi {
 };
 
 struct rsip_tuple {
-	uint8_t indicator;	   /* enum rsip_indicator */
-	struct rsip_address addr;  /* address, or network */
-	struct rsip_address mask;  /* network tuples only: IPV4_NETMASK */
+	uint8_t indicator;	  /* enum rsip_indicator */
+	struct rsip_address addr; /* address, or network */
+	struct rsip_address mask; /* network tuples only: IPV4_NETMASK */
 };
 
 struct rsip_vendor {
@@ -133,16 +133,16 @@ struct rsip_msg {
 /* What a failed decode could still tell the caller, so that it can answer
  * with an ERROR_RESPONSE carrying the request's counter and client ID. */
 struct rsip_decode_err {
-	uint16_t error;	   /* the RSIP error code; 0 on success */
-	bool has_counter;  /* a well-formed Message Counter was found */
+	uint16_t error;	  /* the RSIP error code; 0 on success */
+	bool has_counter; /* a well-formed Message Counter was found */
 	uint32_t counter;
 	bool has_client_id;
 	uint32_t client_id;
-	uint8_t type;	   /* message type byte, if the header was readable */
+	uint8_t type; /* message type byte, if the header was readable */
 	/* Over TCP the stream cannot be split any more (bad Overall Length):
 	 * answer, then close the connection. */
 	bool fatal;
-	const char *why;   /* static text for debug logs */
+	const char *why; /* static text for debug logs */
 };
 
 /* Start a message of the given type: zeroes it, sets version and type. */
@@ -153,8 +153,7 @@ void rsip_msg_init(struct rsip_msg *m, uint8_t type);
  * RSIP error code (also in err->error). m's vendor data points into buf.
  * err may be NULL. On error m holds nothing reliable; err carries what could
  * be salvaged. Decisions: docs/decisions-codec.md. */
-int rsip_decode(const uint8_t *buf, size_t len, struct rsip_msg *m,
-		struct rsip_decode_err *err);
+int rsip_decode(const uint8_t *buf, size_t len, struct rsip_msg *m, struct rsip_decode_err *err);
 
 /* Encode m in its grammar's canonical order ("don't care" in the canonical
  * Length-1/Length-2 forms, Indicator as 2 bytes per D6). Returns the number of

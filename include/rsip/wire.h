@@ -10,11 +10,11 @@
 
 #include <stdint.h>
 
-#define RSIP_VERSION 1
-#define RSIP_PORT 4555
-#define RSIP_HDR_LEN 4	  /* version, type, overall length */
-#define RSIP_PARAM_HDR 3  /* code, 16-bit value length */
-#define RSIP_MAX_MSG 4096 /* decision D2: larger gets 207 BAD_MESSAGE */
+#define RSIP_VERSION   1
+#define RSIP_PORT      4555
+#define RSIP_HDR_LEN   4    /* version, type, overall length */
+#define RSIP_PARAM_HDR 3    /* code, 16-bit value length */
+#define RSIP_MAX_MSG   4096 /* decision D2: larger gets 207 BAD_MESSAGE */
 
 enum rsip_msg_type {
 	RSIP_ERROR_RESPONSE = 1,

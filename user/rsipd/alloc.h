@@ -37,14 +37,14 @@ struct alloc_txn;
 struct alloc_cfg {
 	const struct in_addr *public_addrs; /* the Nb pool (--public) */
 	size_t n_public;
-	uint16_t port_lo, port_hi;	    /* leasable ports (--port-range) */
-	const uint16_t *reserved_ports;	    /* never leased on any Nb (500, 4500, ...) */
+	uint16_t port_lo, port_hi;	/* leasable ports (--port-range) */
+	const uint16_t *reserved_ports; /* never leased on any Nb (500, 4500, ...) */
 	size_t n_reserved;
-	uint32_t spi_lo, spi_hi;	    /* --spi-range, spi_lo >= 256 */
-	uint32_t spi_block;		    /* --spi-block, power of two <= 65536 */
-	uint32_t holdback_ms;		    /* default 120000 */
-	uint32_t max_ports_per_client;	    /* 0: no limit beyond the pool */
-	uint32_t max_spis_per_client;	    /* 0: no limit */
+	uint32_t spi_lo, spi_hi;       /* --spi-range, spi_lo >= 256 */
+	uint32_t spi_block;	       /* --spi-block, power of two <= 65536 */
+	uint32_t holdback_ms;	       /* default 120000 */
+	uint32_t max_ports_per_client; /* 0: no limit beyond the pool */
+	uint32_t max_spis_per_client;  /* 0: no limit */
 	/* CLOCK_MONOTONIC milliseconds; NULL: the real clock. */
 	uint64_t (*now_ms)(void *arg);
 	void *clock_arg;
@@ -75,8 +75,7 @@ void alloc_txn_abort(struct alloc_txn *t);
  * want = INADDR_ANY: any address. Errors: 308 none available, 310 held by
  * someone else, 312 not in the pool. An address is leased whole only when
  * nothing on it is leased or held back (310 / skipped by "any"). */
-int alloc_addr_whole(struct alloc_txn *t, uint32_t owner, struct in_addr want,
-		     struct in_addr *got);
+int alloc_addr_whole(struct alloc_txn *t, uint32_t owner, struct in_addr want, struct in_addr *got);
 /* Pick the Nb for a shared binding: want if given, else the address the
  * owner already uses (if it can take them), else the least loaded one (fewest
  * clients) that can take nports ports and nspis SPIs. Takes nothing by
@@ -99,8 +98,8 @@ int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint
 		    uint16_t *out);
 int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 			 const uint16_t *ports, uint16_t n);
-void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb,
-			 const uint16_t *ports, uint16_t n);
+void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb, const uint16_t *ports,
+			 uint16_t n);
 
 /* --- SPIs (per Nb, across ESP and AH, decision D13) ------------------------
  * any, k == 1: one random SPI in [spi_lo, spi_hi] outside every block owned
@@ -113,10 +112,10 @@ void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb,
  * 310 nb leased whole, 402 the per-client cap would be exceeded; k > 1 with
  * k > spi_block gets 402. *has_block is set for every k > 1 grant, whether
  * the block is new or one the owner already had. */
-int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k,
-		  uint32_t *out, bool *has_block, uint32_t *block);
-int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
-		       const uint32_t *spis, uint16_t k);
+int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k, uint32_t *out,
+		  bool *has_block, uint32_t *block);
+int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb, const uint32_t *spis,
+		       uint16_t k);
 /* A block goes back (and is held back) when its owner holds no SPI in it. */
 void alloc_spi_release(struct alloc *a, uint32_t owner, struct in_addr nb, const uint32_t *spis,
 		       uint16_t k);
@@ -146,8 +145,8 @@ void alloc_bind_id_release(struct alloc *a, uint32_t id);
  * (has_block as alloc_spi_any returned it; all spis in that one block). */
 int alloc_restore_client_id(struct alloc *a, uint32_t id);
 int alloc_restore_bind_id(struct alloc *a, uint32_t id);
-int alloc_spi_restore(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
-		      const uint32_t *spis, uint16_t k, bool has_block);
+int alloc_spi_restore(struct alloc_txn *t, uint32_t owner, struct in_addr nb, const uint32_t *spis,
+		      uint16_t k, bool has_block);
 
 /* Expire the hold-backs that are due now. Allocating calls do it themselves;
  * call it before alloc_usage for exact held counts, or from a timer to give

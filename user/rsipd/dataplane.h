@@ -30,23 +30,23 @@ struct dp_client {
 struct dp_binding {
 	uint32_t client_id;
 	uint32_t bind_id;
-	struct in_addr xa;	  /* the client's private address */
-	struct in_addr nb;	  /* the public address lent */
-	uint8_t method;		  /* RSIP_METHOD_*; RSA-IP leases nb whole */
-	uint8_t tunnel;		  /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
-	uint8_t remote_policy;	  /* RSIP_FLOW_* (remote) */
-	struct in_addr remote;	  /* INADDR_ANY: any peer */
-	uint16_t remote_port;	  /* host order; 0: any */
+	struct in_addr xa;     /* the client's private address */
+	struct in_addr nb;     /* the public address lent */
+	uint8_t method;	       /* RSIP_METHOD_*; RSA-IP leases nb whole */
+	uint8_t tunnel;	       /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
+	uint8_t remote_policy; /* RSIP_FLOW_* (remote) */
+	struct in_addr remote; /* INADDR_ANY: any peer */
+	uint16_t remote_port;  /* host order; 0: any */
 	uint16_t nports;
-	const uint16_t *ports;	  /* leased ports, host order, ascending */
+	const uint16_t *ports; /* leased ports, host order, ascending */
 	uint16_t nspis;
-	const uint32_t *spis;	  /* leased SPIs, host order, ascending */
+	const uint32_t *spis; /* leased SPIs, host order, ascending */
 	/* The aligned SPI block (spi >> spi_block_shift) the client owns when
 	 * it was granted a run of k > 1 SPIs (decision D13). */
 	bool has_spi_block;
 	uint32_t spi_block;
 	uint8_t spi_block_shift;
-	uint64_t expires_ms;	  /* CLOCK_MONOTONIC ms; informational */
+	uint64_t expires_ms; /* CLOCK_MONOTONIC ms; informational */
 };
 
 /* Per-binding traffic, where the data plane can count it. */
