@@ -166,6 +166,7 @@ deps:
 	@bash tools/deps.sh
 
 test: deps
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
 	@bash tests/run-all.sh "$(BUILD)"
 
@@ -195,11 +196,12 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BINS) $(BPF_OBJS) $(BENCH_BINS)
 	@bash bench/run.sh "$(BUILD)"
 
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+FORMAT_SRCS = $(shell { git ls-files '*.c' '*.h' 2>/dev/null || \
+		find bpf include user tests bench -name '*.[ch]'; } | grep -v '^vmlinux/')
 format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
-	@clang-format --dry-run --Werror $(FORMAT_SRCS)
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "== format: every C file follows .clang-format"
 
 clean:
 	rm -rf $(BUILD)
