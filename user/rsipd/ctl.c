@@ -19,6 +19,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "outq.h"
 
 #define CTL_MAX_CONNS 16
 
@@ -27,8 +28,7 @@ struct ctl_conn {
 	struct ctl_server *srv;
 	char in[CTL_MAX_LINE];
 	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
+	struct outq out;
 	bool closing;
 	struct ctl_conn *next;
 };
@@ -55,46 +55,18 @@ static void conn_close(struct ctl_conn *c)
 	ev_del_fd(s->loop, c->fd);
 	close(c->fd);
 	s->n_conns--;
-	free(c->out);
+	outq_free(&c->out);
 	free(c);
 }
 
 static int conn_queue(struct ctl_conn *c, const char *s, size_t len)
 {
-	if (c->out_len + len > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		char *p;
-
-		while (cap < c->out_len + len)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (!p)
-			return -ENOMEM;
-		c->out = p;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, s, len);
-	c->out_len += len;
-	return 0;
+	return outq_append(&c->out, s, len);
 }
 
 static int conn_flush(struct ctl_conn *c)
 {
-	while (c->out_len) {
-		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
-	}
-	ev_mod_fd(c->srv->loop, c->fd, c->out_len ? EPOLLIN | EPOLLOUT : EPOLLIN);
-	return 0;
+	return outq_flush(&c->out, c->srv->loop, c->fd);
 }
 
 static void conn_lines(struct ctl_conn *c)
@@ -142,7 +114,7 @@ static void conn_event(int fd, uint32_t events, void *arg)
 			conn_lines(c);
 		}
 	}
-	if (conn_flush(c) < 0 || (c->closing && !c->out_len))
+	if (conn_flush(c) < 0 || (c->closing && !c->out.len))
 		conn_close(c);
 }
 

@@ -19,6 +19,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "outq.h"
 #include "rsip/msg.h"
 
 struct tcp_conn {
@@ -30,8 +31,7 @@ struct tcp_conn {
 	bool closing; /* close once the output is written */
 	uint8_t in[2 * RSIP_MAX_MSG];
 	size_t in_len;
-	uint8_t *out;
-	size_t out_len, out_cap;
+	struct outq out;
 	UT_hash_handle hh;
 };
 
@@ -54,28 +54,14 @@ static void conn_close(struct tcp_conn *c)
 	close(c->fd);
 	HASH_DEL(s->conns, c);
 	s->n_conns--;
-	free(c->out);
+	outq_free(&c->out);
 	free(c);
 }
 
 /* Write what the socket takes. Returns -1 when the connection is broken. */
 static int conn_flush(struct tcp_conn *c)
 {
-	while (c->out_len) {
-		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
-	}
-	ev_mod_fd(c->srv->loop, c->fd, c->out_len ? EPOLLIN | EPOLLOUT : EPOLLIN);
-	return 0;
+	return outq_flush(&c->out, c->srv->loop, c->fd);
 }
 
 /* Hand every whole message in the buffer to the engine. */
@@ -129,7 +115,7 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (conn_flush(c) < 0 || (c->closing && !c->out_len))
+	if (conn_flush(c) < 0 || (c->closing && !c->out.len))
 		conn_close(c);
 }
 
@@ -220,26 +206,14 @@ int tcp_send(struct tcp_server *s, const struct engine_src *to, const uint8_t *b
 	HASH_FIND(hh, s->conns, &to->conn, sizeof(to->conn), c);
 	if (!c)
 		return -ENOTCONN;
-	if (c->out_len + len > TCP_MAX_OUT) {
+	if (c->out.len + len > TCP_MAX_OUT) {
 		log_warnx("tcp: %s:%u reads nothing, dropping the connection", inet_ntoa(c->addr),
 			  c->port);
 		c->closing = true;
 		return -ENOBUFS;
 	}
-	if (c->out_len + len > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		uint8_t *p;
-
-		while (cap < c->out_len + len)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (!p)
-			return -ENOMEM;
-		c->out = p;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, buf, len);
-	c->out_len += len;
+	if (outq_append(&c->out, buf, len))
+		return -ENOMEM;
 	/* Never close here: the engine may be running inside this connection's
 	 * read handler. A broken socket shows up as EPOLLERR/EPOLLHUP. */
 	if (conn_flush(c) < 0)
