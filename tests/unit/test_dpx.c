@@ -654,7 +654,7 @@ static void test_client_del_takes_everything(void **state)
 	struct rsip_target other = {.xa = ip("10.0.0.12").s_addr, .flags = RSIP_TF_LEARNED};
 	struct rsip_icmp_key ck = {.nb = ip("192.0.2.1").s_addr, .id = htons(9)};
 	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x5000)};
-	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr};
+	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .last_seen_ns = dpx_now_ns()};
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	b.nports = 1, b.ports = ports;
@@ -670,6 +670,21 @@ static void test_client_del_takes_everything(void **state)
 	assert_int_equal(fake_map_count(fx->f, fx->m.clients), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.icmp_id), 1); /* the other client's */
 	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 1); /* left to the sweep */
+	/* ... which takes it at once, fresh as it is: its host is gone. A
+	 * fresh outbound SPI of a live host stays. */
+	{
+		struct dpx_sweep_result r;
+		struct rsip_out_key ok2 = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x6000)};
+		struct rsip_out_val ov2 = {.xa = ip("10.0.0.12").s_addr,
+					   .last_seen_ns = dpx_now_ns()};
+
+		add_client(fx, 2, "10.0.0.12", MAC2);
+		assert_int_equal(put(fx, fx->m.out_spi, &ok2, &ov2), 0);
+		assert_int_equal(dpx_sweep(fx->x, dpx_now_ns(), 300000000000ull, &r), 0);
+		assert_int_equal(r.out_spis, 1);
+		assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 1);
+		assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.out_spi, &ok2, &ov2), 0);
+	}
 	assert_int_equal(dpx_client_del(fx->x, &c), -ENOENT);
 	/* Its bind id is free again. */
 	add_client(fx, 1, "10.0.0.11", MAC1);

@@ -148,9 +148,16 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct rsip_out_val v;
 
+		struct in_addr xa;
+
 		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
 			continue;
-		if (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns)
+		/* An outbound SA of a host that is gone goes at once, idle or
+		 * not: another host may get its address next, and ICMP errors
+		 * quoting the old SA must not reach it. */
+		xa.s_addr = v.xa;
+		if (find_client(x, xa) &&
+		    (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
 		if (err == -ENOENT)
