@@ -27,6 +27,16 @@
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
+ *   rsip_ipid     per-CPU array[1] of __u32: outer IPv4 ID counter (internal,
+ *                 not pinned, not ABI)
+ *
+ * The object declares no `pinning` attribute: the loader pins the maps above
+ * by name itself (bpf_map__set_pin_path), so loading the skeleton in a test or
+ * a benchmark never touches /sys/fs/bpf. rsip_slowpath has max_entries 0
+ * (libbpf sizes it to the possible CPUs); set it explicitly before reusing a
+ * pin. The hash maps are BPF_F_NO_PREALLOC: memory follows the number of
+ * bindings, max_entries is still the hard limit (a full map: -E2BIG, which the
+ * map-writing layer turns into -ENOSPC).
  *
  * A rsip_target carries everything the WAN path needs to encapsulate (client
  * address, MAC, LAN ifindex, tunnel type), so a hit costs one lookup; rsipd
@@ -41,71 +51,111 @@
 
 #define RSIP_DP_ABI_VERSION 1
 
-#define RSIP_MAP_CLIENTS "rsip_clients"
-#define RSIP_MAP_NB "rsip_nb"
-#define RSIP_MAP_PORTS "rsip_ports"
-#define RSIP_MAP_IKE "rsip_ike"
-#define RSIP_MAP_SPI "rsip_spi"
-#define RSIP_MAP_SPI_BLK "rsip_spi_blk"
-#define RSIP_MAP_ICMP_ID "rsip_icmp_id"
-#define RSIP_MAP_OUT_SPI "rsip_out_spi"
-#define RSIP_MAP_STATS "rsip_stats"
-#define RSIP_MAP_META "rsip_meta"
+#define RSIP_MAP_CLIENTS  "rsip_clients"
+#define RSIP_MAP_NB	  "rsip_nb"
+#define RSIP_MAP_PORTS	  "rsip_ports"
+#define RSIP_MAP_IKE	  "rsip_ike"
+#define RSIP_MAP_SPI	  "rsip_spi"
+#define RSIP_MAP_SPI_BLK  "rsip_spi_blk"
+#define RSIP_MAP_ICMP_ID  "rsip_icmp_id"
+#define RSIP_MAP_OUT_SPI  "rsip_out_spi"
+#define RSIP_MAP_STATS	  "rsip_stats"
+#define RSIP_MAP_META	  "rsip_meta"
 #define RSIP_MAP_SLOWPATH "rsip_slowpath"
-#define RSIP_MAP_TX "rsip_tx"
+#define RSIP_MAP_TX	  "rsip_tx"
+#define RSIP_MAP_IPID	  "rsip_ipid"
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
+#define RSIP_DEF_NB	 1024
 #define RSIP_DEF_CLIENTS 131072
-#define RSIP_DEF_PORTS 524288
-#define RSIP_DEF_IKE 262144
-#define RSIP_DEF_SPI 262144
+#define RSIP_DEF_PORTS	 524288
+#define RSIP_DEF_IKE	 262144
+#define RSIP_DEF_SPI	 262144
 #define RSIP_DEF_SPI_BLK 131072
 #define RSIP_DEF_ICMP_ID 65536
 #define RSIP_DEF_OUT_SPI 262144
 
+/* Tunnel types as the data plane stores them (rsip_target.tunnel, bit
+ * numbers in rsip_client.tunnels): the RSIP Tunnel Type values
+ * (RSIP_TUNNEL_* in wire.h, which the BPF side cannot include; the
+ * map-writing layer asserts they agree). */
+#define RSIP_DP_TUNNEL_IPIP 1
+#define RSIP_DP_TUNNEL_GRE  2
+
 /* Tunnel encapsulation sizes. */
 #define RSIP_IPIP_OVERHEAD 20
-#define RSIP_GRE_OVERHEAD 24
+#define RSIP_GRE_OVERHEAD  24
 
 /* rsip_client.flags */
 #define RSIP_CF_WHOLE_NB (1u << 0) /* holds its Nb whole (RSA-IP): any port, any proto */
-#define RSIP_CF_IPSEC (1u << 1)	   /* may send IKE/ESP/AH (has an RSIPSEC binding) */
+#define RSIP_CF_IPSEC	 (1u << 1) /* may send IKE/ESP/AH (has an RSIPSEC binding) */
 
+/*
+ * Written by user space (the map-writing layer, user/rsipd/dpx_*.c): client_id
+ * .. cookie_cap. Written by the LAN program: cookies (atomic add on learning;
+ * the sweep subtracts what it expires), viol_sec/viol_mask (rate limit of
+ * violation events: one per client, per reason, per second), and the
+ * approximate counters (plain adds, no locked atomics: concurrent CPUs may
+ * lose an increment; last_seen_ns is written only when it moved by more than
+ * a second).
+ */
 struct rsip_client {
 	__u32 client_id;
-	__be32 nb;	     /* the one public address its bindings live on */
-	__u8 mac[6];	     /* its LAN MAC; all zero: not resolved yet */
-	__u8 tunnels;	     /* bit (1 << RSIP_TUNNEL_*) per tunnel type it leased */
-	__u8 flags;	     /* RSIP_CF_* */
-	__u32 lan_ifindex;   /* where it lives (rsip_tx key) */
-	__u32 cookies;	     /* IKE cookies the LAN program learned for it */
-	__u32 cookie_cap;    /* ... and how many it may hold */
+	__be32 nb;	   /* the one public address its bindings live on */
+	__u8 mac[6];	   /* its LAN MAC; all zero: not resolved yet (its packets are dropped) */
+	__u8 tunnels;	   /* bit (1 << RSIP_DP_TUNNEL_*) per tunnel type it leased */
+	__u8 flags;	   /* RSIP_CF_* */
+	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
+	__u32 cookies;	   /* entries the LAN program learned for it (IKE cookies, echo ids) */
+	__u32 cookie_cap;  /* ... and how many it may hold */
+	__u32 viol_sec;	   /* coarse seconds (ns >> 30) of the last violation event */
+	__u32 viol_mask;   /* RSIP_VIOL_* bits already reported during viol_sec */
 	__u32 pad;
-	__u64 pkts_out;	     /* client -> public, approximate (see docs) */
+	__u64 pkts_out; /* client -> public, approximate (see docs) */
 	__u64 bytes_out;
-	__u64 last_seen_ns;  /* bpf_ktime_get_coarse_ns of its last packet */
+	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns of its last packet (+- 1 s) */
 };
+
+/* Non-counter part of rsip_client: what user space writes and compares. */
+#define RSIP_CLIENT_CFG_END __builtin_offsetof(struct rsip_client, cookies)
+
+/* Violation reasons (rsip_client.viol_mask bits, rsip_slow_meta.error). */
+#define RSIP_VIOL_BAD_TUNNEL  (1u << 0) /* 307 BAD_TUNNEL_TYPE */
+#define RSIP_VIOL_BAD_SRC     (1u << 1) /* 312 LOCAL_ADDR_UNALLOWED */
+#define RSIP_VIOL_BAD_PORT    (1u << 2) /* 313 LOCAL_ADDRPORT_UNALLOWED */
+#define RSIP_VIOL_REMOTE      (1u << 3) /* 314 REMOTE_ADDR_UNALLOWED */
+#define RSIP_VIOL_REMOTE_PORT (1u << 4) /* 315 REMOTE_ADDRPORT_UNALLOWED */
+/* The RSIP error codes (include/rsip/wire.h enum rsip_error), repeated here
+ * because the BPF side cannot include wire.h. */
+#define RSIP_ERR_BAD_TUNNEL_TYPE	   307
+#define RSIP_ERR_LOCAL_ADDR_UNALLOWED	   312
+#define RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED  313
+#define RSIP_ERR_REMOTE_ADDR_UNALLOWED	   314
+#define RSIP_ERR_REMOTE_ADDRPORT_UNALLOWED 315
 
 /* rsip_target.flags */
 #define RSIP_TF_REMOTE_ADDR (1u << 0) /* only from/to remote (remote macro/micro policy) */
 #define RSIP_TF_REMOTE_PORT (1u << 1) /* ... and only remote_port (remote micro) */
-#define RSIP_TF_LEARNED (1u << 2)     /* inserted by the LAN program (IKE cookie, echo id) */
+#define RSIP_TF_LEARNED	    (1u << 2) /* inserted by the LAN program (IKE cookie, echo id) */
 
 struct rsip_target {
-	__be32 xa;	    /* tunnel destination: the client's private address */
-	__u32 bind_id;	    /* 0 for learned entries */
-	__u8 mac[6];	    /* the client's MAC (copy of rsip_client.mac) */
-	__u8 tunnel;	    /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
-	__u8 flags;	    /* RSIP_TF_* */
+	__be32 xa;     /* tunnel destination: the client's private address */
+	__u32 bind_id; /* 0 for learned entries */
+	__u8 mac[6];   /* the client's MAC (copy of rsip_client.mac) */
+	__u8 tunnel;   /* RSIP_DP_TUNNEL_IPIP or RSIP_DP_TUNNEL_GRE */
+	__u8 flags;    /* RSIP_TF_* */
 	__u32 lan_ifindex;
 	__be32 remote;	    /* policy, with RSIP_TF_REMOTE_ADDR */
 	__be16 remote_port; /* policy, with RSIP_TF_REMOTE_PORT */
 	__u16 pad;
 	__u32 pad2;
-	__u64 pkts;	    /* public -> client, approximate (see docs) */
+	__u64 pkts; /* public -> client, approximate (see docs) */
 	__u64 bytes;
-	__u64 last_seen_ns;
+	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns, written when it moved by > 1 s */
 };
+
+/* Non-counter part of rsip_target: what user space writes and compares. */
+#define RSIP_TARGET_CFG_END __builtin_offsetof(struct rsip_target, pkts)
 
 /* rsip_nb_val.flags */
 #define RSIP_NB_WHOLE (1u << 0) /* leased whole (RSA-IP): target takes everything */
@@ -164,32 +214,51 @@ struct rsip_meta {
 
 /* Why a packet went to rsipd's slow path. */
 enum rsip_slow_reason {
-	RSIP_SLOW_FRAGMENT = 1,	 /* an IPv4 fragment to Nb: rsipd reassembles, then demuxes */
-	RSIP_SLOW_OVERSIZE = 2,	 /* too big for the LAN after encapsulation */
-	RSIP_SLOW_NO_NEIGH = 3,	 /* the client's MAC is not known yet */
+	RSIP_SLOW_FRAGMENT = 1,	  /* an IPv4 fragment to Nb: rsipd reassembles, then demuxes */
+	RSIP_SLOW_OVERSIZE = 2,	  /* too big for the LAN after encapsulation */
+	RSIP_SLOW_NO_NEIGH = 3,	  /* the client's MAC is not known yet */
 	RSIP_SLOW_ICMP_ERROR = 4, /* an ICMP error to Nb: rsipd finds whose flow it quotes */
-	RSIP_SLOW_LAN_ROUTE = 5, /* decapsulated, but no next hop known to XDP */
+	/* Decapsulated (the frame is Ethernet + the inner packet, its TTL already
+	 * decremented), but XDP cannot send it: no neighbour entry for the next
+	 * hop, a destination on N itself, or bigger than the WAN MTU. rsipd
+	 * sends the inner packet through the kernel (raw socket). */
+	RSIP_SLOW_LAN_ROUTE = 5,
+	/* A fragment of the tunnel packet itself (outer header MF or offset):
+	 * rsipd reassembles the outer packet, then applies the LAN checks. */
+	RSIP_SLOW_LAN_FRAGMENT = 6,
+	/* Not a packet to send: a registered client (address and MAC matched)
+	 * broke its lease on the data path (RFC 3103 10.4, decision D14). xa is
+	 * the client, error the RSIP error code (307, 312-315), bind_id the
+	 * binding when one matched; the frame head follows (at most
+	 * RSIP_VIOL_CAP bytes) for the debug log. At most one per client, per
+	 * reason, per second. The packet itself was dropped. */
+	RSIP_SLOW_VIOLATION = 7,
 };
 
 /* Record written to rsip_slowpath, followed by cap_len bytes of the frame
  * (from the Ethernet header). */
 struct rsip_slow_meta {
-	__u32 reason;	   /* enum rsip_slow_reason */
-	__u32 ifindex;	   /* where it arrived */
-	__be32 xa;	   /* the matched client, when there is one */
+	__u32 reason;  /* enum rsip_slow_reason */
+	__u32 ifindex; /* where it arrived */
+	__be32 xa;     /* the matched client, when there is one */
 	__u32 bind_id;
-	__u8 tunnel;	   /* the matched binding's tunnel type */
-	__u8 pad[3];
-	__u16 pkt_len;	   /* the frame's length */
-	__u16 cap_len;	   /* bytes that follow (== pkt_len unless truncated) */
+	__u8 tunnel; /* the matched binding's tunnel type */
+	__u8 pad;
+	__u16 error;   /* RSIP_SLOW_VIOLATION: the RSIP error code */
+	__u16 pkt_len; /* the frame's length */
+	__u16 cap_len; /* bytes that follow (== pkt_len unless truncated) */
 };
 
+#define RSIP_VIOL_CAP	    128	 /* frame bytes sent with a violation event */
 #define RSIP_SLOW_MAX_FRAME 9216 /* longer frames are truncated (and counted) */
 
 /*
  * Every XDP exit is counted under one reason (xdp-tools habit: one
  * count-and-return helper). The names user space prints are in
- * user/lib/dp_names.c, in this order.
+ * user/lib/dp_names.c, in this order. From ABI 1 on, new counters are
+ * APPENDED before RSIP_CNT_MAX (pinned per-CPU values keep their meaning
+ * across upgrades); the map has RSIP_CNT_SLOTS entries so appending does not
+ * change its layout.
  */
 enum rsip_counter {
 	/* WAN: passed to the kernel untouched */
@@ -197,6 +266,7 @@ enum rsip_counter {
 	RSIP_CNT_WAN_PASS_NOT_NB,	/* not to one of our public addresses */
 	RSIP_CNT_WAN_PASS_LOCAL,	/* to Nb but for N itself (no binding claims it) */
 	RSIP_CNT_WAN_PASS_ICMP_REQ,	/* ICMP echo request etc. to Nb: N answers */
+	RSIP_CNT_WAN_PASS_SHORT,	/* IPv4 header too short to see the destination */
 	/* WAN: tunnelled to a client */
 	RSIP_CNT_WAN_TX_ESP,
 	RSIP_CNT_WAN_TX_AH,
@@ -206,47 +276,60 @@ enum rsip_counter {
 	RSIP_CNT_WAN_TX_WHOLE,	 /* RSA-IP: whole address */
 	RSIP_CNT_WAN_TX_ICMP,	 /* echo reply by learned id */
 	/* WAN: dropped */
-	RSIP_CNT_WAN_DROP_MALFORMED,	  /* truncated/bad IPv4, UDP, ESP, AH, IKE headers */
-	RSIP_CNT_WAN_DROP_NO_SPI,	  /* ESP/AH/UDP-ESP with an unknown SPI (RFC 3104 5) */
-	RSIP_CNT_WAN_DROP_NO_COOKIE,	  /* IKE on 500/4500 with an unknown cookie (App. E) */
+	RSIP_CNT_WAN_DROP_MALFORMED,	 /* truncated/bad IPv4, UDP, ESP, AH, IKE headers */
+	RSIP_CNT_WAN_DROP_NO_SPI,	 /* ESP/AH/UDP-ESP with an unknown SPI (RFC 3104 5) */
+	RSIP_CNT_WAN_DROP_NO_COOKIE,	 /* IKE on 500/4500 with an unknown cookie (App. E) */
 	RSIP_CNT_WAN_DROP_REMOTE_POLICY, /* a binding matched but the peer is not allowed */
-	RSIP_CNT_WAN_DROP_NO_ICMP_ID,	  /* echo reply with no learned id */
-	RSIP_CNT_WAN_DROP_ENCAP_FAIL,	  /* adjust_head failed (no headroom) */
-	RSIP_CNT_WAN_DROP_NO_TX,	  /* redirect target missing from rsip_tx */
+	RSIP_CNT_WAN_DROP_NO_ICMP_ID,	 /* echo reply with no learned id */
+	RSIP_CNT_WAN_DROP_ENCAP_FAIL,	 /* adjust_head failed (no headroom) */
+	RSIP_CNT_WAN_DROP_NO_TX,	 /* redirect target missing from rsip_tx */
+	RSIP_CNT_WAN_DROP_KEEPALIVE,	 /* NAT-T keepalive (1 byte 0xff) to 4500: no owner */
 	/* WAN: to rsipd's slow path */
 	RSIP_CNT_WAN_SLOW_FRAGMENT,
 	RSIP_CNT_WAN_SLOW_OVERSIZE,
 	RSIP_CNT_WAN_SLOW_NO_NEIGH,
 	RSIP_CNT_WAN_SLOW_ICMP_ERROR,
-	RSIP_CNT_WAN_SLOW_LOST,	 /* perf buffer output failed: dropped */
+	RSIP_CNT_WAN_SLOW_LOST, /* perf buffer output failed: dropped */
 	/* LAN: passed */
 	RSIP_CNT_LAN_PASS_NOT_TUNNEL, /* not IPIP/GRE to Na: the kernel's business */
 	/* LAN: forwarded to the public side */
 	RSIP_CNT_LAN_TX,
+	RSIP_CNT_LAN_TX_FRAGMENT, /* a non-first inner fragment: ports not visible (docs) */
 	/* LAN: dropped */
 	RSIP_CNT_LAN_DROP_MALFORMED,
 	RSIP_CNT_LAN_DROP_NOT_CLIENT,	 /* outer source is not a registered client */
-	RSIP_CNT_LAN_DROP_BAD_MAC,	 /* right address, wrong MAC: spoofing */
+	RSIP_CNT_LAN_DROP_BAD_MAC,	 /* right address, wrong (or unknown) MAC: spoofing */
 	RSIP_CNT_LAN_DROP_BAD_TUNNEL,	 /* tunnel type it did not lease (307) */
 	RSIP_CNT_LAN_DROP_BAD_SRC,	 /* inner source is not its Nb (312) */
 	RSIP_CNT_LAN_DROP_BAD_PORT,	 /* inner source port not leased to it (313) */
+	RSIP_CNT_LAN_DROP_NO_IPSEC,	 /* ESP/AH/IKE from a client without RSIPSEC (313) */
 	RSIP_CNT_LAN_DROP_REMOTE_POLICY, /* remote address/port not allowed (314/315) */
 	RSIP_CNT_LAN_DROP_COOKIE_TAKEN,	 /* IKE cookie held by another client (RFC 3104 6.1) */
-	RSIP_CNT_LAN_DROP_COOKIE_CAP,	 /* client holds too many learned cookies */
-	RSIP_CNT_LAN_DROP_FIB,		 /* no route to the inner destination */
+	RSIP_CNT_LAN_DROP_ID_TAKEN,	 /* echo id held by another client on the same Nb */
+	RSIP_CNT_LAN_DROP_COOKIE_CAP,	 /* client holds too many learned entries */
+	RSIP_CNT_LAN_DROP_LEARN_FULL,	 /* rsip_ike / rsip_icmp_id full */
+	RSIP_CNT_LAN_DROP_TTL,		 /* inner TTL would reach 0 */
+	RSIP_CNT_LAN_DROP_FIB,		 /* no route to the inner destination via the WAN */
+	RSIP_CNT_LAN_DROP_NO_TX,	 /* WAN device missing from rsip_tx */
 	/* LAN: to rsipd's slow path */
 	RSIP_CNT_LAN_SLOW_ROUTE,
 	RSIP_CNT_LAN_SLOW_FRAGMENT,
 	RSIP_CNT_LAN_SLOW_LOST,
-	/* learning events (not exits) */
+	/* events (not exits) */
 	RSIP_CNT_LAN_LEARN_COOKIE,
 	RSIP_CNT_LAN_LEARN_ICMP_ID,
 	RSIP_CNT_LAN_LEARN_OUT_SPI,
+	RSIP_CNT_LAN_EVENT_VIOLATION, /* violation records sent to rsipd */
+	RSIP_CNT_LAN_EVENT_LOST,      /* ... and lost (perf buffer full) */
+	RSIP_CNT_SLOW_TRUNCATED,      /* slow-path frames cut to RSIP_SLOW_MAX_FRAME */
 	RSIP_CNT_MAX,
 };
 
+#define RSIP_CNT_SLOTS 128 /* rsip_stats max_entries: room to append counters */
+_Static_assert(RSIP_CNT_MAX <= RSIP_CNT_SLOTS, "rsip_stats: raise RSIP_CNT_SLOTS (and the ABI)");
+
 #define RSIP_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " layout changed: bump the ABI")
-RSIP_ASSERT_SIZE(struct rsip_client, 56);
+RSIP_ASSERT_SIZE(struct rsip_client, 64);
 RSIP_ASSERT_SIZE(struct rsip_target, 56);
 RSIP_ASSERT_SIZE(struct rsip_nb_val, 64);
 RSIP_ASSERT_SIZE(struct rsip_port_key, 8);
@@ -258,5 +341,15 @@ RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
 RSIP_ASSERT_SIZE(struct rsip_meta, 32);
 RSIP_ASSERT_SIZE(struct rsip_slow_meta, 24);
+#define RSIP_ASSERT_OFF(t, f, n) _Static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " moved")
+RSIP_ASSERT_OFF(struct rsip_client, lan_ifindex, 16);
+RSIP_ASSERT_OFF(struct rsip_client, cookies, 20);
+RSIP_ASSERT_OFF(struct rsip_client, pkts_out, 40);
+RSIP_ASSERT_OFF(struct rsip_target, lan_ifindex, 16);
+RSIP_ASSERT_OFF(struct rsip_target, pkts, 32);
+RSIP_ASSERT_OFF(struct rsip_nb_val, whole, 8);
+RSIP_ASSERT_OFF(struct rsip_ike_key, cookie, 8);
+RSIP_ASSERT_OFF(struct rsip_slow_meta, error, 18);
+RSIP_ASSERT_OFF(struct rsip_slow_meta, cap_len, 22);
 
 #endif

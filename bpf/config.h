@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Load-time constants (libbpf-bootstrap habit): set through the skeleton's
+ * rodata before load (skel->rodata->cfg_na = ...); the verifier then sees
+ * them as constants. Addresses in network order.
+ */
+#ifndef RSIP_BPF_CONFIG_H
+#define RSIP_BPF_CONFIG_H
+
+#include "vmlinux.h"
+
+#include "parse.h"
+
+/* Na: the gateway's LAN address, tunnel endpoint and outer source. */
+const volatile __be32 cfg_na = 0;
+/* The LAN device's MAC: source of every frame the WAN program sends. */
+const volatile __u8 cfg_lan_mac[6] = {};
+/* The LAN MTU: bigger after encapsulation goes to the slow path. */
+const volatile __u32 cfg_lan_mtu = 1500;
+/* log2 of the SPI block size (decision D13): block = ntohl(spi) >> shift. */
+const volatile __u32 cfg_spi_block_shift = 8;
+/* The WAN device: the LAN program forwards only there (0: wherever the FIB
+ * says, e.g. in tests). */
+const volatile __u32 cfg_wan_ifindex = 0;
+
+/* Copies cfg_lan_mac byte by byte: a memcpy from a volatile object would let
+ * the compiler read the compile-time zeros. */
+static __always_inline void copy_lan_mac(__u8 *dst)
+{
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++)
+		dst[i] = cfg_lan_mac[i];
+}
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The maps both programs share (one object, so one set). Names, keys and
+ * values are the ABI of include/rsip/dp_abi.h; max_entries are defaults the
+ * loader scales (bpf_map__set_max_entries) before load. No `pinning`
+ * attribute: the loader pins by name itself (see dp_abi.h).
+ */
+#ifndef RSIP_BPF_MAPS_H
+#define RSIP_BPF_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "rsip/dp_abi.h"
+
+/* Bindings are never evicted (HASH, not LRU): a full map is an error rsipd
+ * reports. No preallocation: memory follows the number of bindings. */
+#define RSIP_HASH(name, ktype, vtype, max)                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, max);                                                          \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, ktype);                                                                \
+		__type(value, vtype);                                                              \
+	} name SEC(".maps")
+
+RSIP_HASH(rsip_clients, __be32, struct rsip_client, RSIP_DEF_CLIENTS);
+RSIP_HASH(rsip_nb, __be32, struct rsip_nb_val, RSIP_DEF_NB);
+RSIP_HASH(rsip_ports, struct rsip_port_key, struct rsip_target, RSIP_DEF_PORTS);
+RSIP_HASH(rsip_ike, struct rsip_ike_key, struct rsip_target, RSIP_DEF_IKE);
+RSIP_HASH(rsip_spi, struct rsip_spi_key, struct rsip_target, RSIP_DEF_SPI);
+RSIP_HASH(rsip_spi_blk, struct rsip_blk_key, struct rsip_target, RSIP_DEF_SPI_BLK);
+RSIP_HASH(rsip_icmp_id, struct rsip_icmp_key, struct rsip_target, RSIP_DEF_ICMP_ID);
+RSIP_HASH(rsip_out_spi, struct rsip_out_key, struct rsip_out_val, RSIP_DEF_OUT_SPI);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RSIP_CNT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} rsip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rsip_meta);
+} rsip_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} rsip_slowpath SEC(".maps");
+
+/* ifindex -> ifindex: the LAN device(s) and the WAN device. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} rsip_tx SEC(".maps");
+
+/* Outer IPv4 ID for packets whose inner header lacks DF (see encap.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rsip_ipid SEC(".maps");
+
+#endif
