@@ -92,7 +92,7 @@
 
 /*
  * Written by user space (the map-writing layer, user/rsipd/dpx_*.c): client_id
- * .. cookie_cap. Written by the LAN program: cookies (atomic add on learning;
+ * .. cookie_cap (RSIP_CLIENT_CFG_END). Written by the LAN program: cookies (atomic add on learning;
  * the sweep subtracts what it expires), viol_sec/viol_mask (rate limit of
  * violation events: one per client, per reason, per second), and the
  * approximate counters (plain adds, no locked atomics: concurrent CPUs may
@@ -106,10 +106,11 @@ struct rsip_client {
 	__u8 tunnels;	   /* bit (1 << RSIP_DP_TUNNEL_*) per tunnel type it leased */
 	__u8 flags;	   /* RSIP_CF_* */
 	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
-	__u32 cookies;	   /* entries the LAN program learned for it (IKE cookies, echo ids) */
-	__u32 cookie_cap;  /* ... and how many it may hold */
-	__u32 viol_sec;	   /* coarse seconds (ns >> 30) of the last violation event */
-	__u32 viol_mask;   /* RSIP_VIOL_* bits already reported during viol_sec */
+	__u32 cookie_cap;  /* how many learned entries (IKE cookies, echo ids) it may hold */
+	/* --- below: written by the LAN program (and the sweep) --- */
+	__u32 cookies;	 /* learned entries it holds */
+	__u32 viol_sec;	 /* coarse seconds (ns >> 30) of the last violation event */
+	__u32 viol_mask; /* RSIP_VIOL_* bits already reported during viol_sec */
 	__u32 pad;
 	__u64 pkts_out; /* client -> public, approximate (see docs) */
 	__u64 bytes_out;
@@ -165,6 +166,9 @@ struct rsip_nb_val {
 	__u32 pad;
 	struct rsip_target whole; /* with RSIP_NB_WHOLE */
 };
+
+/* Non-counter part of rsip_nb_val (the whole target's counters end it). */
+#define RSIP_NB_CFG_END (__builtin_offsetof(struct rsip_nb_val, whole) + RSIP_TARGET_CFG_END)
 
 struct rsip_port_key {
 	__be32 nb;
@@ -343,7 +347,8 @@ RSIP_ASSERT_SIZE(struct rsip_meta, 32);
 RSIP_ASSERT_SIZE(struct rsip_slow_meta, 24);
 #define RSIP_ASSERT_OFF(t, f, n) _Static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " moved")
 RSIP_ASSERT_OFF(struct rsip_client, lan_ifindex, 16);
-RSIP_ASSERT_OFF(struct rsip_client, cookies, 20);
+RSIP_ASSERT_OFF(struct rsip_client, cookie_cap, 20);
+RSIP_ASSERT_OFF(struct rsip_client, cookies, 24);
 RSIP_ASSERT_OFF(struct rsip_client, pkts_out, 40);
 RSIP_ASSERT_OFF(struct rsip_target, lan_ifindex, 16);
 RSIP_ASSERT_OFF(struct rsip_target, pkts, 32);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dpx: the map-writing layer of the XDP data plane. It is the one place that
+ * knows how clients and bindings (dataplane.h) become entries in the maps of
+ * include/rsip/dp_abi.h; the loader (attach, pins, neighbours) hands it the
+ * map fds, and the tests fill the maps through it.
+ *
+ * Rules:
+ * - All or nothing: every call that writes records what it changed and, on a
+ *   map error, puts every entry back as it was and returns -errno (-ENOSPC
+ *   for a full map, which the kernel reports as -E2BIG).
+ * - Reconciliation: an entry is written only when its key is absent or its
+ *   non-counter part (dp_abi.h *_CFG_END) differs; a rewrite keeps the live
+ *   counters. Re-adding the state of a previous run (restart) therefore
+ *   changes nothing that is already right.
+ * - Clients and targets: every binding entry (rsip_ports, rsip_spi,
+ *   rsip_spi_blk, the rsip_nb whole target) carries the client's MAC and LAN
+ *   ifindex, so dpx_client_set_link() rewrites all of them (and the client's
+ *   learned entries).
+ * - SPI blocks (decision D13): a client's bindings that own the same aligned
+ *   block share one rsip_spi_blk entry, reference-counted by the bindings
+ *   that name it. The entry carries the oldest such binding's id, tunnel and
+ *   remote policy; if those bindings disagree on tunnel or remote policy the
+ *   block entry is replaced by one rsip_spi entry per leased SPI (correct,
+ *   one lookup slower), and restored when they agree again.
+ * - One Nb per client (rsip_client.nb): a binding on another Nb is refused
+ *   with -EINVAL.
+ * Single-threaded: rsipd's event loop owns it.
+ */
+#ifndef RSIPD_DPX_H
+#define RSIPD_DPX_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rsip/dp_abi.h"
+
+#include "dataplane.h"
+
+struct dpx;
+
+/*
+ * Map access, so unit tests can run the layer on in-memory maps. Each returns
+ * 0 or -errno (-ENOENT: no such key), like libbpf's bpf_map_*_elem. next_key
+ * with key NULL gives the first key. A per-CPU map's value is ncpus values.
+ */
+struct dpx_map_ops {
+	int (*lookup)(void *arg, int fd, const void *key, void *value);
+	int (*update)(void *arg, int fd, const void *key, const void *value, uint64_t flags);
+	int (*delete)(void *arg, int fd, const void *key);
+	int (*next_key)(void *arg, int fd, const void *key, void *next);
+	void *arg;
+};
+
+/* The libbpf-backed operations (the default). */
+extern const struct dpx_map_ops dpx_kernel_ops;
+
+struct dpx_maps {
+	int clients, nb, ports, ike, spi, spi_blk, icmp_id, out_spi, stats;
+};
+
+struct dpx_config {
+	uint8_t spi_block_shift;       /* must match the programs' cfg_spi_block_shift */
+	uint32_t cookie_cap;	       /* learned entries (IKE cookies, echo ids) per client */
+	unsigned int ncpus;	       /* for rsip_stats; 0: libbpf_num_possible_cpus() */
+	const struct dpx_map_ops *ops; /* NULL: dpx_kernel_ops */
+};
+
+/* NULL on bad configuration or no memory (logged). The fds stay the
+ * caller's. */
+struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg);
+void dpx_free(struct dpx *x);
+
+/* --- public addresses: the Nb pool (shared unless a binding leases one
+ * whole). Adding keeps a live entry as it is (it may be leased whole by a
+ * binding about to be restored). Deleting refuses (-EBUSY) while a
+ * binding lives on it. */
+int dpx_nb_add(struct dpx *x, struct in_addr nb);
+int dpx_nb_del(struct dpx *x, struct in_addr nb);
+
+/* --- clients. Deleting a client removes its remaining bindings and its
+ * learned entries too. -EEXIST / -ENOENT for a client that is / is not
+ * there (by Xa; the client id must match). A live entry of the same client
+ * id (restart) lends its MAC and ifindex until dpx_client_set_link(). */
+int dpx_client_add(struct dpx *x, const struct dp_client *c);
+int dpx_client_del(struct dpx *x, const struct dp_client *c);
+/* The client's MAC (all zero: unknown; its traffic then takes the slow
+ * path) and LAN ifindex; rewrites every entry that carries them. */
+int dpx_client_set_link(struct dpx *x, struct in_addr xa, const uint8_t mac[6], uint32_t ifindex);
+/* How many learned entries the client may hold (default: cfg.cookie_cap). */
+int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap);
+
+/* --- bindings. -ENOENT: unknown client; -EEXIST: bind id in use; -EINVAL:
+ * bad tunnel/method, SPI block shift not the programs', another Nb than
+ * the client's other bindings. */
+int dpx_binding_add(struct dpx *x, const struct dp_binding *b);
+int dpx_binding_del(struct dpx *x, const struct dp_binding *b);
+/* In: summed over the binding's entries (a shared SPI block counts under
+ * the binding whose id it carries). Out: the client's totals (the LAN
+ * program counts per client; docs/dataplane.md). last_seen_ms: the latest
+ * of both, CLOCK_MONOTONIC ms (the programs use bpf_ktime_get_coarse_ns,
+ * +-1 s). */
+int dpx_binding_stats(struct dpx *x, const struct dp_binding *b, struct dp_binding_stats *out);
+
+/* --- counters: rsip_stats summed over CPUs, out[RSIP_CNT_MAX]. */
+int dpx_counters(struct dpx *x, uint64_t *out);
+
+/* --- learned entries (IKE cookies, echo ids, outbound SPIs) idle for more
+ * than idle_ns (now_ns: CLOCK_MONOTONIC, dpx_now_ns()) are deleted; each
+ * expired cookie or echo id is taken off its client's count. */
+struct dpx_sweep_result {
+	unsigned int cookies, icmp_ids, out_spis;
+};
+int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep_result *res);
+uint64_t dpx_now_ns(void);
+
+/* --- restart. Between restore_begin and restore_end, client entries are
+ * written once at the end (no intermediate state while bindings are
+ * re-added); restore_end then deletes every entry no known client or
+ * binding claims (stale leases of the previous run) and returns how many it
+ * deleted, or -errno. */
+void dpx_restore_begin(struct dpx *x);
+int dpx_restore_end(struct dpx *x);
+
+#endif
