@@ -12,6 +12,7 @@
 #   tests/bpf/test_*.c   -> cmocka BPF_PROG_TEST_RUN fixture tests (root)
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang)
 #   bench/*.c            -> benchmark tools
+#   bench/*.bpf.c        -> their BPF objects + skeletons (<BUILD>/include/bench/<name>.skel.h)
 #
 # BUILD selects the output tree (default build/): parallel work trees and CI
 # can use separate ones.
@@ -48,7 +49,8 @@ UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 BPFT_SRCS    := $(wildcard tests/bpf/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
-BENCH_SRCS   := $(wildcard bench/*.c)
+BENCH_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
@@ -72,6 +74,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/bench/%.skel.h,$(BENCH_BPF_SRCS))
 
 .SECONDARY:
 
@@ -143,6 +146,17 @@ FUZZ_FLAGS := $(CSTD) $(INCS) -D_GNU_SOURCE -DRSIP_FUZZING -g -O1 \
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+# Benchmark programs: their own BPF objects and skeletons, apart from bpf/.
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard bench/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/include/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/bench/%.o: bench/%.c | $(SKELS) $(BENCH_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Figures of the XDP rate benchmark (xdp_rate.sh).
+
+  xdp_rate_stats.py run S0 S1 GEN_OUT TAG   two snapshots -> one result line
+  xdp_rate_stats.py brief < LINE            one result line, for people
+  xdp_rate_stats.py summary FILE...         medians, spread and the ratios
+
+A result line is TAG followed by key=value fields:
+  mpps      frames the sink received, Mpps (what the gateway finished)
+  sirq_ns   softirq time of the measured CPU per such frame: gateway + sink
+  cpu_ns    all busy time of that CPU per frame: generator + gateway + sink
+  gen_mpps  frames the generator queued; gen_err: refused per second
+  loss      frames the gateway's XDP saw that the sink did not, in %
+  hit       rsip_wan only: % of the gateway's frames counted on the path's
+            own exit counter (wan_tx_esp / wan_tx_ike / wan_tx_port)
+  usr       user time on the measured CPU, % (someone else's: the generator
+            and the gateway run as system and softirq time)
+  foreign   the busiest other CPU, % (other jobs on this machine)
+  valid     yes when gen_err is 0, loss is under 1 % and hit over 99 %
+"""
+import statistics
+import sys
+
+EXPECTED = {'esp': 'wan_tx_esp', 'ike': 'wan_tx_ike', 'udp': 'wan_tx_port'}
+
+
+def load_snap(path):
+    d = {}
+    with open(path) as f:
+        for line in f:
+            if '=' in line:
+                k, v = line.strip().split('=', 1)
+                d[k] = v
+    return d
+
+
+def parse_line(line):
+    d = {}
+    for tok in line.split():
+        if '=' in tok:
+            k, v = tok.split('=', 1)
+            d[k] = v
+    return d
+
+
+def cpu_fields(s, cpu):
+    # user nice system idle iowait irq softirq steal (USER_HZ ticks)
+    return [int(x) for x in s['cpu%d' % cpu].split(',')]
+
+
+def run(s0p, s1p, genp, tag):
+    a, b = load_snap(s0p), load_snap(s1p)
+    tags = parse_line(tag)
+    cpu = int(tags.get('cpu', '1'))
+    dt = ((float(b['t']) + float(b['t2'])) - (float(a['t']) + float(a['t2']))) / 2
+
+    def rate(k):
+        try:
+            return (int(b[k]) - int(a[k])) / dt
+        except (KeyError, ValueError):
+            return 0.0
+
+    snk = rate('snk.rx_queue_0_xdp_packets')
+    gw = rate('wan.rx_queue_0_xdp_packets')
+    gen_ok = rate('gen.tx_queue_0_xdp_xmit')
+    gen_err = rate('gen.tx_queue_0_xdp_xmit_errors')
+    lan_err = rate('lan.tx_queue_0_xdp_xmit_errors')
+
+    x, y = cpu_fields(a, cpu), cpu_fields(b, cpu)
+    d = [j - i for i, j in zip(x, y)]
+    tot = sum(d) or 1
+    busy = (tot - d[3] - d[4]) / tot
+    sirq = (d[5] + d[6]) / tot
+    usr = (d[0] + d[1]) / tot
+    foreign = 0.0
+    ncpu = 0
+    while 'cpu%d' % ncpu in a:
+        if ncpu != cpu:
+            x, y = cpu_fields(a, ncpu), cpu_fields(b, ncpu)
+            e = [j - i for i, j in zip(x, y)]
+            t = sum(e) or 1
+            foreign = max(foreign, (t - e[3] - e[4]) / t)
+        ncpu += 1
+
+    out = [tag, 'secs=%.2f' % dt]
+    out.append('mpps=%.3f' % (snk / 1e6))
+    out.append('sirq_ns=%.1f' % (sirq * 1e9 / snk if snk else float('nan')))
+    out.append('cpu_ns=%.1f' % (busy * 1e9 / snk if snk else float('nan')))
+    out.append('gw_mpps=%.3f' % (gw / 1e6))
+    out.append('gen_mpps=%.3f' % ((gen_ok + gen_err) / 1e6))
+    out.append('gen_err=%.0f' % gen_err)
+    out.append('lan_err=%.0f' % lan_err)
+    loss = 100 * (gw - snk) / gw if gw else 100.0
+    out.append('loss=%.2f' % loss)
+    valid = gen_err == 0 and lan_err == 0 and abs(loss) < 1 and snk > 0
+    if tags.get('prog') == 'rsip':
+        want = EXPECTED.get(tags.get('kind'), '')
+        hit = 100 * rate('rsip.' + want) / gw if gw else 0.0
+        out.append('hit=%.2f' % hit)
+        valid = valid and hit > 99
+        other = ['%s:%.0f' % (k[5:], rate(k)) for k in sorted(b)
+                 if k.startswith('rsip.') and k != 'rsip.' + want and rate(k) > 0]
+        if other:
+            out.append('other=' + ','.join(other))
+    out.append('usr=%.1f' % (100 * usr))
+    out.append('busy=%.1f' % (100 * busy))
+    out.append('foreign=%.1f' % (100 * foreign))
+    out.append('valid=%s' % ('yes' if valid else 'no'))
+    with open(genp) as f:
+        out.append('gen=[%s]' % ' | '.join(l.strip() for l in f if l.strip()).replace(' ', '_'))
+    print(' '.join(out))
+
+
+def brief():
+    for line in sys.stdin:
+        d = parse_line(line)
+        print('  clients=%-7s %-4s %-5s rep %s: %6s Mpps  sirq %6s ns/pkt  cpu %6s ns/pkt'
+              '  %s%s%s' % (
+                  d.get('clients'), d.get('kind'), d.get('prog'), d.get('rep'),
+                  d.get('mpps'), d.get('sirq_ns'), d.get('cpu_ns'),
+                  'valid' if d.get('valid') == 'yes' else 'INVALID',
+                  ' foreign %s%%' % d['foreign'] if float(d.get('foreign', 0)) > 10 else '',
+                  ' other ' + d['other'] if 'other' in d else ''))
+
+
+def summary(files):
+    runs = []
+    for p in files:
+        with open(p) as f:
+            runs += [parse_line(l) for l in f if 'prog=' in l]
+    cells = {}
+    for r in runs:
+        key = (int(r['clients']), r['kind'])
+        cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
+    print('| clients | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio |'
+          ' rsip_wan sirq ns/pkt | ref_encap sirq ns/pkt | ns ratio | ns extra |'
+          ' n | invalid | foreign max % |')
+    print('|' + '---|' * 12)
+    kinds = ['esp', 'ike', 'udp']
+    for key in sorted(cells, key=lambda k: (k[0], kinds.index(k[1]) if k[1] in kinds else 9)):
+        c = cells[key]
+        rs, rf = c.get('rsip', []), c.get('ref', [])
+        if not rs or not rf:
+            continue
+
+        def med(rr, k):
+            return statistics.median(float(r[k]) for r in rr)
+
+        def span(rr, k):
+            v = [float(r[k]) for r in rr]
+            return '%.2f (%.2f-%.2f)' % (statistics.median(v), min(v), max(v))
+
+        # Ratios per repetition (the two programs ran back to back), then
+        # their median: slow drifts of the machine cancel out.
+        by_rep = {}
+        for r in rs + rf:
+            by_rep.setdefault(r['rep'], {})[r['prog']] = r
+        pairs = [p for p in by_rep.values() if 'rsip' in p and 'ref' in p]
+        mr = statistics.median(float(p['rsip']['mpps']) / float(p['ref']['mpps'])
+                               for p in pairs)
+        nr = statistics.median(float(p['rsip']['sirq_ns']) / float(p['ref']['sirq_ns'])
+                               for p in pairs)
+        extra = statistics.median(float(p['rsip']['sirq_ns']) - float(p['ref']['sirq_ns'])
+                                  for p in pairs)
+        invalid = sum(1 for r in rs + rf if r.get('valid') != 'yes')
+        foreign = max(float(r.get('foreign', 0)) for r in rs + rf)
+        print('| %d | %s | %s | %s | %.3f | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f |' % (
+            key[0], key[1], span(rs, 'mpps'), span(rf, 'mpps'), mr, med(rs, 'sirq_ns'),
+            med(rf, 'sirq_ns'), nr, extra, len(pairs), invalid, foreign))
+    print()
+    print('Mpps ratio = rsip_wan / ref_encap (target >= 0.90); ns ratio = rsip_wan / ref_encap'
+          ' softirq ns/pkt (both include the sink\'s XDP_DROP); ns extra = rsip_wan minus'
+          ' ref_encap, ns/pkt; medians of per-repetition pairs.')
+
+
+def main():
+    if len(sys.argv) >= 6 and sys.argv[1] == 'run':
+        run(*sys.argv[2:6])
+    elif len(sys.argv) == 2 and sys.argv[1] == 'brief':
+        brief()
+    elif len(sys.argv) >= 3 and sys.argv[1] == 'summary':
+        summary(sys.argv[2:])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
