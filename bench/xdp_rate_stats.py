@@ -13,8 +13,11 @@ A result line is TAG followed by key=value fields:
   loss      frames the gateway's XDP saw that the sink did not, in %
   hit       rsip_wan only: % of the gateway's frames counted on the path's
             own exit counter (wan_tx_esp / wan_tx_ike / wan_tx_port)
-  usr       user time on the measured CPU, % (someone else's: the generator
-            and the gateway run as system and softirq time)
+  mine      the generator's share of the measured CPU (with the gateway and
+            sink softirq work that runs in its context), %
+  other_cpu the measured CPU's busy time that was not the generator's, %:
+            other jobs competing for it (then Mpps drops; ns/pkt holds better)
+  usr       user time on the measured CPU, %
   foreign   the busiest other CPU, % (other jobs on this machine)
   valid     yes when gen_err is 0, loss is under 1 % and hit over 99 %
 """
@@ -102,6 +105,12 @@ def run(s0p, s1p, genp, tag):
                  if k.startswith('rsip.') and k != 'rsip.' + want and rate(k) > 0]
         if other:
             out.append('other=' + ','.join(other))
+    try:
+        mine = (int(b['gen_rt']) - int(a['gen_rt'])) / 1e9 / dt
+    except (KeyError, ValueError):
+        mine = float('nan')
+    out.append('mine=%.1f' % (100 * mine))
+    out.append('other_cpu=%.1f' % (100 * max(0.0, busy - mine)))
     out.append('usr=%.1f' % (100 * usr))
     out.append('busy=%.1f' % (100 * busy))
     out.append('foreign=%.1f' % (100 * foreign))
@@ -119,7 +128,8 @@ def brief():
                   d.get('clients'), d.get('kind'), d.get('prog'), d.get('rep'),
                   d.get('mpps'), d.get('sirq_ns'), d.get('cpu_ns'),
                   'valid' if d.get('valid') == 'yes' else 'INVALID',
-                  ' foreign %s%%' % d['foreign'] if float(d.get('foreign', 0)) > 10 else '',
+                  ''.join(' %s %s%%' % (k, d[k]) for k in ('other_cpu', 'foreign')
+                          if float(d.get(k, 0)) > 10),
                   ' other ' + d['other'] if 'other' in d else ''))
 
 
@@ -130,14 +140,15 @@ def summary(files):
             runs += [parse_line(l) for l in f if 'prog=' in l]
     cells = {}
     for r in runs:
-        key = (int(r['clients']), r['kind'])
+        key = (int(r['clients']), int(r['flows']), r['kind'])
         cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
-    print('| clients | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio |'
+    print('| clients | flows | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio |'
           ' rsip_wan sirq ns/pkt | ref_encap sirq ns/pkt | ns ratio | ns extra |'
-          ' n | invalid | foreign max % |')
-    print('|' + '---|' * 12)
+          ' n | invalid | other on CPU max % | foreign max % |')
+    print('|' + '---|' * 14)
     kinds = ['esp', 'ike', 'udp']
-    for key in sorted(cells, key=lambda k: (k[0], kinds.index(k[1]) if k[1] in kinds else 9)):
+    order = {k: i for i, k in enumerate(kinds)}
+    for key in sorted(cells, key=lambda k: (k[0], k[1], order.get(k[2], 9))):
         c = cells[key]
         rs, rf = c.get('rsip', []), c.get('ref', [])
         if not rs or not rf:
@@ -164,10 +175,16 @@ def summary(files):
                                   for p in pairs)
         invalid = sum(1 for r in rs + rf if r.get('valid') != 'yes')
         foreign = max(float(r.get('foreign', 0)) for r in rs + rf)
-        print('| %d | %s | %s | %s | %.3f | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f |' % (
-            key[0], key[1], span(rs, 'mpps'), span(rf, 'mpps'), mr, med(rs, 'sirq_ns'),
-            med(rf, 'sirq_ns'), nr, extra, len(pairs), invalid, foreign))
+        other = max(float(r.get('other_cpu', 0)) for r in rs + rf)
+        print('| %d | %d | %s | %s | %s | %.3f | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f | %.0f |' % (
+            key[0], key[1], key[2], span(rs, 'mpps'), span(rf, 'mpps'), mr, med(rs, 'sirq_ns'),
+            med(rf, 'sirq_ns'), nr, extra, len(pairs), invalid, other, foreign))
+    bad = [r for r in runs if r.get('valid') != 'yes']
     print()
+    print('%d runs, %d invalid%s' % (len(runs), len(bad), ''.join(
+        '\n  invalid: %s %s clients=%s flows=%s rep=%s gen_err=%s loss=%s hit=%s' % (
+            r.get('prog'), r.get('kind'), r.get('clients'), r.get('flows'), r.get('rep'),
+            r.get('gen_err'), r.get('loss'), r.get('hit', '-')) for r in bad)))
     print('Mpps ratio = rsip_wan / ref_encap (target >= 0.90); ns ratio = rsip_wan / ref_encap'
           ' softirq ns/pkt (both include the sink\'s XDP_DROP); ns extra = rsip_wan minus'
           ' ref_encap, ns/pkt; medians of per-repetition pairs.')
