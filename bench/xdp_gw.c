@@ -16,6 +16,12 @@
  *   xdp_gw attach IFNAME PROGPIN  attaches a pinned program (native, replaces)
  *   xdp_gw detach IFNAME
  *   xdp_gw counters STATSPIN      rsip_stats summed over CPUs: name=value ...
+ *   xdp_gw prun PROGPIN [-k KIND] [-n CLIENTS] [-f FLOWS] [-c CALLS]
+ *       The program alone: BPF_PROG_TEST_RUN with repeat 1 (a repeat feeds
+ *       the previous output back in: design.md) over CALLS calls, cycling
+ *       through the flows' frames; prints the kernel's ns per run (mean,
+ *       median, p90) and the verdicts. Compare with ref_drop's figure, which
+ *       is the test run's own cost.
  *
  * Programs attached through netlink stay attached after xdp_gw exits; the
  * pins keep rsip_wan (and through it its maps) alive while ref_encap runs.
@@ -73,7 +79,8 @@ static void usage(FILE *f)
 		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
 		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
-		"       xdp_gw counters STATSPIN\n");
+		"       xdp_gw counters STATSPIN\n"
+		"       xdp_gw prun PROGPIN [-k esp|ike|udp] [-n CLIENTS] [-f FLOWS] [-c CALLS]\n");
 }
 
 static int parse_opts(int argc, char **argv, struct gw_opts *o)
@@ -400,7 +407,9 @@ static int cmd_ref(const struct gw_opts *o)
 	}
 	err = pin_at(o->pindir, "ref_encap", pin_prog, skel->progs.ref_encap);
 	if (!err)
-		printf("xdp_gw: ref_encap pinned\n");
+		err = pin_at(o->pindir, "ref_drop", pin_prog, skel->progs.ref_drop);
+	if (!err)
+		printf("xdp_gw: ref_encap, ref_drop pinned\n");
 out:
 	ref_progs__destroy(skel);
 	return err;
@@ -497,6 +506,83 @@ static int cmd_counters(const char *pin)
 	return err;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_prun(int argc, char **argv)
+{
+	uint32_t clients = 1, flows = 0, calls = 200000, verdicts[8] = {0};
+	enum bench_kind kind = BENCH_ESP;
+	struct bench_wire w = {.src_mac = {2, 0, 0, 0, 0, 2}, .dst_mac = {2, 0, 0, 0, 0, 1}};
+	uint8_t(*frames)[BENCH_FRAME_MAX] = NULL;
+	uint32_t *ns = NULL;
+	size_t len = 0;
+	uint64_t sum = 0;
+	int fd, c, err = 0;
+
+	optind = 3;
+	while ((c = getopt(argc, argv, "k:n:f:c:")) != -1) {
+		if ((c == 'k' && bench_kind_parse(optarg, &kind) < 0) ||
+		    (c == 'n' && (parse_u32(optarg, &clients) < 0 || !clients ||
+				  clients > BENCH_MAX_CLIENTS)) ||
+		    (c == 'f' && (parse_u32(optarg, &flows) < 0 || !flows)) ||
+		    (c == 'c' && (parse_u32(optarg, &calls) < 0 || !calls)) || c == '?') {
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (!flows || flows > clients)
+		flows = clients;
+	parse_ipv4("192.0.2.2", &w.peer);
+	fd = bpf_obj_get(argv[2]);
+	if (fd < 0) {
+		log_warn("%s", argv[2]);
+		return -errno;
+	}
+	frames = calloc(flows, sizeof(*frames));
+	ns = calloc(calls, sizeof(*ns));
+	if (!frames || !ns) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t f = 0; f < flows; f++) {
+		struct bench_client bc;
+
+		bench_client((uint32_t)((uint64_t)f * clients / flows), &bc);
+		len = bench_wan_frame(kind, &bc, &w, frames[f]);
+	}
+	for (uint32_t i = 0; i < calls; i++) {
+		uint8_t out[BENCH_FRAME_MAX + 64];
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frames[i % flows],
+			    .data_size_in = (__u32)len, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = 1);
+
+		err = bpf_prog_test_run_opts(fd, &opts);
+		if (err) {
+			log_warnx("test run: %s", strerror(-err));
+			goto out;
+		}
+		ns[i] = opts.duration;
+		sum += opts.duration;
+		verdicts[opts.retval & 7]++;
+	}
+	qsort(ns, calls, sizeof(*ns), cmp_u32);
+	printf("xdp_gw: prun %s kind=%s clients=%u flows=%u calls=%u ns/run: mean=%.1f "
+	       "median=%u p90=%u verdicts: drop=%u pass=%u tx=%u redirect=%u\n",
+	       argv[2], bench_kind_name(kind), clients, flows, calls, (double)sum / calls,
+	       ns[calls / 2], ns[calls / 10 * 9], verdicts[XDP_DROP], verdicts[XDP_PASS],
+	       verdicts[XDP_TX], verdicts[XDP_REDIRECT]);
+out:
+	free(frames);
+	free(ns);
+	close(fd);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -519,6 +605,8 @@ int main(int argc, char **argv)
 		err = cmd_attach(argv[2], argv[3]);
 	} else if (!strcmp(cmd, "detach") && argc == 3) {
 		err = cmd_detach(argv[2]);
+	} else if (!strcmp(cmd, "prun") && argc >= 3) {
+		err = cmd_prun(argc, argv);
 	} else if (!strcmp(cmd, "counters") && argc == 3) {
 		err = cmd_counters(argv[2]);
 	} else {
