@@ -27,7 +27,9 @@
 # Knobs (environment): RATE_CASES ("1:1 1000:1000 100000:1000
 # 100000:100000"), RATE_KINDS ("esp ike udp"), RATE_REPS (5), RATE_SECS (6),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
-# BUILD/bench/xdp_rate-DATE.txt).
+# BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
+# invalid, i.e. frames were refused, lost or took another path; for smoke
+# tests: validity is never a matter of timing).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -201,3 +203,7 @@ for c in $CASES; do
 done
 echo
 $PY "$STATS" summary "$OUT"
+if [ "${RATE_STRICT:-0}" = 1 ] && grep -q 'valid=no' "$OUT"; then
+	echo "xdp_rate: invalid runs (RATE_STRICT)" >&2
+	exit 3
+fi

@@ -142,10 +142,10 @@ def summary(files):
     for r in runs:
         key = (int(r['clients']), int(r['flows']), r['kind'])
         cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
-    print('| clients | flows | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio |'
+    print('| clients | flows | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio | Mpps ratio, CPU alone (n) |'
           ' rsip_wan sirq ns/pkt | ref_encap sirq ns/pkt | ns ratio | ns extra |'
           ' n | invalid | other on CPU max % | foreign max % |')
-    print('|' + '---|' * 14)
+    print('|' + '---|' * 15)
     kinds = ['esp', 'ike', 'udp']
     order = {k: i for i, k in enumerate(kinds)}
     for key in sorted(cells, key=lambda k: (k[0], k[1], order.get(k[2], 9))):
@@ -173,11 +173,17 @@ def summary(files):
                                for p in pairs)
         extra = statistics.median(float(p['rsip']['sirq_ns']) - float(p['ref']['sirq_ns'])
                                   for p in pairs)
+        # Mpps only means something when the generator had the CPU to itself.
+        clean = [p for p in pairs
+                 if max(float(p[k].get('other_cpu', 0)) for k in ('rsip', 'ref')) <= 10]
+        cr = ('%.3f (%d)' % (statistics.median(
+            float(p['rsip']['mpps']) / float(p['ref']['mpps']) for p in clean), len(clean))
+            if clean else '-')
         invalid = sum(1 for r in rs + rf if r.get('valid') != 'yes')
         foreign = max(float(r.get('foreign', 0)) for r in rs + rf)
         other = max(float(r.get('other_cpu', 0)) for r in rs + rf)
-        print('| %d | %d | %s | %s | %s | %.3f | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f | %.0f |' % (
-            key[0], key[1], key[2], span(rs, 'mpps'), span(rf, 'mpps'), mr, med(rs, 'sirq_ns'),
+        print('| %d | %d | %s | %s | %s | %.3f | %s | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f | %.0f |' % (
+            key[0], key[1], key[2], span(rs, 'mpps'), span(rf, 'mpps'), mr, cr, med(rs, 'sirq_ns'),
             med(rf, 'sirq_ns'), nr, extra, len(pairs), invalid, other, foreign))
     bad = [r for r in runs if r.get('valid') != 'yes']
     print()
@@ -185,6 +191,9 @@ def summary(files):
         '\n  invalid: %s %s clients=%s flows=%s rep=%s gen_err=%s loss=%s hit=%s' % (
             r.get('prog'), r.get('kind'), r.get('clients'), r.get('flows'), r.get('rep'),
             r.get('gen_err'), r.get('loss'), r.get('hit', '-')) for r in bad)))
+    print('Runs where another job held more than 10 %% of the measured CPU: %d of %d (their'
+          ' Mpps is low; ns/pkt holds better).' % (
+              sum(1 for r in runs if float(r.get('other_cpu', 0)) > 10), len(runs)))
     print('Mpps ratio = rsip_wan / ref_encap (target >= 0.90); ns ratio = rsip_wan / ref_encap'
           ' softirq ns/pkt (both include the sink\'s XDP_DROP); ns extra = rsip_wan minus'
           ' ref_encap, ns/pkt; medians of per-repetition pairs.')
