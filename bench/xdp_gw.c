@@ -2,13 +2,14 @@
 /*
  * xdp_gw: sets up the gateway side of the rate benchmark (xdp_rate.sh).
  *
- *   xdp_gw rsip  -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR
+ *   xdp_gw rsip  -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s CAPACITY]
  *       Loads the project's programs (rsip_xdp skeleton) with their load-time
  *       constants, fills the maps through the dpx layer with CLIENTS clients
  *       (bench_clients.h: each with a leased port and an owned SPI block),
  *       makes rsip_lan learn every client's IKE SPI (one test run of its
  *       tunnelled IKE_SA_INIT each: the real learning path), and pins
- *       rsip_wan and rsip_stats under PINDIR. Attaches nothing.
+ *       rsip_wan and rsip_stats under PINDIR. Attaches nothing. -s sets the
+ *       capacity of the maps the clients fill (default: dp_abi.h's).
  *   xdp_gw ref   -l LAN -M CLIENT_MAC -a NA -d PINDIR
  *       Loads the trivial encapsulating program (ref_progs.bpf.c) towards
  *       client 0 and pins it as PINDIR/ref_encap.
@@ -57,6 +58,7 @@ struct gw_opts {
 	bool have_client_mac;
 	struct in_addr na;
 	uint32_t clients;
+	uint32_t capacity; /* 0: the defaults, raised to clients if needed */
 };
 
 /* log_libbpf() takes an int level; libbpf_set_print() wants its enum. */
@@ -76,7 +78,8 @@ static double now_s(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
+		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s "
+		"CAP] [-v]\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
 		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
 		"       xdp_gw counters STATSPIN\n"
@@ -89,7 +92,7 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 
 	*o = (struct gw_opts){.clients = 1};
 	optind = 2;
-	while ((c = getopt(argc, argv, "w:l:M:a:n:d:v")) != -1) {
+	while ((c = getopt(argc, argv, "w:l:M:a:n:d:s:v")) != -1) {
 		switch (c) {
 		case 'w':
 			o->wan = optarg;
@@ -114,6 +117,10 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 		case 'd':
 			o->pindir = optarg;
 			break;
+		case 's':
+			if (parse_u32(optarg, &o->capacity) < 0 || !o->capacity)
+				goto bad;
+			break;
 		case 'v':
 			log_set_verbosity(log_get_verbosity() + 1);
 			break;
@@ -121,6 +128,10 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (o->capacity && o->capacity < o->clients) {
+		log_warnx("-s %u cannot hold %u clients", o->capacity, o->clients);
+		return -EINVAL;
 	}
 	if (!o->lan || !o->have_client_mac || !o->na.s_addr || !o->pindir) {
 		log_warnx("-l, -M, -a and -d are required");
@@ -169,15 +180,19 @@ static int pin_map(void *m, const char *path)
 
 /* --- rsip --------------------------------------------------------------------- */
 
-/* Room for n clients in every map they fill (the defaults hold 100k). */
-static int size_maps(struct rsip_xdp *skel, uint32_t n)
+/* Room for n clients in every map they fill (the defaults hold 100k), or
+ * exactly capacity entries. A hash map's bucket array follows max_entries
+ * even without preallocation, so the capacity sets how sparse it is. */
+static int size_maps(struct rsip_xdp *skel, uint32_t n, uint32_t capacity)
 {
 	struct bpf_map *maps[] = {skel->maps.rsip_clients, skel->maps.rsip_ports,
 				  skel->maps.rsip_spi_blk, skel->maps.rsip_ike};
 	int err = 0;
 
 	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (bpf_map__max_entries(maps[i]) < n)
+		if (capacity)
+			err = bpf_map__set_max_entries(maps[i], capacity);
+		else if (bpf_map__max_entries(maps[i]) < n)
 			err = bpf_map__set_max_entries(maps[i], n);
 	return err;
 }
@@ -313,7 +328,7 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_lan_mtu = 1500;
 	skel->rodata->cfg_spi_block_shift = BENCH_SPI_SHIFT;
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
-	err = size_maps(skel, o->clients);
+	err = size_maps(skel, o->clients, o->capacity);
 	if (!err)
 		err = rsip_xdp__load(skel);
 	if (err) {

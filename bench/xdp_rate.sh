@@ -141,12 +141,17 @@ snap() { # file prog
 # One measurement: appends one result line (key=value ...) to $OUT.
 measure() { # prog kind rep
 	local prog=$1 kind=$2 rep=$3 pin s0=$TMP/s0 s1=$TMP/s1 gout=$TMP/gen.out
+	local pre=$TMP/pre post=$TMP/post
 	case $prog in
 	rsip) pin=$PIN/n$N/rsip_wan ;;
 	ref) pin=$PIN/ref_encap ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
+	# Counters before and after the whole run, with no traffic in flight:
+	# the validity checks compare these exactly. The window's rates come
+	# from s0 and s1, read while traffic flows (a few ms apart per veth).
+	snap "$pre" "$prog"
 	# Not through gen(): $! must be the generator (ip netns exec execs it).
 	ip netns exec "$NS_GEN" "$PKTGEN" -i "$IF_GEN" -m $MAC_WAN -k "$kind" -n "$N" -f "$FLOWS" \
 		-c "$CPU" -t $((WARMUP + SECS + 1)) >"$gout" 2>&1 &
@@ -157,8 +162,10 @@ measure() { # prog kind rep
 	snap "$s1" "$prog"
 	wait "$GEN_PID"
 	GEN_PID=
+	sleep 0.2
+	snap "$post" "$prog"
 	$PY "$STATS" run "$s0" "$s1" "$gout" \
-		"prog=$prog kind=$kind clients=$N flows=$FLOWS rep=$rep cpu=$CPU" >>"$OUT"
+		"prog=$prog kind=$kind clients=$N flows=$FLOWS rep=$rep cpu=$CPU" "$pre" "$post" >>"$OUT"
 }
 
 warm_up() {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Figures of the XDP rate benchmark (xdp_rate.sh).
 
-  xdp_rate_stats.py run S0 S1 GEN_OUT TAG   two snapshots -> one result line
+  xdp_rate_stats.py run S0 S1 GEN_OUT TAG PRE POST
+                                            snapshots -> one result line
   xdp_rate_stats.py brief < LINE            one result line, for people
   xdp_rate_stats.py summary FILE...         medians, spread and the ratios
 
@@ -9,10 +10,13 @@ A result line is TAG followed by key=value fields:
   mpps      frames the sink received, Mpps (what the gateway finished)
   sirq_ns   softirq time of the measured CPU per such frame: gateway + sink
   cpu_ns    all busy time of that CPU per frame: generator + gateway + sink
-  gen_mpps  frames the generator queued; gen_err: refused per second
-  loss      frames the gateway's XDP saw that the sink did not, in %
-  hit       rsip_wan only: % of the gateway's frames counted on the path's
-            own exit counter (wan_tx_esp / wan_tx_ike / wan_tx_port)
+  gen_mpps  frames the generator queued; gen_err: refused in the whole run
+  loss      frames the gateway's XDP saw that the sink did not, in % of the
+            whole run (PRE and POST are read with no traffic in flight, so
+            this is exact; the window's counters are read a few ms apart)
+  hit       rsip_wan only: % of the gateway's frames of the whole run counted
+            on the path's own exit counter (wan_tx_esp / wan_tx_ike /
+            wan_tx_port)
   mine      the generator's share of the measured CPU (with the gateway and
             sink softirq work that runs in its context), %
   other_cpu the measured CPU's busy time that was not the generator's, %:
@@ -51,23 +55,32 @@ def cpu_fields(s, cpu):
     return [int(x) for x in s['cpu%d' % cpu].split(',')]
 
 
-def run(s0p, s1p, genp, tag):
+def run(s0p, s1p, genp, tag, prep, postp):
     a, b = load_snap(s0p), load_snap(s1p)
+    pre, post = load_snap(prep), load_snap(postp)
     tags = parse_line(tag)
     cpu = int(tags.get('cpu', '1'))
     dt = ((float(b['t']) + float(b['t2'])) - (float(a['t']) + float(a['t2']))) / 2
 
-    def rate(k):
+    def delta(x, y, k):
         try:
-            return (int(b[k]) - int(a[k])) / dt
-        except (KeyError, ValueError):
-            return 0.0
+            return int(y.get(k, 0)) - int(x.get(k, 0))
+        except ValueError:
+            return 0
+
+    def rate(k):
+        return delta(a, b, k) / dt
+
+    def total(k):
+        return delta(pre, post, k)
 
     snk = rate('snk.rx_queue_0_xdp_packets')
     gw = rate('wan.rx_queue_0_xdp_packets')
     gen_ok = rate('gen.tx_queue_0_xdp_xmit')
-    gen_err = rate('gen.tx_queue_0_xdp_xmit_errors')
-    lan_err = rate('lan.tx_queue_0_xdp_xmit_errors')
+    gen_err = total('gen.tx_queue_0_xdp_xmit_errors')
+    lan_err = total('lan.tx_queue_0_xdp_xmit_errors')
+    gw_all = total('wan.rx_queue_0_xdp_packets')
+    snk_all = total('snk.rx_queue_0_xdp_packets')
 
     x, y = cpu_fields(a, cpu), cpu_fields(b, cpu)
     d = [j - i for i, j in zip(x, y)]
@@ -91,18 +104,18 @@ def run(s0p, s1p, genp, tag):
     out.append('cpu_ns=%.1f' % (busy * 1e9 / snk if snk else float('nan')))
     out.append('gw_mpps=%.3f' % (gw / 1e6))
     out.append('gen_mpps=%.3f' % ((gen_ok + gen_err) / 1e6))
-    out.append('gen_err=%.0f' % gen_err)
-    out.append('lan_err=%.0f' % lan_err)
-    loss = 100 * (gw - snk) / gw if gw else 100.0
+    out.append('gen_err=%d' % gen_err)
+    out.append('lan_err=%d' % lan_err)
+    loss = 100 * (gw_all - snk_all) / gw_all if gw_all else 100.0
     out.append('loss=%.2f' % loss)
     valid = gen_err == 0 and lan_err == 0 and abs(loss) < 1 and snk > 0
     if tags.get('prog') == 'rsip':
         want = EXPECTED.get(tags.get('kind'), '')
-        hit = 100 * rate('rsip.' + want) / gw if gw else 0.0
+        hit = 100 * total('rsip.' + want) / gw_all if gw_all else 0.0
         out.append('hit=%.2f' % hit)
         valid = valid and hit > 99
-        other = ['%s:%.0f' % (k[5:], rate(k)) for k in sorted(b)
-                 if k.startswith('rsip.') and k != 'rsip.' + want and rate(k) > 0]
+        other = ['%s:%d' % (k[5:], total(k)) for k in sorted(post)
+                 if k.startswith('rsip.') and k != 'rsip.' + want and total(k) > 0]
         if other:
             out.append('other=' + ','.join(other))
     try:
@@ -200,8 +213,8 @@ def summary(files):
 
 
 def main():
-    if len(sys.argv) >= 6 and sys.argv[1] == 'run':
-        run(*sys.argv[2:6])
+    if len(sys.argv) == 8 and sys.argv[1] == 'run':
+        run(*sys.argv[2:8])
     elif len(sys.argv) == 2 and sys.argv[1] == 'brief':
         brief()
     elif len(sys.argv) >= 3 and sys.argv[1] == 'summary':
