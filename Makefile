@@ -12,7 +12,6 @@
 #   tests/bpf/test_*.c   -> cmocka BPF_PROG_TEST_RUN fixture tests (root)
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang)
 #   bench/*.c            -> benchmark tools
-#   bench/*.bpf.c        -> their BPF objects + skeletons (<BUILD>/include/bench/<name>.skel.h)
 #
 # BUILD selects the output tree (default build/): parallel work trees and CI
 # can use separate ones.
@@ -68,13 +67,16 @@ ALIBRSIPD   := $(BUILD)/asan/lib/librsipd.a
 ALIBRSIPC   := $(BUILD)/asan/lib/librsipc.a
 ALIBTEST    := $(BUILD)/asan/lib/librsiptest.a
 
-BINS := $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc
-ASAN_BINS := $(BUILD)/asan/rsipd $(BUILD)/asan/rsipc $(BUILD)/asan/rsipctl
+# A program is built once its main source exists (parts land one by one).
+PROGS := $(if $(wildcard $(RSIPD_MAIN)),rsipd) $(if $(RSIPCTL_SRCS),rsipctl) \
+	 $(if $(wildcard $(RSIPC_MAIN)),rsipc)
+BINS := $(addprefix $(BUILD)/,$(PROGS))
+ASAN_BINS := $(addprefix $(BUILD)/asan/,$(PROGS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/bench/%.skel.h,$(BENCH_BPF_SRCS))
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SRCS))
 
 .SECONDARY:
 
@@ -87,6 +89,10 @@ tests-build: $(UNIT_BINS) $(BPFT_BINS)
 
 # ---- BPF ------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Reference programs of the benchmarks (bench/*.bpf.c), same flags.
+$(BUILD)/bpf/%.bpf.o: bench/%.bpf.c | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
@@ -147,17 +153,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
-# Benchmark programs: their own BPF objects and skeletons, apart from bpf/.
-$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard bench/*.h)
-	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(BUILD)/include/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
-	@mkdir -p $(@D)
-	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
-$(BUILD)/obj/bench/%.o: bench/%.c | $(SKELS) $(BENCH_SKELS)
-	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
-
+$(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -27,7 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bench/pktgen.skel.h"
+#include "pktgen.skel.h"
 #include "bench_clients.h"
 #include "bench_frames.h"
 #include "bench_net.h"

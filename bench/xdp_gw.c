@@ -39,7 +39,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bench/ref_progs.skel.h"
+#include "ref_progs.skel.h"
 #include "bench_clients.h"
 #include "bench_frames.h"
 #include "bench_net.h"

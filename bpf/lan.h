@@ -141,6 +141,7 @@ static __always_inline void learned_target(struct rsip_target *t, const struct l
 	t->tunnel = p->tunnel;
 	t->flags = RSIP_TF_LEARNED;
 	t->lan_ifindex = p->c->lan_ifindex;
+	t->seen_jiffies = (__u32)bpf_jiffies64();
 	t->last_seen_ns = bpf_ktime_get_coarse_ns();
 }
 
@@ -159,7 +160,7 @@ static __always_inline int lan_learn(struct xdp_md *ctx, const struct lan_pkt *p
 	if (t) {
 		if (t->xa != p->xa)
 			return count_and_return(taken_cnt, XDP_DROP);
-		touch(&t->last_seen_ns, bpf_ktime_get_coarse_ns());
+		touch(&t->last_seen_ns, &t->seen_jiffies);
 		return 0;
 	}
 	/* Racy by design: CPUs learning for one client at the same moment
@@ -188,13 +189,16 @@ static __always_inline void lan_learn_out_spi(const struct lan_pkt *p, __be32 sp
 {
 	struct rsip_out_key k = {.peer = p->peer, .spi = spi};
 	struct rsip_out_val *v = bpf_map_lookup_elem(&rsip_out_spi, &k);
-	__u64 now = bpf_ktime_get_coarse_ns();
 
 	if (v && v->xa == p->xa) {
-		touch(&v->last_seen_ns, now);
+		touch(&v->last_seen_ns, &v->seen_jiffies);
 		return;
 	}
-	struct rsip_out_val nv = {.xa = p->xa, .last_seen_ns = now};
+	struct rsip_out_val nv = {
+	    .xa = p->xa,
+	    .seen_jiffies = (__u32)bpf_jiffies64(),
+	    .last_seen_ns = bpf_ktime_get_coarse_ns(),
+	};
 
 	if (bpf_map_update_elem(&rsip_out_spi, &k, &nv, BPF_ANY) == 0)
 		count(RSIP_CNT_LAN_LEARN_OUT_SPI);
@@ -351,7 +355,7 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 
 	p->c->pkts_out += 1;
 	p->c->bytes_out += p->inner_len;
-	touch(&p->c->last_seen_ns, bpf_ktime_get_coarse_ns());
+	touch(&p->c->last_seen_ns, &p->c->seen_jiffies);
 
 	fib.family = AF_INET;
 	fib.tos = iph->tos;

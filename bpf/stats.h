@@ -26,14 +26,20 @@ static __always_inline int count_and_return(__u32 reason, int action)
 
 #define NSEC_PER_SEC 1000000000ull
 
-/* last_seen is written only when it moved by more than a second: a hot
- * binding does not dirty its time stamp on every packet, and idle expiry
- * works in minutes. bpf_ktime_get_coarse_ns is CLOCK_MONOTONIC at jiffy
- * resolution (user space compares it with CLOCK_MONOTONIC). */
-static __always_inline void touch(__u64 *last_seen, __u64 now)
+/* last_seen_ns is written only when jiffies moved by RSIP_SEEN_JIFFIES since
+ * the last write: a hot binding neither dirties its time stamp nor reads the
+ * clock on every packet (bpf_ktime_get_coarse_ns costs ~30 ns per call on
+ * the project VM, bpf_jiffies64 a plain load). The time stamp itself is
+ * bpf_ktime_get_coarse_ns: CLOCK_MONOTONIC at jiffy resolution, which user
+ * space compares with clock_gettime(CLOCK_MONOTONIC). */
+static __always_inline void touch(__u64 *last_seen_ns, __u32 *seen_jiffies)
 {
-	if (now - *last_seen > NSEC_PER_SEC)
-		*last_seen = now;
+	__u32 j = (__u32)bpf_jiffies64();
+
+	if (j - *seen_jiffies >= RSIP_SEEN_JIFFIES) {
+		*seen_jiffies = j;
+		*last_seen_ns = bpf_ktime_get_coarse_ns();
+	}
 }
 
 /* Per-binding traffic. Plain adds on the shared map value, not locked
@@ -44,7 +50,7 @@ static __always_inline void target_account(struct rsip_target *t, __u32 bytes)
 {
 	t->pkts += 1;
 	t->bytes += bytes;
-	touch(&t->last_seen_ns, bpf_ktime_get_coarse_ns());
+	touch(&t->last_seen_ns, &t->seen_jiffies);
 }
 
 #endif

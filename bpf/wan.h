@@ -6,9 +6,11 @@
  *
  *   ESP / AH / UDP-ESP  (Nb, SPI >> shift) in rsip_spi_blk, then (Nb, SPI) in
  *                       rsip_spi; miss: DROP (RFC 3104 section 5 MUST)
- *   UDP                 (Nb, dport) in rsip_ports; then on 500, and on 4500
- *                       after the non-ESP marker, (Nb, dport, client cookie)
- *                       in rsip_ike; miss on 500/4500: DROP (App. E)
+ *   UDP 500, 4500       after the non-ESP marker on 4500: (Nb, dport, client
+ *                       cookie) in rsip_ike; miss: DROP (App. E); 4500
+ *                       without the marker: ESP by SPI (RFC 3948). Both
+ *                       ports are never leased, so no port lookup.
+ *   UDP                 (Nb, dport) in rsip_ports
  *   TCP, other UDP      (Nb, dport) in rsip_ports
  *   ICMP                echo/timestamp replies by learned id; errors to the
  *                       slow path; requests to N
@@ -174,16 +176,18 @@ static __always_inline int wan_udp(struct wan_match *v, const struct iphdr *iph,
 
 	if (parse_udphdr(nh, data_end, &udp) < 0)
 		return wan_malformed(iph->daddr);
-	pk.port = udp->dest;
-	t = bpf_map_lookup_elem(&rsip_ports, &pk);
-	if (t)
-		return wan_match(v, t, RSIP_CNT_WAN_TX_PORT, udp->source, true);
-
 	payload = nh->pos;
+	/* 500 and 4500 are never leased (the allocator reserves them), so
+	 * they skip the port lookup: one hash lookup per IKE packet. */
 	if (udp->dest == bpf_htons(IKE_PORT))
 		return wan_ike(v, iph, udp, payload, data_end);
-	if (udp->dest != bpf_htons(IKE_NATT_PORT))
+	if (udp->dest != bpf_htons(IKE_NATT_PORT)) {
+		pk.port = udp->dest;
+		t = bpf_map_lookup_elem(&rsip_ports, &pk);
+		if (t)
+			return wan_match(v, t, RSIP_CNT_WAN_TX_PORT, udp->source, true);
 		return wan_unclaimed(v, iph, udp->source, true, RSIP_CNT_WAN_PASS_LOCAL);
+	}
 
 	/* UDP 4500 (RFC 3948): a 1-byte 0xff NAT-keepalive, or the 4-byte zero
 	 * non-ESP marker and IKE, or ESP whose first 4 bytes are the SPI. A

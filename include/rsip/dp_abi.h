@@ -74,6 +74,9 @@
 #define RSIP_DEF_SPI_BLK 131072
 #define RSIP_DEF_ICMP_ID 65536
 #define RSIP_DEF_OUT_SPI 262144
+/* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
+ * says otherwise (rsip_client.cookie_cap). */
+#define RSIP_DEF_COOKIE_CAP 64
 
 /* Tunnel types as the data plane stores them (rsip_target.tunnel, bit
  * numbers in rsip_client.tunnels): the RSIP Tunnel Type values
@@ -108,11 +111,11 @@ struct rsip_client {
 	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
 	__u32 cookie_cap;  /* how many learned entries (IKE cookies, echo ids) it may hold */
 	/* --- below: written by the LAN program (and the sweep) --- */
-	__u32 cookies;	 /* learned entries it holds */
-	__u32 viol_sec;	 /* coarse seconds (ns >> 30) of the last violation event */
-	__u32 viol_mask; /* RSIP_VIOL_* bits already reported during viol_sec */
-	__u32 pad;
-	__u64 pkts_out; /* client -> public, approximate (see docs) */
+	__u32 cookies;	    /* learned entries it holds */
+	__u32 viol_sec;	    /* coarse seconds (ns >> 30) of the last violation event */
+	__u32 viol_mask;    /* RSIP_VIOL_* bits already reported during viol_sec */
+	__u32 seen_jiffies; /* as in rsip_target */
+	__u64 pkts_out;	    /* client -> public, approximate (see docs) */
 	__u64 bytes_out;
 	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns of its last packet (+- 1 s) */
 };
@@ -149,14 +152,21 @@ struct rsip_target {
 	__be32 remote;	    /* policy, with RSIP_TF_REMOTE_ADDR */
 	__be16 remote_port; /* policy, with RSIP_TF_REMOTE_PORT */
 	__u16 pad;
-	__u32 pad2;
-	__u64 pkts; /* public -> client, approximate (see docs) */
+	/* --- below: written by the programs (RSIP_TARGET_CFG_END) --- */
+	__u32 seen_jiffies; /* low 32 bits of jiffies when last_seen_ns was written */
+	__u64 pkts;	    /* public -> client, approximate (see docs) */
 	__u64 bytes;
-	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns, written when it moved by > 1 s */
+	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns, refreshed at most every
+			     * RSIP_SEEN_JIFFIES jiffies (docs/dataplane.md) */
 };
 
 /* Non-counter part of rsip_target: what user space writes and compares. */
-#define RSIP_TARGET_CFG_END __builtin_offsetof(struct rsip_target, pkts)
+#define RSIP_TARGET_CFG_END __builtin_offsetof(struct rsip_target, seen_jiffies)
+
+/* last_seen_ns is refreshed when the jiffies counter moved by this much
+ * (0.26 s at HZ=1000, 1 s at HZ=250, 2.56 s at HZ=100): reading the clock
+ * costs ~30 ns per packet on the project VM, jiffies nearly nothing. */
+#define RSIP_SEEN_JIFFIES 256
 
 /* rsip_nb_val.flags */
 #define RSIP_NB_WHOLE (1u << 0) /* leased whole (RSA-IP): target takes everything */
@@ -206,7 +216,7 @@ struct rsip_out_key {
 
 struct rsip_out_val {
 	__be32 xa;
-	__u32 pad;
+	__u32 seen_jiffies; /* as in rsip_target */
 	__u64 last_seen_ns;
 };
 
@@ -351,6 +361,7 @@ RSIP_ASSERT_OFF(struct rsip_client, cookie_cap, 20);
 RSIP_ASSERT_OFF(struct rsip_client, cookies, 24);
 RSIP_ASSERT_OFF(struct rsip_client, pkts_out, 40);
 RSIP_ASSERT_OFF(struct rsip_target, lan_ifindex, 16);
+RSIP_ASSERT_OFF(struct rsip_target, seen_jiffies, 28);
 RSIP_ASSERT_OFF(struct rsip_target, pkts, 32);
 RSIP_ASSERT_OFF(struct rsip_nb_val, whole, 8);
 RSIP_ASSERT_OFF(struct rsip_ike_key, cookie, 8);

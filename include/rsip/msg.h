@@ -27,11 +27,11 @@
 
 #define RSIP_MAX_FQDN 255	/* DNS limit; a longer FQDN is 205 BAD_PARAM */
 #define RSIP_MAX_PORTS 255	/* Number is one byte */
-#define RSIP_MAX_SPI_LIST 1022	/* what fits in RSIP_MAX_MSG */
+#define RSIP_MAX_SPI_LIST 1022	/* >= the 1021 that fit in RSIP_MAX_MSG */
 #define RSIP_MAX_TUPLES 64	/* QUERY tuples; more is 207 BAD_MESSAGE */
 #define RSIP_MAX_VENDOR 16	/* Vendor Specific params kept; more are skipped */
-#define RSIP_MAX_METHODS 8	/* REGISTER_RESPONSE [RSIP Method]... */
-#define RSIP_MAX_TUNNELS 8	/* [Tunnel Type]... */
+#define RSIP_MAX_METHODS 8	/* REGISTER_RESPONSE [RSIP Method]...; more is 207 */
+#define RSIP_MAX_TUNNELS 8	/* [Tunnel Type]...; more is 207 */
 
 struct rsip_address {
 	uint8_t type; /* enum rsip_addr_type */
@@ -150,14 +150,18 @@ void rsip_msg_init(struct rsip_msg *m, uint8_t type);
 
 /* Decode one whole message of exactly len bytes (a UDP datagram, or one
  * message cut out of a TCP stream with rsip_frame_len). Returns 0, or the
- * RSIP error code (also in err->error). m's vendor data points into buf. */
+ * RSIP error code (also in err->error). m's vendor data points into buf.
+ * err may be NULL. On error m holds nothing reliable; err carries what could
+ * be salvaged. Decisions: docs/decisions-codec.md. */
 int rsip_decode(const uint8_t *buf, size_t len, struct rsip_msg *m,
 		struct rsip_decode_err *err);
 
 /* Encode m in its grammar's canonical order ("don't care" in the canonical
  * Length-1/Length-2 forms, Indicator as 2 bytes per D6). Returns the number of
  * bytes written, -ENOSPC when cap is too small, -EINVAL when m lacks a
- * required field or holds a value the grammar does not allow. */
+ * required field or holds a value the grammar does not allow, -EMSGSIZE when
+ * the message would exceed RSIP_MAX_MSG (our receivers refuse it, D2).
+ * Whatever it writes, rsip_decode accepts. */
 ssize_t rsip_encode(const struct rsip_msg *m, uint8_t *buf, size_t cap);
 
 /* TCP framing: given the first len bytes of the stream, return the Overall

@@ -181,6 +181,8 @@ static void cfg_defaults(struct alloc_cfg *c)
 		c->spi_block = 256;
 	if (c->holdback_ms == 0)
 		c->holdback_ms = HOLDBACK_DEFAULT;
+	else if (c->holdback_ms == ALLOC_HOLDBACK_NONE)
+		c->holdback_ms = 0; /* released resources are free at once */
 }
 
 static void ports_setup(struct alloc *a)

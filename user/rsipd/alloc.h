@@ -30,7 +30,10 @@ struct alloc;
 struct alloc_txn;
 
 /* Zero in port_lo/port_hi, spi_lo/spi_hi, spi_block or holdback_ms means the
- * default: 1024-65535, 256-0xffffffff, 256, 120000. The arrays are copied. */
+ * default: 1024-65535, 256-0xffffffff, 256, 120000. The arrays are copied.
+ * ALLOC_HOLDBACK_NONE in holdback_ms turns hold-back off (rsipd --holdback 0). */
+#define ALLOC_HOLDBACK_NONE UINT32_MAX
+
 struct alloc_cfg {
 	const struct in_addr *public_addrs; /* the Nb pool (--public) */
 	size_t n_public;

@@ -67,6 +67,8 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 	x->m = *maps;
 	x->cfg = *cfg;
 	x->ops = cfg->ops ? cfg->ops : &dpx_kernel_ops;
+	if (!x->cfg.cookie_cap)
+		x->cfg.cookie_cap = RSIP_DEF_COOKIE_CAP;
 	if (!x->cfg.ncpus) {
 		int n = libbpf_num_possible_cpus();
 
@@ -266,31 +268,32 @@ out:
 	return err;
 }
 
+/* The learned-entry count the LAN program keeps in the client's entry: 0
+ * lets a MAC change or a deletion skip walking rsip_ike and rsip_icmp_id
+ * (whole-map walks would make a start-up with many clients quadratic). The
+ * count can lag (see the sweep); an entry it missed keeps its old link
+ * until the sweep expires it. */
+static uint32_t learned_count(struct dpx *x, const struct dpx_client *c)
+{
+	struct rsip_client live;
+
+	if (dpx_lookup(x, x->m.clients, &c->xa.s_addr, &live))
+		return 0;
+	return live.cookies;
+}
+
+/* A departing client's learned IKE cookies and echo ids. Its outbound SPIs
+ * (rsip_out_spi) are left to the sweep: they only tell rsipd where an ICMP
+ * error belongs, and rsipd finds no client there any more. */
 static int learned_delete(struct dpx_txn *t, const struct dpx_client *c)
 {
-	struct rsip_out_key ok, onext;
-	struct rsip_out_val ov;
-	struct dpx_set todo = {0};
-	bool first = true;
 	int err;
 
+	if (!learned_count(t->x, c))
+		return 0;
 	err = learned_update(t, t->x->m.ike, c, sizeof(struct rsip_ike_key), true);
 	if (!err)
 		err = learned_update(t, t->x->m.icmp_id, c, sizeof(struct rsip_icmp_key), true);
-	if (err)
-		return err;
-	while (dpx_next_key(t->x, t->x->m.out_spi, first ? NULL : &ok, &onext) == 0) {
-		first = false;
-		ok = onext;
-		if (dpx_lookup(t->x, t->x->m.out_spi, &ok, &ov) == 0 && ov.xa == c->xa.s_addr &&
-		    !set_add(&todo, t->x->m.out_spi, &ok, sizeof(ok), NULL, sizeof(ov), 0)) {
-			set_free(&todo);
-			return -ENOMEM;
-		}
-	}
-	for (size_t i = 0; i < todo.n && !err; i++)
-		err = txn_del(t, t->x->m.out_spi, todo.e[i].key, sizeof(ok), sizeof(ov));
-	set_free(&todo);
 	return err;
 }
 
@@ -403,12 +406,14 @@ int dpx_client_set_link(struct dpx *x, struct in_addr xa, const uint8_t mac[6], 
 {
 	struct dpx_client *c = find_client(x, xa);
 	struct link_change l = {.ifindex = ifindex};
+	bool moved;
 	int err;
 
 	if (!c)
 		return -ENOENT;
 	memcpy(l.mac, mac, 6);
-	err = client_change(x, c, link_apply, link_undo, &l, true);
+	moved = memcmp(c->mac, mac, 6) != 0 || c->ifindex != ifindex;
+	err = client_change(x, c, link_apply, link_undo, &l, moved && learned_count(x, c) > 0);
 	if (err)
 		log_warnx("dpx: cannot set the link of client %s: %s", inet_ntoa(xa),
 			  strerror(-err));

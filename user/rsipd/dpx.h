@@ -80,7 +80,8 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb);
 int dpx_nb_del(struct dpx *x, struct in_addr nb);
 
 /* --- clients. Deleting a client removes its remaining bindings and its
- * learned entries too. -EEXIST / -ENOENT for a client that is / is not
+ * learned IKE cookies and echo ids too (its learned outbound SPIs age out in
+ * dpx_sweep). -EEXIST / -ENOENT for a client that is / is not
  * there (by Xa; the client id must match). A live entry of the same client
  * id (restart) lends its MAC and ifindex until dpx_client_set_link(). */
 int dpx_client_add(struct dpx *x, const struct dp_client *c);

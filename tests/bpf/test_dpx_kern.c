@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dpx on the kernel's maps (what the unit test's in-memory maps cannot
+ * show): a full BPF hash map reports -E2BIG, which dpx turns into -ENOSPC
+ * with nothing left behind; re-adding live state after a restart writes
+ * nothing and keeps the programs' counters; the programs' view agrees.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "../lib/bpf_scenario.h"
+#include "rsip/wire.h"
+
+#define XDP_DROP     1
+#define XDP_PASS     2
+#define XDP_REDIRECT 4
+
+static size_t map_count(int fd, unsigned int klen)
+{
+	uint8_t key[16], next[16];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, klen);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static struct dp_binding ports_binding(const uint16_t *ports, uint16_t n)
+{
+	struct dp_binding b = {
+	    .client_id = CL_A.client_id,
+	    .bind_id = 900,
+	    .method = RSIP_METHOD_RSAP_IP,
+	    .tunnel = RSIP_TUNNEL_IPIP,
+	    .nports = n,
+	    .ports = ports,
+	};
+
+	b.xa.s_addr = ip4(CL_A.xa);
+	b.nb.s_addr = ip4(FX_NB1);
+	return b;
+}
+
+static void full_map_is_enospc(void **state)
+{
+	static const uint16_t six[] = {100, 101, 102, 103, 104, 105};
+	struct bpf_fx_opts o = {.ports_size = 4};
+	struct dp_client a = {.client_id = CL_A.client_id};
+	struct dp_binding b = ports_binding(six, 6);
+	struct bpf_fx fx;
+	struct pkt in, out;
+
+	assert_int_equal(bpf_fx_load(&fx, &o), 0);
+	a.xa.s_addr = ip4(CL_A.xa);
+	assert_int_equal(dpx_nb_add(fx.x, b.nb), 0);
+	assert_int_equal(dpx_client_add(fx.x, &a), 0);
+	assert_int_equal(dpx_client_set_link(fx.x, a.xa, CL_A.mac, fx.lan_if), 0);
+	assert_int_equal(dpx_binding_add(fx.x, &b), -ENOSPC);
+	assert_int_equal(map_count(fx.m.ports, sizeof(struct rsip_port_key)), 0);
+	/* The program sees no port 100 and the client leased no tunnel. */
+	pkt_init(&in);
+	pkt_zeros(&in, 8);
+	pkt_udp(&in, 53, 100);
+	wan_frame(&in, FX_PEER, FX_NB1, 17);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_PASS);
+	{
+		struct rsip_client cv;
+
+		assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &a.xa.s_addr, &cv), 0);
+		assert_int_equal(cv.tunnels, 0);
+	}
+	/* Four fit. */
+	b.nports = 4;
+	assert_int_equal(dpx_binding_add(fx.x, &b), 0);
+	assert_int_equal(map_count(fx.m.ports, sizeof(struct rsip_port_key)), 4);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	bpf_fx_destroy(&fx);
+}
+
+static void restore_keeps_live_entries(void **state)
+{
+	static const uint16_t two[] = {200, 201};
+	struct dp_client a = {.client_id = CL_A.client_id};
+	struct dp_binding b = ports_binding(two, 2);
+	struct dpx_config cfg = {.spi_block_shift = FX_SHIFT, .cookie_cap = 16};
+	struct dp_binding_stats s;
+	struct bpf_fx fx;
+	struct pkt in, out;
+	struct dpx *again;
+
+	assert_int_equal(bpf_fx_load(&fx, NULL), 0);
+	a.xa.s_addr = ip4(CL_A.xa);
+	assert_int_equal(dpx_nb_add(fx.x, b.nb), 0);
+	assert_int_equal(dpx_client_add(fx.x, &a), 0);
+	assert_int_equal(dpx_client_set_link(fx.x, a.xa, CL_A.mac, fx.lan_if), 0);
+	assert_int_equal(dpx_binding_add(fx.x, &b), 0);
+	pkt_init(&in);
+	pkt_zeros(&in, 8);
+	pkt_udp(&in, 53, 201);
+	wan_frame(&in, FX_PEER, FX_NB1, 17);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+
+	/* A second mirror on the same maps, as after an rsipd restart. */
+	again = dpx_new(&fx.m, &cfg);
+	assert_non_null(again);
+	dpx_restore_begin(again);
+	assert_int_equal(dpx_nb_add(again, b.nb), 0);
+	assert_int_equal(dpx_client_add(again, &a), 0); /* adopts the MAC */
+	assert_int_equal(dpx_binding_add(again, &b), 0);
+	assert_int_equal(dpx_restore_end(again), 0);
+	assert_int_equal(dpx_binding_stats(again, &b, &s), 0);
+	assert_int_equal(s.packets_in, 3);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_memory_equal(out.b, CL_A.mac, 6);
+	dpx_free(again);
+	bpf_fx_destroy(&fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(full_map_is_enospc),
+	    cmocka_unit_test(restore_keeps_live_entries),
+	};
+
+	bpf_fx_enter_netns();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

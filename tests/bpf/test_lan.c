@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rsip_lan under BPF_PROG_TEST_RUN: tunnelled packets from clients to Na.
+ * Fixture rows for every check and drop reason (with the violation records
+ * rsipd turns into ERROR_RESPONSEs), exact decapsulated output after the FIB
+ * lookup, the slow path; then sequences: IKE cookie trial and error with a
+ * collision between two clients, the learned-entry cap and the sweep, echo
+ * ids, outbound SPIs, violation rate limiting, truncation at every length.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../lib/bpf_scenario.h"
+#include "dp_names.h"
+#include "rsip/wire.h"
+#include "rsip_xdp.skel.h"
+
+#define XDP_DROP     1
+#define XDP_PASS     2
+#define XDP_REDIRECT 4
+#define IKEV1	     0x10
+#define IKEV2	     0x20
+#define FLAG_I	     0x08
+
+static struct bpf_fx fx;
+static const uint8_t ZERO8[8];
+static const uint8_t PEER_SPI[8] = {0x99, 9, 9, 9, 9, 9, 9, 9};
+
+/* --- builders --------------------------------------------------------------- */
+
+struct inner {
+	const char *nb, *dst;
+	uint8_t ttl;
+	bool mf;
+	uint16_t frag_off;
+};
+
+static void tunnel_inner(struct pkt *in, const struct client_def *c, int tunnel,
+			 const struct inner *i, uint8_t proto)
+{
+	struct ipv4_opts o = {.src = i->nb ? i->nb : FX_NB1,
+			      .dst = i->dst ? i->dst : FX_PEER,
+			      .proto = proto,
+			      .df = !i->mf && !i->frag_off,
+			      .mf = i->mf,
+			      .frag_off = i->frag_off,
+			      .id = 0x2222,
+			      .ttl = i->ttl};
+
+	pkt_ipv4(in, &o);
+	client_tunnel(in, c, tunnel);
+}
+
+static void udp_from(struct pkt *in, const struct client_def *c, int tunnel, uint16_t sport,
+		     uint16_t dport, const struct inner *i)
+{
+	pkt_zeros(in, 12);
+	pkt_udp(in, sport, dport);
+	tunnel_inner(in, c, tunnel, i, 17);
+}
+
+static void tcp_from(struct pkt *in, const struct client_def *c, int tunnel, uint16_t sport,
+		     uint16_t dport)
+{
+	pkt_zeros(in, 12);
+	pkt_tcp(in, sport, dport);
+	tunnel_inner(in, c, tunnel, &(struct inner){.nb = c == &CL_W ? FX_NB2 : FX_NB1}, 6);
+}
+
+/* The frame the program forwards: the inner packet, TTL - 1 and its
+ * checksum recomputed from scratch, to the WAN gateway's MAC. */
+static void expect_forward(struct fx_expect *e, const struct pkt *in, size_t outer_len,
+			   const uint8_t *dmac, const uint8_t *smac)
+{
+	const uint8_t *inner = in->b + 14 + outer_len;
+	size_t tot = (size_t)(inner[2] << 8 | inner[3]);
+	uint8_t *h;
+	uint16_t sum;
+
+	pkt_init(&e->out);
+	pkt_bytes(&e->out, inner, tot);
+	h = e->out.b;
+	h[8]--;
+	h[10] = h[11] = 0;
+	sum = inet_csum(h, (h[0] & 0xf) * 4);
+	h[10] = sum >> 8;
+	h[11] = sum & 0xff;
+	pkt_eth(&e->out, dmac, smac, 0x0800);
+}
+
+#define TO_WAN(e, in, outer) expect_forward(e, in, outer, FX_GW_MAC, FX_WAN_MAC)
+
+static void violation(struct fx_expect *e, const struct client_def *c, uint16_t error)
+{
+	e->slow_reason = RSIP_SLOW_VIOLATION;
+	e->slow_xa = ip4(c->xa);
+	e->slow_error = error;
+}
+
+#define ROW(fn) static void fn(struct pkt *in, struct fx_expect *e)
+
+ROW(ipip_udp_port)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	TO_WAN(e, in, 20);
+}
+ROW(gre_tcp_port)
+{
+	tcp_from(in, &CL_B, RSIP_TUNNEL_GRE, 3000, 80);
+	TO_WAN(e, in, 24);
+}
+ROW(outer_ip_options)
+{
+	struct ipv4_opts o = {.src = CL_A.xa, .dst = FX_NA, .proto = 4, .optlen = 12};
+
+	pkt_zeros(in, 12);
+	pkt_udp(in, 1025, 53);
+	inner_ip(in, FX_NB1, FX_PEER, 17);
+	pkt_ipv4(in, &o);
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x0800);
+	TO_WAN(e, in, 32);
+}
+ROW(whole_any_port)
+{
+	tcp_from(in, &CL_W, RSIP_TUNNEL_IPIP, 22, 80);
+	TO_WAN(e, in, 20);
+}
+ROW(whole_sctp)
+{
+	pkt_zeros(in, 32);
+	tunnel_inner(in, &CL_W, RSIP_TUNNEL_IPIP, &(struct inner){.nb = FX_NB2}, 132);
+	TO_WAN(e, in, 20);
+}
+ROW(ike_port_500)
+{
+	static const uint8_t k[8] = {0x0a, 1, 2, 3, 4, 5, 6, 7};
+
+	pkt_ike(in, k, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	TO_WAN(e, in, 20);
+}
+ROW(esp_out)
+{
+	pkt_esp(in, 0xabc, 1);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+	TO_WAN(e, in, 20);
+}
+ROW(ah_out)
+{
+	pkt_ah(in, 0xabd, 1);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 51);
+	TO_WAN(e, in, 24);
+}
+ROW(udp_esp_out)
+{
+	pkt_esp(in, 0xabe, 1);
+	pkt_udp(in, 4500, 4500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	TO_WAN(e, in, 20);
+}
+ROW(natt_keepalive_out)
+{
+	static const uint8_t ff = 0xff;
+
+	pkt_bytes(in, &ff, 1);
+	pkt_udp(in, 4500, 4500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	TO_WAN(e, in, 20);
+}
+ROW(icmp_error_out)
+{
+	pkt_zeros(in, 28);
+	pkt_icmp(in, 3, 3);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 1);
+	TO_WAN(e, in, 20);
+}
+ROW(remote_ok)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 2000, 443, &(struct inner){0});
+	TO_WAN(e, in, 20);
+}
+ROW(inner_first_fragment)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.mf = true});
+	TO_WAN(e, in, 20);
+}
+ROW(inner_later_fragment)
+{
+	pkt_zeros(in, 40);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){.frag_off = 100}, 17);
+	TO_WAN(e, in, 20);
+}
+ROW(not_to_na)
+{
+	pkt_zeros(in, 40);
+	inner_ip(in, FX_NB1, FX_PEER, 17);
+	pkt_ipv4(in, &(struct ipv4_opts){.src = CL_A.xa, .dst = FX_LAN_HOST, .proto = 4});
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x0800);
+}
+ROW(rsip_itself)
+{
+	pkt_zeros(in, 20);
+	pkt_udp(in, 33333, 4555);
+	pkt_ipv4(in, &(struct ipv4_opts){.src = CL_A.xa, .dst = FX_NA, .proto = 17});
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x0800);
+}
+ROW(arp)
+{
+	pkt_zeros(in, 28);
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x0806);
+}
+ROW(vlan)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	memmove(in->b, in->b + 14, in->len - 14); /* re-frame with a tag */
+	in->len -= 14;
+	pkt_vlan(in, 7, 0x0800);
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x8100);
+}
+ROW(not_client)
+{
+	static const struct client_def stranger = {"X", "10.0.0.77", {2, 0, 0, 0, 0, 0x77}, 0};
+
+	udp_from(in, &stranger, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+}
+ROW(spoofed_mac)
+{
+	struct client_def fake = CL_A;
+
+	memcpy(fake.mac, CL_B.mac, 6);
+	udp_from(in, &fake, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+}
+ROW(mac_unknown)
+{
+	udp_from(in, &CL_Z, RSIP_TUNNEL_IPIP, 4000, 53, &(struct inner){.nb = FX_NB3});
+}
+ROW(bad_tunnel)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_GRE, 1024, 53, &(struct inner){0});
+	violation(e, &CL_A, RSIP_E_BAD_TUNNEL_TYPE);
+}
+ROW(bad_src)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.nb = FX_NB2});
+	violation(e, &CL_A, RSIP_E_LOCAL_ADDR_UNALLOWED);
+}
+ROW(port_of_other_client)
+{
+	udp_from(in, &CL_C, RSIP_TUNNEL_IPIP, 3000, 53, &(struct inner){0});
+	violation(e, &CL_C, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(port_unleased)
+{
+	tcp_from(in, &CL_C, RSIP_TUNNEL_IPIP, 9999, 80);
+	violation(e, &CL_C, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(first_fragment_bad_port)
+{
+	udp_from(in, &CL_B, RSIP_TUNNEL_GRE, 9999, 53, &(struct inner){.mf = true});
+	violation(e, &CL_B, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(sctp_shared)
+{
+	pkt_zeros(in, 32);
+	tunnel_inner(in, &CL_C, RSIP_TUNNEL_IPIP, &(struct inner){0}, 132);
+	violation(e, &CL_C, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(esp_without_ipsec)
+{
+	pkt_esp(in, 0xabc, 1);
+	tunnel_inner(in, &CL_D, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+	violation(e, &CL_D, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(ike_without_ipsec)
+{
+	static const uint8_t k[8] = {0x0d, 1, 2, 3, 4, 5, 6, 7};
+
+	pkt_ike(in, k, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_W, RSIP_TUNNEL_IPIP, &(struct inner){.nb = FX_NB2}, 17);
+	/* W holds its Nb whole: any port goes, IKE included. */
+	TO_WAN(e, in, 20);
+}
+ROW(ike_shared_without_ipsec)
+{
+	static const uint8_t k[8] = {0x0e, 1, 2, 3, 4, 5, 6, 7};
+
+	pkt_ike(in, k, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_D, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	violation(e, &CL_D, RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+}
+ROW(remote_bad_addr)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 2000, 443, &(struct inner){.dst = "198.51.100.8"});
+	violation(e, &CL_A, RSIP_E_REMOTE_ADDR_UNALLOWED);
+}
+ROW(remote_bad_port)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 2000, 80, &(struct inner){0});
+	violation(e, &CL_A, RSIP_E_REMOTE_ADDRPORT_UNALLOWED);
+}
+ROW(outer_fragment)
+{
+	pkt_zeros(in, 40);
+	inner_ip(in, FX_NB1, FX_PEER, 17);
+	pkt_ipv4(in, &(struct ipv4_opts){.src = CL_A.xa, .dst = FX_NA, .proto = 4, .mf = true});
+	pkt_eth(in, FX_LAN_MAC, CL_A.mac, 0x0800);
+	e->slow_reason = RSIP_SLOW_LAN_FRAGMENT;
+	e->slow_frame_is_input = true;
+}
+ROW(ttl_expired)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.ttl = 1});
+}
+ROW(no_neighbour)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.dst = FX_NO_NEIGH});
+	/* Decapsulated, TTL decremented, Ethernet from the client to us. */
+	expect_forward(e, in, 20, FX_LAN_MAC, CL_A.mac);
+	e->slow_reason = RSIP_SLOW_LAN_ROUTE;
+	e->slow_frame_is_out = true;
+}
+ROW(to_gateway_itself)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.dst = FX_NB2});
+	expect_forward(e, in, 20, FX_LAN_MAC, CL_A.mac);
+	e->slow_reason = RSIP_SLOW_LAN_ROUTE;
+	e->slow_frame_is_out = true;
+}
+ROW(bigger_than_wan_mtu)
+{
+	pkt_zeros(in, 1600);
+	pkt_udp(in, 1024, 53);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	expect_forward(e, in, 20, FX_LAN_MAC, CL_A.mac);
+	e->slow_reason = RSIP_SLOW_LAN_ROUTE;
+	e->slow_frame_is_out = true;
+}
+ROW(unreachable)
+{
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.dst = FX_UNREACH});
+}
+ROW(into_the_lan)
+{
+	/* Routable, but not out of the WAN: Nb-sourced packets stay public. */
+	udp_from(in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){.dst = FX_LAN_HOST});
+}
+ROW(gre_with_key)
+{
+	tcp_from(in, &CL_B, RSIP_TUNNEL_GRE, 3000, 80);
+	in->b[14 + 20] = 0x20; /* K bit */
+}
+ROW(ike_zero_spi)
+{
+	/* Responder (I clear) with a zero SPIr: not a real IKEv2 packet. */
+	pkt_ike(in, PEER_SPI, ZERO8, IKEV2, 0x20);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+}
+ROW(ike_truncated_header)
+{
+	pkt_zeros(in, 20);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+}
+
+#define R(name, action, cnt)                                                                       \
+	{                                                                                          \
+#name, true, name, action, RSIP_CNT_##cnt                                          \
+	}
+
+static const struct fx_row rows[] = {
+    R(ipip_udp_port, XDP_REDIRECT, LAN_TX),
+    R(gre_tcp_port, XDP_REDIRECT, LAN_TX),
+    R(outer_ip_options, XDP_REDIRECT, LAN_TX),
+    R(whole_any_port, XDP_REDIRECT, LAN_TX),
+    R(whole_sctp, XDP_REDIRECT, LAN_TX),
+    R(ike_port_500, XDP_REDIRECT, LAN_TX),
+    R(esp_out, XDP_REDIRECT, LAN_TX),
+    R(ah_out, XDP_REDIRECT, LAN_TX),
+    R(udp_esp_out, XDP_REDIRECT, LAN_TX),
+    R(natt_keepalive_out, XDP_REDIRECT, LAN_TX),
+    R(icmp_error_out, XDP_REDIRECT, LAN_TX),
+    R(remote_ok, XDP_REDIRECT, LAN_TX),
+    R(inner_first_fragment, XDP_REDIRECT, LAN_TX),
+    R(inner_later_fragment, XDP_REDIRECT, LAN_TX_FRAGMENT),
+    R(not_to_na, XDP_PASS, LAN_PASS_NOT_TUNNEL),
+    R(rsip_itself, XDP_PASS, LAN_PASS_NOT_TUNNEL),
+    R(arp, XDP_PASS, LAN_PASS_NOT_TUNNEL),
+    R(vlan, XDP_PASS, LAN_PASS_NOT_TUNNEL),
+    R(not_client, XDP_DROP, LAN_DROP_NOT_CLIENT),
+    R(spoofed_mac, XDP_DROP, LAN_DROP_BAD_MAC),
+    R(mac_unknown, XDP_DROP, LAN_DROP_BAD_MAC),
+    R(bad_tunnel, XDP_DROP, LAN_DROP_BAD_TUNNEL),
+    R(bad_src, XDP_DROP, LAN_DROP_BAD_SRC),
+    R(port_of_other_client, XDP_DROP, LAN_DROP_BAD_PORT),
+    R(port_unleased, XDP_DROP, LAN_DROP_BAD_PORT),
+    R(first_fragment_bad_port, XDP_DROP, LAN_DROP_BAD_PORT),
+    R(sctp_shared, XDP_DROP, LAN_DROP_BAD_PORT),
+    R(esp_without_ipsec, XDP_DROP, LAN_DROP_NO_IPSEC),
+    R(ike_without_ipsec, XDP_REDIRECT, LAN_TX),
+    R(ike_shared_without_ipsec, XDP_DROP, LAN_DROP_NO_IPSEC),
+    R(remote_bad_addr, XDP_DROP, LAN_DROP_REMOTE_POLICY),
+    R(remote_bad_port, XDP_DROP, LAN_DROP_REMOTE_POLICY),
+    R(outer_fragment, XDP_DROP, LAN_SLOW_FRAGMENT),
+    R(ttl_expired, XDP_DROP, LAN_DROP_TTL),
+    R(no_neighbour, XDP_DROP, LAN_SLOW_ROUTE),
+    R(to_gateway_itself, XDP_DROP, LAN_SLOW_ROUTE),
+    R(bigger_than_wan_mtu, XDP_DROP, LAN_SLOW_ROUTE),
+    R(unreachable, XDP_DROP, LAN_DROP_FIB),
+    R(into_the_lan, XDP_DROP, LAN_DROP_FIB),
+    R(gre_with_key, XDP_DROP, LAN_DROP_MALFORMED),
+    R(ike_zero_spi, XDP_DROP, LAN_DROP_MALFORMED),
+    R(ike_truncated_header, XDP_DROP, LAN_DROP_MALFORMED),
+};
+
+/* --- sequences ----------------------------------------------------------------- */
+
+/* Runs one frame and returns the action; *moved gets the exit counter. */
+static int run(int prog, const struct pkt *in, unsigned int *moved)
+{
+	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
+	struct pkt out;
+	int action;
+
+	bpf_fx_counters(&fx, before);
+	action = bpf_fx_run(&fx, prog, prog == fx.lan_prog ? fx.lan_if : fx.wan_if, in, &out);
+	bpf_fx_counters(&fx, after);
+	*moved = RSIP_CNT_MAX;
+	for (unsigned int i = 0; i < RSIP_CNT_MAX; i++)
+		if (dp_counter_is_exit(i) && after[i] != before[i])
+			*moved = i;
+	return action;
+}
+
+static uint64_t counter(unsigned int c)
+{
+	uint64_t v[RSIP_CNT_MAX];
+
+	bpf_fx_counters(&fx, v);
+	return v[c];
+}
+
+static void ike_from(struct pkt *in, const struct client_def *c, int tunnel, uint16_t port,
+		     const uint8_t *spi_i, const uint8_t *spi_r, uint8_t version, uint8_t flags)
+{
+	pkt_init(in);
+	pkt_ike(in, spi_i, spi_r, version, flags);
+	if (port == 4500)
+		pkt_non_esp_marker(in);
+	pkt_udp(in, port, port);
+	tunnel_inner(in, c, tunnel, &(struct inner){0}, 17);
+}
+
+static void ike_to_nb1(struct pkt *in, uint16_t port, const uint8_t *spi_i, const uint8_t *spi_r,
+		       uint8_t version, uint8_t flags)
+{
+	pkt_init(in);
+	pkt_ike(in, spi_i, spi_r, version, flags);
+	if (port == 4500)
+		pkt_non_esp_marker(in);
+	pkt_udp(in, port, port);
+	wan_frame(in, FX_PEER, FX_NB1, 17);
+}
+
+static uint32_t client_cookies(const struct client_def *c)
+{
+	struct rsip_client v;
+	__be32 xa = ip4(c->xa);
+
+	assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &xa, &v), 0);
+	return v.cookies;
+}
+
+static void cookie_trial_and_error(void **state)
+{
+	static const uint8_t K1[8] = {0x51, 1, 1, 1, 1, 1, 1, 1},
+			     K2[8] = {0x52, 2, 2, 2, 2, 2, 2, 2};
+	struct rsip_ike_key key = {.nb = ip4(FX_NB1), .port = htons(500)};
+	uint32_t a0 = client_cookies(&CL_A), b0 = client_cookies(&CL_B);
+	uint64_t learned = counter(RSIP_CNT_LAN_LEARN_COOKIE);
+	struct rsip_target t;
+	unsigned int moved;
+	struct pkt in, out;
+
+	/* A picks K1: unique on Nb1, so it is A's from now on. */
+	ike_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 500, K1, ZERO8, IKEV1, 0);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_COOKIE), learned + 1);
+	memcpy(key.cookie, K1, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	assert_int_equal(t.flags, RSIP_TF_LEARNED);
+	assert_int_equal(t.tunnel, RSIP_DP_TUNNEL_IPIP);
+	assert_int_equal(t.lan_ifindex, fx.lan_if);
+	assert_memory_equal(t.mac, CL_A.mac, 6);
+	assert_int_equal(client_cookies(&CL_A), a0 + 1);
+	/* Again: no new entry, no new count. */
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_COOKIE), learned + 1);
+	assert_int_equal(client_cookies(&CL_A), a0 + 1);
+
+	/* B happens to pick K1 too: dropped (RFC 3104 6.1), no violation. */
+	ike_from(&in, &CL_B, RSIP_TUNNEL_GRE, 500, K1, ZERO8, IKEV1, 0);
+	bpf_fx_poll(&fx);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_COOKIE_TAKEN);
+	assert_int_equal(bpf_fx_poll(&fx), 0);
+	assert_int_equal(client_cookies(&CL_B), b0);
+	/* B retries with another cookie: its own, with its tunnel (GRE). */
+	ike_from(&in, &CL_B, RSIP_TUNNEL_GRE, 500, K2, ZERO8, IKEV1, 0);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(client_cookies(&CL_B), b0 + 1);
+
+	/* The answers find their clients. */
+	ike_to_nb1(&in, 500, K1, PEER_SPI, IKEV1, 0);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_int_equal(out.b[14 + 9], 4);
+	assert_memory_equal(out.b, CL_A.mac, 6);
+	ike_to_nb1(&in, 500, K2, PEER_SPI, IKEV1, 0);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_int_equal(out.b[14 + 9], 47);
+	assert_memory_equal(out.b, CL_B.mac, 6);
+}
+
+static void ikev2_both_roles(void **state)
+{
+	static const uint8_t SPII[8] = {0x61, 1, 1, 1, 1, 1, 1, 1};
+	static const uint8_t SPIR[8] = {0x62, 2, 2, 2, 2, 2, 2, 2};
+	static const uint8_t NATT[8] = {0x63, 3, 3, 3, 3, 3, 3, 3};
+	struct rsip_ike_key key = {.nb = ip4(FX_NB1), .port = htons(500)};
+	struct rsip_target t;
+	unsigned int moved;
+	struct pkt in, out;
+
+	/* A initiates (I set): its SPI is SPIi. */
+	ike_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 500, SPII, ZERO8, IKEV2, FLAG_I);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	memcpy(key.cookie, SPII, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
+	/* A answers a rekey the peer initiated (I clear): its SPI is SPIr,
+	 * and the peer's SPIi is not learned. */
+	ike_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 500, PEER_SPI, SPIR, IKEV2, 0x20);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	memcpy(key.cookie, SPIR, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	memcpy(key.cookie, PEER_SPI, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), -ENOENT);
+	/* The peer's requests on that SA (I set) reach A by SPIr. */
+	ike_to_nb1(&in, 500, PEER_SPI, SPIR, IKEV2, FLAG_I);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	/* NAT-T: after the float to 4500 the same SPI is learned for 4500. */
+	ike_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 4500, NATT, PEER_SPI, IKEV2, FLAG_I);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	key.port = htons(4500);
+	memcpy(key.cookie, NATT, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
+	ike_to_nb1(&in, 4500, NATT, PEER_SPI, IKEV2, 0x20);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+}
+
+static void cookie_cap_and_sweep(void **state)
+{
+	uint8_t k[8] = {0x71, 0, 0, 0, 0, 0, 0, 0};
+	struct dpx_sweep_result r;
+	unsigned int moved;
+	struct pkt in;
+
+	/* E may hold 2 learned entries. */
+	assert_int_equal(client_cookies(&CL_E), 0);
+	for (int i = 0; i < 3; i++) {
+		k[7] = (uint8_t)i;
+		ike_from(&in, &CL_E, RSIP_TUNNEL_IPIP, 500, k, ZERO8, IKEV1, 0);
+		assert_int_equal(run(fx.lan_prog, &in, &moved), i < 2 ? XDP_REDIRECT : XDP_DROP);
+		if (i == 2)
+			assert_int_equal(moved, RSIP_CNT_LAN_DROP_COOKIE_CAP);
+	}
+	assert_int_equal(client_cookies(&CL_E), 2);
+	/* Nothing is idle yet. */
+	assert_int_equal(dpx_sweep(fx.x, dpx_now_ns(), 3600ull * 1000000000u, &r), 0);
+	assert_int_equal(client_cookies(&CL_E), 2);
+	/* An hour later everything learned is idle: gone, and E's count with it. */
+	assert_int_equal(
+	    dpx_sweep(fx.x, dpx_now_ns() + 3600ull * 1000000000u, 60ull * 1000000000u, &r), 0);
+	assert_true(r.cookies >= 2);
+	assert_int_equal(client_cookies(&CL_E), 0);
+	ike_from(&in, &CL_E, RSIP_TUNNEL_IPIP, 500, k, ZERO8, IKEV1, 0);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(client_cookies(&CL_E), 1);
+}
+
+static void echo_ids(void **state)
+{
+	struct rsip_icmp_key key = {.nb = ip4(FX_NB1), .id = htons(0x77)};
+	struct rsip_target t;
+	unsigned int moved;
+	struct pkt in, out;
+
+	pkt_init(&in);
+	pkt_icmp_echo(&in, 8, 0x77, 1);
+	tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 1);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.icmp_id, &key, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	/* B pings with the same id on the same Nb: dropped. */
+	pkt_init(&in);
+	pkt_icmp_echo(&in, 8, 0x77, 1);
+	tunnel_inner(&in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 1);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_ID_TAKEN);
+	/* The reply goes to A. */
+	pkt_init(&in);
+	pkt_icmp_echo(&in, 0, 0x77, 1);
+	wan_frame(&in, FX_PEER, FX_NB1, 1);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_memory_equal(out.b, CL_A.mac, 6);
+}
+
+static void outbound_spis(void **state)
+{
+	struct rsip_out_key key = {.peer = ip4(FX_PEER), .spi = htonl(0x31337)};
+	uint64_t learned = counter(RSIP_CNT_LAN_LEARN_OUT_SPI);
+	struct rsip_out_val v;
+	unsigned int moved;
+	struct pkt in;
+
+	pkt_init(&in);
+	pkt_esp(&in, 0x31337, 1);
+	tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_OUT_SPI), learned + 1);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+	assert_int_equal(v.xa, ip4(CL_A.xa));
+	assert_true(v.last_seen_ns > 0);
+	/* Known: no map write per packet. */
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_OUT_SPI), learned + 1);
+	/* AH and UDP-ESP are learned the same way. */
+	pkt_init(&in);
+	pkt_esp(&in, 0x31338, 1);
+	pkt_udp(&in, 4500, 4500);
+	tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	key.spi = htonl(0x31338);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+}
+
+static void violation_rate_limit(void **state)
+{
+	uint64_t events = counter(RSIP_CNT_LAN_EVENT_VIOLATION);
+	unsigned int moved;
+	struct pkt in;
+	int recs = 0;
+
+	/* Five bad tunnels and five bad sources in a row (well inside one
+	 * second, or at most two): at most one record per kind and second. */
+	bpf_fx_poll(&fx);
+	for (int i = 0; i < 5; i++) {
+		pkt_init(&in);
+		udp_from(&in, &CL_E, RSIP_TUNNEL_GRE, 1, 2, &(struct inner){0});
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+		assert_int_equal(moved, RSIP_CNT_LAN_DROP_BAD_TUNNEL);
+		pkt_init(&in);
+		udp_from(&in, &CL_E, RSIP_TUNNEL_IPIP, 1, 2, &(struct inner){.nb = FX_NB3});
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+		assert_int_equal(moved, RSIP_CNT_LAN_DROP_BAD_SRC);
+		recs += bpf_fx_poll(&fx);
+	}
+	assert_true(recs >= 2 && recs <= 4);
+	assert_int_equal(counter(RSIP_CNT_LAN_EVENT_VIOLATION), events + recs);
+}
+
+static void lan_no_tx(void **state)
+{
+	__u32 wan = fx.wan_if;
+	int tx = bpf_map__fd(fx.skel->maps.rsip_tx);
+	unsigned int moved;
+	struct pkt in;
+
+	assert_int_equal(bpf_map_delete_elem(tx, &wan), 0);
+	pkt_init(&in);
+	udp_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_NO_TX);
+	assert_int_equal(bpf_map_update_elem(tx, &wan, &wan, BPF_ANY), 0);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+}
+
+static void client_counters(void **state)
+{
+	struct dp_binding b = {.client_id = CL_C.client_id, .bind_id = 1501};
+	struct dp_binding_stats s0, s1;
+	unsigned int moved;
+	struct pkt in;
+
+	b.xa.s_addr = ip4(CL_C.xa);
+	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
+	pkt_init(&in);
+	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){0});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(dpx_binding_stats(fx.x, &b, &s1), 0);
+	assert_int_equal(s1.packets_out, s0.packets_out + 1);
+	assert_int_equal(s1.bytes_out, s0.bytes_out + in.len - 14 - 20);
+}
+
+static void truncations(void **state)
+{
+	void (*frames[])(struct pkt *, struct fx_expect *) = {
+	    ipip_udp_port, gre_tcp_port, outer_ip_options, esp_out,
+	    ah_out,	   udp_esp_out,	 ike_port_500,
+	};
+
+	for (size_t f = 0; f < sizeof(frames) / sizeof(frames[0]); f++) {
+		struct fx_expect e;
+		struct pkt full;
+
+		pkt_init(&full);
+		frames[f](&full, &e);
+		for (size_t len = 14; len < full.len; len++) {
+			unsigned int want =
+			    len < 34 ? RSIP_CNT_LAN_PASS_NOT_TUNNEL : RSIP_CNT_LAN_DROP_MALFORMED;
+			struct pkt in = full;
+			unsigned int moved;
+			int action;
+
+			in.len = len;
+			action = run(fx.lan_prog, &in, &moved);
+			if (action != (len < 34 ? XDP_PASS : XDP_DROP) || moved != want)
+				fail_msg("frame %zu cut to %zu bytes: action %d, counter %s", f,
+					 len, action, dp_counter_name(moved));
+		}
+	}
+	assert_int_equal(bpf_fx_poll(&fx), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest seq[] = {
+	    cmocka_unit_test(cookie_trial_and_error),
+	    cmocka_unit_test(ikev2_both_roles),
+	    cmocka_unit_test(cookie_cap_and_sweep),
+	    cmocka_unit_test(echo_ids),
+	    cmocka_unit_test(outbound_spis),
+	    cmocka_unit_test(violation_rate_limit),
+	    cmocka_unit_test(lan_no_tx),
+	    cmocka_unit_test(client_counters),
+	    cmocka_unit_test(truncations),
+	};
+	int rc;
+
+	bpf_fx_enter_netns();
+	if (bpf_fx_load(&fx, NULL))
+		return 1;
+	scenario_setup(&fx);
+	rc = fx_run_rows("rsip_lan rows", &fx, rows, sizeof(rows) / sizeof(rows[0]));
+	rc |= cmocka_run_group_tests_name("rsip_lan sequences", seq, NULL, NULL);
+	bpf_fx_destroy(&fx);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Fixture for the BPF_PROG_TEST_RUN tests (tests/bpf/): a private network
+ * namespace with a WAN and a LAN veth (routes, neighbours, forwarding on),
+ * the rsip_xdp skeleton loaded (not attached) with its load-time constants,
+ * the maps filled through dpx, both devices in rsip_tx, and a reader for the
+ * slow-path perf buffer.
+ */
+#ifndef RSIP_TEST_BPF_FIXTURE_H
+#define RSIP_TEST_BPF_FIXTURE_H
+
+#include <stdint.h>
+
+#include "../../user/rsipd/dpx.h"
+#include "pkt.h"
+
+/* The test network (inside the namespace). */
+#define FX_NA	    "10.0.0.1"	/* gateway LAN address, tunnel endpoint */
+#define FX_NB1	    "192.0.2.1" /* shared public addresses */
+#define FX_NB2	    "192.0.2.2" /* leased whole in the tests */
+#define FX_NB3	    "192.0.2.3"
+#define FX_PEER	    "198.51.100.7"   /* Y, via the default gateway (WAN: .241/28) */
+#define FX_WAN_GW   "198.51.100.254" /* with a permanent neighbour entry */
+#define FX_NO_NEIGH "198.51.100.249" /* on-link, no neighbour entry */
+#define FX_UNREACH  "203.0.113.200"  /* an unreachable route */
+#define FX_LAN_HOST "10.0.0.99"	     /* on the LAN, with a neighbour entry */
+#define FX_LAN_MTU  1500
+#define FX_SHIFT    8
+
+extern const uint8_t FX_WAN_MAC[6], FX_LAN_MAC[6], FX_GW_MAC[6], FX_PEER_MAC[6];
+
+struct slow_rec {
+	struct rsip_slow_meta meta;
+	uint8_t frame[PKT_MAX];
+	size_t flen;
+};
+
+#define FX_MAX_RECS 32
+
+struct rsip_xdp;
+struct perf_buffer;
+
+struct bpf_fx {
+	struct rsip_xdp *skel;
+	struct dpx *x;
+	struct dpx_maps m;
+	int wan_prog, lan_prog;
+	int wan_if, lan_if;
+	struct perf_buffer *pb;
+	struct slow_rec recs[FX_MAX_RECS];
+	int nrec;
+	unsigned long lost;
+};
+
+struct bpf_fx_opts {
+	unsigned int map_size;	 /* max_entries of every hash map (default 1024) */
+	unsigned int ports_size; /* rsip_ports only (default map_size) */
+	uint32_t cookie_cap;	 /* default 16 */
+};
+
+/* Exits 77 (skip) with a message when not root or namespaces are not
+ * available; then enters a new network namespace and builds the test
+ * network there. Call once, first. */
+void bpf_fx_enter_netns(void);
+/* Loads the object and fills the fixture; 0 or -errno (messages on
+ * stderr). */
+int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o);
+void bpf_fx_destroy(struct bpf_fx *fx);
+/* One BPF_PROG_TEST_RUN (repeat 1) of prog with the frame arriving on
+ * ifindex. Returns the XDP action (or -errno); out gets the frame after. */
+int bpf_fx_run(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in, struct pkt *out);
+/* rsip_stats summed over CPUs. */
+void bpf_fx_counters(struct bpf_fx *fx, uint64_t *out);
+/* Drains the slow-path buffer into fx->recs (cleared first); returns the
+ * number of records. */
+int bpf_fx_poll(struct bpf_fx *fx);
+/* The verifier's processed-instruction count of a program (0: unknown). */
+uint32_t bpf_fx_verified_insns(int prog_fd);
+/* Runs a shell command, failing loudly. */
+void fx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

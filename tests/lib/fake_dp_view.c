@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_dp_view.h"
+
+#define FAKE_MAX 256
+
+struct entry {
+	enum dp_map_id map;
+	uint8_t key[16];
+	uint8_t val[64];
+	size_t vlen;
+};
+
+static struct entry tab[FAKE_MAX];
+static size_t ntab;
+
+static const size_t klen[DPM_MAX] = {
+    [DPM_CLIENTS] = 4,
+    [DPM_NB] = 4,
+    [DPM_PORTS] = sizeof(struct rsip_port_key),
+    [DPM_IKE] = sizeof(struct rsip_ike_key),
+    [DPM_SPI] = sizeof(struct rsip_spi_key),
+    [DPM_SPI_BLK] = sizeof(struct rsip_blk_key),
+    [DPM_ICMP_ID] = sizeof(struct rsip_icmp_key),
+    [DPM_OUT_SPI] = sizeof(struct rsip_out_key),
+};
+
+static struct entry *find(enum dp_map_id m, const void *key)
+{
+	size_t i;
+
+	for (i = 0; i < ntab; i++)
+		if (tab[i].map == m && !memcmp(tab[i].key, key, klen[m]))
+			return &tab[i];
+	return NULL;
+}
+
+static int fake_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
+{
+	struct entry *e = find(m, key);
+
+	(void)arg;
+	if (!e)
+		return -ENOENT;
+	memcpy(val, e->val, e->vlen);
+	return 0;
+}
+
+void fake_view_reset(struct dp_view *v, uint8_t shift)
+{
+	ntab = 0;
+	v->lookup = fake_lookup;
+	v->arg = NULL;
+	v->spi_block_shift = shift;
+}
+
+void fake_view_put(enum dp_map_id m, const void *key, const void *val, size_t vlen)
+{
+	struct entry *e = find(m, key);
+
+	if (!e) {
+		if (ntab == FAKE_MAX || vlen > sizeof(e->val))
+			abort();
+		e = &tab[ntab++];
+	}
+	e->map = m;
+	memcpy(e->key, key, klen[m]);
+	memcpy(e->val, val, vlen);
+	e->vlen = vlen;
+}
+
+void fake_view_del(enum dp_map_id m, const void *key)
+{
+	struct entry *e = find(m, key);
+
+	if (e)
+		*e = tab[--ntab];
+}

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The map-writing layer (user/rsipd/dpx_*.c) on in-memory maps: what each
+ * client and binding writes, SPI block sharing and splitting, all-or-nothing
+ * on map errors, reconciliation without rewrites, link changes, stats,
+ * counters, the sweep and the restart prune. The same layer on real maps,
+ * read by the real programs, is tested in tests/bpf/.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/bpf.h>
+
+#include "../lib/fake_maps.h"
+#include "rsip/wire.h"
+
+#define SHIFT 8
+
+struct fx {
+	struct fake_maps *f;
+	struct dpx_maps m;
+	struct dpx *x;
+};
+
+static struct in_addr ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static const uint8_t MAC1[6] = {0x02, 0, 0, 0, 0, 0x11};
+static const uint8_t MAC2[6] = {0x02, 0, 0, 0, 0, 0x22};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
+
+	fx->f = fake_maps_new();
+	fake_maps_dpx(fx->f, &fx->m, 256, 2);
+	cfg.ops = fake_maps_ops(fx->f);
+	fx->x = dpx_new(&fx->m, &cfg);
+	assert_non_null(fx->x);
+	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.1")), 0);
+	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.2")), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	dpx_free(fx->x);
+	fake_maps_free(fx->f);
+	free(fx);
+	return 0;
+}
+
+static struct dp_client client(uint32_t id, const char *xa)
+{
+	struct dp_client c = {.client_id = id, .xa = ip(xa)};
+
+	return c;
+}
+
+static void add_client(struct fx *fx, uint32_t id, const char *xa, const uint8_t *mac)
+{
+	struct dp_client c = client(id, xa);
+
+	assert_int_equal(dpx_client_add(fx->x, &c), 0);
+	if (mac)
+		assert_int_equal(dpx_client_set_link(fx->x, c.xa, mac, 7), 0);
+}
+
+static struct dp_binding binding(uint32_t cid, uint32_t bid, const char *xa, const char *nb,
+				 uint8_t method)
+{
+	struct dp_binding b = {
+	    .client_id = cid,
+	    .bind_id = bid,
+	    .xa = ip(xa),
+	    .nb = ip(nb),
+	    .method = method,
+	    .tunnel = RSIP_TUNNEL_IPIP,
+	    .spi_block_shift = SHIFT,
+	};
+
+	return b;
+}
+
+static int get_port(struct fx *fx, const char *nb, uint16_t port, struct rsip_target *t)
+{
+	struct rsip_port_key k = {.nb = ip(nb).s_addr, .port = htons(port)};
+
+	return fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ports, &k, t);
+}
+
+static int get_spi(struct fx *fx, const char *nb, uint32_t spi, struct rsip_target *t)
+{
+	struct rsip_spi_key k = {.nb = ip(nb).s_addr, .spi = htonl(spi)};
+
+	return fake_maps_ops(fx->f)->lookup(fx->f, fx->m.spi, &k, t);
+}
+
+static int get_blk(struct fx *fx, const char *nb, uint32_t block, struct rsip_target *t)
+{
+	struct rsip_blk_key k = {.nb = ip(nb).s_addr, .block = block};
+
+	return fake_maps_ops(fx->f)->lookup(fx->f, fx->m.spi_blk, &k, t);
+}
+
+static int get_client(struct fx *fx, const char *xa, struct rsip_client *v)
+{
+	__be32 k = ip(xa).s_addr;
+
+	return fake_maps_ops(fx->f)->lookup(fx->f, fx->m.clients, &k, v);
+}
+
+static int get_nb(struct fx *fx, const char *nb, struct rsip_nb_val *v)
+{
+	__be32 k = ip(nb).s_addr;
+
+	return fake_maps_ops(fx->f)->lookup(fx->f, fx->m.nb, &k, v);
+}
+
+static int put(struct fx *fx, int fd, const void *k, const void *v)
+{
+	return fake_maps_ops(fx->f)->update(fx->f, fd, k, v, BPF_ANY);
+}
+
+static void set_cookies(struct fx *fx, const char *xa, uint32_t n)
+{
+	struct rsip_client cv;
+	__be32 k = ip(xa).s_addr;
+
+	assert_int_equal(get_client(fx, xa, &cv), 0);
+	cv.cookies = n;
+	assert_int_equal(put(fx, fx->m.clients, &k, &cv), 0);
+}
+
+static void test_client_and_ports(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {1024, 1025, 1026};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct dp_client dup = client(1, "10.0.0.11");
+	struct rsip_client cv;
+	struct rsip_target t;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	assert_int_equal(dpx_client_add(fx->x, &dup), -EEXIST);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.client_id, 1);
+	assert_int_equal(cv.cookie_cap, 8);
+	assert_memory_equal(cv.mac, MAC1, 6);
+	assert_int_equal(cv.lan_ifindex, 7);
+	assert_int_equal(cv.tunnels, 0);
+
+	b.tunnel = RSIP_TUNNEL_GRE;
+	b.nports = 3;
+	b.ports = ports;
+	b.remote_policy = RSIP_FLOW_MICRO;
+	b.remote = ip("198.51.100.7");
+	b.remote_port = 80;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b), -EEXIST);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(get_port(fx, "192.0.2.1", ports[i], &t), 0);
+		assert_int_equal(t.xa, ip("10.0.0.11").s_addr);
+		assert_int_equal(t.bind_id, 100);
+		assert_int_equal(t.tunnel, RSIP_DP_TUNNEL_GRE);
+		assert_memory_equal(t.mac, MAC1, 6);
+		assert_int_equal(t.lan_ifindex, 7);
+		assert_int_equal(t.flags, RSIP_TF_REMOTE_ADDR | RSIP_TF_REMOTE_PORT);
+		assert_int_equal(t.remote, ip("198.51.100.7").s_addr);
+		assert_int_equal(t.remote_port, htons(80));
+	}
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.nb, ip("192.0.2.1").s_addr);
+	assert_int_equal(cv.tunnels, 1u << RSIP_DP_TUNNEL_GRE);
+	assert_int_equal(cv.flags, 0);
+
+	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.tunnels, 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b), -ENOENT);
+}
+
+static void test_bad_bindings(void **state)
+{
+	struct fx *fx = *state;
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct dp_binding other = binding(1, 101, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSAP_IP);
+	struct dp_binding stranger = binding(9, 102, "10.0.0.99", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b.tunnel = RSIP_TUNNEL_L2TP;
+	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
+	b.tunnel = RSIP_TUNNEL_IPIP;
+	b.method = 9;
+	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
+	b.method = RSIP_METHOD_RSIPSEC;
+	b.has_spi_block = true;
+	b.spi_block_shift = SHIFT + 1;
+	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
+	b.has_spi_block = false;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	/* One Nb per client. */
+	assert_int_equal(dpx_binding_add(fx->x, &other), -EINVAL);
+	assert_int_equal(dpx_binding_add(fx->x, &stranger), -ENOENT);
+	/* The client id must match. */
+	stranger.xa = ip("10.0.0.11");
+	assert_int_equal(dpx_binding_add(fx->x, &stranger), -ENOENT);
+	/* Nothing of the refused ones reached the maps. */
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 0);
+	assert_int_equal(dpx_nb_del(fx->x, ip("192.0.2.1")), -EBUSY);
+	assert_int_equal(dpx_nb_del(fx->x, ip("192.0.2.2")), 0);
+	assert_int_equal(dpx_nb_del(fx->x, ip("192.0.2.2")), -ENOENT);
+}
+
+static void test_whole_address(void **state)
+{
+	struct fx *fx = *state;
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct dp_binding c = binding(2, 200, "10.0.0.12", "203.0.113.9", RSIP_METHOD_RSA_IP);
+	struct rsip_client cv;
+	struct rsip_nb_val v;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	add_client(fx, 2, "10.0.0.12", MAC2);
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(get_nb(fx, "192.0.2.2", &v), 0);
+	assert_int_equal(v.flags, RSIP_NB_WHOLE);
+	assert_int_equal(v.whole.xa, ip("10.0.0.11").s_addr);
+	assert_int_equal(v.whole.bind_id, 100);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.flags, RSIP_CF_WHOLE_NB);
+	assert_int_equal(cv.nb, ip("192.0.2.2").s_addr);
+
+	/* An Nb outside the pool: created, and deleted on free. */
+	assert_int_equal(dpx_binding_add(fx->x, &c), 0);
+	assert_int_equal(get_nb(fx, "203.0.113.9", &v), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &c), 0);
+	assert_int_equal(get_nb(fx, "203.0.113.9", &v), -ENOENT);
+
+	/* A pool Nb reverts to shared. */
+	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+	assert_int_equal(get_nb(fx, "192.0.2.2", &v), 0);
+	assert_int_equal(v.flags, 0);
+	assert_int_equal(v.whole.xa, 0);
+}
+
+static void test_spi_block_shared(void **state)
+{
+	struct fx *fx = *state;
+	/* Block 0x1234 with shift 8: SPIs 0x123400-0x1234ff. */
+	static const uint32_t run1[] = {0x123410, 0x123411}, run2[] = {0x123420};
+	static const uint32_t lone[] = {0x777777};
+	struct dp_binding b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct dp_binding b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct dp_binding b3 = binding(1, 102, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rsip_client cv;
+	struct rsip_target t;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b1.nspis = 2, b1.spis = run1, b1.has_spi_block = true, b1.spi_block = 0x1234;
+	b2.nspis = 1, b2.spis = run2, b2.has_spi_block = true, b2.spi_block = 0x1234;
+	b3.nspis = 1, b3.spis = lone;
+	assert_int_equal(dpx_binding_add(fx->x, &b1), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b2), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b3), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.flags, RSIP_CF_IPSEC);
+
+	/* One block entry (the oldest binding's), no singles inside it. */
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
+	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
+	assert_int_equal(t.bind_id, 100);
+	assert_int_equal(get_spi(fx, "192.0.2.1", 0x123410, &t), -ENOENT);
+	assert_int_equal(get_spi(fx, "192.0.2.1", 0x123420, &t), -ENOENT);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 1);
+	assert_int_equal(get_spi(fx, "192.0.2.1", 0x777777, &t), 0);
+	assert_int_equal(t.bind_id, 102);
+
+	/* Counters on the block survive the hand-over to the next binding. */
+	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
+	t.pkts = 5;
+	t.bytes = 500;
+	{
+		struct rsip_blk_key k = {.nb = ip("192.0.2.1").s_addr, .block = 0x1234};
+
+		assert_int_equal(put(fx, fx->m.spi_blk, &k, &t), 0);
+	}
+	assert_int_equal(dpx_binding_del(fx->x, &b1), 0);
+	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
+	assert_int_equal(t.bind_id, 101);
+	assert_int_equal(t.pkts, 5);
+	assert_int_equal(t.bytes, 500);
+	/* The last reference goes: so does the block. */
+	assert_int_equal(dpx_binding_del(fx->x, &b2), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 1);
+}
+
+static void test_spi_block_split(void **state)
+{
+	struct fx *fx = *state;
+	static const uint32_t run1[] = {0x123410, 0x123411}, run2[] = {0x123420};
+	struct dp_binding b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct dp_binding b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rsip_target t;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b1.nspis = 2, b1.spis = run1, b1.has_spi_block = true, b1.spi_block = 0x1234;
+	b2.nspis = 1, b2.spis = run2, b2.has_spi_block = true, b2.spi_block = 0x1234;
+	b2.remote_policy = RSIP_FLOW_MACRO;
+	b2.remote = ip("198.51.100.7");
+	assert_int_equal(dpx_binding_add(fx->x, &b1), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
+	/* Different remote policy in the same block: singles, each with its
+	 * binding's policy, and no block entry. */
+	assert_int_equal(dpx_binding_add(fx->x, &b2), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 3);
+	assert_int_equal(get_spi(fx, "192.0.2.1", 0x123411, &t), 0);
+	assert_int_equal(t.bind_id, 100);
+	assert_int_equal(t.flags, 0);
+	assert_int_equal(get_spi(fx, "192.0.2.1", 0x123420, &t), 0);
+	assert_int_equal(t.bind_id, 101);
+	assert_int_equal(t.flags, RSIP_TF_REMOTE_ADDR);
+	/* Agreement again: back to one block entry. */
+	assert_int_equal(dpx_binding_del(fx->x, &b2), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 0);
+}
+
+static void test_full_map_all_or_nothing(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {2000, 2001, 2002, 2003, 2004, 2005};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct fake_snapshot *before, *after;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	/* A 4-entry ports map. */
+	fx->m.ports =
+	    fake_map_create(fx->f, sizeof(struct rsip_port_key), sizeof(struct rsip_target), 4);
+	dpx_free(fx->x);
+	{
+		struct dpx_config cfg = {.spi_block_shift = SHIFT,
+					 .cookie_cap = 8,
+					 .ncpus = 2,
+					 .ops = fake_maps_ops(fx->f)};
+		struct dp_client c = client(1, "10.0.0.11");
+
+		fx->x = dpx_new(&fx->m, &cfg);
+		assert_int_equal(dpx_client_add(fx->x, &c), 0); /* adopts the live link */
+	}
+	before = fake_maps_snapshot(fx->f);
+	b.nports = 6;
+	b.ports = ports;
+	assert_int_equal(dpx_binding_add(fx->x, &b), -ENOSPC);
+	after = fake_maps_snapshot(fx->f);
+	assert_true(fake_snapshot_equal(before, after));
+	fake_snapshot_free(after);
+	/* The mirror forgot it too: the same bind id fits with fewer ports. */
+	b.nports = 4;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 4);
+	fake_snapshot_free(before);
+}
+
+static void test_rollback_on_any_error(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {3000, 3001};
+	static const uint32_t spis[] = {0x123410, 0x123411};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct fake_snapshot *before, *after;
+	int ok = 0;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b.nports = 2, b.ports = ports;
+	b.nspis = 2, b.spis = spis, b.has_spi_block = true, b.spi_block = 0x1234;
+	/* Fail the 1st, 2nd, ... update: every time the maps are untouched;
+	 * once enough updates succeed, the binding lands. */
+	for (int n = 0; n < 20 && !ok; n++) {
+		before = fake_maps_snapshot(fx->f);
+		fake_maps_fail_update_after(fx->f, n, -EIO);
+		if (dpx_binding_add(fx->x, &b) == 0) {
+			ok = 1;
+		} else {
+			after = fake_maps_snapshot(fx->f);
+			assert_true(fake_snapshot_equal(before, after));
+			fake_snapshot_free(after);
+		}
+		fake_snapshot_free(before);
+	}
+	fake_maps_fail_update_after(fx->f, -1, 0);
+	assert_true(ok);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 2);
+	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
+	/* Deletion fails too (a client rewrite is an update): unchanged. */
+	before = fake_maps_snapshot(fx->f);
+	fake_maps_fail_update_after(fx->f, 0, -EIO);
+	assert_int_equal(dpx_binding_del(fx->x, &b), -EIO);
+	fake_maps_fail_update_after(fx->f, -1, 0);
+	after = fake_maps_snapshot(fx->f);
+	assert_true(fake_snapshot_equal(before, after));
+	fake_snapshot_free(before);
+	fake_snapshot_free(after);
+	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+}
+
+static void test_set_link_rewrites_keeping_counters(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {1024};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
+	struct rsip_target t, learned = {.xa = ip("10.0.0.11").s_addr,
+					 .tunnel = RSIP_DP_TUNNEL_IPIP,
+					 .flags = RSIP_TF_LEARNED,
+					 .lan_ifindex = 7,
+					 .pkts = 3};
+	struct rsip_client cv;
+
+	memcpy(learned.mac, MAC1, 6);
+	memcpy(ik.cookie, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b.nports = 1, b.ports = ports;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(put(fx, fx->m.ike, &ik, &learned), 0);
+	set_cookies(fx, "10.0.0.11", 1); /* as the LAN program counts */
+	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
+	t.pkts = 42;
+	{
+		struct rsip_port_key k = {.nb = ip("192.0.2.1").s_addr, .port = htons(1024)};
+
+		assert_int_equal(put(fx, fx->m.ports, &k, &t), 0);
+	}
+	/* The same link again: no write at all. */
+	fake_maps_reset_writes(fx->f);
+	assert_int_equal(dpx_client_set_link(fx->x, ip("10.0.0.11"), MAC1, 7), 0);
+	assert_int_equal(fake_maps_writes(fx->f), 0);
+	/* A new MAC: every entry follows, counters stay. */
+	assert_int_equal(dpx_client_set_link(fx->x, ip("10.0.0.11"), MAC2, 9), 0);
+	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
+	assert_memory_equal(t.mac, MAC2, 6);
+	assert_int_equal(t.lan_ifindex, 9);
+	assert_int_equal(t.pkts, 42);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_memory_equal(t.mac, MAC2, 6);
+	assert_int_equal(t.lan_ifindex, 9);
+	assert_int_equal(t.pkts, 3);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_memory_equal(cv.mac, MAC2, 6);
+	assert_int_equal(dpx_client_set_link(fx->x, ip("10.9.9.9"), MAC2, 9), -ENOENT);
+}
+
+static void test_restore_without_rewrites(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {1024, 1025};
+	static const uint32_t spis[] = {0x123410};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct dp_binding w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct dp_binding stale = binding(3, 300, "10.0.0.13", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	static const uint16_t stale_ports[] = {4000};
+	struct dp_client c1 = client(1, "10.0.0.11"), c2 = client(2, "10.0.0.12");
+	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
+	struct fake_snapshot *before, *after;
+	struct rsip_client cv;
+	struct rsip_nb_val nv;
+	struct rsip_target t;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	add_client(fx, 2, "10.0.0.12", MAC2);
+	add_client(fx, 3, "10.0.0.13", MAC2);
+	b.nports = 2, b.ports = ports;
+	b.nspis = 1, b.spis = spis, b.has_spi_block = true, b.spi_block = 0x1234;
+	stale.nports = 1, stale.ports = stale_ports;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &stale), 0);
+	/* The programs counted meanwhile. */
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	cv.cookies = 2;
+	cv.pkts_out = 77;
+	assert_int_equal(put(fx, fx->m.clients, &c1.xa.s_addr, &cv), 0);
+
+	/* rsipd restarts: a new mirror restores clients 1 and 2 (3's lease
+	 * ran out while it was down). */
+	dpx_free(fx->x);
+	cfg.ops = fake_maps_ops(fx->f);
+	fx->x = dpx_new(&fx->m, &cfg);
+	assert_non_null(fx->x);
+	before = fake_maps_snapshot(fx->f);
+	fake_maps_reset_writes(fx->f);
+	dpx_restore_begin(fx->x);
+	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.1")), 0);
+	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.2")), 0);
+	assert_int_equal(dpx_client_add(fx->x, &c1), 0);
+	assert_int_equal(dpx_client_add(fx->x, &c2), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
+	assert_int_equal(fake_maps_writes(fx->f), 0);
+	after = fake_maps_snapshot(fx->f);
+	assert_true(fake_snapshot_equal(before, after));
+	fake_snapshot_free(before);
+	fake_snapshot_free(after);
+	/* Client 3 and its port go; nothing else is touched. */
+	assert_int_equal(dpx_restore_end(fx->x), 2);
+	assert_int_equal(fake_maps_writes(fx->f), 2);
+	assert_int_equal(get_client(fx, "10.0.0.13", &cv), -ENOENT);
+	assert_int_equal(get_port(fx, "192.0.2.1", 4000, &t), -ENOENT);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 2);
+	assert_int_equal(cv.pkts_out, 77);
+	assert_memory_equal(cv.mac, MAC1, 6);
+	assert_int_equal(get_nb(fx, "192.0.2.2", &nv), 0);
+	assert_int_equal(nv.flags, RSIP_NB_WHOLE);
+}
+
+static void test_restore_prunes_stale_whole(void **state)
+{
+	struct fx *fx = *state;
+	struct dp_binding w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
+	struct rsip_nb_val nv;
+
+	add_client(fx, 2, "10.0.0.12", MAC2);
+	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
+	dpx_free(fx->x);
+	cfg.ops = fake_maps_ops(fx->f);
+	fx->x = dpx_new(&fx->m, &cfg);
+	dpx_restore_begin(fx->x);
+	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.2")), 0);
+	/* The whole lease reverts, the client goes, 192.0.2.1 left the pool. */
+	assert_int_equal(dpx_restore_end(fx->x), 3);
+	assert_int_equal(get_nb(fx, "192.0.2.2", &nv), 0);
+	assert_int_equal(nv.flags, 0);
+	assert_int_equal(get_nb(fx, "192.0.2.1", &nv), -ENOENT); /* left the pool */
+}
+
+static void test_stats_and_counters(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {1024, 1025};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct dp_binding_stats s;
+	struct rsip_client cv;
+	struct rsip_target t;
+	uint64_t percpu[2] = {3, 4}, out[RSIP_CNT_MAX];
+	uint32_t k = RSIP_CNT_WAN_TX_ESP;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b.nports = 2, b.ports = ports;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	for (int i = 0; i < 2; i++) {
+		struct rsip_port_key pk = {.nb = ip("192.0.2.1").s_addr, .port = htons(ports[i])};
+
+		assert_int_equal(get_port(fx, "192.0.2.1", ports[i], &t), 0);
+		t.pkts = 10 + i;
+		t.bytes = 1000;
+		t.last_seen_ns = (i + 1) * 5000000000ull;
+		assert_int_equal(put(fx, fx->m.ports, &pk, &t), 0);
+	}
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	cv.pkts_out = 7;
+	cv.bytes_out = 700;
+	cv.last_seen_ns = 1000000000ull;
+	assert_int_equal(put(fx, fx->m.clients, &b.xa.s_addr, &cv), 0);
+	assert_int_equal(dpx_binding_stats(fx->x, &b, &s), 0);
+	assert_int_equal(s.packets_in, 21);
+	assert_int_equal(s.bytes_in, 2000);
+	assert_int_equal(s.packets_out, 7);
+	assert_int_equal(s.bytes_out, 700);
+	assert_int_equal(s.last_seen_ms, 10000);
+
+	assert_int_equal(put(fx, fx->m.stats, &k, percpu), 0);
+	assert_int_equal(dpx_counters(fx->x, out), 0);
+	assert_int_equal(out[RSIP_CNT_WAN_TX_ESP], 7);
+	assert_int_equal(out[RSIP_CNT_WAN_TX_AH], 0);
+}
+
+static void test_sweep(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t sec = 1000000000ull, now = 1000 * sec;
+	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
+	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
+	struct rsip_icmp_key ck = {.nb = ip("192.0.2.1").s_addr, .id = htons(9)};
+	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x5000)};
+	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .last_seen_ns = now - 500 * sec};
+	struct dpx_sweep_result r;
+	struct rsip_client cv;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	cv.cookies = 3;
+	assert_int_equal(put(fx, fx->m.clients, &ik.nb, &cv), 0); /* key: any 4 bytes */
+	{
+		__be32 xa = ip("10.0.0.11").s_addr;
+
+		assert_int_equal(put(fx, fx->m.clients, &xa, &cv), 0);
+	}
+	/* Two idle cookies, one fresh one, one idle echo id, one idle out SPI. */
+	t.last_seen_ns = now - 400 * sec;
+	ik.cookie[0] = 1;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	ik.cookie[0] = 2;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	t.last_seen_ns = now - 10 * sec;
+	ik.cookie[0] = 3;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	t.last_seen_ns = now - 400 * sec;
+	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &t), 0);
+	assert_int_equal(put(fx, fx->m.out_spi, &ok, &ov), 0);
+	/* A binding-owned (not learned) entry is never swept. */
+	ik.cookie[0] = 4;
+	t.flags = 0;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+
+	assert_int_equal(dpx_sweep(fx->x, now, 300 * sec, &r), 0);
+	assert_int_equal(r.cookies, 2);
+	assert_int_equal(r.icmp_ids, 1);
+	assert_int_equal(r.out_spis, 1);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 2);
+	assert_int_equal(fake_map_count(fx->f, fx->m.icmp_id), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 0); /* 3 - 3, floored */
+}
+
+static void test_client_del_takes_everything(void **state)
+{
+	struct fx *fx = *state;
+	static const uint16_t ports[] = {1024};
+	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct dp_client c = client(1, "10.0.0.11"), wrong = client(2, "10.0.0.11");
+	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
+	struct rsip_target other = {.xa = ip("10.0.0.12").s_addr, .flags = RSIP_TF_LEARNED};
+	struct rsip_icmp_key ck = {.nb = ip("192.0.2.1").s_addr, .id = htons(9)};
+	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x5000)};
+	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr};
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	b.nports = 1, b.ports = ports;
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &t), 0);
+	ck.id = htons(10);
+	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &other), 0);
+	assert_int_equal(put(fx, fx->m.out_spi, &ok, &ov), 0);
+	set_cookies(fx, "10.0.0.11", 1); /* as the LAN program counts */
+	assert_int_equal(dpx_client_del(fx->x, &wrong), -ENOENT);
+	assert_int_equal(dpx_client_del(fx->x, &c), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.clients), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.icmp_id), 1); /* the other client's */
+	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 1); /* left to the sweep */
+	assert_int_equal(dpx_client_del(fx->x, &c), -ENOENT);
+	/* Its bind id is free again. */
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_client_and_ports, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_bindings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_whole_address, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spi_block_shared, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spi_block_split, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_map_all_or_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_on_any_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_link_rewrites_keeping_counters, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_restore_without_rewrites, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restore_prunes_stale_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_and_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rsipc tunnel packets, without any I/O: which packets may leave through the
+ * tunnel, how to take the outer header off what arrives, and the 4-byte GRE
+ * header (RFC 2784, protocol 0x0800, no checksum, key or sequence number:
+ * spec D15). The outer IPv4 header of outgoing packets is the kernel's job
+ * (a raw socket of protocol IPPROTO_IPIP or IPPROTO_GRE adds it).
+ */
+#ifndef RSIPC_ENCAP_H
+#define RSIPC_ENCAP_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRE_HDR_LEN   4
+#define IPIP_OVERHEAD 20
+#define GRE_OVERHEAD  24
+
+/* Why a packet was not passed on; 0 is "pass". Counted per reason. */
+enum encap_verdict {
+	ENCAP_OK = 0,
+	ENCAP_SHORT,	      /* shorter than its headers say */
+	ENCAP_NOT_IPV4,	      /* outer (inbound) or the packet (outbound) */
+	ENCAP_BAD_HEADER,     /* IHL or total length inconsistent */
+	ENCAP_WRONG_PROTO,    /* not the tunnel protocol we leased */
+	ENCAP_WRONG_SOURCE,   /* outer source is not the tunnel endpoint */
+	ENCAP_FRAGMENT,	      /* outer fragment (the kernel reassembles first) */
+	ENCAP_BAD_GRE,	      /* GRE version, reserved bits or protocol type */
+	ENCAP_INNER_NOT_IPV4, /* what is inside is not IPv4 */
+	ENCAP_INNER_NOT_OURS, /* inbound: inner destination is not Nb */
+	ENCAP_NOT_FROM_NB,    /* outbound: source is not Nb */
+	ENCAP_N_VERDICTS,
+};
+
+const char *encap_verdict_name(int v);
+unsigned int encap_overhead(uint8_t tunnel); /* 20 (IP-IP) or 24 (GRE) */
+uint8_t encap_ip_proto(uint8_t tunnel);	     /* IPPROTO_IPIP or IPPROTO_GRE */
+void encap_gre_header(uint8_t hdr[GRE_HDR_LEN]);
+
+/* May pkt (read from the TUN) go through the tunnel? */
+int encap_check_outbound(const uint8_t *pkt, size_t len, struct in_addr nb);
+
+/* pkt is what a raw socket of our tunnel protocol received: the outer IPv4
+ * header, [GRE,] the inner packet. On ENCAP_OK, *off and *inner_len locate
+ * the inner packet. */
+int encap_decap(const uint8_t *pkt, size_t len, uint8_t tunnel, struct in_addr endpoint,
+		struct in_addr nb, size_t *off, size_t *inner_len);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rsipd's configuration: command-line flags and the optional INI file given
+ * with --config. Every flag is also a key of the file (key = long flag name,
+ * no section or section [rsipd]); flags override the file. Parsing is a pure
+ * function of argv and the file, so unit tests call it directly.
+ */
+#ifndef RSIPD_CONFIG_H
+#define RSIPD_CONFIG_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_MAX_PUBLIC 64
+#define CFG_MAX_CIDRS  64
+#define CFG_MAX_PORTS  64
+
+#define CFG_DEFAULT_PORT	 4555
+#define CFG_DEFAULT_LEASE	 3600
+#define CFG_DEFAULT_LEASE_MIN	 1
+#define CFG_DEFAULT_SPI_LO	 0x100u
+#define CFG_DEFAULT_SPI_HI	 0xffffffffu
+#define CFG_DEFAULT_SPI_BLOCK	 256
+#define CFG_DEFAULT_PORT_LO	 1024
+#define CFG_DEFAULT_PORT_HI	 65535
+#define CFG_DEFAULT_HOLDBACK	 120
+#define CFG_DEFAULT_MAX_BINDINGS 64
+#define CFG_DEFAULT_MAX_PORTS	 1024
+#define CFG_DEFAULT_MAX_SPIS	 1024
+#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd.sock"
+
+enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
+enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
+
+#define CFG_DEFAULT_PIN_PATH   "/sys/fs/bpf/rsip"
+#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/state.json"
+
+struct cidr {
+	struct in_addr net; /* network order, host bits zero */
+	uint8_t len;
+};
+
+struct cidr_list {
+	size_t n;
+	struct cidr v[CFG_MAX_CIDRS];
+};
+
+struct rsipd_config {
+	struct in_addr listen_addr;
+	uint16_t listen_port;
+	bool has_listen;
+	struct in_addr public_addrs[CFG_MAX_PUBLIC];
+	size_t n_public;
+	enum cfg_dataplane dataplane;
+	uint32_t lease;	    /* seconds: the default and the maximum (D12) */
+	uint32_t lease_min; /* seconds: the smallest lease granted */
+	uint32_t spi_lo, spi_hi, spi_block;
+	uint16_t port_lo, port_hi;
+	uint32_t holdback;	      /* seconds a released port/SPI stays out of use */
+	struct cidr_list allow;	      /* who may register; empty: everyone */
+	struct cidr_list ipsec_allow; /* who may use RSIPSEC; empty: every registered host */
+	struct cidr_list local_net;   /* QUERY answers; empty: the allow list */
+	struct cidr_list deny_remote; /* remote peers nobody may name (314) */
+	uint16_t deny_remote_port[CFG_MAX_PORTS]; /* remote ports nobody may name (315) */
+	size_t n_deny_remote_port;
+	uint8_t flow_local, flow_remote;	    /* RSIP_FLOW_* */
+	uint32_t max_bindings, max_ports, max_spis; /* per client; 0: no limit */
+	bool no_rsa_ip;				    /* ASSIGN_REQUEST_RSA-IP gets 208 */
+	bool tcp_only;				    /* every UDP request gets 102 USE_TCP */
+	struct in_addr tunnel_endpoint;		    /* INADDR_ANY: not sent (D15) */
+	char ctl_socket[108];			    /* sun_path; "": no control socket */
+	char config_file[PATH_MAX];
+	bool daemon;
+	int verbosity;
+	/* --dataplane xdp (docs/dataplane.md) */
+	char wan_if[16], lan_if[16]; /* IFNAMSIZ */
+	uint8_t xdp_mode;	     /* CFG_XDP_NATIVE / CFG_XDP_GENERIC */
+	char pin_path[PATH_MAX];     /* bpffs directory of the pins */
+	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
+	bool detach_on_exit;	     /* take the data plane down on exit */
+	char state_file[PATH_MAX];   /* "": none */
+	bool has_state_file;	     /* given (else: the default with xdp, none without) */
+};
+
+/* Results of config_parse besides 0. */
+#define CONFIG_HELP 1 /* --help was given: usage printed to the help stream */
+
+/* Fill cfg with the defaults. */
+void config_defaults(struct rsipd_config *cfg);
+
+/* Parse argv (and the --config file it names). Returns 0, CONFIG_HELP, or
+ * -EINVAL with a message naming the flag or key and the bad value in err.
+ * rsipd exits with status 2 on -EINVAL. */
+int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* The --help text. */
+void config_usage(FILE *out);
+
+/* True when addr lies in one of the list's networks. */
+bool cidr_list_contains(const struct cidr_list *l, struct in_addr addr);
+
+#endif

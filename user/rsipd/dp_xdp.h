@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * --dataplane xdp: the programs of bpf/rsip_xdp.bpf.c on --wan and --lan,
+ * the pinned maps written through dpx (dpx.h), the clients' MACs kept fresh
+ * through managed neighbour entries (neigh.h), and the slow path (slow.h)
+ * fed from rsip_slowpath by a perf buffer in rsipd's event loop.
+ * docs/dataplane.md has the whole story.
+ */
+#ifndef RSIPD_DP_XDP_H
+#define RSIPD_DP_XDP_H
+
+struct dataplane;
+struct ev_loop;
+struct rsipd_config;
+
+/* Load (or take over from a previous run) and attach. Until
+ * dataplane_xdp_restored(), the maps are in restore mode: the engine
+ * re-adds the clients and bindings of its state file, and nothing live is
+ * rewritten. NULL with *err = -errno (the reason is logged). cfg and loop
+ * must outlive it. */
+struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err);
+/* The engine has re-added everything it knows: delete what nothing claims
+ * (leases of the previous run that are gone). 0 or -errno. */
+int dataplane_xdp_restored(struct dataplane *dp);
+
+#endif

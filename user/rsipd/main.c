@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rsipd: parse the configuration, open the RSIP sockets and the control
+ * socket, run the event loop until SIGTERM/SIGINT, then free everything and
+ * tell the data plane. Exit status: 0 clean stop, 1 start-up failure (a
+ * socket that cannot be bound...), 2 bad command line or configuration.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "dataplane.h"
+#include "dp_xdp.h"
+#include "engine.h"
+#include "event.h"
+#include "log.h"
+#include "net.h"
+#include "statefile.h"
+
+#define TICK_MS 500 /* lease expiry resolution */
+
+struct rsipd {
+	struct rsipd_config cfg;
+	struct ev_loop *loop;
+	struct dataplane *dp;
+	struct net net;
+	struct engine *engine;
+	struct ctl_ctx ctl_ctx;
+	struct ctl_server *ctl;
+	struct ev_timer *tick;
+	int sigfd;
+};
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct rsipd *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP ignored (restart rsipd to change its configuration)");
+			continue;
+		}
+		log_info("signal %u: stopping", si.ssi_signo);
+		ev_loop_stop(d->loop);
+	}
+}
+
+static void on_tick(void *arg)
+{
+	struct rsipd *d = arg;
+
+	engine_tick(d->engine);
+}
+
+static int setup_signals(struct rsipd *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	return ev_add_fd(d->loop, d->sigfd, EPOLLIN, on_signal, d);
+}
+
+static int start(struct rsipd *d)
+{
+	struct rsipd_config *cfg = &d->cfg;
+	struct engine_io io = {.send = net_send, .arg = &d->net};
+	int err = 0;
+
+	d->loop = ev_loop_new();
+	if (!d->loop) {
+		log_warnx("cannot create the event loop");
+		return -ENOMEM;
+	}
+	err = setup_signals(d);
+	if (err < 0) {
+		log_warnx("signals: %s", strerror(-err));
+		return err;
+	}
+	if (cfg->dataplane == CFG_DP_XDP)
+		d->dp = dataplane_xdp_new(cfg, d->loop, &err);
+	else
+		d->dp = dataplane_none_new();
+	if (!d->dp)
+		return err ? err : -ENOMEM;
+	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	if (!d->net.tcp) {
+		log_warnx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
+			  cfg->listen_port, strerror(-err));
+		return err;
+	}
+	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	if (!d->net.udp) {
+		log_warnx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr),
+			  cfg->listen_port, strerror(-err));
+		return err;
+	}
+	d->engine = engine_new(cfg, d->dp, &io, NULL);
+	if (!d->engine) {
+		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
+		return -EINVAL;
+	}
+	/* Restart without loss: the leases of the state file, then the data
+	 * plane drops what none of them claims, then every change is saved. */
+	if (cfg->state_file[0] && (err = statefile_load_engine(d->engine, cfg->state_file)) < 0)
+		return err;
+	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)
+		return err;
+	if (cfg->state_file[0] && (err = statefile_follow_engine(d->engine, cfg->state_file)) < 0)
+		return err;
+	tcp_server_set_engine(d->net.tcp, d->engine);
+	udp_server_set_engine(d->net.udp, d->engine);
+	d->ctl_ctx =
+	    (struct ctl_ctx){.engine = d->engine, .cfg = cfg, .start_ms = engine_now(d->engine)};
+	if (cfg->ctl_socket[0]) {
+		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
+		if (!d->ctl) {
+			log_warnx("cannot open the control socket %s: %s", cfg->ctl_socket,
+				  strerror(-err));
+			return err;
+		}
+	}
+	d->tick = ev_timer_add(d->loop, TICK_MS, TICK_MS, on_tick, d);
+	if (!d->tick)
+		return -ENOMEM;
+	return 0;
+}
+
+static void stop(struct rsipd *d)
+{
+	ctl_server_free(d->ctl);
+	/* The transports report closed connections to the engine: before it. */
+	tcp_server_free(d->net.tcp);
+	udp_server_free(d->net.udp);
+	statefile_unfollow_engine(d->engine);
+	/* XDP keeps forwarding with the pinned maps while rsipd is away:
+	 * its entries stay, unless --detach-on-exit takes it all down. */
+	engine_free(d->engine, d->cfg.dataplane != CFG_DP_XDP);
+	if (d->dp)
+		d->dp->ops->destroy(d->dp, d->cfg.detach_on_exit);
+	if (d->loop) {
+		ev_timer_del(d->loop, d->tick);
+		if (d->sigfd > 0) {
+			ev_del_fd(d->loop, d->sigfd);
+			close(d->sigfd);
+		}
+		ev_loop_free(d->loop);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct rsipd d; /* large: keep it off the stack */
+	char err[512];
+	int rc;
+
+	rc = config_parse(&d.cfg, argc, argv, err, sizeof(err));
+	if (rc == CONFIG_HELP) {
+		config_usage(stdout);
+		return 0;
+	}
+	if (rc) {
+		fprintf(stderr, "rsipd: %s\n(rsipd --help lists every option)\n", err);
+		return 2;
+	}
+	log_init("rsipd", false, d.cfg.verbosity);
+	if (!d.cfg.allow.n)
+		log_warnx("no --allow: every host that reaches %s may register",
+			  inet_ntoa(d.cfg.listen_addr));
+
+	d.sigfd = -1;
+	if (start(&d) < 0) {
+		stop(&d);
+		return 1;
+	}
+	if (d.cfg.daemon) {
+		if (daemon(0, 0) < 0) {
+			log_warn("daemon");
+			stop(&d);
+			return 1;
+		}
+		log_init("rsipd", true, d.cfg.verbosity);
+	}
+	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
+		 inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
+		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
+	rc = ev_loop_run(d.loop);
+	if (rc < 0)
+		log_warnx("event loop: %s", strerror(-rc));
+	stop(&d);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * REGISTER_REQUEST and DE-REGISTER_REQUEST (RFC 3103 9.2-9.5, spec 6.3).
+ * The dispatcher has already answered 302 (registered) and 301 / 305
+ * (DE-REGISTER without a registration, or with someone else's ID: D11).
+ */
+#include "engine_priv.h"
+
+#include <arpa/inet.h>
+
+#include "log.h"
+
+int handle_register(struct engine *e, struct req_ctx *x)
+{
+	struct rsip_msg *rep = x->rep;
+	struct client *c;
+	int rc;
+
+	if (!policy_may_register(e, x->src->addr)) {
+		log_info("%s: registration denied by --allow", inet_ntoa(x->src->addr));
+		return RSIP_E_REGISTRATION_DENIED;
+	}
+	rc = client_create(e, x->src, &c);
+	if (rc)
+		return rc;
+	x->c = c;
+	e->ctr.registrations++;
+	log_info("client %u registered: %s over %s", c->r.client_id, inet_ntoa(c->r.xa),
+		 c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+
+	rsip_msg_init(rep, RSIP_REGISTER_RESPONSE);
+	rep->client_id = c->r.client_id;
+	rep->lease = e->cfg->lease;
+	rep->flow_local = c->r.flow_local;
+	rep->flow_remote = c->r.flow_remote;
+	rep->has |= RSIP_HAS_CLIENT_ID | RSIP_HAS_LEASE | RSIP_HAS_FLOW_POLICY;
+	rep->n_methods = (uint8_t)policy_methods(e, c->r.xa, rep->methods, RSIP_MAX_METHODS);
+	/* D15: the tunnels we carry. */
+	rep->tunnels[0] = RSIP_TUNNEL_IPIP;
+	rep->tunnels[1] = RSIP_TUNNEL_GRE;
+	rep->n_tunnels = 2;
+	return 0;
+}
+
+int handle_deregister(struct engine *e, struct req_ctx *x)
+{
+	struct rsip_msg *rep = x->rep;
+	uint32_t id = x->c->r.client_id;
+
+	log_info("client %u de-registered (%s)", id, inet_ntoa(x->c->r.xa));
+	client_destroy(e, x->c, true);
+	/* The registration is gone: a retransmission now finds the reply in the
+	 * cache of unregistered sources. */
+	x->c = NULL;
+	e->ctr.deregistrations++;
+	rsip_msg_init(rep, RSIP_DEREGISTER_RESPONSE);
+	rep->client_id = id;
+	rep->has |= RSIP_HAS_CLIENT_ID;
+	return 0;
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rsip/dp_abi.h"
+#include "rsip_xdp.skel.h"
+#include "xdp_load.h"
+
+/* The pinned maps and their default sizes (0: fixed by the object). */
+static const struct {
+	const char *name;
+	uint32_t def;
+} pinned[] = {
+    {RSIP_MAP_CLIENTS, RSIP_DEF_CLIENTS},
+    {RSIP_MAP_NB, 0},
+    {RSIP_MAP_PORTS, RSIP_DEF_PORTS},
+    {RSIP_MAP_IKE, RSIP_DEF_IKE},
+    {RSIP_MAP_SPI, RSIP_DEF_SPI},
+    {RSIP_MAP_SPI_BLK, RSIP_DEF_SPI_BLK},
+    {RSIP_MAP_ICMP_ID, RSIP_DEF_ICMP_ID},
+    {RSIP_MAP_OUT_SPI, RSIP_DEF_OUT_SPI},
+    {RSIP_MAP_STATS, 0},
+    {RSIP_MAP_META, 0},
+    {RSIP_MAP_SLOWPATH, 0},
+};
+
+#define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
+
+static int pin_file(char *buf, size_t len, const char *dir, const char *name)
+{
+	if (snprintf(buf, len, "%s/%s", dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* mkdir -p, then make sure it is a bpffs (pins elsewhere fail late and
+ * obscurely). */
+static int prepare_dir(const char *dir)
+{
+	char path[PATH_MAX], *p;
+	struct statfs sfs;
+
+	if (strlen(dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(path, dir);
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (statfs(path, &sfs) < 0)
+		return -errno;
+	if (sfs.f_type != BPF_FS_MAGIC) {
+		log_warnx("--pin-path %s is not on a bpf filesystem: mount one "
+			  "(mount -t bpf bpf %s) or choose a directory under /sys/fs/bpf",
+			  dir, dir);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* rsip_meta of live pins: same ABI and SPI block size, or stop here. */
+static int check_meta(const struct xdp_load_cfg *cfg, bool *reused)
+{
+	char path[PATH_MAX];
+	struct rsip_meta m;
+	uint32_t key = 0;
+	int fd, rc;
+
+	*reused = false;
+	rc = pin_file(path, sizeof(path), cfg->pin_path, RSIP_MAP_META);
+	if (rc)
+		return rc;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = bpf_map_lookup_elem(fd, &key, &m);
+	close(fd);
+	if (rc < 0) {
+		log_warnx("%s: cannot read it: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (m.abi_version == 0)
+		return 0; /* created, never written: a start that failed half-way */
+	if (m.abi_version != RSIP_DP_ABI_VERSION) {
+		log_warnx("the maps pinned under %s are data-plane ABI version %u, this rsipd "
+			  "uses version %u: stop the old data plane first (rsipd "
+			  "--detach-on-exit, or remove the pins), then start this one",
+			  cfg->pin_path, m.abi_version, RSIP_DP_ABI_VERSION);
+		return -EPROTO;
+	}
+	if (m.spi_block_shift != cfg->spi_block_shift) {
+		log_warnx("the maps pinned under %s key SPI blocks of %u SPIs, this rsipd "
+			  "runs with --spi-block %u: start with the old value or remove the "
+			  "pins (every client then registers again)",
+			  cfg->pin_path, 1u << m.spi_block_shift, 1u << cfg->spi_block_shift);
+		return -EPROTO;
+	}
+	*reused = true;
+	return 0;
+}
+
+/* Size a map: the pin's size when one exists (libbpf refuses to reuse a pin
+ * of another size), else the request. Checks the pin's layout too. */
+static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_t want)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, rc;
+
+	rc = pin_file(path, sizeof(path), cfg->pin_path, bpf_map__name(map));
+	if (rc)
+		return rc;
+	rc = bpf_map__set_pin_path(map, path);
+	if (rc)
+		return rc;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		return want ? bpf_map__set_max_entries(map, want) : 0;
+	}
+	rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (rc < 0)
+		return -errno;
+	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map)) {
+		log_warnx("pinned map %s has another layout than this rsipd's (type %u key %u "
+			  "value %u, expected %u %u %u): remove the pins of the old version",
+			  path, info.type, info.key_size, info.value_size, bpf_map__type(map),
+			  bpf_map__key_size(map), bpf_map__value_size(map));
+		return -EPROTO;
+	}
+	if (want && info.max_entries != want)
+		log_warnx("pinned map %s keeps its %u entries (--map-size asks for %u; "
+			  "resizing needs a restart with --detach-on-exit first)",
+			  path, info.max_entries, want);
+	return bpf_map__set_max_entries(map, info.max_entries);
+}
+
+static uint32_t scaled(uint32_t def, uint32_t map_size)
+{
+	uint64_t n;
+
+	if (!map_size || !def)
+		return def;
+	n = (uint64_t)def * map_size / RSIP_DEF_CLIENTS;
+	return n < 64 ? 64 : (uint32_t)n;
+}
+
+int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused)
+{
+	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
+	struct rsip_xdp *skel = NULL;
+	uint32_t key = 0;
+	size_t i;
+	int rc, ncpus;
+
+	rc = prepare_dir(cfg->pin_path);
+	if (rc) {
+		if (rc != -ENOTSUP)
+			log_warnx("--pin-path %s: %s", cfg->pin_path, strerror(-rc));
+		return rc;
+	}
+	rc = check_meta(cfg, reused);
+	if (rc)
+		return rc;
+	skel = rsip_xdp__open();
+	if (!skel) {
+		rc = -errno;
+		log_warnx("cannot open the XDP object: %s", strerror(-rc));
+		return rc;
+	}
+	skel->rodata->cfg_na = cfg->na;
+	memcpy(skel->rodata->cfg_lan_mac, cfg->lan_mac, 6);
+	skel->rodata->cfg_lan_mtu = cfg->lan_mtu;
+	skel->rodata->cfg_spi_block_shift = cfg->spi_block_shift;
+	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;
+
+	/* A perf event array has one slot per possible CPU; say so, or the
+	 * pin (created with that size) does not match max_entries 0. */
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0) {
+		rc = ncpus;
+		goto fail;
+	}
+	rc = bpf_map__set_max_entries(skel->maps.rsip_slowpath, (uint32_t)ncpus);
+	for (i = 0; !rc && i < N_PINNED; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
+
+		rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size)) : -ENOENT;
+	}
+	if (rc) {
+		if (rc != -EPROTO)
+			log_warnx("preparing the maps under %s: %s", cfg->pin_path, strerror(-rc));
+		goto fail;
+	}
+	rc = rsip_xdp__load(skel);
+	if (rc) {
+		log_warnx("cannot load the XDP programs: %s (run with -v for the verifier's "
+			  "log)",
+			  strerror(-rc));
+		goto fail;
+	}
+	meta.spi_block_shift = cfg->spi_block_shift;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.rsip_meta), &key, &meta, BPF_ANY) < 0) {
+		rc = -errno;
+		log_warnx("cannot write rsip_meta: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = skel;
+	return 0;
+fail:
+	rsip_xdp__destroy(skel);
+	return rc;
+}
+
+void xdp_unpin_maps(const char *pin_path)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < N_PINNED; i++)
+		if (pin_file(path, sizeof(path), pin_path, pinned[i].name) == 0)
+			unlink(path);
+	rmdir(pin_path);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Loading the XDP object (bpf/rsip_xdp.bpf.c through its skeleton): the
+ * load-time constants, the map sizes, and the pins. Every map but rsip_tx
+ * (a devmap: the kernel marks it read-only for programs and libbpf 1.1 then
+ * refuses to reuse its pin) and rsip_ipid (internal) is pinned by name under
+ * the pin directory. Pins left by a previous run are reused, so the bindings
+ * and their counters survive a restart; rsip_meta tells which ABI created
+ * them, and a mismatch stops rsipd before it touches anything.
+ */
+#ifndef RSIPD_XDP_LOAD_H
+#define RSIPD_XDP_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rsip_xdp;
+
+struct xdp_load_cfg {
+	const char *pin_path;
+	uint32_t map_size; /* clients; the other maps scale (0: dp_abi.h defaults) */
+	uint32_t na;	   /* network order: tunnel endpoint and outer source */
+	uint8_t lan_mac[6];
+	uint32_t lan_mtu;
+	uint32_t wan_ifindex;
+	uint8_t spi_block_shift;
+};
+
+/* Open, configure, pin (or reuse the pins) and load. *reused tells whether
+ * live pins were found. 0, or -errno after logging what to do about it. */
+int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused);
+
+/* Remove the map pins and the directory, when empty (--detach-on-exit). */
+void xdp_unpin_maps(const char *pin_path);
+
+#endif
