@@ -13,6 +13,10 @@
  *   xdp_gw ref   -l LAN -M CLIENT_MAC -a NA -d PINDIR
  *       Loads the trivial encapsulating program (ref_progs.bpf.c) towards
  *       client 0 and pins it as PINDIR/ref_encap.
+ *   xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR
+ *       Loads ref_lookup three times, one per frame kind, each with a map
+ *       sized like the project's for that path and an entry per client, and
+ *       pins them as PINDIR/ref_lookup_{esp,ike,udp}.
  *   xdp_gw sink IFNAME            attaches ref_drop (native; stays attached)
  *   xdp_gw attach IFNAME PROGPIN  attaches a pinned program (native, replaces)
  *   xdp_gw detach IFNAME
@@ -81,6 +85,7 @@ static void usage(FILE *f)
 		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s "
 		"CAP] [-v]\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
+		"       xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
 		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
 		"       xdp_gw counters STATSPIN\n"
 		"       xdp_gw prun PROGPIN [-k esp|ike|udp] [-n CLIENTS] [-f FLOWS] [-c CALLS]\n");
@@ -430,6 +435,87 @@ out:
 	return err;
 }
 
+/* Where ref_lookup finds each kind's per-client 4 bytes (after the
+ * destination address): the ESP SPI, the UDP destination port (and length),
+ * the end of the IKE SPIi. And how big the project's map for that path is. */
+static const struct {
+	uint32_t key_off, capacity;
+} lookup_kind[] = {
+    [BENCH_ESP] = {34, RSIP_DEF_SPI_BLK},
+    [BENCH_IKE] = {46, RSIP_DEF_IKE},
+    [BENCH_UDP] = {36, RSIP_DEF_PORTS},
+};
+
+static int load_lookup(const struct gw_opts *o, enum bench_kind kind, uint32_t lan_ifindex,
+		       const uint8_t lan_mac[6])
+{
+	uint32_t cap = lookup_kind[kind].capacity, off = lookup_kind[kind].key_off, key0 = 0;
+	struct bench_wire w = {0};
+	struct ref_progs *skel;
+	char name[32];
+	int err, fd;
+
+	skel = ref_progs__open();
+	if (!skel) {
+		log_warn("cannot open the ref_progs object");
+		return -errno;
+	}
+	memcpy((void *)skel->rodata->ref_src_mac, lan_mac, 6);
+	skel->rodata->ref_outer_src = o->na.s_addr;
+	skel->rodata->ref_key_off = off;
+	err = bpf_map__set_max_entries(skel->maps.ref_keys, cap < o->clients ? o->clients : cap);
+	if (!err)
+		err = ref_progs__load(skel);
+	if (err) {
+		log_warnx("cannot load ref_progs: %s (-v for libbpf's log)", strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ref_tx), &key0, &lan_ifindex, BPF_ANY)) {
+		err = -errno;
+		log_warn("ref_tx[0]");
+		goto out;
+	}
+	fd = bpf_map__fd(skel->maps.ref_keys);
+	for (uint32_t k = 0; k < o->clients; k++) {
+		uint8_t frame[BENCH_FRAME_MAX], key[8];
+		struct rsip_target t = {.tunnel = RSIP_DP_TUNNEL_IPIP, .lan_ifindex = lan_ifindex};
+		struct bench_client c;
+
+		bench_client(k, &c);
+		bench_wan_frame(kind, &c, &w, frame);
+		memcpy(key, frame + ETH_HLEN + 16, 4); /* the IPv4 destination */
+		memcpy(key + 4, frame + off, 4);
+		t.xa = c.xa.s_addr;
+		memcpy(t.mac, o->client_mac, 6);
+		if (bpf_map_update_elem(fd, key, &t, BPF_NOEXIST)) {
+			err = -errno;
+			log_warn("ref_keys: client %u", k);
+			goto out;
+		}
+	}
+	snprintf(name, sizeof(name), "ref_lookup_%s", bench_kind_name(kind));
+	err = pin_at(o->pindir, name, pin_prog, skel->progs.ref_lookup);
+out:
+	ref_progs__destroy(skel);
+	return err;
+}
+
+static int cmd_lookup(const struct gw_opts *o)
+{
+	uint32_t lan_ifindex;
+	uint8_t lan_mac[6];
+	int err;
+
+	err = ifindex_of(o->lan, &lan_ifindex);
+	if (!err)
+		err = bench_if_mac(o->lan, lan_mac);
+	for (int k = BENCH_ESP; !err && k <= BENCH_UDP; k++)
+		err = load_lookup(o, (enum bench_kind)k, lan_ifindex, lan_mac);
+	if (!err)
+		printf("xdp_gw: ref_lookup_{esp,ike,udp} pinned: clients=%u\n", o->clients);
+	return err;
+}
+
 /* --- attach, detach, counters ------------------------------------------------------ */
 
 static int attach_fd(const char *ifname, int fd)
@@ -606,7 +692,11 @@ int main(int argc, char **argv)
 
 	log_init("xdp_gw", false, 0);
 	libbpf_set_print(libbpf_print);
-	if (!strcmp(cmd, "rsip") || !strcmp(cmd, "ref")) {
+	if (!strcmp(cmd, "lookup")) {
+		if (parse_opts(argc, argv, &o))
+			return 2;
+		err = cmd_lookup(&o);
+	} else if (!strcmp(cmd, "rsip") || !strcmp(cmd, "ref")) {
 		if (parse_opts(argc, argv, &o))
 			return 2;
 		if (!strcmp(cmd, "rsip") && !o.wan) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Packet rate of the XDP WAN path (rsip_wan) against the trivial encapsulating
-# program (ref_encap), same frames, same topology, same run:
+# program (ref_encap) and against that program after one hash lookup
+# (ref_lookup: the floor of any gateway that demultiplexes by a hash table),
+# same frames, same topology, same run:
 #
 #   <P>-gen [<P>gen] ==veth== [<P>wan] <P>-gw [<P>lan] ==veth== [<P>snk] <P>-snk
-#   pktgen (live frames)       rsip_wan | ref_encap          ref_drop (sink)
+#   pktgen (live frames)  rsip_wan | ref_encap | ref_lookup    ref_drop (sink)
 #
 #   bench/xdp_rate.sh [BUILD_DIR]          (root; what `make bench` runs)
 #
@@ -15,7 +17,8 @@
 #   sirq ns/pkt  softirq time of that CPU per frame: the gateway's program and
 #                veth work, plus the sink's XDP_DROP (~28 ns in the baseline)
 # For each table size: a warm-up, then RATE_REPS repetitions, repetition the
-# outer loop, the two programs alternating (ABBA) within each frame kind.
+# outer loop, the programs taking turns within each frame kind (the order
+# reverses every other repetition).
 # No timing is judged pass or fail; the run fails only when the set-up fails.
 #
 # Cases: CLIENTS:FLOWS, the clients in the gateway's tables and the flows the
@@ -25,7 +28,8 @@
 # the worst case, where every packet's entries come from memory.
 #
 # Knobs (environment): RATE_CASES ("1:1 1000:1000 100000:1000
-# 100000:100000"), RATE_KINDS ("esp ike udp"), RATE_REPS (5), RATE_SECS (6),
+# 100000:100000"), RATE_KINDS ("esp ike udp"), RATE_PROGS ("rsip ref lkp":
+# rsip_wan, ref_encap, ref_lookup), RATE_REPS (5), RATE_SECS (6),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
 # BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
 # invalid, i.e. frames were refused, lost or took another path; for smoke
@@ -41,6 +45,7 @@ STATS=$top/bench/xdp_rate_stats.py
 
 CASES=${RATE_CASES:-1:1 1000:1000 100000:1000 100000:100000}
 KINDS=${RATE_KINDS:-esp ike udp}
+PROGS=${RATE_PROGS:-rsip ref lkp}
 REPS=${RATE_REPS:-5}
 SECS=${RATE_SECS:-6}
 WARMUP=${RATE_WARMUP:-2}
@@ -145,6 +150,8 @@ measure() { # prog kind rep
 	case $prog in
 	rsip) pin=$PIN/n$N/rsip_wan ;;
 	ref) pin=$PIN/ref_encap ;;
+	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -194,13 +201,18 @@ for c in $CASES; do
 		mkdir -p "$PIN/n$N"
 		gw "$XDP_GW" rsip -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$PIN/n$N" ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }
+		case " $PROGS " in
+		*" lkp "*)
+			gw "$XDP_GW" lookup -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$PIN/n$N" ||
+				{ echo "xdp_rate: cannot load ref_lookup with $N clients" >&2; exit 1; } ;;
+		esac
 		LOADED=$N
 	fi
 	warm_up || exit 1
 	for rep in $(seq 1 "$REPS"); do
 		for kind in $KINDS; do
-			order="rsip ref"
-			[ $((rep % 2)) = 0 ] && order="ref rsip"
+			order=$PROGS
+			[ $((rep % 2)) = 0 ] && order=$(echo $PROGS | tr ' ' '\n' | tac | paste -sd' ')
 			for prog in $order; do
 				measure "$prog" "$kind" "$rep" || exit 1
 				tail -n 1 "$OUT" | $PY "$STATS" brief

@@ -155,29 +155,37 @@ def summary(files):
     for r in runs:
         key = (int(r['clients']), int(r['flows']), r['kind'])
         cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
-    print('| clients | flows | path | rsip_wan Mpps (min-max) | ref_encap Mpps (min-max) | Mpps ratio | Mpps ratio, CPU alone (n) |'
-          ' rsip_wan sirq ns/pkt | ref_encap sirq ns/pkt | ns ratio | ns extra |'
-          ' n | invalid | other on CPU max % | foreign max % |')
-    print('|' + '---|' * 15)
-    kinds = ['esp', 'ike', 'udp']
-    order = {k: i for i, k in enumerate(kinds)}
+    has_lkp = any(r['prog'] == 'lkp' for r in runs)
+    hdr = ['clients', 'flows', 'path', 'rsip_wan Mpps (min-max)', 'ref_encap Mpps (min-max)',
+           'Mpps ratio', 'Mpps ratio, CPU alone (n)', 'rsip_wan sirq ns/pkt',
+           'ref_encap sirq ns/pkt', 'ns ratio', 'ns extra']
+    if has_lkp:
+        hdr += ['ref_lookup Mpps', 'ref_lookup sirq ns/pkt', 'Mpps ratio vs lookup',
+                'ns extra vs lookup']
+    hdr += ['n', 'invalid', 'other on CPU max %', 'foreign max %']
+    print('| ' + ' | '.join(hdr) + ' |')
+    print('|' + '---|' * len(hdr))
+    order = {k: i for i, k in enumerate(['esp', 'ike', 'udp'])}
+
+    def med(rr, k):
+        return statistics.median(float(r[k]) for r in rr)
+
+    def span(rr, k):
+        v = [float(r[k]) for r in rr]
+        return '%.2f (%.2f-%.2f)' % (statistics.median(v), min(v), max(v))
+
+    def alone(p, progs):
+        return max(float(p[k].get('other_cpu', 0)) for k in progs) <= 10
+
     for key in sorted(cells, key=lambda k: (k[0], k[1], order.get(k[2], 9))):
         c = cells[key]
-        rs, rf = c.get('rsip', []), c.get('ref', [])
+        rs, rf, rl = c.get('rsip', []), c.get('ref', []), c.get('lkp', [])
         if not rs or not rf:
             continue
-
-        def med(rr, k):
-            return statistics.median(float(r[k]) for r in rr)
-
-        def span(rr, k):
-            v = [float(r[k]) for r in rr]
-            return '%.2f (%.2f-%.2f)' % (statistics.median(v), min(v), max(v))
-
-        # Ratios per repetition (the two programs ran back to back), then
-        # their median: slow drifts of the machine cancel out.
+        # Ratios per repetition (the programs ran back to back), then their
+        # median: slow drifts of the machine cancel out.
         by_rep = {}
-        for r in rs + rf:
+        for r in rs + rf + rl:
             by_rep.setdefault(r['rep'], {})[r['prog']] = r
         pairs = [p for p in by_rep.values() if 'rsip' in p and 'ref' in p]
         mr = statistics.median(float(p['rsip']['mpps']) / float(p['ref']['mpps'])
@@ -187,17 +195,28 @@ def summary(files):
         extra = statistics.median(float(p['rsip']['sirq_ns']) - float(p['ref']['sirq_ns'])
                                   for p in pairs)
         # Mpps only means something when the generator had the CPU to itself.
-        clean = [p for p in pairs
-                 if max(float(p[k].get('other_cpu', 0)) for k in ('rsip', 'ref')) <= 10]
+        clean = [p for p in pairs if alone(p, ('rsip', 'ref'))]
         cr = ('%.3f (%d)' % (statistics.median(
             float(p['rsip']['mpps']) / float(p['ref']['mpps']) for p in clean), len(clean))
             if clean else '-')
-        invalid = sum(1 for r in rs + rf if r.get('valid') != 'yes')
-        foreign = max(float(r.get('foreign', 0)) for r in rs + rf)
-        other = max(float(r.get('other_cpu', 0)) for r in rs + rf)
-        print('| %d | %d | %s | %s | %s | %.3f | %s | %.1f | %.1f | %.3f | %+.1f | %d | %d | %.0f | %.0f |' % (
-            key[0], key[1], key[2], span(rs, 'mpps'), span(rf, 'mpps'), mr, cr, med(rs, 'sirq_ns'),
-            med(rf, 'sirq_ns'), nr, extra, len(pairs), invalid, other, foreign))
+        row = [str(key[0]), str(key[1]), key[2], span(rs, 'mpps'), span(rf, 'mpps'),
+               '%.3f' % mr, cr, '%.1f' % med(rs, 'sirq_ns'), '%.1f' % med(rf, 'sirq_ns'),
+               '%.3f' % nr, '%+.1f' % extra]
+        if has_lkp:
+            lp = [p for p in by_rep.values() if 'rsip' in p and 'lkp' in p]
+            if lp:
+                row += ['%.2f' % med(rl, 'mpps'), '%.1f' % med(rl, 'sirq_ns'),
+                        '%.3f' % statistics.median(float(p['rsip']['mpps']) /
+                                                   float(p['lkp']['mpps']) for p in lp),
+                        '%+.1f' % statistics.median(float(p['rsip']['sirq_ns']) -
+                                                    float(p['lkp']['sirq_ns']) for p in lp)]
+            else:
+                row += ['-'] * 4
+        allr = rs + rf + rl
+        row += [str(len(pairs)), str(sum(1 for r in allr if r.get('valid') != 'yes')),
+                '%.0f' % max(float(r.get('other_cpu', 0)) for r in allr),
+                '%.0f' % max(float(r.get('foreign', 0)) for r in allr)]
+        print('| ' + ' | '.join(row) + ' |')
     bad = [r for r in runs if r.get('valid') != 'yes']
     print()
     print('%d runs, %d invalid%s' % (len(runs), len(bad), ''.join(
@@ -209,7 +228,8 @@ def summary(files):
               sum(1 for r in runs if float(r.get('other_cpu', 0)) > 10), len(runs)))
     print('Mpps ratio = rsip_wan / ref_encap (target >= 0.90); ns ratio = rsip_wan / ref_encap'
           ' softirq ns/pkt (both include the sink\'s XDP_DROP); ns extra = rsip_wan minus'
-          ' ref_encap, ns/pkt; medians of per-repetition pairs.')
+          ' ref_encap, ns/pkt; "vs lookup": against ref_lookup (ref_encap after one hash'
+          ' lookup); medians of per-repetition pairs.')
 
 
 def main():
