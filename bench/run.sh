@@ -2,7 +2,8 @@
 # RSIP assignment benchmark: start rsipd (optimised build, --dataplane none)
 # on 127.0.0.1 with a port chosen now and a control socket of its own, run
 # BUILD/bench/rsip_assign_bench against it over UDP, print its figures and
-# rsipd's counters, stop rsipd. `make bench` builds everything and runs this.
+# rsipd's counters, stop rsipd; then the XDP packet-rate benchmark
+# (bench/xdp_rate.sh). `make bench` builds everything and runs this.
 #   bench/run.sh [BUILD_DIR]   env: HOSTS (16) PHASE_SECONDS (3) WARMUP (1) ROUNDS (3)
 # No pass/fail on timing: this prints numbers. See bench/README.md.
 set -eu
@@ -77,3 +78,15 @@ echo "== rsip_assign_bench: $(uname -r), $ncpu CPUs, rsipd ${pin_d[*]:-unpinned}
 	--seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" --rounds "$ROUNDS"
 echo "== rsipd counters after the run"
 "$RSIPCTL" --socket "$tmp/ctl.sock" counters
+
+# The XDP packet-rate benchmark (root; bench/xdp_rate.sh, bench/README.md):
+# rsipd is done with, so stop it first.
+cleanup
+pid=
+trap - EXIT
+echo
+echo "== xdp_rate: rsip_wan against a trivial encapsulating program"
+rc=0
+bash "$(dirname "$0")/xdp_rate.sh" "$BUILD" || rc=$?
+[ "$rc" = 77 ] && rc=0 # not root: skipped (it says so)
+exit "$rc"

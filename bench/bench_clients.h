@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The rate benchmark's clients and what each holds. The loader (xdp_gw.c)
+ * writes them into the maps, the generator (pktgen.c) sends packets to them;
+ * both compute client k from this one rule, so neither needs the other's
+ * state:
+ *
+ *   client k (0 <= k < n)  id k + 1, Xa 10.128.0.1 + k, on Nb 198.18.0.1 + k / 32768
+ *   port binding           id 2k + 1, RSAP-IP, UDP/TCP port 1024 + k % 32768
+ *   IPsec binding          id 2k + 2, RSIPSEC, owns SPI block 0x100 + k % 32768
+ *                          (shift 8) and holds its first two SPIs
+ *   IKE                    its IKEv2 SPI "RSIP" + be32(k + 1), learned by rsip_lan
+ *
+ * Nb come from 198.18.0.0/15 (RFC 2544, benchmarking) and the peer sends
+ * from the generator's address; nothing here is routed anywhere but the
+ * benchmark's own namespaces. All clients sit behind one LAN MAC (the sink).
+ */
+#ifndef RSIP_BENCH_CLIENTS_H
+#define RSIP_BENCH_CLIENTS_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BENCH_CLIENTS_PER_NB 32768u
+#define BENCH_MAX_CLIENTS    (64u * BENCH_CLIENTS_PER_NB) /* 64 Nb, 2M clients */
+#define BENCH_NB_BASE	     0xc6120001u		  /* 198.18.0.1 */
+#define BENCH_XA_BASE	     0x0a800001u		  /* 10.128.0.1 */
+#define BENCH_PORT_BASE	     1024u
+#define BENCH_SPI_SHIFT	     8u
+#define BENCH_BLOCK_BASE     0x100u
+#define BENCH_IKE_PORT	     500u
+
+struct bench_client {
+	uint32_t client_id;
+	uint32_t port_bind_id, ipsec_bind_id;
+	struct in_addr xa, nb;
+	uint16_t port;	    /* host order */
+	uint32_t spi_block; /* host order, spi >> BENCH_SPI_SHIFT */
+	uint32_t spis[2];   /* host order, inside spi_block */
+	uint8_t cookie[8];  /* as on the wire */
+};
+
+static inline void bench_client(uint32_t k, struct bench_client *c)
+{
+	uint32_t slot = k % BENCH_CLIENTS_PER_NB;
+	uint32_t id = htonl(k + 1);
+
+	memset(c, 0, sizeof(*c));
+	c->client_id = k + 1;
+	c->port_bind_id = 2 * k + 1;
+	c->ipsec_bind_id = 2 * k + 2;
+	c->xa.s_addr = htonl(BENCH_XA_BASE + k);
+	c->nb.s_addr = htonl(BENCH_NB_BASE + k / BENCH_CLIENTS_PER_NB);
+	c->port = BENCH_PORT_BASE + slot;
+	c->spi_block = BENCH_BLOCK_BASE + slot;
+	c->spis[0] = c->spi_block << BENCH_SPI_SHIFT;
+	c->spis[1] = c->spis[0] + 1;
+	memcpy(c->cookie, "RSIP", 4);
+	memcpy(c->cookie + 4, &id, 4);
+}
+
+/* How many Nb n clients use. */
+static inline uint32_t bench_nb_count(uint32_t n)
+{
+	return (n + BENCH_CLIENTS_PER_NB - 1) / BENCH_CLIENTS_PER_NB;
+}
+
+#endif
