@@ -83,7 +83,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
 	test-tshark fuzz demo bench format format-check clean tests-build install
 
-all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build
+all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
 tests-build: $(UNIT_BINS) $(BPFT_BINS)
 
@@ -92,7 +92,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # Reference programs of the benchmarks (bench/*.bpf.c), same flags.
-$(BUILD)/bpf/%.bpf.o: bench/%.bpf.c | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bench/%.bpf.c $(wildcard bench/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include

@@ -58,12 +58,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* log_libbpf() takes an int level; libbpf_set_print() wants its enum. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return log_libbpf((int)level, fmt, ap);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -247,7 +241,7 @@ int main(int argc, char **argv)
 	int err;
 
 	log_init("pktgen", false, 0);
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(log_libbpf);
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		return 2;

@@ -65,12 +65,6 @@ struct gw_opts {
 	uint32_t capacity; /* 0: the defaults, raised to clients if needed */
 };
 
-/* log_libbpf() takes an int level; libbpf_set_print() wants its enum. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return log_libbpf((int)level, fmt, ap);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -691,7 +685,7 @@ int main(int argc, char **argv)
 	int err;
 
 	log_init("xdp_gw", false, 0);
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(log_libbpf);
 	if (!strcmp(cmd, "lookup")) {
 		if (parse_opts(argc, argv, &o))
 			return 2;

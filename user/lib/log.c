@@ -111,7 +111,7 @@ void fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-int log_libbpf(int level, const char *fmt, va_list ap)
+int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	size_t n;

@@ -8,6 +8,7 @@
 #ifndef RSIP_LOG_H
 #define RSIP_LOG_H
 
+#include <bpf/libbpf.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -27,6 +28,6 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* libbpf print callback that demotes libbpf's chatter to debug level. */
-int log_libbpf(int level, const char *fmt, va_list ap);
+int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 #endif

@@ -293,11 +293,6 @@ static int start_slow_path(struct dp_xdp *x)
 	return x->timer ? 0 : -ENOMEM;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return log_libbpf((int)level, fmt, ap);
-}
-
 /* ---- start ------------------------------------------------------------------ */
 
 static int get_dev(const char *flag, const char *name, struct netdev_info *out)
@@ -382,7 +377,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	x->cfg = cfg;
 	x->loop = loop;
 	x->tx.ipip = x->tx.gre = x->tx.raw = -1;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(log_libbpf);
 	/* Na: the tunnel endpoint the hosts are told, else the RSIP server. */
 	x->na = cfg->tunnel_endpoint.s_addr ? cfg->tunnel_endpoint.s_addr : cfg->listen_addr.s_addr;
 	while ((1u << shift) < cfg->spi_block)
