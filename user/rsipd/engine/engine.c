@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
+#include "log_limit.h"
 
 static uint64_t real_now(void *arg)
 {
@@ -138,8 +139,9 @@ void engine_send_unsolicited(struct engine *e, struct client *c, struct rsip_msg
 		dst.conn = c->tcp_conn;
 		if (!dst.conn) { /* D4: no connection, nowhere to send it */
 			e->ctr.unsolicited_dropped++;
-			log_info("client %u: no TCP connection, unsolicited %s dropped",
-				 c->r.client_id, rsip_msg_type_name(m->type));
+			log_info_limited("unsolicited dropped",
+					 "client %u: no TCP connection, unsolicited %s dropped",
+					 c->r.client_id, rsip_msg_type_name(m->type));
 			return;
 		}
 	} else {
@@ -340,18 +342,15 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 		       false);
 		return ENGINE_OK;
 	}
-	if (c) { /* where unsolicited messages go from now on (D4) */
-		if (from->transport == RSIP_T_TCP)
-			c->tcp_conn = from->conn;
-		else
-			c->r.udp_port = from->port;
-	}
 	if (req->type == RSIP_REGISTER_REQUEST) {
 		if (c) {
-			x.c = c;
+			/* Nothing proves this comes from the host (anyone can
+			 * send from its address over UDP): answer, touch nothing,
+			 * not even its reply cache. 302 is the same answer every
+			 * time, so a retransmission needs no cache. */
 			x.err_has_client = true;
 			x.err_client = c->r.client_id;
-			answer(e, &x, RSIP_E_ALREADY_REGISTERED, true);
+			answer(e, &x, RSIP_E_ALREADY_REGISTERED, false);
 			return ENGINE_OK;
 		}
 		rc = handle_register(e, &x);
@@ -364,13 +363,21 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	}
 	/* 9: the Client ID must be the host's own; the error names the real
 	 * one (D17). */
-	x.c = c;
 	x.err_has_client = true;
 	x.err_client = c->r.client_id;
 	if (req->client_id != c->r.client_id) {
-		answer(e, &x, RSIP_E_BAD_CLIENT_ID, true);
+		/* Not validated as the host's: its return port, connection and
+		 * cached reply stay as they are (a spoofed datagram must not
+		 * redirect its unsolicited messages); 305 needs no cache. */
+		answer(e, &x, RSIP_E_BAD_CLIENT_ID, false);
 		return ENGINE_OK;
 	}
+	/* Validated: where unsolicited messages go from now on (D4). */
+	x.c = c;
+	if (from->transport == RSIP_T_TCP)
+		c->tcp_conn = from->conn;
+	else
+		c->r.udp_port = from->port;
 	/* 10-11: Bind ID and the message's own checks, in its handler. */
 	rsip_msg_init(x.rep, 0);
 	rc = dispatch(e, &x);
