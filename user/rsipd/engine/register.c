@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "log_limit.h"
 
 int handle_register(struct engine *e, struct req_ctx *x)
 {
@@ -17,7 +18,8 @@ int handle_register(struct engine *e, struct req_ctx *x)
 	int rc;
 
 	if (!policy_may_register(e, x->src->addr)) {
-		log_info("%s: registration denied by --allow", inet_ntoa(x->src->addr));
+		log_info_limited("registration denied", "%s: registration denied by --allow",
+				 inet_ntoa(x->src->addr));
 		return RSIP_E_REGISTRATION_DENIED;
 	}
 	rc = client_create(e, x->src, &c);
@@ -25,8 +27,8 @@ int handle_register(struct engine *e, struct req_ctx *x)
 		return rc;
 	x->c = c;
 	e->ctr.registrations++;
-	log_info("client %u registered: %s over %s", c->r.client_id, inet_ntoa(c->r.xa),
-		 c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+	log_info_limited("client registered", "client %u registered: %s over %s", c->r.client_id,
+			 inet_ntoa(c->r.xa), c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
 
 	rsip_msg_init(rep, RSIP_REGISTER_RESPONSE);
 	rep->client_id = c->r.client_id;
@@ -47,7 +49,8 @@ int handle_deregister(struct engine *e, struct req_ctx *x)
 	struct rsip_msg *rep = x->rep;
 	uint32_t id = x->c->r.client_id;
 
-	log_info("client %u de-registered (%s)", id, inet_ntoa(x->c->r.xa));
+	log_info_limited("client de-registered", "client %u de-registered (%s)", id,
+			 inet_ntoa(x->c->r.xa));
 	client_destroy(e, x->c, true);
 	/* The registration is gone: a retransmission now finds the reply in the
 	 * cache of unregistered sources. */

@@ -19,6 +19,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "log_limit.h"
 #include "outq.h"
 #include "rsip/msg.h"
 
@@ -207,8 +208,9 @@ int tcp_send(struct tcp_server *s, const struct engine_src *to, const uint8_t *b
 	if (!c)
 		return -ENOTCONN;
 	if (c->out.len + len > TCP_MAX_OUT) {
-		log_warnx("tcp: %s:%u reads nothing, dropping the connection", inet_ntoa(c->addr),
-			  c->port);
+		log_warnx_limited("tcp reads nothing",
+				  "tcp: %s:%u reads nothing, dropping the connection",
+				  inet_ntoa(c->addr), c->port);
 		c->closing = true;
 		return -ENOBUFS;
 	}
