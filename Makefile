@@ -82,7 +82,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
-	test-tshark fuzz demo bench format format-check clean tests-build install
+	test-tshark fuzz demo bench format format-check check-structure clean tests-build install
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
@@ -203,6 +203,11 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "== format: every C file follows .clang-format"
+
+# No include cycle between headers, no call cycle between the files of a
+# library (tools/check-cycles.py reads the built objects with nm).
+check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
+	@python3 tools/check-cycles.py "$(BUILD)"
 
 clean:
 	rm -rf $(BUILD)

@@ -48,6 +48,7 @@ static uint32_t hb_charge(const struct alloc *a, const struct hb_entry *e, bool 
 	}
 }
 
+/* The hold-back is over: its owner is no longer charged for it. */
 static void hb_uncharge(struct alloc *a, const struct hb_entry *e)
 {
 	struct owner *o = e->owner ? owner_find(a, e->owner) : NULL;
@@ -61,30 +62,6 @@ static void hb_uncharge(struct alloc *a, const struct hb_entry *e)
 	else
 		o->held_spis -= n;
 	owner_put(a, o);
-}
-
-/* The hold-back of one resource is over: it becomes free. */
-static void hb_release(struct alloc *a, const struct hb_entry *e)
-{
-	hb_uncharge(a, e);
-	switch (e->kind) {
-	case HB_PORT:
-		port_expire(a, e->nb, (uint16_t)e->value);
-		break;
-	case HB_SPI:
-		spi_expire(a, e->nb, e->value);
-		break;
-	case HB_BLOCK:
-		block_expire(a, e->nb, e->value);
-		break;
-	case HB_ADDR:
-		addr_expire(a, e->nb);
-		break;
-	case HB_CLIENT_ID:
-	case HB_BIND_ID:
-		id_expire(a, e->kind, e->value, e->expire);
-		break;
-	}
 }
 
 /* Queue a released resource the caller has just marked held, and return
@@ -108,13 +85,13 @@ uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t
 	if (hb->len == hb->cap && hb_grow(hb) < 0) {
 		log_warnx("alloc: out of memory for the hold-back queue; releasing at once");
 		e.expire = 0;
-		hb_release(a, &e);
+		a->ops->release(a, &e);
 		owner_put(a, o);
 		return 0;
 	}
 	/* Charged only once queued: an entry that could not be queued was
 	 * released above and costs its owner nothing. (No memory for the
-	 * owner record: not charged, like the old behaviour.) */
+	 * owner record: not charged, as before.) */
 	if (o) {
 		e.owner = owner;
 		if (ports)
@@ -137,13 +114,9 @@ void alloc_expire(struct alloc *a)
 
 		hb->head = (hb->head + 1) % hb->cap;
 		hb->len--;
-		hb_release(a, &e);
+		hb_uncharge(a, &e);
+		a->ops->release(a, &e);
 	}
-}
-
-uint64_t alloc_next_expiry(const struct alloc *a)
-{
-	return a->hb.len ? a->hb.q[a->hb.head].expire : 0;
 }
 
 void holdback_free(struct holdback *hb)
