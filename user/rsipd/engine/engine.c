@@ -18,6 +18,7 @@
 #include "dataplane/dataplane.h"
 #include "log.h"
 #include "log_limit.h"
+#include "log_limit.h"
 
 static uint64_t real_now(void *arg)
 {
@@ -65,8 +66,9 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.port_busy_arg = e->clk.port_busy_arg;
 	e->alloc = alloc_new(&ac);
 	e->prereg = reply_cache_new();
+	e->reglim = register_limit_new();
 	e->leases = lease_heap_new();
-	if (!e->alloc || !e->prereg || !e->leases) {
+	if (!e->alloc || !e->prereg || !e->reglim || !e->leases) {
 		engine_free(e, false);
 		return NULL;
 	}
@@ -89,6 +91,7 @@ void engine_free(struct engine *e, bool tell_dp)
 	if (e->dp && e->dp->cb.arg == e)
 		e->dp->cb.violation = NULL;
 	reply_cache_free(e->prereg);
+	register_limit_free(e->reglim);
 	lease_heap_free(e->leases);
 	if (e->alloc)
 		alloc_free(e->alloc);
@@ -186,6 +189,16 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	int rc;
 
 	e->ctr.messages_in++;
+	/* Over UDP the source can be forged: a source that may not register
+	 * gets no answer at all, so rsipd cannot reflect traffic (the
+	 * answers are larger than the requests) at strangers. TCP sources
+	 * completed a handshake and still get 304. */
+	if (from->transport == RSIP_T_UDP && !policy_may_register(e, from->addr)) {
+		e->ctr.dropped_not_allowed++;
+		log_debug("<- %s:%u udp: outside --allow, not answered", inet_ntoa(from->addr),
+			  from->port);
+		return ENGINE_OK;
+	}
 	/* 1-5: framing, version, type, TLV walk, grammar (the codec). */
 	if (rsip_decode(buf, len, req, &de)) {
 		e->ctr.malformed++;
@@ -288,6 +301,19 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 			x.err_has_client = true;
 			x.err_client = c->r.client_id;
 			answer(e, &x, RSIP_E_ALREADY_REGISTERED, false);
+			return ENGINE_OK;
+		}
+		if (!register_limit_admit(e->reglim, e->cfg, from->addr, engine_now(e))) {
+			/* Over UDP the host retransmits and its prefix's bucket
+			 * refills meanwhile; an answer would only feed a flood. */
+			e->ctr.registers_limited++;
+			log_info_limited(
+			    "REGISTER rate-limited",
+			    "%s: REGISTER over --register-rate %u/s for its /%u, %s",
+			    inet_ntoa(from->addr), e->cfg->register_rate, e->cfg->register_prefix,
+			    from->transport == RSIP_T_UDP ? "dropped" : "answered 304");
+			if (from->transport == RSIP_T_TCP)
+				answer(e, &x, RSIP_E_REGISTRATION_DENIED, false);
 			return ENGINE_OK;
 		}
 		rc = handle_register(e, &x);

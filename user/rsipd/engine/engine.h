@@ -60,6 +60,9 @@ struct engine_counters {
 	uint64_t leases_expired, registrations_expired;
 	uint64_t unsolicited_sent, unsolicited_dropped;
 	uint64_t revocations, violations;
+	uint64_t registers_limited;	  /* REGISTERs over --register-rate */
+	uint64_t registers_capped;	  /* REGISTERs refused at --max-clients */
+	uint64_t dropped_not_allowed;	  /* UDP from outside --allow: no answer */
 	uint64_t errors[ENGINE_N_ERRORS]; /* ERROR_RESPONSEs sent, by code */
 };
 

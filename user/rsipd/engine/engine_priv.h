@@ -65,7 +65,8 @@ struct engine {
 	struct client *by_id, *by_addr; /* uthash tables */
 	struct binding *bindings;	/* the one binding table, by bind_id */
 	size_t n_clients, n_bindings;
-	struct reply_cache *prereg; /* before registration: by IP + port */
+	struct reply_cache *prereg;    /* before registration: by IP + port */
+	struct register_limit *reglim; /* REGISTER token buckets per source prefix */
 	struct lease_heap *leases;
 	struct engine_counters ctr;
 	uint8_t spi_block_shift;
@@ -79,6 +80,17 @@ struct engine {
 	struct rsip_msg req, rep, unsol;
 	uint8_t outbuf[RSIP_MAX_MSG];
 };
+
+/* register_limit.c: REGISTER token buckets per source prefix, at most
+ * REGLIM_MAX of them. admit: true when src may register now (takes a
+ * token). */
+#define REGLIM_MAX 16384
+struct register_limit;
+struct register_limit *register_limit_new(void);
+void register_limit_free(struct register_limit *rl);
+bool register_limit_admit(struct register_limit *rl, const struct rsipd_config *cfg,
+			  struct in_addr src, uint64_t now_ms);
+size_t register_limit_size(const struct register_limit *rl);
 
 /* What one request needs while it is being answered. */
 struct req_ctx {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "config.h"
 #include "log_limit.h"
 
 int handle_register(struct engine *e, struct req_ctx *x)
@@ -20,6 +21,15 @@ int handle_register(struct engine *e, struct req_ctx *x)
 	if (!policy_may_register(e, x->src->addr)) {
 		log_info_limited("registration denied", "%s: registration denied by --allow",
 				 inet_ntoa(x->src->addr));
+		return RSIP_E_REGISTRATION_DENIED;
+	}
+	if (e->n_clients >= e->cfg->max_clients) {
+		/* What the data plane's maps hold (xdp) or the documented
+		 * bound (none): beyond it a flood would only exhaust memory. */
+		e->ctr.registers_capped++;
+		log_warnx_limited("max clients",
+				  "%s: registration refused: --max-clients %u reached",
+				  inet_ntoa(x->src->addr), e->cfg->max_clients);
 		return RSIP_E_REGISTRATION_DENIED;
 	}
 	rc = client_create(e, x->src, &c);
