@@ -109,6 +109,7 @@ static int start(struct rsipd *d)
 			  cfg->listen_port, strerror(-err));
 		return err;
 	}
+	tcp_server_set_limits(d->net.tcp, cfg->tcp_timeout, cfg->tcp_per_addr);
 	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.udp) {
 		log_warnx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr),
@@ -130,8 +131,8 @@ static int start(struct rsipd *d)
 		return err;
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
-	d->ctl_ctx =
-	    (struct ctl_ctx){.engine = d->engine, .cfg = cfg, .start_ms = engine_now(d->engine)};
+	d->ctl_ctx = (struct ctl_ctx){
+	    .engine = d->engine, .cfg = cfg, .tcp = d->net.tcp, .start_ms = engine_now(d->engine)};
 	if (cfg->ctl_socket[0]) {
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
 		if (!d->ctl) {

@@ -18,8 +18,13 @@ struct ev_loop;
 struct udp_server;
 struct tcp_server;
 
-#define TCP_MAX_CONNS 1024
-#define TCP_MAX_OUT   (256 * 1024) /* a host that reads nothing is dropped */
+/* Connections at most; fewer when RLIMIT_NOFILE (its hard limit) is lower.
+ * The systemd unit sets LimitNOFILE above it. */
+#define TCP_MAX_CONNS	       16384
+#define TCP_MAX_OUT	       (256 * 1024) /* a host that reads nothing is dropped */
+#define TCP_DEFAULT_TIMEOUT_MS 5000
+#define TCP_DEFAULT_PER_ADDR   8
+#define SWEEP_MS	       500 /* how often the timeouts are checked */
 
 /* Bound and listening, or NULL with *err = -errno. */
 struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
@@ -29,6 +34,14 @@ void udp_server_free(struct udp_server *u);
 
 struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
 void tcp_server_set_engine(struct tcp_server *t, struct engine *e);
+/* --tcp-timeout (seconds) and --tcp-per-addr. */
+void tcp_server_set_limits(struct tcp_server *t, uint32_t timeout_s, uint32_t per_addr);
+struct tcp_stats {
+	size_t conns, max_conns;
+	uint64_t accept_failures, evicted, timed_out;
+	bool paused;
+};
+void tcp_server_stats(const struct tcp_server *t, struct tcp_stats *st);
 int tcp_send(struct tcp_server *t, const struct engine_src *to, const uint8_t *buf, size_t len);
 size_t tcp_server_n_conns(const struct tcp_server *t);
 void tcp_server_free(struct tcp_server *t);
