@@ -124,8 +124,9 @@ class Rsipd:
     """rsipd on 127.0.0.1:<free port>, --dataplane none, its control socket
     in a temp dir. args: extra command-line arguments."""
 
-    def __init__(self, *args, asan=True, public="192.0.2.1", verbose=True):
+    def __init__(self, *args, asan=True, public="192.0.2.1", verbose=True, preexec_fn=None):
         self.args = list(args)
+        self.preexec_fn = preexec_fn  # run in the child before exec (rlimits)
         self.asan = asan
         self.public = public
         self.verbose = verbose
@@ -159,7 +160,8 @@ class Rsipd:
             self.cmd = cmd
             with open(self.stderr_path, "ab") as err:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                             stdout=err, stderr=err, env=env)
+                                             stdout=err, stderr=err, env=env,
+                                             preexec_fn=self.preexec_fn)
             if self._wait_ready():
                 return
             text = self.stderr_text()

@@ -119,17 +119,32 @@ static void test_registration_denied_304(void **state)
 	h_free(h);
 }
 
+/* A FREE of a binding that does not exist: 306, but the Client ID was the
+ * host's own, so the registration is proven. */
+static void prove(struct harness *h, const struct engine_src *src, uint32_t id)
+{
+	size_t mark = h->n_sent;
+	struct raw r;
+
+	raw_begin(&r, RSIP_FREE_REQUEST);
+	raw_u32(&r, RSIP_P_CLIENT_ID, id);
+	raw_u32(&r, RSIP_P_BIND_ID, 12345);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 77);
+	h_send(h, src, &r);
+	h_expect_error(h, mark, RSIP_E_BAD_BIND_ID);
+}
+
 /* --max-clients: the next host gets 304 and holds nothing. */
 static void test_max_clients_304(void **state)
 {
 	struct harness *h = h_new(ARGS " --max-clients 2");
-	struct engine_src a = h_udp("10.0.0.2", 40000), b = h_udp("10.0.0.3", 40000),
+	struct engine_src a = h_tcp("10.0.0.2", 40000, 1), b = h_udp("10.0.0.3", 40000),
 			  c = h_udp("10.0.0.4", 40000);
 	struct raw r;
 	size_t mark;
 
 	h_register(h, &a, 1);
-	h_register(h, &b, 1);
+	prove(h, &b, h_register(h, &b, 1));
 	mark = h->n_sent;
 	raw_begin(&r, RSIP_REGISTER_REQUEST);
 	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 1);
@@ -137,6 +152,39 @@ static void test_max_clients_304(void **state)
 	h_expect_error(h, mark, RSIP_E_REGISTRATION_DENIED);
 	assert_int_equal(engine_n_clients(h->e), 2);
 	assert_int_equal(engine_counters(h->e)->registers_capped, 1);
+	h_free(h);
+}
+
+/* At --max-clients the oldest UDP registration that never used its Client
+ * ID (a forged source never sees the reply) makes room; proven ones and TCP
+ * ones stay. */
+static void test_max_clients_evicts_unproven(void **state)
+{
+	struct harness *h = h_new(ARGS " --max-clients 3");
+	struct engine_src a = h_udp("10.0.0.2", 40000), b = h_udp("10.0.0.3", 40000),
+			  t = h_tcp("10.0.0.4", 40000, 9), c = h_udp("10.0.0.5", 40000);
+	uint32_t ida, idb;
+
+	ida = h_register(h, &a, 1);
+	idb = h_register(h, &b, 1);
+	h_register(h, &t, 1);
+	prove(h, &a, ida);
+	h_register(h, &c, 1);
+	assert_int_equal(engine_n_clients(h->e), 3);
+	assert_int_equal(engine_counters(h->e)->registrations_evicted, 1);
+	/* b was the one: its ID is gone, a's is not. */
+	prove(h, &a, ida);
+	{
+		size_t mark = h->n_sent;
+		struct raw r;
+
+		raw_begin(&r, RSIP_FREE_REQUEST);
+		raw_u32(&r, RSIP_P_CLIENT_ID, idb);
+		raw_u32(&r, RSIP_P_BIND_ID, 12345);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 78);
+		h_send(h, &b, &r);
+		h_expect_error(h, mark, RSIP_E_REGISTER_FIRST);
+	}
 	h_free(h);
 }
 
@@ -497,6 +545,7 @@ int main(void)
 	    cmocka_unit_test(test_already_registered_302),
 	    cmocka_unit_test(test_registration_denied_304),
 	    cmocka_unit_test(test_max_clients_304),
+	    cmocka_unit_test(test_max_clients_evicts_unproven),
 	    cmocka_unit_test(test_register_rate),
 	    cmocka_unit_test(test_register_first_301),
 	    cmocka_unit_test(test_bad_client_id_305),

@@ -267,6 +267,7 @@ static struct json_object *cmd_counters(struct ctl_ctx *ctx)
 	add_int(r, "violations", (int64_t)c->violations);
 	add_int(r, "registers_limited", (int64_t)c->registers_limited);
 	add_int(r, "registers_capped", (int64_t)c->registers_capped);
+	add_int(r, "registrations_evicted", (int64_t)c->registrations_evicted);
 	add_int(r, "dropped_not_allowed", (int64_t)c->dropped_not_allowed);
 	errs = json_object_new_object();
 	for (i = 0; i < ENGINE_N_ERRORS; i++) {

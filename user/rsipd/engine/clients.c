@@ -89,6 +89,7 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp)
 			log_warnx("data plane %s: removing client %u: %s", e->dp->ops->name,
 				  c->r.client_id, strerror(-rc));
 	}
+	client_proven(e, c);
 	alloc_client_id_release(e->alloc, c->r.client_id);
 	e->state_gen++;
 	HASH_DELETE(hh_id, e->by_id, c);
@@ -133,4 +134,12 @@ const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx 
 		return NULL;
 	*len = c->reply_len;
 	return c->reply;
+}
+
+void client_proven(struct engine *e, struct client *c)
+{
+	if (!c->unproven)
+		return;
+	c->unproven = false;
+	DL_DELETE2(e->unproven, c, uprev, unext);
 }

@@ -337,6 +337,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	}
 	/* Validated: where unsolicited messages go from now on (D4). */
 	x.c = c;
+	client_proven(e, c);
 	if (from->transport == RSIP_T_TCP)
 		c->tcp_conn = from->conn;
 	else

@@ -62,6 +62,7 @@ struct engine_counters {
 	uint64_t revocations, violations;
 	uint64_t registers_limited;	  /* REGISTERs over --register-rate */
 	uint64_t registers_capped;	  /* REGISTERs refused at --max-clients */
+	uint64_t registrations_evicted;	  /* never-used UDP ones, at --max-clients */
 	uint64_t dropped_not_allowed;	  /* UDP from outside --allow: no answer */
 	uint64_t errors[ENGINE_N_ERRORS]; /* ERROR_RESPONSEs sent, by code */
 };

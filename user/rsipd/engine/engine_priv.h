@@ -54,6 +54,11 @@ struct client {
 	uint64_t last_conn;
 	struct binding *bindings; /* this host's bindings (utlist, via cnext/cprev) */
 	UT_hash_handle hh_id, hh_addr;
+	/* Registered over UDP and not heard from since with its Client ID:
+	 * possibly a forged source that never saw the reply. At --max-clients
+	 * the oldest of these makes room (engine->unproven, oldest first). */
+	bool unproven;
+	struct client *uprev, *unext;
 };
 
 struct engine {
@@ -67,6 +72,7 @@ struct engine {
 	size_t n_clients, n_bindings;
 	struct reply_cache *prereg;    /* before registration: by IP + port */
 	struct register_limit *reglim; /* REGISTER token buckets per source prefix */
+	struct client *unproven;       /* see struct client, oldest first */
 	struct lease_heap *leases;
 	struct engine_counters ctr;
 	uint8_t spi_block_shift;
@@ -139,6 +145,8 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 /* Free every binding (unsolicited FREE_RESPONSEs not sent), tell the data
  * plane, release the ID, drop the table entry. */
 void client_destroy(struct engine *e, struct client *c, bool tell_dp);
+/* A message with its Client ID came from the host: it saw the reply. */
+void client_proven(struct engine *e, struct client *c);
 void client_set_reply(struct client *c, const struct req_ctx *x, const uint8_t *buf, size_t len);
 /* The cached reply when x is a retransmission of the last request. */
 const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx *x, size_t *len);

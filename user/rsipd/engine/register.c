@@ -7,6 +7,7 @@
 #include "engine_priv.h"
 
 #include <arpa/inet.h>
+#include <utlist.h>
 
 #include "log.h"
 #include "config.h"
@@ -23,6 +24,21 @@ int handle_register(struct engine *e, struct req_ctx *x)
 				 inet_ntoa(x->src->addr));
 		return RSIP_E_REGISTRATION_DENIED;
 	}
+	if (e->n_clients >= e->cfg->max_clients && e->unproven) {
+		/* Full, but the oldest UDP registration has never used its
+		 * Client ID (a forged source never sees it): it makes room,
+		 * silently - a message to a forged source would be a
+		 * reflection. A real host that was idle gets 301 next time
+		 * and registers again. */
+		struct client *old = e->unproven;
+
+		e->ctr.registrations_evicted++;
+		log_info_limited(
+		    "registration evicted",
+		    "client %u (%s): never used its Client ID, evicted at --max-clients",
+		    old->r.client_id, inet_ntoa(old->r.xa));
+		client_destroy(e, old, true);
+	}
 	if (e->n_clients >= e->cfg->max_clients) {
 		/* What the data plane's maps hold (xdp) or the documented
 		 * bound (none): beyond it a flood would only exhaust memory. */
@@ -37,6 +53,10 @@ int handle_register(struct engine *e, struct req_ctx *x)
 		return rc;
 	x->c = c;
 	e->ctr.registrations++;
+	if (c->r.transport == RSIP_T_UDP) { /* TCP: the handshake proved the source */
+		c->unproven = true;
+		DL_APPEND2(e->unproven, c, uprev, unext);
+	}
 	log_info_limited("client registered", "client %u registered: %s over %s", c->r.client_id,
 			 inet_ntoa(c->r.xa), c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
 

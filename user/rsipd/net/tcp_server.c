@@ -15,8 +15,8 @@
  * - at most max_conns in all (from RLIMIT_NOFILE): at the cap a new
  *   connection closes the oldest one that has not completed a message yet;
  * - accept() failing for want of fds or memory stops watching the listener
- *   until a connection closes or ACCEPT_BACKOFF_MS pass (no spinning), with
- *   one log line per interval.
+ *   until a connection closes or the next sweep (SWEEP_MS), so it never
+ *   spins, with one log line per interval.
  */
 #include "net.h"
 
@@ -40,7 +40,6 @@
 #include "outq.h"
 #include "rsip/msg.h"
 
-#define ACCEPT_BACKOFF_MS   250
 #define ACCEPT_LOG_EVERY_MS 10000
 #define FD_RESERVE	    256 /* rsipd's own fds besides RSIP connections */
 
@@ -86,9 +85,8 @@ struct tcp_server {
 	uint32_t timeout_ms, per_addr;
 	struct ev_timer *sweep;
 	/* accept() out of fds or memory: the listener is not watched until a
-	 * connection closes or the back-off timer fires. */
+	 * connection closes or the next sweep. */
 	bool paused;
-	struct ev_timer *resume;
 	uint64_t accept_log_ms;
 	uint32_t accept_errors;			      /* since the last line */
 	uint64_t accept_failures, evicted, timed_out; /* totals */
@@ -99,8 +97,6 @@ static void listener_resume(struct tcp_server *s)
 	if (!s->paused)
 		return;
 	s->paused = false;
-	ev_timer_del(s->loop, s->resume);
-	s->resume = NULL;
 	ev_mod_fd(s->loop, s->fd, EPOLLIN);
 }
 
@@ -215,11 +211,6 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		conn_close(c);
 }
 
-static void resume_timer(void *arg)
-{
-	listener_resume(arg);
-}
-
 /* accept() failed for want of fds or memory: the connection stays in the
  * backlog and the listener stays readable, so stop watching it (no spin). */
 static void accept_failed(struct tcp_server *s, int err)
@@ -236,11 +227,8 @@ static void accept_failed(struct tcp_server *s, int err)
 		s->accept_log_ms = now;
 		s->accept_errors = 0;
 	}
-	if (s->paused)
-		return;
-	s->resume = ev_timer_add(s->loop, ACCEPT_BACKOFF_MS, 0, resume_timer, s);
-	if (!s->resume)
-		return; /* no timer: keep watching rather than never accept again */
+	/* The sweep timer (SWEEP_MS) resumes it: a timer of its own would need
+	 * an fd, which is what is missing. */
 	s->paused = true;
 	ev_mod_fd(s->loop, s->fd, 0);
 }
@@ -347,6 +335,7 @@ static void sweep(void *arg)
 	struct tcp_conn *c, *tmp;
 	uint64_t now = mono_ms();
 
+	listener_resume(s); /* the back-off of a failed accept() is over */
 	HASH_ITER(hh, s->conns, c, tmp)
 	{
 		uint64_t since = c->partial_ms ? c->partial_ms : c->proven ? 0 : c->accepted_ms;
@@ -477,7 +466,6 @@ void tcp_server_free(struct tcp_server *s)
 	HASH_ITER(hh, s->conns, c, tmp)
 	conn_close(c);
 	ev_timer_del(s->loop, s->sweep);
-	ev_timer_del(s->loop, s->resume);
 	s->paused = false;
 	ev_del_fd(s->loop, s->fd);
 	close(s->fd);
