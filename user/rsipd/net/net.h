@@ -43,7 +43,6 @@ struct tcp_stats {
 };
 void tcp_server_stats(const struct tcp_server *t, struct tcp_stats *st);
 int tcp_send(struct tcp_server *t, const struct engine_src *to, const uint8_t *buf, size_t len);
-size_t tcp_server_n_conns(const struct tcp_server *t);
 void tcp_server_free(struct tcp_server *t);
 
 /* Both transports behind one engine_io. */
