@@ -346,6 +346,17 @@ static int set_state_file(struct rsipd_config *cfg, const struct cfg_opt *o, con
 	return 0;
 }
 
+static int set_store_sync(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!strcmp(v, "normal"))
+		cfg->store_sync_full = false;
+	else if (!strcmp(v, "full"))
+		cfg->store_sync_full = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
@@ -500,8 +511,12 @@ static const struct cfg_opt opts[] = {
      "xdp: clients the maps hold; the other maps scale with it (131072)", false},
     {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
      "xdp: take the programs and pins down on exit (default: keep forwarding)", false},
-    {"state-file", required_argument, 0, set_state_file, "a path (empty: none)",
-     "leases saved across restarts (xdp: " CFG_DEFAULT_STATE_FILE "; none: no file)", false},
+    {"state-file", required_argument, 0, set_state_file, "a path (empty or none: none)",
+     "the lease store, SQLite (xdp: " CFG_DEFAULT_STATE_FILE "; none: no store)", false},
+    {"store-sync", required_argument, 0, set_store_sync, "normal or full",
+     "normal: nothing acknowledged is lost if rsipd is killed; full: nor on power loss "
+     "(an fsync per commit)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",

@@ -44,7 +44,9 @@ enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
 
 #define CFG_DEFAULT_PIN_PATH   "/sys/fs/bpf/rsip"
-#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/state.json"
+#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/rsipd.db"
+/* What older rsipd wrote; imported into an empty store from its directory. */
+#define CFG_OLD_STATE_NAME "state.json"
 
 struct cidr {
 	struct in_addr net; /* network order, host bits zero */
@@ -98,6 +100,7 @@ struct rsipd_config {
 	uint32_t tcp_timeout;	 /* seconds a connection may take to complete a message */
 	uint32_t tcp_per_addr;	 /* connections per source address */
 	bool has_state_file;	 /* given (else: the default with xdp, none without) */
+	bool store_sync_full;	 /* --store-sync full: an fsync per commit */
 };
 
 /* Results of config_parse besides 0. */

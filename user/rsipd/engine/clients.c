@@ -71,6 +71,7 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 	HASH_ADD(hh_addr, e->by_addr, r.xa.s_addr, sizeof(c->r.xa.s_addr), c);
 	e->n_clients++;
 	lease_schedule_client(e, c);
+	engine_dirty(e, c->r.client_id);
 	*out = c;
 	return 0;
 }
@@ -92,6 +93,7 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp)
 	client_proven(e, c);
 	alloc_client_id_release(e->alloc, c->r.client_id);
 	e->state_gen++;
+	engine_dirty(e, c->r.client_id);
 	HASH_DELETE(hh_id, e->by_id, c);
 	HASH_DELETE(hh_addr, e->by_addr, c);
 	e->n_clients--;

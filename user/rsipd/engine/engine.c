@@ -136,9 +136,13 @@ static void answer(struct engine *e, struct req_ctx *x, int code, bool cacheable
 	/* Cache before sending: a send that fails (a closed connection) must
 	 * not make a retransmission run the request twice. */
 	if (cacheable && hc) {
-		if (x->c)
+		if (x->c) {
 			client_set_reply(x->c, x, e->outbuf, (size_t)n);
-		else
+			/* Every answer a host can retransmit for comes here,
+			 * after whatever its request changed: its store row
+			 * follows. */
+			engine_dirty(e, x->c->r.client_id);
+		} else
 			reply_cache_put(e->prereg, x, e->outbuf, (size_t)n, engine_now(e));
 	}
 	engine_send_bytes(e, x->src, e->outbuf, (size_t)n);

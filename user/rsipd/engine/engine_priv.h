@@ -81,6 +81,8 @@ struct engine {
 	uint64_t state_gen, state_saved_gen;
 	void (*state_hook)(void *arg);
 	void *state_hook_arg;
+	void (*dirty_hook)(void *arg, uint32_t client_id); /* the lease store */
+	void *dirty_hook_arg;
 	/* Scratch messages: one request and one reply in flight at a time
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
@@ -195,6 +197,12 @@ void reply_cache_expire(struct reply_cache *rc, uint64_t now);
 /* emit.c: run the state hook if something changed (after every request,
  * tick and revocation). */
 void engine_state_changed(struct engine *e);
+/* What host client_id's store row holds may have changed (emit.c). */
+static inline void engine_dirty(struct engine *e, uint32_t client_id)
+{
+	if (e->dirty_hook)
+		e->dirty_hook(e->dirty_hook_arg, client_id);
+}
 
 /* policy.c */
 bool policy_may_register(const struct engine *e, struct in_addr xa);

@@ -45,11 +45,22 @@ void tcp_server_stats(const struct tcp_server *t, struct tcp_stats *st);
 int tcp_send(struct tcp_server *t, const struct engine_src *to, const uint8_t *buf, size_t len);
 void tcp_server_free(struct tcp_server *t);
 
+struct net_held;
+
 /* Both transports behind one engine_io. */
 struct net {
 	struct udp_server *udp;
 	struct tcp_server *tcp;
+	/* hold: messages wait in held until net_release() (group commit: a
+	 * reply leaves only once what it acknowledges is in the store). */
+	bool hold;
+	struct net_held *held, *held_tail;
+	size_t n_held;
 };
 int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len);
+/* Send what was held, in order. */
+void net_release(struct net *n);
+/* Drop what was held (shutdown). */
+void net_drop_held(struct net *n);
 
 #endif

@@ -466,12 +466,3 @@ void tcp_server_free(struct tcp_server *s)
 	close(s->fd);
 	free(s);
 }
-
-int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len)
-{
-	struct net *n = arg;
-
-	if (to->transport == RSIP_T_TCP)
-		return n->tcp ? tcp_send(n->tcp, to, buf, len) : -ENOTCONN;
-	return n->udp ? udp_send(n->udp, to, buf, len) : -ENOTCONN;
-}
