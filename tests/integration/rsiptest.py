@@ -155,6 +155,11 @@ class Rsipd:
             self.port = free_port()
             cmd = [self.binary, "--listen", "127.0.0.1:%d" % self.port, "--public", self.public,
                    "--dataplane", "none", "--ctl-socket", self.ctl_path] + self.args
+            # RSIP_TEST_STORE=1: every daemon keeps a lease store of its own
+            # (replies then wait for the store's commit), unless the test
+            # names a --state-file itself.
+            if os.environ.get("RSIP_TEST_STORE") and "--state-file" not in self.args:
+                cmd += ["--state-file", os.path.join(self.dir, "rsipd.db")]
             if self.verbose:
                 cmd.append("-v")
             self.cmd = cmd

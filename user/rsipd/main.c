@@ -50,6 +50,7 @@ static void on_iteration_end(void *arg)
 
 	store_follow_commit(d->store);
 	net_release(&d->net);
+	tcp_server_reap(d->net.tcp);
 }
 
 /* <dir of the store>/state.json, what an older rsipd wrote; NULL when that
@@ -158,6 +159,7 @@ static int start(struct rsipd *d)
 		if (!d->store)
 			return err;
 		d->net.hold = true;
+		tcp_server_defer_close(d->net.tcp, true);
 		ev_loop_set_post(d->loop, on_iteration_end, d);
 	}
 	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)

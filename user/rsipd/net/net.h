@@ -36,6 +36,11 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 void tcp_server_set_engine(struct tcp_server *t, struct engine *e);
 /* --tcp-timeout (seconds) and --tcp-per-addr. */
 void tcp_server_set_limits(struct tcp_server *t, uint32_t timeout_s, uint32_t per_addr);
+/* Replies are held until the lease store commits (net.hold): a connection
+ * to close after its last reply stays until tcp_server_reap(), which runs
+ * after net_release(). */
+void tcp_server_defer_close(struct tcp_server *t, bool on);
+void tcp_server_reap(struct tcp_server *t);
 struct tcp_stats {
 	size_t conns, max_conns;
 	uint64_t accept_failures, evicted, timed_out;

@@ -90,6 +90,8 @@ struct tcp_server {
 	uint64_t accept_log_ms;
 	uint32_t accept_errors;			      /* since the last line */
 	uint64_t accept_failures, evicted, timed_out; /* totals */
+	bool defer_close;			      /* see tcp_server_reap */
+	size_t n_closing; /* closing connections maybe waiting for the reap */
 };
 
 static void listener_resume(struct tcp_server *s)
@@ -207,8 +209,12 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (conn_flush(c) < 0 || (c->closing && !c->out.len))
+	/* With replies held for the store's commit (defer_close), a closing
+	 * connection waits for tcp_server_reap(), after they are queued. */
+	if (conn_flush(c) < 0 || (c->closing && !c->out.len && !c->srv->defer_close))
 		conn_close(c);
+	else if (c->closing)
+		c->srv->n_closing++;
 }
 
 /* accept() failed for want of fds or memory: the connection stays in the
@@ -412,6 +418,28 @@ void tcp_server_set_limits(struct tcp_server *s, uint32_t timeout_s, uint32_t pe
 {
 	s->timeout_ms = timeout_s * 1000u;
 	s->per_addr = per_addr ? per_addr : 1;
+}
+
+void tcp_server_defer_close(struct tcp_server *s, bool on)
+{
+	s->defer_close = on;
+}
+
+void tcp_server_reap(struct tcp_server *s)
+{
+	struct tcp_conn *c, *tmp;
+
+	if (!s || !s->n_closing)
+		return;
+	s->n_closing = 0;
+	HASH_ITER(hh, s->conns, c, tmp)
+	{
+		if (!c->closing)
+			continue;
+		if (!c->out.len || conn_flush(c) < 0)
+			conn_close(c);
+		/* else: EPOLLOUT writes the rest, and conn_event closes it */
+	}
 }
 
 void tcp_server_stats(const struct tcp_server *s, struct tcp_stats *st)
