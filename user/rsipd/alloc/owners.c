@@ -113,4 +113,3 @@ int owner_count(struct alloc *a, uint32_t id, uint16_t nb, int dports, int dspis
 	owner_put(a, o);
 	return 0;
 }
-

@@ -158,7 +158,7 @@ static void runs(char *out, size_t cap, const void *vals, size_t n, bool spi)
 	}
 }
 
-static void binding_row(const struct engine_binding_view *v, void *arg)
+static void binding_row(const struct binding_rec *v, void *arg)
 {
 	struct list_arg *la = arg;
 	struct dataplane *dp = engine_dataplane(la->ctx->engine);
@@ -170,9 +170,9 @@ static void binding_row(const struct engine_binding_view *v, void *arg)
 	json_object_object_add(o, "client", json_object_new_string(inet_ntoa(v->xa)));
 	json_object_object_add(o, "method", json_object_new_string(binding_kind_name(v->kind)));
 	json_object_object_add(o, "nb", json_object_new_string(inet_ntoa(v->nb)));
-	runs(buf, sizeof(buf), v->ports, v->nports, false);
+	runs(buf, sizeof(buf), binding_ports(v), v->nports, false);
 	json_object_object_add(o, "ports", json_object_new_string(buf));
-	runs(buf, sizeof(buf), v->spis, v->nspis, true);
+	runs(buf, sizeof(buf), binding_spis(v), v->nspis, true);
 	json_object_object_add(o, "spis", json_object_new_string(buf));
 	json_object_object_add(
 	    o, "tunnel", json_object_new_string(v->tunnel == RSIP_TUNNEL_GRE ? "GRE" : "IP-IP"));
@@ -185,19 +185,9 @@ static void binding_row(const struct engine_binding_view *v, void *arg)
 	json_object_object_add(o, "remote", json_object_new_string(buf));
 	add_int(o, "lease_remaining_s", remaining_s(v->expires_ms, la->now));
 	if (dp && dp->ops->binding_stats) {
-		struct dp_binding b = {.client_id = v->client_id,
-				       .bind_id = v->bind_id,
-				       .xa = v->xa,
-				       .nb = v->nb,
-				       .method = v->method,
-				       .tunnel = v->tunnel,
-				       .nports = v->nports,
-				       .ports = v->ports,
-				       .nspis = v->nspis,
-				       .spis = v->spis};
 		struct dp_binding_stats st;
 
-		if (dp->ops->binding_stats(dp, &b, &st) == 0) {
+		if (dp->ops->binding_stats(dp, v, &st) == 0) {
 			add_int(o, "pkts_in", (int64_t)st.packets_in);
 			add_int(o, "bytes_in", (int64_t)st.bytes_in);
 			add_int(o, "pkts_out", (int64_t)st.packets_out);

@@ -69,7 +69,6 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 		engine_free(e, false);
 		return NULL;
 	}
-	e->spi_block_shift = alloc_spi_block_shift(e->alloc);
 	if (dp) {
 		dp->cb.violation = engine_violation;
 		dp->cb.arg = e;
@@ -412,28 +411,9 @@ void engine_foreach_binding(struct engine *e, uint32_t client_id, engine_binding
 
 	HASH_ITER(hh, e->bindings, b, tmp)
 	{
-		struct engine_binding_view v;
-
 		if (client_id && b->r.client_id != client_id)
 			continue;
-		v = (struct engine_binding_view){
-		    .bind_id = b->r.bind_id,
-		    .client_id = b->r.client_id,
-		    .xa = b->r.xa,
-		    .nb = b->r.nb,
-		    .kind = b->r.kind,
-		    .method = b->r.method,
-		    .tunnel = b->r.tunnel,
-		    .remote_policy = b->r.remote_policy,
-		    .remote = b->r.remote,
-		    .remote_port = b->r.remote_port,
-		    .nports = b->r.nports,
-		    .nspis = b->r.nspis,
-		    .ports = binding_ports(&b->r),
-		    .spis = binding_spis(&b->r),
-		    .expires_ms = b->r.expires_ms,
-		};
-		cb(&v, arg);
+		cb(&b->r, arg);
 	}
 }
 
