@@ -30,7 +30,7 @@ CFLAGS   ?= -O2 -g
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lelf -lz -lm
+LDLIBS   := -lbpf -linih -ljson-c -lmnl -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -82,7 +82,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
-	test-tshark fuzz demo bench format format-check check-structure clean tests-build install
+	fuzz demo bench format format-check check-structure clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
