@@ -52,7 +52,7 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.n_reserved = sizeof(reserved) / sizeof(reserved[0]);
 	ac.spi_lo = cfg->spi_lo;
 	ac.spi_hi = cfg->spi_hi;
-	ac.spi_block = cfg->spi_block;
+	ac.spi_block_shift = cfg->spi_block_shift;
 	ac.holdback_ms = cfg->holdback ? cfg->holdback * 1000u : ALLOC_HOLDBACK_NONE;
 	ac.max_ports_per_client = cfg->max_ports;
 	ac.max_spis_per_client = cfg->max_spis;
