@@ -516,7 +516,7 @@ static int bind_new(struct dpx_client *c, const struct binding_rec *r, struct dp
 	return 0;
 }
 
-static int binding_check(struct dpx *x, const struct dpx_client *c, const struct binding_rec *b)
+static int binding_check(const struct dpx_client *c, const struct binding_rec *b)
 {
 	if (b->tunnel != RSIP_TUNNEL_IPIP && b->tunnel != RSIP_TUNNEL_GRE) {
 		log_warnx("dpx: binding %u: tunnel type %u is not IP-IP or GRE", b->bind_id,
@@ -546,7 +546,7 @@ int dpx_binding_add(struct dpx *x, const struct binding_rec *db)
 		return -ENOENT;
 	if (find_bind(x, db->bind_id))
 		return -EEXIST;
-	err = binding_check(x, c, db);
+	err = binding_check(c, db);
 	if (err)
 		return err;
 	err = bind_new(c, db, &b);
