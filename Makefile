@@ -154,6 +154,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
+# The lease store's loader needs the engine: that target compiles rsipd's
+# sources too.
+$(BUILD)/fuzz/fuzz_store_row: tests/fuzz/fuzz_store_row.c $(LIB_SRCS) $(RSIPD_SRCS) \
+		$(wildcard user/lib/*.h include/rsip/*.h) | $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(RSIPD_SRCS) $(LIB_SRCS) $(LDLIBS)
+
 $(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)
