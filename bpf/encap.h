@@ -25,7 +25,7 @@
 #include "config.h"
 #include "csum.h"
 #include "maps.h"
-#include "parse.h"
+#include "rsip/rules/parse.h"
 
 #define OUTER_TTL 64
 

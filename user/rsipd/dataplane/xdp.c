@@ -215,6 +215,16 @@ static int view_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
 	return 0;
 }
 
+static int view_update(void *arg, enum dp_map_id m, const void *key, const void *val,
+		       uint64_t flags)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_update_elem(x->map_fd[m], key, val, flags) < 0)
+		return -errno;
+	return 0;
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	slow_record(((struct dp_xdp *)ctx)->slow, data, size);
@@ -261,10 +271,11 @@ static int start_slow_path(struct dp_xdp *x)
 	x->map_fd[DPM_SPI_BLK] = bpf_map__fd(x->skel->maps.rsip_spi_blk);
 	x->map_fd[DPM_ICMP_ID] = bpf_map__fd(x->skel->maps.rsip_icmp_id);
 	x->map_fd[DPM_OUT_SPI] = bpf_map__fd(x->skel->maps.rsip_out_spi);
-	x->view =
-	    (struct dp_view){.lookup = view_lookup,
-			     .arg = x,
-			     .spi_block_shift = (uint8_t)x->skel->rodata->cfg_spi_block_shift};
+	x->view = (struct dp_view){.lookup = view_lookup,
+				   .update = view_update,
+				   .arg = x,
+				   .spi_block_shift = (uint8_t)x->skel->rodata->cfg_spi_block_shift,
+				   .na = x->na};
 	rc = slow_tx_open(&x->tx, x->na);
 	if (rc < 0)
 		return rc;
