@@ -23,6 +23,7 @@
 #include "dp_names.h"
 #include "rsip/wire.h"
 #include "rsip_xdp.skel.h"
+#include "slowpath/demux.h"
 
 #define XDP_DROP     1
 #define XDP_PASS     2
@@ -33,6 +34,9 @@
 
 static struct bpf_fx fx;
 static const uint8_t ZERO8[8];
+/* A client of Nb1 whose entry carries RSIP_CF_WHOLE_NB though Nb1 is shared
+ * (stale_whole_client()). */
+static const struct client_def CL_V = {"V", "10.0.0.18", {0x02, 0, 0, 0, 0, 0x12}, 18};
 static const uint8_t PEER_SPI[8] = {0x99, 9, 9, 9, 9, 9, 9, 9};
 
 /* --- builders --------------------------------------------------------------- */
@@ -149,17 +153,30 @@ ROW(ike_port_500)
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
 	TO_WAN(e, in, 20);
 }
+/* e expects the outbound (Y, spi) learned for c. */
+static void learns_out_spi(struct fx_expect *e, const struct client_def *c, uint32_t spi)
+{
+	struct rsip_out_key k = {.peer = ip4(FX_PEER), .spi = htonl(spi)};
+
+	e->learn_map = DPM_OUT_SPI + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = c;
+}
+
 ROW(esp_out)
 {
+	/* The slow path once learned no outbound SPI (issue 7). */
 	pkt_esp(in, 0xabc, 1);
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
 	TO_WAN(e, in, 20);
+	learns_out_spi(e, &CL_A, 0xabc);
 }
 ROW(ah_out)
 {
 	pkt_ah(in, 0xabd, 1);
 	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 51);
 	TO_WAN(e, in, 24);
+	learns_out_spi(e, &CL_B, 0xabd);
 }
 ROW(udp_esp_out)
 {
@@ -167,6 +184,33 @@ ROW(udp_esp_out)
 	pkt_udp(in, 4500, 4500);
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
 	TO_WAN(e, in, 20);
+	learns_out_spi(e, &CL_A, 0xabe);
+}
+#define ROW_ECHO_ID 0x4343
+ROW(echo_learned)
+{
+	struct rsip_icmp_key k = {.nb = ip4(FX_NB1), .id = htons(ROW_ECHO_ID)};
+
+	pkt_icmp_echo(in, 8, ROW_ECHO_ID, 1);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 1);
+	TO_WAN(e, in, 20);
+	e->learn_map = DPM_ICMP_ID + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = &CL_A;
+}
+ROW(echo_id_taken)
+{
+	/* A holds the id (previous row): B may not use it on Nb1. The slow
+	 * path once skipped this check (issue 7). */
+	pkt_icmp_echo(in, 8, ROW_ECHO_ID, 1);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 1);
+}
+ROW(whole_flag_stale)
+{
+	/* V's entry says it holds its Nb whole, rsip_nb says Nb1 is shared:
+	 * the address is not V's (312). Once only the slow path checked. */
+	tcp_from(in, &CL_V, RSIP_TUNNEL_IPIP, 5555, 80);
+	violation(e, &CL_V, 312);
 }
 ROW(natt_keepalive_out)
 {
@@ -390,6 +434,9 @@ static const struct fx_row rows[] = {
     R(esp_out, XDP_REDIRECT, LAN_TX),
     R(ah_out, XDP_REDIRECT, LAN_TX),
     R(udp_esp_out, XDP_REDIRECT, LAN_TX),
+    R(echo_learned, XDP_REDIRECT, LAN_TX),
+    R(echo_id_taken, XDP_DROP, LAN_DROP_ID_TAKEN),
+    R(whole_flag_stale, XDP_DROP, LAN_DROP_BAD_SRC),
     R(natt_keepalive_out, XDP_REDIRECT, LAN_TX),
     R(icmp_error_out, XDP_REDIRECT, LAN_TX),
     R(remote_ok, XDP_REDIRECT, LAN_TX),
@@ -745,6 +792,27 @@ static void truncations(void **state)
 	assert_int_equal(bpf_fx_poll(&fx), 0);
 }
 
+/* V: registered and linked through dpx, then its flags rewritten. */
+static void stale_whole_client(void)
+{
+	struct dp_client dc = {.client_id = CL_V.client_id};
+	struct rsip_client c;
+
+	dc.xa.s_addr = ip4(CL_V.xa);
+	if (dpx_client_add(fx.x, &dc) || dpx_client_set_link(fx.x, dc.xa, CL_V.mac, fx.lan_if) ||
+	    bpf_map_lookup_elem(fx.m.clients, &dc.xa.s_addr, &c)) {
+		fprintf(stderr, "setup: client V failed\n");
+		exit(1);
+	}
+	c.nb = ip4(FX_NB1);
+	c.tunnels = 1u << RSIP_DP_TUNNEL_IPIP;
+	c.flags = RSIP_CF_WHOLE_NB;
+	if (bpf_map_update_elem(fx.m.clients, &dc.xa.s_addr, &c, BPF_EXIST)) {
+		fprintf(stderr, "setup: client V failed\n");
+		exit(1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest seq[] = {
@@ -764,6 +832,7 @@ int main(void)
 	if (bpf_fx_load(&fx, NULL))
 		return 1;
 	scenario_setup(&fx);
+	stale_whole_client();
 	rc = fx_run_rows("rsip_lan rows", &fx, rows, sizeof(rows) / sizeof(rows[0]));
 	rc |= cmocka_run_group_tests_name("rsip_lan sequences", seq, NULL, NULL);
 	bpf_fx_destroy(&fx);
