@@ -30,7 +30,7 @@ CFLAGS   ?= -O2 -g
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lelf -lz -lm
+LDLIBS   := -lbpf -linih -ljson-c -lmnl -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -82,7 +82,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
-	test-tshark fuzz demo bench format format-check clean tests-build install
+	fuzz demo bench format format-check check-structure check-rules clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
@@ -168,6 +168,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory check-rules
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
 	@bash tests/run-all.sh "$(BUILD)"
 
@@ -203,6 +204,16 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "== format: every C file follows .clang-format"
+
+# No include cycle between headers, no call cycle between the files of a
+# library (tools/check-cycles.py reads the built objects with nm).
+check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
+	@python3 tools/check-cycles.py "$(BUILD)"
+
+# Every packet rule written once: the XDP programs and the slow path share
+# include/rsip/rules/ (what the script checks is in its header).
+check-rules:
+	@bash tools/check-rules-once.sh
 
 clean:
 	rm -rf $(BUILD)
