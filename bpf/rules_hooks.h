@@ -14,18 +14,18 @@
 #include "maps.h"
 #include "stats.h"
 
-#define RULE_ENV		       struct xdp_md
-#define RULE_MAP_T		       void *
-#define RULE_MAP(name)		       ((void *)&name)
-#define RULE_LOOKUP(env, map, key)     bpf_map_lookup_elem(map, key)
-#define RULE_SPI_SHIFT(env)	       cfg_spi_block_shift
-#define RULE_NA(env)		       cfg_na
+#define RULE_ENV			       struct xdp_md
+#define RULE_MAP_T			       void *
+#define RULE_MAP(name)			       ((void *)&name)
+#define RULE_LOOKUP(env, map, key)	       bpf_map_lookup_elem(map, key)
+#define RULE_SPI_SHIFT(env)		       cfg_spi_block_shift
+#define RULE_NA(env)			       cfg_na
 #define RULE_UPDATE(env, map, key, val, flags) bpf_map_update_elem(map, key, val, flags)
-#define RULE_LEARNED(env, p)	       __sync_fetch_and_add(&(p)->c->cookies, 1)
-#define RULE_COUNT_EVENT(env, counter) count(counter)
-#define RULE_TOUCH(env, ns, jiffies)   touch(ns, jiffies)
-#define RULE_JIFFIES(env)	       ((__u32)bpf_jiffies64())
-#define RULE_NOW_NS(env)	       bpf_ktime_get_coarse_ns()
+#define RULE_LEARNED(env, p)		       __sync_fetch_and_add(&(p)->c->cookies, 1)
+#define RULE_COUNT_EVENT(env, counter)	       count(counter)
+#define RULE_TOUCH(env, ns, jiffies)	       touch(ns, jiffies)
+#define RULE_JIFFIES(env)		       ((__u32)bpf_jiffies64())
+#define RULE_NOW_NS(env)		       bpf_ktime_get_coarse_ns()
 #define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
 	lan_violation(env, p, error, bind_id, counter)
 

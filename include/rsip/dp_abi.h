@@ -336,6 +336,8 @@ enum rsip_counter {
 	RSIP_CNT_LAN_EVENT_VIOLATION, /* violation records sent to rsipd */
 	RSIP_CNT_LAN_EVENT_LOST,      /* ... and lost (perf buffer full) */
 	RSIP_CNT_SLOW_TRUNCATED,      /* slow-path frames cut to RSIP_SLOW_MAX_FRAME */
+	RSIP_CNT_LAN_OUT_SPI_TAKEN,   /* (Y, SPI) another client holds: not taken over */
+	RSIP_CNT_LAN_OUT_SPI_FULL,    /* rsip_out_spi full: not learned */
 	RSIP_CNT_MAX,
 };
 

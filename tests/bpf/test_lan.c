@@ -198,12 +198,49 @@ ROW(echo_learned)
 	memcpy(e->learn_key, &k, sizeof(k));
 	e->learn_by = &CL_A;
 }
+/* e expects the entry key of map m to stay c's. */
+static void held_by(struct fx_expect *e, int m, const void *key, size_t n,
+		    const struct client_def *c)
+{
+	e->hold_map = m + 1;
+	memcpy(e->hold_key, key, n);
+	e->hold_by = c;
+}
+
 ROW(echo_id_taken)
 {
 	/* A holds the id (previous row): B may not use it on Nb1. The slow
 	 * path once skipped this check (issue 7). */
+	struct rsip_icmp_key k = {.nb = ip4(FX_NB1), .id = htons(ROW_ECHO_ID)};
+
 	pkt_icmp_echo(in, 8, ROW_ECHO_ID, 1);
 	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 1);
+	held_by(e, DPM_ICMP_ID, &k, sizeof(k), &CL_A);
+}
+ROW(cookie_hijack)
+{
+	/* B sends IKE with the cookie A learned in ike_port_500: dropped, the
+	 * cookie stays A's (RFC 3104 6.1). */
+	static const uint8_t k8[8] = {0x0a, 1, 2, 3, 4, 5, 6, 7};
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(500)};
+
+	pkt_ike(in, k8, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 17);
+	memcpy(k.cookie, k8, 8);
+	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
+}
+ROW(out_spi_hijack)
+{
+	/* B sends ESP to A's learned (Y, SPI) (esp_out): forwarded, but the
+	 * entry stays A's, so Y's ICMP errors about it still reach A only
+	 * (issue 11: BPF_NOEXIST). */
+	struct rsip_out_key k = {.peer = ip4(FX_PEER), .spi = htonl(0xabc)};
+
+	pkt_esp(in, 0xabc, 2);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 50);
+	TO_WAN(e, in, 24);
+	held_by(e, DPM_OUT_SPI, &k, sizeof(k), &CL_A);
 }
 ROW(whole_flag_stale)
 {
@@ -436,6 +473,8 @@ static const struct fx_row rows[] = {
     R(udp_esp_out, XDP_REDIRECT, LAN_TX),
     R(echo_learned, XDP_REDIRECT, LAN_TX),
     R(echo_id_taken, XDP_DROP, LAN_DROP_ID_TAKEN),
+    R(cookie_hijack, XDP_DROP, LAN_DROP_COOKIE_TAKEN),
+    R(out_spi_hijack, XDP_REDIRECT, LAN_TX),
     R(whole_flag_stale, XDP_DROP, LAN_DROP_BAD_SRC),
     R(natt_keepalive_out, XDP_REDIRECT, LAN_TX),
     R(icmp_error_out, XDP_REDIRECT, LAN_TX),
@@ -702,6 +741,17 @@ static void outbound_spis(void **state)
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 	key.spi = htonl(0x31338);
 	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+	/* B sends to A's (Y, SPI): forwarded, counted, not taken over. */
+	uint64_t taken = counter(RSIP_CNT_LAN_OUT_SPI_TAKEN);
+
+	pkt_init(&in);
+	pkt_esp(&in, 0x31337, 9);
+	tunnel_inner(&in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 50);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_OUT_SPI_TAKEN), taken + 1);
+	key.spi = htonl(0x31337);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+	assert_int_equal(v.xa, ip4(CL_A.xa));
 }
 
 static void violation_rate_limit(void **state)

@@ -239,19 +239,34 @@ static int xdp_only_exit(unsigned int c)
 	return SAME_COUNTER;
 }
 
-/* The value of e's learned entry, or -ENOENT. */
-static int learned_xa(struct bpf_fx *fx, const struct fx_expect *e, uint32_t *xa)
+/* The client of a learned entry (map: DPM_* + 1), or -ENOENT. */
+static int entry_xa(struct bpf_fx *fx, int map, const uint8_t *key, uint32_t *xa)
 {
 	union {
 		struct rsip_target t;
 		struct rsip_out_val o;
 	} v;
-	enum dp_map_id m = (enum dp_map_id)(e->learn_map - 1);
+	enum dp_map_id m = (enum dp_map_id)(map - 1);
 
-	if (bpf_map_lookup_elem(map_fd(fx, m), e->learn_key, &v) < 0)
+	if (bpf_map_lookup_elem(map_fd(fx, m), key, &v) < 0)
 		return -ENOENT;
 	*xa = m == DPM_OUT_SPI ? v.o.xa : v.t.xa;
 	return 0;
+}
+
+static int learned_xa(struct bpf_fx *fx, const struct fx_expect *e, uint32_t *xa)
+{
+	return entry_xa(fx, e->learn_map, e->learn_key, xa);
+}
+
+static void check_held(struct bpf_fx *fx, const struct fx_expect *e, const char *after)
+{
+	uint32_t xa = 0;
+
+	if (!e->hold_map)
+		return;
+	if (entry_xa(fx, e->hold_map, e->hold_key, &xa) < 0 || xa != ip4(e->hold_by->xa))
+		fail_msg("after %s: %s's entry was taken over", after, e->hold_by->name);
 }
 
 /* Forgets what XDP learned (and its charge to the client), so the slow
@@ -282,6 +297,7 @@ static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const str
 	int want = xdp_only_exit(r->counter);
 	uint32_t xa;
 
+	check_held(fx, e, "XDP");
 	if (in->len < 14 || in->b[12] != 0x08 || in->b[13] != 0x00)
 		return; /* not IPv4: never handed to rsipd */
 	if (e->learn_map) {
@@ -325,6 +341,7 @@ static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const str
 		assert_int_equal(learned_xa(fx, e, &xa), 0);
 		assert_int_equal(xa, ip4(e->learn_by->xa));
 	}
+	check_held(fx, e, "the slow path");
 }
 
 void fx_check_row(struct bpf_fx *fx, const struct fx_row *r)

@@ -56,6 +56,11 @@ struct fx_expect {
 	int learn_map; /* DPM_* + 1 */
 	uint8_t learn_key[16];
 	const struct client_def *learn_by;
+	/* An entry another client holds, which this packet must not take over
+	 * (checked after XDP and after the slow path). hold_map 0: none. */
+	int hold_map; /* DPM_* + 1 */
+	uint8_t hold_key[16];
+	const struct client_def *hold_by;
 };
 
 struct fx_row {

@@ -60,12 +60,12 @@
  * on every fixture row.
  */
 enum rule_action {
-	RULE_PASS = 1,	      /* not ours: the kernel's (the slow path drops) */
-	RULE_DROP,	      /* ours, and dropped */
-	RULE_TUNNEL,	      /* WAN: to the client of the matched target */
-	RULE_FORWARD,	      /* LAN: decapsulate and send to the public side */
-	RULE_SLOW_FRAGMENT,   /* WAN: a fragment to Nb, reassembled by rsipd */
-	RULE_SLOW_ICMP_ERROR, /* WAN: an ICMP error to Nb: rsipd finds its flow */
+	RULE_PASS = 1,		/* not ours: the kernel's (the slow path drops) */
+	RULE_DROP,		/* ours, and dropped */
+	RULE_TUNNEL,		/* WAN: to the client of the matched target */
+	RULE_FORWARD,		/* LAN: decapsulate and send to the public side */
+	RULE_SLOW_FRAGMENT,	/* WAN: a fragment to Nb, reassembled by rsipd */
+	RULE_SLOW_ICMP_ERROR,	/* WAN: an ICMP error to Nb: rsipd finds its flow */
 	RULE_SLOW_LAN_FRAGMENT, /* LAN: a fragment of a tunnel packet, reassembled by rsipd */
 };
 

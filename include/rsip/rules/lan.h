@@ -25,7 +25,8 @@
  *   IKE cookies on 500/4500 by trial and error (RFC 3104 6.1): BPF_NOEXIST
  *   insert, a cookie another client holds is dropped; per-client cap.
  *   echo/timestamp request ids (Nb, id), same cap.
- *   outbound (Y, SPI) of ESP/AH/UDP-ESP: ICMP errors quote them.
+ *   outbound (Y, SPI) of ESP/AH/UDP-ESP: ICMP errors quote them; BPF_NOEXIST,
+ *   never over another client's entry.
  */
 #ifndef RSIP_RULES_LAN_H
 #define RSIP_RULES_LAN_H
@@ -134,14 +135,23 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
 }
 
 /* Remembers that this client sends to (Y, SPI): an ICMP error from Y quotes
- * it, and that is how rsipd finds the client. Written only when new. */
+ * it, and that is how rsipd finds the client. Written only when new, and
+ * never over another client's entry (BPF_NOEXIST): a host must not receive
+ * the ICMP errors of someone else's SA (and so break its path-MTU discovery).
+ * Y keeps its SPIs unique, so a second sender of (Y, SPI) is a spoofer or a
+ * host whose SA replaced an idle one; the entry goes with the idle sweep.
+ * The packet itself is forwarded either way: only the learning is refused. */
 static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pkt *p, __be32 spi)
 {
 	struct rsip_out_key k = {.peer = p->peer, .spi = spi};
 	struct rsip_out_val *v = RULE_LOOKUP(env, RULE_MAP(rsip_out_spi), &k);
+	long err;
 
-	if (v && v->xa == p->xa) {
-		RULE_TOUCH(env, &v->last_seen_ns, &v->seen_jiffies);
+	if (v) {
+		if (v->xa == p->xa)
+			RULE_TOUCH(env, &v->last_seen_ns, &v->seen_jiffies);
+		else
+			RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_TAKEN);
 		return;
 	}
 	struct rsip_out_val nv = {
@@ -150,12 +160,20 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 	    .last_seen_ns = RULE_NOW_NS(env),
 	};
 
-	if (RULE_UPDATE(env, RULE_MAP(rsip_out_spi), &k, &nv, BPF_ANY) == 0)
+	err = RULE_UPDATE(env, RULE_MAP(rsip_out_spi), &k, &nv, BPF_NOEXIST);
+	if (err == 0) {
 		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_LEARN_OUT_SPI);
+	} else if (err == -EEXIST) { /* another CPU was faster: whose is it? */
+		v = RULE_LOOKUP(env, RULE_MAP(rsip_out_spi), &k);
+		if (!v || v->xa != p->xa)
+			RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_TAKEN);
+	} else {
+		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_FULL);
+	}
 }
 
-static __always_inline int lan_ike(RULE_ENV *env, const struct lan_pkt *p,
-				   const struct udphdr *udp, void *pos, void *data_end)
+static __always_inline int lan_ike(RULE_ENV *env, const struct lan_pkt *p, const struct udphdr *udp,
+				   void *pos, void *data_end)
 {
 	struct rsip_ike_key key = {.nb = p->nb, .port = udp->source};
 	struct ike_hdr *ike = pos;
@@ -289,8 +307,8 @@ static __always_inline int lan_inner_l4(RULE_ENV *env, const struct lan_pkt *p, 
  * RULE_FORWARD with *p filled (its counter is the one to count once the
  * inner packet is sent), or another outcome (env.h).
  */
-static __always_inline int lan_decide(RULE_ENV *env, struct lan_pkt *p, const __u8 *mac,
-				      void *l3, void *data_end)
+static __always_inline int lan_decide(RULE_ENV *env, struct lan_pkt *p, const __u8 *mac, void *l3,
+				      void *data_end)
 {
 	struct hdr_cursor nh = {.pos = l3};
 	__u32 tx_cnt = RSIP_CNT_LAN_TX;

@@ -34,8 +34,8 @@
 /* What the rules matched, for RULE_TUNNEL. */
 struct wan_match {
 	struct rsip_target *t;
-	__u32 cnt;	     /* RSIP_CNT_WAN_TX_* */
-	__be16 sport;	     /* the peer's port, for remote micro policy */
+	__u32 cnt;    /* RSIP_CNT_WAN_TX_* */
+	__be16 sport; /* the peer's port, for remote micro policy */
 	bool has_port;
 	struct iphdr *iph; /* the packet's IPv4 header */
 };
@@ -247,8 +247,7 @@ static __always_inline int wan_demux(RULE_ENV *env, struct wan_match *v, const s
  * there). RULE_TUNNEL with *v filled, or another outcome (env.h); the counter
  * of a RULE_TUNNEL is the one to count once the packet is sent.
  */
-static __always_inline int wan_decide(RULE_ENV *env, struct wan_match *v, void *l3,
-				      void *data_end)
+static __always_inline int wan_decide(RULE_ENV *env, struct wan_match *v, void *l3, void *data_end)
 {
 	struct hdr_cursor nh = {.pos = l3};
 	struct iphdr *iph = peek_iphdr(&nh, data_end);
