@@ -61,12 +61,4 @@ struct {
 	__type(value, __u32);
 } rsip_tx SEC(".maps");
 
-/* Outer IPv4 ID for packets whose inner header lacks DF (see encap.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} rsip_ipid SEC(".maps");
-
 #endif

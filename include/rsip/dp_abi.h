@@ -27,8 +27,6 @@
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
- *   rsip_ipid     per-CPU array[1] of __u32: outer IPv4 ID counter (internal,
- *                 not pinned, not ABI)
  *
  * The object declares no `pinning` attribute: the loader pins the maps above
  * by name itself (bpf_map__set_pin_path), so loading the skeleton in a test or
@@ -63,7 +61,6 @@
 #define RSIP_MAP_META	  "rsip_meta"
 #define RSIP_MAP_SLOWPATH "rsip_slowpath"
 #define RSIP_MAP_TX	  "rsip_tx"
-#define RSIP_MAP_IPID	  "rsip_ipid"
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
 #define RSIP_DEF_NB	 1024
