@@ -91,10 +91,6 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 		return count_and_return(RSIP_CNT_LAN_DROP_MALFORMED, XDP_DROP);
 	ipv4_ttl_dec(iph); /* the rules refused TTL <= 1 */
 
-	p->c->pkts_out += 1;
-	p->c->bytes_out += p->inner_len;
-	touch(&p->c->last_seen_ns, &p->c->seen_jiffies);
-
 	fib.family = AF_INET;
 	fib.tos = iph->tos;
 	fib.l4_protocol = iph->protocol;
@@ -121,6 +117,11 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
 	if (bpf_redirect_map(&rsip_tx, fib.ifindex, 0) != XDP_REDIRECT)
 		return count_and_return(RSIP_CNT_LAN_DROP_NO_TX, XDP_DROP);
+	/* Counted once it leaves: not before the FIB said where (what goes
+	 * through rsipd is in its slow_lan_* counters, not the client's). */
+	p->c->pkts_out += 1;
+	p->c->bytes_out += p->inner_len;
+	touch(&p->c->last_seen_ns, &p->c->seen_jiffies);
 	return count_and_return(tx_cnt, XDP_REDIRECT);
 }
 

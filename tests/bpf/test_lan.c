@@ -810,6 +810,20 @@ static void client_counters(void **state)
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s1), 0);
 	assert_int_equal(s1.packets_out, s0.packets_out + 1);
 	assert_int_equal(s1.bytes_out, s0.bytes_out + in.len - 14 - 20);
+	/* Not counted when the FIB has no way out, nor when it goes to rsipd
+	 * (issue 11: counted after the FIB result). */
+	pkt_init(&in);
+	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){.dst = FX_UNREACH});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_FIB);
+	pkt_init(&in);
+	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){.dst = FX_NO_NEIGH});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_SLOW_ROUTE);
+	bpf_fx_poll(&fx);
+	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
+	assert_int_equal(s0.packets_out, s1.packets_out);
+	assert_int_equal(s0.bytes_out, s1.bytes_out);
 }
 
 static void truncations(void **state)
