@@ -21,7 +21,7 @@
 #define RULE_SPI_SHIFT(env)		       cfg_spi_block_shift
 #define RULE_NA(env)			       cfg_na
 #define RULE_UPDATE(env, map, key, val, flags) bpf_map_update_elem(map, key, val, flags)
-#define RULE_LEARNED(env, p)		       __sync_fetch_and_add(&(p)->c->cookies, 1)
+#define RULE_LEARNED(env, p, n)		       __sync_fetch_and_add(&(p)->c->cookies, n)
 #define RULE_COUNT_EVENT(env, counter)	       count(counter)
 #define RULE_TOUCH(env, ns, jiffies)	       touch(ns, jiffies)
 #define RULE_JIFFIES(env)		       ((__u32)bpf_jiffies64())

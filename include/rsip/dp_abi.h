@@ -108,7 +108,7 @@ struct rsip_client {
 	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
 	__u32 cookie_cap;  /* how many learned entries (IKE cookies, echo ids) it may hold */
 	/* --- below: written by the LAN program (and the sweep) --- */
-	__u32 cookies;	    /* learned entries it holds */
+	__u32 cookies;	    /* learned entries it holds (RSIP_LEARNED_*) */
 	__u32 viol_sec;	    /* coarse seconds (ns >> 30) of the last violation event */
 	__u32 viol_mask;    /* RSIP_VIOL_* bits already reported during viol_sec */
 	__u32 seen_jiffies; /* as in rsip_target */
@@ -119,6 +119,16 @@ struct rsip_client {
 
 /* Non-counter part of rsip_client: what user space writes and compares. */
 #define RSIP_CLIENT_CFG_END __builtin_offsetof(struct rsip_client, cookies)
+
+/* rsip_client.cookies counts two kinds of learned entries, each against
+ * cookie_cap (so at most 65535): IKE cookies and echo ids in the low 16
+ * bits, outbound (Y, SPI) pairs in the high 16 (so a host's SAs cannot use up
+ * the entries its IKE needs). One atomic add of RSIP_LEARNED_* learns one. */
+#define RSIP_LEARNED_COOKIE	 1u
+#define RSIP_LEARNED_OUT_SPI	 (1u << 16)
+#define RSIP_LEARNED_COOKIES(n)	 ((n)&0xffffu)
+#define RSIP_LEARNED_OUT_SPIS(n) ((n) >> 16)
+#define RSIP_LEARNED_CAP_MAX	 0xffffu
 
 /* Violation reasons (rsip_client.viol_mask bits, rsip_slow_meta.error). */
 #define RSIP_VIOL_BAD_TUNNEL  (1u << 0) /* 307 BAD_TUNNEL_TYPE */
@@ -335,6 +345,7 @@ enum rsip_counter {
 	RSIP_CNT_SLOW_TRUNCATED,      /* slow-path frames cut to RSIP_SLOW_MAX_FRAME */
 	RSIP_CNT_LAN_OUT_SPI_TAKEN,   /* (Y, SPI) another client holds: not taken over */
 	RSIP_CNT_LAN_OUT_SPI_FULL,    /* rsip_out_spi full: not learned */
+	RSIP_CNT_LAN_OUT_SPI_CAP,     /* the client holds cookie_cap outbound SPIs: not learned */
 	RSIP_CNT_MAX,
 };
 

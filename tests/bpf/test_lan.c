@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,6 +688,37 @@ static void cookie_cap_and_sweep(void **state)
 	assert_int_equal(client_cookies(&CL_E), 1);
 }
 
+/* Outbound SPIs have a cap of their own (the high half of the count): E
+ * (cap 2) learns two, the third is forwarded but not learned, and its IKE
+ * cookies are not affected; the sweep gives them back. */
+static void out_spi_cap_and_sweep(void **state)
+{
+	struct rsip_out_key key = {.peer = ip4(FX_PEER)};
+	uint64_t capped = counter(RSIP_CNT_LAN_OUT_SPI_CAP);
+	uint32_t before = client_cookies(&CL_E);
+	struct dpx_sweep_result r;
+	struct rsip_out_val v;
+	unsigned int moved;
+	struct pkt in;
+
+	assert_int_equal(RSIP_LEARNED_OUT_SPIS(before), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		pkt_init(&in);
+		pkt_esp(&in, 0x9001 + i, 1);
+		tunnel_inner(&in, &CL_E, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+		key.spi = htonl(0x9001 + i);
+		assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), i < 2 ? 0 : -ENOENT);
+	}
+	assert_int_equal(counter(RSIP_CNT_LAN_OUT_SPI_CAP), capped + 1);
+	assert_int_equal(client_cookies(&CL_E), before + 2 * RSIP_LEARNED_OUT_SPI);
+	/* An hour later they are idle: gone, and E's count with them. */
+	assert_int_equal(
+	    dpx_sweep(fx.x, dpx_now_ns() + 3600ull * 1000000000u, 60ull * 1000000000u, &r), 0);
+	assert_true(r.out_spis >= 2);
+	assert_int_equal(RSIP_LEARNED_OUT_SPIS(client_cookies(&CL_E)), 0);
+}
+
 static void echo_ids(void **state)
 {
 	struct rsip_icmp_key key = {.nb = ip4(FX_NB1), .id = htons(0x77)};
@@ -883,6 +915,7 @@ int main(void)
 	    cmocka_unit_test(cookie_trial_and_error),
 	    cmocka_unit_test(ikev2_both_roles),
 	    cmocka_unit_test(cookie_cap_and_sweep),
+	    cmocka_unit_test(out_spi_cap_and_sweep),
 	    cmocka_unit_test(echo_ids),
 	    cmocka_unit_test(outbound_spis),
 	    cmocka_unit_test(violation_rate_limit),

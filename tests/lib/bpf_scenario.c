@@ -278,10 +278,8 @@ static void unlearn(struct bpf_fx *fx, const struct fx_expect *e)
 	struct rsip_client c;
 
 	assert_int_equal(bpf_map_delete_elem(map_fd(fx, m), e->learn_key), 0);
-	if (m == DPM_OUT_SPI)
-		return; /* not charged */
 	assert_int_equal(bpf_map_lookup_elem(fx->m.clients, &xa, &c), 0);
-	c.cookies--;
+	c.cookies -= m == DPM_OUT_SPI ? RSIP_LEARNED_OUT_SPI : RSIP_LEARNED_COOKIE;
 	assert_int_equal(bpf_map_update_elem(fx->m.clients, &xa, &c, BPF_EXIST), 0);
 }
 

@@ -17,8 +17,9 @@
  *   RULE_NA(env)                  Na, the tunnel endpoint
  *   RULE_UPDATE(env, map, key, val, flags)   write an entry (BPF_NOEXIST or
  *                                 BPF_ANY): 0, -EEXIST, or another error
- *   RULE_LEARNED(env, p)          charge one learned entry to the sender of
- *                                 p (struct lan_pkt)
+ *   RULE_LEARNED(env, p, n)       charge a learned entry to the sender of p
+ *                                 (struct lan_pkt): add n (RSIP_LEARNED_*)
+ *                                 to its count
  *   RULE_COUNT_EVENT(env, counter)   count an event that is not an exit
  *   RULE_TOUCH(env, ns, jiffies)  refresh an entry's time stamp
  *   RULE_JIFFIES(env), RULE_NOW_NS(env)     a new entry's time stamp

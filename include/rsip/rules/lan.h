@@ -26,7 +26,7 @@
  *   insert, a cookie another client holds is dropped; per-client cap.
  *   echo/timestamp request ids (Nb, id), same cap.
  *   outbound (Y, SPI) of ESP/AH/UDP-ESP: ICMP errors quote them; BPF_NOEXIST,
- *   never over another client's entry.
+ *   never over another client's entry; a cap of their own.
  */
 #ifndef RSIP_RULES_LAN_H
 #define RSIP_RULES_LAN_H
@@ -116,12 +116,12 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
 	}
 	/* Racy by design: CPUs learning for one client at the same moment
 	 * may overshoot the cap by one each. */
-	if (p->c->cookies >= p->c->cookie_cap)
+	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_COOKIE_CAP);
 	learned_target(env, &nt, p);
 	err = RULE_UPDATE(env, map, key, &nt, BPF_NOEXIST);
 	if (err == 0) {
-		RULE_LEARNED(env, p);
+		RULE_LEARNED(env, p, RSIP_LEARNED_COOKIE);
 		RULE_COUNT_EVENT(env, learn_cnt);
 		return 0;
 	}
@@ -140,7 +140,9 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
  * the ICMP errors of someone else's SA (and so break its path-MTU discovery).
  * Y keeps its SPIs unique, so a second sender of (Y, SPI) is a spoofer or a
  * host whose SA replaced an idle one; the entry goes with the idle sweep.
- * The packet itself is forwarded either way: only the learning is refused. */
+ * Each client holds at most cookie_cap of them (its own half of the learned
+ * count: its SAs do not use up what its IKE needs). The packet itself is
+ * forwarded either way: only the learning is refused. */
 static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pkt *p, __be32 spi)
 {
 	struct rsip_out_key k = {.peer = p->peer, .spi = spi};
@@ -154,6 +156,11 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 			RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_TAKEN);
 		return;
 	}
+	/* Racy by design, as for cookies: CPUs may overshoot by one each. */
+	if (RSIP_LEARNED_OUT_SPIS(p->c->cookies) >= p->c->cookie_cap) {
+		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_CAP);
+		return;
+	}
 	struct rsip_out_val nv = {
 	    .xa = p->xa,
 	    .seen_jiffies = RULE_JIFFIES(env),
@@ -162,6 +169,7 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 
 	err = RULE_UPDATE(env, RULE_MAP(rsip_out_spi), &k, &nv, BPF_NOEXIST);
 	if (err == 0) {
+		RULE_LEARNED(env, p, RSIP_LEARNED_OUT_SPI);
 		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_LEARN_OUT_SPI);
 	} else if (err == -EEXIST) { /* another CPU was faster: whose is it? */
 		v = RULE_LOOKUP(env, RULE_MAP(rsip_out_spi), &k);

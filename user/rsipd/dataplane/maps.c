@@ -59,6 +59,11 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 		log_warnx("dpx: SPI block shift %u out of range (0-31)", cfg->spi_block_shift);
 		return NULL;
 	}
+	if (cfg->cookie_cap > RSIP_LEARNED_CAP_MAX) {
+		log_warnx("dpx: learned-entry cap %u out of range (0-%u)", cfg->cookie_cap,
+			  RSIP_LEARNED_CAP_MAX);
+		return NULL;
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		log_warn("dpx: calloc");
@@ -279,7 +284,7 @@ static uint32_t learned_count(struct dpx *x, const struct dpx_client *c)
 
 	if (dpx_lookup(x, x->m.clients, &c->xa.s_addr, &live))
 		return 0;
-	return live.cookies;
+	return RSIP_LEARNED_COOKIES(live.cookies); /* not the outbound SPIs */
 }
 
 /* A departing client's learned IKE cookies and echo ids. Its outbound SPIs
@@ -444,6 +449,8 @@ int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap)
 
 	if (!c)
 		return -ENOENT;
+	if (cap > RSIP_LEARNED_CAP_MAX) /* each half of rsip_client.cookies */
+		return -EINVAL;
 	return client_change(x, c, cap_apply, cap_undo, &cc, false);
 }
 

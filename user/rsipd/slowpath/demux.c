@@ -52,13 +52,13 @@ static long rules_update(struct rules_env *env, enum dp_map_id m, const void *ke
 /* The LAN program adds to `cookies` atomically; user space can only rewrite
  * the entry, so a learn by XDP in between can be lost from the count (it then
  * errs low by one until that entry expires, as after the sweep). */
-static void rules_learned(struct rules_env *env, uint32_t xa)
+static void rules_learned(struct rules_env *env, uint32_t xa, uint32_t n)
 {
 	struct rsip_client c;
 
 	if (env->v->lookup(env->v->arg, DPM_CLIENTS, &xa, &c) < 0)
 		return;
-	c.cookies++;
+	c.cookies += n;
 	env->v->update(env->v->arg, DPM_CLIENTS, &xa, &c, BPF_EXIST);
 }
 
@@ -88,7 +88,7 @@ static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_
 #define RULE_SPI_SHIFT(env)		       ((env)->v->spi_block_shift)
 #define RULE_NA(env)			       ((env)->v->na)
 #define RULE_UPDATE(env, map, key, val, flags) rules_update(env, map, key, val, flags)
-#define RULE_LEARNED(env, p)		       rules_learned(env, (p)->xa)
+#define RULE_LEARNED(env, p, n)		       rules_learned(env, (p)->xa, n)
 /* rsip_stats is the programs' (per-CPU, written by them only): the slow
  * path's own counters are the outcome's (slow_result.why). */
 #define RULE_COUNT_EVENT(env, counter) ((void)(counter))
