@@ -150,9 +150,13 @@ $(BUILD)/asan/tests/bpf/%: $(BUILD)/asan/obj/tests/bpf/%.o $(TEST_LIBS)
 # libFuzzer targets compile the sources they need directly with clang.
 FUZZ_FLAGS := $(CSTD) $(INCS) -D_GNU_SOURCE -DRSIP_FUZZING -g -O1 \
 	      -fsanitize=fuzzer,address,undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h)
+# A target's own sources beyond the common library:
+FUZZ_EXTRA_fuzz_rules := user/rsipd/slowpath/demux.c user/rsipd/slowpath/pkt.c \
+	tests/lib/fake_dp_view.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h \
+		 include/rsip/rules/*.h user/rsipd/slowpath/*.[ch] tests/lib/fake_dp_view.*)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRCS) $(LDLIBS)
 
 $(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
