@@ -35,6 +35,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bench_maps.h"
 #include "dataplane/maps.h"
 #include "bench_xdp.skel.h"
 #include "parse.h"
@@ -172,33 +173,6 @@ static void fill(struct dpx *x, int ike_fd, uint32_t nb, unsigned int filler)
 		memcpy(t.mac, CLIENT_MAC, 6);
 		must(bpf_map_update_elem(ike_fd, &k, &t, BPF_NOEXIST), "cookie");
 	}
-}
-
-/* What the kernel says rsip_xdp's hash maps use (fdinfo memlock: the actual
- * usage on kernels >= 6.4, what preallocation reserves up front). */
-static unsigned long long hash_map_bytes(struct rsip_xdp *s)
-{
-	unsigned long long total = 0;
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, s->obj)
-	{
-		char path[64], line[256];
-		unsigned long long v;
-		FILE *f;
-
-		if (bpf_map__type(m) != BPF_MAP_TYPE_HASH)
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(m));
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "memlock: %llu", &v) == 1)
-				total += v;
-		fclose(f);
-	}
-	return total;
 }
 
 /* rsip_wan of another build of the object, on s's maps (by name) and with
@@ -460,7 +434,7 @@ int main(int argc, char **argv)
 
 	printf("%s", prealloc ? "rsip_xdp hash maps PREALLOCATED (-P)\n" : "");
 	{
-		unsigned long long bytes = hash_map_bytes(s);
+		unsigned long long bytes = bench_hash_map_bytes(s->obj);
 
 		printf("rsip_xdp hash maps: %.1f MiB for %u clients (%llu bytes per client)\n",
 		       bytes / 1048576.0, filler + 1, bytes / (filler + 1));
