@@ -25,7 +25,7 @@
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_rules: check failed: %s\n", #cond);                 \
+			fprintf(stderr, "fuzz_rules: check failed: %s\n", #cond);                  \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
