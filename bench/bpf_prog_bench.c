@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 	int other_wan = -1;
 	uint32_t na = htonl(0x0a000001), nb = htonl(0xc0000201), peer = htonl(0xc6336407);
 	uint8_t esp[8 + 44], ike[8 + 28 + 8], out[4096];
-	uint8_t f_esp[128], f_ike[128], f_single[128];
+	uint8_t f_esp[128], f_ike[128], f_single[128], f_other[128];
 	struct rsip_xdp *s;
 	struct bench_xdp *b;
 	struct dpx *x;
@@ -368,6 +368,10 @@ int main(int argc, char **argv)
 	     .prog = bpf_program__fd(s->progs.rsip_wan),
 	     .frame = f_single,
 	     .want = XDP_REDIRECT},
+	    {.name = "rsip_wan ESP, not ours",
+	     .prog = bpf_program__fd(s->progs.rsip_wan),
+	     .frame = f_other,
+	     .want = XDP_PASS},
 	    {.name = "-B rsip_wan ESP, SPI block hit",
 	     .prog = other_wan,
 	     .frame = f_esp,
@@ -380,17 +384,25 @@ int main(int argc, char **argv)
 	     .prog = other_wan,
 	     .frame = f_single,
 	     .want = XDP_REDIRECT},
+	    {.name = "-B rsip_wan ESP, not ours",
+	     .prog = other_wan,
+	     .frame = f_other,
+	     .want = XDP_PASS},
 	};
-	const size_t nc = sizeof(cases) / sizeof(cases[0]) - (other ? 0 : 3);
+	const size_t nc = sizeof(cases) / sizeof(cases[0]) - (other ? 0 : 4);
 
 	cases[0].len = cases[1].len = cases[2].len = cases[3].len =
 	    frame(f_esp, peer, nb, 50, esp, sizeof(esp));
 	cases[4].len = frame(f_ike, peer, nb, 17, ike, sizeof(ike));
 	memcpy(esp, (uint8_t[]){0, 0, 0x50, 0x01}, 4); /* SPI 0x5001 */
 	cases[5].len = frame(f_single, peer, nb, 50, esp, sizeof(esp));
-	cases[6].len = cases[3].len;
-	cases[7].len = cases[4].len;
-	cases[8].len = cases[5].len;
+	/* ESP to an address that is not an Nb (192.0.2.99): passed. */
+	memcpy(esp, (uint8_t[]){0, 0x12, 0x34, 0x11}, 4);
+	cases[6].len = frame(f_other, peer, htonl(0xc0000263), 50, esp, sizeof(esp));
+	cases[7].len = cases[3].len;
+	cases[8].len = cases[4].len;
+	cases[9].len = cases[5].len;
+	cases[10].len = cases[6].len;
 	for (size_t i = 0; i < nc; i++) {
 		/* room for the warm-up's 1000 calls too */
 		cases[i].ns = calloc((size_t)rounds * calls + 1000, sizeof(unsigned int));

@@ -61,4 +61,13 @@ struct {
 	__type(value, __u32);
 } rsip_tx SEC(".maps");
 
+/* The Nb pre-filter (dp_abi.h): an array, so a lookup is inlined by the
+ * verifier (an address computation, no hashing, no helper call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RSIP_NB_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} rsip_nb_filter SEC(".maps");
+
 #endif

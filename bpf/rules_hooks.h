@@ -26,8 +26,18 @@
 #define RULE_TOUCH(env, ns, jiffies)	       touch(ns, jiffies)
 #define RULE_JIFFIES(env)		       ((__u32)bpf_jiffies64())
 #define RULE_NOW_NS(env)		       bpf_ktime_get_coarse_ns()
+#define RULE_NB_MAYBE(env, nb)		       nb_maybe_ours(nb)
 #define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
 	lan_violation(env, p, error, bind_id, counter)
+
+/* False: certainly not one of our Nb (rsip_nb_filter). */
+static __always_inline bool nb_maybe_ours(__be32 nb)
+{
+	__u32 bit = rsip_nb_filter_bit(nb), word = bit >> 5;
+	__u32 *w = bpf_map_lookup_elem(&rsip_nb_filter, &word);
+
+	return w && (*w & (1u << (bit & 31)));
+}
 
 /* bpf/lan.h: drop, and tell rsipd (rate-limited). */
 struct lan_pkt;

@@ -27,6 +27,12 @@
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
+ *   rsip_nb_filter array of RSIP_NB_FILTER_WORDS __u32: one bit per
+ *                 rsip_nb_filter_bit() of every Nb (not pinned: dpx_nb_add
+ *                 fills it before the programs are attached). A clear bit
+ *                 means "certainly not ours": after its first lookup misses,
+ *                 the WAN program passes such traffic without another; a set
+ *                 bit defers to rsip_nb.
  *
  * The object declares no `pinning` attribute: the loader pins the maps above
  * by name itself (bpf_map__set_pin_path), so loading the skeleton in a test or
@@ -49,18 +55,19 @@
 
 #define RSIP_DP_ABI_VERSION 1
 
-#define RSIP_MAP_CLIENTS  "rsip_clients"
-#define RSIP_MAP_NB	  "rsip_nb"
-#define RSIP_MAP_PORTS	  "rsip_ports"
-#define RSIP_MAP_IKE	  "rsip_ike"
-#define RSIP_MAP_SPI	  "rsip_spi"
-#define RSIP_MAP_SPI_BLK  "rsip_spi_blk"
-#define RSIP_MAP_ICMP_ID  "rsip_icmp_id"
-#define RSIP_MAP_OUT_SPI  "rsip_out_spi"
-#define RSIP_MAP_STATS	  "rsip_stats"
-#define RSIP_MAP_META	  "rsip_meta"
-#define RSIP_MAP_SLOWPATH "rsip_slowpath"
-#define RSIP_MAP_TX	  "rsip_tx"
+#define RSIP_MAP_CLIENTS   "rsip_clients"
+#define RSIP_MAP_NB	   "rsip_nb"
+#define RSIP_MAP_PORTS	   "rsip_ports"
+#define RSIP_MAP_IKE	   "rsip_ike"
+#define RSIP_MAP_SPI	   "rsip_spi"
+#define RSIP_MAP_SPI_BLK   "rsip_spi_blk"
+#define RSIP_MAP_ICMP_ID   "rsip_icmp_id"
+#define RSIP_MAP_OUT_SPI   "rsip_out_spi"
+#define RSIP_MAP_STATS	   "rsip_stats"
+#define RSIP_MAP_META	   "rsip_meta"
+#define RSIP_MAP_SLOWPATH  "rsip_slowpath"
+#define RSIP_MAP_TX	   "rsip_tx"
+#define RSIP_MAP_NB_FILTER "rsip_nb_filter"
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
 #define RSIP_DEF_NB	 1024
@@ -74,6 +81,17 @@
 /* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
  * says otherwise (rsip_client.cookie_cap). */
 #define RSIP_DEF_COOKIE_CAP 64
+
+/* The Nb pre-filter: 65536 bits. With the 1024 Nb rsip_nb holds at most,
+ * under 2 % of other addresses share a bit with one of ours. */
+#define RSIP_NB_FILTER_WORDS 2048
+
+/* Which bit of rsip_nb_filter an address sets: a multiplicative hash of its
+ * 32 bits (network order as stored), so consecutive addresses spread. */
+static inline __u32 rsip_nb_filter_bit(__be32 nb)
+{
+	return ((__u32)nb * 0x9e3779b1u) >> 16;
+}
 
 /* Tunnel types as the data plane stores them (rsip_target.tunnel, bit
  * numbers in rsip_client.tunnels): the RSIP Tunnel Type values

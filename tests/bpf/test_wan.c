@@ -18,10 +18,12 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "../lib/bpf_scenario.h"
 #include "dp_names.h"
 #include "rsip/wire.h"
+#include "rsip_xdp.skel.h"
 
 #define XDP_ABORTED  0
 #define XDP_DROP     1
@@ -692,6 +694,51 @@ static void truncations(void **state)
 	assert_int_equal(bpf_fx_poll(&fx), 0);
 }
 
+/* The Nb pre-filter decides "not ours" after a miss, without another
+ * lookup: with Nb1's bit cleared, an unknown SPI to Nb1 is passed as not ours
+ * (instead of dropped), while a hit never reads the filter. */
+static int run_counted(const struct pkt *in, unsigned int *moved)
+{
+	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
+	struct pkt out;
+	int action;
+
+	bpf_fx_counters(&fx, before);
+	action = bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, in, &out);
+	bpf_fx_counters(&fx, after);
+	*moved = RSIP_CNT_MAX;
+	for (unsigned int i = 0; i < RSIP_CNT_MAX; i++)
+		if (dp_counter_is_exit(i) && after[i] != before[i])
+			*moved = i;
+	return action;
+}
+
+static void nb_filter(void **state)
+{
+	__be32 nb1 = ip4(FX_NB1);
+	uint32_t bit = rsip_nb_filter_bit(nb1), idx = bit >> 5, w, cleared;
+	int fd = bpf_map__fd(fx.skel->maps.rsip_nb_filter);
+	struct pkt unknown, hit;
+	struct fx_expect e;
+	unsigned int moved;
+
+	pkt_init(&unknown);
+	esp_unknown(&unknown, &e);
+	pkt_init(&hit);
+	esp_block(&hit, &e);
+	assert_int_equal(bpf_map_lookup_elem(fd, &idx, &w), 0);
+	assert_true(w & (1u << (bit & 31)));
+	cleared = w & ~(1u << (bit & 31));
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &cleared, BPF_ANY), 0);
+	assert_int_equal(run_counted(&unknown, &moved), XDP_PASS);
+	assert_int_equal(moved, RSIP_CNT_WAN_PASS_NOT_NB);
+	assert_int_equal(run_counted(&hit, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &w, BPF_ANY), 0);
+	assert_int_equal(run_counted(&unknown, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_SPI);
+	assert_int_equal(bpf_fx_poll(&fx), 0);
+}
+
 /* Per-binding counters move with the traffic (and only on the hit). */
 static void binding_counters(void **state)
 {
@@ -717,6 +764,7 @@ int main(void)
 	const struct CMUnitTest extra[] = {
 	    cmocka_unit_test(truncations),
 	    cmocka_unit_test(binding_counters),
+	    cmocka_unit_test(nb_filter),
 	};
 	int rc;
 

@@ -13,6 +13,8 @@
  *                                 rsip_ports...) and its type
  *   RULE_LOOKUP(env, map, key)    the value of key in map (a handle), or NULL
  *   RULE_SPI_SHIFT(env)           log2 of the SPI block size (D13)
+ *   RULE_NB_MAYBE(env, nb)        false when nb is certainly not one of our
+ *                                 Nb (a pre-filter: true defers to rsip_nb)
  * and for the LAN rules:
  *   RULE_NA(env)                  Na, the tunnel endpoint
  *   RULE_UPDATE(env, map, key, val, flags)   write an entry (BPF_NOEXIST or

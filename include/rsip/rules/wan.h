@@ -22,7 +22,11 @@
  * then the matched binding's remote policy (RFC 3103 7.2).
  *
  * A hit costs one lookup (two for a single SPI): rsip_nb is consulted only
- * when nothing matched, to tell "ours, drop" from "not ours, pass".
+ * when nothing matched, to tell "ours, drop" from "not ours, pass". Traffic
+ * to an address that is not ours costs at most that first lookup: after a
+ * miss the Nb pre-filter (an array bit, RULE_NB_MAYBE; no hashing) passes it
+ * before any other lookup, unless it shares a bit with one of our Nb. A hit
+ * never reads the filter.
  */
 #ifndef RSIP_RULES_WAN_H
 #define RSIP_RULES_WAN_H
@@ -72,8 +76,11 @@ static __always_inline int wan_unclaimed(RULE_ENV *env, struct wan_match *v,
 					 __u32 miss)
 {
 	__be32 nb = iph->daddr;
-	struct rsip_nb_val *nv = RULE_LOOKUP(env, RULE_MAP(rsip_nb), &nb);
+	struct rsip_nb_val *nv;
 
+	if (!RULE_NB_MAYBE(env, nb))
+		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
+	nv = RULE_LOOKUP(env, RULE_MAP(rsip_nb), &nb);
 	if (!nv)
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 	if (nv->flags & RSIP_NB_WHOLE)
@@ -87,7 +94,7 @@ static __always_inline int wan_unclaimed(RULE_ENV *env, struct wan_match *v,
  * for an Nb leased whole: nothing sane to deliver), pass otherwise. */
 static __always_inline int wan_malformed(RULE_ENV *env, __be32 daddr)
 {
-	if (!RULE_LOOKUP(env, RULE_MAP(rsip_nb), &daddr))
+	if (!RULE_NB_MAYBE(env, daddr) || !RULE_LOOKUP(env, RULE_MAP(rsip_nb), &daddr))
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 	return RULE(RULE_DROP, RSIP_CNT_WAN_DROP_MALFORMED);
 }
@@ -104,6 +111,8 @@ static __always_inline int wan_spi(RULE_ENV *env, struct wan_match *v, const str
 	if (!t) {
 		struct rsip_spi_key sk = {.nb = iph->daddr, .spi = spi};
 
+		if (!RULE_NB_MAYBE(env, iph->daddr)) /* at most one lookup when not ours */
+			return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 		t = RULE_LOOKUP(env, RULE_MAP(rsip_spi), &sk);
 	}
 	if (!t)
@@ -178,6 +187,8 @@ static __always_inline int wan_icmp(RULE_ENV *env, struct wan_match *v, const st
 
 	if (type < 0)
 		return wan_malformed(env, nb);
+	if (!RULE_NB_MAYBE(env, nb))
+		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 	nv = RULE_LOOKUP(env, RULE_MAP(rsip_nb), &nb);
 	if (!nv)
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
@@ -262,7 +273,8 @@ static __always_inline int wan_decide(RULE_ENV *env, struct wan_match *v, void *
 	/* Only the first fragment carries the SPI, cookie or port: every
 	 * fragment to Nb is reassembled by rsipd (RFC 3102 3.1). */
 	if (ip_is_fragment(iph)) {
-		if (!RULE_LOOKUP(env, RULE_MAP(rsip_nb), &iph->daddr))
+		if (!RULE_NB_MAYBE(env, iph->daddr) ||
+		    !RULE_LOOKUP(env, RULE_MAP(rsip_nb), &iph->daddr))
 			return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 		return RULE(RULE_SLOW_FRAGMENT, RSIP_CNT_WAN_SLOW_FRAGMENT);
 	}

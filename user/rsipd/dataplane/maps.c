@@ -113,6 +113,23 @@ void dpx_free(struct dpx *x)
 
 /* --- the Nb pool ---------------------------------------------------------- */
 
+/* The word of rsip_nb_filter that nb's bit is in, rewritten from the pool
+ * (written only when it changes: a restart's re-adds write nothing). */
+static int nb_filter_sync(struct dpx *x, struct in_addr nb)
+{
+	uint32_t idx = rsip_nb_filter_bit(nb.s_addr) >> 5, word = 0, live;
+
+	for (size_t i = 0; i < x->npool; i++) {
+		uint32_t bit = rsip_nb_filter_bit(x->pool[i].s_addr);
+
+		if (bit >> 5 == idx)
+			word |= 1u << (bit & 31);
+	}
+	if (dpx_lookup(x, x->m.nb_filter, &idx, &live) == 0 && live == word)
+		return 0;
+	return dpx_raw_update(x, x->m.nb_filter, &idx, &word, BPF_ANY);
+}
+
 int dpx_nb_add(struct dpx *x, struct in_addr nb)
 {
 	struct rsip_nb_val shared = {0}, live;
@@ -139,7 +156,11 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb)
 		return err;
 	}
 	x->pool[x->npool++] = nb;
-	return 0;
+	err = nb_filter_sync(x, nb);
+	if (err)
+		log_warnx("dpx: cannot add public address %s to the filter: %s", inet_ntoa(nb),
+			  strerror(-err));
+	return err;
 }
 
 static bool nb_used(struct dpx *x, struct in_addr nb);
@@ -161,7 +182,7 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 			break;
 		}
 	}
-	return 0;
+	return nb_filter_sync(x, nb);
 }
 
 struct nb_used_ctx {
