@@ -31,6 +31,14 @@ if [ -z "${kind:-}" ]; then
 	exit 2
 fi
 
+case $kind in
+script | binary | fuzz) ;;
+*)
+	echo "run-layer: layer $layer has unknown kind '$kind' in $LAYERS" >&2
+	exit 2
+	;;
+esac
+
 log_dir="$BUILD/test-logs/$layer"
 mkdir -p "$log_dir"
 results="$log_dir/results.tsv"
@@ -58,14 +66,14 @@ record() { # STATUS name reason
 
 skip_one() { # name reason: a test that is not run at all
 	skip=$((skip + 1))
-	printf '  SKIP  %-40s %s\n' "$1" "$2"
+	printf '  SKIPPED %-40s %s\n' "$1" "$2"
 	record SKIP "$1" "$2"
 }
 
 fail_one() { # name reason: a test that cannot be run
 	fail=$((fail + 1))
 	failed+=("$1")
-	printf '  FAIL  %-40s %s\n' "$1" "$2"
+	printf '  FAIL    %-40s %s\n' "$1" "$2"
 	record FAIL "$1" "$2"
 }
 
@@ -87,7 +95,7 @@ run_one() { # name source-file cmd...
 		echo "== TIMEOUT: $layer/$name ran past ${secs}s and was killed" >>"$log"
 		fail=$((fail + 1))
 		failed+=("$name")
-		printf '  FAIL  %-40s %6ss %s\n' "$name" "$dt" "$reason"
+		printf '  FAIL    %-40s %6ss %s\n' "$name" "$dt" "$reason"
 		echo "== TIMEOUT: $layer/$name ran past its ${secs}s timeout"
 		record FAIL "$name" "$reason"
 		tail -n 20 "$log" | sed 's/^/  | /'
@@ -96,13 +104,13 @@ run_one() { # name source-file cmd...
 	case $rc in
 	0)
 		pass=$((pass + 1))
-		printf '  PASS  %-40s %6ss\n' "$name" "$dt"
+		printf '  PASS    %-40s %6ss\n' "$name" "$dt"
 		record PASS "$name" ""
 		;;
 	77)
 		reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n1 | cut -c1-200)
 		skip=$((skip + 1))
-		printf '  SKIP  %-40s %s\n' "$name" "${reason:-no reason given}"
+		printf '  SKIPPED %-40s %s\n' "$name" "${reason:-no reason given}"
 		record SKIP "$name" "${reason:-no reason given}"
 		;;
 	78)
@@ -110,18 +118,18 @@ run_one() { # name source-file cmd...
 		if [ -z "$reason" ]; then
 			fail=$((fail + 1))
 			failed+=("$name")
-			printf '  FAIL  %-40s exit 78 (n/a) without an "n/a: checked ..." line\n' "$name"
+			printf '  FAIL    %-40s exit 78 (n/a) without an "n/a: checked ..." line\n' "$name"
 			record FAIL "$name" "exit 78 without an 'n/a: checked' line"
 		else
 			skip=$((skip + 1)) na=$((na + 1))
-			printf '  N/A   %-40s %s\n' "$name" "$reason"
+			printf '  N/A     %-40s %s\n' "$name" "$reason"
 			record N/A "$name" "$reason"
 		fi
 		;;
 	*)
 		fail=$((fail + 1))
 		failed+=("$name")
-		printf '  FAIL  %-40s %6ss (exit %d)\n' "$name" "$dt" "$rc"
+		printf '  FAIL    %-40s %6ss (exit %d)\n' "$name" "$dt" "$rc"
 		record FAIL "$name" "exit $rc"
 		echo "  ---- last lines of $log ----"
 		tail -n 40 "$log" | sed 's/^/  | /'
@@ -152,10 +160,6 @@ list_tests() {
 			[ -f "$f" ] && printf '%s\t%s\t%s\n' "$(basename "$f" .c)" "$f" \
 				"$BUILD/fuzz/$(basename "$f" .c)"
 		done
-		;;
-	*)
-		echo "run-layer: layer $layer has unknown kind '$kind' in $LAYERS" >&2
-		exit 2
 		;;
 	esac
 }

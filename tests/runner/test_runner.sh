@@ -86,20 +86,20 @@ runner -- "$tests/run-layer.sh" fake "$T/build" >"$out" 2>&1
 rc=$?
 elapsed=$(($(date +%s) - start))
 expect_rc 1 $rc "layer with failures"
-expect_line "$out" '^  PASS  test_pass\.sh ' "a passing test"
-expect_line "$out" '^  FAIL  test_fail\.sh .*\(exit 3\)' "a failing test with its exit code"
-expect_line "$out" '^  SKIP  test_skip\.sh +fake: needs a unicorn$' "a skip with its reason"
-expect_line "$out" '^  N/A   test_na\.sh +n/a: checked /proc/fake-unicorn: absent' "n/a with what it checked"
-expect_line "$out" '^  FAIL  test_na_unchecked\.sh .*without an "n/a: checked' \
+expect_line "$out" '^  PASS    test_pass\.sh ' "a passing test"
+expect_line "$out" '^  FAIL    test_fail\.sh .*\(exit 3\)' "a failing test with its exit code"
+expect_line "$out" '^  SKIPPED test_skip\.sh +fake: needs a unicorn$' "a skip with its reason"
+expect_line "$out" '^  N/A     test_na\.sh +n/a: checked /proc/fake-unicorn: absent' "n/a with what it checked"
+expect_line "$out" '^  FAIL    test_na_unchecked\.sh .*without an "n/a: checked' \
 	"n/a without saying what was checked"
-expect_line "$out" '^  FAIL  test_hang\.sh .*timed out after 2s' "a hung test, by its own timeout"
+expect_line "$out" '^  FAIL    test_hang\.sh .*timed out after 2s' "a hung test, by its own timeout"
 expect_line "$out" '^== TIMEOUT: fake/test_hang\.sh ran past its 2s timeout' "the timeout names the test"
-expect_line "$out" '^  FAIL  test_suite_mixed\.py ' "a suite failing after a skip"
+expect_line "$out" '^  FAIL    test_suite_mixed\.py ' "a suite failing after a skip"
 expect_line "$T/build/test-logs/fake/test_suite_mixed.py.log" '^SKIP  fake_skips: fake: no unicorn here' \
 	"the suite still reports its skip"
 expect_line "$T/build/test-logs/fake/test_suite_mixed.py.log" '^FAIL  fake_fails' \
 	"the suite runs the test after the skip"
-expect_line "$out" '^  SKIP  test_suite_skip\.py +skipped: fake_skips: fake: no dragon here' \
+expect_line "$out" '^  SKIPPED test_suite_skip\.py +skipped: fake_skips: fake: no dragon here' \
 	"a suite's skip with its reason"
 expect_line "$out" '^== fake: 1 passed, 4 failed, 3 skipped \(1 of them n/a\)$' "the layer's count"
 [ $elapsed -lt 25 ] || fail "the hung test held the layer for ${elapsed}s (timeout 2s + 10s kill)"

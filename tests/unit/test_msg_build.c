@@ -141,10 +141,8 @@ static void test_decoded_views(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_size),
-	    cmocka_unit_test(test_init_leaves_counted_slots),
-	    cmocka_unit_test(test_add_slots),
-	    cmocka_unit_test(test_set_lists),
+	    cmocka_unit_test(test_size),	  cmocka_unit_test(test_init_leaves_counted_slots),
+	    cmocka_unit_test(test_add_slots),	  cmocka_unit_test(test_set_lists),
 	    cmocka_unit_test(test_decoded_views),
 	};
 
