@@ -27,10 +27,11 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CSTD     := -std=gnu11
 INCS     := -Iinclude -Iuser/lib -Iuser/rsipd -I$(BUILD)/include
 CFLAGS   ?= -O2 -g
+VERSION  := $(shell cat VERSION)
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lelf -lz -lm
+LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lsystemd -lcap -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -123,6 +124,10 @@ $(ALIBCLIENT): $(call asanobj,$(CLIENT_SRCS)) ; $(static_lib)
 $(ALIBRSIPD): $(call asanobj,$(RSIPD_SRCS)) ; $(static_lib)
 $(ALIBRSIPC): $(call asanobj,$(RSIPC_SRCS)) ; $(static_lib)
 $(ALIBTEST): $(call asanobj,$(TESTLIB_SRCS)) ; $(static_lib)
+
+# --version: the release in VERSION (debian/changelog carries the same).
+$(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): BASE_CFLAGS += -DRSIP_RELEASE='"$(VERSION)"'
+$(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): VERSION
 
 $(BUILD)/rsipd: $(call obj,$(RSIPD_MAIN)) $(LIBRSIPD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

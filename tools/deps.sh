@@ -14,6 +14,7 @@ PKGS=(
 	libinih-dev                    # rsipd --config (INI)
 	libjson-c-dev                  # control socket and --json output
 	libmnl-dev                     # netlink: neighbour entries for clients
+	libsystemd-dev libcap-dev      # rsipd: sd_notify readiness, capability checks
 	iproute2 ethtool iputils-ping  # namespaces, veth, links
 	tcpdump tshark                 # capture checks (tshark decodes RSIP)
 	python3                        # integration test client (stdlib only)

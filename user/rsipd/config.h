@@ -75,6 +75,7 @@ struct rsipd_config {
 	char ctl_socket[108];			    /* sun_path; "": no control socket */
 	char config_file[PATH_MAX];
 	bool daemon;
+	bool check_only; /* --check-config: validate, change nothing */
 	int verbosity;
 	/* --dataplane xdp (docs/dataplane.md) */
 	char wan_if[16], lan_if[16]; /* IFNAMSIZ */
@@ -87,7 +88,8 @@ struct rsipd_config {
 };
 
 /* Results of config_parse besides 0. */
-#define CONFIG_HELP 1 /* --help was given: usage printed to the help stream */
+#define CONFIG_HELP    1 /* --help was given: usage printed to the help stream */
+#define CONFIG_VERSION 2 /* --version was given */
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct rsipd_config *cfg);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -24,6 +25,9 @@
 #include "net/event.h"
 #include "log.h"
 #include "net/net.h"
+#include "rsip/dp_abi.h"
+#include "startup/lock.h"
+#include "startup/preflight.h"
 #include "store/statefile.h"
 
 #define TICK_MS 500 /* lease expiry resolution */
@@ -37,6 +41,7 @@ struct rsipd {
 	struct ctl_ctx ctl_ctx;
 	struct ctl_server *ctl;
 	struct ev_timer *tick;
+	struct instance_lock lock;
 	int sigfd;
 };
 
@@ -179,6 +184,10 @@ int main(int argc, char **argv)
 		config_usage(stdout);
 		return 0;
 	}
+	if (rc == CONFIG_VERSION) {
+		printf("rsipd %s (data-plane ABI %u)\n", RSIP_RELEASE, RSIP_DP_ABI_VERSION);
+		return 0;
+	}
 	if (rc) {
 		fprintf(stderr, "rsipd: %s\n(rsipd --help lists every option)\n", err);
 		return 2;
@@ -187,10 +196,23 @@ int main(int argc, char **argv)
 	if (!d.cfg.allow.n)
 		log_warnx("no --allow: every host that reaches %s may register",
 			  inet_ntoa(d.cfg.listen_addr));
+	/* Read-only checks, then the locks, then the first change. */
+	if (preflight(&d.cfg, !d.cfg.check_only) < 0)
+		return 1;
+	if (d.cfg.check_only) {
+		if (d.cfg.config_file[0])
+			printf("rsipd: configuration OK (%s)\n", d.cfg.config_file);
+		else
+			printf("rsipd: configuration OK\n");
+		return 0;
+	}
+	if (instance_lock_take(&d.lock, &d.cfg, INSTANCE_LOCK_DIR) < 0)
+		return 1;
 
 	d.sigfd = -1;
 	if (start(&d) < 0) {
 		stop(&d);
+		instance_lock_release(&d.lock);
 		return 1;
 	}
 	if (d.cfg.daemon) {
@@ -200,14 +222,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		log_init("rsipd", true, d.cfg.verbosity);
+		instance_lock_update_pid(&d.lock);
 	}
 	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
 		 inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
 		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
+	/* Type=notify: systemd starts what depends on rsipd only now. */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %u public address%s\nMAINPID=%ld",
+		   (unsigned)d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", (long)getpid());
 	rc = ev_loop_run(d.loop);
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));
+	sd_notify(0, "STOPPING=1");
 	stop(&d);
+	instance_lock_release(&d.lock);
 	log_info("stopped");
 	return rc < 0 ? 1 : 0;
 }
