@@ -55,7 +55,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 			log_info("SIGHUP ignored (restart rsipd to change its configuration)");
 			continue;
 		}
-		log_info("signal %u: stopping", si.ssi_signo);
+		log_notice("signal %u: stopping", si.ssi_signo);
 		ev_loop_stop(d->loop);
 	}
 }
@@ -65,6 +65,7 @@ static void on_tick(void *arg)
 	struct rsipd *d = arg;
 
 	engine_tick(d->engine);
+	log_flush_suppressed();
 }
 
 static int setup_signals(struct rsipd *d)
@@ -94,12 +95,12 @@ static int start(struct rsipd *d)
 
 	d->loop = ev_loop_new();
 	if (!d->loop) {
-		log_warnx("cannot create the event loop");
+		log_errx("cannot create the event loop");
 		return -ENOMEM;
 	}
 	err = setup_signals(d);
 	if (err < 0) {
-		log_warnx("signals: %s", strerror(-err));
+		log_errx("signals: %s", strerror(-err));
 		return err;
 	}
 	if (cfg->dataplane == CFG_DP_XDP)
@@ -110,19 +111,19 @@ static int start(struct rsipd *d)
 		return err ? err : -ENOMEM;
 	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.tcp) {
-		log_warnx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
-			  cfg->listen_port, strerror(-err));
+		log_errx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
+			 cfg->listen_port, strerror(-err));
 		return err;
 	}
 	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.udp) {
-		log_warnx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr),
-			  cfg->listen_port, strerror(-err));
+		log_errx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr), cfg->listen_port,
+			 strerror(-err));
 		return err;
 	}
 	d->engine = engine_new(cfg, d->dp, &io, &env);
 	if (!d->engine) {
-		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
+		log_errx("cannot start the RSIP engine (allocator refused the configuration)");
 		return -EINVAL;
 	}
 	/* Restart without loss: the leases of the state file, then the data
@@ -140,8 +141,8 @@ static int start(struct rsipd *d)
 	if (cfg->ctl_socket[0]) {
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
 		if (!d->ctl) {
-			log_warnx("cannot open the control socket %s: %s", cfg->ctl_socket,
-				  strerror(-err));
+			log_errx("cannot open the control socket %s: %s", cfg->ctl_socket,
+				 strerror(-err));
 			return err;
 		}
 	}
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
 
 	d.sigfd = -1;
 	if (start(&d) < 0) {
+		log_errx("not started (the lines above say why)");
 		stop(&d);
 		instance_lock_release(&d.lock);
 		return 1;
@@ -224,18 +226,18 @@ int main(int argc, char **argv)
 		log_init("rsipd", true, d.cfg.verbosity);
 		instance_lock_update_pid(&d.lock);
 	}
-	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
-		 inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
-		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
+	log_notice("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
+		   inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
+		   d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
 	/* Type=notify: systemd starts what depends on rsipd only now. */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %u public address%s\nMAINPID=%ld",
 		   (unsigned)d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", (long)getpid());
 	rc = ev_loop_run(d.loop);
 	if (rc < 0)
-		log_warnx("event loop: %s", strerror(-rc));
+		log_errx("event loop: %s", strerror(-rc));
 	sd_notify(0, "STOPPING=1");
 	stop(&d);
 	instance_lock_release(&d.lock);
-	log_info("stopped");
+	log_notice("stopped");
 	return rc < 0 ? 1 : 0;
 }

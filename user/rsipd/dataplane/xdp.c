@@ -331,9 +331,9 @@ static int attach_both(struct dp_xdp *x)
 			x->link_lan, &upd_lan);
 	if (rc)
 		return rc;
-	log_info("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
-		 upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
-		 upd_lan ? "replaced in place" : "attached");
+	log_notice("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
+		   upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
+		   upd_lan ? "replaced in place" : "attached");
 	return 0;
 }
 
@@ -450,9 +450,9 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 		rc = attach_both(x);
 	if (rc)
 		goto fail;
-	log_info("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
-		 inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu, cfg->wan_if,
-		 x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
+	log_notice("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
+		   inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu,
+		   cfg->wan_if, x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
 	return &x->dp;
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */

@@ -59,7 +59,7 @@ static void write_pid(int fd)
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		log_warn("instance lock: cannot write the PID");
+		log_err("instance lock: cannot write the PID");
 }
 
 /* Lock one file. Someone who removed the file between our open and our
@@ -74,7 +74,7 @@ static int lock_one(const char *path, const char *what, int *fd_out)
 		if (fd < 0) {
 			int e = errno;
 
-			log_warnx("instance lock %s: %s", path, strerror(e));
+			log_errx("instance lock %s: %s", path, strerror(e));
 			return -e;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -83,13 +83,13 @@ static int lock_one(const char *path, const char *what, int *fd_out)
 
 			close(fd);
 			if (e != EWOULDBLOCK) {
-				log_warnx("instance lock %s: %s", path, strerror(e));
+				log_errx("instance lock %s: %s", path, strerror(e));
 				return -e;
 			}
-			log_warnx("another rsipd (PID %ld) already runs on %s (lock %s): stop it "
-				  "first (systemctl stop rsipd, or kill %ld), or give this one "
-				  "other interfaces and another --pin-path",
-				  (long)pid, what, path, (long)pid);
+			log_errx("another rsipd (PID %ld) already runs on %s (lock %s): stop it "
+				 "first (systemctl stop rsipd, or kill %ld), or give this one "
+				 "other interfaces and another --pin-path",
+				 (long)pid, what, path, (long)pid);
 			return -EBUSY;
 		}
 		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
@@ -100,7 +100,7 @@ static int lock_one(const char *path, const char *what, int *fd_out)
 		}
 		close(fd);
 	}
-	log_warnx("instance lock %s: keeps changing under us", path);
+	log_errx("instance lock %s: keeps changing under us", path);
 	return -EAGAIN;
 }
 
@@ -115,12 +115,12 @@ int instance_lock_take(struct instance_lock *l, const struct rsipd_config *cfg, 
 	if (cfg->dataplane != CFG_DP_XDP)
 		return 0;
 	if ((rc = escape_path(esc, sizeof(esc), cfg->pin_path)) < 0 || (rc = netns_id(&ns)) < 0) {
-		log_warnx("instance lock: %s", strerror(-rc));
+		log_errx("instance lock: %s", strerror(-rc));
 		return rc;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		rc = -errno;
-		log_warnx("instance lock: cannot create %s: %s", dir, strerror(-rc));
+		log_errx("instance lock: cannot create %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	snprintf(l->path[0], sizeof(l->path[0]), "%s/pin-%s.lock", dir, esc);

@@ -44,7 +44,7 @@ static void check_privileges(void)
 	size_t i;
 
 	if (!caps) {
-		log_warn("cannot read this process's capabilities");
+		log_err("cannot read this process's capabilities");
 		problem(-EPERM);
 		return;
 	}
@@ -61,10 +61,10 @@ static void check_privileges(void)
 	cap_free(caps);
 	if (!missing[0])
 		return;
-	log_warnx("--dataplane xdp needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_NET_RAW; "
-		  "this process lacks %s: run rsipd as root or from its systemd unit "
-		  "(AmbientCapabilities=), or use --dataplane none",
-		  missing);
+	log_errx("--dataplane xdp needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_NET_RAW; "
+		 "this process lacks %s: run rsipd as root or from its systemd unit "
+		 "(AmbientCapabilities=), or use --dataplane none",
+		 missing);
 	problem(-EPERM);
 }
 
@@ -96,15 +96,15 @@ static void check_bpffs(const char *pin_path)
 	if (is_bpffs(dir))
 		return;
 	if (!strcmp(dir, pin_path))
-		log_warnx("--pin-path %s is not on a bpf filesystem: mount one there "
-			  "(mount -t bpf bpf %s) or choose a directory under /sys/fs/bpf",
-			  pin_path, pin_path);
+		log_errx("--pin-path %s is not on a bpf filesystem: mount one there "
+			 "(mount -t bpf bpf %s) or choose a directory under /sys/fs/bpf",
+			 pin_path, pin_path);
 	else
-		log_warnx("--pin-path %s is not on a bpf filesystem (%s is not one, and is the "
-			  "nearest directory that exists): mount one (mount -t bpf bpf /sys/fs/bpf; "
-			  "systemd does it at boot, a container may not), or choose a --pin-path "
-			  "under a mounted bpffs",
-			  pin_path, dir);
+		log_errx("--pin-path %s is not on a bpf filesystem (%s is not one, and is the "
+			 "nearest directory that exists): mount one (mount -t bpf bpf /sys/fs/bpf; "
+			 "systemd does it at boot, a container may not), or choose a --pin-path "
+			 "under a mounted bpffs",
+			 pin_path, dir);
 	problem(-ENOTSUP);
 }
 
@@ -114,9 +114,9 @@ static bool check_if(const char *flag, const char *name)
 {
 	if (if_nametoindex(name))
 		return true;
-	log_warnx("%s %s: no such interface (ip link shows the interfaces of this network "
-		  "namespace)",
-		  flag, name);
+	log_errx("%s %s: no such interface (ip link shows the interfaces of this network "
+		 "namespace)",
+		 flag, name);
 	problem(-ENODEV);
 	return false;
 }
@@ -145,16 +145,16 @@ static void check_addresses(const struct rsipd_config *cfg, bool wan_ok, bool la
 	size_t i;
 
 	if (getifaddrs(&ifs) < 0) {
-		log_warn("cannot list the addresses of this host");
+		log_err("cannot list the addresses of this host");
 		problem(-errno);
 		return;
 	}
 	inet_ntop(AF_INET, &cfg->listen_addr, a, sizeof(a));
 	if (cfg->listen_addr.s_addr != INADDR_ANY && !addr_on(ifs, cfg->listen_addr, NULL)) {
-		log_warnx("--listen %s is not an address of this host: add it to the LAN "
-			  "interface (ip addr add %s/24 dev %s, with your prefix length) or "
-			  "correct --listen",
-			  a, a, cfg->lan_if[0] ? cfg->lan_if : "LAN");
+		log_errx("--listen %s is not an address of this host: add it to the LAN "
+			 "interface (ip addr add %s/24 dev %s, with your prefix length) or "
+			 "correct --listen",
+			 a, a, cfg->lan_if[0] ? cfg->lan_if : "LAN");
 		problem(-EADDRNOTAVAIL);
 	}
 	if (cfg->dataplane != CFG_DP_XDP)
@@ -165,22 +165,23 @@ static void check_addresses(const struct rsipd_config *cfg, bool wan_ok, bool la
 	inet_ntop(AF_INET, &na, a, sizeof(a));
 	if (lan_ok && !addr_on(ifs, na, cfg->lan_if) &&
 	    (cfg->tunnel_endpoint.s_addr || addr_on(ifs, na, NULL))) {
-		log_warnx("%s %s is not an address of the LAN interface %s: hosts tunnel to it, "
-			  "so it must be (ip addr add %s/24 dev %s, with your prefix length), or "
-			  "give --lan the interface that holds it%s",
-			  cfg->tunnel_endpoint.s_addr ? "--tunnel-endpoint" : "--listen", a,
-			  cfg->lan_if, a, cfg->lan_if,
-			  cfg->tunnel_endpoint.s_addr ? "" : " (or --tunnel-endpoint an address of it)");
+		log_errx("%s %s is not an address of the LAN interface %s: hosts tunnel to it, "
+			 "so it must be (ip addr add %s/24 dev %s, with your prefix length), or "
+			 "give --lan the interface that holds it%s",
+			 cfg->tunnel_endpoint.s_addr ? "--tunnel-endpoint" : "--listen", a,
+			 cfg->lan_if, a, cfg->lan_if,
+			 cfg->tunnel_endpoint.s_addr ? ""
+						     : " (or --tunnel-endpoint an address of it)");
 		problem(-EADDRNOTAVAIL);
 	}
 	for (i = 0; wan_ok && i < cfg->n_public; i++) {
 		if (addr_on(ifs, cfg->public_addrs[i], cfg->wan_if))
 			continue;
 		inet_ntop(AF_INET, &cfg->public_addrs[i], a, sizeof(a));
-		log_warnx("--public %s is not an address of the WAN interface %s: add it "
-			  "(ip addr add %s/32 dev %s) so that the gateway answers ARP for it and "
-			  "the kernel answers what no binding claims, or remove it from --public",
-			  a, cfg->wan_if, a, cfg->wan_if);
+		log_errx("--public %s is not an address of the WAN interface %s: add it "
+			 "(ip addr add %s/32 dev %s) so that the gateway answers ARP for it and "
+			 "the kernel answers what no binding claims, or remove it from --public",
+			 a, cfg->wan_if, a, cfg->wan_if);
 		problem(-EADDRNOTAVAIL);
 	}
 out:
