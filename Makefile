@@ -82,10 +82,11 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .SECONDARY:
 
+.PHONY: install uninstall dist-libs man
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
 	test-tshark fuzz demo bench format format-check clean tests-build install
 
-all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
+all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS) dist-libs man
 
 tests-build: $(UNIT_BINS) $(BPFT_BINS)
 
@@ -166,6 +167,109 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 
 $(BUILD)/bpf $(BUILD)/include:
 	mkdir -p $@
+
+# ---- the installable client library ------------------------------------------
+# librsip as installed: the client and the codec it uses, in one archive and
+# one shared object (PIC objects, only rsip_* exported: docs/install.md).
+# The SONAME changes with an incompatible change of include/rsip/client.h.
+LIBRSIP_SOVERSION := 0
+LIBRSIP_SRCS := $(CLIENT_SRCS) $(filter-out user/lib/ctl_% user/lib/dp_names.c,$(LIB_SRCS))
+picobj = $(patsubst %.c,$(BUILD)/pic/obj/%.o,$(1))
+DIST_LIBA  := $(BUILD)/dist/librsip.a
+DIST_LIBSO := $(BUILD)/dist/librsip.so.$(VERSION)
+
+$(BUILD)/pic/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+
+$(DIST_LIBA): $(call obj,$(LIBRSIP_SRCS)) ; $(static_lib)
+$(DIST_LIBSO): $(call picobj,$(LIBRSIP_SRCS)) user/client/librsip.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,librsip.so.$(LIBRSIP_SOVERSION) \
+		-Wl,--version-script,user/client/librsip.map -Wl,--no-undefined \
+		-o $@ $(call picobj,$(LIBRSIP_SRCS))
+dist-libs: $(DIST_LIBA) $(DIST_LIBSO)
+
+# ---- man pages (scdoc, one source each: docs/man/*.scd) --------------------------
+MAN_SRCS  := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+man: $(MAN_PAGES)
+
+# ---- systemd units and the pkg-config file name the installed paths: made by
+# install itself (below), from contrib/systemd/*.in and user/client/librsip.pc.in.
+UNIT_SRCS := $(wildcard contrib/systemd/*.in)
+UNITS     := $(patsubst contrib/systemd/%.in,%,$(UNIT_SRCS))
+SUBST_PATHS = sed -e 's|@prefix@|$(prefix)|g' -e 's|@sbindir@|$(sbindir)|g' \
+	-e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+	-e 's|@libdir@|$(libdir)|g' -e 's|@includedir@|$(includedir)|g' -e 's|@version@|$(VERSION)|g'
+
+# ---- install / uninstall ----------------------------------------------------------
+# GNU conventions: PREFIX (or prefix), DESTDIR, and each directory on its own.
+PREFIX     ?= /usr/local
+prefix     ?= $(PREFIX)
+sbindir    ?= $(prefix)/sbin
+bindir     ?= $(prefix)/bin
+libdir     ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+datadir    ?= $(prefix)/share
+mandir     ?= $(datadir)/man
+docdir     ?= $(datadir)/doc/rsip-gateway
+sysconfdir ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
+# systemd reads units, sysctl.d and tmpfiles.d under /usr/local/lib too.
+systemddir ?= $(prefix)/lib
+unitdir    ?= $(systemddir)/systemd/system
+INSTALL    ?= install
+
+INSTALLED_HEADERS := include/rsip/client.h include/rsip/msg.h include/rsip/wire.h
+
+install: $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc dist-libs man
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
+		$(DESTDIR)$(includedir)/rsip $(DESTDIR)$(unitdir) $(DESTDIR)$(docdir)/examples \
+		$(DESTDIR)$(systemddir)/sysctl.d $(DESTDIR)$(systemddir)/tmpfiles.d \
+		$(DESTDIR)$(sysconfdir)/rsipc
+	$(INSTALL) -m 755 $(BUILD)/rsipd $(BUILD)/rsipc $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 755 $(BUILD)/rsipctl $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 644 $(DIST_LIBA) $(DESTDIR)$(libdir)/
+	$(INSTALL) -m 755 $(DIST_LIBSO) $(DESTDIR)$(libdir)/
+	ln -sf librsip.so.$(VERSION) $(DESTDIR)$(libdir)/librsip.so.$(LIBRSIP_SOVERSION)
+	ln -sf librsip.so.$(LIBRSIP_SOVERSION) $(DESTDIR)$(libdir)/librsip.so
+	$(SUBST_PATHS) user/client/librsip.pc.in > $(DESTDIR)$(libdir)/pkgconfig/librsip.pc
+	$(INSTALL) -m 644 $(INSTALLED_HEADERS) $(DESTDIR)$(includedir)/rsip/
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(mandir)/man$$s; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	for u in $(UNITS); do $(SUBST_PATHS) contrib/systemd/$$u.in > $(DESTDIR)$(unitdir)/$$u; done
+	$(INSTALL) -m 644 contrib/sysctl.d/60-rsipd.conf $(DESTDIR)$(systemddir)/sysctl.d/
+	$(INSTALL) -m 644 contrib/tmpfiles.d/rsipd.conf $(DESTDIR)$(systemddir)/tmpfiles.d/
+	$(INSTALL) -m 644 docs/examples/rsipd.conf docs/examples/rsipc.conf \
+		$(DESTDIR)$(docdir)/examples/
+	# The configuration is the operator's: never overwritten.
+	[ -e $(DESTDIR)$(sysconfdir)/rsipd.conf ] || \
+		$(INSTALL) -m 644 docs/examples/rsipd.conf $(DESTDIR)$(sysconfdir)/rsipd.conf
+	[ -e $(DESTDIR)$(sysconfdir)/rsipc/default.conf ] || \
+		$(INSTALL) -m 644 docs/examples/rsipc.conf $(DESTDIR)$(sysconfdir)/rsipc/default.conf
+
+# Removes what install put there; a configuration the operator changed stays.
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/rsipd $(DESTDIR)$(sbindir)/rsipc $(DESTDIR)$(bindir)/rsipctl
+	rm -f $(DESTDIR)$(libdir)/librsip.a $(DESTDIR)$(libdir)/librsip.so \
+	      $(DESTDIR)$(libdir)/librsip.so.$(LIBRSIP_SOVERSION) \
+	      $(DESTDIR)$(libdir)/librsip.so.$(VERSION) $(DESTDIR)$(libdir)/pkgconfig/librsip.pc
+	rm -f $(addprefix $(DESTDIR)$(includedir)/rsip/,$(notdir $(INSTALLED_HEADERS)))
+	-rmdir $(DESTDIR)$(includedir)/rsip
+	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$m; done
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	rm -f $(DESTDIR)$(systemddir)/sysctl.d/60-rsipd.conf \
+	      $(DESTDIR)$(systemddir)/tmpfiles.d/rsipd.conf
+	rm -rf $(DESTDIR)$(docdir)
+	cmp -s docs/examples/rsipd.conf $(DESTDIR)$(sysconfdir)/rsipd.conf && \
+		rm -f $(DESTDIR)$(sysconfdir)/rsipd.conf || true
+	cmp -s docs/examples/rsipc.conf $(DESTDIR)$(sysconfdir)/rsipc/default.conf && \
+		rm -f $(DESTDIR)$(sysconfdir)/rsipc/default.conf || true
+	-rmdir $(DESTDIR)$(sysconfdir)/rsipc
 
 # ---- dependencies and tests --------------------------------------------------
 deps:

@@ -20,6 +20,8 @@ PKGS=(
 	python3                        # integration test client (stdlib only)
 	libclang-rt-14-dev             # libFuzzer runtime for clang
 	kmod                           # modprobe in test set-up
+	scdoc man-db pkg-config        # man pages (make man), reading them, librsip.pc
+	systemd                        # systemd-analyze verify/security of the units
 )
 
 missing=()

@@ -422,7 +422,7 @@ static const struct cfg_opt opts[] = {
     {"tunnel-endpoint", required_argument, 0, set_tunnel_endpoint, "an IPv4 address",
      "tunnel endpoint announced to hosts (default: none, hosts use the server)", false},
     {"ctl-socket", required_argument, 0, set_ctl_socket, "a path shorter than 108 bytes",
-     "control socket for rsipctl (/run/rsipd.sock; empty: none)", false},
+     "control socket for rsipctl (/run/rsipd/rsipd.sock; empty: none)", false},
     {"wan", required_argument, 0, set_wan, "an interface name",
      "xdp: the public-side interface (Nb lives there)", false},
     {"lan", required_argument, 0, set_lan, "an interface name",

@@ -31,7 +31,7 @@
 #define CFG_DEFAULT_MAX_BINDINGS 64
 #define CFG_DEFAULT_MAX_PORTS	 1024
 #define CFG_DEFAULT_MAX_SPIS	 1024
-#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd.sock"
+#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd/rsipd.sock"
 
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };

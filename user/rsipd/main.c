@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -85,6 +86,22 @@ static int setup_signals(struct rsipd *d)
 	return ev_add_fd(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 }
 
+/* /run/rsipd/rsipd.sock: systemd makes /run/rsipd (RuntimeDirectory=), a
+ * foreground root run makes it here. One level only. */
+static void make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct rsipd_config *)0)->ctl_socket)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_warn("mkdir %s", dir);
+}
+
 static int start(struct rsipd *d)
 {
 	struct rsipd_config *cfg = &d->cfg;
@@ -139,6 +156,7 @@ static int start(struct rsipd *d)
 	d->ctl_ctx =
 	    (struct ctl_ctx){.engine = d->engine, .cfg = cfg, .start_ms = engine_now(d->engine)};
 	if (cfg->ctl_socket[0]) {
+		make_parent_dir(cfg->ctl_socket);
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
 		if (!d->ctl) {
 			log_errx("cannot open the control socket %s: %s", cfg->ctl_socket,
@@ -177,6 +195,7 @@ static void stop(struct rsipd *d)
 int main(int argc, char **argv)
 {
 	static struct rsipd d; /* large: keep it off the stack */
+	const char *lock_dir;
 	char err[512];
 	int rc;
 
@@ -207,7 +226,11 @@ int main(int argc, char **argv)
 			printf("rsipd: configuration OK\n");
 		return 0;
 	}
-	if (instance_lock_take(&d.lock, &d.cfg, INSTANCE_LOCK_DIR) < 0)
+	/* systemd's RuntimeDirectory= (the unit's user owns it), else /run/rsipd. */
+	lock_dir = getenv("RUNTIME_DIRECTORY");
+	if (!lock_dir || !*lock_dir || strchr(lock_dir, ':'))
+		lock_dir = INSTANCE_LOCK_DIR;
+	if (instance_lock_take(&d.lock, &d.cfg, lock_dir) < 0)
 		return 1;
 
 	d.sigfd = -1;
