@@ -31,7 +31,7 @@ VERSION  := $(shell cat VERSION)
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lsystemd -lcap -lelf -lz -lm
+LDLIBS   := -lbpf -linih -ljson-c -lmnl -lsystemd -lcap -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -84,7 +84,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .PHONY: install uninstall dist-libs man
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
-	test-tshark fuzz demo bench format format-check clean tests-build install
+	fuzz demo bench format format-check check-structure clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS) dist-libs man
 
@@ -312,6 +312,11 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "== format: every C file follows .clang-format"
+
+# No include cycle between headers, no call cycle between the files of a
+# library (tools/check-cycles.py reads the built objects with nm).
+check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
+	@python3 tools/check-cycles.py "$(BUILD)"
 
 clean:
 	rm -rf $(BUILD)

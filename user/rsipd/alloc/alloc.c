@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The allocator object: configuration, the injected clock and random source,
- * per-owner accounting and usage. The resources themselves live in
- * alloc_addr.c, alloc_port.c, alloc_spi.c and alloc_id.c.
+ * The allocator object: configuration, set-up and tear-down, usage, and the
+ * two dispatchers (a hold-back that ends, a journal entry to undo) that the
+ * lower layers reach through struct alloc_ops instead of calling the
+ * resource files by name. The resources themselves live in addr.c, port.c,
+ * spi.c and id.c; their shared helpers in owners.c.
  */
 #include "alloc_internal.h"
 
@@ -15,107 +17,7 @@
 #include "clock.h"
 #include "log.h"
 
-bool alloc_hash_oom;
-uint32_t alloc_hash_seed;
 static bool hash_seeded;
-
-uint64_t alloc_now(struct alloc *a)
-{
-	if (a->cfg.now_ms)
-		return a->cfg.now_ms(a->cfg.clock_arg);
-	return mono_ms();
-}
-
-uint32_t alloc_rand32(struct alloc *a)
-{
-	uint32_t v;
-
-	if (a->cfg.random32)
-		return a->cfg.random32(a->cfg.random_arg);
-	/* getrandom() on 4 bytes never returns short once the pool is ready;
-	 * loop for EINTR only. */
-	while (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		;
-	return v;
-}
-
-/* Multiply-shift instead of rejection sampling: it never loops, even when a
- * test injects a constant "random" source, and its bias (n / 2^32) does not
- * matter for picking SPIs and blocks. */
-uint64_t alloc_rand_below(struct alloc *a, uint64_t n)
-{
-	return ((uint64_t)alloc_rand32(a) * n) >> 32;
-}
-
-int alloc_nb_index(const struct alloc *a, struct in_addr nb)
-{
-	for (uint16_t i = 0; i < a->n_nb; i++)
-		if (a->nbs[i].addr.s_addr == nb.s_addr)
-			return i;
-	return -1;
-}
-
-struct owner *owner_find(const struct alloc *a, uint32_t id)
-{
-	struct owner *o;
-
-	hash_find_u32(a->owners, id, o);
-	return o;
-}
-
-struct owner *owner_get(struct alloc *a, uint32_t id)
-{
-	struct owner *o = owner_find(a, id);
-
-	if (o)
-		return o;
-	o = calloc(1, sizeof(*o) + a->n_nb * sizeof(o->nb[0]));
-	if (!o)
-		return NULL;
-	o->id = id;
-	if (!hash_add_u32(a->owners, id, o)) {
-		free(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* Forget an owner that holds nothing any more. */
-void owner_put(struct alloc *a, struct owner *o)
-{
-	if (!o || o->ports || o->spis)
-		return;
-	for (uint16_t i = 0; i < a->n_nb; i++)
-		if (o->nb[i].blocks)
-			return;
-	HASH_DEL(a->owners, o);
-	free(o);
-}
-
-/* Adjust an owner's counts on one Nb and the Nb's count of owners. The owner
- * must exist when the counts grow (owner_get first). */
-int owner_count(struct alloc *a, uint32_t id, uint16_t nb, int dports, int dspis)
-{
-	struct owner *o = owner_find(a, id);
-	struct owner_nb *on;
-	bool was, is;
-
-	if (!o)
-		return -ENOENT;
-	on = &o->nb[nb];
-	was = on->ports || on->spis;
-	on->ports += dports;
-	on->spis += dspis;
-	o->ports += dports;
-	o->spis += dspis;
-	is = on->ports || on->spis;
-	if (!was && is)
-		a->nbs[nb].n_owners++;
-	else if (was && !is)
-		a->nbs[nb].n_owners--;
-	owner_put(a, o);
-	return 0;
-}
 
 static bool is_pow2(uint32_t v)
 {
@@ -220,6 +122,58 @@ static void spis_setup(struct alloc *a)
 	a->blk_last = a->blk_full ? (uint32_t)(end - 1) : 0;
 }
 
+/* A hold-back is over: the resource becomes free (holdback.c calls this
+ * through a->ops). */
+static void release_held(struct alloc *a, const struct hb_entry *e)
+{
+	switch (e->kind) {
+	case HB_PORT:
+		port_expire(a, e->nb, (uint16_t)e->value);
+		break;
+	case HB_SPI:
+		spi_expire(a, e->nb, e->value);
+		break;
+	case HB_BLOCK:
+		block_expire(a, e->nb, e->value);
+		break;
+	case HB_ADDR:
+		addr_expire(a, e->nb);
+		break;
+	case HB_CLIENT_ID:
+	case HB_BIND_ID:
+		id_expire(a, e->kind, e->value, e->expire);
+		break;
+	}
+}
+
+/* Undo one journal entry of an aborted transaction (txn.c calls this
+ * through a->ops). */
+static void undo_entry(struct alloc *a, const struct jentry *e)
+{
+	switch (e->op) {
+	case J_PORT:
+		port_undo(a, e->nb, e->owner, (uint16_t)e->value);
+		break;
+	case J_SPI:
+		spi_undo(a, e->nb, e->owner, e->value);
+		break;
+	case J_BLOCK:
+		block_undo(a, e->nb, e->owner, e->value);
+		break;
+	case J_ADDR:
+		addr_undo(a, e->nb, e->owner);
+		break;
+	case J_CURSOR:
+		a->nbs[e->nb].port_cursor = e->value;
+		break;
+	}
+}
+
+static const struct alloc_ops resource_ops = {
+    .release = release_held,
+    .undo = undo_entry,
+};
+
 struct alloc *alloc_new(const struct alloc_cfg *cfg)
 {
 	struct alloc *a = NULL;
@@ -243,6 +197,7 @@ struct alloc *alloc_new(const struct alloc_cfg *cfg)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		goto out;
+	a->ops = &resource_ops;
 	a->cfg = c;
 	a->n_nb = (uint16_t)c.n_public;
 	a->addrs = calloc(c.n_public, sizeof(*a->addrs));

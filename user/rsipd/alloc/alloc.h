@@ -150,10 +150,8 @@ int alloc_spi_restore(struct alloc_txn *t, uint32_t owner, struct in_addr nb, co
 
 /* Expire the hold-backs that are due now. Allocating calls do it themselves;
  * call it before alloc_usage for exact held counts, or from a timer to give
- * memory back. alloc_next_expiry: when the oldest hold-back ends (clock of
- * cfg.now_ms), 0 when nothing is held back. */
+ * memory back. */
 void alloc_expire(struct alloc *a);
-uint64_t alloc_next_expiry(const struct alloc *a);
 
 /* Recompute every counter and cross-reference and compare: 0, or -EFAULT
  * (the first mismatch is logged). O(all state); tests and debugging. */

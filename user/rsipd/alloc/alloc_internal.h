@@ -64,7 +64,7 @@ static inline uint32_t alloc_hash_u32(uint32_t k)
 #define PORT_IKE	 500
 #define PORT_IKE_NATT	 4500
 
-/* --- hold-back queue (alloc_holdback.c) ----------------------------------- */
+/* --- hold-back queue (holdback.c) ----------------------------------- */
 enum hb_kind { HB_PORT, HB_SPI, HB_BLOCK, HB_ADDR, HB_CLIENT_ID, HB_BIND_ID };
 
 struct hb_entry {
@@ -158,7 +158,7 @@ struct id_set {
 	uint8_t kind; /* HB_CLIENT_ID or HB_BIND_ID */
 };
 
-/* --- transactions (alloc_txn.c) ---------------------------------------------- */
+/* --- transactions (txn.c) ---------------------------------------------- */
 enum jop { J_PORT, J_SPI, J_BLOCK, J_ADDR, J_CURSOR };
 
 struct jentry {
@@ -175,7 +175,15 @@ struct alloc_txn {
 };
 
 /* --- the allocator -------------------------------------------------------------- */
+/* How the lower layers (holdback.c, txn.c) reach the resource files without
+ * calling them by name: alloc.c sets it. */
+struct alloc_ops {
+	void (*release)(struct alloc *a, const struct hb_entry *e); /* hold-back over */
+	void (*undo)(struct alloc *a, const struct jentry *e);	    /* abort */
+};
+
 struct alloc {
+	const struct alloc_ops *ops;
 	struct alloc_cfg cfg; /* pointers replaced by our own copies */
 	struct in_addr *addrs;
 	uint16_t *reserved;
@@ -198,7 +206,7 @@ struct alloc {
 	struct alloc_txn *txn; /* the open transaction, if any */
 };
 
-/* alloc.c */
+/* owners.c */
 uint64_t alloc_now(struct alloc *a);
 uint32_t alloc_rand32(struct alloc *a);
 uint64_t alloc_rand_below(struct alloc *a, uint64_t n); /* [0, n), n <= 2^32 */
@@ -208,13 +216,13 @@ struct owner *owner_find(const struct alloc *a, uint32_t id);
 void owner_put(struct alloc *a, struct owner *o);
 int owner_count(struct alloc *a, uint32_t id, uint16_t nb, int dports, int dspis);
 
-/* alloc_txn.c */
+/* txn.c */
 int txn_reserve(struct alloc_txn *t, size_t n);
 void txn_push(struct alloc_txn *t, enum jop op, uint16_t nb, uint32_t owner, uint32_t value);
 void txn_undo_to(struct alloc_txn *t, size_t mark);
 int txn_check(struct alloc_txn *t, uint32_t owner);
 
-/* alloc_holdback.c */
+/* holdback.c */
 uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t value);
 void holdback_free(struct holdback *hb);
 

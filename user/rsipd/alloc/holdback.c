@@ -33,29 +33,6 @@ static int hb_grow(struct holdback *hb)
 	return 0;
 }
 
-/* The hold-back of one resource is over: it becomes free. */
-static void hb_release(struct alloc *a, const struct hb_entry *e)
-{
-	switch (e->kind) {
-	case HB_PORT:
-		port_expire(a, e->nb, (uint16_t)e->value);
-		break;
-	case HB_SPI:
-		spi_expire(a, e->nb, e->value);
-		break;
-	case HB_BLOCK:
-		block_expire(a, e->nb, e->value);
-		break;
-	case HB_ADDR:
-		addr_expire(a, e->nb);
-		break;
-	case HB_CLIENT_ID:
-	case HB_BIND_ID:
-		id_expire(a, e->kind, e->value, e->expire);
-		break;
-	}
-}
-
 /* Queue a released resource the caller has just marked held, and return
  * when it comes back. If the queue cannot grow, the resource is freed at
  * once rather than held for ever (losing a little TIME_WAIT safety beats
@@ -73,7 +50,7 @@ uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t
 	if (hb->len == hb->cap && hb_grow(hb) < 0) {
 		log_warnx("alloc: out of memory for the hold-back queue; releasing at once");
 		e.expire = 0;
-		hb_release(a, &e);
+		a->ops->release(a, &e);
 		return 0;
 	}
 	hb->q[(hb->head + hb->len) % hb->cap] = e;
@@ -91,13 +68,8 @@ void alloc_expire(struct alloc *a)
 
 		hb->head = (hb->head + 1) % hb->cap;
 		hb->len--;
-		hb_release(a, &e);
+		a->ops->release(a, &e);
 	}
-}
-
-uint64_t alloc_next_expiry(const struct alloc *a)
-{
-	return a->hb.len ? a->hb.q[a->hb.head].expire : 0;
 }
 
 void holdback_free(struct holdback *hb)

@@ -90,23 +90,7 @@ void txn_undo_to(struct alloc_txn *t, size_t mark)
 	while (t->n > mark) {
 		const struct jentry *e = &t->j[--t->n];
 
-		switch (e->op) {
-		case J_PORT:
-			port_undo(a, e->nb, e->owner, (uint16_t)e->value);
-			break;
-		case J_SPI:
-			spi_undo(a, e->nb, e->owner, e->value);
-			break;
-		case J_BLOCK:
-			block_undo(a, e->nb, e->owner, e->value);
-			break;
-		case J_ADDR:
-			addr_undo(a, e->nb, e->owner);
-			break;
-		case J_CURSOR:
-			a->nbs[e->nb].port_cursor = e->value;
-			break;
-		}
+		a->ops->undo(a, e);
 	}
 }
 

@@ -3,7 +3,8 @@
  * The binding table as the data plane sees it. The RSIP engine owns the
  * leases and decides; it tells the data plane about every client and binding
  * that appears or goes away, and the data plane makes packets follow:
- *   --dataplane none  keeps nothing (the control plane alone; tests),
+ *   --dataplane none  keeps an in-memory table and forwards nothing (the
+ *                     control plane alone: tests, benchmarks, a dry run),
  *   --dataplane xdp   writes the pinned BPF maps the XDP programs read.
  * A data plane may refuse an add (e.g. -ENOSPC: a full map); the engine then
  * rolls the allocation back and answers the client with an RSIP error, so a

@@ -111,3 +111,19 @@ void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool
 	e->n_bindings--;
 	free(b);
 }
+
+const char *binding_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case BIND_RSA_IP:
+		return "RSA-IP";
+	case BIND_RSAP_IP:
+		return "RSAP-IP";
+	case BIND_RSIPSEC:
+		return "RSIPSEC";
+	case BIND_LISTEN:
+		return "LISTEN";
+	default:
+		return "UNKNOWN";
+	}
+}

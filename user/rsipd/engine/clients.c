@@ -132,12 +132,3 @@ const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx 
 	*len = c->reply_len;
 	return c->reply;
 }
-
-void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms)
-{
-	/* R = max(R, Bi) (D12): a registration outlives its bindings. */
-	if (expires_ms > c->r.expires_ms) {
-		c->r.expires_ms = expires_ms;
-		lease_schedule_client(e, c);
-	}
-}

@@ -23,11 +23,6 @@ static uint64_t real_now(void *arg)
 	return mono_ms();
 }
 
-uint64_t engine_now(struct engine *e)
-{
-	return e->clk.now_ms(e->clk.arg);
-}
-
 static void engine_violation(void *arg, struct in_addr xa, uint16_t error);
 
 struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
@@ -99,63 +94,6 @@ void engine_free(struct engine *e, bool tell_dp)
 	free(e);
 }
 
-/* ---- sending ----------------------------------------------------------------- */
-
-static ssize_t send_bytes(struct engine *e, const struct engine_src *dst, const uint8_t *buf,
-			  size_t len)
-{
-	int rc = e->io.send(e->io.arg, dst, buf, len);
-
-	if (rc < 0)
-		return rc;
-	e->ctr.messages_out++;
-	return (ssize_t)len;
-}
-
-ssize_t engine_send_msg(struct engine *e, const struct engine_src *dst, const struct rsip_msg *m)
-{
-	ssize_t n = rsip_encode(m, e->outbuf, sizeof(e->outbuf));
-
-	if (n < 0) {
-		log_warnx("cannot encode %s (%zd): internal error", rsip_msg_type_name(m->type), n);
-		return n;
-	}
-	if (m->type == RSIP_ERROR_RESPONSE && m->error < ENGINE_N_ERRORS)
-		e->ctr.errors[m->error]++;
-	return send_bytes(e, dst, e->outbuf, (size_t)n);
-}
-
-void engine_send_unsolicited(struct engine *e, struct client *c, struct rsip_msg *m)
-{
-	struct engine_src dst = {.transport = c->r.transport, .addr = c->r.xa};
-	char line[256];
-
-	/* RFC 3103 10.1: unsolicited messages carry counter 0, over UDP and
-	 * TCP alike (spec 6.2). */
-	m->counter = 0;
-	m->has |= RSIP_HAS_COUNTER;
-	if (c->r.transport == RSIP_T_TCP) {
-		dst.conn = c->tcp_conn;
-		if (!dst.conn) { /* D4: no connection, nowhere to send it */
-			e->ctr.unsolicited_dropped++;
-			log_info("client %u: no TCP connection, unsolicited %s dropped",
-				 c->r.client_id, rsip_msg_type_name(m->type));
-			return;
-		}
-	} else {
-		dst.port = c->r.udp_port;
-	}
-	if (engine_send_msg(e, &dst, m) < 0) {
-		e->ctr.unsolicited_dropped++;
-		return;
-	}
-	e->ctr.unsolicited_sent++;
-	if (log_get_verbosity() > 0) {
-		rsip_msg_format(m, line, sizeof(line));
-		log_debug("-> %s: %s (unsolicited)", inet_ntoa(c->r.xa), line);
-	}
-}
-
 /* ---- answering a request ------------------------------------------------------- */
 
 static void answer(struct engine *e, struct req_ctx *x, int code, bool cacheable)
@@ -199,7 +137,7 @@ static void answer(struct engine *e, struct req_ctx *x, int code, bool cacheable
 		else
 			reply_cache_put(e->prereg, x, e->outbuf, (size_t)n, engine_now(e));
 	}
-	send_bytes(e, x->src, e->outbuf, (size_t)n);
+	engine_send_bytes(e, x->src, e->outbuf, (size_t)n);
 }
 
 static void replay(struct engine *e, const struct engine_src *src, const uint8_t *buf, size_t len)
@@ -207,7 +145,7 @@ static void replay(struct engine *e, const struct engine_src *src, const uint8_t
 	e->ctr.retransmits++;
 	log_debug("-> %s:%u: cached reply (%zu bytes) for a retransmission", inet_ntoa(src->addr),
 		  src->port, len);
-	send_bytes(e, src, buf, len);
+	engine_send_bytes(e, src, buf, len);
 }
 
 static int dispatch(struct engine *e, struct req_ctx *x)
@@ -522,20 +460,4 @@ struct alloc *engine_alloc(struct engine *e)
 struct dataplane *engine_dataplane(struct engine *e)
 {
 	return e->dp;
-}
-
-const char *binding_kind_name(uint8_t kind)
-{
-	switch (kind) {
-	case BIND_RSA_IP:
-		return "RSA-IP";
-	case BIND_RSAP_IP:
-		return "RSAP-IP";
-	case BIND_RSIPSEC:
-		return "RSIPSEC";
-	case BIND_LISTEN:
-		return "LISTEN";
-	default:
-		return "UNKNOWN";
-	}
 }

@@ -86,8 +86,6 @@ void engine_bad_frame(struct engine *e, const struct engine_src *from);
 void engine_conn_closed(struct engine *e, uint64_t conn);
 /* Expire leases and caches whose time has come (clock: engine_clock). */
 void engine_tick(struct engine *e);
-/* The earliest lease expiry (CLOCK_MONOTONIC ms), UINT64_MAX when none. */
-uint64_t engine_next_expiry(struct engine *e);
 
 /* Administrative revocation (rsipctl free / deregister): the unsolicited
  * FREE_RESPONSE / DE-REGISTER_RESPONSE goes to the host. 0 or -ENOENT. */

@@ -106,8 +106,12 @@ int handle_extend(struct engine *e, struct req_ctx *x);
 int handle_free(struct engine *e, struct req_ctx *x);
 int handle_query(struct engine *e, struct req_ctx *x);
 
-/* engine.c */
+/* emit.c: the bottom layer, calls no other engine file */
 uint64_t engine_now(struct engine *e);
+/* Send bytes already encoded (a reply, a cached reply); counts
+ * messages_out. Returns len or -errno. */
+ssize_t engine_send_bytes(struct engine *e, const struct engine_src *dst, const uint8_t *buf,
+			  size_t len);
 /* Encode m and send it to dst; counts messages_out. Returns the encoded
  * length (> 0) or -errno. */
 ssize_t engine_send_msg(struct engine *e, const struct engine_src *dst, const struct rsip_msg *m);
@@ -126,8 +130,6 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp);
 void client_set_reply(struct client *c, const struct req_ctx *x, const uint8_t *buf, size_t len);
 /* The cached reply when x is a retransmission of the last request. */
 const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx *x, size_t *len);
-/* The lease of a registration whose binding now ends at expires_ms. */
-void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms);
 
 /* binding.c (table) */
 struct binding *binding_by_id(struct engine *e, uint32_t bind_id);
@@ -145,6 +147,16 @@ void lease_schedule_binding(struct engine *e, const struct binding *b);
 void lease_schedule_client(struct engine *e, const struct client *c);
 /* Granted lease for a requested one (D12): 0 or absent gives the default. */
 uint32_t lease_grant(const struct engine *e, bool has_lease, uint32_t requested);
+/* The lease of a registration whose binding now ends at expires_ms. */
+void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms);
+/* The earliest entry due at now, taken off the heap: false when none. It may
+ * be stale (its record has moved on): the caller compares the time. */
+struct lease_due {
+	uint64_t at;
+	uint32_t id;
+	bool is_client;
+};
+bool lease_pop_due(struct lease_heap *h, uint64_t now, struct lease_due *out);
 
 /* reply_cache.c: replies to hosts without a registration, keyed by source
  * IP + port, kept a short while (spec 6.2). */
@@ -160,8 +172,8 @@ const uint8_t *reply_cache_get(struct reply_cache *rc, const struct req_ctx *x, 
 			       size_t *len);
 void reply_cache_expire(struct reply_cache *rc, uint64_t now);
 
-/* engine_state.c: run the state hook if something changed (after every
- * request, tick and revocation). */
+/* emit.c: run the state hook if something changed (after every request,
+ * tick and revocation). */
 void engine_state_changed(struct engine *e);
 
 /* policy.c */

@@ -138,61 +138,22 @@ uint32_t lease_grant(const struct engine *e, bool has_lease, uint32_t requested)
 	return requested;
 }
 
-static void expire_binding(struct engine *e, struct binding *b)
+void client_touch_lease(struct engine *e, struct client *c, uint64_t expires_ms)
 {
-	struct client *c = client_by_id(e, b->r.client_id);
-	uint32_t bind_id = b->r.bind_id;
-
-	if (!c) /* cannot happen: a binding dies with its client */
-		fatalx("binding %u has no client %u", bind_id, b->r.client_id);
-	log_info("client %u: binding %u expired", c->r.client_id, bind_id);
-	binding_destroy(e, c, b, true);
-	e->ctr.leases_expired++;
-	rsip_msg_init(&e->unsol, RSIP_FREE_RESPONSE);
-	e->unsol.client_id = c->r.client_id;
-	e->unsol.bind_id = bind_id;
-	e->unsol.has |= RSIP_HAS_CLIENT_ID | RSIP_HAS_BIND_ID;
-	engine_send_unsolicited(e, c, &e->unsol);
-}
-
-static void expire_client(struct engine *e, struct client *c)
-{
-	log_info("client %u (%s): registration expired", c->r.client_id, inet_ntoa(c->r.xa));
-	e->ctr.registrations_expired++;
-	rsip_msg_init(&e->unsol, RSIP_DEREGISTER_RESPONSE);
-	e->unsol.client_id = c->r.client_id;
-	e->unsol.has |= RSIP_HAS_CLIENT_ID;
-	engine_send_unsolicited(e, c, &e->unsol);
-	client_destroy(e, c, true);
-}
-
-void engine_tick(struct engine *e)
-{
-	struct lease_heap *h = e->leases;
-	uint64_t now = engine_now(e);
-
-	reply_cache_expire(e->prereg, now);
-	alloc_expire(e->alloc); /* give held-back memory back */
-	while (h->n && h->v[0].at <= now) {
-		struct lease_ent ent = h->v[0];
-
-		heap_pop(h);
-		if (ent.kind == LEASE_BINDING) {
-			struct binding *b = binding_by_id(e, ent.id);
-
-			if (b && b->r.expires_ms == ent.at)
-				expire_binding(e, b);
-		} else {
-			struct client *c = client_by_id(e, ent.id);
-
-			if (c && c->r.expires_ms == ent.at)
-				expire_client(e, c);
-		}
+	/* R = max(R, Bi) (D12): a registration outlives its bindings. */
+	if (expires_ms > c->r.expires_ms) {
+		c->r.expires_ms = expires_ms;
+		lease_schedule_client(e, c);
 	}
-	engine_state_changed(e);
 }
 
-uint64_t engine_next_expiry(struct engine *e)
+bool lease_pop_due(struct lease_heap *h, uint64_t now, struct lease_due *out)
 {
-	return e->leases->n ? e->leases->v[0].at : UINT64_MAX;
+	if (!h->n || h->v[0].at > now)
+		return false;
+	out->at = h->v[0].at;
+	out->id = h->v[0].id;
+	out->is_client = h->v[0].kind == LEASE_CLIENT;
+	heap_pop(h);
+	return true;
 }

@@ -523,11 +523,3 @@ void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg)
 	e->state_hook_arg = arg;
 	e->state_saved_gen = e->state_gen;
 }
-
-void engine_state_changed(struct engine *e)
-{
-	if (e->state_hook && e->state_gen != e->state_saved_gen) {
-		e->state_saved_gen = e->state_gen;
-		e->state_hook(e->state_hook_arg);
-	}
-}

@@ -30,7 +30,6 @@ void udp_server_free(struct udp_server *u);
 struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
 void tcp_server_set_engine(struct tcp_server *t, struct engine *e);
 int tcp_send(struct tcp_server *t, const struct engine_src *to, const uint8_t *buf, size_t len);
-size_t tcp_server_n_conns(const struct tcp_server *t);
 void tcp_server_free(struct tcp_server *t);
 
 /* Both transports behind one engine_io. */

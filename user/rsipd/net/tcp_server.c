@@ -221,11 +221,6 @@ int tcp_send(struct tcp_server *s, const struct engine_src *to, const uint8_t *b
 	return 0;
 }
 
-size_t tcp_server_n_conns(const struct tcp_server *s)
-{
-	return s->n_conns;
-}
-
 void tcp_server_free(struct tcp_server *s)
 {
 	struct tcp_conn *c, *tmp;
