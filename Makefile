@@ -31,7 +31,7 @@ VERSION  := $(shell cat VERSION)
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -linih -ljson-c -lmnl -lsystemd -lcap -lelf -lz -lm
+LDLIBS   := -lbpf -linih -ljson-c -lmnl -lmicrohttpd -lsystemd -lcap -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \

@@ -15,6 +15,8 @@ PKGS=(
 	libjson-c-dev                  # control socket and --json output
 	libmnl-dev                     # netlink: neighbour entries for clients
 	libsystemd-dev libcap-dev      # rsipd: sd_notify readiness, capability checks
+	libmicrohttpd-dev              # rsipd --metrics (HTTP)
+	python3-prometheus-client      # the metrics test parses /metrics with it
 	iproute2 ethtool iputils-ping  # namespaces, veth, links
 	tcpdump tshark                 # capture checks (tshark decodes RSIP)
 	python3                        # integration test client (stdlib only)

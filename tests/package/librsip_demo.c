@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = rsip_client_assign(c, &req, &b);
 	if (rc) {
-		fprintf(stderr, "librsip: %d (%s)\n", rc, rc > 0 ? rsip_error_name((unsigned)rc) : "local");
+		fprintf(stderr, "librsip: %d (%s)\n", rc,
+			rc > 0 ? rsip_error_name((unsigned)rc) : "local");
 		rsip_client_close(c);
 		return 1;
 	}

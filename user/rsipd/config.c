@@ -272,6 +272,22 @@ static int set_tunnel_endpoint(struct rsipd_config *cfg, const struct cfg_opt *o
 	return 0;
 }
 
+static int set_metrics(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	struct in_addr a;
+	uint16_t port = 0;
+
+	if (!*v) { /* empty: none */
+		cfg->metrics_port = 0;
+		return 0;
+	}
+	if (parse_addr_port(v, &a, &port) || port == 0)
+		return -EINVAL;
+	cfg->metrics_addr = a;
+	cfg->metrics_port = port;
+	return 0;
+}
+
 static int set_ctl_socket(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	if (strlen(v) >= sizeof(cfg->ctl_socket))
@@ -423,6 +439,8 @@ static const struct cfg_opt opts[] = {
      "tunnel endpoint announced to hosts (default: none, hosts use the server)", false},
     {"ctl-socket", required_argument, 0, set_ctl_socket, "a path shorter than 108 bytes",
      "control socket for rsipctl (/run/rsipd/rsipd.sock; empty: none)", false},
+    {"metrics", required_argument, 0, set_metrics, "ADDR:PORT (IPv4; empty: none)",
+     "serve Prometheus metrics on http://ADDR:PORT/metrics (default: none)", false},
     {"wan", required_argument, 0, set_wan, "an interface name",
      "xdp: the public-side interface (Nb lives there)", false},
     {"lan", required_argument, 0, set_lan, "an interface name",

@@ -73,6 +73,8 @@ struct rsipd_config {
 	bool tcp_only;				    /* every UDP request gets 102 USE_TCP */
 	struct in_addr tunnel_endpoint;		    /* INADDR_ANY: not sent (D15) */
 	char ctl_socket[108];			    /* sun_path; "": no control socket */
+	struct in_addr metrics_addr;		    /* --metrics ADDR:PORT */
+	uint16_t metrics_port;			    /* 0: no metrics endpoint */
 	char config_file[PATH_MAX];
 	bool daemon;
 	bool check_only; /* --check-config: validate, change nothing */

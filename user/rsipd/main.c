@@ -25,6 +25,7 @@
 #include "net/port_busy.h"
 #include "net/event.h"
 #include "log.h"
+#include "metrics/http.h"
 #include "net/net.h"
 #include "rsip/dp_abi.h"
 #include "startup/lock.h"
@@ -41,6 +42,7 @@ struct rsipd {
 	struct engine *engine;
 	struct ctl_ctx ctl_ctx;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics;
 	struct ev_timer *tick;
 	struct instance_lock lock;
 	int sigfd;
@@ -164,6 +166,15 @@ static int start(struct rsipd *d)
 			return err;
 		}
 	}
+	if (cfg->metrics_port) {
+		d->metrics = metrics_server_new(d->loop, cfg->metrics_addr, cfg->metrics_port,
+						&d->ctl_ctx, &err);
+		if (!d->metrics) {
+			log_errx("cannot serve metrics on %s:%u: %s", inet_ntoa(cfg->metrics_addr),
+				 cfg->metrics_port, strerror(-err));
+			return err;
+		}
+	}
 	d->tick = ev_timer_add(d->loop, TICK_MS, TICK_MS, on_tick, d);
 	if (!d->tick)
 		return -ENOMEM;
@@ -172,6 +183,7 @@ static int start(struct rsipd *d)
 
 static void stop(struct rsipd *d)
 {
+	metrics_server_free(d->metrics);
 	ctl_server_free(d->ctl);
 	/* The transports report closed connections to the engine: before it. */
 	tcp_server_free(d->net.tcp);
