@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics/http.h"
 #include "net/net.h"
+#include "reload/reload.h"
 #include "rsip/dp_abi.h"
 #include "startup/lock.h"
 #include "startup/preflight.h"
@@ -46,7 +47,52 @@ struct rsipd {
 	struct ev_timer *tick;
 	struct instance_lock lock;
 	int sigfd;
+	int argc; /* for a reload: the same command line, the file read again */
+	char **argv;
 };
+
+/* SIGHUP: parse everything again; nothing changes unless it all parses. */
+static void reload(struct rsipd *d)
+{
+	static struct rsipd_config next; /* large: off the stack */
+	struct in_addr old_addr = d->cfg.metrics_addr;
+	uint16_t old_port = d->cfg.metrics_port;
+	struct reload_result res;
+	char err[512];
+	int rc;
+
+	sd_notify(0, "RELOADING=1");
+	rc = config_parse(&next, d->argc, d->argv, err, sizeof(err));
+	if (rc) {
+		log_errx("reload refused, the running configuration stays: %s", err);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	reload_apply(&d->cfg, &next, &res);
+	if (res.verbosity_changed)
+		log_set_verbosity(d->cfg.verbosity);
+	engine_config_changed(d->engine);
+	if (res.metrics_changed) {
+		struct metrics_server *m = NULL;
+
+		if (d->cfg.metrics_port)
+			m = metrics_server_new(d->loop, d->cfg.metrics_addr, d->cfg.metrics_port,
+					       &d->ctl_ctx, &rc);
+		if (d->cfg.metrics_port && !m) {
+			log_errx(
+			    "reload: cannot serve metrics on %s:%u: %s; the old endpoint stays",
+			    inet_ntoa(d->cfg.metrics_addr), d->cfg.metrics_port, strerror(-rc));
+			d->cfg.metrics_addr = old_addr;
+			d->cfg.metrics_port = old_port;
+		} else {
+			metrics_server_free(d->metrics);
+			d->metrics = m;
+		}
+	}
+	log_notice("reloaded: %u option%s applied, %u left for a restart", res.applied,
+		   res.applied == 1 ? "" : "s", res.restart);
+	sd_notify(0, "READY=1");
+}
 
 static void on_signal(int fd, uint32_t events, void *arg)
 {
@@ -55,7 +101,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP ignored (restart rsipd to change its configuration)");
+			reload(d);
 			continue;
 		}
 		log_notice("signal %u: stopping", si.ssi_signo);
@@ -211,6 +257,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	d.argc = argc;
+	d.argv = argv;
 	rc = config_parse(&d.cfg, argc, argv, err, sizeof(err));
 	if (rc == CONFIG_HELP) {
 		config_usage(stdout);

@@ -64,8 +64,8 @@ static void classify(const char *key, struct sample *s)
 	rest = k + 4;
 	if (!strncmp(rest, "drop_", 5)) {
 		s->f = F_DROPS;
-		snprintf(s->labels, sizeof(s->labels), "path=\"%s\",side=\"%s\",reason=\"%s\"", path,
-			 side, rest + 5);
+		snprintf(s->labels, sizeof(s->labels), "path=\"%s\",side=\"%s\",reason=\"%s\"",
+			 path, side, rest + 5);
 	} else if (!strncmp(rest, "pass_", 5)) {
 		s->f = F_PASSED;
 		snprintf(s->labels, sizeof(s->labels), "side=\"%s\",reason=\"%s\"", side, rest + 5);
@@ -102,8 +102,7 @@ static long long geti(struct json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? (long long)json_object_get_int64(v) : 0;
 }
 
-static struct json_object *data_of(struct ctl_ctx *ctx, const char *cmd,
-				   struct json_object **resp)
+static struct json_object *data_of(struct ctl_ctx *ctx, const char *cmd, struct json_object **resp)
 {
 	char line[64];
 	struct json_object *d;
@@ -143,8 +142,8 @@ static void rsip_counters(FILE *f, struct json_object *r)
 			const char *sp = strchr(ekey, ' ');
 
 			snprintf(code, sizeof(code), "%.*s", sp ? (int)(sp - ekey) : 3, ekey);
-			fprintf(f, "rsip_error_responses_total{code=\"%s\",name=\"%s\"} %lld\n", code,
-				sp ? sp + 1 : "", (long long)json_object_get_int64(evalue));
+			fprintf(f, "rsip_error_responses_total{code=\"%s\",name=\"%s\"} %lld\n",
+				code, sp ? sp + 1 : "", (long long)json_object_get_int64(evalue));
 		}
 	}
 }
@@ -167,7 +166,8 @@ static void dataplane_counters(FILE *f, struct json_object *dp)
 		family_head(f, families[fam].name, "counter", families[fam].help);
 		for (i = 0; i < n; i++)
 			if (s[i].f == (enum family)fam)
-				fprintf(f, "%s{%s} %lld\n", families[fam].name, s[i].labels, s[i].v);
+				fprintf(f, "%s{%s} %lld\n", families[fam].name, s[i].labels,
+					s[i].v);
 	}
 	free(s);
 }

@@ -81,8 +81,8 @@ static void on_timer(void *arg)
 	MHD_run(m->mhd);
 }
 
-struct metrics_server *metrics_server_new(struct ev_loop *loop, struct in_addr addr,
-					  uint16_t port, struct ctl_ctx *ctx, int *err)
+struct metrics_server *metrics_server_new(struct ev_loop *loop, struct in_addr addr, uint16_t port,
+					  struct ctl_ctx *ctx, int *err)
 {
 	struct metrics_server *m = calloc(1, sizeof(*m));
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = addr, .sin_port = htons(port)};

@@ -20,8 +20,8 @@ struct metrics_server;
 #define METRICS_IDLE_S		 10
 
 /* NULL and *err = -errno when the address cannot be bound. */
-struct metrics_server *metrics_server_new(struct ev_loop *loop, struct in_addr addr,
-					  uint16_t port, struct ctl_ctx *ctx, int *err);
+struct metrics_server *metrics_server_new(struct ev_loop *loop, struct in_addr addr, uint16_t port,
+					  struct ctl_ctx *ctx, int *err);
 void metrics_server_free(struct metrics_server *m);
 
 #endif
