@@ -82,7 +82,8 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .SECONDARY:
 
-.PHONY: install uninstall dist-libs man
+.PHONY: install uninstall dist-libs man deb
+.PHONY: test-package
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
 	fuzz demo bench format format-check check-structure clean tests-build
 
@@ -104,7 +105,7 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 # ---- user space -------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
@@ -131,11 +132,11 @@ $(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): BASE_CFLAGS += -DRSIP_R
 $(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): VERSION
 
 $(BUILD)/rsipd: $(call obj,$(RSIPD_MAIN)) $(LIBRSIPD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/rsipctl: $(call obj,$(RSIPCTL_SRCS)) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/rsipc: $(call obj,$(RSIPC_MAIN)) $(LIBRSIPC) $(LIBCLIENT) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/asan/rsipd: $(call asanobj,$(RSIPD_MAIN)) $(ALIBRSIPD) $(ALIBCOMMON)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
@@ -180,12 +181,12 @@ DIST_LIBSO := $(BUILD)/dist/librsip.so.$(VERSION)
 
 $(BUILD)/pic/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
 $(DIST_LIBA): $(call obj,$(LIBRSIP_SRCS)) ; $(static_lib)
 $(DIST_LIBSO): $(call picobj,$(LIBRSIP_SRCS)) user/client/librsip.map
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,librsip.so.$(LIBRSIP_SOVERSION) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,librsip.so.$(LIBRSIP_SOVERSION) \
 		-Wl,--version-script,user/client/librsip.map -Wl,--no-undefined \
 		-o $@ $(call picobj,$(LIBRSIP_SRCS))
 dist-libs: $(DIST_LIBA) $(DIST_LIBSO)
@@ -242,8 +243,8 @@ install: $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc dist-libs man
 		$(INSTALL) -d $(DESTDIR)$(mandir)/man$$s; \
 		$(INSTALL) -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	for u in $(UNITS); do $(SUBST_PATHS) contrib/systemd/$$u.in > $(DESTDIR)$(unitdir)/$$u; done
-	$(INSTALL) -m 644 contrib/sysctl.d/60-rsipd.conf $(DESTDIR)$(systemddir)/sysctl.d/
-	$(INSTALL) -m 644 contrib/tmpfiles.d/rsipd.conf $(DESTDIR)$(systemddir)/tmpfiles.d/
+	$(INSTALL) -m 644 contrib/sysctl/60-rsipd.conf $(DESTDIR)$(systemddir)/sysctl.d/
+	$(INSTALL) -m 644 contrib/tmpfiles/rsipd.conf $(DESTDIR)$(systemddir)/tmpfiles.d/
 	$(INSTALL) -m 644 docs/examples/rsipd.conf docs/examples/rsipc.conf \
 		$(DESTDIR)$(docdir)/examples/
 	# The configuration is the operator's: never overwritten.
@@ -251,6 +252,22 @@ install: $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc dist-libs man
 		$(INSTALL) -m 644 docs/examples/rsipd.conf $(DESTDIR)$(sysconfdir)/rsipd.conf
 	[ -e $(DESTDIR)$(sysconfdir)/rsipc/default.conf ] || \
 		$(INSTALL) -m 644 docs/examples/rsipc.conf $(DESTDIR)$(sysconfdir)/rsipc/default.conf
+
+# ---- the Debian packages (debian/): built from a copy of the tracked tree in
+# $(BUILD)/deb, where the .deb files land too (docs/install.md).
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/rsip-gateway-$(VERSION)
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./$(BUILD) -prune -o -type f -print; } | \
+		grep -v '^\./\?$(BUILD)/' | \
+		tar -cf - -T - | tar -xf - -C $(DEB_DIR)/rsip-gateway-$(VERSION)
+	cd $(DEB_DIR)/rsip-gateway-$(VERSION) && \
+		env -u BUILD -u CFLAGS -u LDFLAGS -u CPPFLAGS -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -us -uc -b -j2 \
+		>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error $(DEB_DIR)/*.changes >$(DEB_DIR)/lintian.log 2>&1; \
+		rc=$$?; cat $(DEB_DIR)/lintian.log; exit $$rc
+	@ls $(DEB_DIR)/*.deb
 
 # Removes what install put there; a configuration the operator changed stays.
 uninstall:
@@ -292,6 +309,9 @@ test-integration: $(BINS) $(ASAN_BINS)
 test-netns: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
 	@bash tests/run-layer.sh netns "$(BUILD)"
 
+test-package: $(BINS)
+	@bash tests/run-layer.sh package "$(BUILD)"
+
 test-fuzz: $(FUZZ_BINS)
 	@bash tests/run-layer.sh fuzz "$(BUILD)"
 
@@ -321,4 +341,4 @@ check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -57,8 +57,8 @@ bpf)
 		[ -x "$t" ] || continue
 		run_one "$(basename "$t")" env RSIP_BPF_DIR="$BUILD/bpf" "$t"
 	done ;;
-integration|netns)
-	[ "$layer" = netns ] && need_root
+integration|netns|package)
+	[ "$layer" != integration ] && need_root
 	for t in tests/"$layer"/test_*.sh tests/"$layer"/test_*.py; do
 		[ -f "$t" ] || continue
 		case $t in

@@ -24,6 +24,7 @@ PKGS=(
 	kmod                           # modprobe in test set-up
 	scdoc man-db pkg-config        # man pages (make man), reading them, librsip.pc
 	systemd                        # systemd-analyze verify/security of the units
+	debhelper dpkg-dev fakeroot lintian debootstrap  # make deb, make test-package
 )
 
 missing=()

@@ -92,6 +92,17 @@ with rsiptest.Rsipd("--metrics", f"127.0.0.1:{mport}") as d:
             assert name.startswith("rsip_"), name
     print(f"ok: {len(fams)} families, counters named *_total, HELP and TYPE for each")
 
+    # The Grafana dashboard in contrib/ asks only for metrics rsipd serves.
+    import re
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(top, "contrib", "grafana", "rsipd-dashboard.json")) as f:
+        dash = json.load(f)
+    served = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
+    asked = {m for p in dash["panels"] for t in p["targets"]
+             for m in re.findall(r"\b(rsip_[a-z_]+)", t["expr"])}
+    assert asked and asked <= served, asked - served
+    print(f"ok: the dashboard's {len(asked)} metrics are all served")
+
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{mport}/other", timeout=10)
         raise AssertionError("/other answered")

@@ -103,6 +103,51 @@ if ls /run/rsipd/ 2>/dev/null | grep -q "$LAB_ID"; then fail "lock files left be
 lab_rsipd_start || fail "start after the first stopped"
 lab_rsipd_stop
 echo "ok: lock files removed on exit, the next start works"
+# ---- a failed first start leaves no pins ----
+# lo cannot run XDP natively: the WAN attach fails after the maps are pinned.
+lab_exec n ip addr add "$LAB_NB1/32" dev lo
+lab_exec n ip addr add "$LAB_NB2/32" dev lo
+# shellcheck disable=SC2046
+run "$bin" $(lab_rsipd_flags) --wan lo --pin-path "$LAB_BPFFS/first"
+expect 1 "removed what this failed start pinned under $LAB_BPFFS/first"
+[ ! -e "$LAB_BPFFS/first" ] || fail "a failed first start left $(ls "$LAB_BPFFS/first")"
+lab_exec n ip addr del "$LAB_NB1/32" dev lo
+lab_exec n ip addr del "$LAB_NB2/32" dev lo
+
+# ---- least privilege: the XDP data plane as an unprivileged user with the
+# unit's four capabilities (no root), as rsipd.service runs it ----
+caps=-all,+bpf,+perfmon,+net_admin,+net_raw
+rm -r "$LAB_PIN"  # the root-run data plane goes (removing the link pins detaches it)
+[ -z "$(xdp_prog_id wan0)" ] || fail "XDP still on wan0 after removing the pins"
+mkdir -p "$LAB_DIR/run" "$LAB_DIR/var" "$LAB_BPFFS/unpriv"
+# RuntimeDirectory=, StateDirectory=, the tmpfiles.d pin directory: its own.
+chown 65534:65534 "$LAB_DIR/run" "$LAB_DIR/var" "$LAB_BPFFS/unpriv"
+printf '#!/bin/sh\nexec env RUNTIME_DIRECTORY=%s setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=%s --ambient-caps=%s --bounding-set=%s %s "$@"\n' \
+	"$LAB_DIR/run" "$caps" "$caps" "$caps" "$bin" >"$LAB_DIR/as-unit.sh"
+chmod +x "$LAB_DIR/as-unit.sh"
+LAB_CTL=$LAB_DIR/run/rsipd.sock
+RSIPD=$LAB_DIR/as-unit.sh lab_rsipd_start --pin-path "$LAB_BPFFS/unpriv" \
+	--state-file "$LAB_DIR/var/state.json" || fail "start as uid 65534 with $caps"
+upid=$(pgrep -n -f "pin-path $LAB_BPFFS/unpriv")
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$upid/status")" = 65534 ] || fail "rsipd is not uid 65534"
+[ -n "$(xdp_prog_id wan0)" ] && [ -n "$(xdp_prog_id lan0)" ] || fail "no XDP as uid 65534"
+# The programs work: ESP with nobody's SPI, from the Internet side, dropped and counted.
+lab_exec y /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+for i in range(3): s.sendto(struct.pack("!II", 0x0BADCAFE, i + 1) + bytes(16), (sys.argv[1], 0))
+' "$LAB_NB1"
+sleep 0.3
+n=$(lab_ctl --json counters | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("data", d)["dataplane"]["wan_drop_no_spi"])')
+[ "${n:-0}" -ge 3 ] || fail "wan_drop_no_spi '$n' as uid 65534"
+lab_rsipd_stop
+[ "$LAB_RSIPD_RC" = 0 ] || fail "unprivileged rsipd exited $LAB_RSIPD_RC"
+# A restart replaces the programs in place, still unprivileged.
+RSIPD=$LAB_DIR/as-unit.sh lab_rsipd_start --pin-path "$LAB_BPFFS/unpriv" \
+	--state-file "$LAB_DIR/var/state.json" || fail "restart as uid 65534"
+grep -q "replaced in place" "$LAB_DIR/rsipd.log" || fail "not replaced in place"
+lab_rsipd_stop
+echo "ok: uid 65534 with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW: attached, dropped $n unknown-SPI packets, restarted in place"
 lab_rsipd_log_clean || fail "sanitizers"
 echo "startup checks test: ok"
 exit 0

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dataplane.h"
@@ -364,7 +365,8 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	struct xdp_load_cfg lc = {0};
 	struct dpx_config dc = {0};
 	struct dpx_maps dm;
-	bool reused = false;
+	char meta[PATH_MAX + 16];
+	bool reused = false, fresh = false;
 	uint32_t shift = 0;
 	size_t i;
 	int rc;
@@ -400,6 +402,11 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
+
+	/* No pins of a previous run: whatever this start pins is its own, and a
+	 * failure takes it away again (nothing is left of a failed first start). */
+	snprintf(meta, sizeof(meta), "%s/%s", cfg->pin_path, RSIP_MAP_META);
+	fresh = access(meta, F_OK) < 0 && errno == ENOENT;
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
@@ -457,6 +464,12 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */
 	stop_io(x);
+	if (fresh) {
+		xdp_detach(x->link_wan);
+		xdp_detach(x->link_lan);
+		xdp_unpin_maps(cfg->pin_path);
+		log_info("removed what this failed start pinned under %s", cfg->pin_path);
+	}
 	neigh_free(x->lan_neigh, false);
 	neigh_free(x->wan_neigh, false);
 	dpx_free(x->dpx);

@@ -76,7 +76,8 @@ void reload_apply(struct rsipd_config *running, const struct rsipd_config *next,
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < N(restart_only); i++) {
-		if (!differs(running, next, &restart_only[i]) || !strcmp(last, restart_only[i].option))
+		if (!differs(running, next, &restart_only[i]) ||
+		    !strcmp(last, restart_only[i].option))
 			continue;
 		last = restart_only[i].option;
 		log_warnx("reload: --%s changed: it needs a restart (systemctl restart rsipd); "
@@ -88,8 +89,8 @@ void reload_apply(struct rsipd_config *running, const struct rsipd_config *next,
 	 * compare everything but the reloadable fields and the named ones. */
 	merged = *next;
 	for (i = 0; i < N(reloadable); i++)
-		memcpy((char *)&merged + reloadable[i].off, (const char *)running + reloadable[i].off,
-		       reloadable[i].size);
+		memcpy((char *)&merged + reloadable[i].off,
+		       (const char *)running + reloadable[i].off, reloadable[i].size);
 	for (i = 0; i < N(restart_only); i++)
 		memcpy((char *)&merged + restart_only[i].off,
 		       (const char *)running + restart_only[i].off, restart_only[i].size);
