@@ -143,6 +143,36 @@ assert v["rsip_up"] == 1 and v["rsip_registrations_total"] == 1 and v["rsip_dere
 assert v["rsip_state_file_healthy"] == 1, v
 print(f"ok: /metrics parsed: {len(text.splitlines())} lines, rsip_registrations_total 1, state file healthy")
 PY
+# ---- rsipc@test.service: a lease held by rsipc, the command started through
+# it (the IKE daemon in production; env here, which prints the lease) ----
+printf 'RSIPC_SERVER=%s\nRSIPC_OPTIONS=--transport tcp\nRSIPC_UP_OPTIONS=--method rsipsec --ike-port\nRSIPC_COMMAND=/usr/bin/env\n' \
+	"$listen" >"$R/etc/rsipc/test.conf"
+# ExecStart= as systemd expands it: %i, ${VAR} one word, $VAR split on spaces.
+mapfile -d '' rsipc_argv < <(/usr/bin/python3 - "$R/lib/systemd/system/rsipc@.service" test "$R/etc/rsipc/test.conf" <<'PY'
+import re, sys
+unit, inst, envfile = sys.argv[1:]
+line = next(l for l in open(unit) if l.startswith("ExecStart=")).split("=", 1)[1].strip()
+env = dict(l.rstrip("\n").split("=", 1) for l in open(envfile) if re.match(r"[A-Z_]+=", l))
+out = []
+for tok in line.replace("%i", inst).split():
+    m = re.fullmatch(r"\$\{(\w+)\}", tok) or None
+    if m:
+        out.append(env[m.group(1)])
+    elif re.fullmatch(r"\$(\w+)", tok):
+        out += env[tok[1:]].split()
+    else:
+        out.append(tok)
+sys.stdout.write("\0".join(out) + "\0")
+PY
+)
+bound=$(sed -n 's/^CapabilityBoundingSet=//p' "$R/lib/systemd/system/rsipc@.service" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+ip netns exec "$ns" chroot "$R" env -i PATH=/usr/sbin:/usr/bin setpriv --bounding-set=-all,$bound \
+	"${rsipc_argv[@]}" >"$tmp/rsipc.log" 2>&1 || { cat "$tmp/rsipc.log"; fail "rsipc@test: ${rsipc_argv[*]}"; }
+grep -q "^RSIP_ADDRESS=192.0.2.10$" "$tmp/rsipc.log" || { cat "$tmp/rsipc.log"; fail "the command did not get the lease"; }
+[ "$(ip netns exec "$ns" chroot "$R" rsipctl --json bindings | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["data"] if isinstance(d, dict) else d))')" = 0 ] ||
+	fail "the lease was not released when the command ended"
+echo "ok: rsipc@test ExecStart (${rsipc_argv[*]}) ran the command with $(grep -c '^RSIP_' "$tmp/rsipc.log") RSIP_* variables, then released the lease"
+rm -f "$R/etc/rsipc/test.conf"
 kill -TERM $pid; wait $pid; rc=$?; pid=
 [ $rc = 0 ] || fail "rsipd exited $rc on SIGTERM"
 grep -q "stopped" "$tmp/rsipd.log" || fail "no 'stopped' in the log"
