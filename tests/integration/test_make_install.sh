@@ -74,6 +74,27 @@ score=$(systemd-analyze security --offline=yes "$D/usr/lib/systemd/system/rsipd.
 echo "ok: systemd-analyze verify; systemd-analyze security rsipd.service: $score"
 [ -n "$score" ] || fail "no security score"
 
+# The snippets do what they say: tmpfiles.d makes the pin directory for the
+# rsipd user (in a scratch root with that user), sysctl.d turns forwarding on
+# (in a scratch network namespace).
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$tmp/tf/etc"
+	echo "rsipd:x:990:990::/var/lib/rsipd:/usr/sbin/nologin" >"$tmp/tf/etc/passwd"
+	echo "rsipd:x:990:" >"$tmp/tf/etc/group"
+	systemd-tmpfiles --create --root="$tmp/tf" "$D/usr/lib/tmpfiles.d/rsipd.conf" || fail "systemd-tmpfiles"
+	[ "$(stat -c '%u:%g %a' "$tmp/tf/sys/fs/bpf/rsip")" = "990:990 700" ] || fail "tmpfiles.d: $(stat -c '%u:%g %a' "$tmp/tf/sys/fs/bpf/rsip")"
+	ns=rsipinst$$
+	ip netns add "$ns" || fail "netns"
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.forwarding=0
+	ip netns exec "$ns" sysctl -q -p "$D/usr/lib/sysctl.d/60-rsipd.conf" || { ip netns del "$ns"; fail "sysctl -p"; }
+	fwd=$(ip netns exec "$ns" sysctl -n net.ipv4.conf.all.forwarding)
+	ip netns del "$ns"
+	[ "$fwd" = 1 ] || fail "sysctl.d did not turn forwarding on"
+	echo "ok: tmpfiles.d makes /sys/fs/bpf/rsip 0700 for rsipd; sysctl.d turns IPv4 forwarding on"
+else
+	echo "not root: the tmpfiles.d and sysctl.d snippets were not applied (CI runs as root)"
+fi
+
 # A program built against the installed library, shared and static.
 pc() { PKG_CONFIG_SYSROOT_DIR=$D PKG_CONFIG_LIBDIR=$D/usr/lib/pkgconfig pkg-config "$@" librsip; }
 [ "$(pc --modversion)" = "$ver" ] || fail "pkg-config version"
