@@ -89,21 +89,27 @@ with tempfile.TemporaryDirectory(prefix="rsipd-logs.") as tmp:
     t = threading.Thread(target=reader, args=(os.fdopen(r),), daemon=True)
     t.start()
     wait_for(lambda x: "listening on" in x, 20, "start line")
+    t0 = time.monotonic()
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.settimeout(5)
     for i in range(FLOOD):
         u.sendto(msg(2, (11, struct.pack("!I", i + 1))), ("127.0.0.1", port))
         u.recv(4096)  # each request answered (304), one at a time
+    elapsed = time.monotonic() - t0
     wait_for(lambda x: "suppressed" in x, 25, "flood summary")
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=20) == 0
     t.join(5)
     denied = [x for x in lines if "registration denied by --allow" in x and "suppressed" not in x]
     summary = [x for x in lines if "suppressed" in x]
-    print(f"{len(denied)} 'denied' lines written; summary: {summary}")
-    assert len(denied) == BURST, len(denied)
+    print(f"{len(denied)} 'denied' lines written in {elapsed:.1f} s; summaries: {summary}")
+    # Every line is either written or counted in a summary; at most BURST per
+    # 10 s window (one window unless this machine was very slow).
+    suppressed = sum(int(re.search(r"<6>(\d+) more lines like", x).group(1)) for x in summary)
+    assert len(denied) + suppressed == FLOOD, (len(denied), suppressed)
+    assert BURST <= len(denied) <= BURST * (int(elapsed // 10) + 2), len(denied)
     assert all(x.startswith("<6>") for x in denied), denied[0]
-    assert len(summary) == 1 and f"{FLOOD - BURST} more lines like" in summary[0], summary
-    assert summary[0].startswith("<6>"), summary[0]
-    print(f"ok: {FLOOD} refused registrations wrote {BURST} lines and one summary")
+    assert summary and all("registration denied by --allow" in x for x in summary), summary
+    print(f"ok: {FLOOD} refused registrations wrote {len(denied)} lines, {suppressed} counted "
+          f"in {len(summary)} summary line(s)")
 print("logs test: ok")
