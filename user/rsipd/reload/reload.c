@@ -45,6 +45,7 @@ static const struct field restart_only[] = {
     {"spi-range", F(spi_lo)},
     {"spi-range", F(spi_hi)},
     {"spi-block", F(spi_block)},
+    {"spi-block", F(spi_block_shift)},
     {"port-range", F(port_lo)},
     {"port-range", F(port_hi)},
     {"holdback", F(holdback)},
