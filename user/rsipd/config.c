@@ -273,6 +273,22 @@ static int set_tunnel_endpoint(struct rsipd_config *cfg, const struct cfg_opt *o
 	return 0;
 }
 
+static int set_metrics(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	struct in_addr a;
+	uint16_t port = 0;
+
+	if (!*v) { /* empty: none */
+		cfg->metrics_port = 0;
+		return 0;
+	}
+	if (parse_addr_port(v, &a, &port) || port == 0)
+		return -EINVAL;
+	cfg->metrics_addr = a;
+	cfg->metrics_port = port;
+	return 0;
+}
+
 static int set_ctl_socket(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	if (strlen(v) >= sizeof(cfg->ctl_socket))
@@ -422,6 +438,12 @@ static int set_config(struct rsipd_config *cfg, const struct cfg_opt *o, const c
 	return 0;
 }
 
+static int set_check_config(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	cfg->check_only = true;
+	return 0;
+}
+
 static int set_verbose(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	uint32_t n;
@@ -498,7 +520,9 @@ static const struct cfg_opt opts[] = {
     {"tunnel-endpoint", required_argument, 0, set_tunnel_endpoint, "an IPv4 address",
      "tunnel endpoint announced to hosts (default: none, hosts use the server)", false},
     {"ctl-socket", required_argument, 0, set_ctl_socket, "a path shorter than 108 bytes",
-     "control socket for rsipctl (/run/rsipd.sock; empty: none)", false},
+     "control socket for rsipctl (/run/rsipd/rsipd.sock; empty: none)", false},
+    {"metrics", required_argument, 0, set_metrics, "ADDR:PORT (IPv4; empty: none)",
+     "serve Prometheus metrics on http://ADDR:PORT/metrics (default: none)", false},
     {"wan", required_argument, 0, set_wan, "an interface name",
      "xdp: the public-side interface (Nb lives there)", false},
     {"lan", required_argument, 0, set_lan, "an interface name",
@@ -521,12 +545,21 @@ static const struct cfg_opt opts[] = {
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
      false},
+    {"check-config", no_argument, 't', set_check_config, "",
+     "check the configuration and the system, change nothing, exit 0 if it would start", false},
     {"verbose", no_argument, 'v', set_verbose, "a number 0-9",
      "-v: debug logging (malformed input, every message)", false},
 };
 
-#define N_OPTS	 (sizeof(opts) / sizeof(opts[0]))
-#define OPT_HELP (OPT_BASE + (int)N_OPTS)
+#define N_OPTS	    (sizeof(opts) / sizeof(opts[0]))
+#define OPT_HELP    (OPT_BASE + (int)N_OPTS)
+#define OPT_VERSION (OPT_HELP + 1)
+
+/* Options of the command line only: not keys of the file. */
+static bool flag_only(const struct cfg_opt *o)
+{
+	return o->set == set_config || o->set == set_check_config;
+}
 
 void config_usage(FILE *out)
 {
@@ -537,15 +570,18 @@ void config_usage(FILE *out)
 	for (i = 0; i < N_OPTS; i++) {
 		char lhs[64];
 
-		if (opts[i].has_arg == no_argument)
-			snprintf(lhs, sizeof(lhs), "%s%s--%s", opts[i].short_opt ? "-v, " : "", "",
-				 opts[i].name);
+		if (opts[i].short_opt)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s", opts[i].short_opt, opts[i].name);
+		else if (opts[i].has_arg == no_argument)
+			snprintf(lhs, sizeof(lhs), "--%s", opts[i].name);
 		else
 			snprintf(lhs, sizeof(lhs), "--%s VALUE", opts[i].name);
 		fprintf(out, "  %-26s %s\n", lhs, opts[i].help);
-		fprintf(out, "  %-26s   value: %s\n", "", opts[i].hint);
+		if (opts[i].hint[0])
+			fprintf(out, "  %-26s   value: %s\n", "", opts[i].hint);
 	}
 	fprintf(out, "  %-26s %s\n", "-h, --help", "this text");
+	fprintf(out, "  %-26s %s\n", "--version", "the version and the data-plane ABI version");
 	fprintf(out, "\nNumbers are decimal or 0x hex. Every long flag is also a key of the "
 		     "--config file\n(\"lease = 600\", \"allow = 10.0.0.0/8\" once per network, "
 		     "\"daemon = yes\").\n");
@@ -662,7 +698,7 @@ static int ini_kv(void *user, const char *section, const char *name, const char 
 		return 0;
 	}
 	o = find_opt(name);
-	if (!o || o->set == set_config) {
+	if (!o || flag_only(o)) {
 		errf(ps, "%s:%d: unknown key '%s'", ps->cfg->config_file, lineno, name);
 		return 0;
 	}
@@ -726,9 +762,9 @@ static void check_consistency(struct parse_state *ps)
 
 int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option lopts[N_OPTS + 2];
+	struct option lopts[N_OPTS + 3];
 	struct parse_state ps = {.cfg = cfg, .err = err, .errlen = errlen};
-	const char *shorts = ":hv";
+	const char *shorts = ":hvt";
 	size_t i;
 	int c;
 
@@ -738,7 +774,8 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 	for (i = 0; i < N_OPTS; i++)
 		lopts[i] = (struct option){opts[i].name, opts[i].has_arg, NULL, OPT_BASE + (int)i};
 	lopts[N_OPTS] = (struct option){"help", no_argument, NULL, OPT_HELP};
-	lopts[N_OPTS + 1] = (struct option){NULL, 0, NULL, 0};
+	lopts[N_OPTS + 1] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	lopts[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
 
 	/* Pass 1: --help and --config only; the file is applied before the flags
 	 * so that flags override it. */
@@ -747,6 +784,8 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		if (c == 'h' || c == OPT_HELP)
 			return CONFIG_HELP;
+		if (c == OPT_VERSION)
+			return CONFIG_VERSION;
 		if (c >= OPT_BASE && c < OPT_HELP && opts[c - OPT_BASE].set == set_config &&
 		    set_config(cfg, NULL, optarg)) {
 			errf(&ps, "invalid value '%s' for --config: expected %s", optarg,
@@ -773,7 +812,9 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 			errf(&ps, "option '%s' needs a value", argv[optind - 1]);
 			return ps.failed;
 		}
-		o = c == 'v' ? find_opt("verbose") : &opts[c - OPT_BASE];
+		o = c == 'v'   ? find_opt("verbose")
+		    : c == 't' ? find_opt("check-config")
+			       : &opts[c - OPT_BASE];
 		if (o->set == set_config)
 			continue;
 		if (o->list && !ps.flag_seen[o - opts]) {

@@ -31,7 +31,7 @@
 #define CFG_DEFAULT_MAX_BINDINGS 64
 #define CFG_DEFAULT_MAX_PORTS	 1024
 #define CFG_DEFAULT_MAX_SPIS	 1024
-#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd.sock"
+#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd/rsipd.sock"
 /* --max-clients under --dataplane none (under xdp: what the maps hold). */
 #define CFG_DEFAULT_MAX_CLIENTS_NONE 65536
 #define CFG_DEFAULT_REGISTER_RATE    20 /* REGISTERs per second per source prefix */
@@ -86,8 +86,11 @@ struct rsipd_config {
 	bool tcp_only;				    /* every UDP request gets 102 USE_TCP */
 	struct in_addr tunnel_endpoint;		    /* INADDR_ANY: not sent (D15) */
 	char ctl_socket[108];			    /* sun_path; "": no control socket */
+	struct in_addr metrics_addr;		    /* --metrics ADDR:PORT */
+	uint16_t metrics_port;			    /* 0: no metrics endpoint */
 	char config_file[PATH_MAX];
 	bool daemon;
+	bool check_only; /* --check-config: validate, change nothing */
 	int verbosity;
 	/* --dataplane xdp (docs/dataplane.md) */
 	char wan_if[16], lan_if[16]; /* IFNAMSIZ */
@@ -108,7 +111,8 @@ struct rsipd_config {
 };
 
 /* Results of config_parse besides 0. */
-#define CONFIG_HELP 1 /* --help was given: usage printed to the help stream */
+#define CONFIG_HELP    1 /* --help was given: usage printed to the help stream */
+#define CONFIG_VERSION 2 /* --version was given */
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct rsipd_config *cfg);

@@ -478,3 +478,8 @@ struct dataplane *engine_dataplane(struct engine *e)
 {
 	return e->dp;
 }
+
+void engine_config_changed(struct engine *e)
+{
+	alloc_set_client_limits(e->alloc, e->cfg->max_ports, e->cfg->max_spis);
+}

@@ -149,6 +149,9 @@ void engine_foreach_binding(struct engine *e, uint32_t client_id, engine_binding
 size_t engine_n_clients(const struct engine *e);
 size_t engine_n_bindings(const struct engine *e);
 const struct engine_counters *engine_counters(const struct engine *e);
+/* The configuration the engine reads (the one given to engine_new) has
+ * changed in its reloadable fields: apply what the engine copied from it. */
+void engine_config_changed(struct engine *e);
 struct alloc *engine_alloc(struct engine *e);
 struct dataplane *engine_dataplane(struct engine *e);
 uint64_t engine_now(struct engine *e);
