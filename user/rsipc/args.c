@@ -32,6 +32,7 @@ enum {
 	OPT_MTU,
 	OPT_REMOTE,
 	OPT_TAKEOVER,
+	OPT_DATAPATH,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
     {"mtu", required_argument, NULL, OPT_MTU},
     {"remote", required_argument, NULL, OPT_REMOTE},
     {"takeover", no_argument, NULL, OPT_TAKEOVER},
+    {"datapath", required_argument, NULL, OPT_DATAPATH},
     {NULL, 0, NULL, 0},
 };
 
@@ -76,6 +78,8 @@ void rsipc_usage(FILE *f)
 	    "  --lease S         lease to ask for, in seconds (default: the gateway's)\n"
 	    "  --remote A[:P]    the one peer (when the gateway's remote flow policy needs it)\n"
 	    "  --dev NAME        TUN device name (default rsip%%d: rsip0, rsip1, ...)\n"
+	    "  --datapath auto|bpf|pump  TC-BPF tunnel on the LAN device, or the userspace\n"
+	    "                    pump through the TUN (auto: bpf where it loads)\n"
 	    "  --mtu N           tunnel MTU (default: path MTU to the gateway - 20, or - 24\n"
 	    "                    for GRE)\n"
 	    "  --table N         routing table for traffic from the leased address (%d)\n"
@@ -239,6 +243,16 @@ static int one_opt(int opt, const char *arg, const char *argv0, struct rsipc_opt
 		return 0;
 	case OPT_TAKEOVER:
 		o->takeover = true;
+		return 0;
+	case OPT_DATAPATH:
+		if (!strcmp(arg, "auto"))
+			o->datapath = TUNNEL_DP_AUTO;
+		else if (!strcmp(arg, "bpf"))
+			o->datapath = TUNNEL_DP_BPF;
+		else if (!strcmp(arg, "pump"))
+			o->datapath = TUNNEL_DP_PUMP;
+		else
+			return fail(err, errlen, "--datapath %s: expected auto, bpf or pump", arg);
 		return 0;
 	case ':':
 		return fail(err, errlen, "%s: option %s needs a value", argv0, arg);

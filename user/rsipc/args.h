@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "rsip/client.h"
+#include "tunnel.h"
 
 #define RSIPC_DEFAULT_STATE_DIR "/run/rsipc"
 #define RSIPC_DEFAULT_DEV	"rsip%d" /* the kernel picks rsip0, rsip1, ... */
@@ -55,6 +56,7 @@ struct rsipc_opts {
 	char dev[IFNAMSIZ];
 	uint32_t table;
 	uint32_t rule_prio;
+	enum tunnel_datapath datapath;
 	uint16_t mtu; /* 0: path MTU to the endpoint minus the tunnel overhead */
 	struct in_addr remote;
 	uint16_t remote_port;

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* rsipc tunnel: TUN device, policy routing, raw-socket pump (see tunnel.h). */
+/* rsipc tunnel: TUN device, policy routing, TC programs or raw-socket pump (tunnel.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if_arp.h>
 #include <linux/if_tun.h>
 #include <netinet/ip.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -118,6 +121,77 @@ static int open_raw(struct tunnel *t)
 	return 0;
 }
 
+const char *tunnel_datapath_name(const struct tunnel *t)
+{
+	return t->bpf ? "bpf" : "pump";
+}
+
+/* The TC programs need an Ethernet header to put the outer header behind. */
+static bool is_ethernet(int ifindex)
+{
+	char name[IF_NAMESIZE], path[64], buf[16] = "";
+	FILE *f;
+	bool eth;
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	eth = fgets(buf, sizeof(buf), f) && atoi(buf) == ARPHRD_ETHER;
+	fclose(f);
+	return eth;
+}
+
+/* Attach the TC programs to the device the endpoint is reached through, and
+ * note the route the table will hold. */
+static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
+{
+	struct nl_route via;
+	struct host_tc_cfg hc;
+	int rc;
+
+	rc = nl_route_get(t->nl, t->endpoint, &via);
+	if (rc)
+		return fail(err, errlen, rc, "route to the tunnel endpoint");
+	if (!is_ethernet(via.ifindex))
+		return fail(err, errlen, -EOPNOTSUPP,
+			    "the device towards the endpoint (ifindex %d) "
+			    "is not Ethernet",
+			    via.ifindex);
+	if (!via.src.s_addr)
+		return fail(err, errlen, -EADDRNOTAVAIL, "no source address towards the endpoint");
+	hc = (struct host_tc_cfg){
+	    .ifindex = via.ifindex,
+	    .handle = t->table,
+	    .lease = {.nb = t->addr.s_addr,
+		      .xa = via.src.s_addr,
+		      .endpoint = t->endpoint.s_addr,
+		      .spi_min = htonl(cfg->spi_min),
+		      .spi_max = htonl(cfg->spi_max),
+		      .tunnel = cfg->type,
+		      .flags = cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0},
+	    .ports = cfg->ports,
+	    .n_ports = cfg->n_ports,
+	};
+	rc = host_tc_attach(&t->tc, &hc, err, errlen);
+	if (rc)
+		return rc;
+	t->route = (struct nl_route){
+	    .table = t->table,
+	    .ifindex = via.ifindex,
+	    .src = t->addr,
+	    /* Through the same next hop as the endpoint, or to the endpoint
+	     * itself when it is on the link: its neighbour entry gives the
+	     * destination MAC the programs keep. */
+	    .via = via.via.s_addr ? via.via : t->endpoint,
+	    .mtu = t->mtu,
+	};
+	t->bpf = true;
+	return 0;
+}
+
 int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
 {
 	int rc, pmtu;
@@ -141,11 +215,23 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			return fail(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
 		t->mtu = (unsigned int)pmtu - encap_overhead(cfg->type);
 	}
-	rc = open_raw(t);
-	if (rc) {
-		fail(err, errlen, rc, "raw %s socket",
-		     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
-		goto out;
+	t->nl = nl_open();
+	if (!t->nl)
+		return fail(err, errlen, -errno, "netlink");
+	if (cfg->datapath != TUNNEL_DP_PUMP) {
+		rc = bpf_up(t, cfg, err, errlen);
+		if (rc && cfg->datapath == TUNNEL_DP_BPF)
+			goto out;
+		if (rc)
+			log_warnx("BPF tunnel unavailable (%s): using the userspace pump", err);
+	}
+	if (!t->bpf) {
+		rc = open_raw(t);
+		if (rc) {
+			fail(err, errlen, rc, "raw %s socket",
+			     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
+			goto out;
+		}
 	}
 	rc = open_tun(t, cfg->dev);
 	if (rc) {
@@ -154,11 +240,6 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		goto out;
 	}
 	disable_ipv6(t->dev);
-	t->nl = nl_open();
-	if (!t->nl) {
-		rc = fail(err, errlen, -errno, "netlink");
-		goto out;
-	}
 	rc = nl_link_up(t->nl, t->ifindex, t->mtu);
 	if (rc) {
 		fail(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
@@ -169,10 +250,18 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		fail(err, errlen, rc, "%s: add address", t->dev);
 		goto out;
 	}
-	rc = nl_route_default(t->nl, true, t->table, t->ifindex, t->addr);
+	if (!t->bpf)
+		t->route =
+		    (struct nl_route){.table = t->table, .ifindex = t->ifindex, .src = t->addr};
+	rc = nl_route_default(t->nl, true, &t->route);
+	if (rc == -EEXIST && t->bpf) {
+		/* Left over by an rsipc that was killed (a route through the
+		 * TUN goes with it; this one does not). */
+		nl_route_default(t->nl, false, &t->route);
+		rc = nl_route_default(t->nl, true, &t->route);
+	}
 	if (rc) {
-		fail(err, errlen, rc, "default route via %s in table %u (use --table)", t->dev,
-		     t->table);
+		fail(err, errlen, rc, "default route in table %u (use --table)", t->table);
 		goto out;
 	}
 	t->route_added = true;
@@ -205,11 +294,13 @@ void tunnel_down(struct tunnel *t)
 	}
 	t->rule_added = false;
 	if (t->nl && t->route_added) {
-		rc = nl_route_default(t->nl, false, t->table, t->ifindex, t->addr);
+		rc = nl_route_default(t->nl, false, &t->route);
 		if (rc && rc != -ESRCH && rc != -ENODEV)
 			log_warnx("removing the route in table %u: %s", t->table, strerror(-rc));
 	}
 	t->route_added = false;
+	host_tc_detach(&t->tc);
+	t->bpf = false;
 	/* A TUN device that is not persistent goes away with its last fd,
 	 * taking its address and remaining routes with it. */
 	if (t->tun_fd >= 0)

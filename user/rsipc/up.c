@@ -89,6 +89,9 @@ static struct json_object *state_json(struct up *u)
 	uint64_t now = rsip_client_now_us(u->c);
 
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	json_object_object_add(
+	    o, "datapath",
+	    json_object_new_string(u->tunnel_is_up ? tunnel_datapath_name(&u->tun) : "none"));
 	json_object_object_add(o, "state", json_object_new_string(stop_text(u->stop)));
 	json_object_object_add(o, "uptime_s",
 			       json_object_new_int64((int64_t)((now - u->started_us) / 1000000)));
@@ -120,6 +123,16 @@ static struct json_object *state_json(struct up *u)
 		json_object_object_add(d, encap_verdict_name(i),
 				       json_object_new_int64((int64_t)u->tun.stats.drops[i]));
 	json_object_object_add(t, "drops", d);
+	if (u->tun.bpf) {
+		uint64_t c[RSIPC_TC_N_COUNTERS];
+
+		host_tc_counters(&u->tun.tc, c);
+		d = json_object_new_object();
+		for (unsigned int i = 0; i < RSIPC_TC_N_COUNTERS; i++)
+			json_object_object_add(d, host_tc_counter_name(i),
+					       json_object_new_int64((int64_t)c[i]));
+		json_object_object_add(t, "bpf", d);
+	}
 	json_object_object_add(o, "counters", t);
 	return o;
 }
@@ -552,6 +565,12 @@ int rsipc_up(const struct rsipc_opts *o)
 	    .mtu = o->mtu,
 	    .table = o->table,
 	    .prio = o->rule_prio,
+	    .datapath = o->datapath,
+	    .ports = u.lease.ports,
+	    .n_ports = u.lease.n_ports,
+	    .spi_min = u.lease.spi_range ? u.lease.spi_min : 0,
+	    .spi_max = u.lease.spi_range ? u.lease.spi_max : 0,
+	    .whole_addr = o->method == RSIP_METHOD_RSA_IP,
 	};
 	if (tunnel_up(&u.tun, &tcfg, err, sizeof(err))) {
 		log_warnx("tunnel: %s", err);
