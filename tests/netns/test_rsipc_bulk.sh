@@ -9,7 +9,7 @@
 # lan0 (a veth) whole, with GRO's partial TCP checksum, and the gateway
 # forwards it so (Y counts TcpInCsumErrors): a limit of the gateway on veth,
 # not of the host side, reported in issue 9's notes. For each data path
-# (DATAPATHS, default "bpf") and tunnel type: several MB each way,
+# (DATAPATHS, default "bpf pump") and tunnel type: several MB each way,
 # byte-exact (SHA-256 of what was sent and what arrived), 0 TcpInCsumErrors
 # on X1 and Y (/proc/net/snmp of their namespaces), and proof that the path
 # under test carried the bytes (rsipc status counters: the TC programs' for
@@ -25,7 +25,7 @@ rsipc=$BUILD/asan/rsipc
 [ -x "$rsipc" ] || rsipc=$BUILD/rsipc
 PY=/usr/bin/python3
 BYTES=${BULK_BYTES:-8000000}
-DATAPATHS=${DATAPATHS:-bpf}
+DATAPATHS=${DATAPATHS:-bpf pump}
 
 fail() {
 	echo "FAIL: $*"
@@ -101,7 +101,9 @@ for dp in $DATAPATHS; do
 			rx=$(status 'd["counters"]["rx_bytes"]')
 			[ "$tx" -ge "$BYTES" ] && [ "$rx" -ge "$BYTES" ] ||
 				fail "$dp/$tunnel: the pump carried $tx out, $rx in, want >= $BYTES each"
-			detail="pump: $(status 'd["counters"]["tx_packets"]') packets out, $(status 'd["counters"]["rx_packets"]') in"
+			partial=$(status 'd["counters"]["rx_partial_csum"]')
+			[ "$partial" -gt 0 ] || fail "$dp/$tunnel: no GRO-merged packet reached the pump"
+			detail="pump: $(status 'd["counters"]["tx_packets"]') packets out, $(status 'd["counters"]["rx_packets"]') in ($partial GRO-merged, handed on with NEEDS_CSUM)"
 		fi
 		ok "$dp/$tunnel: $BYTES bytes each way byte-exact, 0 TcpInCsumErrors on X1 and Y; $detail"
 

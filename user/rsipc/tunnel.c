@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <net/if_arp.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <netinet/ip.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,8 +21,10 @@
 #include "rsip/wire.h"
 #include "tunnel.h"
 
-#define PUMP_BATCH 64
+/* Packets per recvmmsg/sendmmsg; also the most moved per poll wake-up. */
+#define PUMP_BATCH 32
 #define PKT_MAX	   65536
+#define VNET_HLEN  sizeof(struct virtio_net_hdr)
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -61,7 +64,9 @@ int tunnel_path_mtu(struct in_addr dst)
 	return rc;
 }
 
-static int open_tun(struct tunnel *t, const char *name)
+/* vnet: packets carry a virtio_net_hdr in front (the pump's TUN), so that
+ * what GRO merged goes to the kernel with its checksum state. */
+static int open_tun(struct tunnel *t, const char *name, bool vnet)
 {
 	struct ifreq ifr;
 	int fd;
@@ -70,7 +75,7 @@ static int open_tun(struct tunnel *t, const char *name)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int rc = -errno;
@@ -233,7 +238,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			goto out;
 		}
 	}
-	rc = open_tun(t, cfg->dev);
+	rc = open_tun(t, cfg->dev, !t->bpf);
 	if (rc) {
 		fail(err, errlen, rc, "TUN device %s (is /dev/net/tun there; is the name taken?)",
 		     cfg->dev);
@@ -313,63 +318,125 @@ void tunnel_down(struct tunnel *t)
 	t->nl = NULL;
 }
 
+/* Outbound: up to PUMP_BATCH packets read from the TUN (one read each: a TUN
+ * has no batched read), sent with one sendmmsg. The TUN has no offloads
+ * switched on, so the kernel hands over whole checksummed packets; a
+ * NEEDS_CSUM header is honoured anyway. */
 void tunnel_pump_out(struct tunnel *t)
 {
-	static uint8_t pkt[PKT_MAX];
-	uint8_t gre[GRE_HDR_LEN];
-	struct iovec iov[2];
-	struct msghdr mh = {.msg_iov = iov};
-	ssize_t n;
+	static uint8_t buf[PUMP_BATCH][VNET_HLEN + PKT_MAX];
+	static uint8_t gre[GRE_HDR_LEN];
+	struct iovec iov[PUMP_BATCH][2];
+	struct mmsghdr mm[PUMP_BATCH];
+	unsigned int n = 0, sent = 0;
+	size_t lens[PUMP_BATCH];
+	ssize_t r;
 	int v;
 
 	encap_gre_header(gre);
-	for (int i = 0; i < PUMP_BATCH; i++) {
-		n = read(t->tun_fd, pkt, sizeof(pkt));
-		if (n < 0) {
+	while (n < PUMP_BATCH) {
+		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf[n];
+		uint8_t *pkt = buf[n] + VNET_HLEN;
+		size_t len;
+
+		r = read(t->tun_fd, buf[n], sizeof(buf[n]));
+		if (r < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				t->stats.tx_errors++;
-			return;
+			break;
 		}
-		v = encap_check_outbound(pkt, (size_t)n, t->addr);
+		if ((size_t)r < VNET_HLEN) {
+			t->stats.drops[ENCAP_SHORT]++;
+			continue;
+		}
+		len = (size_t)r - VNET_HLEN;
+		v = encap_check_outbound(pkt, len, t->addr);
+		if (!v && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			v = ENCAP_BAD_HEADER; /* no TSO was offered */
 		if (v) {
 			t->stats.drops[v]++;
 			continue;
 		}
-		mh.msg_iovlen = 0;
+		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			struct encap_csum c = {vh->csum_start, vh->csum_offset};
+
+			if ((size_t)c.start + c.offset + 2 > len) {
+				t->stats.drops[ENCAP_BAD_HEADER]++;
+				continue;
+			}
+			encap_csum_complete(pkt, len, &c);
+		}
+		memset(&mm[n], 0, sizeof(mm[n]));
+		mm[n].msg_hdr.msg_iov = iov[n];
 		if (t->type == RSIP_TUNNEL_GRE)
-			iov[mh.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
-		iov[mh.msg_iovlen++] = (struct iovec){pkt, (size_t)n};
-		if (sendmsg(t->raw_fd, &mh, MSG_DONTWAIT) < 0) {
-			log_debug("tunnel send: %s", strerror(errno));
+			iov[n][mm[n].msg_hdr.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
+		iov[n][mm[n].msg_hdr.msg_iovlen++] = (struct iovec){pkt, len};
+		lens[n++] = len;
+	}
+	while (sent < n) {
+		int k = sendmmsg(t->raw_fd, mm + sent, n - sent, MSG_DONTWAIT);
+
+		if (k <= 0) {
+			/* The one at mm[sent] failed (e.g. too big, no buffer):
+			 * count it and go on with the rest. */
+			log_debug("tunnel send: %s", k < 0 ? strerror(errno) : "nothing sent");
 			t->stats.tx_errors++;
+			sent++;
 			continue;
 		}
-		t->stats.tx_packets++;
-		t->stats.tx_bytes += (uint64_t)n;
+		for (int i = 0; i < k; i++) {
+			t->stats.tx_packets++;
+			t->stats.tx_bytes += lens[sent + (unsigned int)i];
+		}
+		sent += (unsigned int)k;
 	}
 }
 
+/* Inbound: one recvmmsg, then each inner packet to the TUN behind a
+ * virtio_net_hdr: a packet GRO merged on the way (its TCP checksum only the
+ * pseudo-header sum) goes with NEEDS_CSUM, the kernel then treats it as it
+ * would have without the tunnel (CHECKSUM_PARTIAL); any other with none,
+ * and the kernel checks its checksum. */
 void tunnel_pump_in(struct tunnel *t)
 {
-	static uint8_t pkt[PKT_MAX];
+	static uint8_t buf[PUMP_BATCH][PKT_MAX];
+	struct iovec iov[PUMP_BATCH];
+	struct mmsghdr mm[PUMP_BATCH];
+	struct virtio_net_hdr vh;
+	struct encap_csum c;
+	struct iovec out[2];
 	size_t off, len;
-	ssize_t n;
-	int v;
+	int n, v;
 
 	for (int i = 0; i < PUMP_BATCH; i++) {
-		n = recv(t->raw_fd, pkt, sizeof(pkt), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				t->stats.rx_errors++;
-			return;
-		}
-		v = encap_decap(pkt, (size_t)n, t->type, t->endpoint, t->addr, &off, &len);
+		iov[i] = (struct iovec){buf[i], sizeof(buf[i])};
+		mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	n = recvmmsg(t->raw_fd, mm, PUMP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			t->stats.rx_errors++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		uint8_t *pkt = buf[i];
+
+		v = encap_decap(pkt, mm[i].msg_len, t->type, t->endpoint, t->addr, &off, &len);
 		if (v) {
 			log_debug("tunnel: dropped an inbound packet (%s)", encap_verdict_name(v));
 			t->stats.drops[v]++;
 			continue;
 		}
-		if (write(t->tun_fd, pkt + off, len) < 0) {
+		memset(&vh, 0, sizeof(vh));
+		if (encap_partial_csum(pkt + off, len, &c)) {
+			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh.csum_start = c.start;
+			vh.csum_offset = c.offset;
+			t->stats.rx_partial_csum++;
+		}
+		out[0] = (struct iovec){&vh, sizeof(vh)};
+		out[1] = (struct iovec){pkt + off, len};
+		if (writev(t->tun_fd, out, 2) < 0) {
 			log_debug("tunnel: TUN write: %s", strerror(errno));
 			t->stats.rx_errors++;
 			continue;
