@@ -25,7 +25,7 @@ static void emit(struct rsip_client *c, enum rsip_client_event_type type, uint32
 	    .lease_s = lease_s,
 	};
 
-	rsip_core_emit(c, &ev);
+	rsip_emit(c, &ev);
 }
 
 static int apply_register(struct rsip_client *c, const struct rsip_msg *m)
@@ -151,7 +151,7 @@ static void free_unusable(struct rsip_client *c, uint32_t bind_id)
 	m->bind_id = bind_id;
 	m->has |= RSIP_HAS_BIND_ID;
 	log_debug("rsip: freeing binding %u, which we cannot use", bind_id);
-	rsip_core_submit(c, m, NULL, NULL, NULL);
+	rsip_queue_submit(c, m, NULL, NULL, NULL);
 	free(m);
 }
 
@@ -272,7 +272,7 @@ void rsip_apply_error(struct rsip_client *c, struct rsip_req *r, const struct rs
 						       .error = m->error};
 
 			forget_registration(c);
-			rsip_core_emit(c, &ev);
+			rsip_emit(c, &ev);
 		} else if (m->error == RSIP_E_BAD_BIND_ID) {
 			rsip_bind_remove(c, bind_id);
 			emit(c, RSIP_EV_BINDING_LOST, bind_id, m->error, 0);
@@ -347,7 +347,7 @@ void rsip_apply_unsolicited(struct rsip_client *c, const struct rsip_msg *m)
 			struct rsip_client_event ev = {.type = RSIP_EV_DEREGISTERED,
 						       .client_id = m->client_id};
 
-			rsip_core_emit(c, &ev);
+			rsip_emit(c, &ev);
 		}
 		return;
 	default:

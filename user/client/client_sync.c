@@ -74,7 +74,7 @@ static int call(struct rsip_client *c, const struct rsip_msg *m, struct sync_cal
 	int rc;
 
 	s->done = false;
-	rc = rsip_core_submit(c, m, sync_done, s, out);
+	rc = rsip_queue_submit(c, m, sync_done, s, out);
 	if (rc)
 		return rc;
 	rc = rsip_client_wait(c, &s->done);
@@ -255,7 +255,7 @@ int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
 	if (rc)
 		goto out;
 	s.done = false;
-	rc = rsip_core_submit(c, m, sync_done, &s, &r);
+	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
 	if (rc)
 		goto out;
 	r->lease_req = req->lease_s;
