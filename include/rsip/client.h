@@ -234,6 +234,14 @@ int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
 int rsip_client_extend(struct rsip_client *c, uint32_t bind_id, uint32_t lease_s,
 		       uint32_t *granted_s);
 int rsip_client_free(struct rsip_client *c, uint32_t bind_id);
+/* Take up a registration and binding a previous life of this host left
+ * behind (it crashed; its state file names them): no REGISTER, the binding
+ * is known again, and an EXTEND asking for lease_s checks the gateway still
+ * holds it. 0 (renewed automatically from now on, when auto_renew), the
+ * gateway's error (e.g. BAD_CLIENT_ID, BAD_BIND_ID: start afresh), or
+ * -errno. On failure the client is left unregistered, without the binding. */
+int rsip_client_resume(struct rsip_client *c, uint32_t client_id, const struct rsip_binding *b,
+		       uint32_t lease_s, bool auto_renew);
 int rsip_client_deregister(struct rsip_client *c);
 
 struct rsip_query_item {

@@ -374,3 +374,37 @@ int rsip_client_release_all(struct rsip_client *c)
 	memset(&c->reg, 0, sizeof(c->reg));
 	return first;
 }
+
+int rsip_client_resume(struct rsip_client *c, uint32_t client_id, const struct rsip_binding *old,
+		       uint32_t lease_s, bool auto_renew)
+{
+	struct rsip_binding *b;
+	int rc;
+
+	if (c->reg.registered || !old || !client_id)
+		return -EINVAL;
+	c->reg.registered = true;
+	c->reg.client_id = client_id;
+	b = rsip_bind_add(c);
+	if (!b) {
+		memset(&c->reg, 0, sizeof(c->reg));
+		return -ENOMEM;
+	}
+	*b = *old;
+	b->auto_renew = false; /* no renewal of our own before the check */
+	b->renewing = false;
+	b->renew_at_us = 0;
+	b->lease_req_s = lease_s;
+	/* Not expired while the EXTEND is out; its answer sets the lease. */
+	b->expires_us = rsip_now(c) + 3600u * 1000000u;
+	rc = rsip_client_extend(c, old->bind_id, lease_s, NULL);
+	b = rsip_bind_find(c, old->bind_id);
+	if (rc || !b) {
+		rsip_bind_clear(c);
+		memset(&c->reg, 0, sizeof(c->reg));
+		return rc ? rc : -EPROTO;
+	}
+	b->auto_renew = auto_renew;
+	rsip_bind_set_lease(c, b, b->lease_s);
+	return 0;
+}

@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -25,6 +26,7 @@
 #include "lease.h"
 #include "log.h"
 #include "rsip/client.h"
+#include "saved.h"
 #include "tunnel.h"
 
 extern char **environ;
@@ -62,6 +64,8 @@ struct up {
 	int stop_signal;
 	uint64_t started_us;
 	unsigned int renewals, renew_failures;
+	bool resumed; /* took up a killed rsipc's registration and binding */
+	bool saved_ike;
 };
 
 static const char *stop_text(enum stop_reason r)
@@ -99,6 +103,17 @@ static struct json_object *state_json(struct up *u)
 	    o, "lease_remaining_s",
 	    json_object_new_int64(
 		b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0));
+	/* Wall clock: what a restarted rsipc compares with. */
+	json_object_object_add(
+	    o, "lease_expires_unix",
+	    json_object_new_int64(
+		(int64_t)time(NULL) +
+		(b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0)));
+	json_object_object_add(o, "rule_priority", json_object_new_int64(u->o->rule_prio));
+	json_object_object_add(
+	    o, "tc_ifindex",
+	    json_object_new_int(u->tunnel_is_up && u->tun.bpf ? u->tun.tc.ifindex : 0));
+	json_object_object_add(o, "resumed", json_object_new_boolean(u->resumed));
 	json_object_object_add(o, "renewals", json_object_new_int64(u->renewals));
 	json_object_object_add(o, "renew_failures", json_object_new_int64(u->renew_failures));
 	json_object_object_add(o, "command",
@@ -203,6 +218,50 @@ static bool has_u8(const uint8_t *v, unsigned int n, uint8_t x)
 	return false;
 }
 
+/* A killed rsipc's state file in our state directory: take its registration
+ * and binding up again (same Nb, ports and SPIs). 0 when resumed, 1 when
+ * there is nothing to resume (or the gateway no longer knows it). */
+static int try_resume(struct up *u, struct rsip_binding *b, bool *tried)
+{
+	const struct rsipc_opts *o = u->o;
+	const struct rsip_binding *got;
+	struct rsipc_saved sv;
+	char e[96];
+	int rc;
+
+	if (rsipc_saved_load(o->state_dir, &sv))
+		return 1;
+	if (!rsipc_saved_resumable(&sv)) {
+		log_info("state file of an earlier rsipc (pid %d): its lease is over, starting "
+			 "afresh",
+			 sv.pid);
+		return 1;
+	}
+	if (sv.server.s_addr != o->server.s_addr || sv.server_port != o->port) {
+		log_info("state file of an earlier rsipc names another gateway: starting afresh");
+		return 1;
+	}
+	*tried = true;
+	rc = rsip_client_resume(u->c, sv.client_id, &sv.b, o->lease_s, true);
+	if (rc) {
+		log_warnx(
+		    "could not resume client %u, binding %u of the killed rsipc (pid %d): %s; "
+		    "registering anew",
+		    sv.client_id, sv.b.bind_id, sv.pid, rsip_client_strerror(rc, e, sizeof(e)));
+		return 1;
+	}
+	got = rsip_client_binding(u->c, sv.b.bind_id);
+	if (!got)
+		return 1;
+	*b = *got;
+	u->resumed = true;
+	u->saved_ike = sv.ike_port;
+	log_info("resumed client %u, binding %u of the killed rsipc (pid %d): same address, "
+		 "ports and SPIs; no new registration",
+		 sv.client_id, sv.b.bind_id, sv.pid);
+	return 0;
+}
+
 /* Register and lease. Returns 0 or prints why not and returns -1. */
 static int acquire(struct up *u, struct rsip_binding *b)
 {
@@ -214,6 +273,7 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	};
 	const struct rsip_registration *reg;
 	struct rsip_assign_req req = {0};
+	bool tried = false;
 	char e[96];
 	int rc;
 
@@ -224,7 +284,13 @@ static int acquire(struct up *u, struct rsip_binding *b)
 			  strerror(errno));
 		return -1;
 	}
-	rc = rsip_client_register(u->c, o->takeover);
+	if (try_resume(u, b, &tried) == 0) {
+		reg = rsip_client_registration(u->c);
+		goto leased;
+	}
+	/* A state file that could not be resumed was ours: its registration,
+	 * if the gateway still holds it, may be taken over. */
+	rc = rsip_client_register(u->c, o->takeover || tried);
 	if (rc == RSIP_E_ALREADY_REGISTERED) {
 		const struct rsip_client_error *le = rsip_client_last_error(u->c);
 
@@ -306,7 +372,8 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	if (b->n_spis && !b->spi_range)
 		log_warnx("the granted SPIs are not one contiguous range: RSIP_SPI_MIN/MAX stay "
 			  "empty");
-	if (rsipc_lease_from(&u->lease, reg, b, o->ike_port)) {
+leased:
+	if (rsipc_lease_from(&u->lease, reg, b, u->resumed ? u->saved_ike : o->ike_port)) {
 		log_warnx("asked for IKE and NAT-T ports, granted %u port(s)", b->n_ports);
 		return -1;
 	}
