@@ -167,6 +167,7 @@ static int apply_assign(struct rsip_client *c, struct rsip_req *r, const struct 
 		tmp.method = RSIP_METHOD_RSA_IP;
 		break;
 	case RSIP_ASSIGN_REQUEST_RSAP_IP:
+	case RSIP_LISTEN_REQUEST: /* ports, like RSAP-IP (RFC 3103 9.16) */
 		tmp.method = RSIP_METHOD_RSAP_IP;
 		break;
 	default:
@@ -233,6 +234,7 @@ int rsip_apply_response(struct rsip_client *c, struct rsip_req *r, const struct 
 	case RSIP_ASSIGN_RESPONSE_RSA_IP:
 	case RSIP_ASSIGN_RESPONSE_RSAP_IP:
 	case RSIP_ASSIGN_RESPONSE_RSIPSEC:
+	case RSIP_LISTEN_RESPONSE:
 		return apply_assign(c, r, m);
 	case RSIP_EXTEND_RESPONSE:
 		b = rsip_bind_find(c, m->bind_id);

@@ -277,6 +277,57 @@ out:
 	return rc;
 }
 
+int rsip_client_listen(struct rsip_client *c, const struct rsip_listen_req *req,
+		       struct rsip_binding *out)
+{
+	struct sync_call s = {0};
+	const struct rsip_binding *b;
+	struct rsip_req *r;
+	struct rsip_msg *m;
+	int rc;
+
+	if (!req->port)
+		return -EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	rsip_msg_init(m, RSIP_LISTEN_REQUEST);
+	set_addr(&m->local_addr, req->local);
+	set_ports_range(&m->local_ports, req->port, 1);
+	set_addr(&m->remote_addr, (struct in_addr){0});
+	set_ports_any(&m->remote_ports, 1);
+	m->has |= RSIP_HAS_LOCAL_ADDR | RSIP_HAS_LOCAL_PORTS | RSIP_HAS_REMOTE_ADDR |
+		  RSIP_HAS_REMOTE_PORTS;
+	if (req->lease_s) {
+		m->lease = req->lease_s;
+		m->has |= RSIP_HAS_LEASE;
+	}
+	if (req->tunnel) {
+		m->n_tunnels = 1;
+		m->tunnels[0] = req->tunnel;
+	}
+	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
+	if (rc)
+		goto out;
+	r->lease_req = req->lease_s;
+	r->auto_renew = req->auto_renew;
+	rc = rsip_client_wait(c, &s.done);
+	if (rc == 0)
+		rc = s.rc;
+	if (rc)
+		goto out;
+	b = rsip_client_binding(c, s.bind_id);
+	if (!b) {
+		rc = -EPROTO;
+		goto out;
+	}
+	if (out)
+		*out = *b;
+out:
+	free(m);
+	return rc;
+}
+
 int rsip_client_extend(struct rsip_client *c, uint32_t bind_id, uint32_t lease_s,
 		       uint32_t *granted_s)
 {

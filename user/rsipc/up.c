@@ -65,6 +65,7 @@ struct up {
 	uint64_t started_us;
 	unsigned int renewals, renew_failures;
 	bool resumed; /* took up a killed rsipc's registration and binding */
+	uint32_t listen_ids[RSIPC_MAX_LISTEN]; /* --listen bindings, in order */
 	bool saved_ike;
 };
 
@@ -114,6 +115,11 @@ static struct json_object *state_json(struct up *u)
 	    o, "tc_ifindex",
 	    json_object_new_int(u->tunnel_is_up && u->tun.bpf ? u->tun.tc.ifindex : 0));
 	json_object_object_add(o, "resumed", json_object_new_boolean(u->resumed));
+	d = json_object_new_array();
+	for (unsigned int i = 0; i < u->o->n_listen; i++)
+		if (u->listen_ids[i])
+			json_object_array_add(d, json_object_new_int(u->o->listen_ports[i]));
+	json_object_object_add(o, "listen_ports", d);
 	json_object_object_add(o, "renewals", json_object_new_int64(u->renewals));
 	json_object_object_add(o, "renew_failures", json_object_new_int64(u->renew_failures));
 	json_object_object_add(o, "command",
@@ -171,8 +177,10 @@ static void on_event(void *arg, const struct rsip_client_event *ev)
 
 	switch (ev->type) {
 	case RSIP_EV_BINDING_FREED:
-		if (ev->bind_id != u->lease.bind_id)
+		if (ev->bind_id != u->lease.bind_id) {
+			log_warnx("the gateway took listener binding %u back", ev->bind_id);
 			return;
+		}
 		log_warnx("the gateway took binding %u back (FREE_RESPONSE)", ev->bind_id);
 		u->stop = STOP_REVOKED;
 		return;
@@ -382,6 +390,42 @@ leased:
 	u->lease.transport = o->transport;
 	u->lease.table = o->table;
 	snprintf(u->lease.state_dir, sizeof(u->lease.state_dir), "%s", o->state_dir);
+	return 0;
+}
+
+/* --listen: one LISTEN_REQUEST per port, on our Nb, with our tunnel type;
+ * each port goes into the TC programs' map. 0, or -1 with the reason told. */
+static int listen_ports(struct up *u, const struct rsip_binding *main_b)
+{
+	const struct rsipc_opts *o = u->o;
+	struct rsip_binding lb;
+	char e[96];
+	int rc;
+
+	for (unsigned int i = 0; i < o->n_listen; i++) {
+		struct rsip_listen_req req = {.local = main_b->addr,
+					      .port = o->listen_ports[i],
+					      .lease_s = o->lease_s,
+					      .tunnel = main_b->tunnel,
+					      .auto_renew = true};
+
+		rc = rsip_client_listen(u->c, &req, &lb);
+		if (rc) {
+			log_warnx("LISTEN on %s:%u failed: %s", inet_ntoa(main_b->addr), req.port,
+				  rsip_client_strerror(rc, e, sizeof(e)));
+			return -1;
+		}
+		u->listen_ids[i] = lb.bind_id;
+		if (u->tun.bpf) {
+			rc = host_tc_add_port(&u->tun.tc, req.port);
+			if (rc) {
+				log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
+				return -1;
+			}
+		}
+		log_info("listening on %s:%u (binding %u)", inet_ntoa(main_b->addr), req.port,
+			 lb.bind_id);
+	}
 	return 0;
 }
 
@@ -646,6 +690,8 @@ int rsipc_up(const struct rsipc_opts *o)
 		goto out;
 	}
 	u.tunnel_is_up = true;
+	if (listen_ports(&u, b))
+		goto out;
 	snprintf(u.lease.dev, sizeof(u.lease.dev), "%s", u.tun.dev);
 	u.lease.mtu = (uint16_t)u.tun.mtu;
 
