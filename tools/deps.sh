@@ -19,6 +19,7 @@ PKGS=(
 	python3                        # integration test client (stdlib only)
 	libclang-rt-14-dev             # libFuzzer runtime for clang
 	kmod                           # modprobe in test set-up
+	iperf3                         # bench/rsipc_iperf.sh (host-side throughput)
 )
 
 missing=()

@@ -548,7 +548,9 @@ static void loop(struct up *u)
 		pfd[PFD_CTL] = (struct pollfd){.fd = u->ctl_fd, .events = POLLIN};
 		pfd[PFD_RSIP] = (struct pollfd){.fd = rsip_client_fd(u->c),
 						.events = rsip_client_poll_events(u->c)};
-		pfd[PFD_TUN] = (struct pollfd){.fd = u->tun.tun_fd, .events = POLLIN};
+		/* The BPF data path moves no packet through user space. */
+		pfd[PFD_TUN] =
+		    (struct pollfd){.fd = u->tun.bpf ? -1 : u->tun.tun_fd, .events = POLLIN};
 		pfd[PFD_RAW] = (struct pollfd){.fd = u->tun.raw_fd, .events = POLLIN};
 		for (int i = 0; i < MAX_CONNS; i++)
 			pfd[PFD_CONN0 + i] =
