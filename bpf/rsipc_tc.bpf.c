@@ -28,6 +28,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define GRE_HLEN       4
 #define GRE_PROTO_IPV4 0x0800
 #define OUTER_TTL      64
+#define IKE_PORT       500
+#define IKE_NATT_PORT  4500
 
 /* Set by rsipc before loading. */
 const volatile struct rsipc_tc_cfg cfg = {};
@@ -146,6 +148,10 @@ static __always_inline bool leased(struct __sk_buff *skb, const struct iphdr *in
 	case IPPROTO_UDP:
 		if (bpf_skb_load_bytes(skb, l4, w, 4))
 			return false;
+		if ((cfg.flags & RSIPC_TC_F_IKE_PORTS) && in->protocol == IPPROTO_UDP &&
+		    (((__be16 *)w)[1] == bpf_htons(IKE_PORT) ||
+		     ((__be16 *)w)[1] == bpf_htons(IKE_NATT_PORT)))
+			return true;
 		return bpf_map_lookup_elem(&rsipc_ports, (__be16 *)w + 1) != NULL;
 	case IPPROTO_ESP:
 	case IPPROTO_AH:

@@ -32,6 +32,9 @@
 #define RSIPC_TC_TUNNEL_IPIP  1 /* enum rsip_tunnel_type */
 #define RSIPC_TC_TUNNEL_GRE   2
 #define RSIPC_TC_F_WHOLE_ADDR 0x01 /* RSA-IP: every port and SPI of Nb is ours */
+/* RSIPSEC: UDP to 500 and 4500 (IKE, NAT-T) is ours when the gateway sends
+ * it: it demultiplexes those by cookie and SPI (RFC 3104 6.1), not by port. */
+#define RSIPC_TC_F_IKE_PORTS 0x02
 
 struct rsipc_tc_cfg {
 	__be32 nb;	 /* the leased address */

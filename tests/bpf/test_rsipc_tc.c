@@ -68,6 +68,8 @@ static int load(struct tc *t, uint8_t tunnel)
 	    .spi_min = htonl(SPI0),
 	    .spi_max = htonl(SPI1),
 	    .tunnel = tunnel,
+	    /* The IP-IP lease is RSIPSEC (IKE by cookie), the GRE one not. */
+	    .flags = tunnel == RSIPC_TC_TUNNEL_IPIP ? RSIPC_TC_F_IKE_PORTS : 0,
 	};
 	if (rsipc_tc__load(t->skel))
 		return -1;
@@ -346,6 +348,9 @@ static void test_decap_exact(void **state)
 	decap_one(&gre, true, &(struct inner){.proto = 50, .spi = SPI1});
 	decap_one(&ipip, false, &(struct inner){.proto = 51, .spi = SPI0 + 5});
 	decap_one(&ipip, false, &(struct inner){.proto = 1});
+	/* RSIPSEC: IKE and NAT-T, which the gateway demultiplexes by cookie. */
+	decap_one(&ipip, false, &(struct inner){.proto = 17, .port = 500});
+	decap_one(&ipip, false, &(struct inner){.proto = 17, .port = 4500});
 	/* A later fragment has no ports: it joins its checked first one. */
 	decap_one(&ipip, false, &(struct inner){.proto = 17, .port = PORT2, .frag_off = 185});
 }
@@ -395,6 +400,11 @@ static void test_ingress_pass(void **state)
 	ingress_untouched(&ipip, &p, RSIPC_TC_PASS_UNLEASED);
 	tunnelled(&p, &(struct inner){.proto = 6, .port = PORT2}, &(struct outer){.gre = true});
 	ingress_untouched(&gre, &p, RSIPC_TC_PASS_UNLEASED);
+	/* IKE ports only for an RSIPSEC lease, and only UDP. */
+	tunnelled(&p, &(struct inner){.proto = 17, .port = 500}, &(struct outer){.gre = true});
+	ingress_untouched(&gre, &p, RSIPC_TC_PASS_UNLEASED);
+	tunnelled(&p, &(struct inner){.proto = 6, .port = 4500}, &(struct outer){0});
+	ingress_untouched(&ipip, &p, RSIPC_TC_PASS_UNLEASED);
 	tunnelled(&p, &(struct inner){.proto = 50, .spi = SPI1 + 1}, &(struct outer){0});
 	ingress_untouched(&ipip, &p, RSIPC_TC_PASS_UNLEASED);
 	tunnelled(&p, &(struct inner){.proto = 50, .spi = SPI0 - 1}, &(struct outer){0});

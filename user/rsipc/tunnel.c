@@ -176,7 +176,8 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 		      .spi_min = htonl(cfg->spi_min),
 		      .spi_max = htonl(cfg->spi_max),
 		      .tunnel = cfg->type,
-		      .flags = cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0},
+		      .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
+					 (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0))},
 	    .ports = cfg->ports,
 	    .n_ports = cfg->n_ports,
 	};

@@ -70,6 +70,7 @@ struct tunnel_cfg {
 	unsigned int n_ports;
 	uint32_t spi_min, spi_max; /* both 0: none */
 	bool whole_addr;	   /* RSA-IP */
+	bool ike_ports;		   /* RSIPSEC: IKE on 500/4500, demultiplexed by cookie */
 };
 
 /* Create everything; on failure undo what was done and describe the problem

@@ -686,6 +686,7 @@ int rsipc_up(const struct rsipc_opts *o)
 	    .spi_min = u.lease.spi_range ? u.lease.spi_min : 0,
 	    .spi_max = u.lease.spi_range ? u.lease.spi_max : 0,
 	    .whole_addr = o->method == RSIP_METHOD_RSA_IP,
+	    .ike_ports = b->method == RSIP_METHOD_RSIPSEC,
 	};
 	if (tunnel_up(&u.tun, &tcfg, err, sizeof(err))) {
 		log_warnx("tunnel: %s", err);
