@@ -14,6 +14,7 @@
 
 #include "csum.h"
 #include "rsip/host_tc.h"
+#include "rsip/rules/ike.h" /* IKE_PORT, IKE_NATT_PORT */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -28,8 +29,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define GRE_HLEN       4
 #define GRE_PROTO_IPV4 0x0800
 #define OUTER_TTL      64
-#define IKE_PORT       500
-#define IKE_NATT_PORT  4500
 
 /* Set by rsipc before loading. */
 const volatile struct rsipc_tc_cfg cfg = {};
