@@ -26,6 +26,7 @@ PKGS=(
 	scdoc man-db pkg-config        # man pages (make man), reading them, librsip.pc
 	systemd                        # systemd-analyze verify/security of the units
 	debhelper dpkg-dev fakeroot lintian debootstrap  # make deb, make test-package
+	iperf3                         # bench/rsipc_iperf.sh (host-side throughput)
 )
 
 missing=()

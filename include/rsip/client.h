@@ -229,11 +229,32 @@ int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg 
 /* ASSIGN; on success *out (may be NULL) is a copy of the new binding. */
 int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
 		       struct rsip_binding *out);
+/* LISTEN (RFC 3103 9.16, RFC 3104 Appendix G): let peers that were never
+ * contacted reach port on local (the Nb of a binding we hold; 0.0.0.0: the
+ * gateway picks). A binding of its own (method RSAP-IP), renewed and freed
+ * like any other. */
+struct rsip_listen_req {
+	struct in_addr local;
+	uint16_t port;
+	uint32_t lease_s; /* 0: no preference */
+	uint8_t tunnel;	  /* 0: no preference */
+	bool auto_renew;
+};
+int rsip_client_listen(struct rsip_client *c, const struct rsip_listen_req *req,
+		       struct rsip_binding *out);
 /* EXTEND bind_id, asking for lease_s (0: no preference); *granted_s (may be
  * NULL) gets the new lease. */
 int rsip_client_extend(struct rsip_client *c, uint32_t bind_id, uint32_t lease_s,
 		       uint32_t *granted_s);
 int rsip_client_free(struct rsip_client *c, uint32_t bind_id);
+/* Take up a registration and binding a previous life of this host left
+ * behind (it crashed; its state file names them): no REGISTER, the binding
+ * is known again, and an EXTEND asking for lease_s checks the gateway still
+ * holds it. 0 (renewed automatically from now on, when auto_renew), the
+ * gateway's error (e.g. BAD_CLIENT_ID, BAD_BIND_ID: start afresh), or
+ * -errno. On failure the client is left unregistered, without the binding. */
+int rsip_client_resume(struct rsip_client *c, uint32_t client_id, const struct rsip_binding *b,
+		       uint32_t lease_s, bool auto_renew);
 int rsip_client_deregister(struct rsip_client *c);
 
 struct rsip_query_item {

@@ -5,7 +5,8 @@
 #    up); when it exits, rsipc releases everything and exits with its status;
 #  - SIGTERM frees the bindings and the registration at the gateway at once;
 #  - after SIGKILL nothing is released: the registration outlives its TCP
-#    connection (spec D4) and a new rsipc is refused (ALREADY_REGISTERED)
+#    connection (spec D4); a new rsipc without the state file (which would
+#    resume it) is refused (ALREADY_REGISTERED)
 #    until the lease runs out, or takes over with --takeover (RFC 3103
 #    10.2.1), replacing the stale rule the killed one left.
 . "$(dirname "$0")/rsipc_lab.sh"
@@ -58,8 +59,10 @@ wait "$RSIPC_PID" 2>/dev/null
 [ "$(gw_bindings)" = 1 ] || fail "binding gone right after SIGKILL"
 [ "$(gw_clients)" = 1 ] || fail "registration gone right after SIGKILL"
 ok "SIGKILL: the registration outlives its connection"
-# A new rsipc without --takeover is refused, and says why.
-in_cl "$RSIPC" --server $NA --state-dir "$TMP/state" up >"$TMP/again.out" 2>"$TMP/again.err"
+# A new rsipc without the killed one's state file (another state directory:
+# with it, rsipc resumes - tests/netns/test_rsipc_crash.sh) and without
+# --takeover is refused, and says why.
+in_cl "$RSIPC" --server $NA --state-dir "$TMP/state-lost" up >"$TMP/again.out" 2>"$TMP/again.err"
 rc=$?
 [ $rc = 1 ] || fail "a second rsipc up exited $rc, want 1"
 grep -q "already registered" "$TMP/again.err" || fail "no word about ALREADY_REGISTERED"
@@ -74,6 +77,7 @@ old_client=$(rsipc_status | json_get 'd["client_id"]')
 kill -KILL "$RSIPC_PID"
 wait "$RSIPC_PID" 2>/dev/null
 ip -n "$CL" rule show | grep -q "from $NB" || fail "expected the killed rsipc's stale rule"
+rm "$TMP/state/state.json" # lost: no resume, takeover
 rsipc_start --takeover
 new_client=$(rsipc_status | json_get 'd["client_id"]')
 [ "$new_client" != "$old_client" ] || fail "takeover kept client $old_client"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# rsipc's tunnel, both directions, IP-IP (over RSIP/TCP) and GRE (over
-# RSIP/UDP), on a kernel without ipip/gre modules:
+# rsipc's userspace pump (--datapath pump: TUN + raw socket), both directions,
+# IP-IP (over RSIP/TCP) and GRE (over RSIP/UDP), on a kernel without ipip/gre
+# modules (the TC-BPF data path: tests/bpf/test_rsipc_tc.c,
+# tests/netns/test_rsipc_bulk.sh):
 #  - a UDP packet sent from Nb inside the client namespace arrives at Na
 #    encapsulated (outer Xa -> Na, protocol 4 or 47 with the 4-byte GRE
 #    header), read by a raw socket in the gateway namespace;
@@ -62,7 +64,7 @@ roundtrip() {
 	ok "$kind: tunnel packets from another source are not delivered"
 }
 
-rsipc_start --tunnel ipip
+rsipc_start --tunnel ipip --datapath pump
 roundtrip ipip ""
 [ "$(rsipc_status | json_get 'd["counters"]["tx_packets"] > 0 and d["counters"]["rx_packets"] > 0')" = True ] ||
 	fail "rsipc counted no packets"
@@ -77,7 +79,7 @@ cp "$TMP/rsipc.err" "$TMP/rsipc-ipip.err"
 # rsipc_leased has already looked at the old file.
 : >"$TMP/rsipc.out"
 ASAN_OPTIONS=detect_leaks=1 ip netns exec "$CL" "$RSIPC" --server $NA --transport udp \
-	--state-dir "$TMP/state" up --tunnel gre >"$TMP/rsipc.out" 2>"$TMP/rsipc.err" &
+	--state-dir "$TMP/state" up --tunnel gre --datapath pump >"$TMP/rsipc.out" 2>"$TMP/rsipc.err" &
 RSIPC_PID=$!
 PIDS+=("$RSIPC_PID")
 wait_until 15 rsipc_leased || fail "rsipc up (gre, udp) did not print a lease"

@@ -27,8 +27,14 @@ ip -n "$CL" -d link show "$dev" | grep -q "tun" || fail "$dev is not a TUN devic
 ip -n "$CL" -4 addr show dev "$dev" | grep -q "inet $NB/32" || fail "$dev has no $NB/32"
 ip -n "$CL" link show "$dev" | grep -q "mtu 1480" || fail "$dev MTU is not 1480"
 ip -n "$CL" rule show | grep -q "from $NB lookup 4555" || fail "no 'from $NB lookup 4555' rule"
-ip -n "$CL" route show table 4555 | grep -q "default dev $dev" || fail "no default route via $dev"
-ok "TUN $dev holds $NB/32 (mtu 1480), rule and route in table 4555"
+# The TC-BPF data path (the default): the table leads out of c0 towards Na
+# with the tunnel MTU, and the programs sit on c0's clsact hooks.
+[ "$(rsipc_status | json_get 'd["datapath"]')" = bpf ] || fail "not the bpf data path"
+ip -n "$CL" route show table 4555 | grep -q "default via $NA dev c0 .*src $NB mtu 1480" ||
+	fail "no default route via $NA dev c0 src $NB mtu 1480 in table 4555"
+ip netns exec "$CL" tc filter show dev c0 ingress | grep -q rsipc_ingress || fail "no TC ingress program on c0"
+ip netns exec "$CL" tc filter show dev c0 egress | grep -q rsipc_egress || fail "no TC egress program on c0"
+ok "TUN $dev holds $NB/32 (mtu 1480), rule and route in table 4555, TC programs on c0"
 
 # The gateway agrees.
 [ "$(ctl bindings | json_get 'd[0]["bind_id"]')" = "$bind_id" ] || fail "rsipd has no binding $bind_id"
@@ -57,10 +63,12 @@ rsipc_wait_exit 10
 [ "$(gw_bindings)" = 0 ] || fail "bindings left at the gateway"
 [ "$(gw_clients)" = 0 ] || fail "registration left at the gateway"
 tunnel_gone || fail "tunnel, rule or route left behind"
+ip netns exec "$CL" tc filter show dev c0 ingress | grep -q . && fail "TC filters left on c0 (ingress)"
+ip netns exec "$CL" tc filter show dev c0 egress | grep -q . && fail "TC filters left on c0 (egress)"
 [ ! -e "$TMP/state/state.json" ] || fail "state file left behind"
 in_cl "$BUILD/rsipc" --state-dir "$TMP/state" status >/dev/null 2>&1
 [ $? = 3 ] || fail "status after down should say: not running (3)"
-ok "down: released at the gateway, tunnel/rule/route/state gone"
+ok "down: released at the gateway, tunnel/rule/route/TC programs/state gone"
 
 no_sanitizer_reports "$TMP/rsipc.err"
 echo "PASS"

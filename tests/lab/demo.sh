@@ -115,13 +115,16 @@ step "X1 and X2 lease from the gateway: rsipc up (RFC 3103 + RFC 3104)" \
 for x in x1 x2; do
 	tunnel=ipip
 	[ $x = x2 ] && tunnel=gre
+	# The pump: the traffic steps watch the tunnel packets on the hosts
+	# with raw sockets, which see nothing once rsipc's TC programs (the
+	# default data path) decapsulate first.
 	lab_bg $x "$LAB_DIR/rsipc-$x.log" "$BUILD/rsipc" --server "$LAB_NA" \
-		--state-dir "$LAB_DIR/rsipc-$x" up --ports 1 --tunnel $tunnel
+		--state-dir "$LAB_DIR/rsipc-$x" up --ports 1 --tunnel $tunnel --datapath pump
 	RSIPC_PIDS+=("$LAB_LAST_PID")
 done
 for x in x1 x2; do
 	lab_wait 15 test -s "$LAB_DIR/rsipc-$x/state.json" || fail "rsipc up on ${x^^} got no lease"
-	printf '   %s$ rsipc --server %s up --ports 1 --tunnel %s\n' "${x^^}" "$LAB_NA" \
+	printf '   %s$ rsipc --server %s up --ports 1 --tunnel %s --datapath pump\n' "${x^^}" "$LAB_NA" \
 		"$([ $x = x1 ] && echo ipip || echo gre)"
 	indent <"$LAB_DIR/rsipc-$x.log"
 done

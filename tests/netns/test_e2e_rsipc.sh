@@ -13,6 +13,11 @@
 #    pinned maps);
 #  - after SIGKILL the registration outlives its TCP connection (spec D4) and
 #    expires with its lease.
+# rsipc runs its userspace pump (--datapath pump) here: the test watches the
+# tunnel packets on each host with raw IP-IP/GRE sockets, which see nothing
+# once the TC programs decapsulate first (the TC-BPF data path has its own
+# tests: tests/bpf/test_rsipc_tc.c, test_rsipc_bulk.sh, test_rsipc_crash.sh,
+# test_rsipc_listen.sh).
 # rsipd runs with docs/examples/rsipd.conf (the lab's flags override its
 # interfaces, addresses and paths), which proves the example parses and works.
 set -u
@@ -57,7 +62,7 @@ rsipc_up() {
 	mkdir -p "$dir"
 	echo "---- rsipc up --tunnel $2" >>"$LAB_DIR/rsipc-$x.log"
 	ASAN_OPTIONS=detect_leaks=1 lab_bg "$x" /dev/null sh -c 'exec "$@" >>"$0" 2>&1' \
-		"$LAB_DIR/rsipc-$x.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
+		"$LAB_DIR/rsipc-$x.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up --datapath pump \
 		--ports 1 --tunnel "$2"
 	PID[$x]=$LAB_LAST_PID
 	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up on $x got no lease"

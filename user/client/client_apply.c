@@ -25,7 +25,7 @@ static void emit(struct rsip_client *c, enum rsip_client_event_type type, uint32
 	    .lease_s = lease_s,
 	};
 
-	rsip_core_emit(c, &ev);
+	rsip_emit(c, &ev);
 }
 
 static int apply_register(struct rsip_client *c, const struct rsip_msg *m)
@@ -154,7 +154,7 @@ static void free_unusable(struct rsip_client *c, uint32_t bind_id)
 	m->bind_id = bind_id;
 	m->has |= RSIP_HAS_BIND_ID;
 	log_debug("rsip: freeing binding %u, which we cannot use", bind_id);
-	rsip_core_submit(c, m, NULL, NULL, NULL);
+	rsip_queue_submit(c, m, NULL, NULL, NULL);
 	free(m);
 }
 
@@ -170,6 +170,7 @@ static int apply_assign(struct rsip_client *c, struct rsip_req *r, const struct 
 		tmp.method = RSIP_METHOD_RSA_IP;
 		break;
 	case RSIP_ASSIGN_REQUEST_RSAP_IP:
+	case RSIP_LISTEN_REQUEST: /* ports, like RSAP-IP (RFC 3103 9.16) */
 		tmp.method = RSIP_METHOD_RSAP_IP;
 		break;
 	default:
@@ -236,6 +237,7 @@ int rsip_apply_response(struct rsip_client *c, struct rsip_req *r, const struct 
 	case RSIP_ASSIGN_RESPONSE_RSA_IP:
 	case RSIP_ASSIGN_RESPONSE_RSAP_IP:
 	case RSIP_ASSIGN_RESPONSE_RSIPSEC:
+	case RSIP_LISTEN_RESPONSE:
 		return apply_assign(c, r, m);
 	case RSIP_EXTEND_RESPONSE:
 		b = rsip_bind_find(c, m->bind_id);
@@ -275,7 +277,7 @@ void rsip_apply_error(struct rsip_client *c, struct rsip_req *r, const struct rs
 						       .error = m->error};
 
 			forget_registration(c);
-			rsip_core_emit(c, &ev);
+			rsip_emit(c, &ev);
 		} else if (m->error == RSIP_E_BAD_BIND_ID) {
 			rsip_bind_remove(c, bind_id);
 			emit(c, RSIP_EV_BINDING_LOST, bind_id, m->error, 0);
@@ -350,7 +352,7 @@ void rsip_apply_unsolicited(struct rsip_client *c, const struct rsip_msg *m)
 			struct rsip_client_event ev = {.type = RSIP_EV_DEREGISTERED,
 						       .client_id = m->client_id};
 
-			rsip_core_emit(c, &ev);
+			rsip_emit(c, &ev);
 		}
 		return;
 	default:

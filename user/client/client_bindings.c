@@ -86,7 +86,7 @@ void rsip_bind_clear(struct rsip_client *c)
 
 void rsip_bind_set_lease(struct rsip_client *c, struct rsip_binding *b, uint32_t lease_s)
 {
-	uint64_t now = rsip_core_now(c), life = (uint64_t)lease_s * 1000000u, wait;
+	uint64_t now = rsip_now(c), life = (uint64_t)lease_s * 1000000u, wait;
 
 	b->lease_s = lease_s;
 	b->expires_us = now + life;
@@ -122,7 +122,7 @@ static void start_renewal(struct rsip_client *c, struct rsip_binding *b)
 		m->lease = b->lease_req_s;
 		m->has |= RSIP_HAS_LEASE;
 	}
-	if (rsip_core_submit(c, m, renew_done, NULL, &r) == 0) {
+	if (rsip_queue_submit(c, m, renew_done, NULL, &r) == 0) {
 		r->is_renewal = true;
 		b->renewing = true;
 		log_debug("rsip: renewing binding %u (lease %u s)", b->bind_id, b->lease_s);
@@ -134,7 +134,7 @@ static void start_renewal(struct rsip_client *c, struct rsip_binding *b)
  * left. */
 void rsip_bind_retry_later(struct rsip_client *c, struct rsip_binding *b)
 {
-	uint64_t now = rsip_core_now(c), wait;
+	uint64_t now = rsip_now(c), wait;
 
 	b->renewing = false;
 	wait = b->expires_us > now ? (b->expires_us - now) / 2 : 0;
@@ -145,7 +145,7 @@ void rsip_bind_retry_later(struct rsip_client *c, struct rsip_binding *b)
 
 void rsip_bind_tick(struct rsip_client *c)
 {
-	uint64_t now = rsip_core_now(c);
+	uint64_t now = rsip_now(c);
 	struct rsip_client_event ev;
 	struct rsip_binding *b;
 	unsigned int i = 0;
@@ -159,7 +159,7 @@ void rsip_bind_tick(struct rsip_client *c)
 							.error = -ETIMEDOUT};
 			log_debug("rsip: binding %u: lease ran out", b->bind_id);
 			rsip_bind_remove(c, b->bind_id);
-			rsip_core_emit(c, &ev);
+			rsip_emit(c, &ev);
 			continue;
 		}
 		if (b->auto_renew && !b->renewing && b->renew_at_us && now >= b->renew_at_us)

@@ -31,14 +31,9 @@ static uint64_t default_clock(void *arg)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-uint64_t rsip_core_now(const struct rsip_client *c)
-{
-	return c->cfg.clock(c->cfg.clock_arg);
-}
-
 uint64_t rsip_client_now_us(const struct rsip_client *c)
 {
-	return rsip_core_now(c);
+	return rsip_now(c);
 }
 
 static uint32_t random_counter(void)
@@ -202,41 +197,6 @@ const struct rsip_client_error *rsip_client_last_error(const struct rsip_client 
 	return &c->last_err;
 }
 
-void rsip_core_emit(struct rsip_client *c, const struct rsip_client_event *ev)
-{
-	if (c->cfg.on_event)
-		c->cfg.on_event(c->cfg.event_arg, ev);
-}
-
-int rsip_core_submit(struct rsip_client *c, const struct rsip_msg *m, rsip_done_fn done, void *arg,
-		     struct rsip_req **out)
-{
-	struct rsip_req *r;
-
-	if (!m || !rsip_msg_type_known(m->type) || rsip_msg_is_response(m->type))
-		return -EINVAL;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	r->m = malloc(sizeof(*r->m));
-	if (!r->m) {
-		free(r);
-		return -ENOMEM;
-	}
-	memcpy(r->m, m, sizeof(*m));
-	r->done = done;
-	r->arg = arg;
-	if (c->tail)
-		c->tail->next = r;
-	else
-		c->head = r;
-	c->tail = r;
-	c->n_pending++;
-	if (out)
-		*out = r;
-	return 0;
-}
-
 static void advance_counter(struct rsip_client *c)
 {
 	/* Wraps to 1, never 0: 0 marks the gateway's unsolicited messages. */
@@ -295,7 +255,7 @@ static int send_first(struct rsip_client *c, struct rsip_req *r)
 	r->counter = c->counter;
 	r->sent = true;
 	r->sends = 1;
-	r->deadline_us = rsip_core_now(c) + first_timeout(c);
+	r->deadline_us = rsip_now(c) + first_timeout(c);
 	if (log_get_verbosity() > 0) {
 		rsip_msg_format(m, line, sizeof(line));
 		log_debug("rsip: -> %s", line);
@@ -317,7 +277,7 @@ static void connection_lost(struct rsip_client *c, int rc)
 	if (!c->can_reconnect)
 		rsip_core_fail_all(c, -ECONNRESET);
 	ev.client_id = c->reg.client_id;
-	rsip_core_emit(c, &ev);
+	rsip_emit(c, &ev);
 }
 
 /* Send queued requests until one is in flight. */
@@ -361,7 +321,7 @@ static void start_next(struct rsip_client *c)
 int rsip_client_submit(struct rsip_client *c, const struct rsip_msg *m, rsip_done_fn done,
 		       void *arg)
 {
-	int rc = rsip_core_submit(c, m, done, arg, NULL);
+	int rc = rsip_queue_submit(c, m, done, arg, NULL);
 
 	if (rc == 0)
 		start_next(c);
@@ -427,7 +387,8 @@ static void on_answer(struct rsip_client *c, struct rsip_req *r, const struct rs
 	complete_head(c, rc, m);
 }
 
-void rsip_core_on_message(struct rsip_client *c, const uint8_t *buf, size_t len)
+/* Everything the gateway sends comes here (through rsip_io_read). */
+static void on_message(struct rsip_client *c, const uint8_t *buf, size_t len)
 {
 	struct rsip_req *r = c->head && c->head->sent ? c->head : NULL;
 	struct rsip_decode_err err;
@@ -482,7 +443,7 @@ void rsip_core_on_message(struct rsip_client *c, const uint8_t *buf, size_t len)
 static void run_timers(struct rsip_client *c)
 {
 	struct rsip_req *r = c->head;
-	uint64_t now = rsip_core_now(c);
+	uint64_t now = rsip_now(c);
 
 	if (r && r->sent && now >= r->deadline_us) {
 		if (c->transport == RSIP_TRANSPORT_UDP && r->sends < c->cfg.max_sends) {
@@ -512,7 +473,7 @@ int rsip_client_dispatch(struct rsip_client *c, short revents)
 			connection_lost(c, rc);
 	}
 	if (c->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR))) {
-		rc = rsip_io_read(c);
+		rc = rsip_io_read(c, on_message);
 		if (rc < 0)
 			connection_lost(c, rc);
 	}
@@ -540,7 +501,7 @@ int rsip_client_timeout_ms(const struct rsip_client *c)
 
 	if (t == UINT64_MAX)
 		return -1;
-	now = rsip_core_now(c);
+	now = rsip_now(c);
 	if (t <= now)
 		return 0;
 	ms = (t - now + 999) / 1000;

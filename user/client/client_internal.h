@@ -62,22 +62,27 @@ struct rsip_client {
 	size_t dgram_cap;
 };
 
-/* client_io.c */
+/* client_io.c: the socket. Reports each whole message it reads through
+ * on_msg (the layer above passes its handler: io never calls up). */
+typedef void (*rsip_io_msg_fn)(struct rsip_client *c, const uint8_t *buf, size_t len);
+
 int rsip_io_connect(struct in_addr server, uint16_t port, enum rsip_transport t,
 		    uint32_t timeout_us);
 int rsip_io_send(struct rsip_client *c, const uint8_t *buf, size_t len);
 int rsip_io_flush(struct rsip_client *c);
-/* Read what is there; calls rsip_core_on_message for each whole message.
- * Returns 0, or -errno when the connection is gone. */
-int rsip_io_read(struct rsip_client *c);
+/* Read what is there; calls on_msg for each whole message. Returns 0, or
+ * -errno when the connection is gone. */
+int rsip_io_read(struct rsip_client *c, rsip_io_msg_fn on_msg);
 void rsip_io_disconnect(struct rsip_client *c);
 
+/* client_queue.c: clock, events, queueing (below everything but io) */
+uint64_t rsip_now(const struct rsip_client *c);
+void rsip_emit(struct rsip_client *c, const struct rsip_client_event *ev);
+/* Queue a request (sent by client_core.c when its turn comes). */
+int rsip_queue_submit(struct rsip_client *c, const struct rsip_msg *m, rsip_done_fn done, void *arg,
+		      struct rsip_req **out);
+
 /* client_core.c */
-uint64_t rsip_core_now(const struct rsip_client *c);
-void rsip_core_on_message(struct rsip_client *c, const uint8_t *buf, size_t len);
-void rsip_core_emit(struct rsip_client *c, const struct rsip_client_event *ev);
-int rsip_core_submit(struct rsip_client *c, const struct rsip_msg *m, rsip_done_fn done, void *arg,
-		     struct rsip_req **out);
 /* Fail every request (in flight and queued) with rc. */
 void rsip_core_fail_all(struct rsip_client *c, int rc);
 

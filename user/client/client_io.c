@@ -112,7 +112,7 @@ void rsip_io_disconnect(struct rsip_client *c)
 	c->out_len = 0;
 }
 
-static int read_udp(struct rsip_client *c)
+static int read_udp(struct rsip_client *c, rsip_io_msg_fn on_msg)
 {
 	ssize_t n;
 
@@ -128,13 +128,13 @@ static int read_udp(struct rsip_client *c)
 			log_debug("rsip: UDP recv: %s", strerror(errno));
 			return 0;
 		}
-		rsip_core_on_message(c, c->dgram, (size_t)n);
+		on_msg(c, c->dgram, (size_t)n);
 		if (c->fd < 0)
 			return 0;
 	}
 }
 
-static int read_tcp(struct rsip_client *c)
+static int read_tcp(struct rsip_client *c, rsip_io_msg_fn on_msg)
 {
 	ssize_t n;
 	int flen;
@@ -162,7 +162,7 @@ static int read_tcp(struct rsip_client *c)
 			}
 			if (flen == 0 || (size_t)flen > c->in_len)
 				break;
-			rsip_core_on_message(c, c->in, (size_t)flen);
+			on_msg(c, c->in, (size_t)flen);
 			if (c->fd < 0)
 				return 0;
 			memmove(c->in, c->in + flen, c->in_len - (size_t)flen);
@@ -171,9 +171,9 @@ static int read_tcp(struct rsip_client *c)
 	}
 }
 
-int rsip_io_read(struct rsip_client *c)
+int rsip_io_read(struct rsip_client *c, rsip_io_msg_fn on_msg)
 {
 	if (c->fd < 0)
 		return 0;
-	return c->transport == RSIP_TRANSPORT_UDP ? read_udp(c) : read_tcp(c);
+	return c->transport == RSIP_TRANSPORT_UDP ? read_udp(c, on_msg) : read_tcp(c, on_msg);
 }

@@ -74,7 +74,7 @@ static int call(struct rsip_client *c, const struct rsip_msg *m, struct sync_cal
 	int rc;
 
 	s->done = false;
-	rc = rsip_core_submit(c, m, sync_done, s, out);
+	rc = rsip_queue_submit(c, m, sync_done, s, out);
 	if (rc)
 		return rc;
 	rc = rsip_client_wait(c, &s->done);
@@ -255,7 +255,7 @@ int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
 	if (rc)
 		goto out;
 	s.done = false;
-	rc = rsip_core_submit(c, m, sync_done, &s, &r);
+	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
 	if (rc)
 		goto out;
 	r->lease_req = req->lease_s;
@@ -268,6 +268,57 @@ int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
 	b = rsip_client_binding(c, s.bind_id);
 	if (!b) {
 		rc = -EPROTO; /* taken back before we could look */
+		goto out;
+	}
+	if (out)
+		*out = *b;
+out:
+	free(m);
+	return rc;
+}
+
+int rsip_client_listen(struct rsip_client *c, const struct rsip_listen_req *req,
+		       struct rsip_binding *out)
+{
+	struct sync_call s = {0};
+	const struct rsip_binding *b;
+	struct rsip_req *r;
+	struct rsip_msg *m;
+	int rc;
+
+	if (!req->port)
+		return -EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	rsip_msg_init(m, RSIP_LISTEN_REQUEST);
+	set_addr(&m->local_addr, req->local);
+	set_ports_range(&m->local_ports, req->port, 1);
+	set_addr(&m->remote_addr, (struct in_addr){0});
+	set_ports_any(&m->remote_ports, 1);
+	m->has |= RSIP_HAS_LOCAL_ADDR | RSIP_HAS_LOCAL_PORTS | RSIP_HAS_REMOTE_ADDR |
+		  RSIP_HAS_REMOTE_PORTS;
+	if (req->lease_s) {
+		m->lease = req->lease_s;
+		m->has |= RSIP_HAS_LEASE;
+	}
+	if (req->tunnel) {
+		m->n_tunnels = 1;
+		m->tunnels[0] = req->tunnel;
+	}
+	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
+	if (rc)
+		goto out;
+	r->lease_req = req->lease_s;
+	r->auto_renew = req->auto_renew;
+	rc = rsip_client_wait(c, &s.done);
+	if (rc == 0)
+		rc = s.rc;
+	if (rc)
+		goto out;
+	b = rsip_client_binding(c, s.bind_id);
+	if (!b) {
+		rc = -EPROTO;
 		goto out;
 	}
 	if (out)
@@ -372,4 +423,38 @@ int rsip_client_release_all(struct rsip_client *c)
 	rsip_bind_clear(c);
 	memset(&c->reg, 0, sizeof(c->reg));
 	return first;
+}
+
+int rsip_client_resume(struct rsip_client *c, uint32_t client_id, const struct rsip_binding *old,
+		       uint32_t lease_s, bool auto_renew)
+{
+	struct rsip_binding *b;
+	int rc;
+
+	if (c->reg.registered || !old || !client_id)
+		return -EINVAL;
+	c->reg.registered = true;
+	c->reg.client_id = client_id;
+	b = rsip_bind_add(c);
+	if (!b) {
+		memset(&c->reg, 0, sizeof(c->reg));
+		return -ENOMEM;
+	}
+	*b = *old;
+	b->auto_renew = false; /* no renewal of our own before the check */
+	b->renewing = false;
+	b->renew_at_us = 0;
+	b->lease_req_s = lease_s;
+	/* Not expired while the EXTEND is out; its answer sets the lease. */
+	b->expires_us = rsip_now(c) + 3600u * 1000000u;
+	rc = rsip_client_extend(c, old->bind_id, lease_s, NULL);
+	b = rsip_bind_find(c, old->bind_id);
+	if (rc || !b) {
+		rsip_bind_clear(c);
+		memset(&c->reg, 0, sizeof(c->reg));
+		return rc ? rc : -EPROTO;
+	}
+	b->auto_renew = auto_renew;
+	rsip_bind_set_lease(c, b, b->lease_s);
+	return 0;
 }

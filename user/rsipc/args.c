@@ -32,6 +32,8 @@ enum {
 	OPT_MTU,
 	OPT_REMOTE,
 	OPT_TAKEOVER,
+	OPT_DATAPATH,
+	OPT_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +55,8 @@ static const struct option long_opts[] = {
     {"mtu", required_argument, NULL, OPT_MTU},
     {"remote", required_argument, NULL, OPT_REMOTE},
     {"takeover", no_argument, NULL, OPT_TAKEOVER},
+    {"datapath", required_argument, NULL, OPT_DATAPATH},
+    {"listen", required_argument, NULL, OPT_LISTEN},
     {NULL, 0, NULL, 0},
 };
 
@@ -76,6 +80,10 @@ void rsipc_usage(FILE *f)
 	    "  --lease S         lease to ask for, in seconds (default: the gateway's)\n"
 	    "  --remote A[:P]    the one peer (when the gateway's remote flow policy needs it)\n"
 	    "  --dev NAME        TUN device name (default rsip%%d: rsip0, rsip1, ...)\n"
+	    "  --listen PORT[,PORT...]  let peers reach these ports of the leased address\n"
+	    "                    (LISTEN_REQUEST, one binding each; may be repeated)\n"
+	    "  --datapath auto|bpf|pump  TC-BPF tunnel on the LAN device, or the userspace\n"
+	    "                    pump through the TUN (auto: bpf where it loads)\n"
 	    "  --mtu N           tunnel MTU (default: path MTU to the gateway - 20, or - 24\n"
 	    "                    for GRE)\n"
 	    "  --table N         routing table for traffic from the leased address (%d)\n"
@@ -240,6 +248,32 @@ static int one_opt(int opt, const char *arg, const char *argv0, struct rsipc_opt
 		return 0;
 	case OPT_TAKEOVER:
 		o->takeover = true;
+		return 0;
+	case OPT_LISTEN: {
+		/* PORT or PORT,PORT,...; may be repeated. */
+		char buf[256], *save = NULL, *tok;
+
+		snprintf(buf, sizeof(buf), "%s", arg);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (parse_u32_min(tok, 1, 65535, &v))
+				return fail(err, errlen, "--listen %s: expected ports 1..65535",
+					    arg);
+			if (o->n_listen == RSIPC_MAX_LISTEN)
+				return fail(err, errlen, "--listen: at most %d ports",
+					    RSIPC_MAX_LISTEN);
+			o->listen_ports[o->n_listen++] = (uint16_t)v;
+		}
+		return 0;
+	}
+	case OPT_DATAPATH:
+		if (!strcmp(arg, "auto"))
+			o->datapath = TUNNEL_DP_AUTO;
+		else if (!strcmp(arg, "bpf"))
+			o->datapath = TUNNEL_DP_BPF;
+		else if (!strcmp(arg, "pump"))
+			o->datapath = TUNNEL_DP_PUMP;
+		else
+			return fail(err, errlen, "--datapath %s: expected auto, bpf or pump", arg);
 		return 0;
 	case ':':
 		return fail(err, errlen, "%s: option %s needs a value", argv0, arg);

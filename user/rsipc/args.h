@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "rsip/client.h"
+#include "tunnel.h"
 
 #define RSIPC_DEFAULT_STATE_DIR "/run/rsipc"
 #define RSIPC_DEFAULT_DEV	"rsip%d" /* the kernel picks rsip0, rsip1, ... */
@@ -25,6 +26,7 @@
  * characters. */
 #define RSIPC_STATE_DIR_MAX 96
 #define RSIPC_DEFAULT_TABLE 4555
+#define RSIPC_MAX_LISTEN    16 /* --listen ports (one LISTEN binding each) */
 #define RSIPC_DEFAULT_PRIO  4555
 
 enum rsipc_cmd {
@@ -55,6 +57,9 @@ struct rsipc_opts {
 	char dev[IFNAMSIZ];
 	uint32_t table;
 	uint32_t rule_prio;
+	enum tunnel_datapath datapath;
+	uint16_t listen_ports[RSIPC_MAX_LISTEN]; /* --listen: LISTEN_REQUEST each */
+	unsigned int n_listen;
 	uint16_t mtu; /* 0: path MTU to the endpoint minus the tunnel overhead */
 	struct in_addr remote;
 	uint16_t remote_port;

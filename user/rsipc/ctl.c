@@ -126,14 +126,23 @@ int ctl_write_state(const char *dir, struct json_object *state)
 	char p[4096], tmp[4200];
 	const char *s;
 	FILE *f;
-	int rc = 0;
+	int rc = 0, fd;
 
 	if (path_in(dir, RSIPC_STATE_NAME, p, sizeof(p)))
 		return -ENAMETOOLONG;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	f = fopen(tmp, "we");
-	if (!f)
+	/* 0600 and no symlink followed: it names the lease a restarted rsipc
+	 * takes up (and `down` releases), in a directory others may see. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
 	s = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PRETTY);
 	if (fprintf(f, "%s\n", s) < 0)
 		rc = -EIO;

@@ -130,3 +130,64 @@ int encap_decap(const uint8_t *pkt, size_t len, uint8_t tunnel, struct in_addr e
 	*inner_len = itot;
 	return ENCAP_OK;
 }
+
+/* RFC 1071 one's complement sum of len bytes, not folded. */
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c)
+{
+	size_t hlen, tot, l4len;
+	uint32_t pseudo;
+	uint16_t off;
+
+	if (check_ipv4(pkt, len, &hlen, &tot) || rd16(pkt + 6) & 0x3fff)
+		return false;
+	switch (pkt[9]) {
+	case IPPROTO_TCP:
+		off = 16;
+		break;
+	case IPPROTO_UDP:
+		off = 6;
+		break;
+	default:
+		return false;
+	}
+	l4len = tot - hlen;
+	if (l4len < (size_t)off + 2u)
+		return false;
+	pseudo = sum16(pkt + 12, 8, pkt[9] + (uint32_t)l4len);
+	if (rd16(pkt + hlen + off) != fold(pseudo))
+		return false;
+	c->start = (uint16_t)hlen;
+	c->offset = off;
+	return true;
+}
+
+void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c)
+{
+	uint8_t *field = pkt + c->start + c->offset;
+	uint16_t csum = (uint16_t)~fold(sum16(pkt + c->start, len - c->start, 0));
+
+	/* The field's pseudo-header sum is part of the sum above. UDP sends
+	 * a computed 0 as 0xffff (RFC 768). */
+	if (!csum && c->offset == 6)
+		csum = 0xffff;
+	field[0] = (uint8_t)(csum >> 8);
+	field[1] = (uint8_t)csum;
+}

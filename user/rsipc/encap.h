@@ -10,6 +10,7 @@
 #define RSIPC_ENCAP_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,24 @@ int encap_check_outbound(const uint8_t *pkt, size_t len, struct in_addr nb);
  * the inner packet. */
 int encap_decap(const uint8_t *pkt, size_t len, uint8_t tunnel, struct in_addr endpoint,
 		struct in_addr nb, size_t *off, size_t *inner_len);
+
+/* Checksum offload state of an inner packet, for the TUN's virtio_net_hdr. */
+struct encap_csum {
+	uint16_t start;	 /* offset of the L4 header */
+	uint16_t offset; /* of the checksum field within it */
+};
+
+/* Does pkt (an IPv4 packet) carry a TCP or UDP checksum that is only the
+ * pseudo-header sum? That is what GRO leaves in a merged packet (the rest is
+ * to be added by whoever needs it: CHECKSUM_PARTIAL), and a raw socket hands
+ * it over so. On true, *c says where, for VIRTIO_NET_HDR_F_NEEDS_CSUM. A
+ * complete checksum that happens to equal the pseudo-header sum (1 in 65536
+ * of the packets that are not merged) is taken for partial too: the kernel
+ * then skips verifying that one packet. */
+bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c);
+
+/* Write the complete checksum at c->start + c->offset, summed from c->start
+ * to the end of the packet (the field holds the pseudo-header sum). */
+void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c);
 
 #endif

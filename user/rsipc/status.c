@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "ctl.h"
 #include "log.h"
+#include "saved.h"
 
 /* Seconds `down` waits: releasing over UDP takes up to ~1.6 s per request
  * when the gateway is gone, and the command gets 5 s to stop. */
@@ -80,8 +81,24 @@ int rsipc_down(const struct rsipc_opts *o)
 {
 	struct json_object *data, *rel;
 	bool released = false;
+	struct rsipc_saved sv;
 	int rc = call(o, "down", DOWN_TIMEOUT_MS, &data);
 
+	/* Nobody answers, but a killed rsipc left its state file: release
+	 * what it names. */
+	if (rc == RSIPC_EXIT_NOT_RUNNING && !rsipc_saved_load(o->state_dir, &sv) &&
+	    rsipc_saved_resumable(&sv)) {
+		fprintf(stderr,
+			"rsipc: releasing what the killed rsipc (pid %d) left: client %u, "
+			"binding %u\n",
+			sv.pid, sv.client_id, sv.b.bind_id);
+		released = rsipc_saved_release(&sv, o->state_dir);
+		printf("rsipc: down; %s\n",
+		       released ? "released at the gateway"
+				: "the gateway did not confirm the release (it expires with its "
+				  "lease)");
+		return 0;
+	}
 	if (rc)
 		return rc;
 	if (json_object_object_get_ex(data, "released", &rel))

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* rsipc tunnel: TUN device, policy routing, raw-socket pump (see tunnel.h). */
+/* rsipc tunnel: TUN device, policy routing, TC programs or raw-socket pump (tunnel.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if_arp.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <netinet/ip.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,8 +21,10 @@
 #include "rsip/wire.h"
 #include "tunnel.h"
 
-#define PUMP_BATCH 64
+/* Packets per recvmmsg/sendmmsg; also the most moved per poll wake-up. */
+#define PUMP_BATCH 32
 #define PKT_MAX	   65536
+#define VNET_HLEN  sizeof(struct virtio_net_hdr)
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -58,7 +64,9 @@ int tunnel_path_mtu(struct in_addr dst)
 	return rc;
 }
 
-static int open_tun(struct tunnel *t, const char *name)
+/* vnet: packets carry a virtio_net_hdr in front (the pump's TUN), so that
+ * what GRO merged goes to the kernel with its checksum state. */
+static int open_tun(struct tunnel *t, const char *name, bool vnet)
 {
 	struct ifreq ifr;
 	int fd;
@@ -67,7 +75,7 @@ static int open_tun(struct tunnel *t, const char *name)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int rc = -errno;
@@ -118,6 +126,78 @@ static int open_raw(struct tunnel *t)
 	return 0;
 }
 
+const char *tunnel_datapath_name(const struct tunnel *t)
+{
+	return t->bpf ? "bpf" : "pump";
+}
+
+/* The TC programs need an Ethernet header to put the outer header behind. */
+static bool is_ethernet(int ifindex)
+{
+	char name[IF_NAMESIZE], path[64], buf[16] = "";
+	FILE *f;
+	bool eth;
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	eth = fgets(buf, sizeof(buf), f) && atoi(buf) == ARPHRD_ETHER;
+	fclose(f);
+	return eth;
+}
+
+/* Attach the TC programs to the device the endpoint is reached through, and
+ * note the route the table will hold. */
+static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
+{
+	struct nl_route via;
+	struct host_tc_cfg hc;
+	int rc;
+
+	rc = nl_route_get(t->nl, t->endpoint, &via);
+	if (rc)
+		return fail(err, errlen, rc, "route to the tunnel endpoint");
+	if (!is_ethernet(via.ifindex))
+		return fail(err, errlen, -EOPNOTSUPP,
+			    "the device towards the endpoint (ifindex %d) "
+			    "is not Ethernet",
+			    via.ifindex);
+	if (!via.src.s_addr)
+		return fail(err, errlen, -EADDRNOTAVAIL, "no source address towards the endpoint");
+	hc = (struct host_tc_cfg){
+	    .ifindex = via.ifindex,
+	    .handle = t->table,
+	    .lease = {.nb = t->addr.s_addr,
+		      .xa = via.src.s_addr,
+		      .endpoint = t->endpoint.s_addr,
+		      .spi_min = htonl(cfg->spi_min),
+		      .spi_max = htonl(cfg->spi_max),
+		      .tunnel = cfg->type,
+		      .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
+					 (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0))},
+	    .ports = cfg->ports,
+	    .n_ports = cfg->n_ports,
+	};
+	rc = host_tc_attach(&t->tc, &hc, err, errlen);
+	if (rc)
+		return rc;
+	t->route = (struct nl_route){
+	    .table = t->table,
+	    .ifindex = via.ifindex,
+	    .src = t->addr,
+	    /* Through the same next hop as the endpoint, or to the endpoint
+	     * itself when it is on the link: its neighbour entry gives the
+	     * destination MAC the programs keep. */
+	    .via = via.via.s_addr ? via.via : t->endpoint,
+	    .mtu = t->mtu,
+	};
+	t->bpf = true;
+	return 0;
+}
+
 int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
 {
 	int rc, pmtu;
@@ -141,24 +221,31 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			return fail(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
 		t->mtu = (unsigned int)pmtu - encap_overhead(cfg->type);
 	}
-	rc = open_raw(t);
-	if (rc) {
-		fail(err, errlen, rc, "raw %s socket",
-		     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
-		goto out;
+	t->nl = nl_open();
+	if (!t->nl)
+		return fail(err, errlen, -errno, "netlink");
+	if (cfg->datapath != TUNNEL_DP_PUMP) {
+		rc = bpf_up(t, cfg, err, errlen);
+		if (rc && cfg->datapath == TUNNEL_DP_BPF)
+			goto out;
+		if (rc)
+			log_warnx("BPF tunnel unavailable (%s): using the userspace pump", err);
 	}
-	rc = open_tun(t, cfg->dev);
+	if (!t->bpf) {
+		rc = open_raw(t);
+		if (rc) {
+			fail(err, errlen, rc, "raw %s socket",
+			     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
+			goto out;
+		}
+	}
+	rc = open_tun(t, cfg->dev, !t->bpf);
 	if (rc) {
 		fail(err, errlen, rc, "TUN device %s (is /dev/net/tun there; is the name taken?)",
 		     cfg->dev);
 		goto out;
 	}
 	disable_ipv6(t->dev);
-	t->nl = nl_open();
-	if (!t->nl) {
-		rc = fail(err, errlen, -errno, "netlink");
-		goto out;
-	}
 	rc = nl_link_up(t->nl, t->ifindex, t->mtu);
 	if (rc) {
 		fail(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
@@ -169,10 +256,18 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		fail(err, errlen, rc, "%s: add address", t->dev);
 		goto out;
 	}
-	rc = nl_route_default(t->nl, true, t->table, t->ifindex, t->addr);
+	if (!t->bpf)
+		t->route =
+		    (struct nl_route){.table = t->table, .ifindex = t->ifindex, .src = t->addr};
+	rc = nl_route_default(t->nl, true, &t->route);
+	if (rc == -EEXIST && t->bpf) {
+		/* Left over by an rsipc that was killed (a route through the
+		 * TUN goes with it; this one does not). */
+		nl_route_default(t->nl, false, &t->route);
+		rc = nl_route_default(t->nl, true, &t->route);
+	}
 	if (rc) {
-		fail(err, errlen, rc, "default route via %s in table %u (use --table)", t->dev,
-		     t->table);
+		fail(err, errlen, rc, "default route in table %u (use --table)", t->table);
 		goto out;
 	}
 	t->route_added = true;
@@ -205,11 +300,13 @@ void tunnel_down(struct tunnel *t)
 	}
 	t->rule_added = false;
 	if (t->nl && t->route_added) {
-		rc = nl_route_default(t->nl, false, t->table, t->ifindex, t->addr);
+		rc = nl_route_default(t->nl, false, &t->route);
 		if (rc && rc != -ESRCH && rc != -ENODEV)
 			log_warnx("removing the route in table %u: %s", t->table, strerror(-rc));
 	}
 	t->route_added = false;
+	host_tc_detach(&t->tc);
+	t->bpf = false;
 	/* A TUN device that is not persistent goes away with its last fd,
 	 * taking its address and remaining routes with it. */
 	if (t->tun_fd >= 0)
@@ -222,63 +319,125 @@ void tunnel_down(struct tunnel *t)
 	t->nl = NULL;
 }
 
+/* Outbound: up to PUMP_BATCH packets read from the TUN (one read each: a TUN
+ * has no batched read), sent with one sendmmsg. The TUN has no offloads
+ * switched on, so the kernel hands over whole checksummed packets; a
+ * NEEDS_CSUM header is honoured anyway. */
 void tunnel_pump_out(struct tunnel *t)
 {
-	static uint8_t pkt[PKT_MAX];
-	uint8_t gre[GRE_HDR_LEN];
-	struct iovec iov[2];
-	struct msghdr mh = {.msg_iov = iov};
-	ssize_t n;
+	static uint8_t buf[PUMP_BATCH][VNET_HLEN + PKT_MAX];
+	static uint8_t gre[GRE_HDR_LEN];
+	struct iovec iov[PUMP_BATCH][2];
+	struct mmsghdr mm[PUMP_BATCH];
+	unsigned int n = 0, sent = 0;
+	size_t lens[PUMP_BATCH];
+	ssize_t r;
 	int v;
 
 	encap_gre_header(gre);
-	for (int i = 0; i < PUMP_BATCH; i++) {
-		n = read(t->tun_fd, pkt, sizeof(pkt));
-		if (n < 0) {
+	while (n < PUMP_BATCH) {
+		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf[n];
+		uint8_t *pkt = buf[n] + VNET_HLEN;
+		size_t len;
+
+		r = read(t->tun_fd, buf[n], sizeof(buf[n]));
+		if (r < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				t->stats.tx_errors++;
-			return;
+			break;
 		}
-		v = encap_check_outbound(pkt, (size_t)n, t->addr);
+		if ((size_t)r < VNET_HLEN) {
+			t->stats.drops[ENCAP_SHORT]++;
+			continue;
+		}
+		len = (size_t)r - VNET_HLEN;
+		v = encap_check_outbound(pkt, len, t->addr);
+		if (!v && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			v = ENCAP_BAD_HEADER; /* no TSO was offered */
 		if (v) {
 			t->stats.drops[v]++;
 			continue;
 		}
-		mh.msg_iovlen = 0;
+		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			struct encap_csum c = {vh->csum_start, vh->csum_offset};
+
+			if ((size_t)c.start + c.offset + 2 > len) {
+				t->stats.drops[ENCAP_BAD_HEADER]++;
+				continue;
+			}
+			encap_csum_complete(pkt, len, &c);
+		}
+		memset(&mm[n], 0, sizeof(mm[n]));
+		mm[n].msg_hdr.msg_iov = iov[n];
 		if (t->type == RSIP_TUNNEL_GRE)
-			iov[mh.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
-		iov[mh.msg_iovlen++] = (struct iovec){pkt, (size_t)n};
-		if (sendmsg(t->raw_fd, &mh, MSG_DONTWAIT) < 0) {
-			log_debug("tunnel send: %s", strerror(errno));
+			iov[n][mm[n].msg_hdr.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
+		iov[n][mm[n].msg_hdr.msg_iovlen++] = (struct iovec){pkt, len};
+		lens[n++] = len;
+	}
+	while (sent < n) {
+		int k = sendmmsg(t->raw_fd, mm + sent, n - sent, MSG_DONTWAIT);
+
+		if (k <= 0) {
+			/* The one at mm[sent] failed (e.g. too big, no buffer):
+			 * count it and go on with the rest. */
+			log_debug("tunnel send: %s", k < 0 ? strerror(errno) : "nothing sent");
 			t->stats.tx_errors++;
+			sent++;
 			continue;
 		}
-		t->stats.tx_packets++;
-		t->stats.tx_bytes += (uint64_t)n;
+		for (int i = 0; i < k; i++) {
+			t->stats.tx_packets++;
+			t->stats.tx_bytes += lens[sent + (unsigned int)i];
+		}
+		sent += (unsigned int)k;
 	}
 }
 
+/* Inbound: one recvmmsg, then each inner packet to the TUN behind a
+ * virtio_net_hdr: a packet GRO merged on the way (its TCP checksum only the
+ * pseudo-header sum) goes with NEEDS_CSUM, the kernel then treats it as it
+ * would have without the tunnel (CHECKSUM_PARTIAL); any other with none,
+ * and the kernel checks its checksum. */
 void tunnel_pump_in(struct tunnel *t)
 {
-	static uint8_t pkt[PKT_MAX];
+	static uint8_t buf[PUMP_BATCH][PKT_MAX];
+	struct iovec iov[PUMP_BATCH];
+	struct mmsghdr mm[PUMP_BATCH];
+	struct virtio_net_hdr vh;
+	struct encap_csum c;
+	struct iovec out[2];
 	size_t off, len;
-	ssize_t n;
-	int v;
+	int n, v;
 
 	for (int i = 0; i < PUMP_BATCH; i++) {
-		n = recv(t->raw_fd, pkt, sizeof(pkt), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				t->stats.rx_errors++;
-			return;
-		}
-		v = encap_decap(pkt, (size_t)n, t->type, t->endpoint, t->addr, &off, &len);
+		iov[i] = (struct iovec){buf[i], sizeof(buf[i])};
+		mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	n = recvmmsg(t->raw_fd, mm, PUMP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			t->stats.rx_errors++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		uint8_t *pkt = buf[i];
+
+		v = encap_decap(pkt, mm[i].msg_len, t->type, t->endpoint, t->addr, &off, &len);
 		if (v) {
 			log_debug("tunnel: dropped an inbound packet (%s)", encap_verdict_name(v));
 			t->stats.drops[v]++;
 			continue;
 		}
-		if (write(t->tun_fd, pkt + off, len) < 0) {
+		memset(&vh, 0, sizeof(vh));
+		if (encap_partial_csum(pkt + off, len, &c)) {
+			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh.csum_start = c.start;
+			vh.csum_offset = c.offset;
+			t->stats.rx_partial_csum++;
+		}
+		out[0] = (struct iovec){&vh, sizeof(vh)};
+		out[1] = (struct iovec){pkt + off, len};
+		if (writev(t->tun_fd, out, 2) < 0) {
 			log_debug("tunnel: TUN write: %s", strerror(errno));
 			t->stats.rx_errors++;
 			continue;

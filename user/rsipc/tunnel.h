@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * rsipc's tunnel to the gateway: a TUN device holding Nb/32, a rule sending
- * everything sourced from Nb to a table whose default route is the TUN, and
- * a raw socket (IPPROTO_IPIP or IPPROTO_GRE) carrying the packets to and
- * from the tunnel endpoint. It needs no ipip/gre kernel module: the kernel
- * adds the outer header on send and hands received tunnel packets, outer
- * header included, to the raw socket.
+ * rsipc's tunnel to the gateway. A TUN device holds Nb/32 (it answers no
+ * ARP), and a rule sends everything sourced from Nb to a table of its own.
+ * Two data paths, neither needing an ipip/gre kernel module:
+ *  - bpf (default): the table's default route leads out of the LAN device
+ *    towards the endpoint, with the tunnel MTU; TC programs on that device
+ *    add and remove the outer header (host_tc.h). No packet reaches user
+ *    space.
+ *  - pump (fallback, or --datapath pump): the table's default route is the
+ *    TUN; rsipc reads packets from it and sends them through a raw socket
+ *    (IPPROTO_IPIP or IPPROTO_GRE; the kernel adds the outer header), and
+ *    writes what the raw socket receives, outer header removed, to the TUN.
  */
 #ifndef RSIPC_TUNNEL_H
 #define RSIPC_TUNNEL_H
@@ -17,13 +22,20 @@
 #include <stdint.h>
 
 #include "encap.h"
+#include "host_tc.h"
+#include "nl.h"
 
-struct nl;
+enum tunnel_datapath {
+	TUNNEL_DP_AUTO = 0, /* bpf, else pump (with a log line saying why) */
+	TUNNEL_DP_BPF,
+	TUNNEL_DP_PUMP,
+};
 
 struct tunnel_stats {
 	uint64_t tx_packets, tx_bytes; /* TUN -> gateway */
 	uint64_t rx_packets, rx_bytes; /* gateway -> TUN */
 	uint64_t tx_errors, rx_errors; /* socket / TUN write failures */
+	uint64_t rx_partial_csum;      /* GRO-merged, handed on with NEEDS_CSUM */
 	uint64_t drops[ENCAP_N_VERDICTS];
 };
 
@@ -38,6 +50,9 @@ struct tunnel {
 	unsigned int mtu;
 	uint32_t table, prio;
 	bool route_added, rule_added;
+	bool bpf;	       /* the TC data path carries the packets */
+	struct nl_route route; /* the table's default route */
+	struct host_tc tc;
 	struct nl *nl;
 	struct tunnel_stats stats;
 };
@@ -49,6 +64,13 @@ struct tunnel_cfg {
 	struct in_addr endpoint;
 	unsigned int mtu; /* 0: path MTU to the endpoint minus the overhead */
 	uint32_t table, prio;
+	enum tunnel_datapath datapath;
+	/* The lease, for the TC programs' checks (host order). */
+	const uint16_t *ports;
+	unsigned int n_ports;
+	uint32_t spi_min, spi_max; /* both 0: none */
+	bool whole_addr;	   /* RSA-IP */
+	bool ike_ports;		   /* RSIPSEC: IKE on 500/4500, demultiplexed by cookie */
 };
 
 /* Create everything; on failure undo what was done and describe the problem
@@ -57,6 +79,8 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 /* Remove the rule and the route, close the TUN (which deletes it) and the
  * raw socket. Safe on a half-built or already-downed tunnel. */
 void tunnel_down(struct tunnel *t);
+
+const char *tunnel_datapath_name(const struct tunnel *t); /* "bpf" or "pump" */
 
 /* Move what is waiting (a bounded batch, to stay fair to the other fds). */
 void tunnel_pump_out(struct tunnel *t); /* TUN readable */

@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -25,6 +26,7 @@
 #include "lease.h"
 #include "log.h"
 #include "rsip/client.h"
+#include "saved.h"
 #include "tunnel.h"
 
 extern char **environ;
@@ -62,6 +64,9 @@ struct up {
 	int stop_signal;
 	uint64_t started_us;
 	unsigned int renewals, renew_failures;
+	bool resumed; /* took up a killed rsipc's registration and binding */
+	uint32_t listen_ids[RSIPC_MAX_LISTEN]; /* --listen bindings, in order */
+	bool saved_ike;
 };
 
 static const char *stop_text(enum stop_reason r)
@@ -89,6 +94,9 @@ static struct json_object *state_json(struct up *u)
 	uint64_t now = rsip_client_now_us(u->c);
 
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	json_object_object_add(
+	    o, "datapath",
+	    json_object_new_string(u->tunnel_is_up ? tunnel_datapath_name(&u->tun) : "none"));
 	json_object_object_add(o, "state", json_object_new_string(stop_text(u->stop)));
 	json_object_object_add(o, "uptime_s",
 			       json_object_new_int64((int64_t)((now - u->started_us) / 1000000)));
@@ -96,6 +104,22 @@ static struct json_object *state_json(struct up *u)
 	    o, "lease_remaining_s",
 	    json_object_new_int64(
 		b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0));
+	/* Wall clock: what a restarted rsipc compares with. */
+	json_object_object_add(
+	    o, "lease_expires_unix",
+	    json_object_new_int64(
+		(int64_t)time(NULL) +
+		(b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0)));
+	json_object_object_add(o, "rule_priority", json_object_new_int64(u->o->rule_prio));
+	json_object_object_add(
+	    o, "tc_ifindex",
+	    json_object_new_int(u->tunnel_is_up && u->tun.bpf ? u->tun.tc.ifindex : 0));
+	json_object_object_add(o, "resumed", json_object_new_boolean(u->resumed));
+	d = json_object_new_array();
+	for (unsigned int i = 0; i < u->o->n_listen; i++)
+		if (u->listen_ids[i])
+			json_object_array_add(d, json_object_new_int(u->o->listen_ports[i]));
+	json_object_object_add(o, "listen_ports", d);
 	json_object_object_add(o, "renewals", json_object_new_int64(u->renewals));
 	json_object_object_add(o, "renew_failures", json_object_new_int64(u->renew_failures));
 	json_object_object_add(o, "command",
@@ -115,11 +139,23 @@ static struct json_object *state_json(struct up *u)
 			       json_object_new_int64((int64_t)u->tun.stats.tx_errors));
 	json_object_object_add(t, "rx_errors",
 			       json_object_new_int64((int64_t)u->tun.stats.rx_errors));
+	json_object_object_add(t, "rx_partial_csum",
+			       json_object_new_int64((int64_t)u->tun.stats.rx_partial_csum));
 	d = json_object_new_object();
 	for (int i = 1; i < ENCAP_N_VERDICTS; i++)
 		json_object_object_add(d, encap_verdict_name(i),
 				       json_object_new_int64((int64_t)u->tun.stats.drops[i]));
 	json_object_object_add(t, "drops", d);
+	if (u->tun.bpf) {
+		uint64_t c[RSIPC_TC_N_COUNTERS];
+
+		host_tc_counters(&u->tun.tc, c);
+		d = json_object_new_object();
+		for (unsigned int i = 0; i < RSIPC_TC_N_COUNTERS; i++)
+			json_object_object_add(d, host_tc_counter_name(i),
+					       json_object_new_int64((int64_t)c[i]));
+		json_object_object_add(t, "bpf", d);
+	}
 	json_object_object_add(o, "counters", t);
 	return o;
 }
@@ -141,8 +177,10 @@ static void on_event(void *arg, const struct rsip_client_event *ev)
 
 	switch (ev->type) {
 	case RSIP_EV_BINDING_FREED:
-		if (ev->bind_id != u->lease.bind_id)
+		if (ev->bind_id != u->lease.bind_id) {
+			log_warnx("the gateway took listener binding %u back", ev->bind_id);
 			return;
+		}
 		log_warnx("the gateway took binding %u back (FREE_RESPONSE)", ev->bind_id);
 		u->stop = STOP_REVOKED;
 		return;
@@ -188,6 +226,50 @@ static bool has_u8(const uint8_t *v, unsigned int n, uint8_t x)
 	return false;
 }
 
+/* A killed rsipc's state file in our state directory: take its registration
+ * and binding up again (same Nb, ports and SPIs). 0 when resumed, 1 when
+ * there is nothing to resume (or the gateway no longer knows it). */
+static int try_resume(struct up *u, struct rsip_binding *b, bool *tried)
+{
+	const struct rsipc_opts *o = u->o;
+	const struct rsip_binding *got;
+	struct rsipc_saved sv;
+	char e[96];
+	int rc;
+
+	if (rsipc_saved_load(o->state_dir, &sv))
+		return 1;
+	if (!rsipc_saved_resumable(&sv)) {
+		log_info("state file of an earlier rsipc (pid %d): its lease is over, starting "
+			 "afresh",
+			 sv.pid);
+		return 1;
+	}
+	if (sv.server.s_addr != o->server.s_addr || sv.server_port != o->port) {
+		log_info("state file of an earlier rsipc names another gateway: starting afresh");
+		return 1;
+	}
+	*tried = true;
+	rc = rsip_client_resume(u->c, sv.client_id, &sv.b, o->lease_s, true);
+	if (rc) {
+		log_warnx(
+		    "could not resume client %u, binding %u of the killed rsipc (pid %d): %s; "
+		    "registering anew",
+		    sv.client_id, sv.b.bind_id, sv.pid, rsip_client_strerror(rc, e, sizeof(e)));
+		return 1;
+	}
+	got = rsip_client_binding(u->c, sv.b.bind_id);
+	if (!got)
+		return 1;
+	*b = *got;
+	u->resumed = true;
+	u->saved_ike = sv.ike_port;
+	log_info("resumed client %u, binding %u of the killed rsipc (pid %d): same address, "
+		 "ports and SPIs; no new registration",
+		 sv.client_id, sv.b.bind_id, sv.pid);
+	return 0;
+}
+
 /* Register and lease. Returns 0 or prints why not and returns -1. */
 static int acquire(struct up *u, struct rsip_binding *b)
 {
@@ -199,6 +281,7 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	};
 	const struct rsip_registration *reg;
 	struct rsip_assign_req req = {0};
+	bool tried = false;
 	char e[96];
 	int rc;
 
@@ -209,7 +292,13 @@ static int acquire(struct up *u, struct rsip_binding *b)
 			  strerror(errno));
 		return -1;
 	}
-	rc = rsip_client_register(u->c, o->takeover);
+	if (try_resume(u, b, &tried) == 0) {
+		reg = rsip_client_registration(u->c);
+		goto leased;
+	}
+	/* A state file that could not be resumed was ours: its registration,
+	 * if the gateway still holds it, may be taken over. */
+	rc = rsip_client_register(u->c, o->takeover || tried);
 	if (rc == RSIP_E_ALREADY_REGISTERED) {
 		const struct rsip_client_error *le = rsip_client_last_error(u->c);
 
@@ -291,7 +380,8 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	if (b->n_spis && !b->spi_range)
 		log_warnx("the granted SPIs are not one contiguous range: RSIP_SPI_MIN/MAX stay "
 			  "empty");
-	if (rsipc_lease_from(&u->lease, reg, b, o->ike_port)) {
+leased:
+	if (rsipc_lease_from(&u->lease, reg, b, u->resumed ? u->saved_ike : o->ike_port)) {
 		log_warnx("asked for IKE and NAT-T ports, granted %u port(s)", b->n_ports);
 		return -1;
 	}
@@ -300,6 +390,42 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	u->lease.transport = o->transport;
 	u->lease.table = o->table;
 	snprintf(u->lease.state_dir, sizeof(u->lease.state_dir), "%s", o->state_dir);
+	return 0;
+}
+
+/* --listen: one LISTEN_REQUEST per port, on our Nb, with our tunnel type;
+ * each port goes into the TC programs' map. 0, or -1 with the reason told. */
+static int listen_ports(struct up *u, const struct rsip_binding *main_b)
+{
+	const struct rsipc_opts *o = u->o;
+	struct rsip_binding lb;
+	char e[96];
+	int rc;
+
+	for (unsigned int i = 0; i < o->n_listen; i++) {
+		struct rsip_listen_req req = {.local = main_b->addr,
+					      .port = o->listen_ports[i],
+					      .lease_s = o->lease_s,
+					      .tunnel = main_b->tunnel,
+					      .auto_renew = true};
+
+		rc = rsip_client_listen(u->c, &req, &lb);
+		if (rc) {
+			log_warnx("LISTEN on %s:%u failed: %s", inet_ntoa(main_b->addr), req.port,
+				  rsip_client_strerror(rc, e, sizeof(e)));
+			return -1;
+		}
+		u->listen_ids[i] = lb.bind_id;
+		if (u->tun.bpf) {
+			rc = host_tc_add_port(&u->tun.tc, req.port);
+			if (rc) {
+				log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
+				return -1;
+			}
+		}
+		log_info("listening on %s:%u (binding %u)", inet_ntoa(main_b->addr), req.port,
+			 lb.bind_id);
+	}
 	return 0;
 }
 
@@ -422,7 +548,9 @@ static void loop(struct up *u)
 		pfd[PFD_CTL] = (struct pollfd){.fd = u->ctl_fd, .events = POLLIN};
 		pfd[PFD_RSIP] = (struct pollfd){.fd = rsip_client_fd(u->c),
 						.events = rsip_client_poll_events(u->c)};
-		pfd[PFD_TUN] = (struct pollfd){.fd = u->tun.tun_fd, .events = POLLIN};
+		/* The BPF data path moves no packet through user space. */
+		pfd[PFD_TUN] =
+		    (struct pollfd){.fd = u->tun.bpf ? -1 : u->tun.tun_fd, .events = POLLIN};
 		pfd[PFD_RAW] = (struct pollfd){.fd = u->tun.raw_fd, .events = POLLIN};
 		for (int i = 0; i < MAX_CONNS; i++)
 			pfd[PFD_CONN0 + i] =
@@ -552,12 +680,21 @@ int rsipc_up(const struct rsipc_opts *o)
 	    .mtu = o->mtu,
 	    .table = o->table,
 	    .prio = o->rule_prio,
+	    .datapath = o->datapath,
+	    .ports = u.lease.ports,
+	    .n_ports = u.lease.n_ports,
+	    .spi_min = u.lease.spi_range ? u.lease.spi_min : 0,
+	    .spi_max = u.lease.spi_range ? u.lease.spi_max : 0,
+	    .whole_addr = o->method == RSIP_METHOD_RSA_IP,
+	    .ike_ports = b->method == RSIP_METHOD_RSIPSEC,
 	};
 	if (tunnel_up(&u.tun, &tcfg, err, sizeof(err))) {
 		log_warnx("tunnel: %s", err);
 		goto out;
 	}
 	u.tunnel_is_up = true;
+	if (listen_ports(&u, b))
+		goto out;
 	snprintf(u.lease.dev, sizeof(u.lease.dev), "%s", u.tun.dev);
 	u.lease.mtu = (uint16_t)u.tun.mtu;
 
