@@ -307,6 +307,7 @@ test: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory check-rules
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory check-structure
 	@bash tests/run-all.sh "$(BUILD)"
 
 # The layers are listed in tests/layers.conf; tests/README.md says how they
