@@ -80,7 +80,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz \
+.PHONY: all deps test test-unit test-bpf test-integration test-netns test-interop test-fuzz \
 	test-tshark fuzz demo bench format format-check clean tests-build install
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
@@ -181,6 +181,9 @@ test-integration: $(BINS) $(ASAN_BINS)
 
 test-netns: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
 	@bash tests/run-layer.sh netns "$(BUILD)"
+
+test-interop: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
+	@bash tests/run-layer.sh interop "$(BUILD)"
 
 test-fuzz: $(FUZZ_BINS)
 	@bash tests/run-layer.sh fuzz "$(BUILD)"

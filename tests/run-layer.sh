@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run one test layer: unit | bpf | integration | netns | fuzz.
+# Run one test layer: unit | bpf | integration | netns | interop | fuzz.
 #   tests/run-layer.sh LAYER [BUILD_DIR]
 # Unit and BPF tests are binaries under BUILD/asan/tests/LAYER/; integration
 # and netns tests are scripts tests/LAYER/test_*.{sh,py}; fuzz targets are
@@ -65,6 +65,14 @@ integration|netns)
 		*.py) run_one "$(basename "$t")" /usr/bin/python3 "$t" ;;
 		*) run_one "$(basename "$t")" bash "$t" ;;
 		esac
+	done ;;
+interop)
+	# Real strongSwan through the gateway (tests/interop/iop.sh); setup.sh
+	# installs strongSwan and builds the cached 6.0.1 rootfs when missing.
+	need_root
+	run_one setup.sh bash tests/interop/setup.sh
+	for t in tests/interop/test_*.sh; do
+		[ -f "$t" ] && run_one "$(basename "$t")" bash "$t"
 	done ;;
 fuzz)
 	secs=${FUZZ_SECONDS:-20}

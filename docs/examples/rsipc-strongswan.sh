@@ -115,6 +115,19 @@ export STRONGSWAN_CONF="$dir/strongswan.conf"
 rm -f "$dir/charon.vici"
 "$charon" &
 pid=$!
+# Never leave charon behind: whatever ends this script (a failed load or
+# initiate under set -e, a signal from rsipc) stops charon first, so that no
+# charon outlives the lease it was configured for.
+stop_charon() {
+	kill -TERM $pid 2>/dev/null || return 0
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL $pid 2>/dev/null || true
+}
+trap stop_charon EXIT
 trap 'kill -TERM $pid 2>/dev/null' TERM INT HUP
 
 i=0

@@ -1,0 +1,302 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Helpers of the interop layer: real strongSwan charons through the real
+# gateway (rsipd + XDP) in the lab of tests/lab/lab.sh.
+#
+#   X1, X2: rsipc up [--ike-port] -- docs/examples/rsipc-strongswan.sh, both
+#           on the one Nb 192.0.2.10 (LAB_PUBLIC = Nb1), charon with
+#           kernel-libipsec (userspace ESP: this kernel has no ESP module)
+#   Y:      a stock charon, road-warrior responder: virtual IPs from
+#           10.9.0.0/24, its own inner address 10.2.0.1 on lo
+#
+# Each host's CHILD_SA is VIP/32 <=> 10.2.0.1/32: with one Nb for both hosts,
+# selectors naming Nb would make Y put both hosts into one CHILD_SA.
+#
+# IMPL picks the strongSwan: bookworm = the host's 5.9.8 (UDP-encapsulated
+# ESP only), trixie = 6.0.1 from the rootfs tests/interop/setup.sh builds
+# (raw ESP). docs/strongswan.md is the recipe behind all of this.
+#
+# Usage:
+#   . tests/interop/iop.sh
+#   iop_up TAG                      # lab + rsipd + capture on Y
+#   iop_y_start IMPL IKEV [EXTRA]   # Y's charon (EXTRA: lines for charon {})
+#   iop_host_start x1 IMPL IKEV leased|shared [aggressive]
+#   iop_wait_sa x1                  # CHILD_SA installed (else iop_fail)
+#   iop_ping x1 COUNT INTERVAL      # prints the number of lost pings
+#   iop_swc NODE ARGS...            # swanctl against NODE's charon
+#   iop_fail MSG                    # logs, counters, capture; exit 1
+
+IOP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$IOP_TOP/tests/lab/lab.sh"
+
+IOP_ROOTFS=${RSIP_INTEROP_ROOTFS:-/var/cache/rsip-interop/trixie}
+IOP_Y_INNER=10.2.0.1
+IOP_POOL=10.9.0.0/24
+IOP_PSK="rsip-interop-psk-0123456789abcdef"
+IOP_SCRIPT=$IOP_TOP/docs/examples/rsipc-strongswan.sh
+
+# The layer needs root, strongSwan 5.9.8 and the 6.0.1 rootfs; setup.sh
+# installs them (run by run-layer.sh before the tests). Missing pieces are a
+# failure, not a skip: CI must run this layer.
+iop_check() {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root (namespaces, XDP, TUN)"; exit 77; }
+	[ -x /usr/lib/ipsec/charon ] || { echo "FAIL: no /usr/lib/ipsec/charon: run tests/interop/setup.sh"; exit 1; }
+}
+
+iop_check_trixie() {
+	[ -x "$IOP_ROOTFS/usr/lib/ipsec/charon" ] ||
+		{ echo "FAIL: no strongSwan 6.0.1 rootfs at $IOP_ROOTFS: run tests/interop/setup.sh"; exit 1; }
+}
+
+iop_up() {
+	iop_check
+	[ "${IOP_IMPL:-bookworm}" = trixie ] && iop_check_trixie
+	LAB_PUBLIC=$LAB_NB1 # both hosts share one Nb
+	lab_init "${1:-iop}"
+	trap "iop_down" EXIT
+	lab_up || exit 1
+	# Forward like a real network: GRO on at every forwarding hop.
+	local i
+	for i in lan0 wan0; do ip netns exec "$LAB_NS_N" ethtool -K "$i" gro on >/dev/null; done
+	for i in p0 p1 p2; do ip netns exec "$LAB_NS_SW" ethtool -K "$i" gro on >/dev/null; done
+	for i in x1 x2; do lab_exec "$i" ethtool -K eth0 gro on >/dev/null; done
+	lab_exec y ip addr add $IOP_Y_INNER/32 dev lo
+	IOP_RSIPC=$BUILD/asan/rsipc
+	[ -x "$IOP_RSIPC" ] || IOP_RSIPC=$BUILD/rsipc
+	IOP_NODES=()
+	lab_rsipd_start || exit 1
+	lab_bg y "$LAB_DIR/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -s 256 \
+		-w "$LAB_DIR/y.pcap" 'not arp'
+	lab_wait 5 grep -q "listening on" "$LAB_DIR/tcpdump.log"
+}
+
+# Stop the charons first (through their pid files: the wrappers exec them),
+# then rsipc and the lab.
+iop_down() {
+	local n p i
+	for n in "${IOP_NODES[@]}"; do
+		p=$(cat "$LAB_DIR/$n/charon/run/charon.pid" 2>/dev/null) || continue
+		kill -TERM "$p" 2>/dev/null
+		for i in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	lab_down
+}
+
+# The charon command for IMPL: a private mount namespace per charon, so that
+# /run (pid file) is its own: <dir of STRONGSWAN_CONF>/run. trixie runs from
+# the rootfs through chroot, with /tmp (configs, logs, vici) and /dev (TUN)
+# bound in.
+iop_charon_cmd() {
+	local impl=$1 f=$LAB_DIR/bin/charon-$1
+	mkdir -p "$LAB_DIR/bin"
+	if [ "$impl" = trixie ]; then
+		cat >"$f" <<EOF
+#!/bin/sh
+d=\$(dirname "\$STRONGSWAN_CONF")
+mkdir -p "\$d/run"
+exec unshare --mount --propagation private sh -c "
+  mount --bind \$d/run $IOP_ROOTFS/run && mount --bind /tmp $IOP_ROOTFS/tmp &&
+  mount --bind /dev $IOP_ROOTFS/dev && mount -t proc proc $IOP_ROOTFS/proc &&
+  exec chroot $IOP_ROOTFS /usr/bin/env STRONGSWAN_CONF=\$STRONGSWAN_CONF /usr/lib/ipsec/charon"
+EOF
+	else
+		cat >"$f" <<EOF
+#!/bin/sh
+d=\$(dirname "\$STRONGSWAN_CONF")
+mkdir -p "\$d/run"
+exec unshare --mount --propagation private sh -c "mount --bind \$d/run /run && exec /usr/lib/ipsec/charon"
+EOF
+	fi
+	chmod +x "$f"
+	echo "$f"
+}
+
+iop_swc() {
+	local n=$1
+	shift
+	STRONGSWAN_CONF=$LAB_DIR/$n/charon/strongswan.conf timeout 30 swanctl "$@"
+}
+
+# iop_y_start IMPL IKEV [EXTRA]: Y's charon, a road-warrior responder.
+iop_y_start() {
+	local impl=$1 ikev=$2 extra=${3:-} d=$LAB_DIR/y/charon raw=no cmd
+	[ "$impl" = trixie ] && raw=yes
+	mkdir -p "$d/run"
+	IOP_NODES+=(y)
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+    load_modular = no
+    load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints kdf hmac sha1 sha2 aes gcm gmp curve25519 attr kernel-libipsec kernel-netlink socket-default vici updown
+    retransmit_tries = 3
+    retransmit_timeout = 1.0
+    retransmit_base = 1.5
+    $extra
+    filelog {
+        main {
+            path = $d/charon.log
+            time_format = %H:%M:%S
+            time_add_ms = yes
+            ike_name = yes
+            default = 1
+            ike = 2
+            net = 2
+            cfg = 2
+            flush_line = yes
+        }
+    }
+    plugins {
+        vici {
+            socket = unix://$d/charon.vici
+        }
+        kernel-libipsec {
+            raw_esp = $raw
+        }
+    }
+}
+swanctl {
+    plugins {
+        vici {
+            socket = unix://$d/charon.vici
+        }
+    }
+}
+EOF
+	cat >"$d/swanctl.conf" <<EOF
+connections {
+    rw {
+        version = $ikev
+        local_addrs = $LAB_Y
+        pools = rw
+        proposals = aes128-sha256-modp2048
+        mobike = no
+        ${IOP_Y_CONN_EXTRA:-}
+        local {
+            auth = ${IOP_AUTH:-psk}
+            id = y.rsip.test
+            ${IOP_Y_LOCAL_EXTRA:-}
+        }
+        remote {
+            auth = ${IOP_AUTH:-psk}
+        }
+        children {
+            net {
+                local_ts = $IOP_Y_INNER/32
+                esp_proposals = aes128-sha256
+                mode = tunnel
+            }
+        }
+    }
+}
+pools {
+    rw {
+        addrs = $IOP_POOL
+    }
+}
+secrets {
+    ike-any {
+        secret = "$IOP_PSK"
+    }
+}
+EOF
+	cmd=$(iop_charon_cmd "$impl")
+	lab_bg y "$d/charon.stdout" env STRONGSWAN_CONF="$d/strongswan.conf" "$cmd"
+	lab_wait 10 test -S "$d/charon.vici" || iop_fail "Y's charon did not start"
+	iop_swc y --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
+		{ cat "$d/load.out"; iop_fail "Y: swanctl --load-all failed"; }
+}
+
+# iop_host_start NODE IMPL IKEV leased|shared [aggressive]: rsipc up on NODE
+# running the example script, which starts charon and initiates.
+iop_host_start() {
+	local n=$1 impl=$2 ikev=$3 ports=$4 aggr=no d=$LAB_DIR/$1 cmd opt=()
+	[ "${5:-}" = aggressive ] && aggr=yes
+	[ "$ports" = leased ] && opt=(--ike-port)
+	mkdir -p "$d/charon" "$d/state"
+	IOP_NODES+=("$n")
+	cat >"$d/swanctl.conf" <<EOF
+connections {
+    host {
+        version = $ikev
+        local_addrs = $LAB_NB1
+        remote_addrs = $LAB_Y
+        vips = 0.0.0.0
+        proposals = aes128-sha256-modp2048
+        mobike = no
+        aggressive = $aggr
+        ${IOP_HOST_CONN_EXTRA:-}
+        local {
+            auth = ${IOP_AUTH:-psk}
+            id = $n.rsip.test
+            ${IOP_HOST_LOCAL_EXTRA:-}
+        }
+        remote {
+            auth = ${IOP_AUTH:-psk}
+            id = y.rsip.test
+        }
+        children {
+            net {
+                remote_ts = $IOP_Y_INNER/32
+                esp_proposals = aes128-sha256
+                mode = tunnel
+            }
+        }
+    }
+}
+secrets {
+    ike-any {
+        secret = "$IOP_PSK"
+    }
+}
+EOF
+	cmd=$(iop_charon_cmd "$impl")
+	lab_bg "$n" "$d/rsipc.log" env RSIPC_LIBIPSEC=yes RSIPC_CHARON="$cmd" \
+		RSIPC_CHARON_DIR="$d/charon" \
+		"$IOP_RSIPC" --server "$LAB_NA" --state-dir "$d/state" up "${opt[@]}" -- \
+		"$IOP_SCRIPT" "$d/swanctl.conf" host net
+}
+
+iop_sa_installed() {
+	iop_swc "$1" --list-sas --ike host 2>/dev/null | grep -q "INSTALLED"
+}
+
+iop_wait_sa() {
+	lab_wait "${2:-40}" iop_sa_installed "$1" || iop_fail "$1: no CHILD_SA installed"
+	echo "ok: $1: $(iop_swc "$1" --list-sas --ike host | grep -E "ESTABLISHED|INSTALLED|===" |
+		tr -s ' ' | tr '\n' ';')"
+}
+
+# iop_ping NODE COUNT INTERVAL: pings Y's inner address through the CHILD_SA,
+# prints the number lost.
+iop_ping() {
+	local n=$1 count=$2 ival=$3 out rx
+	out=$(lab_exec "$n" ping -n -q -c "$count" -i "$ival" -W 1 "$IOP_Y_INNER" 2>&1)
+	rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	echo $((count - ${rx:-0}))
+}
+
+iop_counters() {
+	lab_ctl --json counters 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)["dataplane"]
+print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))'
+}
+
+iop_fail() {
+	local n f
+	echo "FAIL: $*"
+	for n in "${IOP_NODES[@]}"; do
+		for f in "$LAB_DIR/$n/charon/charon.log" "$LAB_DIR/$n/charon.log"; do
+			[ -f "$f" ] || continue
+			echo "---- charon log of $n ($f), last 40 lines"
+			tail -n 40 "$f"
+		done
+		[ -f "$LAB_DIR/$n/rsipc.log" ] && { echo "---- rsipc of $n"; tail -n 15 "$LAB_DIR/$n/rsipc.log"; }
+	done
+	echo "---- rsipd log, last 15 lines"
+	tail -n 15 "$LAB_DIR/rsipd.log"
+	echo "---- gateway counters: $(iop_counters)"
+	echo "---- capture on Y's eth0, last 30 packets"
+	tcpdump -n -r "$LAB_DIR/y.pcap" 2>/dev/null | tail -n 30
+	exit 1
+}
