@@ -260,8 +260,15 @@ iop_sa_installed() {
 	iop_swc "$1" --list-sas --ike host 2>/dev/null | grep -q "INSTALLED"
 }
 
+# iop_wait_sa NODE [SECONDS]: wall-clock bounded; gives up at once when the
+# host's rsipc (and with it the script and charon) is gone.
 iop_wait_sa() {
-	lab_wait "${2:-40}" iop_sa_installed "$1" || iop_fail "$1: no CHILD_SA installed"
+	local end=$((SECONDS + ${2:-40}))
+	until iop_sa_installed "$1"; do
+		[ $SECONDS -lt $end ] || iop_fail "$1: no CHILD_SA installed after ${2:-40} s"
+		[ -S "$LAB_DIR/$1/state/rsipc.sock" ] || iop_fail "$1: rsipc (and the example script) exited"
+		sleep 0.2
+	done
 	echo "ok: $1: $(iop_swc "$1" --list-sas --ike host | grep -E "ESTABLISHED|INSTALLED|===" |
 		tr -s ' ' | tr '\n' ';')"
 }
@@ -299,4 +306,23 @@ iop_fail() {
 	echo "---- capture on Y's eth0, last 30 packets"
 	tcpdump -n -r "$LAB_DIR/y.pcap" 2>/dev/null | tail -n 30
 	exit 1
+}
+
+# iop_two_hosts IMPL IKEV leased|shared [aggressive]: Y and both hosts up,
+# both CHILD_SAs installed, 10 pings from each host through its own SA.
+iop_two_hosts() {
+	local x lost
+	iop_y_start "$1" "$2" "${IOP_Y_EXTRA:-}"
+	for x in x1 x2; do iop_host_start $x "$@"; done
+	for x in x1 x2; do iop_wait_sa $x; done
+	for x in x1 x2; do
+		lost=$(iop_ping $x 10 0.1)
+		[ "$lost" = 0 ] || iop_fail "$x: $lost of 10 pings lost"
+		echo "ok: $x: 10/10 pings to $IOP_Y_INNER through its CHILD_SA"
+	done
+}
+
+# iop_capture FILTER: how many packets of the capture on Y match.
+iop_capture() {
+	tcpdump -n -r "$LAB_DIR/y.pcap" "$1" 2>/dev/null | wc -l
 }
