@@ -34,6 +34,13 @@ IOP_Y_INNER=10.2.0.1
 IOP_POOL=10.9.0.0/24
 IOP_PSK="rsip-interop-psk-0123456789abcdef"
 IOP_SCRIPT=$IOP_TOP/docs/examples/rsipc-strongswan.sh
+# IOP_INNER=vip (default): the hosts' inner addresses are virtual IPs from Y's
+# pool. IOP_INNER=static: each host has its own inner address on lo
+# (10.1.0.11, 10.1.0.12) and Y takes any in 10.1.0.0/24: strongSwan can then
+# re-authenticate actively as the responder (with virtual IPs it only asks
+# the initiator to, ike_sa.c reauth()).
+IOP_STATIC_NET=10.1.0.0/24
+iop_static_addr() { echo "10.1.0.1${1#x}"; }
 
 # The layer needs root, strongSwan 5.9.8 and the 6.0.1 rootfs; setup.sh
 # installs them (run by run-layer.sh before the tests). Missing pieces are a
@@ -121,7 +128,12 @@ iop_swc() {
 # iop_y_start IMPL IKEV [EXTRA]: Y's charon, a road-warrior responder.
 iop_y_start() {
 	local impl=$1 ikev=$2 extra=${3:-} d=$LAB_DIR/y/charon raw=no cmd
+	local ypools="pools = rw" yremote_ts=""
 	[ "$impl" = trixie ] && raw=yes
+	if [ "${IOP_INNER:-vip}" = static ]; then
+		ypools=""
+		yremote_ts="remote_ts = $IOP_STATIC_NET"
+	fi
 	mkdir -p "$d/run"
 	IOP_NODES+=(y)
 	cat >"$d/strongswan.conf" <<EOF
@@ -167,7 +179,7 @@ connections {
     rw {
         version = $ikev
         local_addrs = $LAB_Y
-        pools = rw
+        $ypools
         proposals = aes128-sha256-modp2048
         mobike = no
         ${IOP_Y_CONN_EXTRA:-}
@@ -182,6 +194,7 @@ connections {
         children {
             net {
                 local_ts = $IOP_Y_INNER/32
+                $yremote_ts
                 esp_proposals = aes128-sha256
                 mode = tunnel
             }
@@ -211,7 +224,13 @@ EOF
 iop_host_start() {
 	local n=$1 impl=$2 ikev=$3 ports=$4 aggr=no d=$LAB_DIR/$1 cmd opt=()
 	[ "${5:-}" = aggressive ] && aggr=yes
+	local hvips="vips = 0.0.0.0" hlocal_ts=""
 	[ "$ports" = leased ] && opt=(--ike-port)
+	if [ "${IOP_INNER:-vip}" = static ]; then
+		hvips=""
+		hlocal_ts="local_ts = $(iop_static_addr "$n")/32"
+		lab_exec "$n" ip addr add "$(iop_static_addr "$n")/32" dev lo
+	fi
 	mkdir -p "$d/charon" "$d/state"
 	IOP_NODES+=("$n")
 	cat >"$d/swanctl.conf" <<EOF
@@ -220,7 +239,7 @@ connections {
         version = $ikev
         local_addrs = $LAB_NB1
         remote_addrs = $LAB_Y
-        vips = 0.0.0.0
+        $hvips
         proposals = aes128-sha256-modp2048
         mobike = no
         aggressive = $aggr
@@ -237,6 +256,7 @@ connections {
         children {
             net {
                 remote_ts = $IOP_Y_INNER/32
+                $hlocal_ts
                 esp_proposals = aes128-sha256
                 mode = tunnel
             }
@@ -325,4 +345,64 @@ iop_two_hosts() {
 # iop_capture FILTER: how many packets of the capture on Y match.
 iop_capture() {
 	tcpdump -n -r "$LAB_DIR/y.pcap" "$1" 2>/dev/null | wc -l
+}
+
+# iop_y_ike_id NODE: the unique id of Y's IKE_SA with NODE.
+iop_y_ike_id() {
+	iop_swc y --list-sas | awk -v id="'$1.rsip.test'" '
+		/^[^ ].*: #[0-9]+,/ { n = $2; gsub(/[#,]/, "", n) }
+		$1 == "remote" && $2 == id { print n; exit }'
+}
+
+# iop_spis NODE: the host's IKE SPIs and CHILD_SA SPIs, one line (changes
+# with every rekey).
+iop_spis() {
+	iop_swc "$1" --list-sas --ike host | awk '
+		/ESTABLISHED/ { printf "ike %s %s ", $5, $6 }
+		$1 == "in" || $1 == "out" { printf "%s %s ", $1, $2 }'
+}
+
+# iop_rekey_run NAME ACTIONS...: pings from both hosts (300 at 50 ms) while
+# the ACTIONS run, 2 s apart; each action is "NODE swanctl-args" where NODE
+# is x1, x2 (the host's charon) or y:x1 / y:x2 (Y's charon, its SA with
+# that host). Then: each host's SAs must have changed as asked, still be
+# up, and lose at most IOP_MAX_LOST (default 2) pings.
+iop_rekey_run() {
+	local a who args x lost before after id pids=()
+	for x in x1 x2; do
+		before[${x#x}]=$(iop_spis $x)
+		lab_exec $x ping -n -q -c 300 -i 0.05 -W 1 "$IOP_Y_INNER" >"$LAB_DIR/$x.ping" 2>&1 &
+		pids+=($!)
+	done
+	for a in "$@"; do
+		sleep 2
+		who=${a%% *}
+		args=${a#* }
+		if [ "${who%%:*}" = y ]; then
+			id=$(iop_y_ike_id "${who#y:}")
+			[ -n "$id" ] || iop_fail "Y has no IKE_SA with ${who#y:}"
+			# shellcheck disable=SC2086
+			iop_swc y --rekey --ike-id "$id" $args >"$LAB_DIR/rekey.out" 2>&1 ||
+				{ cat "$LAB_DIR/rekey.out"; iop_fail "Y: swanctl --rekey --ike-id $id $args"; }
+		else
+			# shellcheck disable=SC2086
+			iop_swc "$who" --rekey --ike host $args >"$LAB_DIR/rekey.out" 2>&1 ||
+				{ cat "$LAB_DIR/rekey.out"; iop_fail "$who: swanctl --rekey $args"; }
+		fi
+		echo "  rekey: $who $args ($(tail -n1 "$LAB_DIR/rekey.out"))"
+	done
+	for x in "${pids[@]}"; do wait "$x"; done
+	for x in x1 x2; do
+		rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$LAB_DIR/$x.ping")
+		lost=$((300 - ${rx:-0}))
+		after=$(iop_spis $x)
+		echo "rekeys: $x: $lost of 300 pings lost; SPIs before: ${before[${x#x}]}"
+		echo "          after:  $after"
+		iop_sa_installed $x || iop_fail "$x: no CHILD_SA after the rekeys"
+		[ "$lost" -le "${IOP_MAX_LOST:-2}" ] || iop_fail "$x: $lost of 300 pings lost during the rekeys"
+		[ "$after" != "${before[${x#x}]}" ] || iop_fail "$x: SPIs unchanged: no rekey happened"
+		lost=$(iop_ping $x 10 0.1)
+		[ "$lost" = 0 ] || iop_fail "$x: $lost of 10 pings lost after the rekeys"
+		echo "ok: $x: alive after the rekeys (10/10 pings)"
+	done
 }
