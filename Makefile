@@ -4,7 +4,8 @@
 # this Makefile:
 #   user/lib/*.c       -> librsipcommon (wire codec, names, logging, utils)
 #   user/client/*.c    -> librsip (the RSIP client library)
-#   user/rsipd/*.c     -> rsipd (main.c) + librsipd (everything else, for tests)
+#   user/rsipd/**.c    -> rsipd (main.c) + librsipd (everything else, for tests);
+#                         one folder per subsystem (docs/architecture.md)
 #   user/rsipctl/*.c   -> rsipctl
 #   user/rsipc/*.c     -> rsipc
 #   bpf/*.bpf.c        -> BPF objects + bpftool skeletons (<name>.skel.h)
@@ -24,12 +25,12 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CSTD     := -std=gnu11
-INCS     := -Iinclude -Iuser/lib -I$(BUILD)/include
+INCS     := -Iinclude -Iuser/lib -Iuser/rsipd -I$(BUILD)/include
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -lxdp -linih -ljson-c -lmnl -lelf -lz -lm
+LDLIBS   := -lbpf -linih -ljson-c -lmnl -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -39,7 +40,7 @@ BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
 LIB_SRCS     := $(wildcard user/lib/*.c)
 CLIENT_SRCS  := $(wildcard user/client/*.c)
 RSIPD_MAIN   := user/rsipd/main.c
-RSIPD_SRCS   := $(filter-out $(RSIPD_MAIN),$(wildcard user/rsipd/*.c))
+RSIPD_SRCS   := $(filter-out $(RSIPD_MAIN),$(wildcard user/rsipd/*.c user/rsipd/*/*.c))
 RSIPCTL_SRCS := $(wildcard user/rsipctl/*.c)
 RSIPC_MAIN   := user/rsipc/main.c
 RSIPC_SRCS   := $(filter-out $(RSIPC_MAIN),$(wildcard user/rsipc/*.c))
@@ -81,7 +82,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bpf test-integration test-netns test-interop test-fuzz \
-	test-tshark fuzz demo bench format format-check clean tests-build install
+	fuzz demo bench format format-check check-structure clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
@@ -205,6 +206,11 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "== format: every C file follows .clang-format"
+
+# No include cycle between headers, no call cycle between the files of a
+# library (tools/check-cycles.py reads the built objects with nm).
+check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
+	@python3 tools/check-cycles.py "$(BUILD)"
 
 clean:
 	rm -rf $(BUILD)

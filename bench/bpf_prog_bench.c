@@ -28,7 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../user/rsipd/dpx.h"
+#include "dataplane/maps.h"
 #include "bench_xdp.skel.h"
 #include "parse.h"
 #include "rsip/wire.h"

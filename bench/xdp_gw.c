@@ -48,7 +48,7 @@
 #include "bench_frames.h"
 #include "bench_net.h"
 #include "dp_names.h"
-#include "../user/rsipd/dpx.h"
+#include "dataplane/maps.h"
 #include "log.h"
 #include "parse.h"
 #include "rsip/wire.h"

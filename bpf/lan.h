@@ -39,7 +39,6 @@
 #include "parse.h"
 #include "slowpath.h"
 #include "stats.h"
-#include "wan.h"
 
 #define EEXIST 17
 

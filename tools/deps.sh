@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
 	make gcc clang llvm            # C toolchain, BPF target, llvm-strip
 	clang-format                   # make format-check (part of make test)
-	libbpf-dev libxdp-dev bpftool  # BPF loading and skeletons
+	libbpf-dev bpftool             # BPF loading and skeletons
 	libelf-dev zlib1g-dev          # libbpf's static needs
 	libcmocka-dev                  # unit and BPF fixture tests
 	uthash-dev                     # rsipd allocators: hash tables (header-only)

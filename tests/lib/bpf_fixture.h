@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "../../user/rsipd/dpx.h"
+#include "dataplane/maps.h"
 #include "pkt.h"
 
 /* The test network (inside the namespace). */

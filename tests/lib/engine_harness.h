@@ -12,10 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../user/rsipd/alloc.h"
+#include "alloc/alloc.h"
 #include "../../user/rsipd/config.h"
-#include "../../user/rsipd/dataplane_none.h"
-#include "../../user/rsipd/engine.h"
+#include "dataplane/none.h"
+#include "engine/engine.h"
 #include "msg_raw.h"
 #include "rsip/msg.h"
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../../user/rsipd/slow_demux.h"
+#include "slowpath/demux.h"
 
 /* Forget every entry; the view's spi_block_shift becomes shift. */
 void fake_view_reset(struct dp_view *v, uint8_t shift);

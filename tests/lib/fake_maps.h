@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../../user/rsipd/dpx.h"
+#include "dataplane/maps.h"
 
 struct fake_maps;
 

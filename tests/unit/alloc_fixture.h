@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/rsipd/alloc.h"
+#include "alloc/alloc.h"
 #include "rsip/wire.h"
 
 #define FX_HOLD 120000u

@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "../../user/rsipd/ctl.h"
+#include "ctl/ctl.h"
 #include "../lib/engine_harness.h"
 
 #define ARGS "--listen 10.0.0.1:4556 --public 192.0.2.1 --lease 600"

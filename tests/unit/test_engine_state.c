@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../user/rsipd/statefile.h"
+#include "store/statefile.h"
 #include "../lib/engine_harness.h"
 
 #define ARGS                                                                                       \

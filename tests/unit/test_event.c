@@ -13,7 +13,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "../../user/rsipd/event.h"
+#include "net/event.h"
 
 struct ctx {
 	struct ev_loop *l;

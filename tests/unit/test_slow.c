@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "rsip/wire.h"
-#include "../../user/rsipd/slow.h"
-#include "../../user/rsipd/slow_pkt.h"
+#include "slowpath/slowpath.h"
+#include "slowpath/pkt.h"
 #include "../lib/fake_dp_view.h"
 
 /* ---- captured sends ------------------------------------------------------- */

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "rsip/wire.h"
-#include "../../user/rsipd/slow_demux.h"
-#include "../../user/rsipd/slow_pkt.h"
+#include "slowpath/demux.h"
+#include "slowpath/pkt.h"
 #include "../lib/fake_dp_view.h"
 
 static struct dp_view view;

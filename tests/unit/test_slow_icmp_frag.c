@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/rsipd/slow_frag.h"
-#include "../../user/rsipd/slow_icmp.h"
-#include "../../user/rsipd/slow_pkt.h"
-#include "../../user/rsipd/slow_reasm.h"
+#include "slowpath/frag.h"
+#include "slowpath/icmp.h"
+#include "slowpath/pkt.h"
+#include "slowpath/reasm.h"
 
 static size_t mkpkt(uint8_t *b, size_t plen, bool df, const uint8_t *opts, size_t olen)
 {

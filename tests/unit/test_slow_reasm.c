@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/rsipd/slow_pkt.h"
-#include "../../user/rsipd/slow_reasm.h"
+#include "slowpath/pkt.h"
+#include "slowpath/reasm.h"
 
 static uint64_t fake_now;
 

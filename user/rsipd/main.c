@@ -16,15 +16,15 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ctl.h"
-#include "dataplane.h"
-#include "dp_xdp.h"
-#include "engine.h"
-#include "port_busy.h"
-#include "event.h"
+#include "ctl/ctl.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/xdp.h"
+#include "engine/engine.h"
+#include "net/port_busy.h"
+#include "net/event.h"
 #include "log.h"
-#include "net.h"
-#include "statefile.h"
+#include "net/net.h"
+#include "store/statefile.h"
 
 #define TICK_MS 500 /* lease expiry resolution */
 

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The hold-back queue: everything released (ports, SPIs, SPI blocks, whole
+ * addresses, Client and Bind IDs) stays unusable for cfg.holdback_ms
+ * (RFC 3102 6.1: peers may still hold TIME_WAIT state for the old tuple;
+ * D19: IDs must not come back soon).
+ *
+ * Every release gets the same delay, so a plain FIFO ring is ordered by
+ * expiry: expiring is popping the head while it is due, O(1) per resource,
+ * and the oldest freed resources come back first.
+ */
+#include "alloc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int hb_grow(struct holdback *hb)
+{
+	size_t ncap = hb->cap ? hb->cap * 2 : 64;
+	struct hb_entry *nq = malloc(ncap * sizeof(*nq));
+
+	if (!nq)
+		return -1;
+	/* Unroll the ring into the new array, oldest first. */
+	for (size_t i = 0; i < hb->len; i++)
+		nq[i] = hb->q[(hb->head + i) % hb->cap];
+	free(hb->q);
+	hb->q = nq;
+	hb->cap = ncap;
+	hb->head = 0;
+	return 0;
+}
+
+/* Queue a released resource the caller has just marked held, and return
+ * when it comes back. If the queue cannot grow, the resource is freed at
+ * once rather than held for ever (losing a little TIME_WAIT safety beats
+ * leaking it) and 0 is returned. */
+uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t value)
+{
+	struct holdback *hb = &a->hb;
+	struct hb_entry e = {
+	    .expire = alloc_now(a) + a->cfg.holdback_ms,
+	    .value = value,
+	    .nb = nb,
+	    .kind = (uint8_t)kind,
+	};
+
+	if (hb->len == hb->cap && hb_grow(hb) < 0) {
+		log_warnx("alloc: out of memory for the hold-back queue; releasing at once");
+		e.expire = 0;
+		a->ops->release(a, &e);
+		return 0;
+	}
+	hb->q[(hb->head + hb->len) % hb->cap] = e;
+	hb->len++;
+	return e.expire;
+}
+
+void alloc_expire(struct alloc *a)
+{
+	struct holdback *hb = &a->hb;
+	uint64_t now = alloc_now(a);
+
+	while (hb->len && hb->q[hb->head].expire <= now) {
+		struct hb_entry e = hb->q[hb->head];
+
+		hb->head = (hb->head + 1) % hb->cap;
+		hb->len--;
+		a->ops->release(a, &e);
+	}
+}
+
+void holdback_free(struct holdback *hb)
+{
+	free(hb->q);
+	memset(hb, 0, sizeof(*hb));
+}

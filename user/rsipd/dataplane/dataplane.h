@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The binding table as the data plane sees it. The RSIP engine owns the
+ * leases and decides; it tells the data plane about every client and binding
+ * that appears or goes away, and the data plane makes packets follow:
+ *   --dataplane none  keeps an in-memory table and forwards nothing (the
+ *                     control plane alone: tests, benchmarks, a dry run),
+ *   --dataplane xdp   writes the pinned BPF maps the XDP programs read.
+ * A data plane may refuse an add (e.g. -ENOSPC: a full map); the engine then
+ * rolls the allocation back and answers the client with an RSIP error, so a
+ * binding the client was told about is always one the data plane carries.
+ */
+#ifndef RSIPD_DATAPLANE_H
+#define RSIPD_DATAPLANE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct json_object;
+struct dataplane;
+
+/* A registered host. */
+struct dp_client {
+	uint32_t client_id;
+	struct in_addr xa; /* private address: tunnel destination, LAN source */
+};
+
+/* One binding: what a single ASSIGN / LISTEN granted. */
+struct dp_binding {
+	uint32_t client_id;
+	uint32_t bind_id;
+	struct in_addr xa;     /* the client's private address */
+	struct in_addr nb;     /* the public address lent */
+	uint8_t method;	       /* RSIP_METHOD_*; RSA-IP leases nb whole */
+	uint8_t tunnel;	       /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
+	uint8_t remote_policy; /* RSIP_FLOW_* (remote) */
+	struct in_addr remote; /* INADDR_ANY: any peer */
+	uint16_t remote_port;  /* host order; 0: any */
+	uint16_t nports;
+	const uint16_t *ports; /* leased ports, host order, ascending */
+	uint16_t nspis;
+	const uint32_t *spis; /* leased SPIs, host order, ascending */
+	/* The aligned SPI block (spi >> spi_block_shift) the client owns when
+	 * it was granted a run of k > 1 SPIs (decision D13). */
+	bool has_spi_block;
+	uint32_t spi_block;
+	uint8_t spi_block_shift;
+	uint64_t expires_ms; /* CLOCK_MONOTONIC ms; informational */
+};
+
+/* Per-binding traffic, where the data plane can count it. */
+struct dp_binding_stats {
+	uint64_t packets_in, bytes_in;	 /* public -> client */
+	uint64_t packets_out, bytes_out; /* client -> public */
+	uint64_t last_seen_ms;		 /* CLOCK_MONOTONIC ms; 0: never */
+};
+
+/* Calls from the data plane back into the engine. */
+struct dp_callbacks {
+	/* A client broke its lease on the data path (RFC 3103 10.4, decision
+	 * D14): error is 307 or 312-315. The engine rate-limits the
+	 * unsolicited ERROR_RESPONSE. */
+	void (*violation)(void *arg, struct in_addr xa, uint16_t error);
+	void *arg;
+};
+
+struct dataplane_ops {
+	const char *name;
+	int (*client_add)(struct dataplane *dp, const struct dp_client *c);
+	int (*client_del)(struct dataplane *dp, const struct dp_client *c);
+	int (*binding_add)(struct dataplane *dp, const struct dp_binding *b);
+	int (*binding_del)(struct dataplane *dp, const struct dp_binding *b);
+	/* Optional (NULL: no per-binding counters). */
+	int (*binding_stats)(struct dataplane *dp, const struct dp_binding *b,
+			     struct dp_binding_stats *out);
+	/* Optional: add the data plane's counters to a JSON object. */
+	int (*counters)(struct dataplane *dp, struct json_object *out);
+	/* detach: take the XDP programs down too (--detach-on-exit); otherwise
+	 * pinned programs and maps keep forwarding while rsipd is away. */
+	void (*destroy)(struct dataplane *dp, bool detach);
+};
+
+struct dataplane {
+	const struct dataplane_ops *ops;
+	struct dp_callbacks cb;
+};
+
+/* The in-memory data plane of --dataplane none. */
+struct dataplane *dataplane_none_new(void);
+
+#endif

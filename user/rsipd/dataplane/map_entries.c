@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dpx: what a client's bindings ask of the maps. Every change (a binding
+ * added or freed, a new MAC) computes the client's entries before and after
+ * and moves the maps from one to the other (apply_diff), so the rules live
+ * here and nowhere else:
+ *   RSA-IP              rsip_nb[nb] = {RSIP_NB_WHOLE, target}
+ *   each leased port    rsip_ports[(nb, port)] = target
+ *   each leased SPI     rsip_spi[(nb, spi)] = target, unless it lies in an
+ *                       SPI block the client owns
+ *   each owned block    rsip_spi_blk[(nb, block)] = target of the oldest
+ *                       binding with SPIs in it, when all such bindings agree
+ *                       on tunnel and remote policy; else no block entry and
+ *                       one rsip_spi entry per SPI (see dpx.h)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "maps_internal.h"
+#include "rsip/wire.h"
+
+_Static_assert(RSIP_DP_TUNNEL_IPIP == RSIP_TUNNEL_IPIP, "tunnel numbering");
+_Static_assert(RSIP_DP_TUNNEL_GRE == RSIP_TUNNEL_GRE, "tunnel numbering");
+
+void binding_target(const struct dpx_client *c, const struct dpx_bind *b, struct rsip_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->xa = c->xa.s_addr;
+	t->bind_id = b->bind_id;
+	memcpy(t->mac, c->mac, sizeof(t->mac));
+	t->tunnel = b->tunnel;
+	t->lan_ifindex = c->ifindex;
+	/* Remote policy (RFC 3103 7): macro names the peer's address, micro
+	 * its address and port. A don't-care address means any peer. */
+	if ((b->remote_policy == RSIP_FLOW_MACRO || b->remote_policy == RSIP_FLOW_MICRO) &&
+	    b->remote.s_addr != INADDR_ANY) {
+		t->flags |= RSIP_TF_REMOTE_ADDR;
+		t->remote = b->remote.s_addr;
+		if (b->remote_policy == RSIP_FLOW_MICRO && b->remote_port) {
+			t->flags |= RSIP_TF_REMOTE_PORT;
+			t->remote_port = htons(b->remote_port);
+		}
+	}
+}
+
+void client_value(const struct dpx *x, const struct dpx_client *c, struct rsip_client *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->client_id = c->client_id;
+	memcpy(v->mac, c->mac, sizeof(v->mac));
+	v->lan_ifindex = c->ifindex;
+	v->cookie_cap = c->cookie_cap;
+	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
+		v->nb = b->nb.s_addr;
+		v->tunnels |= 1u << b->tunnel;
+		if (b->method == RSIP_METHOD_RSA_IP)
+			v->flags |= RSIP_CF_WHOLE_NB;
+		if (b->method == RSIP_METHOD_RSIPSEC)
+			v->flags |= RSIP_CF_IPSEC;
+	}
+}
+
+bool nb_in_pool(const struct dpx *x, struct in_addr nb)
+{
+	for (size_t i = 0; i < x->npool; i++)
+		if (x->pool[i].s_addr == nb.s_addr)
+			return true;
+	return false;
+}
+
+static bool same_policy(const struct rsip_target *a, const struct rsip_target *b)
+{
+	return a->tunnel == b->tunnel && a->flags == b->flags && a->remote == b->remote &&
+	       a->remote_port == b->remote_port;
+}
+
+/* Is (nb, block) owned by this client (a binding that was granted it)? */
+static bool block_owned(const struct dpx_client *c, struct in_addr nb, uint32_t block)
+{
+	for (const struct dpx_bind *b = c->binds; b; b = b->next)
+		if (b->has_block && b->nb.s_addr == nb.s_addr && b->block == block)
+			return true;
+	return false;
+}
+
+/* The bindings with SPIs in an owned block: do they agree? *first gets the
+ * oldest. */
+static bool block_agrees(const struct dpx_client *c, struct in_addr nb, uint32_t block,
+			 unsigned int shift, const struct dpx_bind **first)
+{
+	struct rsip_target t0, t;
+
+	*first = NULL;
+	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
+		bool in = b->nb.s_addr == nb.s_addr && b->has_block && b->block == block;
+
+		for (uint16_t i = 0; !in && i < b->nspis; i++)
+			in = b->nb.s_addr == nb.s_addr && (b->spis[i] >> shift) == block;
+		if (!in)
+			continue;
+		if (!*first) {
+			*first = b;
+			binding_target(c, b, &t0);
+			continue;
+		}
+		binding_target(c, b, &t);
+		if (!same_policy(&t0, &t))
+			return false;
+	}
+	return true;
+}
+
+static int add_target(struct dpx_set *s, int fd, const void *key, unsigned int klen,
+		      const struct rsip_target *t)
+{
+	if (!set_add(s, fd, key, klen, t, sizeof(*t), RSIP_TARGET_CFG_END))
+		return -ENOMEM;
+	return 0;
+}
+
+int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *out)
+{
+	unsigned int shift = x->cfg.spi_block_shift;
+	struct rsip_target t;
+	int err;
+
+	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
+		binding_target(c, b, &t);
+		if (b->method == RSIP_METHOD_RSA_IP) {
+			struct rsip_nb_val v = {.flags = RSIP_NB_WHOLE, .whole = t};
+
+			if (!set_add(out, x->m.nb, &b->nb.s_addr, sizeof(b->nb.s_addr), &v,
+				     sizeof(v), RSIP_NB_CFG_END))
+				return -ENOMEM;
+		}
+		for (uint16_t i = 0; i < b->nports; i++) {
+			struct rsip_port_key k = {.nb = b->nb.s_addr, .port = htons(b->ports[i])};
+
+			err = add_target(out, x->m.ports, &k, sizeof(k), &t);
+			if (err)
+				return err;
+		}
+		for (uint16_t i = 0; i < b->nspis; i++) {
+			struct rsip_spi_key k = {.nb = b->nb.s_addr, .spi = htonl(b->spis[i])};
+			uint32_t block = b->spis[i] >> shift;
+			const struct dpx_bind *first;
+
+			if (block_owned(c, b->nb, block) &&
+			    block_agrees(c, b->nb, block, shift, &first))
+				continue; /* the block entry covers it */
+			err = add_target(out, x->m.spi, &k, sizeof(k), &t);
+			if (err)
+				return err;
+		}
+		if (b->has_block) {
+			struct rsip_blk_key k = {.nb = b->nb.s_addr, .block = b->block};
+			const struct dpx_bind *first;
+			struct rsip_target bt;
+
+			if (!block_agrees(c, b->nb, b->block, shift, &first) || !first)
+				continue; /* split: single SPIs instead */
+			if (set_find(out, x->m.spi_blk, &k, sizeof(k)))
+				continue;
+			binding_target(c, first, &bt);
+			err = add_target(out, x->m.spi_blk, &k, sizeof(k), &bt);
+			if (err)
+				return err;
+			set_sort(out); /* set_find above needs it; sets are small */
+		}
+	}
+	set_sort(out);
+	return 0;
+}
+
+int apply_diff(struct dpx_txn *t, const struct dpx_set *before, const struct dpx_set *after)
+{
+	struct dpx *x = t->x;
+	int err;
+
+	for (size_t i = 0; i < after->n; i++) {
+		err = txn_put(t, &after->e[i]);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < before->n; i++) {
+		const struct dpx_entry *e = &before->e[i];
+
+		if (set_find(after, e->fd, e->key, e->klen))
+			continue;
+		if (e->fd == x->m.nb) {
+			struct in_addr nb;
+
+			memcpy(&nb.s_addr, e->key, sizeof(nb.s_addr));
+			if (nb_in_pool(x, nb)) {
+				struct rsip_nb_val shared = {0};
+				struct dpx_entry s = *e;
+
+				memcpy(s.val, &shared, sizeof(shared));
+				err = txn_put(t, &s);
+				if (err)
+					return err;
+				continue;
+			}
+		}
+		err = txn_del(t, e->fd, e->key, e->klen, e->vlen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int put_client(struct dpx_txn *t, struct dpx_client *c)
+{
+	struct rsip_client v;
+	struct dpx_entry e;
+
+	if (t->x->restoring) {
+		c->dirty = true;
+		return 0;
+	}
+	client_value(t->x, c, &v);
+	memset(&e, 0, sizeof(e));
+	e.fd = t->x->m.clients;
+	e.klen = sizeof(c->xa.s_addr);
+	e.vlen = sizeof(v);
+	e.cfg_len = RSIP_CLIENT_CFG_END;
+	memcpy(e.key, &c->xa.s_addr, e.klen);
+	memcpy(e.val, &v, sizeof(v));
+	return txn_put(t, &e);
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* dpx: per-binding traffic and the programs' counters. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maps_internal.h"
+#include "rsip/wire.h"
+
+static void add_target(struct dp_binding_stats *out, uint64_t *last_ns, const struct rsip_target *t)
+{
+	out->packets_in += t->pkts;
+	out->bytes_in += t->bytes;
+	if (t->last_seen_ns > *last_ns)
+		*last_ns = t->last_seen_ns;
+}
+
+int dpx_binding_stats(struct dpx *x, const struct dp_binding *db, struct dp_binding_stats *out)
+{
+	struct dpx_bind *b = find_bind(x, db->bind_id);
+	struct rsip_client cv;
+	struct rsip_target t;
+	uint64_t last_ns = 0;
+
+	if (!b || b->c->xa.s_addr != db->xa.s_addr)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	if (b->method == RSIP_METHOD_RSA_IP) {
+		struct rsip_nb_val v;
+
+		if (dpx_lookup(x, x->m.nb, &b->nb.s_addr, &v) == 0 && (v.flags & RSIP_NB_WHOLE) &&
+		    v.whole.bind_id == b->bind_id)
+			add_target(out, &last_ns, &v.whole);
+	}
+	for (uint16_t i = 0; i < b->nports; i++) {
+		struct rsip_port_key k = {.nb = b->nb.s_addr, .port = htons(b->ports[i])};
+
+		if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == b->bind_id)
+			add_target(out, &last_ns, &t);
+	}
+	/* SPIs inside an agreeing block have no entry of their own. */
+	for (uint16_t i = 0; i < b->nspis; i++) {
+		struct rsip_spi_key k = {.nb = b->nb.s_addr, .spi = htonl(b->spis[i])};
+
+		if (dpx_lookup(x, x->m.spi, &k, &t) == 0 && t.bind_id == b->bind_id)
+			add_target(out, &last_ns, &t);
+	}
+	if (b->has_block) {
+		struct rsip_blk_key k = {.nb = b->nb.s_addr, .block = b->block};
+
+		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == b->bind_id)
+			add_target(out, &last_ns, &t);
+	}
+	/* The LAN program counts per client (docs/dataplane.md). */
+	if (dpx_lookup(x, x->m.clients, &b->c->xa.s_addr, &cv) == 0) {
+		out->packets_out = cv.pkts_out;
+		out->bytes_out = cv.bytes_out;
+		if (cv.last_seen_ns > last_ns)
+			last_ns = cv.last_seen_ns;
+	}
+	out->last_seen_ms = last_ns / 1000000u;
+	return 0;
+}
+
+int dpx_counters(struct dpx *x, uint64_t *out)
+{
+	uint64_t *percpu = calloc(x->cfg.ncpus, sizeof(*percpu));
+	int err = 0;
+
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < RSIP_CNT_MAX; k++) {
+		err = dpx_lookup(x, x->m.stats, &k, percpu);
+		if (err)
+			break;
+		out[k] = 0;
+		for (unsigned int cpu = 0; cpu < x->cfg.ncpus; cpu++)
+			out[k] += percpu[cpu];
+	}
+	free(percpu);
+	return err;
+}

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dpx: clients, bindings and the Nb pool. Each call mirrors the change in
+ * memory, computes the client's map entries before and after, and moves the
+ * maps over in one journalled transaction (dpx_txn.c): on any error the maps
+ * and the mirror are as they were.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "maps_internal.h"
+#include "log.h"
+#include "rsip/wire.h"
+
+static int client_cmp(const void *a, const void *b)
+{
+	const struct dpx_client *x = a, *y = b;
+
+	if (x->xa.s_addr == y->xa.s_addr)
+		return 0;
+	return ntohl(x->xa.s_addr) < ntohl(y->xa.s_addr) ? -1 : 1;
+}
+
+static int bind_cmp(const void *a, const void *b)
+{
+	const struct dpx_bind *x = a, *y = b;
+
+	if (x->bind_id == y->bind_id)
+		return 0;
+	return x->bind_id < y->bind_id ? -1 : 1;
+}
+
+struct dpx_client *find_client(struct dpx *x, struct in_addr xa)
+{
+	struct dpx_client probe = {.xa = xa};
+	void *n = tfind(&probe, &x->clients, client_cmp);
+
+	return n ? *(struct dpx_client **)n : NULL;
+}
+
+struct dpx_bind *find_bind(struct dpx *x, uint32_t bind_id)
+{
+	struct dpx_bind probe = {.bind_id = bind_id};
+	void *n = tfind(&probe, &x->binds, bind_cmp);
+
+	return n ? *(struct dpx_bind **)n : NULL;
+}
+
+struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
+{
+	struct dpx *x;
+
+	if (cfg->spi_block_shift > 31) {
+		log_warnx("dpx: SPI block shift %u out of range (0-31)", cfg->spi_block_shift);
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		log_warn("dpx: calloc");
+		return NULL;
+	}
+	x->m = *maps;
+	x->cfg = *cfg;
+	x->ops = cfg->ops ? cfg->ops : &dpx_kernel_ops;
+	if (!x->cfg.cookie_cap)
+		x->cfg.cookie_cap = RSIP_DEF_COOKIE_CAP;
+	if (!x->cfg.ncpus) {
+		int n = libbpf_num_possible_cpus();
+
+		if (n <= 0) {
+			log_warnx("dpx: cannot count the possible CPUs: %s", strerror(-n));
+			free(x);
+			return NULL;
+		}
+		x->cfg.ncpus = n;
+	}
+	return x;
+}
+
+static void bind_free(void *p)
+{
+	struct dpx_bind *b = p;
+
+	free(b->ports);
+	free(b->spis);
+	free(b);
+}
+
+static void client_free(void *p)
+{
+	free(p);
+}
+
+void dpx_free(struct dpx *x)
+{
+	if (!x)
+		return;
+	tdestroy(x->binds, bind_free);
+	tdestroy(x->clients, client_free);
+	free(x->pool);
+	free(x);
+}
+
+/* --- the Nb pool ---------------------------------------------------------- */
+
+int dpx_nb_add(struct dpx *x, struct in_addr nb)
+{
+	struct rsip_nb_val shared = {0}, live;
+	int err;
+
+	if (nb_in_pool(x, nb))
+		return 0;
+	if (x->npool == x->pool_cap) {
+		size_t cap = x->pool_cap ? x->pool_cap * 2 : 8;
+		struct in_addr *p = realloc(x->pool, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		x->pool = p;
+		x->pool_cap = cap;
+	}
+	err = dpx_lookup(x, x->m.nb, &nb.s_addr, &live);
+	if (err == -ENOENT)
+		err = dpx_raw_update(x, x->m.nb, &nb.s_addr, &shared, BPF_NOEXIST);
+	if (err == -EEXIST)
+		err = 0;
+	if (err) {
+		log_warnx("dpx: cannot add public address %s: %s", inet_ntoa(nb), strerror(-err));
+		return err;
+	}
+	x->pool[x->npool++] = nb;
+	return 0;
+}
+
+static bool nb_used(struct dpx *x, struct in_addr nb);
+
+int dpx_nb_del(struct dpx *x, struct in_addr nb)
+{
+	int err;
+
+	if (!nb_in_pool(x, nb))
+		return -ENOENT;
+	if (nb_used(x, nb))
+		return -EBUSY;
+	err = dpx_raw_delete(x, x->m.nb, &nb.s_addr);
+	if (err && err != -ENOENT)
+		return err;
+	for (size_t i = 0; i < x->npool; i++) {
+		if (x->pool[i].s_addr == nb.s_addr) {
+			x->pool[i] = x->pool[--x->npool];
+			break;
+		}
+	}
+	return 0;
+}
+
+struct nb_used_ctx {
+	struct in_addr nb;
+	bool used;
+};
+
+static __thread struct nb_used_ctx *nb_used_ctx;
+
+static void nb_used_walk(const void *node, VISIT which, int depth)
+{
+	const struct dpx_bind *b = *(const struct dpx_bind *const *)node;
+
+	if ((which == postorder || which == leaf) && b->nb.s_addr == nb_used_ctx->nb.s_addr)
+		nb_used_ctx->used = true;
+}
+
+static bool nb_used(struct dpx *x, struct in_addr nb)
+{
+	struct nb_used_ctx ctx = {.nb = nb};
+
+	nb_used_ctx = &ctx;
+	twalk(x->binds, nb_used_walk);
+	nb_used_ctx = NULL;
+	return ctx.used;
+}
+
+/* --- clients --------------------------------------------------------------- */
+
+int dpx_client_add(struct dpx *x, const struct dp_client *dc)
+{
+	struct rsip_client live;
+	struct dpx_client *c;
+	struct dpx_txn t;
+	int err;
+
+	if (find_client(x, dc->xa))
+		return -EEXIST;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->client_id = dc->client_id;
+	c->xa = dc->xa;
+	c->cookie_cap = x->cfg.cookie_cap;
+	/* Restart: the live entry of the same client knows its link. */
+	if (dpx_lookup(x, x->m.clients, &dc->xa.s_addr, &live) == 0 &&
+	    live.client_id == dc->client_id) {
+		memcpy(c->mac, live.mac, sizeof(c->mac));
+		c->ifindex = live.lan_ifindex;
+		c->cookie_cap = live.cookie_cap;
+	}
+	if (!tsearch(c, &x->clients, client_cmp)) {
+		free(c);
+		return -ENOMEM;
+	}
+	txn_begin(&t, x);
+	err = put_client(&t, c);
+	if (err) {
+		txn_abort(&t);
+		tdelete(c, &x->clients, client_cmp);
+		free(c);
+		log_warnx("dpx: cannot add client %s: %s", inet_ntoa(dc->xa), strerror(-err));
+		return err;
+	}
+	txn_commit(&t);
+	x->nclients++;
+	return 0;
+}
+
+/* Learned entries (rsip_ike, rsip_icmp_id) of one client: deleted, or given
+ * the client's current link. */
+static int learned_update(struct dpx_txn *t, int fd, const struct dpx_client *c, unsigned int klen,
+			  bool del)
+{
+	uint8_t key[DPX_KEY_MAX], next[DPX_KEY_MAX];
+	struct dpx_set todo = {0};
+	struct rsip_target v;
+	bool first = true;
+	int err = 0;
+
+	/* Collect first: deleting while walking a hash map restarts the walk. */
+	while (dpx_next_key(t->x, fd, first ? NULL : key, next) == 0) {
+		first = false;
+		memcpy(key, next, klen);
+		if (dpx_lookup(t->x, fd, key, &v) || v.xa != c->xa.s_addr)
+			continue;
+		if (!set_add(&todo, fd, key, klen, &v, sizeof(v), RSIP_TARGET_CFG_END)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < todo.n; i++) {
+		struct dpx_entry *e = &todo.e[i];
+
+		if (del) {
+			err = txn_del(t, fd, e->key, klen, sizeof(v));
+		} else {
+			memcpy(&v, e->val, sizeof(v));
+			memcpy(v.mac, c->mac, sizeof(v.mac));
+			v.lan_ifindex = c->ifindex;
+			memcpy(e->val, &v, sizeof(v));
+			err = txn_put(t, e);
+		}
+		if (err)
+			goto out;
+	}
+out:
+	set_free(&todo);
+	return err;
+}
+
+/* The learned-entry count the LAN program keeps in the client's entry: 0
+ * lets a MAC change or a deletion skip walking rsip_ike and rsip_icmp_id
+ * (whole-map walks would make a start-up with many clients quadratic). The
+ * count can lag (see the sweep); an entry it missed keeps its old link
+ * until the sweep expires it. */
+static uint32_t learned_count(struct dpx *x, const struct dpx_client *c)
+{
+	struct rsip_client live;
+
+	if (dpx_lookup(x, x->m.clients, &c->xa.s_addr, &live))
+		return 0;
+	return live.cookies;
+}
+
+/* A departing client's learned IKE cookies and echo ids. Its outbound SPIs
+ * (rsip_out_spi) are left to the sweep: they only tell rsipd where an ICMP
+ * error belongs, and rsipd finds no client there any more. */
+static int learned_delete(struct dpx_txn *t, const struct dpx_client *c)
+{
+	int err;
+
+	if (!learned_count(t->x, c))
+		return 0;
+	err = learned_update(t, t->x->m.ike, c, sizeof(struct rsip_ike_key), true);
+	if (!err)
+		err = learned_update(t, t->x->m.icmp_id, c, sizeof(struct rsip_icmp_key), true);
+	return err;
+}
+
+int dpx_client_del(struct dpx *x, const struct dp_client *dc)
+{
+	struct dpx_set before = {0}, after = {0};
+	struct dpx_client *c = find_client(x, dc->xa);
+	struct dpx_bind *binds;
+	struct dpx_txn t;
+	int err;
+
+	if (!c || c->client_id != dc->client_id)
+		return -ENOENT;
+	err = client_entries(x, c, &before);
+	if (err)
+		goto out;
+	txn_begin(&t, x);
+	err = apply_diff(&t, &before, &after);
+	if (!err)
+		err = learned_delete(&t, c);
+	if (!err)
+		err = txn_del(&t, x->m.clients, &c->xa.s_addr, sizeof(c->xa.s_addr),
+			      sizeof(struct rsip_client));
+	if (err) {
+		txn_abort(&t);
+		log_warnx("dpx: cannot delete client %s: %s", inet_ntoa(dc->xa), strerror(-err));
+		goto out;
+	}
+	txn_commit(&t);
+	binds = c->binds;
+	while (binds) {
+		struct dpx_bind *b = binds;
+
+		binds = b->next;
+		tdelete(b, &x->binds, bind_cmp);
+		bind_free(b);
+	}
+	tdelete(c, &x->clients, client_cmp);
+	free(c);
+	x->nclients--;
+out:
+	set_free(&before);
+	set_free(&after);
+	return err;
+}
+
+/* Moves client c from its current entries to those after `change` ran on
+ * the mirror; `undo` reverts the mirror when the maps cannot follow. */
+static int client_change(struct dpx *x, struct dpx_client *c,
+			 void (*change)(struct dpx_client *c, void *arg),
+			 void (*undo)(struct dpx_client *c, void *arg), void *arg, bool learned)
+{
+	struct dpx_set before = {0}, after = {0};
+	struct dpx_txn t;
+	int err;
+
+	err = client_entries(x, c, &before);
+	if (err)
+		goto out;
+	change(c, arg);
+	err = client_entries(x, c, &after);
+	if (err) {
+		undo(c, arg);
+		goto out;
+	}
+	txn_begin(&t, x);
+	err = apply_diff(&t, &before, &after);
+	if (!err)
+		err = put_client(&t, c);
+	if (!err && learned)
+		err = learned_update(&t, x->m.ike, c, sizeof(struct rsip_ike_key), false);
+	if (!err && learned)
+		err = learned_update(&t, x->m.icmp_id, c, sizeof(struct rsip_icmp_key), false);
+	if (err) {
+		txn_abort(&t);
+		undo(c, arg);
+		goto out;
+	}
+	txn_commit(&t);
+out:
+	set_free(&before);
+	set_free(&after);
+	return err;
+}
+
+struct link_change {
+	uint8_t mac[6], old_mac[6];
+	uint32_t ifindex, old_ifindex;
+};
+
+static void link_apply(struct dpx_client *c, void *arg)
+{
+	struct link_change *l = arg;
+
+	memcpy(l->old_mac, c->mac, 6);
+	l->old_ifindex = c->ifindex;
+	memcpy(c->mac, l->mac, 6);
+	c->ifindex = l->ifindex;
+}
+
+static void link_undo(struct dpx_client *c, void *arg)
+{
+	struct link_change *l = arg;
+
+	memcpy(c->mac, l->old_mac, 6);
+	c->ifindex = l->old_ifindex;
+}
+
+int dpx_client_set_link(struct dpx *x, struct in_addr xa, const uint8_t mac[6], uint32_t ifindex)
+{
+	struct dpx_client *c = find_client(x, xa);
+	struct link_change l = {.ifindex = ifindex};
+	bool moved;
+	int err;
+
+	if (!c)
+		return -ENOENT;
+	memcpy(l.mac, mac, 6);
+	moved = memcmp(c->mac, mac, 6) != 0 || c->ifindex != ifindex;
+	err = client_change(x, c, link_apply, link_undo, &l, moved && learned_count(x, c) > 0);
+	if (err)
+		log_warnx("dpx: cannot set the link of client %s: %s", inet_ntoa(xa),
+			  strerror(-err));
+	return err;
+}
+
+struct cap_change {
+	uint32_t cap, old;
+};
+
+static void cap_apply(struct dpx_client *c, void *arg)
+{
+	struct cap_change *cc = arg;
+
+	cc->old = c->cookie_cap;
+	c->cookie_cap = cc->cap;
+}
+
+static void cap_undo(struct dpx_client *c, void *arg)
+{
+	c->cookie_cap = ((struct cap_change *)arg)->old;
+}
+
+int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap)
+{
+	struct dpx_client *c = find_client(x, xa);
+	struct cap_change cc = {.cap = cap};
+
+	if (!c)
+		return -ENOENT;
+	return client_change(x, c, cap_apply, cap_undo, &cc, false);
+}
+
+/* --- bindings --------------------------------------------------------------- */
+
+static void bind_link(struct dpx_client *c, void *arg)
+{
+	struct dpx_bind *b = arg, **pp = &c->binds;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	b->next = NULL;
+	*pp = b;
+}
+
+/* Remembers where b was so bind_relink can put it back in order. */
+struct bind_pos {
+	struct dpx_bind *b, *prev;
+};
+
+static void bind_unlink(struct dpx_client *c, void *arg)
+{
+	struct bind_pos *p = arg;
+	struct dpx_bind **pp = &c->binds;
+
+	p->prev = NULL;
+	while (*pp && *pp != p->b) {
+		p->prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp)
+		*pp = p->b->next;
+}
+
+static void bind_relink(struct dpx_client *c, void *arg)
+{
+	struct bind_pos *p = arg;
+
+	if (p->prev) {
+		p->b->next = p->prev->next;
+		p->prev->next = p->b;
+	} else {
+		p->b->next = c->binds;
+		c->binds = p->b;
+	}
+}
+
+static void bind_unlink_added(struct dpx_client *c, void *arg)
+{
+	struct bind_pos p = {.b = arg};
+
+	bind_unlink(c, &p);
+}
+
+static int bind_copy(struct dpx *x, struct dpx_client *c, const struct dp_binding *db,
+		     struct dpx_bind **out)
+{
+	struct dpx_bind *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->c = c;
+	b->bind_id = db->bind_id;
+	b->nb = db->nb;
+	b->method = db->method;
+	b->tunnel = db->tunnel;
+	b->remote_policy = db->remote_policy;
+	b->remote = db->remote;
+	b->remote_port = db->remote_port;
+	b->nports = db->nports;
+	b->nspis = db->nspis;
+	b->has_block = db->has_spi_block;
+	b->block = db->spi_block;
+	if (db->nports) {
+		b->ports = malloc(db->nports * sizeof(*b->ports));
+		if (!b->ports)
+			goto nomem;
+		memcpy(b->ports, db->ports, db->nports * sizeof(*b->ports));
+	}
+	if (db->nspis) {
+		b->spis = malloc(db->nspis * sizeof(*b->spis));
+		if (!b->spis)
+			goto nomem;
+		memcpy(b->spis, db->spis, db->nspis * sizeof(*b->spis));
+	}
+	*out = b;
+	return 0;
+nomem:
+	bind_free(b);
+	return -ENOMEM;
+}
+
+static int binding_check(struct dpx *x, const struct dpx_client *c, const struct dp_binding *b)
+{
+	if (b->tunnel != RSIP_TUNNEL_IPIP && b->tunnel != RSIP_TUNNEL_GRE) {
+		log_warnx("dpx: binding %u: tunnel type %u is not IP-IP or GRE", b->bind_id,
+			  b->tunnel);
+		return -EINVAL;
+	}
+	if (b->method != RSIP_METHOD_RSA_IP && b->method != RSIP_METHOD_RSAP_IP &&
+	    b->method != RSIP_METHOD_RSIPSEC) {
+		log_warnx("dpx: binding %u: unknown method %u", b->bind_id, b->method);
+		return -EINVAL;
+	}
+	if ((b->nports && !b->ports) || (b->nspis && !b->spis))
+		return -EINVAL;
+	if (b->has_spi_block && b->spi_block_shift != x->cfg.spi_block_shift) {
+		log_warnx("dpx: binding %u: SPI block shift %u, the data plane uses %u", b->bind_id,
+			  b->spi_block_shift, x->cfg.spi_block_shift);
+		return -EINVAL;
+	}
+	if (c->binds && c->binds->nb.s_addr != b->nb.s_addr) {
+		log_warnx("dpx: binding %u: client %s already uses another public address",
+			  b->bind_id, inet_ntoa(c->xa));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int dpx_binding_add(struct dpx *x, const struct dp_binding *db)
+{
+	struct dpx_client *c = find_client(x, db->xa);
+	struct dpx_bind *b;
+	int err;
+
+	if (!c || c->client_id != db->client_id)
+		return -ENOENT;
+	if (find_bind(x, db->bind_id))
+		return -EEXIST;
+	err = binding_check(x, c, db);
+	if (err)
+		return err;
+	err = bind_copy(x, c, db, &b);
+	if (err)
+		return err;
+	if (!tsearch(b, &x->binds, bind_cmp)) {
+		bind_free(b);
+		return -ENOMEM;
+	}
+	err = client_change(x, c, bind_link, bind_unlink_added, b, false);
+	if (err) {
+		tdelete(b, &x->binds, bind_cmp);
+		bind_free(b);
+		log_warnx("dpx: cannot add binding %u of client %s: %s", db->bind_id,
+			  inet_ntoa(db->xa), strerror(-err));
+	}
+	return err;
+}
+
+int dpx_binding_del(struct dpx *x, const struct dp_binding *db)
+{
+	struct dpx_bind *b = find_bind(x, db->bind_id);
+	struct bind_pos p = {.b = b};
+	struct dpx_client *c;
+	int err;
+
+	if (!b || b->c->xa.s_addr != db->xa.s_addr)
+		return -ENOENT;
+	c = b->c;
+	err = client_change(x, c, bind_unlink, bind_relink, &p, false);
+	if (err) {
+		log_warnx("dpx: cannot delete binding %u of client %s: %s", db->bind_id,
+			  inet_ntoa(db->xa), strerror(-err));
+		return err;
+	}
+	tdelete(b, &x->binds, bind_cmp);
+	bind_free(b);
+	return 0;
+}
+
+/* --- restart ------------------------------------------------------------------ */
+
+void dpx_restore_begin(struct dpx *x)
+{
+	x->restoring = true;
+}

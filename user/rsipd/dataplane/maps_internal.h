@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* dpx internals: the in-memory mirror of clients and bindings, entry sets
+ * and the undo journal. Only user/rsipd/dpx_*.c include this. */
+#ifndef RSIPD_DPX_INT_H
+#define RSIPD_DPX_INT_H
+
+#include <stddef.h>
+
+#include <linux/bpf.h> /* BPF_ANY, BPF_NOEXIST, BPF_EXIST */
+
+#include "maps.h"
+
+#define DPX_KEY_MAX 16
+#define DPX_VAL_MAX 64
+
+struct dpx_client;
+
+struct dpx_bind {
+	struct dpx_bind *next; /* the client's bindings, oldest first */
+	struct dpx_client *c;
+	uint32_t bind_id;
+	struct in_addr nb;
+	uint8_t method, tunnel, remote_policy;
+	struct in_addr remote;
+	uint16_t remote_port;
+	uint16_t nports, nspis;
+	uint16_t *ports;
+	uint32_t *spis;
+	bool has_block;
+	uint32_t block;
+};
+
+struct dpx_client {
+	uint32_t client_id;
+	struct in_addr xa;
+	uint8_t mac[6];
+	uint32_t ifindex;
+	uint32_t cookie_cap;
+	struct dpx_bind *binds;
+	bool dirty; /* restore mode: the client entry is written at restore_end */
+};
+
+struct dpx {
+	struct dpx_maps m;
+	struct dpx_config cfg;
+	const struct dpx_map_ops *ops;
+	void *clients; /* tsearch root, by Xa */
+	void *binds;   /* tsearch root, by bind id */
+	size_t nclients;
+	struct in_addr *pool;
+	size_t npool, pool_cap;
+	bool restoring;
+};
+
+/* One map entry: what a client's state asks for, or what the journal must
+ * put back. cfg_len: the leading bytes that are configuration (compared;
+ * the rest are counters the programs own). */
+struct dpx_entry {
+	int fd;
+	uint8_t klen, vlen, cfg_len;
+	bool had_old; /* journal: an entry existed before (old value in val) */
+	uint8_t key[DPX_KEY_MAX];
+	uint8_t val[DPX_VAL_MAX];
+};
+
+struct dpx_set {
+	struct dpx_entry *e;
+	size_t n, cap;
+};
+
+/* dpx_txn.c: map access through the ops, the journal, entry sets. */
+int dpx_lookup(struct dpx *x, int fd, const void *key, void *val);
+int dpx_next_key(struct dpx *x, int fd, const void *key, void *next);
+int dpx_raw_update(struct dpx *x, int fd, const void *key, const void *val, uint64_t flags);
+int dpx_raw_delete(struct dpx *x, int fd, const void *key);
+
+struct dpx_txn {
+	struct dpx *x;
+	struct dpx_set undo;
+};
+void txn_begin(struct dpx_txn *t, struct dpx *x);
+/* Writes key -> val unless the live entry's first cfg_len bytes equal val's;
+ * a rewrite keeps the live counters (the bytes after cfg_len). */
+int txn_put(struct dpx_txn *t, const struct dpx_entry *e);
+/* Deletes key if present. */
+int txn_del(struct dpx_txn *t, int fd, const void *key, unsigned int klen, unsigned int vlen);
+void txn_abort(struct dpx_txn *t);
+void txn_commit(struct dpx_txn *t);
+
+struct dpx_entry *set_add(struct dpx_set *s, int fd, const void *key, unsigned int klen,
+			  const void *val, unsigned int vlen, unsigned int cfg_len);
+void set_sort(struct dpx_set *s);
+const struct dpx_entry *set_find(const struct dpx_set *s, int fd, const void *key,
+				 unsigned int klen);
+void set_free(struct dpx_set *s);
+
+/* dpx_entries.c: the entries a client's bindings ask for (ports, SPIs, SPI
+ * blocks, the whole-Nb target; not the client entry) and the client entry. */
+int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *out);
+void client_value(const struct dpx *x, const struct dpx_client *c, struct rsip_client *v);
+void binding_target(const struct dpx_client *c, const struct dpx_bind *b, struct rsip_target *t);
+bool nb_in_pool(const struct dpx *x, struct in_addr nb);
+/* Moves the maps from `before` to `after` (both sorted): puts first, then
+ * deletes, so traffic never sees a gap (e.g. an SPI block replaced by
+ * single SPIs). A key of rsip_nb that goes away reverts to a shared Nb when
+ * the Nb is in the pool. */
+int apply_diff(struct dpx_txn *t, const struct dpx_set *before, const struct dpx_set *after);
+/* Writes the client entry (or marks it for restore_end). */
+int put_client(struct dpx_txn *t, struct dpx_client *c);
+
+/* dpx.c */
+struct dpx_client *find_client(struct dpx *x, struct in_addr xa);
+struct dpx_bind *find_bind(struct dpx *x, uint32_t bind_id);
+
+#endif

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The XDP data plane of rsipd (dataplane_ops): glue between the engine, the
+ * map-writing layer (dpx), neighbours, the slow path and the loader.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "dp_names.h"
+#include "xdp.h"
+#include "maps.h"
+#include "net/event.h"
+#include "log.h"
+#include "neigh.h"
+#include "netdev.h"
+#include "rsip/dp_abi.h"
+#include "rsip_xdp.skel.h"
+#include "slowpath/slowpath.h"
+#include "xdp_attach.h"
+#include "xdp_load.h"
+
+#define TICK_MS		 1000 /* slow-path reassembly timeouts */
+#define SWEEP_EVERY	 10   /* ticks between sweeps of learned entries */
+#define LEARNED_IDLE_S	 300  /* a learned cookie / echo id / SPI idle this long goes */
+#define PERF_PAGES	 64   /* per CPU: 256 KiB of slow-path records */
+#define COOKIE_CAP	 64   /* learned entries per client */
+#define MAX_WAN_GATEWAYS 8
+
+struct dp_xdp {
+	struct dataplane dp; /* first: to_xdp() */
+	const struct rsipd_config *cfg;
+	struct ev_loop *loop;
+	struct rsip_xdp *skel;
+	struct dpx *dpx;
+	struct netdev_info lan, wan;
+	uint32_t na;
+	struct neigh *lan_neigh, *wan_neigh;
+	struct perf_buffer *pb;
+	int pb_fd;
+	struct slowpath *slow;
+	struct slow_tx tx;
+	struct slow_tx_ops tx_ops;
+	struct dp_view view;
+	int map_fd[DPM_MAX];
+	struct ev_timer *timer;
+	unsigned int ticks;
+	char link_wan[PATH_MAX], link_lan[PATH_MAX];
+};
+
+static struct dp_xdp *to_xdp(struct dataplane *dp)
+{
+	return (struct dp_xdp *)dp;
+}
+
+/* ---- dataplane_ops -------------------------------------------------------- */
+
+static int xdp_client_add(struct dataplane *dp, const struct dp_client *c)
+{
+	struct dp_xdp *x = to_xdp(dp);
+	int rc = dpx_client_add(x->dpx, c);
+
+	if (rc < 0)
+		return rc;
+	/* Its MAC comes from the kernel's neighbour table: at once when known,
+	 * else when the managed entry resolves (its traffic takes the slow path
+	 * meanwhile). */
+	if (neigh_watch(x->lan_neigh, c->xa) < 0)
+		log_warnx("client %s: its MAC will not be tracked: its packets take the slow "
+			  "path (WAN) or are dropped (LAN)",
+			  inet_ntoa(c->xa));
+	return 0;
+}
+
+static int xdp_client_del(struct dataplane *dp, const struct dp_client *c)
+{
+	struct dp_xdp *x = to_xdp(dp);
+
+	neigh_unwatch(x->lan_neigh, c->xa);
+	return dpx_client_del(x->dpx, c);
+}
+
+static int xdp_binding_add(struct dataplane *dp, const struct dp_binding *b)
+{
+	return dpx_binding_add(to_xdp(dp)->dpx, b);
+}
+
+static int xdp_binding_del(struct dataplane *dp, const struct dp_binding *b)
+{
+	return dpx_binding_del(to_xdp(dp)->dpx, b);
+}
+
+static int xdp_binding_stats(struct dataplane *dp, const struct dp_binding *b,
+			     struct dp_binding_stats *out)
+{
+	return dpx_binding_stats(to_xdp(dp)->dpx, b, out);
+}
+
+static int xdp_counters(struct dataplane *dp, struct json_object *out)
+{
+	struct dp_xdp *x = to_xdp(dp);
+	uint64_t ctr[RSIP_CNT_MAX], sc[SC_MAX];
+	unsigned int i;
+	int rc = dpx_counters(x->dpx, ctr);
+
+	if (rc == 0)
+		for (i = 0; i < RSIP_CNT_MAX; i++)
+			json_object_object_add(out, dp_counter_name(i),
+					       json_object_new_int64((int64_t)ctr[i]));
+	slow_counters(x->slow, sc);
+	for (i = 0; i < SC_MAX; i++)
+		json_object_object_add(out, slow_counter_name(i),
+				       json_object_new_int64((int64_t)sc[i]));
+	return rc;
+}
+
+static void stop_io(struct dp_xdp *x)
+{
+	if (x->timer)
+		ev_timer_del(x->loop, x->timer);
+	x->timer = NULL;
+	if (x->pb) {
+		ev_del_fd(x->loop, x->pb_fd);
+		perf_buffer__free(x->pb);
+		x->pb = NULL;
+	}
+	slow_tx_close(&x->tx);
+}
+
+static void xdp_destroy(struct dataplane *dp, bool detach)
+{
+	struct dp_xdp *x = to_xdp(dp);
+
+	stop_io(x);
+	if (detach) {
+		xdp_detach(x->link_wan);
+		xdp_detach(x->link_lan);
+		xdp_unpin_maps(x->cfg->pin_path);
+		log_info("XDP data plane taken down (--detach-on-exit)");
+	}
+	neigh_free(x->lan_neigh, detach);
+	neigh_free(x->wan_neigh, detach);
+	dpx_free(x->dpx);
+	slow_free(x->slow);
+	rsip_xdp__destroy(x->skel);
+	free(x);
+}
+
+static const struct dataplane_ops xdp_ops = {
+    .name = "xdp",
+    .client_add = xdp_client_add,
+    .client_del = xdp_client_del,
+    .binding_add = xdp_binding_add,
+    .binding_del = xdp_binding_del,
+    .binding_stats = xdp_binding_stats,
+    .counters = xdp_counters,
+    .destroy = xdp_destroy,
+};
+
+/* ---- neighbours ------------------------------------------------------------ */
+
+static void on_client_mac(void *arg, struct in_addr addr, const uint8_t mac[6], int ifindex)
+{
+	struct dp_xdp *x = arg;
+	int rc = dpx_client_set_link(x->dpx, addr, mac, (uint32_t)ifindex);
+
+	if (rc < 0 && rc != -ENOENT)
+		log_warnx("client %s: cannot store its MAC: %s", inet_ntoa(addr), strerror(-rc));
+	else
+		log_debug("client %s is at %02x:%02x:%02x:%02x:%02x:%02x", inet_ntoa(addr), mac[0],
+			  mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+static void on_gateway_mac(void *arg, struct in_addr addr, const uint8_t mac[6], int ifindex)
+{
+	/* Nothing to store: the LAN program's FIB lookup finds the kernel's
+	 * entry, which the managed flag keeps resolved. */
+	log_debug("WAN next hop %s resolved", inet_ntoa(addr));
+}
+
+static int start_neighbours(struct dp_xdp *x)
+{
+	struct in_addr gw[MAX_WAN_GATEWAYS];
+	int rc, n, i;
+
+	x->lan_neigh = neigh_new(x->loop, x->lan.ifindex, on_client_mac, x, &rc);
+	if (!x->lan_neigh)
+		return rc;
+	x->wan_neigh = neigh_new(x->loop, x->wan.ifindex, on_gateway_mac, x, &rc);
+	if (!x->wan_neigh)
+		return rc;
+	n = neigh_route_gateways(x->wan.ifindex, gw, MAX_WAN_GATEWAYS);
+	for (i = 0; i < n; i++)
+		neigh_watch(x->wan_neigh, gw[i]);
+	return 0;
+}
+
+/* ---- slow path --------------------------------------------------------------- */
+
+static int view_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_lookup_elem(x->map_fd[m], key, val) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	slow_record(((struct dp_xdp *)ctx)->slow, data, size);
+}
+
+static void on_lost(void *ctx, int cpu, __u64 cnt)
+{
+	slow_lost(((struct dp_xdp *)ctx)->slow, cnt);
+}
+
+static void on_perf(int fd, uint32_t events, void *arg)
+{
+	struct dp_xdp *x = arg;
+	int rc = perf_buffer__consume(x->pb);
+
+	if (rc < 0)
+		log_debug("slow path: reading the perf buffer: %s", strerror(-rc));
+}
+
+static void on_tick(void *arg)
+{
+	struct dp_xdp *x = arg;
+	struct dpx_sweep_result res;
+
+	slow_tick(x->slow);
+	if (++x->ticks % SWEEP_EVERY)
+		return;
+	if (dpx_sweep(x->dpx, dpx_now_ns(), (uint64_t)LEARNED_IDLE_S * 1000000000u, &res) == 0 &&
+	    (res.cookies || res.icmp_ids || res.out_spis))
+		log_debug("learned entries expired: %u cookies, %u echo ids, %u outbound SPIs",
+			  res.cookies, res.icmp_ids, res.out_spis);
+}
+
+static int start_slow_path(struct dp_xdp *x)
+{
+	struct slow_cfg sc = {0};
+	int rc;
+
+	x->map_fd[DPM_CLIENTS] = bpf_map__fd(x->skel->maps.rsip_clients);
+	x->map_fd[DPM_NB] = bpf_map__fd(x->skel->maps.rsip_nb);
+	x->map_fd[DPM_PORTS] = bpf_map__fd(x->skel->maps.rsip_ports);
+	x->map_fd[DPM_IKE] = bpf_map__fd(x->skel->maps.rsip_ike);
+	x->map_fd[DPM_SPI] = bpf_map__fd(x->skel->maps.rsip_spi);
+	x->map_fd[DPM_SPI_BLK] = bpf_map__fd(x->skel->maps.rsip_spi_blk);
+	x->map_fd[DPM_ICMP_ID] = bpf_map__fd(x->skel->maps.rsip_icmp_id);
+	x->map_fd[DPM_OUT_SPI] = bpf_map__fd(x->skel->maps.rsip_out_spi);
+	x->view =
+	    (struct dp_view){.lookup = view_lookup,
+			     .arg = x,
+			     .spi_block_shift = (uint8_t)x->skel->rodata->cfg_spi_block_shift};
+	rc = slow_tx_open(&x->tx, x->na);
+	if (rc < 0)
+		return rc;
+	slow_tx_ops_init(&x->tx_ops, &x->tx);
+	sc.view = &x->view;
+	sc.tx = &x->tx_ops;
+	sc.cb = &x->dp.cb;
+	sc.na = x->na;
+	sc.lan_mtu = (uint16_t)x->lan.mtu;
+	sc.wan_mtu = (uint16_t)x->wan.mtu;
+	x->slow = slow_new(&sc);
+	if (!x->slow)
+		return -ENOMEM;
+	x->pb = perf_buffer__new(bpf_map__fd(x->skel->maps.rsip_slowpath), PERF_PAGES, on_sample,
+				 on_lost, x, NULL);
+	if (!x->pb) {
+		rc = -errno;
+		log_warnx("slow path: cannot open the perf buffer: %s", strerror(-rc));
+		return rc;
+	}
+	x->pb_fd = perf_buffer__epoll_fd(x->pb);
+	rc = ev_add_fd(x->loop, x->pb_fd, EPOLLIN, on_perf, x);
+	if (rc < 0)
+		return rc;
+	x->timer = ev_timer_add(x->loop, TICK_MS, TICK_MS, on_tick, x);
+	return x->timer ? 0 : -ENOMEM;
+}
+
+/* ---- start ------------------------------------------------------------------ */
+
+static int get_dev(const char *flag, const char *name, struct netdev_info *out)
+{
+	int rc = netdev_info(name, out);
+
+	if (rc < 0)
+		log_warnx("%s %s: %s", flag, name,
+			  rc == -ENODEV ? "no such interface" : strerror(-rc));
+	return rc;
+}
+
+static int fill_tx(struct dp_xdp *x)
+{
+	int fd = bpf_map__fd(x->skel->maps.rsip_tx);
+	uint32_t lan = (uint32_t)x->lan.ifindex, wan = (uint32_t)x->wan.ifindex;
+
+	if (bpf_map_update_elem(fd, &lan, &lan, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(fd, &wan, &wan, BPF_ANY) < 0) {
+		log_warnx("cannot fill rsip_tx: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int attach_both(struct dp_xdp *x)
+{
+	bool generic = x->cfg->xdp_mode == CFG_XDP_GENERIC, upd_wan, upd_lan;
+	int rc;
+
+	rc = xdp_attach(x->skel->progs.rsip_wan, x->wan.ifindex, x->cfg->wan_if, generic,
+			x->link_wan, &upd_wan);
+	if (rc)
+		return rc;
+	rc = xdp_attach(x->skel->progs.rsip_lan, x->lan.ifindex, x->cfg->lan_if, generic,
+			x->link_lan, &upd_lan);
+	if (rc)
+		return rc;
+	log_info("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
+		 upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
+		 upd_lan ? "replaced in place" : "attached");
+	return 0;
+}
+
+/* The LAN program forwards clients' packets with bpf_fib_lookup, which
+ * refuses (and every such packet is dropped as lan_drop_fib) while IPv4
+ * forwarding is off on the interface they arrive on. Not fatal: the operator
+ * may turn it on after rsipd starts; but say so now rather than let traffic
+ * vanish. */
+static void warn_if_not_forwarding(const char *lan_if)
+{
+	char path[128], v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", lan_if);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fread(&v, 1, 1, f) == 1 && v == '0')
+		log_warnx("IPv4 forwarding is off on %s: clients' packets will be dropped "
+			  "(lan_drop_fib) until it is on: sysctl -w net.ipv4.conf.all.forwarding=1",
+			  lan_if);
+	fclose(f);
+}
+
+struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err)
+{
+	struct dp_xdp *x = calloc(1, sizeof(*x));
+	struct xdp_load_cfg lc = {0};
+	struct dpx_config dc = {0};
+	struct dpx_maps dm;
+	bool reused = false;
+	uint32_t shift = 0;
+	size_t i;
+	int rc;
+
+	if (!x) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	x->dp.ops = &xdp_ops;
+	x->cfg = cfg;
+	x->loop = loop;
+	x->tx.ipip = x->tx.gre = x->tx.raw = -1;
+	libbpf_set_print(log_libbpf);
+	/* Na: the tunnel endpoint the hosts are told, else the RSIP server. */
+	x->na = cfg->tunnel_endpoint.s_addr ? cfg->tunnel_endpoint.s_addr : cfg->listen_addr.s_addr;
+	while ((1u << shift) < cfg->spi_block)
+		shift++;
+	rc = get_dev("--wan", cfg->wan_if, &x->wan);
+	if (!rc)
+		rc = get_dev("--lan", cfg->lan_if, &x->lan);
+	if (rc)
+		goto fail;
+	if (x->lan.mtu < x->wan.mtu + RSIP_GRE_OVERHEAD)
+		log_warnx("LAN MTU %u is below the WAN MTU %u + %u: packets from the public side "
+			  "that do not fit after encapsulation take the slow path "
+			  "(docs/dataplane.md, MTU)",
+			  x->lan.mtu, x->wan.mtu, RSIP_GRE_OVERHEAD);
+	warn_if_not_forwarding(cfg->lan_if);
+	if (snprintf(x->link_wan, sizeof(x->link_wan), "%s/link_wan", cfg->pin_path) >=
+		(int)sizeof(x->link_wan) ||
+	    snprintf(x->link_lan, sizeof(x->link_lan), "%s/link_lan", cfg->pin_path) >=
+		(int)sizeof(x->link_lan)) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+
+	lc.pin_path = cfg->pin_path;
+	lc.map_size = cfg->map_size;
+	lc.na = x->na;
+	memcpy(lc.lan_mac, x->lan.mac, 6);
+	lc.lan_mtu = x->lan.mtu;
+	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
+	lc.spi_block_shift = (uint8_t)shift;
+	rc = xdp_load(&lc, &x->skel, &reused);
+	if (rc)
+		goto fail;
+
+	dm = (struct dpx_maps){
+	    .clients = bpf_map__fd(x->skel->maps.rsip_clients),
+	    .nb = bpf_map__fd(x->skel->maps.rsip_nb),
+	    .ports = bpf_map__fd(x->skel->maps.rsip_ports),
+	    .ike = bpf_map__fd(x->skel->maps.rsip_ike),
+	    .spi = bpf_map__fd(x->skel->maps.rsip_spi),
+	    .spi_blk = bpf_map__fd(x->skel->maps.rsip_spi_blk),
+	    .icmp_id = bpf_map__fd(x->skel->maps.rsip_icmp_id),
+	    .out_spi = bpf_map__fd(x->skel->maps.rsip_out_spi),
+	    .stats = bpf_map__fd(x->skel->maps.rsip_stats),
+	};
+	dc.spi_block_shift = (uint8_t)shift;
+	dc.cookie_cap = COOKIE_CAP;
+	x->dpx = dpx_new(&dm, &dc);
+	if (!x->dpx) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* Everything the engine adds from now on until dataplane_xdp_restored
+	 * is compared with what the pins hold, not rewritten. */
+	dpx_restore_begin(x->dpx);
+	for (i = 0; i < cfg->n_public; i++) {
+		rc = dpx_nb_add(x->dpx, cfg->public_addrs[i]);
+		if (rc) {
+			log_warnx("cannot add --public %s to the data plane: %s",
+				  inet_ntoa(cfg->public_addrs[i]), strerror(-rc));
+			goto fail;
+		}
+	}
+	rc = fill_tx(x);
+	if (!rc)
+		rc = start_neighbours(x);
+	if (!rc)
+		rc = start_slow_path(x);
+	if (!rc)
+		rc = attach_both(x);
+	if (rc)
+		goto fail;
+	log_info("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
+		 inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu, cfg->wan_if,
+		 x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
+	return &x->dp;
+fail:
+	/* Nothing of a previous run is taken down: its pins stay as they were. */
+	stop_io(x);
+	neigh_free(x->lan_neigh, false);
+	neigh_free(x->wan_neigh, false);
+	dpx_free(x->dpx);
+	slow_free(x->slow);
+	rsip_xdp__destroy(x->skel);
+	free(x);
+	*err = rc;
+	return NULL;
+}
+
+int dataplane_xdp_restored(struct dataplane *dp)
+{
+	int n = dpx_restore_end(to_xdp(dp)->dpx);
+
+	if (n < 0) {
+		log_warnx("data plane: cleaning up after the restart: %s", strerror(-n));
+		return n;
+	}
+	if (n)
+		log_info("data plane: %d stale entr%s of the previous run removed", n,
+			 n == 1 ? "y" : "ies");
+	return 0;
+}

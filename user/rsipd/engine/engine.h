@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The RSIP engine: everything the gateway decides, with no socket in sight.
+ * The transports (tcp.c, udp.c) hand it whole messages with their source; it
+ * answers through the send callback, keeps registrations, bindings, leases
+ * and the reply cache, and tells the data plane about every change. Time
+ * comes from an injected clock, so unit tests drive it byte by byte.
+ */
+#ifndef RSIPD_ENGINE_H
+#define RSIPD_ENGINE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rsip/wire.h"
+
+struct engine;
+struct alloc;
+struct dataplane;
+struct rsipd_config;
+
+enum rsip_transport { RSIP_T_UDP = 0, RSIP_T_TCP = 1 };
+
+/* Where a message came from, or goes to. */
+struct engine_src {
+	enum rsip_transport transport;
+	struct in_addr addr; /* the host's source IP (network order) */
+	uint16_t port;	     /* host order */
+	uint64_t conn;	     /* TCP connection id (non-zero); 0 over UDP */
+};
+
+struct engine_io {
+	/* Send one message. Returns 0, or -errno when it cannot be sent (a
+	 * closed TCP connection: -ENOTCONN). */
+	int (*send)(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len);
+	void *arg;
+};
+
+/* The engine's environment, injectable for tests: clock, randomness, and
+ * which ports the gateway itself uses. */
+struct engine_clock {
+	uint64_t (*now_ms)(void *arg); /* CLOCK_MONOTONIC ms; NULL: the real clock */
+	void *arg;
+	uint32_t (*random32)(void *arg); /* NULL: getrandom(2) */
+	void *random_arg;
+	/* NULL: no port is the gateway's own (rsipd passes rsipd_port_busy). */
+	bool (*port_busy)(void *arg, struct in_addr nb, uint16_t port);
+	void *port_busy_arg;
+};
+
+#define ENGINE_N_ERRORS 500 /* error codes are below 500 */
+
+struct engine_counters {
+	uint64_t messages_in, messages_out;
+	uint64_t registrations, deregistrations;
+	uint64_t assignments, extends, frees, queries, listens;
+	uint64_t retransmits, malformed;
+	uint64_t leases_expired, registrations_expired;
+	uint64_t unsolicited_sent, unsolicited_dropped;
+	uint64_t revocations, violations;
+	uint64_t errors[ENGINE_N_ERRORS]; /* ERROR_RESPONSEs sent, by code */
+};
+
+/* engine_handle() results. */
+#define ENGINE_OK    0
+#define ENGINE_CLOSE 1 /* TCP: the stream is lost, close the connection */
+
+/* cfg, dp and io must outlive the engine. The engine makes its allocator
+ * from cfg. NULL on a configuration the allocator refuses. */
+struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
+			  const struct engine_io *io, const struct engine_clock *clk);
+/* Free every binding and registration, telling the data plane when tell_dp
+ * (clean shutdown); no message goes to the hosts. */
+void engine_free(struct engine *e, bool tell_dp);
+
+/* One whole message (a UDP datagram, or one Overall-Length frame of a TCP
+ * stream). Returns ENGINE_OK or ENGINE_CLOSE. */
+int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t *buf, size_t len);
+/* A TCP stream whose next Overall Length is impossible: answer 207; the
+ * caller closes the connection. */
+void engine_bad_frame(struct engine *e, const struct engine_src *from);
+/* A TCP connection went away: unsolicited messages for its host are dropped
+ * (and counted) until the host connects again. */
+void engine_conn_closed(struct engine *e, uint64_t conn);
+/* Expire leases and caches whose time has come (clock: engine_clock). */
+void engine_tick(struct engine *e);
+
+/* Administrative revocation (rsipctl free / deregister): the unsolicited
+ * FREE_RESPONSE / DE-REGISTER_RESPONSE goes to the host. 0 or -ENOENT. */
+int engine_revoke_binding(struct engine *e, uint32_t bind_id);
+int engine_revoke_client(struct engine *e, uint32_t client_id);
+
+/* --- state file (engine_state.c) -----------------------------------------------
+ * A snapshot of registrations, bindings, IDs, leases (as wall-clock times:
+ * wall_now_ms is CLOCK_REALTIME in ms) and each host's cached last reply.
+ * restore rebuilds them in an engine without registrations, taking exactly
+ * the same IDs and resources again and telling the data plane as it goes; a
+ * binding that cannot come back (the configuration changed) is freed with an
+ * unsolicited FREE_RESPONSE. 0, or -EINVAL with a message in err (a snapshot
+ * that is not ours, another --spi-block...), or -ENOMEM. */
+struct json_object;
+struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms);
+int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall_now_ms, char *err,
+			 size_t errlen);
+/* fn runs after any request, lease expiry or revocation that changed what a
+ * snapshot holds (at most once per event). */
+void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg);
+
+/* --- read-only views, for the control socket and tests --------------------- */
+struct engine_client_view {
+	uint32_t client_id;
+	struct in_addr addr;
+	enum rsip_transport transport;
+	uint32_t nbindings, nports, nspis;
+	uint64_t registered_ms, expires_ms;
+};
+
+struct engine_binding_view {
+	uint32_t bind_id, client_id;
+	struct in_addr xa, nb;
+	uint8_t kind; /* enum binding_kind (binding.h) */
+	uint8_t method, tunnel, remote_policy;
+	struct in_addr remote;
+	uint16_t remote_port;
+	uint16_t nports, nspis;
+	const uint16_t *ports; /* ascending */
+	const uint32_t *spis;  /* ascending */
+	uint64_t expires_ms;
+};
+
+typedef void (*engine_client_cb)(const struct engine_client_view *v, void *arg);
+typedef void (*engine_binding_cb)(const struct engine_binding_view *v, void *arg);
+void engine_foreach_client(struct engine *e, engine_client_cb cb, void *arg);
+/* client_id 0: every binding. */
+void engine_foreach_binding(struct engine *e, uint32_t client_id, engine_binding_cb cb, void *arg);
+size_t engine_n_clients(const struct engine *e);
+size_t engine_n_bindings(const struct engine *e);
+const struct engine_counters *engine_counters(const struct engine *e);
+struct alloc *engine_alloc(struct engine *e);
+struct dataplane *engine_dataplane(struct engine *e);
+uint64_t engine_now(struct engine *e);
+const char *binding_kind_name(uint8_t kind);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The XDP programs' demultiplexing rules, in user space, for the packets
+ * that reach rsipd's slow path whole: reassembled datagrams from the public
+ * side, ICMP errors (whose client is found from the packet they quote) and
+ * reassembled tunnel packets from the LAN. The rules are the ones of
+ * bpf/rsip_xdp.bpf.c and docs/dataplane.md; the maps are read through a
+ * struct dp_view, so unit tests give it tables in memory and rsipd gives it
+ * the pinned BPF maps.
+ */
+#ifndef RSIPD_SLOW_DEMUX_H
+#define RSIPD_SLOW_DEMUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rsip/dp_abi.h"
+#include "counters.h"
+
+enum dp_map_id {
+	DPM_CLIENTS = 0, /* __be32 xa -> struct rsip_client */
+	DPM_NB,		 /* __be32 nb -> struct rsip_nb_val */
+	DPM_PORTS,	 /* struct rsip_port_key -> struct rsip_target */
+	DPM_IKE,	 /* struct rsip_ike_key -> struct rsip_target */
+	DPM_SPI,	 /* struct rsip_spi_key -> struct rsip_target */
+	DPM_SPI_BLK,	 /* struct rsip_blk_key -> struct rsip_target */
+	DPM_ICMP_ID,	 /* struct rsip_icmp_key -> struct rsip_target */
+	DPM_OUT_SPI,	 /* struct rsip_out_key -> struct rsip_out_val */
+	DPM_MAX,
+};
+
+struct dp_view {
+	/* Copy the value for key into val: 0, or -ENOENT. */
+	int (*lookup)(void *arg, enum dp_map_id map, const void *key, void *val);
+	void *arg;
+	uint8_t spi_block_shift;
+};
+
+enum slow_verdict {
+	SV_TUNNEL = 0, /* tunnel the packet to target.xa with target.tunnel */
+	SV_SEND,       /* (LAN) send the inner packet to the public side */
+	SV_DROP,       /* counted under why */
+};
+
+struct slow_result {
+	enum slow_verdict verdict;
+	enum slow_counter why;	   /* the counter for this outcome */
+	struct rsip_target target; /* SV_TUNNEL: where to */
+	/* SV_SEND: the inner packet inside the caller's buffer */
+	const uint8_t *inner;
+	size_t inner_len;
+	/* LAN drops that break a lease (D14): the RSIP error, else 0 */
+	uint16_t violation;
+	uint32_t bind_id; /* the binding involved, when one matched */
+};
+
+/* A whole IPv4 packet from the public side (not a fragment): which client,
+ * by the rules of the WAN program. */
+void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
+		    struct slow_result *res);
+
+/* An ICMP error to one of our Nb: the client whose flow the quoted header
+ * belongs to (quoted UDP/TCP source port -> port binding; IKE -> cookie; ESP
+ * and AH -> the outbound (Y, SPI) learned in rsip_out_spi; echo -> id).
+ * SV_TUNNEL, or SV_DROP with SC_ICMP_ERR_NO_OWNER / SC_ICMP_ERR_MALFORMED. */
+void slow_icmp_error_owner(const struct dp_view *v, const uint8_t *pkt, size_t len,
+			   struct slow_result *res);
+
+/* The client that sent the IPv4 packet q (qn bytes; a truncated quote is
+ * fine if it holds the header and 8 bytes), by the same rules: 0 and *t,
+ * -ENOENT, or -EINVAL when q is too short or not IPv4. */
+int slow_outbound_owner(const struct dp_view *v, const uint8_t *q, size_t qn,
+			struct rsip_target *t);
+
+/* True for the ICMP types that quote a packet (errors). */
+int slow_icmp_is_error(uint8_t type);
+
+/* A whole (reassembled) tunnel packet from a client, outer IPv4 header
+ * first; mac: the Ethernet source it came with. The LAN program's checks:
+ * SV_SEND with the inner packet, or SV_DROP. */
+void slow_lan_check(const struct dp_view *v, const uint8_t mac[6], const uint8_t *pkt, size_t len,
+		    struct slow_result *res);
+
+#endif
