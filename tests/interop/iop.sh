@@ -224,7 +224,8 @@ EOF
 iop_host_start() {
 	local n=$1 impl=$2 ikev=$3 ports=$4 aggr=no d=$LAB_DIR/$1 cmd opt=()
 	[ "${5:-}" = aggressive ] && aggr=yes
-	local hvips="vips = 0.0.0.0" hlocal_ts=""
+	local hvips="vips = 0.0.0.0" hlocal_ts="" hcerts=""
+	[ "${IOP_AUTH:-psk}" = pubkey ] && hcerts="certs = $n.pem"
 	[ "$ports" = leased ] && opt=(--ike-port)
 	if [ "${IOP_INNER:-vip}" = static ]; then
 		hvips=""
@@ -247,7 +248,7 @@ connections {
         local {
             auth = ${IOP_AUTH:-psk}
             id = $n.rsip.test
-            ${IOP_HOST_LOCAL_EXTRA:-}
+            $hcerts
         }
         remote {
             auth = ${IOP_AUTH:-psk}
@@ -405,4 +406,45 @@ iop_rekey_run() {
 		[ "$lost" = 0 ] || iop_fail "$x: $lost of 10 pings lost after the rekeys"
 		echo "ok: $x: alive after the rekeys (10/10 pings)"
 	done
+}
+
+# iop_certs: a PKI made now with openssl: root CA -> 3 intermediate CAs ->
+# end-entity certificates for y, x1 and x2 (RSA 4096, SAN = NODE.rsip.test),
+# installed where swanctl --load-all finds them for each node. The chain
+# makes IKE_AUTH about 6 KB: IKEv2 fragments (RFC 7383), IKEv1 IP fragments.
+iop_certs() {
+	local p=$LAB_DIR/pki n i parent dirs
+	mkdir -p "$p"
+	(
+		cd "$p" || exit 1
+		openssl req -x509 -newkey rsa:4096 -nodes -keyout ca0.key -out ca0.pem -days 2 \
+			-subj "/O=rsip interop/CN=root" -addext "basicConstraints=critical,CA:true" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || exit 1
+		parent=ca0
+		for i in 1 2 3; do
+			openssl req -new -newkey rsa:4096 -nodes -keyout ca$i.key -out ca$i.csr \
+				-subj "/O=rsip interop/CN=intermediate $i" 2>/dev/null || exit 1
+			printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
+			openssl x509 -req -in ca$i.csr -CA $parent.pem -CAkey $parent.key -CAcreateserial \
+				-days 2 -extfile ca.ext -out ca$i.pem 2>/dev/null || exit 1
+			parent=ca$i
+		done
+		for n in y x1 x2; do
+			openssl req -new -newkey rsa:4096 -nodes -keyout $n.key -out $n.csr \
+				-subj "/O=rsip interop/CN=$n.rsip.test" 2>/dev/null || exit 1
+			printf 'subjectAltName=DNS:%s.rsip.test\nextendedKeyUsage=serverAuth,clientAuth\n' $n >ee.ext
+			openssl x509 -req -in $n.csr -CA ca3.pem -CAkey ca3.key -CAcreateserial \
+				-days 2 -extfile ee.ext -out $n.pem 2>/dev/null || exit 1
+		done
+	) || iop_fail "openssl could not make the test PKI"
+	for n in y x1 x2; do
+		dirs=$LAB_DIR/$n
+		[ $n = y ] && dirs=$LAB_DIR/y/charon
+		mkdir -p "$dirs/x509" "$dirs/x509ca" "$dirs/private"
+		cp "$p/$n.pem" "$dirs/x509/"
+		cp "$p/$n.key" "$dirs/private/"
+		cp "$p"/ca[0-3].pem "$dirs/x509ca/"
+	done
+	IOP_AUTH=pubkey
+	IOP_Y_LOCAL_EXTRA="certs = y.pem"
 }
