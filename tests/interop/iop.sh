@@ -40,6 +40,9 @@ IOP_SCRIPT=$IOP_TOP/docs/examples/rsipc-strongswan.sh
 # re-authenticate actively as the responder (with virtual IPs it only asks
 # the initiator to, ike_sa.c reauth()).
 IOP_STATIC_NET=10.1.0.0/24
+# The hosts' connection: "host" from iop_host_swanctl, "rsip" when the
+# example script writes it (IOP_GENERATED=1: its --peer mode).
+IOP_HOST_CONN=host
 iop_static_addr() { echo "10.1.0.1${1#x}"; }
 
 # The layer needs root, strongSwan 5.9.8 and the 6.0.1 rootfs; setup.sh
@@ -257,15 +260,24 @@ EOF
 iop_host_start() {
 	local n=$1 impl=$2 ikev=$3 ports=$4 aggr=no d=$LAB_DIR/$1 cmd opt=()
 	[ "${5:-}" = aggressive ] && aggr=yes
-	[ "$ports" = leased ] && opt=(--ike-port)
+	# rsipc leases the IKE ports by default (RFC 3104 6.1)
+	[ "$ports" = shared ] && opt=(--shared-ike)
 	mkdir -p "$d/charon" "$d/state"
 	IOP_NODES+=("$n")
-	iop_host_swanctl "$n" "$ikev" "$aggr" >"$d/swanctl.conf"
+	local args=("$d/swanctl.conf" host net)
+	if [ "${IOP_GENERATED:-0}" = 1 ]; then
+		IOP_HOST_CONN=rsip
+		echo "$IOP_PSK" >"$d/psk"
+		args=(--peer "$LAB_Y" --id "$n.rsip.test" --peer-id y.rsip.test
+			--remote-ts "$IOP_Y_INNER/32" --psk-file "$d/psk" --ikev "$ikev")
+	else
+		iop_host_swanctl "$n" "$ikev" "$aggr" >"$d/swanctl.conf"
+	fi
 	cmd=$(iop_charon_cmd "$impl")
 	lab_bg "$n" "$d/rsipc.log" env RSIPC_LIBIPSEC=yes RSIPC_CHARON="$cmd" \
 		RSIPC_CHARON_DIR="$d/charon" \
 		"$IOP_RSIPC" --server "$LAB_NA" --state-dir "$d/state" up "${opt[@]}" -- \
-		"$IOP_SCRIPT" "$d/swanctl.conf" host net
+		"$IOP_SCRIPT" "${args[@]}"
 }
 
 # iop_host_swanctl NODE IKEV AGGRESSIVE(yes|no): the host's swanctl.conf
@@ -327,11 +339,11 @@ iop_nat_host_start() {
 	iop_write_strongswan_conf "$d" "$impl"
 	IOP_HOST_ADDR=$addr iop_host_swanctl "$n" "$ikev" no >"$d/swanctl.conf"
 	iop_start_charon "$n" "$impl"
-	iop_swc "$n" --initiate --ike host --child net --timeout 20 >"$d/initiate.out" 2>&1 &
+	iop_swc "$n" --initiate --ike "$IOP_HOST_CONN" --child net --timeout 20 >"$d/initiate.out" 2>&1 &
 }
 
 iop_sa_installed() {
-	iop_swc "$1" --list-sas --ike host 2>/dev/null | grep -q "INSTALLED"
+	iop_swc "$1" --list-sas --ike "$IOP_HOST_CONN" 2>/dev/null | grep -q "INSTALLED"
 }
 
 # iop_wait_sa NODE [SECONDS]: wall-clock bounded; gives up at once when the
@@ -344,7 +356,7 @@ iop_wait_sa() {
 			iop_fail "$1: rsipc (and the example script) exited"
 		sleep 0.2
 	done
-	echo "ok: $1: $(iop_swc "$1" --list-sas --ike host | grep -E "ESTABLISHED|INSTALLED|===" |
+	echo "ok: $1: $(iop_swc "$1" --list-sas --ike "$IOP_HOST_CONN" | grep -E "ESTABLISHED|INSTALLED|===" |
 		tr -s ' ' | tr '\n' ';')"
 }
 
@@ -414,7 +426,7 @@ iop_y_ike_id() {
 # iop_spis NODE: the host's IKE SPIs and CHILD_SA SPIs, one line (changes
 # with every rekey).
 iop_spis() {
-	iop_swc "$1" --list-sas --ike host | awk '
+	iop_swc "$1" --list-sas --ike "$IOP_HOST_CONN" | awk '
 		/ESTABLISHED/ { printf "ike %s %s ", $5, $6 }
 		$1 == "in" || $1 == "out" { printf "%s %s ", $1, $2 }'
 }
@@ -443,7 +455,7 @@ iop_rekey_run() {
 				{ cat "$LAB_DIR/rekey.out"; iop_fail "Y: swanctl --rekey --ike-id $id $args"; }
 		else
 			# shellcheck disable=SC2086
-			iop_swc "$who" --rekey --ike host $args >"$LAB_DIR/rekey.out" 2>&1 ||
+			iop_swc "$who" --rekey --ike "$IOP_HOST_CONN" $args >"$LAB_DIR/rekey.out" 2>&1 ||
 				{ cat "$LAB_DIR/rekey.out"; iop_fail "$who: swanctl --rekey $args"; }
 		fi
 		echo "  rekey: $who $args ($(tail -n1 "$LAB_DIR/rekey.out"))"

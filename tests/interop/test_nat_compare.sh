@@ -31,7 +31,7 @@ for x in x1 x2; do iop_wait_sa $x; done
 for x in x1 x2; do
 	lost=$(iop_ping $x 10 0.1)
 	[ "$lost" = 0 ] || iop_fail "NAT, 6.0.1: $x lost $lost of 10"
-	iop_swc $x --list-sas --ike host | grep -q "TUNNEL-in-UDP" ||
+	iop_swc $x --list-sas --ike "$IOP_HOST_CONN" | grep -q "TUNNEL-in-UDP" ||
 		iop_fail "NAT, 6.0.1: $x's CHILD_SA is not UDP-encapsulated"
 done
 before=$(tcpdump -n -r "$LAB_DIR/y-598.pcap" 'ip proto 50' 2>/dev/null | wc -l)
