@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "csum.h"
 #include "log.h"
 #include "nl.h"
 #include "rsip/wire.h"
@@ -278,6 +279,10 @@ void tunnel_pump_in(struct tunnel *t)
 			t->stats.drops[v]++;
 			continue;
 		}
+		/* Longer than the tunnel MTU: GRO merged it on the way, and its
+		 * TCP/UDP checksum is the first segment's (csum.h). */
+		if (len > t->mtu)
+			csum_refresh_l4(pkt + off, len);
 		if (write(t->tun_fd, pkt + off, len) < 0) {
 			log_debug("tunnel: TUN write: %s", strerror(errno));
 			t->stats.rx_errors++;
