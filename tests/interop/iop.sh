@@ -476,20 +476,20 @@ iop_rekey_run() {
 }
 
 # iop_certs: a PKI made now with openssl: root CA -> 3 intermediate CAs ->
-# end-entity certificates for y, x1 and x2 (RSA 4096, SAN = NODE.rsip.test),
+# end-entity certificates for y, x1 and x2 (RSA 3072, SAN = NODE.rsip.test),
 # installed where swanctl --load-all finds them for each node. The chain
-# makes IKE_AUTH about 6 KB: IKEv2 fragments (RFC 7383), IKEv1 IP fragments.
+# makes IKE_AUTH about 5 KB: IKEv2 fragments (RFC 7383), IKEv1 IP fragments.
 iop_certs() {
 	local p=$LAB_DIR/pki n i parent dirs
 	mkdir -p "$p"
 	(
 		cd "$p" || exit 1
-		openssl req -x509 -newkey rsa:4096 -nodes -keyout ca0.key -out ca0.pem -days 2 \
+		openssl req -x509 -newkey rsa:3072 -nodes -keyout ca0.key -out ca0.pem -days 2 \
 			-subj "/O=rsip interop/CN=root" -addext "basicConstraints=critical,CA:true" \
 			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || exit 1
 		parent=ca0
 		for i in 1 2 3; do
-			openssl req -new -newkey rsa:4096 -nodes -keyout ca$i.key -out ca$i.csr \
+			openssl req -new -newkey rsa:3072 -nodes -keyout ca$i.key -out ca$i.csr \
 				-subj "/O=rsip interop/CN=intermediate $i" 2>/dev/null || exit 1
 			printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
 			openssl x509 -req -in ca$i.csr -CA $parent.pem -CAkey $parent.key -CAcreateserial \
@@ -497,7 +497,7 @@ iop_certs() {
 			parent=ca$i
 		done
 		for n in y x1 x2; do
-			openssl req -new -newkey rsa:4096 -nodes -keyout $n.key -out $n.csr \
+			openssl req -new -newkey rsa:3072 -nodes -keyout $n.key -out $n.csr \
 				-subj "/O=rsip interop/CN=$n.rsip.test" 2>/dev/null || exit 1
 			printf 'subjectAltName=DNS:%s.rsip.test\nextendedKeyUsage=serverAuth,clientAuth\n' $n >ee.ext
 			openssl x509 -req -in $n.csr -CA ca3.pem -CAkey ca3.key -CAcreateserial \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Big IKE messages, IKEv1 Main Mode (strongSwan 5.9.8) on the shared
 # 500/4500 with IKE fragmentation off: the certificate chain (root -> 3
-# intermediates -> host, RSA 4096) makes messages 5 and 6 about 6 KB, sent as
+# intermediates -> host, RSA 3072) makes messages 5 and 6 about 5 KB, sent as
 # IP fragments both ways, so the gateway's slow path reassembles them (WAN)
 # and the host's tunnel packets (LAN).
 . "$(dirname "$0")/iop.sh"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Big IKE messages, IKEv2 (strongSwan 5.9.8) on the shared 500/4500:
 # certificate authentication with a chain root -> 3 intermediates -> host
-# (RSA 4096, made now), so IKE_AUTH is about 6 KB and charon splits it with
+# (RSA 3072, made now), so IKE_AUTH is about 5 KB and charon splits it with
 # IKEv2 fragmentation (RFC 7383) in both directions.
 . "$(dirname "$0")/iop.sh"
 iop_up bv2
