@@ -12,8 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$LAB_DIR/x1/state"
 lab_bg x1 "$LAB_DIR/x1/rsipc.log" "$IOP_RSIPC" --server "$LAB_NA" --state-dir "$LAB_DIR/x1/state" \
 	up --json
-lab_wait 15 test -S "$LAB_DIR/x1/state/rsipc.sock" || iop_fail "rsipc did not come up"
-port=$(head -n1 "$LAB_DIR/x1/rsipc.log" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ike_port"])')
+# The lease as one JSON line (wait for the whole line: rsipc may still be
+# writing it when its control socket appears).
+ike_port() {
+	head -n1 "$LAB_DIR/x1/rsipc.log" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ike_port"])' 2>/dev/null
+}
+lab_wait 15 ike_port || iop_fail "rsipc did not print its lease: $(cat "$LAB_DIR/x1/rsipc.log")"
+port=$(ike_port)
 [ -n "$port" ] && [ "$port" != None ] || iop_fail "no IKE port leased: $(cat "$LAB_DIR/x1/rsipc.log")"
 echo "x1 leased $LAB_NB1 port $port"
 
