@@ -43,6 +43,7 @@ IOP_STATIC_NET=10.1.0.0/24
 # The hosts' connection: "host" from iop_host_swanctl, "rsip" when the
 # example script writes it (IOP_GENERATED=1: its --peer mode).
 IOP_HOST_CONN=host
+declare -A IOP_RSIPC_PID=() # node -> rsipc up's pid (iop_host_start)
 iop_static_addr() { echo "10.1.0.1${1#x}"; }
 
 # The layer needs root, strongSwan 5.9.8 and the 6.0.1 rootfs: setup.sh
@@ -284,6 +285,7 @@ iop_host_start() {
 		RSIPC_CHARON_DIR="$d/charon" \
 		"$IOP_RSIPC" --server "$LAB_NA" --state-dir "$d/state" up "${opt[@]}" -- \
 		"$IOP_SCRIPT" "${args[@]}"
+	IOP_RSIPC_PID[$n]=$LAB_LAST_PID
 }
 
 # iop_host_swanctl NODE IKEV AGGRESSIVE(yes|no): the host's swanctl.conf
@@ -358,7 +360,7 @@ iop_wait_sa() {
 	local end=$((SECONDS + ${2:-40}))
 	until iop_sa_installed "$1"; do
 		[ $SECONDS -lt $end ] || iop_fail "$1: no CHILD_SA installed after ${2:-40} s"
-		[ "${IOP_GATEWAY:-rsip}" = nat ] || [ -S "$LAB_DIR/$1/state/rsipc.sock" ] ||
+		[ -z "${IOP_RSIPC_PID[$1]:-}" ] || kill -0 "${IOP_RSIPC_PID[$1]}" 2>/dev/null ||
 			iop_fail "$1: rsipc (and the example script) exited"
 		sleep 0.2
 	done
