@@ -84,8 +84,8 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .PHONY: install uninstall dist-libs man deb test-package
 .PHONY: all deps test test-runner test-layer test-unit test-bpf test-integration test-netns \
-	test-fuzz fuzz demo bench format format-check check-structure check-rules clean \
-	tests-build
+	test-interop test-fuzz fuzz demo bench format format-check check-structure check-rules \
+	clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS) dist-libs man
 
@@ -332,6 +332,9 @@ test-netns: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
 
 test-package: $(BINS)
 	@bash tests/run-layer.sh package "$(BUILD)"
+
+test-interop: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
+	@bash tests/run-layer.sh interop "$(BUILD)"
 
 test-fuzz: $(FUZZ_BINS)
 	@bash tests/run-layer.sh fuzz "$(BUILD)"

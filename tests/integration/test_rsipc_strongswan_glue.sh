@@ -7,7 +7,11 @@
 #    SPI window (charon.port, port_nat_t, spi_min, spi_max) and the vici
 #    socket it waits for;
 #  - it loads the swanctl config and initiates the named IKE/CHILD SA;
-#  - `rsipc down` stops charon (SIGTERM through the script), then releases.
+#  - `rsipc down` stops charon (SIGTERM through the script), then releases;
+#  - --peer mode writes a swanctl.conf for several hosts behind one Nb
+#    (virtual IP, local_addrs = Nb, mobike = no), and a failed initiate stops
+#    charon before the script exits (rsipc then releases and exits 1).
+# tests/interop/ runs the same script with real charons.
 . "$(dirname "$0")/rsipc_lab.sh"
 
 SCRIPT=$LAB_DIR/../../docs/examples/rsipc-strongswan.sh
@@ -33,10 +37,11 @@ signal.signal(signal.SIGTERM, stop)
 while True:
     time.sleep(1)
 EOF
-# Stand-in swanctl: record each call.
+# Stand-in swanctl: record each call; --initiate fails once $TMP/fail exists.
 cat >"$TMP/bin/swanctl" <<EOF
 #!/bin/sh
 echo "\$*" >>"$TMP/swanctl.calls"
+case "\$*" in *--initiate*) [ ! -e "$TMP/fail" ] ;; esac
 EOF
 chmod +x "$TMP/bin/fake-charon" "$TMP/bin/swanctl"
 echo "# swanctl.conf stand-in" >"$TMP/swanctl.conf"
@@ -67,6 +72,26 @@ rsipc_wait_exit 15
 [ -e "$TMP/charon.stopped" ] || fail "charon was not stopped with SIGTERM"
 [ "$(gw_bindings)" = 0 ] || fail "not released"
 ok "rsipc down: charon got SIGTERM through the script, the lease was released"
+
+# --peer mode, and an initiate that fails: charon must not outlive the script.
+rm -f "$TMP/charon.stopped" "$TMP/swanctl.calls"
+touch "$TMP/fail"
+echo "psk-for-the-test" >"$TMP/psk"
+PATH="$TMP/bin:$PATH" RSIPC_CHARON="$TMP/bin/fake-charon" RSIPC_CHARON_DIR="$TMP/charon" \
+	rsipc_start --json -- "$SCRIPT" --peer 198.51.100.5 --id x.example --peer-id y.example \
+	--remote-ts 10.2.0.0/24 --psk-file "$TMP/psk"
+nb=$(json_get 'd["address"]' <"$TMP/rsipc.out")
+rsipc_wait_exit 20
+[ "$RSIPC_RC" = 1 ] || fail "rsipc exited $RSIPC_RC after the failed initiate (want the script's 1)"
+[ -e "$TMP/charon.stopped" ] || fail "charon outlived the script after a failed initiate"
+[ "$(gw_bindings)" = 0 ] || fail "not released after the script failed"
+gen=$TMP/charon/swanctl.conf
+for want in "local_addrs = $nb" "remote_addrs = 198.51.100.5" "vips = 0.0.0.0" "mobike = no" \
+	"id = x.example" "id = y.example" "remote_ts = 10.2.0.0/24" 'secret = "psk-for-the-test"'; do
+	grep -qF -- "$want" "$gen" || fail "generated swanctl.conf lacks '$want'"
+done
+grep -q -- "--initiate --ike rsip --child net" "$TMP/swanctl.calls" || fail "--peer mode did not initiate rsip/net"
+ok "--peer: swanctl.conf with a virtual IP for $nb; failed initiate: charon stopped, lease released, exit 1"
 
 no_sanitizer_reports "$TMP/rsipc.err"
 echo "PASS"

@@ -37,7 +37,10 @@ static void test_defaults(void **state)
 	assert_int_equal(o.n_spis, RSIPC_DEFAULT_SPIS);
 	assert_true(o.spis_default);
 	assert_int_equal(o.n_ports, 0);
-	assert_false(o.ike_port);
+	/* RFC 3104 6.1: rsipsec leases the IKE pair unless --shared-ike. */
+	assert_true(o.ike_port);
+	assert_true(o.ike_port_default);
+	assert_false(o.shared_ike);
 	assert_int_equal(o.tunnel, RSIP_TUNNEL_IPIP);
 	assert_int_equal(o.lease_s, 0);
 	assert_string_equal(o.state_dir, "/run/rsipc");
@@ -117,9 +120,19 @@ static void test_methods(void **state)
 	assert_int_equal(PARSE("-s", "10.0.0.1", "up", "--method", "rsap-ip", "--ike-port"), 0);
 	assert_int_equal(o.n_ports, 0);
 	assert_int_equal(rsipc_ports_wanted(&o), 2);
-	/* RSIPSEC may lease no ports at all ("don't need"). */
+	/* RSIPSEC leases the IKE pair by default (RFC 3104 6.1)... */
 	assert_int_equal(PARSE("-s", "10.0.0.1", "up", "--method", "rsipsec"), 0);
+	assert_int_equal(rsipc_ports_wanted(&o), 2);
+	assert_true(o.ike_port_default);
+	/* ... and no ports at all with --shared-ike ("don't need"). */
+	assert_int_equal(PARSE("-s", "10.0.0.1", "up", "--shared-ike"), 0);
 	assert_int_equal(rsipc_ports_wanted(&o), 0);
+	assert_false(o.ike_port);
+	assert_true(o.shared_ike);
+	/* An explicit --ike-port is not a default: never dropped. */
+	assert_int_equal(PARSE("-s", "10.0.0.1", "up", "--ike-port"), 0);
+	assert_true(o.ike_port);
+	assert_false(o.ike_port_default);
 }
 
 struct bad {
@@ -158,6 +171,11 @@ static void test_refusals(void **state)
 	     {"rsipc", "-s", "10.0.0.1", "up", "--method", "rsa-ip", "--spis", "4", NULL}},
 	    {"rsa-ip ports",
 	     {"rsipc", "-s", "10.0.0.1", "up", "--method", "rsa-ip", "--ike-port", NULL}},
+	    {"ike both ways",
+	     {"rsipc", "-s", "10.0.0.1", "up", "--ike-port", "--shared-ike", NULL}},
+	    {"ports+default ike", {"rsipc", "-s", "10.0.0.1", "up", "--ports", "254", NULL}},
+	    {"rsap shared ike",
+	     {"rsipc", "-s", "10.0.0.1", "up", "--method", "rsap-ip", "--shared-ike", NULL}},
 	    {"rsap spis",
 	     {"rsipc", "-s", "10.0.0.1", "up", "--method", "rsap-ip", "--spis", "4", NULL}},
 	    {"stray arg", {"rsipc", "-s", "10.0.0.1", "up", "charon", NULL}},

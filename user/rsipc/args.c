@@ -23,6 +23,7 @@ enum {
 	OPT_SPIS,
 	OPT_PORTS,
 	OPT_IKE_PORT,
+	OPT_SHARED_IKE,
 	OPT_METHOD,
 	OPT_TUNNEL,
 	OPT_LEASE,
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
     {"spis", required_argument, NULL, OPT_SPIS},
     {"ports", required_argument, NULL, OPT_PORTS},
     {"ike-port", no_argument, NULL, OPT_IKE_PORT},
+    {"shared-ike", no_argument, NULL, OPT_SHARED_IKE},
     {"method", required_argument, NULL, OPT_METHOD},
     {"tunnel", required_argument, NULL, OPT_TUNNEL},
     {"lease", required_argument, NULL, OPT_LEASE},
@@ -75,7 +77,10 @@ void rsipc_usage(FILE *f)
 	    "  --spis N          SPIs to lease (rsipsec; default %d, fewer if the gateway\n"
 	    "                    cannot grant that many)\n"
 	    "  --ports N         local ports to lease (rsap-ip default 1)\n"
-	    "  --ike-port        two more ports: one for IKE, one for NAT-T\n"
+	    "  --ike-port        two more ports: one for IKE, one for NAT-T (the default\n"
+	    "                    with rsipsec, RFC 3104 6.1)\n"
+	    "  --shared-ike      no IKE ports: IKE runs on 500/4500, which the gateway\n"
+	    "                    demultiplexes by cookie\n"
 	    "  --tunnel ipip|gre tunnel type to ask for (default ipip)\n"
 	    "  --lease S         lease to ask for, in seconds (default: the gateway's)\n"
 	    "  --remote A[:P]    the one peer (when the gateway's remote flow policy needs it)\n"
@@ -195,6 +200,9 @@ static int one_opt(int opt, const char *arg, const char *argv0, struct rsipc_opt
 		return 0;
 	case OPT_IKE_PORT:
 		o->ike_port = true;
+		return 0;
+	case OPT_SHARED_IKE:
+		o->shared_ike = true;
 		return 0;
 	case OPT_METHOD:
 		if (!strcmp(arg, "rsipsec"))
@@ -327,8 +335,22 @@ static int check_up(struct rsipc_opts *o, bool ports_given, bool spis_given, cha
 			o->n_ports = 1; /* RSAP-IP always grants at least one */
 		break;
 	default:
+		/* RSIPSEC: lease the IKE pair unless told to share 500/4500. */
+		if (o->shared_ike && o->ike_port)
+			return fail(err, errlen, "--ike-port and --shared-ike exclude each other");
+		if (!o->shared_ike && !o->ike_port) {
+			o->ike_port = true;
+			o->ike_port_default = true;
+		}
 		break;
 	}
+	if (o->shared_ike && o->method != RSIP_METHOD_RSIPSEC)
+		return fail(err, errlen, "--shared-ike needs --method rsipsec");
+	if (rsipc_ports_wanted(o) > RSIP_MAX_PORTS && o->ike_port_default)
+		return fail(err, errlen,
+			    "too many ports: at most %d in one binding, 2 of them for IKE "
+			    "(--shared-ike leaves those out)",
+			    RSIP_MAX_PORTS);
 	if (rsipc_ports_wanted(o) > RSIP_MAX_PORTS)
 		return fail(err, errlen, "too many ports: at most %d in one binding",
 			    RSIP_MAX_PORTS);

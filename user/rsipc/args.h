@@ -45,11 +45,15 @@ struct rsipc_opts {
 	enum rsip_transport transport;
 	uint8_t method; /* enum rsip_method */
 	uint16_t n_spis;
-	bool spis_default; /* --spis not given: may shrink on 402 */
-	uint16_t n_ports;  /* --ports: ports besides the IKE pair */
-	bool ike_port;	   /* two more ports: IKE and NAT-T */
-	uint8_t tunnel;	   /* enum rsip_tunnel_type */
-	uint32_t lease_s;  /* 0: the gateway's default */
+	bool spis_default;     /* --spis not given: may shrink on 402 */
+	uint16_t n_ports;      /* --ports: ports besides the IKE pair */
+	bool ike_port;	       /* two more ports: IKE and NAT-T */
+	bool ike_port_default; /* rsipsec leases the IKE pair unless --shared-ike
+				* (RFC 3104 6.1); dropped under a micro-flow
+				* local policy, which grants one port */
+	bool shared_ike;       /* --shared-ike: IKE on 500/4500, cookie demux */
+	uint8_t tunnel;	       /* enum rsip_tunnel_type */
+	uint32_t lease_s;      /* 0: the gateway's default */
 	bool json;
 	bool takeover;
 	int verbose;

@@ -52,6 +52,7 @@ struct conn {
 
 struct up {
 	const struct rsipc_opts *o;
+	bool ike_pair; /* the IKE and NAT-T ports are asked for */
 	struct rsip_client *c;
 	struct tunnel tun;
 	bool tunnel_is_up;
@@ -282,6 +283,7 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	const struct rsip_registration *reg;
 	struct rsip_assign_req req = {0};
 	bool tried = false;
+	unsigned int n_ports;
 	char e[96];
 	int rc;
 
@@ -326,8 +328,17 @@ static int acquire(struct up *u, struct rsip_binding *b)
 		log_warnx("the gateway does not advertise %s tunnels; asking anyway",
 			  rsipc_tunnel_text(o->tunnel));
 
-	/* Say what the gateway's flow policy needs before it answers 103. */
-	if (reg->flow_local == RSIP_FLOW_MICRO && rsipc_ports_wanted(o) > 1) {
+	/* Say what the gateway's flow policy needs before it answers 103. A
+	 * default IKE pair gives way to a micro-flow policy (one port). */
+	u->ike_pair = o->ike_port;
+	n_ports = rsipc_ports_wanted(o);
+	if (reg->flow_local == RSIP_FLOW_MICRO && o->ike_port_default && n_ports > 1) {
+		log_info("the gateway's local flow policy is micro-flow (one port per binding): "
+			 "no IKE ports, IKE shares 500/4500");
+		u->ike_pair = false;
+		n_ports -= 2;
+	}
+	if (reg->flow_local == RSIP_FLOW_MICRO && n_ports > 1) {
 		log_warnx("the gateway's local flow policy is micro-flow: one port per binding, "
 			  "so --ports/--ike-port cannot be granted (ask for at most one port)");
 		return -1;
@@ -345,7 +356,7 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	}
 
 	req.method = o->method;
-	req.n_ports = (uint16_t)rsipc_ports_wanted(o);
+	req.n_ports = (uint16_t)n_ports;
 	req.remote = o->remote;
 	req.remote_port = o->remote_port;
 	req.n_spis = o->method == RSIP_METHOD_RSIPSEC ? o->n_spis : 0;
@@ -381,7 +392,7 @@ static int acquire(struct up *u, struct rsip_binding *b)
 		log_warnx("the granted SPIs are not one contiguous range: RSIP_SPI_MIN/MAX stay "
 			  "empty");
 leased:
-	if (rsipc_lease_from(&u->lease, reg, b, u->resumed ? u->saved_ike : o->ike_port)) {
+	if (rsipc_lease_from(&u->lease, reg, b, u->resumed ? u->saved_ike : u->ike_pair)) {
 		log_warnx("asked for IKE and NAT-T ports, granted %u port(s)", b->n_ports);
 		return -1;
 	}
