@@ -113,7 +113,13 @@ def main():
         objs = []
         for d in dirs:
             for root, _, names in os.walk(os.path.join(build, "obj", d)):
-                objs += [os.path.join(root, f) for f in names if f.endswith(".o")]
+                for f in names:
+                    obj = os.path.join(root, f)
+                    # Only objects whose source still exists: a tree built
+                    # before a file moved keeps its stale object.
+                    src = os.path.relpath(obj, os.path.join(build, "obj"))[:-2] + ".c"
+                    if f.endswith(".o") and os.path.exists(src):
+                        objs.append(obj)
         if not objs:
             print(f"check-cycles: no objects for {lib} under {build}/obj: build first", file=sys.stderr)
             return 2
