@@ -27,10 +27,11 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CSTD     := -std=gnu11
 INCS     := -Iinclude -Iuser/lib -Iuser/rsipd -I$(BUILD)/include
 CFLAGS   ?= -O2 -g
+VERSION  := $(shell cat VERSION)
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -linih -ljson-c -lmnl -lelf -lz -lm
+LDLIBS   := -lsqlite3 -lbpf -linih -ljson-c -lmnl -lmicrohttpd -lsystemd -lcap -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -81,11 +82,12 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .SECONDARY:
 
+.PHONY: install uninstall dist-libs man deb test-package
 .PHONY: all deps test test-runner test-layer test-unit test-bpf test-integration test-netns \
 	test-fuzz fuzz demo bench format format-check check-structure check-rules clean \
 	tests-build
 
-all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
+all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS) dist-libs man
 
 tests-build: $(UNIT_BINS) $(BPFT_BINS)
 
@@ -103,7 +105,7 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 # ---- user space -------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
@@ -125,12 +127,16 @@ $(ALIBRSIPD): $(call asanobj,$(RSIPD_SRCS)) ; $(static_lib)
 $(ALIBRSIPC): $(call asanobj,$(RSIPC_SRCS)) ; $(static_lib)
 $(ALIBTEST): $(call asanobj,$(TESTLIB_SRCS)) ; $(static_lib)
 
+# --version: the release in VERSION (debian/changelog carries the same).
+$(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): BASE_CFLAGS += -DRSIP_RELEASE='"$(VERSION)"'
+$(call obj,$(RSIPD_MAIN)) $(call asanobj,$(RSIPD_MAIN)): VERSION
+
 $(BUILD)/rsipd: $(call obj,$(RSIPD_MAIN)) $(LIBRSIPD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/rsipctl: $(call obj,$(RSIPCTL_SRCS)) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/rsipc: $(call obj,$(RSIPC_MAIN)) $(LIBRSIPC) $(LIBCLIENT) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/asan/rsipd: $(call asanobj,$(RSIPD_MAIN)) $(ALIBRSIPD) $(ALIBCOMMON)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
@@ -159,6 +165,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRCS) $(LDLIBS)
 
+# The lease store's loader needs the engine: that target compiles rsipd's
+# sources too.
+$(BUILD)/fuzz/fuzz_store_row: tests/fuzz/fuzz_store_row.c $(LIB_SRCS) $(RSIPD_SRCS) \
+		$(wildcard user/lib/*.h include/rsip/*.h) | $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(RSIPD_SRCS) $(LIB_SRCS) $(LDLIBS)
+
 $(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -166,6 +179,125 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
 
 $(BUILD)/bpf $(BUILD)/include:
 	mkdir -p $@
+
+# ---- the installable client library ------------------------------------------
+# librsip as installed: the client and the codec it uses, in one archive and
+# one shared object (PIC objects, only rsip_* exported: docs/install.md).
+# The SONAME changes with an incompatible change of include/rsip/client.h.
+LIBRSIP_SOVERSION := 0
+LIBRSIP_SRCS := $(CLIENT_SRCS) $(filter-out user/lib/ctl_% user/lib/dp_names.c,$(LIB_SRCS))
+picobj = $(patsubst %.c,$(BUILD)/pic/obj/%.o,$(1))
+DIST_LIBA  := $(BUILD)/dist/librsip.a
+DIST_LIBSO := $(BUILD)/dist/librsip.so.$(VERSION)
+
+$(BUILD)/pic/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+
+$(DIST_LIBA): $(call obj,$(LIBRSIP_SRCS)) ; $(static_lib)
+$(DIST_LIBSO): $(call picobj,$(LIBRSIP_SRCS)) user/client/librsip.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,librsip.so.$(LIBRSIP_SOVERSION) \
+		-Wl,--version-script,user/client/librsip.map -Wl,--no-undefined \
+		-o $@ $(call picobj,$(LIBRSIP_SRCS))
+dist-libs: $(DIST_LIBA) $(DIST_LIBSO)
+
+# ---- man pages (scdoc, one source each: docs/man/*.scd) --------------------------
+MAN_SRCS  := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+man: $(MAN_PAGES)
+
+# ---- systemd units and the pkg-config file name the installed paths: made by
+# install itself (below), from contrib/systemd/*.in and user/client/librsip.pc.in.
+UNIT_SRCS := $(wildcard contrib/systemd/*.in)
+UNITS     := $(patsubst contrib/systemd/%.in,%,$(UNIT_SRCS))
+SUBST_PATHS = sed -e 's|@prefix@|$(prefix)|g' -e 's|@sbindir@|$(sbindir)|g' \
+	-e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+	-e 's|@libdir@|$(libdir)|g' -e 's|@includedir@|$(includedir)|g' -e 's|@version@|$(VERSION)|g'
+
+# ---- install / uninstall ----------------------------------------------------------
+# GNU conventions: PREFIX (or prefix), DESTDIR, and each directory on its own.
+PREFIX     ?= /usr/local
+prefix     ?= $(PREFIX)
+sbindir    ?= $(prefix)/sbin
+bindir     ?= $(prefix)/bin
+libdir     ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+datadir    ?= $(prefix)/share
+mandir     ?= $(datadir)/man
+docdir     ?= $(datadir)/doc/rsip-gateway
+sysconfdir ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
+# systemd reads units, sysctl.d and tmpfiles.d under /usr/local/lib too.
+systemddir ?= $(prefix)/lib
+unitdir    ?= $(systemddir)/systemd/system
+INSTALL    ?= install
+
+INSTALLED_HEADERS := include/rsip/client.h include/rsip/msg.h include/rsip/wire.h
+
+install: $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc dist-libs man
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
+		$(DESTDIR)$(includedir)/rsip $(DESTDIR)$(unitdir) $(DESTDIR)$(docdir)/examples \
+		$(DESTDIR)$(systemddir)/sysctl.d $(DESTDIR)$(systemddir)/tmpfiles.d \
+		$(DESTDIR)$(sysconfdir)/rsipc
+	$(INSTALL) -m 755 $(BUILD)/rsipd $(BUILD)/rsipc $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 755 $(BUILD)/rsipctl $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 644 $(DIST_LIBA) $(DESTDIR)$(libdir)/
+	$(INSTALL) -m 755 $(DIST_LIBSO) $(DESTDIR)$(libdir)/
+	ln -sf librsip.so.$(VERSION) $(DESTDIR)$(libdir)/librsip.so.$(LIBRSIP_SOVERSION)
+	ln -sf librsip.so.$(LIBRSIP_SOVERSION) $(DESTDIR)$(libdir)/librsip.so
+	$(SUBST_PATHS) user/client/librsip.pc.in > $(DESTDIR)$(libdir)/pkgconfig/librsip.pc
+	$(INSTALL) -m 644 $(INSTALLED_HEADERS) $(DESTDIR)$(includedir)/rsip/
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(mandir)/man$$s; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	for u in $(UNITS); do $(SUBST_PATHS) contrib/systemd/$$u.in > $(DESTDIR)$(unitdir)/$$u; done
+	$(INSTALL) -m 644 contrib/sysctl/60-rsipd.conf $(DESTDIR)$(systemddir)/sysctl.d/
+	$(INSTALL) -m 644 contrib/tmpfiles/rsipd.conf $(DESTDIR)$(systemddir)/tmpfiles.d/
+	$(INSTALL) -m 644 docs/examples/rsipd.conf docs/examples/rsipc.conf \
+		$(DESTDIR)$(docdir)/examples/
+	# The configuration is the operator's: never overwritten.
+	[ -e $(DESTDIR)$(sysconfdir)/rsipd.conf ] || \
+		$(INSTALL) -m 644 docs/examples/rsipd.conf $(DESTDIR)$(sysconfdir)/rsipd.conf
+	[ -e $(DESTDIR)$(sysconfdir)/rsipc/default.conf ] || \
+		$(INSTALL) -m 644 docs/examples/rsipc.conf $(DESTDIR)$(sysconfdir)/rsipc/default.conf
+
+# ---- the Debian packages (debian/): built from a copy of the tracked tree in
+# $(BUILD)/deb, where the .deb files land too (docs/install.md).
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/rsip-gateway-$(VERSION)
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./$(BUILD) -prune -o -type f -print; } | \
+		grep -v '^\./\?$(BUILD)/' | \
+		tar -cf - -T - | tar -xf - -C $(DEB_DIR)/rsip-gateway-$(VERSION)
+	cd $(DEB_DIR)/rsip-gateway-$(VERSION) && \
+		env -u BUILD -u CFLAGS -u LDFLAGS -u CPPFLAGS -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -us -uc -b -j2 \
+		>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error $(DEB_DIR)/*.changes >$(DEB_DIR)/lintian.log 2>&1; \
+		rc=$$?; cat $(DEB_DIR)/lintian.log; exit $$rc
+	@ls $(DEB_DIR)/*.deb
+
+# Removes what install put there; a configuration the operator changed stays.
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/rsipd $(DESTDIR)$(sbindir)/rsipc $(DESTDIR)$(bindir)/rsipctl
+	rm -f $(DESTDIR)$(libdir)/librsip.a $(DESTDIR)$(libdir)/librsip.so \
+	      $(DESTDIR)$(libdir)/librsip.so.$(LIBRSIP_SOVERSION) \
+	      $(DESTDIR)$(libdir)/librsip.so.$(VERSION) $(DESTDIR)$(libdir)/pkgconfig/librsip.pc
+	rm -f $(addprefix $(DESTDIR)$(includedir)/rsip/,$(notdir $(INSTALLED_HEADERS)))
+	-rmdir $(DESTDIR)$(includedir)/rsip
+	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$m; done
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	rm -f $(DESTDIR)$(systemddir)/sysctl.d/60-rsipd.conf \
+	      $(DESTDIR)$(systemddir)/tmpfiles.d/rsipd.conf
+	rm -rf $(DESTDIR)$(docdir)
+	cmp -s docs/examples/rsipd.conf $(DESTDIR)$(sysconfdir)/rsipd.conf && \
+		rm -f $(DESTDIR)$(sysconfdir)/rsipd.conf || true
+	cmp -s docs/examples/rsipc.conf $(DESTDIR)$(sysconfdir)/rsipc/default.conf && \
+		rm -f $(DESTDIR)$(sysconfdir)/rsipc/default.conf || true
+	-rmdir $(DESTDIR)$(sysconfdir)/rsipc
 
 # ---- dependencies and tests --------------------------------------------------
 deps:
@@ -196,6 +328,9 @@ test-integration: $(BINS) $(ASAN_BINS)
 
 test-netns: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
 	@bash tests/run-layer.sh netns "$(BUILD)"
+
+test-package: $(BINS)
+	@bash tests/run-layer.sh package "$(BUILD)"
 
 test-fuzz: $(FUZZ_BINS)
 	@bash tests/run-layer.sh fuzz "$(BUILD)"
@@ -231,4 +366,4 @@ check-rules:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

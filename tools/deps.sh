@@ -14,12 +14,19 @@ PKGS=(
 	libinih-dev                    # rsipd --config (INI)
 	libjson-c-dev                  # control socket and --json output
 	libmnl-dev                     # netlink: neighbour entries for clients
+	libsqlite3-dev sqlite3         # rsipd's lease store (docs/store.md); sqlite3 to inspect it
+	libsystemd-dev libcap-dev      # rsipd: sd_notify readiness, capability checks
+	libmicrohttpd-dev              # rsipd --metrics (HTTP)
+	python3-prometheus-client      # the metrics test parses /metrics with it
 	iproute2 ethtool iputils-ping  # namespaces, veth, links
 	tcpdump tshark                 # capture checks (tshark decodes RSIP)
 	python3                        # integration test client (stdlib only)
 	libclang-rt-14-dev             # libFuzzer runtime for clang
 	kmod                           # modprobe in test set-up
 	iperf3                         # bench/rsipc_iperf.sh (host-side throughput)
+	scdoc man-db pkg-config        # man pages (make man), reading them, librsip.pc
+	systemd                        # systemd-analyze verify/security of the units
+	debhelper dpkg-dev fakeroot lintian debootstrap  # make deb, make test-package
 )
 
 missing=()

@@ -19,7 +19,7 @@
 #                                        for kernels without ESP support
 #
 # NOT exercised by the project's tests (no strongSwan on the test machine);
-# the settings are those of shared/interop/strongswan-recipe.md, which were.
+# the settings are those of docs/interop/strongswan-recipe.md, which were.
 set -eu
 
 : "${RSIP_ADDRESS:?run me as the command of rsipc up (rsipc up ... -- $0 ...)}"

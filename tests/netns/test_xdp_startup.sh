@@ -43,7 +43,7 @@ wan_id=$(xdp_prog_id wan0)
 [ -n "$wan_id" ] || fail "no XDP on wan0"
 # Another data plane on the same interfaces (its own pins): refused, and the
 # running one is untouched.
-attempt "wan0 already has an XDP program" --pin-path "$LAB_BPFFS/other"
+attempt "already runs on the interface wan0" --pin-path "$LAB_BPFFS/other"
 [ "$(xdp_prog_id wan0)" = "$wan_id" ] || fail "the running program was replaced"
 lab_rsipd_stop
 

@@ -84,7 +84,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_bindings, 64);
 	assert_int_equal(cfg.max_ports, 1024);
 	assert_int_equal(cfg.max_spis, 1024);
-	assert_string_equal(cfg.ctl_socket, "/run/rsipd.sock");
+	assert_string_equal(cfg.ctl_socket, "/run/rsipd/rsipd.sock");
 	assert_false(cfg.daemon);
 	assert_false(cfg.no_rsa_ip);
 	assert_false(cfg.tcp_only);

@@ -13,7 +13,7 @@
 
 struct json_object;
 
-#define CTL_DEFAULT_SOCKET "/run/rsipd.sock"
+#define CTL_DEFAULT_SOCKET "/run/rsipd/rsipd.sock"
 #define CTL_TIMEOUT_MS	   10000       /* a daemon that does not answer in 10 s is stuck */
 #define CTL_MAX_RESPONSE   (16u << 20) /* a sane bound on one response line */
 

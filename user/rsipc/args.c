@@ -99,7 +99,8 @@ void rsipc_usage(FILE *f)
 	    "  --transport T     tcp (default) or udp\n"
 	    "  --state-dir DIR   where up keeps its control socket and state file\n"
 	    "                    (default %s)\n"
-	    "  -v, --verbose     log the RSIP exchange\n",
+	    "  -v, --verbose     log the RSIP exchange\n"
+	    "  -h, --help        this text\n",
 	    RSIPC_DEFAULT_SPIS, RSIPC_DEFAULT_TABLE, RSIPC_DEFAULT_PRIO, RSIP_PORT,
 	    RSIPC_DEFAULT_STATE_DIR);
 }

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "parse.h"
+#include "rsip/dp_abi.h"
 #include "rsip/wire.h"
 
 enum cfg_src { SRC_FILE, SRC_FLAG };
@@ -272,6 +273,22 @@ static int set_tunnel_endpoint(struct rsipd_config *cfg, const struct cfg_opt *o
 	return 0;
 }
 
+static int set_metrics(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	struct in_addr a;
+	uint16_t port = 0;
+
+	if (!*v) { /* empty: none */
+		cfg->metrics_port = 0;
+		return 0;
+	}
+	if (parse_addr_port(v, &a, &port) || port == 0)
+		return -EINVAL;
+	cfg->metrics_addr = a;
+	cfg->metrics_port = port;
+	return 0;
+}
+
 static int set_ctl_socket(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	if (strlen(v) >= sizeof(cfg->ctl_socket))
@@ -339,8 +356,77 @@ static int set_state_file(struct rsipd_config *cfg, const struct cfg_opt *o, con
 {
 	if (strlen(v) >= sizeof(cfg->state_file) - 8) /* room for ".tmp" */
 		return -EINVAL;
-	strcpy(cfg->state_file, v);
+	/* "none", like the help says: no file (not a file named none). */
+	strcpy(cfg->state_file, strcmp(v, "none") ? v : "");
 	cfg->has_state_file = true;
+	return 0;
+}
+
+static int set_store_sync(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!strcmp(v, "normal"))
+		cfg->store_sync_full = false;
+	else if (!strcmp(v, "full"))
+		cfg->store_sync_full = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
+}
+
+/* RATE or RATE/BURST (the burst defaults to twice the rate). */
+static int set_register_rate(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	char buf[32], *slash;
+	uint32_t rate, burst;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (parse_u32(buf, &rate) || rate > 1000000)
+		return -EINVAL;
+	burst = rate * 2;
+	if (slash && (parse_u32(slash + 1, &burst) || burst == 0 || burst > 1000000))
+		return -EINVAL;
+	cfg->register_rate = rate;
+	cfg->register_burst = rate ? burst : 0;
+	return 0;
+}
+
+static int set_register_prefix(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n > 32)
+		return -EINVAL;
+	cfg->register_prefix = (uint8_t)n;
+	return 0;
+}
+
+static int set_tcp_timeout(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n < 1 || n > 3600)
+		return -EINVAL;
+	cfg->tcp_timeout = n;
+	return 0;
+}
+
+static int set_tcp_per_addr(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n < 1 || n > 65536)
+		return -EINVAL;
+	cfg->tcp_per_addr = n;
 	return 0;
 }
 
@@ -349,6 +435,12 @@ static int set_config(struct rsipd_config *cfg, const struct cfg_opt *o, const c
 	if (!*v || strlen(v) >= sizeof(cfg->config_file))
 		return -EINVAL;
 	strcpy(cfg->config_file, v);
+	return 0;
+}
+
+static int set_check_config(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	cfg->check_only = true;
 	return 0;
 }
 
@@ -409,6 +501,18 @@ static const struct cfg_opt opts[] = {
      "ports per host (1024)", false},
     {"max-spis", required_argument, 0, set_max_spis, "a number (0: no limit)",
      "SPIs per host (1024)", false},
+    {"max-clients", required_argument, 0, set_max_clients, "a number >= 1",
+     "registered hosts (xdp: what --map-size holds; none: 65536); more get 304", false},
+    {"register-rate", required_argument, 0, set_register_rate, "RATE or RATE/BURST (0: no limit)",
+     "REGISTERs per second per --register-prefix source network (20/40); over UDP "
+     "the excess is dropped unanswered",
+     false},
+    {"register-prefix", required_argument, 0, set_register_prefix, "a prefix length 0-32",
+     "source prefix length --register-rate counts by (24)", false},
+    {"tcp-timeout", required_argument, 0, set_tcp_timeout, "seconds 1-3600",
+     "a TCP connection that has not completed a message within this is closed (5)", false},
+    {"tcp-per-addr", required_argument, 0, set_tcp_per_addr, "a number 1-65536",
+     "TCP connections per source address; a new one closes the oldest (8)", false},
     {"no-rsa-ip", no_argument, 0, set_no_rsa_ip, "yes or no",
      "refuse RSA-IP (whole-address) requests with 208", false},
     {"tcp-only", no_argument, 0, set_tcp_only, "yes or no",
@@ -416,7 +520,9 @@ static const struct cfg_opt opts[] = {
     {"tunnel-endpoint", required_argument, 0, set_tunnel_endpoint, "an IPv4 address",
      "tunnel endpoint announced to hosts (default: none, hosts use the server)", false},
     {"ctl-socket", required_argument, 0, set_ctl_socket, "a path shorter than 108 bytes",
-     "control socket for rsipctl (/run/rsipd.sock; empty: none)", false},
+     "control socket for rsipctl (/run/rsipd/rsipd.sock; empty: none)", false},
+    {"metrics", required_argument, 0, set_metrics, "ADDR:PORT (IPv4; empty: none)",
+     "serve Prometheus metrics on http://ADDR:PORT/metrics (default: none)", false},
     {"wan", required_argument, 0, set_wan, "an interface name",
      "xdp: the public-side interface (Nb lives there)", false},
     {"lan", required_argument, 0, set_lan, "an interface name",
@@ -429,18 +535,31 @@ static const struct cfg_opt opts[] = {
      "xdp: clients the maps hold; the other maps scale with it (131072)", false},
     {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
      "xdp: take the programs and pins down on exit (default: keep forwarding)", false},
-    {"state-file", required_argument, 0, set_state_file, "a path (empty: none)",
-     "leases saved across restarts (xdp: " CFG_DEFAULT_STATE_FILE "; none: no file)", false},
+    {"state-file", required_argument, 0, set_state_file, "a path (empty or none: none)",
+     "the lease store, SQLite (xdp: " CFG_DEFAULT_STATE_FILE "; none: no store)", false},
+    {"store-sync", required_argument, 0, set_store_sync, "normal or full",
+     "normal: nothing acknowledged is lost if rsipd is killed; full: nor on power loss "
+     "(an fsync per commit)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
      false},
+    {"check-config", no_argument, 't', set_check_config, "",
+     "check the configuration and the system, change nothing, exit 0 if it would start", false},
     {"verbose", no_argument, 'v', set_verbose, "a number 0-9",
      "-v: debug logging (malformed input, every message)", false},
 };
 
-#define N_OPTS	 (sizeof(opts) / sizeof(opts[0]))
-#define OPT_HELP (OPT_BASE + (int)N_OPTS)
+#define N_OPTS	    (sizeof(opts) / sizeof(opts[0]))
+#define OPT_HELP    (OPT_BASE + (int)N_OPTS)
+#define OPT_VERSION (OPT_HELP + 1)
+
+/* Options of the command line only: not keys of the file. */
+static bool flag_only(const struct cfg_opt *o)
+{
+	return o->set == set_config || o->set == set_check_config;
+}
 
 void config_usage(FILE *out)
 {
@@ -451,15 +570,18 @@ void config_usage(FILE *out)
 	for (i = 0; i < N_OPTS; i++) {
 		char lhs[64];
 
-		if (opts[i].has_arg == no_argument)
-			snprintf(lhs, sizeof(lhs), "%s%s--%s", opts[i].short_opt ? "-v, " : "", "",
-				 opts[i].name);
+		if (opts[i].short_opt)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s", opts[i].short_opt, opts[i].name);
+		else if (opts[i].has_arg == no_argument)
+			snprintf(lhs, sizeof(lhs), "--%s", opts[i].name);
 		else
 			snprintf(lhs, sizeof(lhs), "--%s VALUE", opts[i].name);
 		fprintf(out, "  %-26s %s\n", lhs, opts[i].help);
-		fprintf(out, "  %-26s   value: %s\n", "", opts[i].hint);
+		if (opts[i].hint[0])
+			fprintf(out, "  %-26s   value: %s\n", "", opts[i].hint);
 	}
 	fprintf(out, "  %-26s %s\n", "-h, --help", "this text");
+	fprintf(out, "  %-26s %s\n", "--version", "the version and the data-plane ABI version");
 	fprintf(out, "\nNumbers are decimal or 0x hex. Every long flag is also a key of the "
 		     "--config file\n(\"lease = 600\", \"allow = 10.0.0.0/8\" once per network, "
 		     "\"daemon = yes\").\n");
@@ -482,6 +604,11 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->flow_remote = RSIP_FLOW_NONE;
 	cfg->max_bindings = CFG_DEFAULT_MAX_BINDINGS;
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
+	cfg->register_rate = CFG_DEFAULT_REGISTER_RATE;
+	cfg->register_burst = CFG_DEFAULT_REGISTER_BURST;
+	cfg->register_prefix = CFG_DEFAULT_REGISTER_PREFIX;
+	cfg->tcp_timeout = CFG_DEFAULT_TCP_TIMEOUT;
+	cfg->tcp_per_addr = CFG_DEFAULT_TCP_PER_ADDR;
 	cfg->max_spis = CFG_DEFAULT_MAX_SPIS;
 	strcpy(cfg->ctl_socket, CFG_DEFAULT_CTL_SOCKET);
 	strcpy(cfg->pin_path, CFG_DEFAULT_PIN_PATH);
@@ -571,7 +698,7 @@ static int ini_kv(void *user, const char *section, const char *name, const char 
 		return 0;
 	}
 	o = find_opt(name);
-	if (!o || o->set == set_config) {
+	if (!o || flag_only(o)) {
 		errf(ps, "%s:%d: unknown key '%s'", ps->cfg->config_file, lineno, name);
 		return 0;
 	}
@@ -627,13 +754,17 @@ static void check_consistency(struct parse_state *ps)
 		errf(ps, "invalid value '%s' for --lan: the same interface as --wan", cfg->lan_if);
 	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP)
 		strcpy(cfg->state_file, CFG_DEFAULT_STATE_FILE);
+	if (!cfg->max_clients)
+		cfg->max_clients = cfg->dataplane == CFG_DP_XDP
+				       ? (cfg->map_size ? cfg->map_size : RSIP_DEF_CLIENTS)
+				       : CFG_DEFAULT_MAX_CLIENTS_NONE;
 }
 
 int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option lopts[N_OPTS + 2];
+	struct option lopts[N_OPTS + 3];
 	struct parse_state ps = {.cfg = cfg, .err = err, .errlen = errlen};
-	const char *shorts = ":hv";
+	const char *shorts = ":hvt";
 	size_t i;
 	int c;
 
@@ -643,7 +774,8 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 	for (i = 0; i < N_OPTS; i++)
 		lopts[i] = (struct option){opts[i].name, opts[i].has_arg, NULL, OPT_BASE + (int)i};
 	lopts[N_OPTS] = (struct option){"help", no_argument, NULL, OPT_HELP};
-	lopts[N_OPTS + 1] = (struct option){NULL, 0, NULL, 0};
+	lopts[N_OPTS + 1] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	lopts[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
 
 	/* Pass 1: --help and --config only; the file is applied before the flags
 	 * so that flags override it. */
@@ -652,6 +784,8 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		if (c == 'h' || c == OPT_HELP)
 			return CONFIG_HELP;
+		if (c == OPT_VERSION)
+			return CONFIG_VERSION;
 		if (c >= OPT_BASE && c < OPT_HELP && opts[c - OPT_BASE].set == set_config &&
 		    set_config(cfg, NULL, optarg)) {
 			errf(&ps, "invalid value '%s' for --config: expected %s", optarg,
@@ -678,7 +812,9 @@ int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, siz
 			errf(&ps, "option '%s' needs a value", argv[optind - 1]);
 			return ps.failed;
 		}
-		o = c == 'v' ? find_opt("verbose") : &opts[c - OPT_BASE];
+		o = c == 'v'   ? find_opt("verbose")
+		    : c == 't' ? find_opt("check-config")
+			       : &opts[c - OPT_BASE];
 		if (o->set == set_config)
 			continue;
 		if (o->list && !ps.flag_seen[o - opts]) {

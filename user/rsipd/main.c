@@ -7,12 +7,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,8 +26,13 @@
 #include "net/port_busy.h"
 #include "net/event.h"
 #include "log.h"
+#include "metrics/http.h"
 #include "net/net.h"
-#include "store/statefile.h"
+#include "store/follow.h"
+#include "reload/reload.h"
+#include "rsip/dp_abi.h"
+#include "startup/lock.h"
+#include "startup/preflight.h"
 
 #define TICK_MS 500 /* lease expiry resolution */
 
@@ -36,9 +44,81 @@ struct rsipd {
 	struct engine *engine;
 	struct ctl_ctx ctl_ctx;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics;
 	struct ev_timer *tick;
+	struct store_follow *store;
+	struct instance_lock lock;
 	int sigfd;
+	int argc; /* for a reload: the same command line, the file read again */
+	char **argv;
 };
+
+/* The end of an event-loop iteration: its changes are committed to the
+ * lease store, then its replies leave (group commit). */
+static void on_iteration_end(void *arg)
+{
+	struct rsipd *d = arg;
+
+	store_follow_commit(d->store);
+	net_release(&d->net);
+	tcp_server_reap(d->net.tcp);
+}
+
+/* <dir of the store>/state.json, what an older rsipd wrote; NULL when that
+ * is the store itself. */
+static const char *old_state_path(const char *store, char *buf, size_t len)
+{
+	const char *slash = strrchr(store, '/');
+	int n = slash ? (int)(slash - store) : 1;
+
+	if (!strcmp(slash ? slash + 1 : store, CFG_OLD_STATE_NAME))
+		return NULL;
+	snprintf(buf, len, "%.*s/%s", n, slash ? store : ".", CFG_OLD_STATE_NAME);
+	return buf;
+}
+
+/* SIGHUP: parse everything again; nothing changes unless it all parses. */
+static void reload(struct rsipd *d)
+{
+	static struct rsipd_config next; /* large: off the stack */
+	struct in_addr old_addr = d->cfg.metrics_addr;
+	uint16_t old_port = d->cfg.metrics_port;
+	struct reload_result res;
+	char err[512];
+	int rc;
+
+	sd_notify(0, "RELOADING=1");
+	rc = config_parse(&next, d->argc, d->argv, err, sizeof(err));
+	if (rc) {
+		log_errx("reload refused, the running configuration stays: %s", err);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	reload_apply(&d->cfg, &next, &res);
+	if (res.verbosity_changed)
+		log_set_verbosity(d->cfg.verbosity);
+	engine_config_changed(d->engine);
+	if (res.metrics_changed) {
+		struct metrics_server *m = NULL;
+
+		if (d->cfg.metrics_port)
+			m = metrics_server_new(d->loop, d->cfg.metrics_addr, d->cfg.metrics_port,
+					       &d->ctl_ctx, &rc);
+		if (d->cfg.metrics_port && !m) {
+			log_errx(
+			    "reload: cannot serve metrics on %s:%u: %s; the old endpoint stays",
+			    inet_ntoa(d->cfg.metrics_addr), d->cfg.metrics_port, strerror(-rc));
+			d->cfg.metrics_addr = old_addr;
+			d->cfg.metrics_port = old_port;
+		} else {
+			metrics_server_free(d->metrics);
+			d->metrics = m;
+		}
+	}
+	log_notice("reloaded: %u option%s applied, %u left for a restart", res.applied,
+		   res.applied == 1 ? "" : "s", res.restart);
+	sd_notify(0, "READY=1");
+}
 
 static void on_signal(int fd, uint32_t events, void *arg)
 {
@@ -47,10 +127,10 @@ static void on_signal(int fd, uint32_t events, void *arg)
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP ignored (restart rsipd to change its configuration)");
+			reload(d);
 			continue;
 		}
-		log_info("signal %u: stopping", si.ssi_signo);
+		log_notice("signal %u: stopping", si.ssi_signo);
 		ev_loop_stop(d->loop);
 	}
 }
@@ -60,6 +140,7 @@ static void on_tick(void *arg)
 	struct rsipd *d = arg;
 
 	engine_tick(d->engine);
+	log_flush_suppressed();
 }
 
 static int setup_signals(struct rsipd *d)
@@ -79,6 +160,22 @@ static int setup_signals(struct rsipd *d)
 	return ev_add_fd(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 }
 
+/* /run/rsipd/rsipd.sock: systemd makes /run/rsipd (RuntimeDirectory=), a
+ * foreground root run makes it here. One level only. */
+static void make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct rsipd_config *)0)->ctl_socket)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_warn("mkdir %s", dir);
+}
+
 static int start(struct rsipd *d)
 {
 	struct rsipd_config *cfg = &d->cfg;
@@ -89,12 +186,12 @@ static int start(struct rsipd *d)
 
 	d->loop = ev_loop_new();
 	if (!d->loop) {
-		log_warnx("cannot create the event loop");
+		log_errx("cannot create the event loop");
 		return -ENOMEM;
 	}
 	err = setup_signals(d);
 	if (err < 0) {
-		log_warnx("signals: %s", strerror(-err));
+		log_errx("signals: %s", strerror(-err));
 		return err;
 	}
 	if (cfg->dataplane == CFG_DP_XDP)
@@ -105,38 +202,58 @@ static int start(struct rsipd *d)
 		return err ? err : -ENOMEM;
 	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.tcp) {
-		log_warnx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
-			  cfg->listen_port, strerror(-err));
+		log_errx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
+			 cfg->listen_port, strerror(-err));
 		return err;
 	}
+	tcp_server_set_limits(d->net.tcp, cfg->tcp_timeout, cfg->tcp_per_addr);
 	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.udp) {
-		log_warnx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr),
-			  cfg->listen_port, strerror(-err));
+		log_errx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr), cfg->listen_port,
+			 strerror(-err));
 		return err;
 	}
 	d->engine = engine_new(cfg, d->dp, &io, &env);
 	if (!d->engine) {
-		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
+		log_errx("cannot start the RSIP engine (allocator refused the configuration)");
 		return -EINVAL;
 	}
-	/* Restart without loss: the leases of the state file, then the data
-	 * plane drops what none of them claims, then every change is saved. */
-	if (cfg->state_file[0] && (err = statefile_load_engine(d->engine, cfg->state_file)) < 0)
-		return err;
+	/* Restart without loss: the leases of the store, then the data plane
+	 * drops what none of them claims, then every change is stored. */
+	if (cfg->state_file[0]) {
+		char old[PATH_MAX + 16];
+
+		d->store =
+		    store_follow_open(d->engine, cfg->state_file,
+				      cfg->store_sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
+				      old_state_path(cfg->state_file, old, sizeof(old)), &err);
+		if (!d->store)
+			return err;
+		d->net.hold = true;
+		tcp_server_defer_close(d->net.tcp, true);
+		ev_loop_set_post(d->loop, on_iteration_end, d);
+	}
 	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)
-		return err;
-	if (cfg->state_file[0] && (err = statefile_follow_engine(d->engine, cfg->state_file)) < 0)
 		return err;
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
-	d->ctl_ctx =
-	    (struct ctl_ctx){.engine = d->engine, .cfg = cfg, .start_ms = engine_now(d->engine)};
+	d->ctl_ctx = (struct ctl_ctx){
+	    .engine = d->engine, .cfg = cfg, .tcp = d->net.tcp, .start_ms = engine_now(d->engine)};
 	if (cfg->ctl_socket[0]) {
+		make_parent_dir(cfg->ctl_socket);
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
 		if (!d->ctl) {
-			log_warnx("cannot open the control socket %s: %s", cfg->ctl_socket,
-				  strerror(-err));
+			log_errx("cannot open the control socket %s: %s", cfg->ctl_socket,
+				 strerror(-err));
+			return err;
+		}
+	}
+	if (cfg->metrics_port) {
+		d->metrics = metrics_server_new(d->loop, cfg->metrics_addr, cfg->metrics_port,
+						&d->ctl_ctx, &err);
+		if (!d->metrics) {
+			log_errx("cannot serve metrics on %s:%u: %s", inet_ntoa(cfg->metrics_addr),
+				 cfg->metrics_port, strerror(-err));
 			return err;
 		}
 	}
@@ -148,11 +265,16 @@ static int start(struct rsipd *d)
 
 static void stop(struct rsipd *d)
 {
+	metrics_server_free(d->metrics);
 	ctl_server_free(d->ctl);
 	/* The transports report closed connections to the engine: before it. */
 	tcp_server_free(d->net.tcp);
 	udp_server_free(d->net.udp);
-	statefile_unfollow_engine(d->engine);
+	/* Replies held for a commit that will not come: the hosts
+	 * retransmit to the next rsipd, which has what was committed. */
+	store_follow_commit(d->store);
+	net_drop_held(&d->net);
+	store_follow_close(d->store);
 	/* XDP keeps forwarding with the pinned maps while rsipd is away:
 	 * its entries stay, unless --detach-on-exit takes it all down. */
 	engine_free(d->engine, d->cfg.dataplane != CFG_DP_XDP);
@@ -171,12 +293,19 @@ static void stop(struct rsipd *d)
 int main(int argc, char **argv)
 {
 	static struct rsipd d; /* large: keep it off the stack */
+	const char *lock_dir;
 	char err[512];
 	int rc;
 
+	d.argc = argc;
+	d.argv = argv;
 	rc = config_parse(&d.cfg, argc, argv, err, sizeof(err));
 	if (rc == CONFIG_HELP) {
 		config_usage(stdout);
+		return 0;
+	}
+	if (rc == CONFIG_VERSION) {
+		printf("rsipd %s (data-plane ABI %u)\n", RSIP_RELEASE, RSIP_DP_ABI_VERSION);
 		return 0;
 	}
 	if (rc) {
@@ -187,10 +316,28 @@ int main(int argc, char **argv)
 	if (!d.cfg.allow.n)
 		log_warnx("no --allow: every host that reaches %s may register",
 			  inet_ntoa(d.cfg.listen_addr));
+	/* Read-only checks, then the locks, then the first change. */
+	if (preflight(&d.cfg, !d.cfg.check_only) < 0)
+		return 1;
+	if (d.cfg.check_only) {
+		if (d.cfg.config_file[0])
+			printf("rsipd: configuration OK (%s)\n", d.cfg.config_file);
+		else
+			printf("rsipd: configuration OK\n");
+		return 0;
+	}
+	/* systemd's RuntimeDirectory= (the unit's user owns it), else /run/rsipd. */
+	lock_dir = getenv("RUNTIME_DIRECTORY");
+	if (!lock_dir || !*lock_dir || strchr(lock_dir, ':'))
+		lock_dir = INSTANCE_LOCK_DIR;
+	if (instance_lock_take(&d.lock, &d.cfg, lock_dir) < 0)
+		return 1;
 
 	d.sigfd = -1;
 	if (start(&d) < 0) {
+		log_errx("not started (the lines above say why)");
 		stop(&d);
+		instance_lock_release(&d.lock);
 		return 1;
 	}
 	if (d.cfg.daemon) {
@@ -200,14 +347,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		log_init("rsipd", true, d.cfg.verbosity);
+		instance_lock_update_pid(&d.lock);
 	}
-	log_info("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
-		 inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
-		 d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
+	log_notice("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
+		   inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",
+		   d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", d.dp->ops->name, d.cfg.lease);
+	/* Type=notify: systemd starts what depends on rsipd only now. */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %u public address%s\nMAINPID=%ld",
+		   (unsigned)d.cfg.n_public, d.cfg.n_public == 1 ? "" : "es", (long)getpid());
 	rc = ev_loop_run(d.loop);
 	if (rc < 0)
-		log_warnx("event loop: %s", strerror(-rc));
+		log_errx("event loop: %s", strerror(-rc));
+	sd_notify(0, "STOPPING=1");
 	stop(&d);
-	log_info("stopped");
+	instance_lock_release(&d.lock);
+	log_notice("stopped");
 	return rc < 0 ? 1 : 0;
 }

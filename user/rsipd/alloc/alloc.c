@@ -222,6 +222,12 @@ out:
 	return a;
 }
 
+void alloc_set_client_limits(struct alloc *a, uint32_t max_ports, uint32_t max_spis)
+{
+	a->cfg.max_ports_per_client = max_ports;
+	a->cfg.max_spis_per_client = max_spis;
+}
+
 void alloc_free(struct alloc *a)
 {
 	struct owner *o, *tmp;

@@ -63,6 +63,9 @@ struct alloc_cfg {
  * a transaction left open. */
 struct alloc *alloc_new(const struct alloc_cfg *cfg);
 void alloc_free(struct alloc *a);
+/* New per-client caps (a reload): what clients hold already stays; only
+ * new requests are checked against them. */
+void alloc_set_client_limits(struct alloc *a, uint32_t max_ports, uint32_t max_spis);
 
 /* One transaction at a time: NULL while another is open (or no memory).
  * Allocating calls need the open transaction; releases do not. */

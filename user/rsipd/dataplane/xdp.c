@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dataplane.h"
@@ -358,9 +359,9 @@ static int attach_both(struct dp_xdp *x)
 			x->link_lan, &upd_lan);
 	if (rc)
 		return rc;
-	log_info("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
-		 upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
-		 upd_lan ? "replaced in place" : "attached");
+	log_notice("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
+		   upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
+		   upd_lan ? "replaced in place" : "attached");
 	return 0;
 }
 
@@ -390,7 +391,8 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	struct dp_xdp *x = calloc(1, sizeof(*x));
 	struct xdp_load_cfg lc = {0};
 	struct dpx_config dc = {0};
-	bool reused = false;
+	char meta[PATH_MAX + 16];
+	bool reused = false, fresh = false;
 	size_t i;
 	int rc;
 
@@ -423,6 +425,11 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
+
+	/* No pins of a previous run: whatever this start pins is its own, and a
+	 * failure takes it away again (nothing is left of a failed first start). */
+	snprintf(meta, sizeof(meta), "%s/%s", cfg->pin_path, RSIP_MAP_META);
+	fresh = access(meta, F_OK) < 0 && errno == ENOENT;
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
@@ -463,13 +470,19 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 		rc = attach_both(x);
 	if (rc)
 		goto fail;
-	log_info("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
-		 inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu, cfg->wan_if,
-		 x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
+	log_notice("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
+		   inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu,
+		   cfg->wan_if, x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
 	return &x->dp;
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */
 	stop_io(x);
+	if (fresh) {
+		xdp_detach(x->link_wan);
+		xdp_detach(x->link_lan);
+		xdp_unpin_maps(cfg->pin_path);
+		log_info("removed what this failed start pinned under %s", cfg->pin_path);
+	}
 	neigh_free(x->lan_neigh, false);
 	neigh_free(x->wan_neigh, false);
 	dpx_free(x->dpx);

@@ -146,18 +146,29 @@ struct follow {
 	char path[PATH_MAX];
 };
 
+static struct follow *following;
+static struct statefile_health health;
+
 static void save_now(void *arg)
 {
 	struct follow *f = arg;
 	struct json_object *st = engine_state_save(f->e, wall_ms());
 	int rc = st ? statefile_write(f->path, st) : -ENOMEM;
 
-	if (rc < 0)
+	health.writes++;
+	health.last_ok = rc == 0;
+	if (rc < 0) {
+		health.failures++;
 		log_warnx("state file %s: cannot write it: %s", f->path, strerror(-rc));
+	}
 	json_object_put(st);
 }
 
-static struct follow *following;
+void statefile_health(struct statefile_health *out)
+{
+	*out = health;
+	out->following = following != NULL;
+}
 
 int statefile_follow_engine(struct engine *e, const char *path)
 {

@@ -7,6 +7,9 @@
 #ifndef RSIPD_STATEFILE_H
 #define RSIPD_STATEFILE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct json_object;
 
 #define STATEFILE_DEFAULT "/var/lib/rsipd/state.json"
@@ -27,5 +30,13 @@ int statefile_load_engine(struct engine *e, const char *path);
 int statefile_follow_engine(struct engine *e, const char *path);
 /* Stop saving (before a shutdown frees the engine). */
 void statefile_unfollow_engine(struct engine *e);
+
+/* For the metrics: is a file followed, how many writes, how many failed,
+ * did the last one succeed. */
+struct statefile_health {
+	bool following, last_ok;
+	uint64_t writes, failures;
+};
+void statefile_health(struct statefile_health *out);
 
 #endif
