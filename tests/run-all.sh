@@ -5,7 +5,7 @@ set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0 bad=()
-for layer in unit bpf integration netns fuzz; do
+for layer in unit bpf integration netns cluster fuzz; do
 	if ! bash "$here/run-layer.sh" "$layer" "$BUILD"; then
 		rc=1
 		bad+=("$layer")

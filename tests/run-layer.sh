@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run one test layer: unit | bpf | integration | netns | fuzz.
+# Run one test layer: unit | bpf | integration | netns | cluster | fuzz.
 #   tests/run-layer.sh LAYER [BUILD_DIR]
 # Unit and BPF tests are binaries under BUILD/asan/tests/LAYER/; integration
 # and netns tests are scripts tests/LAYER/test_*.{sh,py}; fuzz targets are
@@ -57,8 +57,8 @@ bpf)
 		[ -x "$t" ] || continue
 		run_one "$(basename "$t")" env RSIP_BPF_DIR="$BUILD/bpf" "$t"
 	done ;;
-integration|netns)
-	[ "$layer" = netns ] && need_root
+integration|netns|cluster)
+	[ "$layer" != integration ] && need_root
 	for t in tests/"$layer"/test_*.sh tests/"$layer"/test_*.py; do
 		[ -f "$t" ] || continue
 		case $t in

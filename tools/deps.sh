@@ -19,6 +19,8 @@ PKGS=(
 	python3                        # integration test client (stdlib only)
 	libclang-rt-14-dev             # libFuzzer runtime for clang
 	kmod                           # modprobe in test set-up
+	libcurl4-openssl-dev libssl-dev # rsipd etcd store: v3 JSON gateway over HTTP(S), base64
+	etcd-server etcd-client        # make test-cluster: a real 3-member etcd cluster
 )
 
 missing=()
