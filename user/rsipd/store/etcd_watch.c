@@ -123,6 +123,8 @@ static int full_read(struct etcd_watch *w)
 	w->rev = rev;
 	w->need_sync = false;
 	w->st.full_reads++;
+	if (w->ops.synced)
+		w->ops.synced(w->arg, rev);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ struct etcd_watch_ops {
 	/* A key was deleted; kv->mod_rev is the revision of the deletion and
 	 * the value is empty. */
 	void (*del)(void *arg, const struct etcd_kv *kv);
+	/* Optional: a full read is complete (every put since reset() made);
+	 * what reset() left unconfirmed is gone from etcd. */
+	void (*synced)(void *arg, int64_t rev);
 };
 
 struct etcd_watch;
