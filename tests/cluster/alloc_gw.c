@@ -4,7 +4,7 @@
  * tests/cluster/test_alloc_two_gateways.sh, which runs two of these at the
  * same time and checks their logs for overlaps (check_overlap.py):
  *
- *   alloc_gw GATEWAY OWNER_BASE SEED ROUNDS LOG [unchecked]
+ *   alloc_gw GATEWAY OWNER_BASE SEED ROUNDS LOG [unchecked | outage PID,...]
  *
  * A small pool so that the two gateways meet all the time: ports and SPIs
  * (256 ports, 64 SPI blocks of 16) on 192.0.2.10 and .11; whole addresses
@@ -17,11 +17,15 @@
  * (each resource just written to etcd for its revision), so the checker
  * must find overlaps there - proof that it can fail.
  *
+ * "outage PIDS" (one gateway): half way, every etcd member (their PIDs) is
+ * paused: see outage() below.
+ *
  * At the end (checked mode): what this gateway holds locally and what etcd
  * says it holds must be the same, and the allocator passes its selfcheck.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +49,14 @@ struct grant {
 
 static struct grant grants[MAX_GRANTS];
 static int n_grants;
+
+static int whole_held(void)
+{
+	int n = 0;
+	for (int i = 0; i < n_grants; i++)
+		n += grants[i].items.n && grants[i].items.v[0].kind == CLAIM_ADDR;
+	return n;
+}
 static FILE *log_out;
 static uint32_t owner_base;
 static struct alloc *a;
@@ -230,11 +242,139 @@ static int verify_kv(void *arg, const struct etcd_kv *kv)
 	return 0;
 }
 
+static struct in_addr pool[3];
+
+static void one_round(int round, int *granted, int *refused)
+{
+	uint32_t r = rnd(100);
+	if (n_grants > 0 && (r >= 75 || n_grants == MAX_GRANTS)) {
+		release_one();
+		return;
+	}
+	struct req q = {.owner = owner_base + rnd(N_OWNERS)};
+	q.nb = pool[rnd(2)]; /* shared use: .10 or .11 */
+	if (r < 30) {
+		q.op = 0;
+		q.n = (uint16_t)(1 + rnd(4));
+	} else if (r < 40) {
+		q.op = 1;
+		q.nb = pool[rnd(3)];
+		q.port = (uint16_t)(2000 + rnd(256));
+	} else if (r < 55) {
+		q.op = 2;
+		q.n = 1;
+	} else if (r < 68) {
+		q.op = 3;
+		q.n = (uint16_t)(2 + rnd(6));
+	} else if (whole_held() == 0) {
+		q.op = 4; /* one whole address at a time: shared use stays possible */
+	} else {
+		q.op = 0;
+		q.n = 1;
+	}
+	struct claim_list *took = &grants[n_grants].items;
+	int64_t rev = 0;
+	int rc;
+	if (unchecked) {
+		rc = take_unchecked(&q, took, &rev);
+	} else {
+		rc = claims_alloc(cl, take, &q, took, &rev);
+	}
+	if (rc == 0 && took->n) {
+		log_items('G', rev, took);
+		n_grants++;
+		(*granted)++;
+	} else {
+		claim_list_free(took);
+		(*refused)++;
+	}
+	if (round % 16 == 0 && cl)
+		claims_poll(cl, 0);
+}
+
+/* Every member stopped answering (SIGSTOP): an allocation is refused with
+ * 104 and takes nothing; a release gives back locally and leaves its
+ * deletions for later; once the members answer again, the deletions go
+ * through and allocations work, without a restart. */
+static int outage(char *pids)
+{
+	pid_t pid[8];
+	int n = 0, bad = 0;
+	for (char *save = NULL, *t = strtok_r(pids, ",", &save); t && n < 8;
+	     t = strtok_r(NULL, ",", &save))
+		pid[n++] = (pid_t)atoi(t);
+	struct alloc_usage before, after;
+	struct claims_stats st;
+	for (int i = 0; i < n; i++)
+		kill(pid[i], SIGSTOP);
+	alloc_expire(a);
+	alloc_usage(a, &before);
+	struct req q = {.op = 0, .owner = owner_base + 1, .n = 2}; /* any Nb */
+	struct claim_list took = {0};
+	int rc = claims_alloc(cl, take, &q, &took, NULL);
+	alloc_expire(a);
+	alloc_usage(a, &after);
+	claims_stats(cl, &st);
+	printf("%s: %d grants held when etcd went silent\n", gw, n_grants);
+	printf("%s: etcd silent: allocation answered RSIP %d (%s)\n", gw, rc, etcd_error(e));
+	if (rc != RSIP_E_INTERNAL_SERVER_ERROR || st.unreachable != 1 || took.n != 0) {
+		fprintf(stderr, "%s: allocation without etcd: rc %d, unreachable %llu\n", gw, rc,
+			(unsigned long long)st.unreachable);
+		bad++;
+	}
+	if (after.ports_used != before.ports_used || after.spis_used != before.spis_used ||
+	    after.addrs_whole != before.addrs_whole || alloc_selfcheck(a) != 0) {
+		fprintf(stderr, "%s: a refused allocation kept something\n", gw);
+		bad++;
+	}
+	int64_t rev;
+	struct claim_list *l = &grants[0].items;
+	size_t n_items = l->n;
+	rc = n_grants ? claims_release(cl, l->v, l->n, &rev) : 0;
+	claims_stats(cl, &st);
+	printf("%s: etcd silent: release of %zu resources: rc %d, %llu deletions pending\n", gw,
+	       n_items, rc, (unsigned long long)st.pending);
+	if (n_grants == 0 || rc >= 0 || st.pending < n_items) {
+		fprintf(stderr, "%s: release without etcd: rc %d, pending %llu\n", gw, rc,
+			(unsigned long long)st.pending);
+		bad++;
+	}
+	if (n_grants) {
+		claim_list_free(l);
+		grants[0] = grants[--n_grants];
+		grants[n_grants].items = (struct claim_list){0};
+	}
+	for (int i = 0; i < n; i++)
+		kill(pid[i], SIGCONT);
+	for (int i = 0; i < 300; i++) {
+		claims_poll(cl, 100);
+		claims_stats(cl, &st);
+		if (st.pending == 0)
+			break;
+	}
+	rc = claims_alloc(cl, take, &q, &took, NULL);
+	claims_stats(cl, &st);
+	printf("%s: etcd back: deletions pending %llu, allocation RSIP %d\n", gw,
+	       (unsigned long long)st.pending, rc);
+	if (st.pending != 0 || rc != 0) {
+		fprintf(stderr, "%s: no catch-up after the outage: pending %llu, rc %d (%s)\n", gw,
+			(unsigned long long)st.pending, rc, etcd_error(e));
+		bad++;
+	}
+	if (rc == 0 && n_grants < MAX_GRANTS) {
+		grants[n_grants++].items = took;
+		log_items('G', 0, &took);
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s GATEWAY OWNER_BASE SEED ROUNDS LOG [unchecked]\n",
-			argv[0]);
+		fprintf(
+		    stderr,
+		    "usage: %s GATEWAY OWNER_BASE SEED ROUNDS LOG [unchecked | outage PID,...]\n",
+		    argv[0]);
 		return 2;
 	}
 	gw = argv[1];
@@ -243,13 +383,13 @@ int main(int argc, char **argv)
 	int rounds = atoi(argv[4]);
 	log_out = fopen(argv[5], "w");
 	unchecked = argc > 6 && !strcmp(argv[6], "unchecked");
+	char *outage_pids = argc > 7 && !strcmp(argv[6], "outage") ? argv[7] : NULL;
 	const char *eps = getenv("ETCD_ENDPOINTS");
 	if (!log_out || !eps) {
 		fprintf(stderr, "need a log file and ETCD_ENDPOINTS\n");
 		return 2;
 	}
 
-	struct in_addr pool[3];
 	inet_pton(AF_INET, "192.0.2.10", &pool[0]);
 	inet_pton(AF_INET, "192.0.2.11", &pool[1]);
 	inet_pton(AF_INET, "192.0.2.12", &pool[2]);
@@ -275,52 +415,13 @@ int main(int argc, char **argv)
 	if (!unchecked && !(cl = claims_new(&ccfg)))
 		return 1;
 
-	int granted = 0, refused = 0;
+	int granted = 0, refused = 0, bad = 0;
 	for (int round = 0; round < rounds; round++) {
-		uint32_t r = rnd(100);
-		if (n_grants > 0 && (r >= 75 || n_grants == MAX_GRANTS)) {
-			release_one();
-			continue;
-		}
-		struct req q = {.owner = owner_base + rnd(N_OWNERS)};
-		q.nb = pool[rnd(2)]; /* shared use: .10 or .11 */
-		if (r < 30) {
-			q.op = 0;
-			q.n = (uint16_t)(1 + rnd(4));
-		} else if (r < 40) {
-			q.op = 1;
-			q.nb = pool[rnd(3)];
-			q.port = (uint16_t)(2000 + rnd(256));
-		} else if (r < 55) {
-			q.op = 2;
-			q.n = 1;
-		} else if (r < 68) {
-			q.op = 3;
-			q.n = (uint16_t)(2 + rnd(6));
-		} else {
-			q.op = 4;
-		}
-		struct claim_list *took = &grants[n_grants].items;
-		int64_t rev = 0;
-		int rc;
-		if (unchecked) {
-			rc = take_unchecked(&q, took, &rev);
-		} else {
-			rc = claims_alloc(cl, take, &q, took, &rev);
-		}
-		if (rc == 0 && took->n) {
-			log_items('G', rev, took);
-			n_grants++;
-			granted++;
-		} else {
-			claim_list_free(took);
-			refused++;
-		}
-		if (round % 16 == 0 && cl)
-			claims_poll(cl, 0);
+		if (outage_pids && round == rounds / 2)
+			bad += outage(outage_pids);
+		one_round(round, &granted, &refused);
 	}
 
-	int bad = 0;
 	if (!unchecked) {
 		struct verify v = {0};
 		char end[160];

@@ -61,6 +61,7 @@ struct claims *claims_new(const struct claims_cfg *cfg)
 	c->shift = alloc_spi_block_shift(cfg->alloc);
 	memcpy(c->prefix, cfg->prefix, pl + 1);
 	memcpy(c->gw, cfg->gateway, gl + 1);
+	snprintf(c->fence, sizeof(c->fence), "%sgw/%s/fence", c->prefix, c->gw);
 	char watched[sizeof(c->prefix) + 8];
 	snprintf(watched, sizeof(watched), "%salloc/", c->prefix);
 	c->w = etcd_watch_new(c->e, watched, &claims_watch_ops, c);
@@ -273,6 +274,17 @@ static void build_claim(struct claims *c, const struct claim_list *l, struct txn
 
 /* --- allocating ------------------------------------------------------------- */
 
+/* Rewrite the fence: from its new revision on, no claim txn sent before can
+ * apply (each compares the old one). */
+static int fence_bump(struct claims *c)
+{
+	int64_t rev = 0;
+	int rc = etcd_put(c->e, c->fence, c->gw, strlen(c->gw), 0, &rev);
+	if (rc == 0)
+		c->fence_rev = rev; /* a put's revision is the key's mod revision */
+	return rc;
+}
+
 struct learnt {
 	char key[CLAIM_KEY_MAX];
 	char val[CLAIM_VAL_MAX];
@@ -296,17 +308,24 @@ static int learn_kv(void *arg, const struct etcd_kv *kv)
 	return 0;
 }
 
-/* After a timeout: did the claim land? Its first put tells (the txn is
- * atomic). 1 yes, 0 no, -errno when etcd cannot say. */
+/* After a timeout: did the claim land? The fence first, so that it cannot
+ * land later; then its first put tells (the txn is atomic). 1 yes, 0 no,
+ * -errno when etcd cannot say. */
 static int claim_landed(struct claims *c, const struct txn_build *b, int64_t *rev)
 {
-	struct learn_buf lb = {0};
-	if (b->nok == 0)
-		return 0;
-	int rc = etcd_range(c->e, b->ok[0].key, NULL, 0, learn_kv, &lb, NULL);
+	static struct learn_buf lb;
+	lb.n = 0;
+	c->fence_rev = 0;
+	int rc = fence_bump(c);
 	if (rc < 0)
 		return rc;
-	if (lb.n == 1 && !strcmp(lb.v[0].val, (const char *)b->ok[0].value)) {
+	if (b->nok == 0)
+		return 0;
+	rc = etcd_range(c->e, b->ok[0].key, NULL, 0, learn_kv, &lb, NULL);
+	if (rc < 0)
+		return rc;
+	if (lb.n == 1 && lb.v[0].rev < c->fence_rev &&
+	    !strcmp(lb.v[0].val, (const char *)b->ok[0].value)) {
 		*rev = lb.v[0].rev;
 		return 1;
 	}
@@ -324,6 +343,13 @@ int claims_alloc(struct claims *c, claims_alloc_fn fn, void *arg, struct claim_l
 	for (int attempt = 0; attempt < CLAIM_RETRIES; attempt++) {
 		/* Others' recent claims first: fewer conflicts. */
 		claims_poll(c, 0);
+		if (c->fence_rev == 0 && fence_bump(c) < 0) {
+			c->st.unreachable++;
+			log_warnx("cluster: allocation refused (RSIP 104), etcd unreachable: %s",
+				  etcd_error(c->e));
+			rc = RSIP_E_INTERNAL_SERVER_ERROR;
+			break;
+		}
 		struct alloc_txn *t = alloc_txn_begin(c->a);
 		if (!t)
 			break;
@@ -342,6 +368,11 @@ int claims_alloc(struct claims *c, claims_alloc_fn fn, void *arg, struct claim_l
 			b.overflow = true;
 		else
 			build_claim(c, took, &b, vals);
+		tb_cmp(&b, (struct etcd_cmp){.key = c->fence,
+					     .target = ETCD_CMP_MOD,
+					     .result = ETCD_CMP_EQUAL,
+					     .num = c->fence_rev});
+		tb_fail_read(&b, c->fence);
 		if (b.overflow) {
 			alloc_txn_abort(t);
 			log_warnx("cluster: an allocation of %zu resources does not fit one etcd "
@@ -392,6 +423,16 @@ int claims_alloc(struct claims *c, claims_alloc_fn fn, void *arg, struct claim_l
 		for (size_t i = 0; i < lb.n; i++) {
 			struct claim cl;
 			char gw[CLAIM_GW_MAX + 1];
+			if (!strcmp(lb.v[i].key, c->fence)) {
+				if (lb.v[i].rev != c->fence_rev) {
+					/* Another process writes as this gateway? */
+					log_warnx("cluster: fence %s moved to revision %lld",
+						  c->fence, (long long)lb.v[i].rev);
+					c->fence_rev = 0;
+					learnt++;
+				}
+				continue;
+			}
 			if (claims_parse(c, lb.v[i].key, lb.v[i].val, &cl, gw) &&
 			    strcmp(gw, c->gw) != 0) {
 				claims_learn_put(c, lb.v[i].key, lb.v[i].val, lb.v[i].rev);
@@ -493,7 +534,9 @@ int claims_release(struct claims *c, const struct claim *items, size_t n, int64_
 
 int claims_poll(struct claims *c, int timeout_ms)
 {
-	if (c->pending.n) {
+	/* Deletions of claims whose txn timed out wait for the fence: a txn
+	 * still in flight must not land after its deletion. */
+	if (c->pending.n && (c->fence_rev != 0 || fence_bump(c) == 0)) {
 		struct claim_list p = c->pending;
 		c->pending = (struct claim_list){0};
 		if (delete_claims(c, p.v, p.n, NULL) < 0)

@@ -44,6 +44,12 @@ struct claims {
 	struct etcd_watch *w;
 	struct claim_rec *recs;
 	struct claim_list pending; /* own deletions waiting for etcd */
+	/* The fence: every claim txn also compares the mod revision of
+	 * PREFIX gw/GATEWAY/fence with fence_rev. After a txn whose outcome
+	 * is unknown (timeout), the fence is rewritten before anything else,
+	 * so that txn can no longer apply late; 0: rewrite it first. */
+	char fence[CLAIM_KEY_MAX];
+	int64_t fence_rev;
 	struct claims_stats st;
 };
 
