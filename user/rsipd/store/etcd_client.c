@@ -337,7 +337,7 @@ int etcd_call(struct etcd *e, const char *path, json_object *req, bool idempoten
 	if (!json)
 		return etcd_fail(e, -ENOMEM, "out of memory");
 	for (size_t tries = 0; tries < e->n_ep; tries++) {
-		enum xfer how;
+		enum xfer how = XFER_LOCAL;
 		json_object *ans = NULL;
 		rc = post_once(e, path, json, &how, &ans);
 		if (rc == 0) {
