@@ -21,6 +21,7 @@ PKGS=(
 	kmod                           # modprobe in test set-up
 	libcurl4-openssl-dev libssl-dev # rsipd etcd store: v3 JSON gateway over HTTP(S), base64
 	etcd-server etcd-client        # make test-cluster: a real 3-member etcd cluster
+	keepalived openssl             # make test-cluster: VRRP takeover, TLS certificates
 )
 
 missing=()
