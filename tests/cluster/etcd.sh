@@ -9,6 +9,7 @@
 #   etcd_ctl ARGS...             # etcdctl (API v3) against every member
 #   etcd_member_stop I | etcd_member_kill I | etcd_member_start I
 #   etcd_member_pause I | etcd_member_resume I   # SIGSTOP / SIGCONT
+#   etcd_cluster_attach NS       # make the members reachable from netns NS
 #   etcd_cluster_down            # the trap; safe to call twice
 #
 # The members run in a network namespace of their own (unique name), member
@@ -19,7 +20,12 @@
 # live under ETCD_DIR, a mktemp directory removed at the end; every process
 # is stopped by its PID.
 #
-# Exported for clients: ETCD_NS, ETCD_ENDPOINTS (comma-separated URLs), and
+# Member I also listens on 172.31.255.I (on lo in its namespace);
+# etcd_cluster_attach NS links another namespace (a gateway's) to it by a
+# veth pair and a route, and ETCD_ENDPOINTS_NET lists those URLs.
+#
+# Exported for clients: ETCD_NS, ETCD_ENDPOINTS (comma-separated URLs),
+# ETCD_ENDPOINTS_NET, and
 # with ETCD_TLS=1 (set before etcd_cluster_up): https endpoints, client
 # certificates required, ETCD_CACERT, ETCD_CERT, ETCD_KEY (a client
 # certificate signed by the test CA) and ETCD_BADCERT/ETCD_BADKEY (one
@@ -53,6 +59,7 @@ etcd_cluster_init() {
 }
 
 etcd_addr() { echo "127.0.1.$1"; }
+etcd_net_addr() { echo "172.31.255.$1"; }
 
 _etcd_scheme() { if [ "$ETCD_TLS" = 1 ]; then echo https; else echo http; fi; }
 
@@ -63,7 +70,7 @@ etcd_exec() { ip netns exec "$ETCD_NS" "$@"; }
 _etcd_certs() {
 	local d=$ETCD_DIR/pki i san="IP:127.0.0.1"
 	mkdir -p "$d"
-	for i in $(seq 1 "$1"); do san="$san,IP:$(etcd_addr "$i")"; done
+	for i in $(seq 1 "$1"); do san="$san,IP:$(etcd_addr "$i"),IP:$(etcd_net_addr "$i")"; done
 	_etcd_ca() { # name
 		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=rsip test $1" \
 			-keyout "$d/$1.key" -out "$d/$1.pem" 2>/dev/null
@@ -98,8 +105,9 @@ _etcd_initial_cluster() {
 
 # etcd_member_start I [new|existing]
 etcd_member_start() {
-	local i=$1 state=${2:-existing} a sch tls=()
+	local i=$1 state=${2:-existing} a na sch tls=()
 	a=$(etcd_addr "$i")
+	na=$(etcd_net_addr "$i")
 	sch=$(_etcd_scheme)
 	if [ "$ETCD_TLS" = 1 ]; then
 		local p=$ETCD_DIR/pki
@@ -109,7 +117,7 @@ etcd_member_start() {
 			--peer-trusted-ca-file "$p/ca.pem")
 	fi
 	ip netns exec "$ETCD_NS" etcd --name "m$i" --data-dir "$ETCD_DIR/m$i.data" \
-		--listen-client-urls "$sch://$a:$ETCD_CLIENT_PORT" \
+		--listen-client-urls "$sch://$a:$ETCD_CLIENT_PORT,$sch://$na:$ETCD_CLIENT_PORT" \
 		--advertise-client-urls "$sch://$a:$ETCD_CLIENT_PORT" \
 		--listen-peer-urls "$sch://$a:$ETCD_PEER_PORT" \
 		--initial-advertise-peer-urls "$sch://$a:$ETCD_PEER_PORT" \
@@ -154,15 +162,37 @@ etcd_cluster_up() {
 	ip netns add "$ETCD_NS" || return 1
 	ip -n "$ETCD_NS" link set lo up || return 1
 	if [ "$ETCD_TLS" = 1 ]; then _etcd_certs "$ETCD_N" || return 1; fi
-	local i eps=""
+	local i eps="" neps=""
 	for i in $(seq 1 "$ETCD_N"); do
+		ip -n "$ETCD_NS" addr add "$(etcd_net_addr "$i")/32" dev lo
 		etcd_member_start "$i" new
 		eps="$eps${eps:+,}$(_etcd_scheme)://$(etcd_addr "$i"):$ETCD_CLIENT_PORT"
+		neps="$neps${neps:+,}$(_etcd_scheme)://$(etcd_net_addr "$i"):$ETCD_CLIENT_PORT"
 	done
 	ETCD_ENDPOINTS=$eps
-	export ETCD_ENDPOINTS
+	ETCD_ENDPOINTS_NET=$neps
+	ETCD_ATTACHED=0
+	export ETCD_ENDPOINTS ETCD_ENDPOINTS_NET
 	for i in $(seq 1 "$ETCD_N"); do etcd_wait_healthy "$i" || return 1; done
 	etcd_log "$ETCD_N members up in netns $ETCD_NS: $ETCD_ENDPOINTS"
+}
+
+# etcd_cluster_attach NS: a veth pair between the members' namespace and NS
+# (172.31.254.4K+1/30 and .4K+2/30) and a route in NS to 172.31.255.0/24:
+# clients in NS reach the members at ETCD_ENDPOINTS_NET. The link goes with
+# either namespace.
+etcd_cluster_attach() {
+	local ns=$1 k=$ETCD_ATTACHED base
+	base=$((4 * k))
+	[ $k -lt 60 ] || { etcd_log "too many attached namespaces"; return 1; }
+	ip -n "$ETCD_NS" link add "att$k" type veth peer name etcd0 netns "$ns" || return 1
+	ip -n "$ETCD_NS" addr add "172.31.254.$((base + 1))/30" dev "att$k"
+	ip -n "$ETCD_NS" link set "att$k" up
+	ip -n "$ns" addr add "172.31.254.$((base + 2))/30" dev etcd0
+	ip -n "$ns" link set etcd0 up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" route add 172.31.255.0/24 via "172.31.254.$((base + 1))" || return 1
+	ETCD_ATTACHED=$((k + 1))
 }
 
 etcd_ctl() {

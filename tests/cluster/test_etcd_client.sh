@@ -14,6 +14,12 @@ etcd_cluster_init cli
 etcd_cluster_up 3 || exit 1
 
 etcd_exec "$check" kv || exit 1
+# The same from another namespace (a gateway's), through etcd_cluster_attach.
+client_ns=$ETCD_ID-gw
+ip netns add "$client_ns" || exit 1
+trap "ip netns del $client_ns 2>/dev/null; etcd_cluster_down" EXIT
+etcd_cluster_attach "$client_ns" || exit 1
+ip netns exec "$client_ns" env ETCD_ENDPOINTS="$ETCD_ENDPOINTS_NET" "$check" kv || exit 1
 etcd_exec "$check" watch "${ETCD_PIDS[1]}" || exit 1
 # m1 was killed by the check: the other two still hold the quorum, and m1
 # comes back with its data directory.

@@ -260,8 +260,10 @@ static int stream_open(struct etcd_watch *w)
 	curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, w->req);
 	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_stream);
 	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
-	/* No overall timeout: the stream lasts as long as the member. A
-	 * member that stops without closing is noticed by TCP keepalive. */
+	/* No overall timeout: the stream lasts as long as the member. TCP
+	 * keepalive notices a member whose machine is gone; a member process
+	 * that hangs with its kernel still answering is not noticed here
+	 * (docs/cluster.md: progress notifications, to build). */
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 1L);
