@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../tests/lib/rec_build.h"
 #include "dataplane/maps.h"
 #include "bench_xdp.skel.h"
 #include "parse.h"
@@ -135,28 +136,20 @@ static void fill(struct dpx *x, int ike_fd, uint32_t nb, unsigned int filler)
 		struct dp_client c = {.client_id = i + 1};
 		uint32_t spi_base = i == 0 ? 0x123400 : 0x01000000 + i * 256;
 		uint32_t spis[2] = {spi_base + 0x10, spi_base + 0x11};
-		struct dp_binding b = {
-		    .client_id = i + 1,
-		    .bind_id = 1000 + i,
-		    .method = RSIP_METHOD_RSIPSEC,
-		    .tunnel = RSIP_TUNNEL_IPIP,
-		    .nspis = 2,
-		    .spis = i == 0 ? run : spis,
-		    .has_spi_block = true,
-		    .spi_block = spi_base >> 8,
-		    .spi_block_shift = 8,
-		};
+		struct rec_buf b;
 		struct rsip_ike_key k = {.nb = nb, .port = htons(500)};
 		struct rsip_target t = {.tunnel = RSIP_DP_TUNNEL_IPIP,
 					.flags = RSIP_TF_LEARNED,
 					.lan_ifindex = LO_IFINDEX};
 
 		c.xa.s_addr = htonl(0x0a010000 + i);
-		b.xa = c.xa;
-		b.nb = a;
+		b = rec_make(i + 1, 1000 + i, c.xa, a, RSIP_METHOD_RSIPSEC);
+		rec_set_spis(&b, i == 0 ? run : spis, 2);
+		b.r.has_spi_block = true;
+		b.r.spi_block = spi_base >> 8;
 		must(dpx_client_add(x, &c), "client");
 		must(dpx_client_set_link(x, c.xa, CLIENT_MAC, LO_IFINDEX), "link");
-		must(dpx_binding_add(x, &b), "binding");
+		must(dpx_binding_add(x, &b.r), "binding");
 		/* The cookie the LAN program would have learned. */
 		memcpy(k.cookie, COOKIE, 8);
 		if (i)
@@ -241,17 +234,7 @@ int main(int argc, char **argv)
 		must(bpf_map_update_elem(bpf_map__fd(b->maps.bench_tx), &lo, &lo, BPF_ANY), "tx");
 	}
 	{
-		struct dpx_maps m = {
-		    .clients = bpf_map__fd(s->maps.rsip_clients),
-		    .nb = bpf_map__fd(s->maps.rsip_nb),
-		    .ports = bpf_map__fd(s->maps.rsip_ports),
-		    .ike = bpf_map__fd(s->maps.rsip_ike),
-		    .spi = bpf_map__fd(s->maps.rsip_spi),
-		    .spi_blk = bpf_map__fd(s->maps.rsip_spi_blk),
-		    .icmp_id = bpf_map__fd(s->maps.rsip_icmp_id),
-		    .out_spi = bpf_map__fd(s->maps.rsip_out_spi),
-		    .stats = bpf_map__fd(s->maps.rsip_stats),
-		};
+		struct dpx_maps m = dpx_maps_of(s);
 		struct dpx_config cfg = {.spi_block_shift = 8, .cookie_cap = 16};
 
 		x = dpx_new(&m, &cfg);
@@ -261,16 +244,11 @@ int main(int argc, char **argv)
 		/* One more: a single SPI (block lookup misses, then the SPI). */
 		{
 			static const uint32_t one[] = {0x5001};
-			struct dp_binding sb = {.client_id = 1,
-						.bind_id = 999,
-						.method = RSIP_METHOD_RSIPSEC,
-						.tunnel = RSIP_TUNNEL_IPIP,
-						.nspis = 1,
-						.spis = one};
+			struct in_addr xa = {.s_addr = htonl(0x0a010000)}, nb_a = {.s_addr = nb};
+			struct rec_buf sb = rec_make(1, 999, xa, nb_a, RSIP_METHOD_RSIPSEC);
 
-			sb.xa.s_addr = htonl(0x0a010000);
-			sb.nb.s_addr = nb;
-			must(dpx_binding_add(x, &sb), "single SPI");
+			rec_set_spis(&sb, one, 1);
+			must(dpx_binding_add(x, &sb.r), "single SPI");
 		}
 	}
 

@@ -44,6 +44,7 @@
 #include <bpf/libbpf.h>
 
 #include "ref_progs.skel.h"
+#include "../tests/lib/rec_build.h"
 #include "bench_clients.h"
 #include "bench_frames.h"
 #include "bench_net.h"
@@ -203,39 +204,25 @@ static int add_client(struct dpx *x, uint32_t k, const struct gw_opts *o, uint32
 
 	bench_client(k, &bc);
 	struct dp_client c = {.client_id = bc.client_id, .xa = bc.xa};
-	struct dp_binding ports = {
-	    .client_id = bc.client_id,
-	    .bind_id = bc.port_bind_id,
-	    .xa = bc.xa,
-	    .nb = bc.nb,
-	    .method = RSIP_METHOD_RSAP_IP,
-	    .tunnel = RSIP_TUNNEL_IPIP,
-	    .remote_policy = RSIP_FLOW_MACRO,
-	    .nports = 1,
-	    .ports = &bc.port,
-	};
-	struct dp_binding ipsec = {
-	    .client_id = bc.client_id,
-	    .bind_id = bc.ipsec_bind_id,
-	    .xa = bc.xa,
-	    .nb = bc.nb,
-	    .method = RSIP_METHOD_RSIPSEC,
-	    .tunnel = RSIP_TUNNEL_IPIP,
-	    .remote_policy = RSIP_FLOW_MACRO,
-	    .nspis = 2,
-	    .spis = bc.spis,
-	    .has_spi_block = true,
-	    .spi_block = bc.spi_block,
-	    .spi_block_shift = BENCH_SPI_SHIFT,
-	};
+	struct rec_buf ports =
+	    rec_make(bc.client_id, bc.port_bind_id, bc.xa, bc.nb, RSIP_METHOD_RSAP_IP);
+	struct rec_buf ipsec =
+	    rec_make(bc.client_id, bc.ipsec_bind_id, bc.xa, bc.nb, RSIP_METHOD_RSIPSEC);
+
+	ports.r.remote_policy = RSIP_FLOW_MACRO;
+	rec_set_ports(&ports, &bc.port, 1);
+	ipsec.r.remote_policy = RSIP_FLOW_MACRO;
+	rec_set_spis(&ipsec, bc.spis, 2);
+	ipsec.r.has_spi_block = true;
+	ipsec.r.spi_block = bc.spi_block;
 
 	err = dpx_client_add(x, &c);
 	if (!err)
 		err = dpx_client_set_link(x, bc.xa, o->client_mac, lan_ifindex);
 	if (!err)
-		err = dpx_binding_add(x, &ports);
+		err = dpx_binding_add(x, &ports.r);
 	if (!err)
-		err = dpx_binding_add(x, &ipsec);
+		err = dpx_binding_add(x, &ipsec.r);
 	if (err)
 		log_warnx("client %u (%s): %s", k, inet_ntoa(bc.xa), strerror(-err));
 	return err;
@@ -341,17 +328,7 @@ static int cmd_rsip(const struct gw_opts *o)
 		goto out;
 	}
 
-	maps = (struct dpx_maps){
-	    .clients = bpf_map__fd(skel->maps.rsip_clients),
-	    .nb = bpf_map__fd(skel->maps.rsip_nb),
-	    .ports = bpf_map__fd(skel->maps.rsip_ports),
-	    .ike = bpf_map__fd(skel->maps.rsip_ike),
-	    .spi = bpf_map__fd(skel->maps.rsip_spi),
-	    .spi_blk = bpf_map__fd(skel->maps.rsip_spi_blk),
-	    .icmp_id = bpf_map__fd(skel->maps.rsip_icmp_id),
-	    .out_spi = bpf_map__fd(skel->maps.rsip_out_spi),
-	    .stats = bpf_map__fd(skel->maps.rsip_stats),
-	};
+	maps = dpx_maps_of(skel);
 	x = dpx_new(&maps, &cfg);
 	if (!x) {
 		err = -ENOMEM;

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "../lib/bpf_scenario.h"
+#include "../lib/rec_build.h"
 #include "rsip/wire.h"
 
 #define XDP_DROP     1
@@ -37,19 +38,12 @@ static size_t map_count(int fd, unsigned int klen)
 	return n;
 }
 
-static struct dp_binding ports_binding(const uint16_t *ports, uint16_t n)
+static struct rec_buf ports_binding(const uint16_t *ports, uint16_t n)
 {
-	struct dp_binding b = {
-	    .client_id = CL_A.client_id,
-	    .bind_id = 900,
-	    .method = RSIP_METHOD_RSAP_IP,
-	    .tunnel = RSIP_TUNNEL_IPIP,
-	    .nports = n,
-	    .ports = ports,
-	};
+	struct in_addr xa = {.s_addr = ip4(CL_A.xa)}, nb = {.s_addr = ip4(FX_NB1)};
+	struct rec_buf b = rec_make(CL_A.client_id, 900, xa, nb, RSIP_METHOD_RSAP_IP);
 
-	b.xa.s_addr = ip4(CL_A.xa);
-	b.nb.s_addr = ip4(FX_NB1);
+	rec_set_ports(&b, ports, n);
 	return b;
 }
 
@@ -58,16 +52,16 @@ static void full_map_is_enospc(void **state)
 	static const uint16_t six[] = {100, 101, 102, 103, 104, 105};
 	struct bpf_fx_opts o = {.ports_size = 4};
 	struct dp_client a = {.client_id = CL_A.client_id};
-	struct dp_binding b = ports_binding(six, 6);
+	struct rec_buf b = ports_binding(six, 6);
 	struct bpf_fx fx;
 	struct pkt in, out;
 
 	assert_int_equal(bpf_fx_load(&fx, &o), 0);
 	a.xa.s_addr = ip4(CL_A.xa);
-	assert_int_equal(dpx_nb_add(fx.x, b.nb), 0);
+	assert_int_equal(dpx_nb_add(fx.x, b.r.nb), 0);
 	assert_int_equal(dpx_client_add(fx.x, &a), 0);
 	assert_int_equal(dpx_client_set_link(fx.x, a.xa, CL_A.mac, fx.lan_if), 0);
-	assert_int_equal(dpx_binding_add(fx.x, &b), -ENOSPC);
+	assert_int_equal(dpx_binding_add(fx.x, &b.r), -ENOSPC);
 	assert_int_equal(map_count(fx.m.ports, sizeof(struct rsip_port_key)), 0);
 	/* The program sees no port 100 and the client leased no tunnel. */
 	pkt_init(&in);
@@ -82,8 +76,8 @@ static void full_map_is_enospc(void **state)
 		assert_int_equal(cv.tunnels, 0);
 	}
 	/* Four fit. */
-	b.nports = 4;
-	assert_int_equal(dpx_binding_add(fx.x, &b), 0);
+	b.r.nports = 4;
+	assert_int_equal(dpx_binding_add(fx.x, &b.r), 0);
 	assert_int_equal(map_count(fx.m.ports, sizeof(struct rsip_port_key)), 4);
 	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
 	bpf_fx_destroy(&fx);
@@ -93,7 +87,7 @@ static void restore_keeps_live_entries(void **state)
 {
 	static const uint16_t two[] = {200, 201};
 	struct dp_client a = {.client_id = CL_A.client_id};
-	struct dp_binding b = ports_binding(two, 2);
+	struct rec_buf b = ports_binding(two, 2);
 	struct dpx_config cfg = {.spi_block_shift = FX_SHIFT, .cookie_cap = 16};
 	struct dp_binding_stats s;
 	struct bpf_fx fx;
@@ -102,10 +96,10 @@ static void restore_keeps_live_entries(void **state)
 
 	assert_int_equal(bpf_fx_load(&fx, NULL), 0);
 	a.xa.s_addr = ip4(CL_A.xa);
-	assert_int_equal(dpx_nb_add(fx.x, b.nb), 0);
+	assert_int_equal(dpx_nb_add(fx.x, b.r.nb), 0);
 	assert_int_equal(dpx_client_add(fx.x, &a), 0);
 	assert_int_equal(dpx_client_set_link(fx.x, a.xa, CL_A.mac, fx.lan_if), 0);
-	assert_int_equal(dpx_binding_add(fx.x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx.x, &b.r), 0);
 	pkt_init(&in);
 	pkt_zeros(&in, 8);
 	pkt_udp(&in, 53, 201);
@@ -117,11 +111,11 @@ static void restore_keeps_live_entries(void **state)
 	again = dpx_new(&fx.m, &cfg);
 	assert_non_null(again);
 	dpx_restore_begin(again);
-	assert_int_equal(dpx_nb_add(again, b.nb), 0);
+	assert_int_equal(dpx_nb_add(again, b.r.nb), 0);
 	assert_int_equal(dpx_client_add(again, &a), 0); /* adopts the MAC */
-	assert_int_equal(dpx_binding_add(again, &b), 0);
+	assert_int_equal(dpx_binding_add(again, &b.r), 0);
 	assert_int_equal(dpx_restore_end(again), 0);
-	assert_int_equal(dpx_binding_stats(again, &b, &s), 0);
+	assert_int_equal(dpx_binding_stats(again, &b.r, &s), 0);
 	assert_int_equal(s.packets_in, 3);
 	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
 	assert_memory_equal(out.b, CL_A.mac, 6);

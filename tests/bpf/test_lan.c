@@ -700,7 +700,7 @@ static void lan_no_tx(void **state)
 
 static void client_counters(void **state)
 {
-	struct dp_binding b = {.client_id = CL_C.client_id, .bind_id = 1501};
+	struct binding_rec b = {.client_id = CL_C.client_id, .bind_id = 1501};
 	struct dp_binding_stats s0, s1;
 	unsigned int moved;
 	struct pkt in;

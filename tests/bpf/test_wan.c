@@ -648,7 +648,7 @@ static void truncations(void **state)
 /* Per-binding counters move with the traffic (and only on the hit). */
 static void binding_counters(void **state)
 {
-	struct dp_binding b = {.client_id = CL_A.client_id, .bind_id = 1102};
+	struct binding_rec b = {.client_id = CL_A.client_id, .bind_id = 1102};
 	struct dp_binding_stats s0, s1;
 	struct fx_expect e;
 	struct pkt in, out;

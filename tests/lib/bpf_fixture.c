@@ -135,17 +135,7 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 	fx->skel = s;
 	fx->wan_prog = bpf_program__fd(s->progs.rsip_wan);
 	fx->lan_prog = bpf_program__fd(s->progs.rsip_lan);
-	fx->m = (struct dpx_maps){
-	    .clients = bpf_map__fd(s->maps.rsip_clients),
-	    .nb = bpf_map__fd(s->maps.rsip_nb),
-	    .ports = bpf_map__fd(s->maps.rsip_ports),
-	    .ike = bpf_map__fd(s->maps.rsip_ike),
-	    .spi = bpf_map__fd(s->maps.rsip_spi),
-	    .spi_blk = bpf_map__fd(s->maps.rsip_spi_blk),
-	    .icmp_id = bpf_map__fd(s->maps.rsip_icmp_id),
-	    .out_spi = bpf_map__fd(s->maps.rsip_out_spi),
-	    .stats = bpf_map__fd(s->maps.rsip_stats),
-	};
+	fx->m = dpx_maps_of(s);
 	fx->x = dpx_new(&fx->m, &cfg);
 	if (!fx->x) {
 		bpf_fx_destroy(fx);

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf_scenario.h"
+#include "rec_build.h"
 #include "dp_names.h"
 #include "rsip/wire.h"
 
@@ -42,19 +43,36 @@ static void add_client(struct bpf_fx *fx, const struct client_def *c, uint32_t i
 		must(dpx_client_set_link(fx->x, dc.xa, c->mac, ifindex), c->name);
 }
 
-static void add_binding(struct bpf_fx *fx, const struct client_def *c, uint32_t bind_id,
-			const char *nb, uint8_t method, uint8_t tunnel, struct dp_binding *tmpl)
+/* Templates: a binding's ports or SPIs, the rest filled by add_binding. */
+static struct rec_buf with_ports(const uint16_t *ports, uint16_t n)
 {
-	struct dp_binding b = tmpl ? *tmpl : (struct dp_binding){0};
+	struct rec_buf t = rec_make(0, 0, (struct in_addr){0}, (struct in_addr){0}, 0);
 
-	b.client_id = c->client_id;
-	b.bind_id = bind_id;
-	b.xa.s_addr = ip4(c->xa);
-	b.nb.s_addr = ip4(nb);
-	b.method = method;
-	b.tunnel = tunnel;
-	b.spi_block_shift = FX_SHIFT;
-	must(dpx_binding_add(fx->x, &b), c->name);
+	rec_set_ports(&t, ports, n);
+	return t;
+}
+
+static struct rec_buf with_spis(const uint32_t *spis, uint16_t n)
+{
+	struct rec_buf t = rec_make(0, 0, (struct in_addr){0}, (struct in_addr){0}, 0);
+
+	rec_set_spis(&t, spis, n);
+	return t;
+}
+
+static void add_binding(struct bpf_fx *fx, const struct client_def *c, uint32_t bind_id,
+			const char *nb, uint8_t method, uint8_t tunnel, const struct rec_buf *tmpl)
+{
+	struct rec_buf b = tmpl ? *tmpl : with_ports(NULL, 0);
+
+	b.r.client_id = c->client_id;
+	b.r.bind_id = bind_id;
+	b.r.xa.s_addr = ip4(c->xa);
+	b.r.nb.s_addr = ip4(nb);
+	b.r.method = method;
+	b.r.kind = rec_kind_of(method);
+	b.r.tunnel = tunnel;
+	must(dpx_binding_add(fx->x, &b.r), c->name);
 }
 
 void scenario_setup(struct bpf_fx *fx)
@@ -64,7 +82,7 @@ void scenario_setup(struct bpf_fx *fx)
 	static const uint32_t a_spi[] = {0x5001}, b_spi[] = {0x6001}, e_spi[] = {0x7001};
 	static const uint16_t b_ports[] = {3000}, z_ports[] = {4000}, c_ports[] = {5000},
 			      d_ports[] = {6000};
-	struct dp_binding t;
+	struct rec_buf t;
 	struct in_addr a;
 
 	for (const char *const *nb = (const char *const[]){FX_NB1, FX_NB2, FX_NB3, NULL}; *nb;
@@ -82,31 +100,33 @@ void scenario_setup(struct bpf_fx *fx)
 	a.s_addr = ip4(CL_E.xa);
 	must(dpx_client_set_cookie_cap(fx->x, a, 2), "E cap");
 
-	t = (struct dp_binding){.nports = 4, .ports = a_ports};
+	t = with_ports(a_ports, 4);
 	add_binding(fx, &CL_A, 1101, FX_NB1, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){
-	    .nspis = 4, .spis = a_run, .has_spi_block = true, .spi_block = 0x1234};
+	t = with_spis(a_run, 4);
+	t.r.has_spi_block = true;
+	t.r.spi_block = 0x1234;
 	add_binding(fx, &CL_A, 1102, FX_NB1, RSIP_METHOD_RSIPSEC, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){.nspis = 1, .spis = a_spi};
+	t = with_spis(a_spi, 1);
 	add_binding(fx, &CL_A, 1103, FX_NB1, RSIP_METHOD_RSIPSEC, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){
-	    .nports = 1, .ports = a_pol, .remote_policy = RSIP_FLOW_MICRO, .remote_port = 443};
-	t.remote.s_addr = ip4(FX_PEER);
+	t = with_ports(a_pol, 1);
+	t.r.remote_policy = RSIP_FLOW_MICRO;
+	t.r.remote_port = 443;
+	t.r.remote.s_addr = ip4(FX_PEER);
 	add_binding(fx, &CL_A, 1104, FX_NB1, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_IPIP, &t);
 
-	t = (struct dp_binding){.nports = 1, .ports = b_ports};
+	t = with_ports(b_ports, 1);
 	add_binding(fx, &CL_B, 1201, FX_NB1, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_GRE, &t);
-	t = (struct dp_binding){.nspis = 1, .spis = b_spi};
+	t = with_spis(b_spi, 1);
 	add_binding(fx, &CL_B, 1202, FX_NB1, RSIP_METHOD_RSIPSEC, RSIP_TUNNEL_GRE, &t);
 
 	add_binding(fx, &CL_W, 1301, FX_NB2, RSIP_METHOD_RSA_IP, RSIP_TUNNEL_IPIP, NULL);
-	t = (struct dp_binding){.nports = 1, .ports = z_ports};
+	t = with_ports(z_ports, 1);
 	add_binding(fx, &CL_Z, 1401, FX_NB3, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){.nports = 1, .ports = c_ports};
+	t = with_ports(c_ports, 1);
 	add_binding(fx, &CL_C, 1501, FX_NB1, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){.nports = 1, .ports = d_ports};
+	t = with_ports(d_ports, 1);
 	add_binding(fx, &CL_D, 1601, FX_NB1, RSIP_METHOD_RSAP_IP, RSIP_TUNNEL_IPIP, &t);
-	t = (struct dp_binding){.nspis = 1, .spis = e_spi};
+	t = with_spis(e_spi, 1);
 	add_binding(fx, &CL_E, 1701, FX_NB1, RSIP_METHOD_RSIPSEC, RSIP_TUNNEL_IPIP, &t);
 }
 

@@ -80,7 +80,7 @@ static inline void fx_init(struct fx *f, size_t n_nb)
 	f->cfg.port_hi = 65535;
 	f->cfg.spi_lo = 256;
 	f->cfg.spi_hi = UINT32_MAX;
-	f->cfg.spi_block = 256;
+	f->cfg.spi_block_shift = 8;
 	f->cfg.holdback_ms = FX_HOLD;
 	f->cfg.now_ms = fx_now;
 	f->cfg.clock_arg = f;

@@ -136,7 +136,7 @@ static void test_shared_errors(void **state)
 	f.cfg.port_hi = 2009;
 	f.cfg.spi_lo = 256;
 	f.cfg.spi_hi = 271; /* one block */
-	f.cfg.spi_block = 16;
+	f.cfg.spi_block_shift = 4;
 	fx_start(&f);
 	assert_int_equal(alloc_addr_shared(f.a, 1, ANY, 11, 0, &got),
 			 RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE);
@@ -175,9 +175,7 @@ static void test_bad_config(void **state)
 	f.cfg.spi_lo = 100;
 	assert_null(alloc_new(&f.cfg));
 	fx_init(&f, 1);
-	f.cfg.spi_block = 48;
-	assert_null(alloc_new(&f.cfg));
-	f.cfg.spi_block = 131072;
+	f.cfg.spi_block_shift = 17; /* blocks of 131072 */
 	assert_null(alloc_new(&f.cfg));
 	fx_init(&f, 1);
 	f.cfg.port_lo = 3000;
@@ -186,9 +184,8 @@ static void test_bad_config(void **state)
 	/* Zeroes take the defaults. */
 	fx_init(&f, 1);
 	f.cfg.port_lo = f.cfg.port_hi = 0;
-	f.cfg.spi_lo = f.cfg.spi_hi = f.cfg.spi_block = f.cfg.holdback_ms = 0;
+	f.cfg.spi_lo = f.cfg.spi_hi = f.cfg.holdback_ms = 0;
 	fx_start(&f);
-	assert_int_equal(alloc_spi_block_shift(f.a), 8);
 	assert_int_equal(fx_usage(&f).ports_total, 65535 - 1024 + 1 - 1);
 	fx_stop(&f);
 }

@@ -8,7 +8,7 @@ static void fx_small(struct fx *f, size_t n_nb)
 	fx_init(f, n_nb);
 	f->cfg.spi_lo = 256;
 	f->cfg.spi_hi = 511;
-	f->cfg.spi_block = 16;
+	f->cfg.spi_block_shift = 4;
 }
 
 static void test_single_random(void **state)
@@ -20,7 +20,6 @@ static void test_single_random(void **state)
 
 	fx_init(&f, 1);
 	fx_start(&f);
-	assert_int_equal(alloc_spi_block_shift(f.a), 8);
 	for (int i = 0; i < 2000; i++) {
 		assert_int_equal(fx_spi_any(&f, 1 + i % 7, 0, 1, &spi, &hb, &blk), 0);
 		assert_false(hb);
@@ -120,7 +119,7 @@ static void test_singles_exhaustion(void **state)
 		fx_init(&f, 1);
 		f.cfg.spi_lo = 256;
 		f.cfg.spi_hi = 355;
-		f.cfg.spi_block = 16;
+		f.cfg.spi_block_shift = 4;
 		f.rng_const = mode == 1;
 		f.rng_value = 0x12345678;
 		fx_start(&f);
@@ -150,7 +149,7 @@ static void test_block_exhaustion(void **state)
 		fx_init(&f, 1);
 		f.cfg.spi_lo = 260; /* 260..271 partial, 272..511 15 blocks, 512..515 */
 		f.cfg.spi_hi = 515;
-		f.cfg.spi_block = 16;
+		f.cfg.spi_block_shift = 4;
 		f.rng_const = mode == 1;
 		fx_start(&f);
 		for (uint32_t o = 1; o <= 15; o++) {
@@ -223,7 +222,7 @@ static void test_block_release(void **state)
 	fx_init(&f, 1);
 	f.cfg.spi_lo = 256;
 	f.cfg.spi_hi = 271; /* one block */
-	f.cfg.spi_block = 16;
+	f.cfg.spi_block_shift = 4;
 	fx_start(&f);
 	assert_int_equal(fx_spi_any(&f, 1, 0, 4, s, &hb, &blk), 0);
 	assert_int_equal(blk, 16);
@@ -270,7 +269,7 @@ static void test_scan_respects_blocks(void **state)
 	fx_init(&f, 1);
 	f.cfg.spi_lo = 256;
 	f.cfg.spi_hi = 303; /* blocks 16, 17, 18 */
-	f.cfg.spi_block = 16;
+	f.cfg.spi_block_shift = 4;
 	f.rng_const = true;
 	f.rng_value = 0;
 	fx_start(&f);

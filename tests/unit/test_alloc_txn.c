@@ -11,7 +11,7 @@ static void twin_cfg(struct fx *f)
 	f->cfg.port_hi = 2099;
 	f->cfg.spi_lo = 256;
 	f->cfg.spi_hi = 767; /* 32 blocks of 16 */
-	f->cfg.spi_block = 16;
+	f->cfg.spi_block_shift = 4;
 }
 
 /* The same state on both twins: owner 1 has ports and a block. */

@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 
 #include "../lib/fake_maps.h"
+#include "../lib/rec_build.h"
 #include "rsip/wire.h"
 
 #define SHIFT 8
@@ -82,20 +83,10 @@ static void add_client(struct fx *fx, uint32_t id, const char *xa, const uint8_t
 		assert_int_equal(dpx_client_set_link(fx->x, c.xa, mac, 7), 0);
 }
 
-static struct dp_binding binding(uint32_t cid, uint32_t bid, const char *xa, const char *nb,
-				 uint8_t method)
+static struct rec_buf binding(uint32_t cid, uint32_t bid, const char *xa, const char *nb,
+			      uint8_t method)
 {
-	struct dp_binding b = {
-	    .client_id = cid,
-	    .bind_id = bid,
-	    .xa = ip(xa),
-	    .nb = ip(nb),
-	    .method = method,
-	    .tunnel = RSIP_TUNNEL_IPIP,
-	    .spi_block_shift = SHIFT,
-	};
-
-	return b;
+	return rec_make(cid, bid, ip(xa), ip(nb), method);
 }
 
 static int get_port(struct fx *fx, const char *nb, uint16_t port, struct rsip_target *t)
@@ -152,7 +143,7 @@ static void test_client_and_ports(void **state)
 {
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {1024, 1025, 1026};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 	struct dp_client dup = client(1, "10.0.0.11");
 	struct rsip_client cv;
 	struct rsip_target t;
@@ -166,14 +157,13 @@ static void test_client_and_ports(void **state)
 	assert_int_equal(cv.lan_ifindex, 7);
 	assert_int_equal(cv.tunnels, 0);
 
-	b.tunnel = RSIP_TUNNEL_GRE;
-	b.nports = 3;
-	b.ports = ports;
-	b.remote_policy = RSIP_FLOW_MICRO;
-	b.remote = ip("198.51.100.7");
-	b.remote_port = 80;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &b), -EEXIST);
+	b.r.tunnel = RSIP_TUNNEL_GRE;
+	rec_set_ports(&b, ports, 3);
+	b.r.remote_policy = RSIP_FLOW_MICRO;
+	b.r.remote = ip("198.51.100.7");
+	b.r.remote_port = 80;
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), -EEXIST);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(get_port(fx, "192.0.2.1", ports[i], &t), 0);
 		assert_int_equal(t.xa, ip("10.0.0.11").s_addr);
@@ -190,38 +180,34 @@ static void test_client_and_ports(void **state)
 	assert_int_equal(cv.tunnels, 1u << RSIP_DP_TUNNEL_GRE);
 	assert_int_equal(cv.flags, 0);
 
-	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.tunnels, 0);
-	assert_int_equal(dpx_binding_del(fx->x, &b), -ENOENT);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), -ENOENT);
 }
 
 static void test_bad_bindings(void **state)
 {
 	struct fx *fx = *state;
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
-	struct dp_binding other = binding(1, 101, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSAP_IP);
-	struct dp_binding stranger = binding(9, 102, "10.0.0.99", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf other = binding(1, 101, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSAP_IP);
+	struct rec_buf stranger = binding(9, 102, "10.0.0.99", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b.tunnel = RSIP_TUNNEL_L2TP;
-	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
-	b.tunnel = RSIP_TUNNEL_IPIP;
-	b.method = 9;
-	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
-	b.method = RSIP_METHOD_RSIPSEC;
-	b.has_spi_block = true;
-	b.spi_block_shift = SHIFT + 1;
-	assert_int_equal(dpx_binding_add(fx->x, &b), -EINVAL);
-	b.has_spi_block = false;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	b.r.tunnel = RSIP_TUNNEL_L2TP;
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), -EINVAL);
+	b.r.tunnel = RSIP_TUNNEL_IPIP;
+	b.r.method = 9;
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), -EINVAL);
+	b.r.method = RSIP_METHOD_RSIPSEC;
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	/* One Nb per client. */
-	assert_int_equal(dpx_binding_add(fx->x, &other), -EINVAL);
-	assert_int_equal(dpx_binding_add(fx->x, &stranger), -ENOENT);
+	assert_int_equal(dpx_binding_add(fx->x, &other.r), -EINVAL);
+	assert_int_equal(dpx_binding_add(fx->x, &stranger.r), -ENOENT);
 	/* The client id must match. */
-	stranger.xa = ip("10.0.0.11");
-	assert_int_equal(dpx_binding_add(fx->x, &stranger), -ENOENT);
+	stranger.r.xa = ip("10.0.0.11");
+	assert_int_equal(dpx_binding_add(fx->x, &stranger.r), -ENOENT);
 	/* Nothing of the refused ones reached the maps. */
 	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 0);
 	assert_int_equal(dpx_nb_del(fx->x, ip("192.0.2.1")), -EBUSY);
@@ -232,14 +218,14 @@ static void test_bad_bindings(void **state)
 static void test_whole_address(void **state)
 {
 	struct fx *fx = *state;
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSA_IP);
-	struct dp_binding c = binding(2, 200, "10.0.0.12", "203.0.113.9", RSIP_METHOD_RSA_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct rec_buf c = binding(2, 200, "10.0.0.12", "203.0.113.9", RSIP_METHOD_RSA_IP);
 	struct rsip_client cv;
 	struct rsip_nb_val v;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	add_client(fx, 2, "10.0.0.12", MAC2);
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	assert_int_equal(get_nb(fx, "192.0.2.2", &v), 0);
 	assert_int_equal(v.flags, RSIP_NB_WHOLE);
 	assert_int_equal(v.whole.xa, ip("10.0.0.11").s_addr);
@@ -249,13 +235,13 @@ static void test_whole_address(void **state)
 	assert_int_equal(cv.nb, ip("192.0.2.2").s_addr);
 
 	/* An Nb outside the pool: created, and deleted on free. */
-	assert_int_equal(dpx_binding_add(fx->x, &c), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &c.r), 0);
 	assert_int_equal(get_nb(fx, "203.0.113.9", &v), 0);
-	assert_int_equal(dpx_binding_del(fx->x, &c), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &c.r), 0);
 	assert_int_equal(get_nb(fx, "203.0.113.9", &v), -ENOENT);
 
 	/* A pool Nb reverts to shared. */
-	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
 	assert_int_equal(get_nb(fx, "192.0.2.2", &v), 0);
 	assert_int_equal(v.flags, 0);
 	assert_int_equal(v.whole.xa, 0);
@@ -267,19 +253,23 @@ static void test_spi_block_shared(void **state)
 	/* Block 0x1234 with shift 8: SPIs 0x123400-0x1234ff. */
 	static const uint32_t run1[] = {0x123410, 0x123411}, run2[] = {0x123420};
 	static const uint32_t lone[] = {0x777777};
-	struct dp_binding b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
-	struct dp_binding b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
-	struct dp_binding b3 = binding(1, 102, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b3 = binding(1, 102, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
 	struct rsip_client cv;
 	struct rsip_target t;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b1.nspis = 2, b1.spis = run1, b1.has_spi_block = true, b1.spi_block = 0x1234;
-	b2.nspis = 1, b2.spis = run2, b2.has_spi_block = true, b2.spi_block = 0x1234;
-	b3.nspis = 1, b3.spis = lone;
-	assert_int_equal(dpx_binding_add(fx->x, &b1), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &b2), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &b3), 0);
+	rec_set_spis(&b1, run1, 2);
+	b1.r.has_spi_block = true;
+	b1.r.spi_block = 0x1234;
+	rec_set_spis(&b2, run2, 1);
+	b2.r.has_spi_block = true;
+	b2.r.spi_block = 0x1234;
+	rec_set_spis(&b3, lone, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b1.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b2.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b3.r), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.flags, RSIP_CF_IPSEC);
 
@@ -302,13 +292,13 @@ static void test_spi_block_shared(void **state)
 
 		assert_int_equal(put(fx, fx->m.spi_blk, &k, &t), 0);
 	}
-	assert_int_equal(dpx_binding_del(fx->x, &b1), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b1.r), 0);
 	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
 	assert_int_equal(t.bind_id, 101);
 	assert_int_equal(t.pkts, 5);
 	assert_int_equal(t.bytes, 500);
 	/* The last reference goes: so does the block. */
-	assert_int_equal(dpx_binding_del(fx->x, &b2), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b2.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 1);
 }
@@ -317,20 +307,24 @@ static void test_spi_block_split(void **state)
 {
 	struct fx *fx = *state;
 	static const uint32_t run1[] = {0x123410, 0x123411}, run2[] = {0x123420};
-	struct dp_binding b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
-	struct dp_binding b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b1 = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b2 = binding(1, 101, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
 	struct rsip_target t;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b1.nspis = 2, b1.spis = run1, b1.has_spi_block = true, b1.spi_block = 0x1234;
-	b2.nspis = 1, b2.spis = run2, b2.has_spi_block = true, b2.spi_block = 0x1234;
-	b2.remote_policy = RSIP_FLOW_MACRO;
-	b2.remote = ip("198.51.100.7");
-	assert_int_equal(dpx_binding_add(fx->x, &b1), 0);
+	rec_set_spis(&b1, run1, 2);
+	b1.r.has_spi_block = true;
+	b1.r.spi_block = 0x1234;
+	rec_set_spis(&b2, run2, 1);
+	b2.r.has_spi_block = true;
+	b2.r.spi_block = 0x1234;
+	b2.r.remote_policy = RSIP_FLOW_MACRO;
+	b2.r.remote = ip("198.51.100.7");
+	assert_int_equal(dpx_binding_add(fx->x, &b1.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
 	/* Different remote policy in the same block: singles, each with its
 	 * binding's policy, and no block entry. */
-	assert_int_equal(dpx_binding_add(fx->x, &b2), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b2.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 3);
 	assert_int_equal(get_spi(fx, "192.0.2.1", 0x123411, &t), 0);
@@ -340,7 +334,7 @@ static void test_spi_block_split(void **state)
 	assert_int_equal(t.bind_id, 101);
 	assert_int_equal(t.flags, RSIP_TF_REMOTE_ADDR);
 	/* Agreement again: back to one block entry. */
-	assert_int_equal(dpx_binding_del(fx->x, &b2), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b2.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 1);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi), 0);
 }
@@ -349,7 +343,7 @@ static void test_full_map_all_or_nothing(void **state)
 {
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {2000, 2001, 2002, 2003, 2004, 2005};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 	struct fake_snapshot *before, *after;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
@@ -368,15 +362,14 @@ static void test_full_map_all_or_nothing(void **state)
 		assert_int_equal(dpx_client_add(fx->x, &c), 0); /* adopts the live link */
 	}
 	before = fake_maps_snapshot(fx->f);
-	b.nports = 6;
-	b.ports = ports;
-	assert_int_equal(dpx_binding_add(fx->x, &b), -ENOSPC);
+	rec_set_ports(&b, ports, 6);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), -ENOSPC);
 	after = fake_maps_snapshot(fx->f);
 	assert_true(fake_snapshot_equal(before, after));
 	fake_snapshot_free(after);
 	/* The mirror forgot it too: the same bind id fits with fewer ports. */
-	b.nports = 4;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	b.r.nports = 4;
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ports), 4);
 	fake_snapshot_free(before);
 }
@@ -386,19 +379,21 @@ static void test_rollback_on_any_error(void **state)
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {3000, 3001};
 	static const uint32_t spis[] = {0x123410, 0x123411};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
 	struct fake_snapshot *before, *after;
 	int ok = 0;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b.nports = 2, b.ports = ports;
-	b.nspis = 2, b.spis = spis, b.has_spi_block = true, b.spi_block = 0x1234;
+	rec_set_ports(&b, ports, 2);
+	rec_set_spis(&b, spis, 2);
+	b.r.has_spi_block = true;
+	b.r.spi_block = 0x1234;
 	/* Fail the 1st, 2nd, ... update: every time the maps are untouched;
 	 * once enough updates succeed, the binding lands. */
 	for (int n = 0; n < 20 && !ok; n++) {
 		before = fake_maps_snapshot(fx->f);
 		fake_maps_fail_update_after(fx->f, n, -EIO);
-		if (dpx_binding_add(fx->x, &b) == 0) {
+		if (dpx_binding_add(fx->x, &b.r) == 0) {
 			ok = 1;
 		} else {
 			after = fake_maps_snapshot(fx->f);
@@ -414,20 +409,20 @@ static void test_rollback_on_any_error(void **state)
 	/* Deletion fails too (a client rewrite is an update): unchanged. */
 	before = fake_maps_snapshot(fx->f);
 	fake_maps_fail_update_after(fx->f, 0, -EIO);
-	assert_int_equal(dpx_binding_del(fx->x, &b), -EIO);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), -EIO);
 	fake_maps_fail_update_after(fx->f, -1, 0);
 	after = fake_maps_snapshot(fx->f);
 	assert_true(fake_snapshot_equal(before, after));
 	fake_snapshot_free(before);
 	fake_snapshot_free(after);
-	assert_int_equal(dpx_binding_del(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
 }
 
 static void test_set_link_rewrites_keeping_counters(void **state)
 {
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {1024};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
 	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
 	struct rsip_target t, learned = {.xa = ip("10.0.0.11").s_addr,
 					 .tunnel = RSIP_DP_TUNNEL_IPIP,
@@ -439,8 +434,8 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 	memcpy(learned.mac, MAC1, 6);
 	memcpy(ik.cookie, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b.nports = 1, b.ports = ports;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	rec_set_ports(&b, ports, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	assert_int_equal(put(fx, fx->m.ike, &ik, &learned), 0);
 	set_cookies(fx, "10.0.0.11", 1); /* as the LAN program counts */
 	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
@@ -474,9 +469,9 @@ static void test_restore_without_rewrites(void **state)
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {1024, 1025};
 	static const uint32_t spis[] = {0x123410};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
-	struct dp_binding w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
-	struct dp_binding stale = binding(3, 300, "10.0.0.13", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rec_buf w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct rec_buf stale = binding(3, 300, "10.0.0.13", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 	static const uint16_t stale_ports[] = {4000};
 	struct dp_client c1 = client(1, "10.0.0.11"), c2 = client(2, "10.0.0.12");
 	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
@@ -488,12 +483,14 @@ static void test_restore_without_rewrites(void **state)
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	add_client(fx, 2, "10.0.0.12", MAC2);
 	add_client(fx, 3, "10.0.0.13", MAC2);
-	b.nports = 2, b.ports = ports;
-	b.nspis = 1, b.spis = spis, b.has_spi_block = true, b.spi_block = 0x1234;
-	stale.nports = 1, stale.ports = stale_ports;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &stale), 0);
+	rec_set_ports(&b, ports, 2);
+	rec_set_spis(&b, spis, 1);
+	b.r.has_spi_block = true;
+	b.r.spi_block = 0x1234;
+	rec_set_ports(&stale, stale_ports, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &w.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &stale.r), 0);
 	/* The programs counted meanwhile. */
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	cv.cookies = 2;
@@ -513,8 +510,8 @@ static void test_restore_without_rewrites(void **state)
 	assert_int_equal(dpx_nb_add(fx->x, ip("192.0.2.2")), 0);
 	assert_int_equal(dpx_client_add(fx->x, &c1), 0);
 	assert_int_equal(dpx_client_add(fx->x, &c2), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
-	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &w.r), 0);
 	assert_int_equal(fake_maps_writes(fx->f), 0);
 	after = fake_maps_snapshot(fx->f);
 	assert_true(fake_snapshot_equal(before, after));
@@ -536,12 +533,12 @@ static void test_restore_without_rewrites(void **state)
 static void test_restore_prunes_stale_whole(void **state)
 {
 	struct fx *fx = *state;
-	struct dp_binding w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
+	struct rec_buf w = binding(2, 200, "10.0.0.12", "192.0.2.2", RSIP_METHOD_RSA_IP);
 	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
 	struct rsip_nb_val nv;
 
 	add_client(fx, 2, "10.0.0.12", MAC2);
-	assert_int_equal(dpx_binding_add(fx->x, &w), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &w.r), 0);
 	dpx_free(fx->x);
 	cfg.ops = fake_maps_ops(fx->f);
 	fx->x = dpx_new(&fx->m, &cfg);
@@ -558,7 +555,7 @@ static void test_stats_and_counters(void **state)
 {
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {1024, 1025};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 	struct dp_binding_stats s;
 	struct rsip_client cv;
 	struct rsip_target t;
@@ -566,8 +563,8 @@ static void test_stats_and_counters(void **state)
 	uint32_t k = RSIP_CNT_WAN_TX_ESP;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b.nports = 2, b.ports = ports;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	rec_set_ports(&b, ports, 2);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	for (int i = 0; i < 2; i++) {
 		struct rsip_port_key pk = {.nb = ip("192.0.2.1").s_addr, .port = htons(ports[i])};
 
@@ -581,8 +578,8 @@ static void test_stats_and_counters(void **state)
 	cv.pkts_out = 7;
 	cv.bytes_out = 700;
 	cv.last_seen_ns = 1000000000ull;
-	assert_int_equal(put(fx, fx->m.clients, &b.xa.s_addr, &cv), 0);
-	assert_int_equal(dpx_binding_stats(fx->x, &b, &s), 0);
+	assert_int_equal(put(fx, fx->m.clients, &b.r.xa.s_addr, &cv), 0);
+	assert_int_equal(dpx_binding_stats(fx->x, &b.r, &s), 0);
 	assert_int_equal(s.packets_in, 21);
 	assert_int_equal(s.bytes_in, 2000);
 	assert_int_equal(s.packets_out, 7);
@@ -648,7 +645,7 @@ static void test_client_del_takes_everything(void **state)
 {
 	struct fx *fx = *state;
 	static const uint16_t ports[] = {1024};
-	struct dp_binding b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSAP_IP);
 	struct dp_client c = client(1, "10.0.0.11"), wrong = client(2, "10.0.0.11");
 	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
 	struct rsip_target other = {.xa = ip("10.0.0.12").s_addr, .flags = RSIP_TF_LEARNED};
@@ -657,8 +654,8 @@ static void test_client_del_takes_everything(void **state)
 	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .last_seen_ns = dpx_now_ns()};
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	b.nports = 1, b.ports = ports;
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	rec_set_ports(&b, ports, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &t), 0);
 	ck.id = htons(10);
 	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &other), 0);
@@ -688,7 +685,7 @@ static void test_client_del_takes_everything(void **state)
 	assert_int_equal(dpx_client_del(fx->x, &c), -ENOENT);
 	/* Its bind id is free again. */
 	add_client(fx, 1, "10.0.0.11", MAC1);
-	assert_int_equal(dpx_binding_add(fx->x, &b), 0);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 }
 
 int main(void)

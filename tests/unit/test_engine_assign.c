@@ -65,7 +65,7 @@ static void test_rsap_any_ports(void **state)
 {
 	struct fx f = setup_fx(ARGS);
 	const struct rsip_msg *m;
-	const struct dp_binding *b;
+	const struct binding_rec *b;
 	struct raw r;
 
 	h_assign_rsap(&r, f.id, "any", "04", "any", "01", f.counter++);
@@ -89,8 +89,8 @@ static void test_rsap_any_ports(void **state)
 	assert_int_equal(b->client_id, f.id);
 	assert_int_equal(b->xa.s_addr, f.x.addr.s_addr);
 	assert_int_equal(b->nports, 4);
-	assert_int_equal(b->ports[0], m->local_ports.port[0]);
-	assert_int_equal(b->ports[3], m->local_ports.port[0] + 3);
+	assert_int_equal(binding_ports(b)[0], m->local_ports.port[0]);
+	assert_int_equal(binding_ports(b)[3], m->local_ports.port[0] + 3);
 	assert_int_equal(b->method, RSIP_METHOD_RSAP_IP);
 	assert_int_equal(b->remote.s_addr, INADDR_ANY);
 	assert_int_equal(engine_counters(f.h->e)->assignments, 1);
@@ -205,7 +205,7 @@ static void test_rsipsec(void **state)
 	uint32_t id2 = h_register(f.h, &y, 1);
 	struct fx g = {.h = f.h, .x = y, .id = id2, .counter = 2};
 	const struct rsip_msg *m;
-	const struct dp_binding *b;
+	const struct binding_rec *b;
 	struct raw r;
 	uint32_t spi0;
 	char hex[64];
@@ -224,10 +224,11 @@ static void test_rsipsec(void **state)
 	assert_int_equal(spi0 >> 4, (spi0 + 1) >> 4);
 	b = dataplane_none_binding(f.h->dp, m->bind_id);
 	assert_int_equal(b->nspis, 2);
-	assert_int_equal(b->spis[0], spi0);
+	assert_int_equal(binding_spis(b)[0], spi0);
 	assert_true(b->has_spi_block);
 	assert_int_equal(b->spi_block, spi0 >> 4);
-	assert_int_equal(b->spi_block_shift, 4);
+	/* The one shift of the configuration (--spi-block 16). */
+	assert_int_equal(f.h->cfg.spi_block_shift, 4);
 	assert_int_equal(b->nports, 0);
 	assert_int_equal(b->method, RSIP_METHOD_RSIPSEC);
 	/* Ports too, when asked: an IKE port plus one SPI. */
@@ -297,7 +298,7 @@ static void test_flow_policy_103(void **state)
 	assert_int_equal(ntohl(m->remote_addr.u.v4.s_addr), 0xc6336405);
 	assert_int_equal(m->remote_ports.port[0], 80);
 	{
-		const struct dp_binding *b = dataplane_none_binding(f.h->dp, m->bind_id);
+		const struct binding_rec *b = dataplane_none_binding(f.h->dp, m->bind_id);
 
 		assert_int_equal(b->remote_policy, RSIP_FLOW_MICRO);
 		assert_int_equal(ntohl(b->remote.s_addr), 0xc6336405);

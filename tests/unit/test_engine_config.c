@@ -75,6 +75,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.spi_lo, 0x100);
 	assert_int_equal(cfg.spi_hi, 0xffffffffu);
 	assert_int_equal(cfg.spi_block, 256);
+	assert_int_equal(cfg.spi_block_shift, 8);
 	assert_int_equal(cfg.port_lo, 1024);
 	assert_int_equal(cfg.port_hi, 65535);
 	assert_int_equal(cfg.holdback, 120);
@@ -115,6 +116,7 @@ static void test_every_flag(void **state)
 	assert_int_equal(cfg.spi_lo, 0x1000);
 	assert_int_equal(cfg.spi_hi, 0x1fff);
 	assert_int_equal(cfg.spi_block, 64);
+	assert_int_equal(cfg.spi_block_shift, 6);
 	assert_int_equal(cfg.port_lo, 2000);
 	assert_int_equal(cfg.port_hi, 2999);
 	assert_int_equal(cfg.holdback, 5);
@@ -261,6 +263,7 @@ static void test_config_file(void **state)
 	assert_false(cfg.tcp_only);
 	assert_int_equal(cfg.verbosity, 1);
 	assert_int_equal(cfg.spi_block, 128);
+	assert_int_equal(cfg.spi_block_shift, 7);
 	/* Flags override the file; a list flag replaces the file's list. */
 	snprintf(args, sizeof(args), "--lease 60 --allow 10.9.0.0/16 --config=%s", path);
 	assert_int_equal(parse(&cfg, args), 0);

@@ -115,11 +115,11 @@ static void test_listen(void **state)
 	assert_int_equal(m->tunnels[0], RSIP_TUNNEL_GRE);
 	assert_int_equal(m->lease, 300);
 	{
-		const struct dp_binding *b = dataplane_none_binding(h->dp, m->bind_id);
+		const struct binding_rec *b = dataplane_none_binding(h->dp, m->bind_id);
 
 		assert_int_equal(b->tunnel, RSIP_TUNNEL_GRE);
 		assert_int_equal(b->nports, 1);
-		assert_int_equal(b->ports[0], 8080);
+		assert_int_equal(binding_ports(b)[0], 8080);
 	}
 	assert_int_equal(engine_counters(h->e)->listens, 1);
 	/* Only L2TP: 307. The port again: 311. */

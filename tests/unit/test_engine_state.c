@@ -39,7 +39,7 @@ struct snaps {
 	size_t n;
 };
 
-static void take(const struct engine_binding_view *b, void *arg)
+static void take(const struct binding_rec *b, void *arg)
 {
 	struct snaps *s = arg;
 	struct snap *p = &s->v[s->n++];
@@ -53,8 +53,8 @@ static void take(const struct engine_binding_view *b, void *arg)
 	p->tunnel = b->tunnel;
 	p->nports = b->nports;
 	p->nspis = b->nspis;
-	memcpy(p->ports, b->ports, b->nports * 2u);
-	memcpy(p->spis, b->spis, b->nspis * 4u);
+	memcpy(p->ports, binding_ports(b), b->nports * 2u);
+	memcpy(p->spis, binding_spis(b), b->nspis * 4u);
 	p->expires_ms = b->expires_ms;
 }
 

@@ -609,6 +609,8 @@ static void check_consistency(struct parse_state *ps)
 {
 	struct rsipd_config *cfg = ps->cfg;
 
+	/* set_spi_block admits powers of two only, as does the default. */
+	cfg->spi_block_shift = (uint8_t)__builtin_ctz(cfg->spi_block);
 	if (!cfg->has_listen)
 		errf(ps, "missing --listen ADDR[:PORT] (the RSIP server address)");
 	else if (cfg->n_public == 0)

@@ -59,6 +59,10 @@ struct rsipd_config {
 	uint32_t lease;	    /* seconds: the default and the maximum (D12) */
 	uint32_t lease_min; /* seconds: the smallest lease granted */
 	uint32_t spi_lo, spi_hi, spi_block;
+	/* log2(spi_block), set once by config_parse: the allocator's blocks,
+	 * the maps' rsip_spi_blk keys, the programs and a state file all use
+	 * this one value. */
+	uint8_t spi_block_shift;
 	uint16_t port_lo, port_hi;
 	uint32_t holdback;	      /* seconds a released port/SPI stays out of use */
 	struct cidr_list allow;	      /* who may register; empty: everyone */

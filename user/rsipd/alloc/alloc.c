@@ -19,11 +19,6 @@
 
 static bool hash_seeded;
 
-static bool is_pow2(uint32_t v)
-{
-	return v && !(v & (v - 1));
-}
-
 static int cfg_check(const struct alloc_cfg *c)
 {
 	if (!c->public_addrs || c->n_public == 0 || c->n_public > UINT16_MAX) {
@@ -59,9 +54,9 @@ static int cfg_check(const struct alloc_cfg *c)
 	/* A run is at most 65535 SPIs (the Number field is 16 bits), so a
 	 * larger block only wastes space, and a block is scanned SPI by SPI
 	 * when its owner asks for another run. */
-	if (!is_pow2(c->spi_block) || c->spi_block > 65536) {
-		log_warnx("alloc: SPI block size %u is not a power of two up to 65536",
-			  c->spi_block);
+	if (c->spi_block_shift > 16) {
+		log_warnx("alloc: SPI block shift %u: blocks hold at most 65536 SPIs",
+			  c->spi_block_shift);
 		return -EINVAL;
 	}
 	return 0;
@@ -79,8 +74,6 @@ static void cfg_defaults(struct alloc_cfg *c)
 		c->spi_lo = 256;
 		c->spi_hi = UINT32_MAX;
 	}
-	if (c->spi_block == 0)
-		c->spi_block = 256;
 	if (c->holdback_ms == 0)
 		c->holdback_ms = HOLDBACK_DEFAULT;
 	else if (c->holdback_ms == ALLOC_HOLDBACK_NONE)
@@ -110,8 +103,8 @@ static void spis_setup(struct alloc *a)
 	const struct alloc_cfg *c = &a->cfg;
 	uint64_t first, end;
 
-	a->spi_block = c->spi_block;
-	a->spi_shift = (uint8_t)__builtin_ctz(c->spi_block);
+	a->spi_shift = c->spi_block_shift;
+	a->spi_block = 1u << a->spi_shift;
 	a->spi_range = (uint64_t)c->spi_hi - c->spi_lo + 1;
 	/* Only blocks wholly inside the range can be owned: a block entry in
 	 * the data plane claims all of its SPIs. */
@@ -256,11 +249,6 @@ void alloc_free(struct alloc *a)
 	free(a->addrs);
 	free(a->reserved);
 	free(a);
-}
-
-uint8_t alloc_spi_block_shift(const struct alloc *a)
-{
-	return a->spi_shift;
 }
 
 void alloc_usage(const struct alloc *a, struct alloc_usage *u)

@@ -29,8 +29,9 @@
 struct alloc;
 struct alloc_txn;
 
-/* Zero in port_lo/port_hi, spi_lo/spi_hi, spi_block or holdback_ms means the
- * default: 1024-65535, 256-0xffffffff, 256, 120000. The arrays are copied.
+/* Zero in port_lo/port_hi, spi_lo/spi_hi or holdback_ms means the default:
+ * 1024-65535, 256-0xffffffff, 120000 (spi_block_shift 0 is a block of one
+ * SPI). The arrays are copied.
  * ALLOC_HOLDBACK_NONE in holdback_ms turns hold-back off (rsipd --holdback 0). */
 #define ALLOC_HOLDBACK_NONE UINT32_MAX
 
@@ -41,7 +42,7 @@ struct alloc_cfg {
 	const uint16_t *reserved_ports; /* never leased on any Nb (500, 4500, ...) */
 	size_t n_reserved;
 	uint32_t spi_lo, spi_hi;       /* --spi-range, spi_lo >= 256 */
-	uint32_t spi_block;	       /* --spi-block, power of two <= 65536 */
+	uint8_t spi_block_shift;       /* log2(--spi-block), at most 16 (cfg->spi_block_shift) */
 	uint32_t holdback_ms;	       /* default 120000 */
 	uint32_t max_ports_per_client; /* 0: no limit beyond the pool */
 	uint32_t max_spis_per_client;  /* 0: no limit */
@@ -104,13 +105,13 @@ void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb, con
 /* --- SPIs (per Nb, across ESP and AH, decision D13) ------------------------
  * any, k == 1: one random SPI in [spi_lo, spi_hi] outside every block owned
  * by someone else. any, k > 1: a contiguous run of k inside ONE aligned
- * block of spi_block SPIs owned by this owner alone (reusing a block it
- * already owns when the run fits); *block gets the block index
- * (spi >> log2(spi_block)) and *has_block is set. Errors: 402 none left.
+ * block of 2^spi_block_shift SPIs owned by this owner alone (reusing a block
+ * it already owns when the run fits); *block gets the block index
+ * (spi >> spi_block_shift) and *has_block is set. Errors: 402 none left.
  * specific: each SPI must be free, not held back, not in another owner's
  * block, inside [spi_lo, spi_hi]; else 403. Both: 312 nb not in the pool,
  * 310 nb leased whole, 402 the per-client cap would be exceeded; k > 1 with
- * k > spi_block gets 402. *has_block is set for every k > 1 grant, whether
+ * k > the block size gets 402. *has_block is set for every k > 1 grant, whether
  * the block is new or one the owner already had. */
 int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k, uint32_t *out,
 		  bool *has_block, uint32_t *block);
@@ -129,7 +130,6 @@ size_t alloc_spi_release_blocks(struct alloc *a, uint32_t owner, struct in_addr 
 				size_t max_freed);
 /* The owner of block (spi >> shift) on nb, 0 when nobody owns it. */
 uint32_t alloc_spi_block_owner(const struct alloc *a, struct in_addr nb, uint32_t block);
-uint8_t alloc_spi_block_shift(const struct alloc *a);
 
 /* --- IDs (decision D19: random, non-zero, not reused soon) -----------------
  * Client IDs and Bind IDs are two separate spaces; 0 means out of memory. */

@@ -158,46 +158,36 @@ static void runs(char *out, size_t cap, const void *vals, size_t n, bool spi)
 	}
 }
 
-static void binding_row(const struct engine_binding_view *v, void *arg)
+static void binding_row(const struct binding_rec *b, void *arg)
 {
 	struct list_arg *la = arg;
 	struct dataplane *dp = engine_dataplane(la->ctx->engine);
 	struct json_object *o = json_object_new_object();
 	char buf[8192];
 
-	add_int(o, "bind_id", v->bind_id);
-	add_int(o, "client_id", v->client_id);
-	json_object_object_add(o, "client", json_object_new_string(inet_ntoa(v->xa)));
-	json_object_object_add(o, "method", json_object_new_string(binding_kind_name(v->kind)));
-	json_object_object_add(o, "nb", json_object_new_string(inet_ntoa(v->nb)));
-	runs(buf, sizeof(buf), v->ports, v->nports, false);
+	add_int(o, "bind_id", b->bind_id);
+	add_int(o, "client_id", b->client_id);
+	json_object_object_add(o, "client", json_object_new_string(inet_ntoa(b->xa)));
+	json_object_object_add(o, "method", json_object_new_string(binding_kind_name(b->kind)));
+	json_object_object_add(o, "nb", json_object_new_string(inet_ntoa(b->nb)));
+	runs(buf, sizeof(buf), binding_ports(b), b->nports, false);
 	json_object_object_add(o, "ports", json_object_new_string(buf));
-	runs(buf, sizeof(buf), v->spis, v->nspis, true);
+	runs(buf, sizeof(buf), binding_spis(b), b->nspis, true);
 	json_object_object_add(o, "spis", json_object_new_string(buf));
 	json_object_object_add(
-	    o, "tunnel", json_object_new_string(v->tunnel == RSIP_TUNNEL_GRE ? "GRE" : "IP-IP"));
-	if (v->remote.s_addr == INADDR_ANY)
+	    o, "tunnel", json_object_new_string(b->tunnel == RSIP_TUNNEL_GRE ? "GRE" : "IP-IP"));
+	if (b->remote.s_addr == INADDR_ANY)
 		snprintf(buf, sizeof(buf), "any");
-	else if (v->remote_port)
-		snprintf(buf, sizeof(buf), "%s:%u", inet_ntoa(v->remote), v->remote_port);
+	else if (b->remote_port)
+		snprintf(buf, sizeof(buf), "%s:%u", inet_ntoa(b->remote), b->remote_port);
 	else
-		snprintf(buf, sizeof(buf), "%s", inet_ntoa(v->remote));
+		snprintf(buf, sizeof(buf), "%s", inet_ntoa(b->remote));
 	json_object_object_add(o, "remote", json_object_new_string(buf));
-	add_int(o, "lease_remaining_s", remaining_s(v->expires_ms, la->now));
+	add_int(o, "lease_remaining_s", remaining_s(b->expires_ms, la->now));
 	if (dp && dp->ops->binding_stats) {
-		struct dp_binding b = {.client_id = v->client_id,
-				       .bind_id = v->bind_id,
-				       .xa = v->xa,
-				       .nb = v->nb,
-				       .method = v->method,
-				       .tunnel = v->tunnel,
-				       .nports = v->nports,
-				       .ports = v->ports,
-				       .nspis = v->nspis,
-				       .spis = v->spis};
 		struct dp_binding_stats st;
 
-		if (dp->ops->binding_stats(dp, &b, &st) == 0) {
+		if (dp->ops->binding_stats(dp, b, &st) == 0) {
 			add_int(o, "pkts_in", (int64_t)st.packets_in);
 			add_int(o, "bytes_in", (int64_t)st.bytes_in);
 			add_int(o, "pkts_out", (int64_t)st.packets_out);

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "binding_rec.h" /* the bindings the ops take */
+
 struct ev_loop;
 struct json_object;
 struct dataplane;
@@ -25,29 +27,6 @@ struct dataplane;
 struct dp_client {
 	uint32_t client_id;
 	struct in_addr xa; /* private address: tunnel destination, LAN source */
-};
-
-/* One binding: what a single ASSIGN / LISTEN granted. */
-struct dp_binding {
-	uint32_t client_id;
-	uint32_t bind_id;
-	struct in_addr xa;     /* the client's private address */
-	struct in_addr nb;     /* the public address lent */
-	uint8_t method;	       /* RSIP_METHOD_*; RSA-IP leases nb whole */
-	uint8_t tunnel;	       /* RSIP_TUNNEL_IPIP or RSIP_TUNNEL_GRE */
-	uint8_t remote_policy; /* RSIP_FLOW_* (remote) */
-	struct in_addr remote; /* INADDR_ANY: any peer */
-	uint16_t remote_port;  /* host order; 0: any */
-	uint16_t nports;
-	const uint16_t *ports; /* leased ports, host order, ascending */
-	uint16_t nspis;
-	const uint32_t *spis; /* leased SPIs, host order, ascending */
-	/* The aligned SPI block (spi >> spi_block_shift) the client owns when
-	 * it was granted a run of k > 1 SPIs (decision D13). */
-	bool has_spi_block;
-	uint32_t spi_block;
-	uint8_t spi_block_shift;
-	uint64_t expires_ms; /* CLOCK_MONOTONIC ms; informational */
 };
 
 /* Per-binding traffic, where the data plane can count it. */
@@ -70,10 +49,13 @@ struct dataplane_ops {
 	const char *name;
 	int (*client_add)(struct dataplane *dp, const struct dp_client *c);
 	int (*client_del)(struct dataplane *dp, const struct dp_client *c);
-	int (*binding_add)(struct dataplane *dp, const struct dp_binding *b);
-	int (*binding_del)(struct dataplane *dp, const struct dp_binding *b);
+	/* A data plane that needs the binding later keeps its own copy of
+	 * the record (binding_rec_dup). */
+	int (*binding_add)(struct dataplane *dp, const struct binding_rec *b);
+	/* By bind id; the client (xa / client_id) must match. */
+	int (*binding_del)(struct dataplane *dp, const struct binding_rec *b);
 	/* Optional (NULL: no per-binding counters). */
-	int (*binding_stats)(struct dataplane *dp, const struct dp_binding *b,
+	int (*binding_stats)(struct dataplane *dp, const struct binding_rec *b,
 			     struct dp_binding_stats *out);
 	/* Optional: add the data plane's counters to a JSON object. */
 	int (*counters)(struct dataplane *dp, struct json_object *out);

@@ -24,21 +24,23 @@ _Static_assert(RSIP_DP_TUNNEL_GRE == RSIP_TUNNEL_GRE, "tunnel numbering");
 
 void binding_target(const struct dpx_client *c, const struct dpx_bind *b, struct rsip_target *t)
 {
+	const struct binding_rec *r = b->r;
+
 	memset(t, 0, sizeof(*t));
 	t->xa = c->xa.s_addr;
-	t->bind_id = b->bind_id;
+	t->bind_id = r->bind_id;
 	memcpy(t->mac, c->mac, sizeof(t->mac));
-	t->tunnel = b->tunnel;
+	t->tunnel = r->tunnel;
 	t->lan_ifindex = c->ifindex;
 	/* Remote policy (RFC 3103 7): macro names the peer's address, micro
 	 * its address and port. A don't-care address means any peer. */
-	if ((b->remote_policy == RSIP_FLOW_MACRO || b->remote_policy == RSIP_FLOW_MICRO) &&
-	    b->remote.s_addr != INADDR_ANY) {
+	if ((r->remote_policy == RSIP_FLOW_MACRO || r->remote_policy == RSIP_FLOW_MICRO) &&
+	    r->remote.s_addr != INADDR_ANY) {
 		t->flags |= RSIP_TF_REMOTE_ADDR;
-		t->remote = b->remote.s_addr;
-		if (b->remote_policy == RSIP_FLOW_MICRO && b->remote_port) {
+		t->remote = r->remote.s_addr;
+		if (r->remote_policy == RSIP_FLOW_MICRO && r->remote_port) {
 			t->flags |= RSIP_TF_REMOTE_PORT;
-			t->remote_port = htons(b->remote_port);
+			t->remote_port = htons(r->remote_port);
 		}
 	}
 }
@@ -51,11 +53,13 @@ void client_value(const struct dpx *x, const struct dpx_client *c, struct rsip_c
 	v->lan_ifindex = c->ifindex;
 	v->cookie_cap = c->cookie_cap;
 	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
-		v->nb = b->nb.s_addr;
-		v->tunnels |= 1u << b->tunnel;
-		if (b->method == RSIP_METHOD_RSA_IP)
+		const struct binding_rec *r = b->r;
+
+		v->nb = r->nb.s_addr;
+		v->tunnels |= 1u << r->tunnel;
+		if (r->method == RSIP_METHOD_RSA_IP)
 			v->flags |= RSIP_CF_WHOLE_NB;
-		if (b->method == RSIP_METHOD_RSIPSEC)
+		if (r->method == RSIP_METHOD_RSIPSEC)
 			v->flags |= RSIP_CF_IPSEC;
 	}
 }
@@ -78,7 +82,7 @@ static bool same_policy(const struct rsip_target *a, const struct rsip_target *b
 static bool block_owned(const struct dpx_client *c, struct in_addr nb, uint32_t block)
 {
 	for (const struct dpx_bind *b = c->binds; b; b = b->next)
-		if (b->has_block && b->nb.s_addr == nb.s_addr && b->block == block)
+		if (b->r->has_spi_block && b->r->nb.s_addr == nb.s_addr && b->r->spi_block == block)
 			return true;
 	return false;
 }
@@ -92,10 +96,11 @@ static bool block_agrees(const struct dpx_client *c, struct in_addr nb, uint32_t
 
 	*first = NULL;
 	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
-		bool in = b->nb.s_addr == nb.s_addr && b->has_block && b->block == block;
+		const struct binding_rec *r = b->r;
+		bool in = r->nb.s_addr == nb.s_addr && r->has_spi_block && r->spi_block == block;
 
-		for (uint16_t i = 0; !in && i < b->nspis; i++)
-			in = b->nb.s_addr == nb.s_addr && (b->spis[i] >> shift) == block;
+		for (uint16_t i = 0; !in && i < r->nspis; i++)
+			in = r->nb.s_addr == nb.s_addr && (binding_spis(r)[i] >> shift) == block;
 		if (!in)
 			continue;
 		if (!*first) {
@@ -125,39 +130,43 @@ int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *ou
 	int err;
 
 	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
+		const struct binding_rec *r = b->r;
+
 		binding_target(c, b, &t);
-		if (b->method == RSIP_METHOD_RSA_IP) {
+		if (r->method == RSIP_METHOD_RSA_IP) {
 			struct rsip_nb_val v = {.flags = RSIP_NB_WHOLE, .whole = t};
 
-			if (!set_add(out, x->m.nb, &b->nb.s_addr, sizeof(b->nb.s_addr), &v,
+			if (!set_add(out, x->m.nb, &r->nb.s_addr, sizeof(r->nb.s_addr), &v,
 				     sizeof(v), RSIP_NB_CFG_END))
 				return -ENOMEM;
 		}
-		for (uint16_t i = 0; i < b->nports; i++) {
-			struct rsip_port_key k = {.nb = b->nb.s_addr, .port = htons(b->ports[i])};
+		for (uint16_t i = 0; i < r->nports; i++) {
+			struct rsip_port_key k = {.nb = r->nb.s_addr,
+						  .port = htons(binding_ports(r)[i])};
 
 			err = add_target(out, x->m.ports, &k, sizeof(k), &t);
 			if (err)
 				return err;
 		}
-		for (uint16_t i = 0; i < b->nspis; i++) {
-			struct rsip_spi_key k = {.nb = b->nb.s_addr, .spi = htonl(b->spis[i])};
-			uint32_t block = b->spis[i] >> shift;
+		for (uint16_t i = 0; i < r->nspis; i++) {
+			struct rsip_spi_key k = {.nb = r->nb.s_addr,
+						 .spi = htonl(binding_spis(r)[i])};
+			uint32_t block = binding_spis(r)[i] >> shift;
 			const struct dpx_bind *first;
 
-			if (block_owned(c, b->nb, block) &&
-			    block_agrees(c, b->nb, block, shift, &first))
+			if (block_owned(c, r->nb, block) &&
+			    block_agrees(c, r->nb, block, shift, &first))
 				continue; /* the block entry covers it */
 			err = add_target(out, x->m.spi, &k, sizeof(k), &t);
 			if (err)
 				return err;
 		}
-		if (b->has_block) {
-			struct rsip_blk_key k = {.nb = b->nb.s_addr, .block = b->block};
+		if (r->has_spi_block) {
+			struct rsip_blk_key k = {.nb = r->nb.s_addr, .block = r->spi_block};
 			const struct dpx_bind *first;
 			struct rsip_target bt;
 
-			if (!block_agrees(c, b->nb, b->block, shift, &first) || !first)
+			if (!block_agrees(c, r->nb, r->spi_block, shift, &first) || !first)
 				continue; /* split: single SPIs instead */
 			if (set_find(out, x->m.spi_blk, &k, sizeof(k)))
 				continue;

@@ -16,40 +16,42 @@ static void add_target(struct dp_binding_stats *out, uint64_t *last_ns, const st
 		*last_ns = t->last_seen_ns;
 }
 
-int dpx_binding_stats(struct dpx *x, const struct dp_binding *db, struct dp_binding_stats *out)
+int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_binding_stats *out)
 {
 	struct dpx_bind *b = find_bind(x, db->bind_id);
+	const struct binding_rec *r;
 	struct rsip_client cv;
 	struct rsip_target t;
 	uint64_t last_ns = 0;
 
 	if (!b || b->c->xa.s_addr != db->xa.s_addr)
 		return -ENOENT;
+	r = b->r;
 	memset(out, 0, sizeof(*out));
-	if (b->method == RSIP_METHOD_RSA_IP) {
+	if (r->method == RSIP_METHOD_RSA_IP) {
 		struct rsip_nb_val v;
 
-		if (dpx_lookup(x, x->m.nb, &b->nb.s_addr, &v) == 0 && (v.flags & RSIP_NB_WHOLE) &&
-		    v.whole.bind_id == b->bind_id)
+		if (dpx_lookup(x, x->m.nb, &r->nb.s_addr, &v) == 0 && (v.flags & RSIP_NB_WHOLE) &&
+		    v.whole.bind_id == r->bind_id)
 			add_target(out, &last_ns, &v.whole);
 	}
-	for (uint16_t i = 0; i < b->nports; i++) {
-		struct rsip_port_key k = {.nb = b->nb.s_addr, .port = htons(b->ports[i])};
+	for (uint16_t i = 0; i < r->nports; i++) {
+		struct rsip_port_key k = {.nb = r->nb.s_addr, .port = htons(binding_ports(r)[i])};
 
-		if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == b->bind_id)
+		if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_target(out, &last_ns, &t);
 	}
 	/* SPIs inside an agreeing block have no entry of their own. */
-	for (uint16_t i = 0; i < b->nspis; i++) {
-		struct rsip_spi_key k = {.nb = b->nb.s_addr, .spi = htonl(b->spis[i])};
+	for (uint16_t i = 0; i < r->nspis; i++) {
+		struct rsip_spi_key k = {.nb = r->nb.s_addr, .spi = htonl(binding_spis(r)[i])};
 
-		if (dpx_lookup(x, x->m.spi, &k, &t) == 0 && t.bind_id == b->bind_id)
+		if (dpx_lookup(x, x->m.spi, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_target(out, &last_ns, &t);
 	}
-	if (b->has_block) {
-		struct rsip_blk_key k = {.nb = b->nb.s_addr, .block = b->block};
+	if (r->has_spi_block) {
+		struct rsip_blk_key k = {.nb = r->nb.s_addr, .block = r->spi_block};
 
-		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == b->bind_id)
+		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_target(out, &last_ns, &t);
 	}
 	/* The LAN program counts per client (docs/dataplane.md). */

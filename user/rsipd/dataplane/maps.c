@@ -30,9 +30,9 @@ static int bind_cmp(const void *a, const void *b)
 {
 	const struct dpx_bind *x = a, *y = b;
 
-	if (x->bind_id == y->bind_id)
+	if (x->r->bind_id == y->r->bind_id)
 		return 0;
-	return x->bind_id < y->bind_id ? -1 : 1;
+	return x->r->bind_id < y->r->bind_id ? -1 : 1;
 }
 
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa)
@@ -45,7 +45,8 @@ struct dpx_client *find_client(struct dpx *x, struct in_addr xa)
 
 struct dpx_bind *find_bind(struct dpx *x, uint32_t bind_id)
 {
-	struct dpx_bind probe = {.bind_id = bind_id};
+	struct binding_rec key = {.bind_id = bind_id};
+	struct dpx_bind probe = {.r = &key};
 	void *n = tfind(&probe, &x->binds, bind_cmp);
 
 	return n ? *(struct dpx_bind **)n : NULL;
@@ -86,8 +87,7 @@ static void bind_free(void *p)
 {
 	struct dpx_bind *b = p;
 
-	free(b->ports);
-	free(b->spis);
+	free(b->r);
 	free(b);
 }
 
@@ -170,7 +170,7 @@ static void nb_used_walk(const void *node, VISIT which, int depth)
 {
 	const struct dpx_bind *b = *(const struct dpx_bind *const *)node;
 
-	if ((which == postorder || which == leaf) && b->nb.s_addr == nb_used_ctx->nb.s_addr)
+	if ((which == postorder || which == leaf) && b->r->nb.s_addr == nb_used_ctx->nb.s_addr)
 		nb_used_ctx->used = true;
 }
 
@@ -498,45 +498,25 @@ static void bind_unlink_added(struct dpx_client *c, void *arg)
 	bind_unlink(c, &p);
 }
 
-static int bind_copy(struct dpx *x, struct dpx_client *c, const struct dp_binding *db,
-		     struct dpx_bind **out)
+/* Our copy of the record: the mirror stays right whatever the caller does
+ * with its own. */
+static int bind_new(struct dpx_client *c, const struct binding_rec *r, struct dpx_bind **out)
 {
 	struct dpx_bind *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return -ENOMEM;
 	b->c = c;
-	b->bind_id = db->bind_id;
-	b->nb = db->nb;
-	b->method = db->method;
-	b->tunnel = db->tunnel;
-	b->remote_policy = db->remote_policy;
-	b->remote = db->remote;
-	b->remote_port = db->remote_port;
-	b->nports = db->nports;
-	b->nspis = db->nspis;
-	b->has_block = db->has_spi_block;
-	b->block = db->spi_block;
-	if (db->nports) {
-		b->ports = malloc(db->nports * sizeof(*b->ports));
-		if (!b->ports)
-			goto nomem;
-		memcpy(b->ports, db->ports, db->nports * sizeof(*b->ports));
-	}
-	if (db->nspis) {
-		b->spis = malloc(db->nspis * sizeof(*b->spis));
-		if (!b->spis)
-			goto nomem;
-		memcpy(b->spis, db->spis, db->nspis * sizeof(*b->spis));
+	b->r = binding_rec_dup(r);
+	if (!b->r) {
+		free(b);
+		return -ENOMEM;
 	}
 	*out = b;
 	return 0;
-nomem:
-	bind_free(b);
-	return -ENOMEM;
 }
 
-static int binding_check(struct dpx *x, const struct dpx_client *c, const struct dp_binding *b)
+static int binding_check(const struct dpx_client *c, const struct binding_rec *b)
 {
 	if (b->tunnel != RSIP_TUNNEL_IPIP && b->tunnel != RSIP_TUNNEL_GRE) {
 		log_warnx("dpx: binding %u: tunnel type %u is not IP-IP or GRE", b->bind_id,
@@ -548,14 +528,7 @@ static int binding_check(struct dpx *x, const struct dpx_client *c, const struct
 		log_warnx("dpx: binding %u: unknown method %u", b->bind_id, b->method);
 		return -EINVAL;
 	}
-	if ((b->nports && !b->ports) || (b->nspis && !b->spis))
-		return -EINVAL;
-	if (b->has_spi_block && b->spi_block_shift != x->cfg.spi_block_shift) {
-		log_warnx("dpx: binding %u: SPI block shift %u, the data plane uses %u", b->bind_id,
-			  b->spi_block_shift, x->cfg.spi_block_shift);
-		return -EINVAL;
-	}
-	if (c->binds && c->binds->nb.s_addr != b->nb.s_addr) {
+	if (c->binds && c->binds->r->nb.s_addr != b->nb.s_addr) {
 		log_warnx("dpx: binding %u: client %s already uses another public address",
 			  b->bind_id, inet_ntoa(c->xa));
 		return -EINVAL;
@@ -563,7 +536,7 @@ static int binding_check(struct dpx *x, const struct dpx_client *c, const struct
 	return 0;
 }
 
-int dpx_binding_add(struct dpx *x, const struct dp_binding *db)
+int dpx_binding_add(struct dpx *x, const struct binding_rec *db)
 {
 	struct dpx_client *c = find_client(x, db->xa);
 	struct dpx_bind *b;
@@ -573,10 +546,10 @@ int dpx_binding_add(struct dpx *x, const struct dp_binding *db)
 		return -ENOENT;
 	if (find_bind(x, db->bind_id))
 		return -EEXIST;
-	err = binding_check(x, c, db);
+	err = binding_check(c, db);
 	if (err)
 		return err;
-	err = bind_copy(x, c, db, &b);
+	err = bind_new(c, db, &b);
 	if (err)
 		return err;
 	if (!tsearch(b, &x->binds, bind_cmp)) {
@@ -593,7 +566,7 @@ int dpx_binding_add(struct dpx *x, const struct dp_binding *db)
 	return err;
 }
 
-int dpx_binding_del(struct dpx *x, const struct dp_binding *db)
+int dpx_binding_del(struct dpx *x, const struct binding_rec *db)
 {
 	struct dpx_bind *b = find_bind(x, db->bind_id);
 	struct bind_pos p = {.b = b};

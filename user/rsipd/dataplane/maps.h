@@ -60,6 +60,10 @@ struct dpx_maps {
 	int clients, nb, ports, ike, spi, spi_blk, icmp_id, out_spi, stats;
 };
 
+/* The fds of a loaded skeleton's maps (they stay the skeleton's). */
+struct rsip_xdp;
+struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel);
+
 struct dpx_config {
 	uint8_t spi_block_shift;       /* must match the programs' cfg_spi_block_shift */
 	uint32_t cookie_cap;	       /* learned entries (IKE cookies, echo ids) per client */
@@ -92,17 +96,18 @@ int dpx_client_set_link(struct dpx *x, struct in_addr xa, const uint8_t mac[6], 
 /* How many learned entries the client may hold (default: cfg.cookie_cap). */
 int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap);
 
-/* --- bindings. -ENOENT: unknown client; -EEXIST: bind id in use; -EINVAL:
- * bad tunnel/method, SPI block shift not the programs', another Nb than
- * the client's other bindings. */
-int dpx_binding_add(struct dpx *x, const struct dp_binding *b);
-int dpx_binding_del(struct dpx *x, const struct dp_binding *b);
+/* --- bindings (the layer keeps a copy of the record). -ENOENT: unknown
+ * client; -EEXIST: bind id in use; -EINVAL: bad tunnel/method, another Nb
+ * than the client's other bindings. A binding's SPI block is
+ * spi >> cfg.spi_block_shift. */
+int dpx_binding_add(struct dpx *x, const struct binding_rec *b);
+int dpx_binding_del(struct dpx *x, const struct binding_rec *b);
 /* In: summed over the binding's entries (a shared SPI block counts under
  * the binding whose id it carries). Out: the client's totals (the LAN
  * program counts per client; docs/dataplane.md). last_seen_ms: the latest
  * of both, CLOCK_MONOTONIC ms (the programs use bpf_ktime_get_coarse_ns,
  * +-1 s). */
-int dpx_binding_stats(struct dpx *x, const struct dp_binding *b, struct dp_binding_stats *out);
+int dpx_binding_stats(struct dpx *x, const struct binding_rec *b, struct dp_binding_stats *out);
 
 /* --- counters: rsip_stats summed over CPUs, out[RSIP_CNT_MAX]. */
 int dpx_counters(struct dpx *x, uint64_t *out);

@@ -18,16 +18,7 @@ struct dpx_client;
 struct dpx_bind {
 	struct dpx_bind *next; /* the client's bindings, oldest first */
 	struct dpx_client *c;
-	uint32_t bind_id;
-	struct in_addr nb;
-	uint8_t method, tunnel, remote_policy;
-	struct in_addr remote;
-	uint16_t remote_port;
-	uint16_t nports, nspis;
-	uint16_t *ports;
-	uint32_t *spis;
-	bool has_block;
-	uint32_t block;
+	struct binding_rec *r; /* our copy of the engine's record */
 };
 
 struct dpx_client {

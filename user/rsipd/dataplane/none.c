@@ -18,9 +18,7 @@ struct none_client {
 };
 
 struct none_binding {
-	struct dp_binding b;
-	uint16_t *ports;
-	uint32_t *spis;
+	struct binding_rec *b; /* the data plane's own copy */
 	UT_hash_handle hh;
 };
 
@@ -84,7 +82,7 @@ static int none_client_del(struct dataplane *dp, const struct dp_client *c)
 	if (!nc)
 		return -ENOENT;
 	HASH_ITER(hh, n->bindings, b, tmp)
-	if (b->b.client_id == c->client_id)
+	if (b->b->client_id == c->client_id)
 		return -EBUSY; /* the engine deletes bindings first */
 	HASH_DEL(n->clients, nc);
 	free(nc);
@@ -95,12 +93,11 @@ static int none_client_del(struct dataplane *dp, const struct dp_client *c)
 
 static void free_binding(struct none_binding *b)
 {
-	free(b->ports);
-	free(b->spis);
+	free(b->b);
 	free(b);
 }
 
-static int none_binding_add(struct dataplane *dp, const struct dp_binding *b)
+static int none_binding_add(struct dataplane *dp, const struct binding_rec *b)
 {
 	struct dp_none *n = to_none(dp);
 	struct none_binding *nb;
@@ -116,36 +113,23 @@ static int none_binding_add(struct dataplane *dp, const struct dp_binding *b)
 	nb = calloc(1, sizeof(*nb));
 	if (!nb)
 		return -ENOMEM;
-	nb->b = *b;
-	if (b->nports) {
-		nb->ports = malloc(b->nports * sizeof(*nb->ports));
-		if (!nb->ports)
-			goto nomem;
-		memcpy(nb->ports, b->ports, b->nports * sizeof(*nb->ports));
+	nb->b = binding_rec_dup(b);
+	if (!nb->b) {
+		free(nb);
+		return -ENOMEM;
 	}
-	if (b->nspis) {
-		nb->spis = malloc(b->nspis * sizeof(*nb->spis));
-		if (!nb->spis)
-			goto nomem;
-		memcpy(nb->spis, b->spis, b->nspis * sizeof(*nb->spis));
-	}
-	nb->b.ports = nb->ports;
-	nb->b.spis = nb->spis;
-	HASH_ADD(hh, n->bindings, b.bind_id, sizeof(nb->b.bind_id), nb);
+	HASH_ADD_KEYPTR(hh, n->bindings, &nb->b->bind_id, sizeof(nb->b->bind_id), nb);
 	n->n_bindings++;
 	n->adds++;
 	return 0;
-nomem:
-	free_binding(nb);
-	return -ENOMEM;
 }
 
-static int none_binding_del(struct dataplane *dp, const struct dp_binding *b)
+static int none_binding_del(struct dataplane *dp, const struct binding_rec *b)
 {
 	struct dp_none *n = to_none(dp);
 	struct none_binding *nb = find_binding(n, b->bind_id);
 
-	if (!nb || nb->b.client_id != b->client_id)
+	if (!nb || nb->b->client_id != b->client_id)
 		return -ENOENT;
 	HASH_DEL(n->bindings, nb);
 	free_binding(nb);
@@ -227,11 +211,11 @@ bool dataplane_none_has_client(const struct dataplane *dp, uint32_t client_id)
 	return find_client((const struct dp_none *)dp, client_id) != NULL;
 }
 
-const struct dp_binding *dataplane_none_binding(const struct dataplane *dp, uint32_t bind_id)
+const struct binding_rec *dataplane_none_binding(const struct dataplane *dp, uint32_t bind_id)
 {
 	struct none_binding *b = find_binding((const struct dp_none *)dp, bind_id);
 
-	return b ? &b->b : NULL;
+	return b ? b->b : NULL;
 }
 
 void dataplane_none_violation(struct dataplane *dp, struct in_addr xa, uint16_t error)

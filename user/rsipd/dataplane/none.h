@@ -18,9 +18,9 @@ void dataplane_none_set_capacity(struct dataplane *dp, size_t max_clients, size_
 size_t dataplane_none_n_clients(const struct dataplane *dp);
 size_t dataplane_none_n_bindings(const struct dataplane *dp);
 bool dataplane_none_has_client(const struct dataplane *dp, uint32_t client_id);
-/* The binding as last added (its ports/SPIs are the data plane's own copy),
- * or NULL. */
-const struct dp_binding *dataplane_none_binding(const struct dataplane *dp, uint32_t bind_id);
+/* The binding as last added (the data plane's own copy of the record), or
+ * NULL. */
+const struct binding_rec *dataplane_none_binding(const struct dataplane *dp, uint32_t bind_id);
 /* Report a data-path violation the way a real data plane would (D14). */
 void dataplane_none_violation(struct dataplane *dp, struct in_addr xa, uint16_t error);
 

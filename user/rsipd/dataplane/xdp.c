@@ -51,7 +51,7 @@ struct dp_xdp {
 	struct slow_tx tx;
 	struct slow_tx_ops tx_ops;
 	struct dp_view view;
-	int map_fd[DPM_MAX];
+	struct dpx_maps maps;
 	struct ev_timer *timer;
 	unsigned int ticks;
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
@@ -89,17 +89,17 @@ static int xdp_client_del(struct dataplane *dp, const struct dp_client *c)
 	return dpx_client_del(x->dpx, c);
 }
 
-static int xdp_binding_add(struct dataplane *dp, const struct dp_binding *b)
+static int xdp_binding_add(struct dataplane *dp, const struct binding_rec *b)
 {
 	return dpx_binding_add(to_xdp(dp)->dpx, b);
 }
 
-static int xdp_binding_del(struct dataplane *dp, const struct dp_binding *b)
+static int xdp_binding_del(struct dataplane *dp, const struct binding_rec *b)
 {
 	return dpx_binding_del(to_xdp(dp)->dpx, b);
 }
 
-static int xdp_binding_stats(struct dataplane *dp, const struct dp_binding *b,
+static int xdp_binding_stats(struct dataplane *dp, const struct binding_rec *b,
 			     struct dp_binding_stats *out)
 {
 	return dpx_binding_stats(to_xdp(dp)->dpx, b, out);
@@ -206,11 +206,35 @@ static int start_neighbours(struct dp_xdp *x)
 
 /* ---- slow path --------------------------------------------------------------- */
 
+static int view_fd(const struct dpx_maps *m, enum dp_map_id id)
+{
+	switch (id) {
+	case DPM_CLIENTS:
+		return m->clients;
+	case DPM_NB:
+		return m->nb;
+	case DPM_PORTS:
+		return m->ports;
+	case DPM_IKE:
+		return m->ike;
+	case DPM_SPI:
+		return m->spi;
+	case DPM_SPI_BLK:
+		return m->spi_blk;
+	case DPM_ICMP_ID:
+		return m->icmp_id;
+	case DPM_OUT_SPI:
+		return m->out_spi;
+	default:
+		return -1;
+	}
+}
+
 static int view_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
 {
 	struct dp_xdp *x = arg;
 
-	if (bpf_map_lookup_elem(x->map_fd[m], key, val) < 0)
+	if (bpf_map_lookup_elem(view_fd(&x->maps, m), key, val) < 0)
 		return -errno;
 	return 0;
 }
@@ -253,18 +277,8 @@ static int start_slow_path(struct dp_xdp *x)
 	struct slow_cfg sc = {0};
 	int rc;
 
-	x->map_fd[DPM_CLIENTS] = bpf_map__fd(x->skel->maps.rsip_clients);
-	x->map_fd[DPM_NB] = bpf_map__fd(x->skel->maps.rsip_nb);
-	x->map_fd[DPM_PORTS] = bpf_map__fd(x->skel->maps.rsip_ports);
-	x->map_fd[DPM_IKE] = bpf_map__fd(x->skel->maps.rsip_ike);
-	x->map_fd[DPM_SPI] = bpf_map__fd(x->skel->maps.rsip_spi);
-	x->map_fd[DPM_SPI_BLK] = bpf_map__fd(x->skel->maps.rsip_spi_blk);
-	x->map_fd[DPM_ICMP_ID] = bpf_map__fd(x->skel->maps.rsip_icmp_id);
-	x->map_fd[DPM_OUT_SPI] = bpf_map__fd(x->skel->maps.rsip_out_spi);
-	x->view =
-	    (struct dp_view){.lookup = view_lookup,
-			     .arg = x,
-			     .spi_block_shift = (uint8_t)x->skel->rodata->cfg_spi_block_shift};
+	x->view = (struct dp_view){
+	    .lookup = view_lookup, .arg = x, .spi_block_shift = x->cfg->spi_block_shift};
 	rc = slow_tx_open(&x->tx, x->na);
 	if (rc < 0)
 		return rc;
@@ -363,9 +377,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	struct dp_xdp *x = calloc(1, sizeof(*x));
 	struct xdp_load_cfg lc = {0};
 	struct dpx_config dc = {0};
-	struct dpx_maps dm;
 	bool reused = false;
-	uint32_t shift = 0;
 	size_t i;
 	int rc;
 
@@ -380,8 +392,6 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	libbpf_set_print(log_libbpf);
 	/* Na: the tunnel endpoint the hosts are told, else the RSIP server. */
 	x->na = cfg->tunnel_endpoint.s_addr ? cfg->tunnel_endpoint.s_addr : cfg->listen_addr.s_addr;
-	while ((1u << shift) < cfg->spi_block)
-		shift++;
 	rc = get_dev("--wan", cfg->wan_if, &x->wan);
 	if (!rc)
 		rc = get_dev("--lan", cfg->lan_if, &x->lan);
@@ -407,25 +417,15 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	memcpy(lc.lan_mac, x->lan.mac, 6);
 	lc.lan_mtu = x->lan.mtu;
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
-	lc.spi_block_shift = (uint8_t)shift;
+	lc.spi_block_shift = cfg->spi_block_shift;
 	rc = xdp_load(&lc, &x->skel, &reused);
 	if (rc)
 		goto fail;
 
-	dm = (struct dpx_maps){
-	    .clients = bpf_map__fd(x->skel->maps.rsip_clients),
-	    .nb = bpf_map__fd(x->skel->maps.rsip_nb),
-	    .ports = bpf_map__fd(x->skel->maps.rsip_ports),
-	    .ike = bpf_map__fd(x->skel->maps.rsip_ike),
-	    .spi = bpf_map__fd(x->skel->maps.rsip_spi),
-	    .spi_blk = bpf_map__fd(x->skel->maps.rsip_spi_blk),
-	    .icmp_id = bpf_map__fd(x->skel->maps.rsip_icmp_id),
-	    .out_spi = bpf_map__fd(x->skel->maps.rsip_out_spi),
-	    .stats = bpf_map__fd(x->skel->maps.rsip_stats),
-	};
-	dc.spi_block_shift = (uint8_t)shift;
+	x->maps = dpx_maps_of(x->skel);
+	dc.spi_block_shift = cfg->spi_block_shift;
 	dc.cookie_cap = COOKIE_CAP;
-	x->dpx = dpx_new(&dm, &dc);
+	x->dpx = dpx_new(&x->maps, &dc);
 	if (!x->dpx) {
 		rc = -ENOMEM;
 		goto fail;

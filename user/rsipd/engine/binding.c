@@ -47,37 +47,9 @@ void binding_insert(struct engine *e, struct client *c, struct binding *b)
 	client_touch_lease(e, c, b->r.expires_ms);
 }
 
-void binding_to_dp(const struct engine *e, const struct binding *b, struct dp_binding *out)
-{
-	struct binding_rec *r = (struct binding_rec *)&b->r;
-
-	*out = (struct dp_binding){
-	    .client_id = r->client_id,
-	    .bind_id = r->bind_id,
-	    .xa = r->xa,
-	    .nb = r->nb,
-	    .method = r->method,
-	    .tunnel = r->tunnel,
-	    .remote_policy = r->remote_policy,
-	    .remote = r->remote,
-	    .remote_port = r->remote_port,
-	    .nports = r->nports,
-	    .ports = r->nports ? binding_ports(r) : NULL,
-	    .nspis = r->nspis,
-	    .spis = r->nspis ? binding_spis(r) : NULL,
-	    .has_spi_block = r->has_spi_block,
-	    .spi_block = r->spi_block,
-	    .spi_block_shift = e->spi_block_shift,
-	    .expires_ms = r->expires_ms,
-	};
-}
-
 void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool tell_dp)
 {
 	struct binding_rec *r = &b->r;
-	struct dp_binding dpb;
-	uint32_t freed[1];
-	size_t nfreed = 0;
 	int rc;
 
 	if (r->kind == BIND_RSA_IP)
@@ -85,18 +57,14 @@ void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool
 	if (r->nports)
 		alloc_ports_release(e->alloc, r->client_id, r->nb, binding_ports(r), r->nports);
 	if (r->nspis)
-		nfreed = alloc_spi_release_blocks(e->alloc, r->client_id, r->nb, binding_spis(r),
-						  r->nspis, freed, 1);
+		alloc_spi_release(e->alloc, r->client_id, r->nb, binding_spis(r), r->nspis);
 	alloc_bind_id_release(e->alloc, r->bind_id);
 
 	if (e->dp && tell_dp) {
-		binding_to_dp(e, b, &dpb);
-		/* On delete, the block tells the data plane which aligned SPI
-		 * block went back to the pool (its one map entry must go): a
-		 * block the owner still uses through another binding stays. */
-		dpb.has_spi_block = nfreed > 0;
-		dpb.spi_block = nfreed ? freed[0] : 0;
-		rc = e->dp->ops->binding_del(e->dp, &dpb);
+		/* The data plane recomputes the client's entries from its
+		 * remaining bindings: a block another binding still names
+		 * keeps its entry. */
+		rc = e->dp->ops->binding_del(e->dp, r);
 		if (rc < 0)
 			log_warnx("data plane %s: removing binding %u: %s", e->dp->ops->name,
 				  r->bind_id, strerror(-rc));

@@ -52,7 +52,7 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.n_reserved = sizeof(reserved) / sizeof(reserved[0]);
 	ac.spi_lo = cfg->spi_lo;
 	ac.spi_hi = cfg->spi_hi;
-	ac.spi_block = cfg->spi_block;
+	ac.spi_block_shift = cfg->spi_block_shift;
 	ac.holdback_ms = cfg->holdback ? cfg->holdback * 1000u : ALLOC_HOLDBACK_NONE;
 	ac.max_ports_per_client = cfg->max_ports;
 	ac.max_spis_per_client = cfg->max_spis;
@@ -69,7 +69,6 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 		engine_free(e, false);
 		return NULL;
 	}
-	e->spi_block_shift = alloc_spi_block_shift(e->alloc);
 	if (dp) {
 		dp->cb.violation = engine_violation;
 		dp->cb.arg = e;
@@ -412,28 +411,9 @@ void engine_foreach_binding(struct engine *e, uint32_t client_id, engine_binding
 
 	HASH_ITER(hh, e->bindings, b, tmp)
 	{
-		struct engine_binding_view v;
-
 		if (client_id && b->r.client_id != client_id)
 			continue;
-		v = (struct engine_binding_view){
-		    .bind_id = b->r.bind_id,
-		    .client_id = b->r.client_id,
-		    .xa = b->r.xa,
-		    .nb = b->r.nb,
-		    .kind = b->r.kind,
-		    .method = b->r.method,
-		    .tunnel = b->r.tunnel,
-		    .remote_policy = b->r.remote_policy,
-		    .remote = b->r.remote,
-		    .remote_port = b->r.remote_port,
-		    .nports = b->r.nports,
-		    .nspis = b->r.nspis,
-		    .ports = binding_ports(&b->r),
-		    .spis = binding_spis(&b->r),
-		    .expires_ms = b->r.expires_ms,
-		};
-		cb(&v, arg);
+		cb(&b->r, arg);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "binding_rec.h"
 #include "rsip/wire.h"
 
 struct engine;
@@ -117,21 +118,10 @@ struct engine_client_view {
 	uint64_t registered_ms, expires_ms;
 };
 
-struct engine_binding_view {
-	uint32_t bind_id, client_id;
-	struct in_addr xa, nb;
-	uint8_t kind; /* enum binding_kind (binding.h) */
-	uint8_t method, tunnel, remote_policy;
-	struct in_addr remote;
-	uint16_t remote_port;
-	uint16_t nports, nspis;
-	const uint16_t *ports; /* ascending */
-	const uint32_t *spis;  /* ascending */
-	uint64_t expires_ms;
-};
-
 typedef void (*engine_client_cb)(const struct engine_client_view *v, void *arg);
-typedef void (*engine_binding_cb)(const struct engine_binding_view *v, void *arg);
+/* Each binding as the engine keeps it (binding_rec.h); valid during the
+ * call. */
+typedef void (*engine_binding_cb)(const struct binding_rec *b, void *arg);
 void engine_foreach_client(struct engine *e, engine_client_cb cb, void *arg);
 /* client_id 0: every binding. */
 void engine_foreach_binding(struct engine *e, uint32_t client_id, engine_binding_cb cb, void *arg);

@@ -68,7 +68,6 @@ struct engine {
 	struct reply_cache *prereg; /* before registration: by IP + port */
 	struct lease_heap *leases;
 	struct engine_counters ctr;
-	uint8_t spi_block_shift;
 	/* The state file (engine_state.c): state_gen moves with every change a
 	 * snapshot holds; the hook runs when it moved since the last save. */
 	uint64_t state_gen, state_saved_gen;
@@ -137,8 +136,6 @@ struct binding *binding_by_id(struct engine *e, uint32_t bind_id);
 void binding_insert(struct engine *e, struct client *c, struct binding *b);
 /* Give back b's resources (held back), tell the data plane, free it. */
 void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool tell_dp);
-/* Fill the data plane's view of b. */
-void binding_to_dp(const struct engine *e, const struct binding *b, struct dp_binding *out);
 
 /* lease.c */
 struct lease_heap *lease_heap_new(void);

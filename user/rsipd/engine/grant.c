@@ -183,7 +183,6 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 	struct in_addr want = {0}, nb = {0};
 	struct alloc_txn *txn = NULL;
 	struct binding *b = NULL;
-	struct dp_binding dpb;
 	uint16_t nports = ports_wanted(g->local_ports);
 	uint32_t nspis = spis_wanted(g->spi);
 	uint32_t owner = c->r.client_id, lease;
@@ -280,8 +279,7 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 	/* The data plane may refuse (a full map): then the host is told the
 	 * resource is unavailable and nothing was taken. */
 	if (e->dp) {
-		binding_to_dp(e, b, &dpb);
-		rc = e->dp->ops->binding_add(e->dp, &dpb);
+		rc = e->dp->ops->binding_add(e->dp, &b->r);
 		if (rc < 0) {
 			log_warnx("data plane %s refused binding for client %u: %s",
 				  e->dp->ops->name, owner, strerror(-rc));

@@ -133,7 +133,7 @@ struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms)
 	json_object_object_add(st, "format", json_object_new_string(STATE_FORMAT));
 	add_int(st, "version", STATE_VERSION);
 	add_int(st, "saved_ms", (int64_t)wall_now_ms);
-	add_int(st, "spi_block_shift", e->spi_block_shift);
+	add_int(st, "spi_block_shift", e->cfg->spi_block_shift);
 	HASH_ITER(hh_id, e->by_id, c, tmp)
 	json_object_array_add(cs, save_client(c, mono_now, wall_now_ms));
 	json_object_object_add(st, "clients", cs);
@@ -281,7 +281,6 @@ static int restore_binding(struct rctx *x, struct client *c, struct binding *b)
 	struct engine *e = x->e;
 	struct binding_rec *r = &b->r;
 	struct alloc_txn *txn = alloc_txn_begin(e->alloc);
-	struct dp_binding dpb;
 	struct in_addr got;
 	int rc = 0;
 
@@ -301,8 +300,7 @@ static int restore_binding(struct rctx *x, struct client *c, struct binding *b)
 		return rc;
 	}
 	if (e->dp) {
-		binding_to_dp(e, b, &dpb);
-		rc = e->dp->ops->binding_add(e->dp, &dpb);
+		rc = e->dp->ops->binding_add(e->dp, r);
 		if (rc < 0) {
 			alloc_bind_id_release(e->alloc, r->bind_id);
 			alloc_txn_abort(txn);
@@ -495,12 +493,12 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 		return rerr(&x, "state file without a valid spi_block_shift");
 	/* The maps key SPI blocks by (spi >> shift): a new block size would
 	 * make every block binding point at the wrong SPIs. */
-	if ((uint8_t)shift != e->spi_block_shift)
+	if ((uint8_t)shift != e->cfg->spi_block_shift)
 		return rerr(&x,
 			    "the state file was written with --spi-block %u, this rsipd runs "
 			    "with %u: start with the old value, or remove the state file "
 			    "(every client then registers again)",
-			    1u << shift, 1u << e->spi_block_shift);
+			    1u << shift, 1u << e->cfg->spi_block_shift);
 	cs = get_array(st, "clients");
 	if (!cs)
 		return rerr(&x, "state file without a clients array");

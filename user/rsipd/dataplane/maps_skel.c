@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* dpx: the map-fd table of a loaded rsip_xdp skeleton, for rsipd, the tests
+ * and the benchmarks alike. */
+#include <bpf/libbpf.h>
+
+#include "maps.h"
+#include "rsip_xdp.skel.h"
+
+struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
+{
+	return (struct dpx_maps){
+	    .clients = bpf_map__fd(skel->maps.rsip_clients),
+	    .nb = bpf_map__fd(skel->maps.rsip_nb),
+	    .ports = bpf_map__fd(skel->maps.rsip_ports),
+	    .ike = bpf_map__fd(skel->maps.rsip_ike),
+	    .spi = bpf_map__fd(skel->maps.rsip_spi),
+	    .spi_blk = bpf_map__fd(skel->maps.rsip_spi_blk),
+	    .icmp_id = bpf_map__fd(skel->maps.rsip_icmp_id),
+	    .out_spi = bpf_map__fd(skel->maps.rsip_out_spi),
+	    .stats = bpf_map__fd(skel->maps.rsip_stats),
+	};
+}
