@@ -39,7 +39,8 @@
 #define PREFIX	   "/rsip/test-alloc/"
 #define N_OWNERS   16
 #define MAX_GRANTS 48
-#define SPI_BLOCK  16
+#define SPI_SHIFT  4
+#define SPI_BLOCK  (1u << SPI_SHIFT)
 
 static const char *const kind_names[] = {"addr", "port", "blk", "spi"};
 
@@ -400,7 +401,7 @@ int main(int argc, char **argv)
 	    .port_hi = 2255,
 	    .spi_lo = 256,
 	    .spi_hi = 256 + 64 * SPI_BLOCK - 1,
-	    .spi_block = SPI_BLOCK,
+	    .spi_block_shift = SPI_SHIFT,
 	    .holdback_ms = 50,
 	};
 	a = alloc_new(&acfg);
@@ -411,7 +412,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "set-up: %s\n", e ? "alloc" : err);
 		return 1;
 	}
-	struct claims_cfg ccfg = {.etcd = e, .prefix = PREFIX, .gateway = gw, .alloc = a};
+	struct claims_cfg ccfg = {
+	    .etcd = e, .prefix = PREFIX, .gateway = gw, .alloc = a, .spi_block_shift = SPI_SHIFT};
 	if (!unchecked && !(cl = claims_new(&ccfg)))
 		return 1;
 

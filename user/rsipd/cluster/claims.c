@@ -51,14 +51,14 @@ struct claims *claims_new(const struct claims_cfg *cfg)
 		log_warnx("cluster: etcd prefix must end with '/' and be shorter than 96");
 		return NULL;
 	}
-	if (!cfg->etcd || !cfg->alloc)
+	if (!cfg->etcd || !cfg->alloc || cfg->spi_block_shift > 16)
 		return NULL;
 	struct claims *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->e = cfg->etcd;
 	c->a = cfg->alloc;
-	c->shift = alloc_spi_block_shift(cfg->alloc);
+	c->shift = cfg->spi_block_shift;
 	memcpy(c->prefix, cfg->prefix, pl + 1);
 	memcpy(c->gw, cfg->gateway, gl + 1);
 	snprintf(c->fence, sizeof(c->fence), "%sgw/%s/fence", c->prefix, c->gw);

@@ -37,9 +37,10 @@
 
 struct claims_cfg {
 	struct etcd *etcd;
-	const char *prefix;  /* e.g. "/rsip/site1/"; must end with '/' */
-	const char *gateway; /* this gateway's name: unique, 1-32 of [A-Za-z0-9_.-] */
-	struct alloc *alloc; /* this gateway's allocator */
+	const char *prefix;	 /* e.g. "/rsip/site1/"; must end with '/' */
+	const char *gateway;	 /* this gateway's name: unique, 1-32 of [A-Za-z0-9_.-] */
+	struct alloc *alloc;	 /* this gateway's allocator */
+	uint8_t spi_block_shift; /* the allocator's (alloc_cfg.spi_block_shift) */
 };
 
 enum claim_kind { CLAIM_ADDR, CLAIM_PORT, CLAIM_BLOCK, CLAIM_SPI };
