@@ -84,8 +84,8 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-bpf test-integration test-netns test-fuzz test-cluster \
-	fuzz demo bench format format-check check-structure clean tests-build
+.PHONY: all deps test test-runner test-layer test-unit test-bpf test-integration test-netns \
+	test-cluster test-fuzz fuzz demo bench format format-check check-structure clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
@@ -176,6 +176,14 @@ test: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
 	@bash tests/run-all.sh "$(BUILD)"
+
+# The layers are listed in tests/layers.conf; tests/README.md says how they
+# run, time out and skip. test-layer runs any of them: make test-layer LAYER=x
+test-runner:
+	@bash tests/run-layer.sh runner "$(BUILD)"
+
+test-layer:
+	@bash tests/run-layer.sh "$(LAYER)" "$(BUILD)"
 
 test-unit: $(UNIT_BINS)
 	@bash tests/run-layer.sh unit "$(BUILD)"

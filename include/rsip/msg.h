@@ -33,6 +33,15 @@
 #define RSIP_MAX_METHODS  8    /* REGISTER_RESPONSE [RSIP Method]...; more is 207 */
 #define RSIP_MAX_TUNNELS  8    /* [Tunnel Type]...; more is 207 */
 
+/*
+ * Variable-length values (an FQDN, a Ports or SPI list, Vendor Specific data)
+ * are not copied into the struct: a decoded message points into the buffer it
+ * was decoded from, so that buffer must outlive the message; a sender points
+ * them at its own storage, which must live until rsip_encode. That keeps
+ * struct rsip_msg small (a _Static_assert below holds it to 4 KB) and a decode
+ * touches only the bytes the message really has.
+ */
+
 struct rsip_address {
 	uint8_t type; /* enum rsip_addr_type */
 	/* "Don't care": the Length-1 form, or an all-zero IPv4/IPv6 address
@@ -42,7 +51,9 @@ struct rsip_address {
 	union {
 		struct in_addr v4; /* IPV4 and IPV4_NETMASK, network order */
 		struct in6_addr v6;
-		char fqdn[RSIP_MAX_FQDN + 1]; /* NUL-terminated copy */
+		/* FQDN: fqdn_len printable characters, NOT NUL-terminated
+		 * (decoded: inside the message; print with "%.*s"). */
+		const char *fqdn;
 	} u;
 };
 
@@ -54,10 +65,15 @@ enum rsip_ports_form {
 	RSIP_PORTS_NOT_NEEDED /* RFC 3104 "don't need": Length 0 */
 };
 
+/* Ports. Read port i of any form with rsip_ports_at(); a sender sets a list
+ * with rsip_ports_set(). */
 struct rsip_ports {
-	uint8_t form;		       /* enum rsip_ports_form */
-	uint8_t number;		       /* k */
-	uint16_t port[RSIP_MAX_PORTS]; /* host order; RANGE uses port[0] */
+	uint8_t form;	/* enum rsip_ports_form */
+	uint8_t number; /* k */
+	uint16_t first; /* RANGE: the first port, host order */
+	/* LIST: exactly one of these is set. */
+	const uint8_t *list_wire; /* decoded: k * 2 bytes, network order */
+	const uint16_t *list;	  /* sent: the sender's k ports, host order */
 };
 
 enum rsip_spi_form {
@@ -67,10 +83,13 @@ enum rsip_spi_form {
 	RSIP_SPI_ANY,	/* "don't care", Number k >= 1 (Length 2, or k=1 SPI 0) */
 };
 
+/* SPIs, the same way as ports: rsip_spi_at(), rsip_spi_set(). */
 struct rsip_spi {
 	uint8_t form; /* enum rsip_spi_form */
 	uint16_t number;
-	uint32_t spi[RSIP_MAX_SPI_LIST]; /* host order; RANGE uses spi[0] */
+	uint32_t first;		  /* RANGE: the first SPI, host order */
+	const uint8_t *list_wire; /* decoded LIST: k * 4 bytes, network order */
+	const uint32_t *list;	  /* sent LIST: the sender's k SPIs, host order */
 };
 
 struct rsip_tuple {
@@ -124,11 +143,17 @@ struct rsip_msg {
 	struct rsip_spi spi;
 
 	uint16_t n_tuples;
-	struct rsip_tuple tuples[RSIP_MAX_TUPLES];
-
 	uint16_t n_vendor;
+
+	/* Counted slots: only the first n_tuples / n_vendor hold anything.
+	 * rsip_msg_init and rsip_decode clear everything above this line and
+	 * none of these (that would be most of the struct, for messages that
+	 * mostly have none); fill them with rsip_msg_add_tuple/_vendor. */
+	struct rsip_tuple tuples[RSIP_MAX_TUPLES];
 	struct rsip_vendor vendor[RSIP_MAX_VENDOR];
 };
+
+_Static_assert(sizeof(struct rsip_msg) <= 4096, "struct rsip_msg is held to 4 KB");
 
 /* What a failed decode could still tell the caller, so that it can answer
  * with an ERROR_RESPONSE carrying the request's counter and client ID. */
@@ -145,8 +170,46 @@ struct rsip_decode_err {
 	const char *why; /* static text for debug logs */
 };
 
-/* Start a message of the given type: zeroes it, sets version and type. */
+/* Start a message of the given type: zeroes every field but the counted
+ * slots (n_tuples and n_vendor are 0), sets version and type. */
 void rsip_msg_init(struct rsip_msg *m, uint8_t type);
+
+/* The next QUERY tuple / Vendor Specific slot, zeroed and counted; NULL when
+ * the message already holds RSIP_MAX_TUPLES / RSIP_MAX_VENDOR. */
+struct rsip_tuple *rsip_msg_add_tuple(struct rsip_msg *m);
+struct rsip_vendor *rsip_msg_add_vendor(struct rsip_msg *m);
+
+/* Port i (0 <= i < number) of a RANGE or LIST; 0 for the other forms. */
+static inline uint16_t rsip_ports_at(const struct rsip_ports *p, unsigned int i)
+{
+	if (p->form == RSIP_PORTS_RANGE)
+		return (uint16_t)(p->first + i);
+	if (p->form != RSIP_PORTS_LIST)
+		return 0;
+	if (p->list_wire)
+		return (uint16_t)(p->list_wire[2 * i] << 8 | p->list_wire[2 * i + 1]);
+	return p->list[i];
+}
+
+/* SPI i (0 <= i < number) of a RANGE or LIST; 0 for the other forms. */
+static inline uint32_t rsip_spi_at(const struct rsip_spi *s, unsigned int i)
+{
+	const uint8_t *b;
+
+	if (s->form == RSIP_SPI_RANGE)
+		return s->first + i;
+	if (s->form != RSIP_SPI_LIST)
+		return 0;
+	if (!s->list_wire)
+		return s->list[i];
+	b = s->list_wire + 4 * i;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A sender's k ports / SPIs: a RANGE when they follow each other, else a
+ * LIST pointing at v (which must live until rsip_encode). */
+void rsip_ports_set(struct rsip_ports *p, const uint16_t *v, uint8_t k);
+void rsip_spi_set(struct rsip_spi *s, const uint32_t *v, uint16_t k);
 
 /* Decode one whole message of exactly len bytes (a UDP datagram, or one
  * message cut out of a TCP stream with rsip_frame_len). Returns 0, or the

@@ -46,7 +46,9 @@ static bool decoder_error(int rc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* Static: struct rsip_msg is about 40 KB. */
+	/* m1's FQDNs, lists and vendor data point into data, which libFuzzer
+	 * allocates at exactly size bytes: ASan sees any view that reaches
+	 * past the message when encode and diff read through it. */
 	static struct rsip_msg m1, m2;
 	static uint8_t enc1[RSIP_MAX_MSG], enc2[RSIP_MAX_MSG];
 	struct rsip_decode_err err;

@@ -35,7 +35,14 @@ UNSOLICITED_WAIT = 60.0
 # ---- test runner -------------------------------------------------------------
 
 class Skip(Exception):
-    pass
+    """The test did not run (a missing tool, not root, ...). The script then
+    exits 77, which fails the run unless ALLOW_SKIP=1 (tests/runner/policy.sh)."""
+
+
+class NotApplicable(Exception):
+    """The test checked a fact of this machine that rules it out (say, the
+    kernel has no ESP module): raise it with what was checked and found. The
+    script then exits 78, which never fails the run."""
 
 
 def check(cond, what="check failed"):
@@ -49,8 +56,10 @@ def check_eq(got, want, what=""):
 
 
 class Suite:
-    """Named test functions run in order; one failure does not stop the
-    others. run() returns the exit status for tests/run-layer.sh."""
+    """Named test functions run in order; a failure or a skip does not stop
+    the others. run() returns the exit status for tests/run-layer.sh: 1 if
+    any test failed, else 77 if any was skipped, else 78 if any was not
+    applicable, else 0; the reasons are its last lines."""
 
     def __init__(self, name):
         self.name = name
@@ -61,35 +70,63 @@ class Suite:
         self.tests.append(fn)
         return fn
 
+    def _cleanup(self, fn):
+        ok = True
+        for c in reversed(self.cleanups):
+            try:
+                c()
+            except Exception:  # noqa: BLE001
+                ok = False
+                print("FAIL  %s (cleanup)" % fn.__name__, flush=True)
+                traceback.print_exc(file=sys.stdout)
+        self.cleanups = []
+        return ok
+
     def run(self):
-        failed = 0
+        passed, failed = [], []
+        skipped, not_applicable = {}, {}  # name -> reason
         only = os.environ.get("RSIP_TEST_ONLY")
         print("== %s (BUILD=%s)" % (self.name, BUILD), flush=True)
         for fn in self.tests:
             if only and fn.__name__ not in only.split(","):
                 continue
             start = time.monotonic()
+            outcome = "passed"
             try:
                 fn()
                 print("ok    %s (%.1fs)" % (fn.__name__, time.monotonic() - start), flush=True)
             except Skip as e:
+                outcome = "skipped"
+                skipped[fn.__name__] = str(e)
                 print("SKIP  %s: %s" % (fn.__name__, e), flush=True)
-                return 77
+            except NotApplicable as e:
+                outcome = "n/a"
+                not_applicable[fn.__name__] = str(e)
+                print("N/A   %s: %s" % (fn.__name__, e), flush=True)
             except Exception:  # noqa: BLE001 - report every kind of failure
-                failed += 1
+                outcome = "failed"
                 print("FAIL  %s" % fn.__name__, flush=True)
                 traceback.print_exc(file=sys.stdout)
-            finally:
-                for c in reversed(self.cleanups):
-                    try:
-                        c()
-                    except Exception:  # noqa: BLE001
-                        failed += 1
-                        print("FAIL  %s (cleanup)" % fn.__name__, flush=True)
-                        traceback.print_exc(file=sys.stdout)
-                self.cleanups = []
-        print("== %s: %d passed, %d failed" % (self.name, len(self.tests) - failed, failed))
-        return 1 if failed else 0
+            if not self._cleanup(fn):
+                outcome = "failed"
+                skipped.pop(fn.__name__, None)
+                not_applicable.pop(fn.__name__, None)
+            if outcome == "passed":
+                passed.append(fn.__name__)
+            elif outcome == "failed":
+                failed.append(fn.__name__)
+        print("== %s: %d passed, %d failed, %d skipped"
+              % (self.name, len(passed), len(failed), len(skipped) + len(not_applicable)))
+        if failed:
+            print("failed: %s" % ", ".join(failed))
+            return 1
+        if skipped:
+            print("skipped: %s" % "; ".join("%s: %s" % kv for kv in skipped.items()))
+            return 77
+        if not_applicable:
+            print("n/a: checked: %s" % "; ".join("%s: %s" % kv for kv in not_applicable.items()))
+            return 78
+        return 0
 
 
 def seeded_random(name):

@@ -48,7 +48,9 @@ static int read_full(int fd, uint8_t *buf, size_t len, int timeout_ms)
 int fake_recv(int fd, bool stream, struct rsip_msg *m, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	uint8_t buf[RSIP_MAX_MSG + 16];
+	/* m's views (lists, FQDNs) point here until this thread's next call
+	 * (the fake gateway may run as a thread of its own). */
+	static __thread uint8_t buf[RSIP_MAX_MSG + 16];
 	struct rsip_decode_err err;
 	size_t len;
 	ssize_t n;
@@ -183,7 +185,7 @@ void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind
 	if (nports) {
 		m->local_ports.form = RSIP_PORTS_RANGE;
 		m->local_ports.number = nports;
-		m->local_ports.port[0] = port;
+		m->local_ports.first = port;
 		m->remote_ports.form = RSIP_PORTS_ANY;
 		m->remote_ports.number = 1;
 	} else {
@@ -194,7 +196,7 @@ void fake_rsipsec_response(struct rsip_msg *m, uint32_t client_id, uint32_t bind
 	m->remote_addr.any = true;
 	m->spi.form = RSIP_SPI_RANGE;
 	m->spi.number = n_spis;
-	m->spi.spi[0] = spi;
+	m->spi.first = spi;
 	m->lease = lease;
 	m->n_tunnels = 1;
 	m->tunnels[0] = tunnel;

@@ -113,17 +113,27 @@ size_t raw_len(struct raw *r)
 
 int decode_exact(const uint8_t *buf, size_t len, struct rsip_msg *m, struct rsip_decode_err *err)
 {
-	static uint8_t *copy;
+	/* One copy per destination message (tests decode into a handful). */
+	static struct {
+		const struct rsip_msg *m;
+		uint8_t *copy;
+	} held[16];
+	size_t i;
 
-	free(copy);
+	for (i = 0; i < 16 && held[i].m && held[i].m != m; i++)
+		;
+	if (i == 16)
+		abort(); /* more messages than any test uses */
+	free(held[i].copy);
+	held[i].m = m;
 	/* Exactly len bytes (ASan makes even malloc(0) a real, unreadable
 	 * allocation), so any read past the end is reported. */
-	copy = malloc(len);
-	if (!copy && len)
+	held[i].copy = malloc(len);
+	if (!held[i].copy && len)
 		abort();
 	if (len)
-		memcpy(copy, buf, len);
-	return rsip_decode(copy, len, m, err);
+		memcpy(held[i].copy, buf, len);
+	return rsip_decode(held[i].copy, len, m, err);
 }
 
 int raw_decode(struct raw *r, struct rsip_msg *m, struct rsip_decode_err *err)

@@ -39,7 +39,8 @@ size_t raw_len(struct raw *r);
 size_t hex2bin(const char *hex, uint8_t *out, size_t cap);
 
 /* rsip_decode on a heap copy of exactly len bytes. The copy lives until the
- * next call, so vendor data pointers stay valid until then. */
+ * next decode_exact into the same m, so m's views (FQDNs, lists, vendor
+ * data) stay valid until then, whatever other messages are decoded. */
 int decode_exact(const uint8_t *buf, size_t len, struct rsip_msg *m, struct rsip_decode_err *err);
 int raw_decode(struct raw *r, struct rsip_msg *m, struct rsip_decode_err *err);
 

@@ -76,7 +76,8 @@ static void test_rsap_any_ports(void **state)
 	assert_int_equal(ntohl(m->local_addr.u.v4.s_addr), 0xc0000201);
 	assert_int_equal(m->local_ports.form, RSIP_PORTS_RANGE);
 	assert_int_equal(m->local_ports.number, 4);
-	assert_true(m->local_ports.port[0] >= 10000 && m->local_ports.port[0] + 3 <= 10099);
+	assert_true(rsip_ports_at(&m->local_ports, 0) >= 10000 &&
+		    rsip_ports_at(&m->local_ports, 0) + 3 <= 10099);
 	assert_true(m->remote_addr.any); /* remote policy none */
 	assert_int_equal(m->remote_ports.form, RSIP_PORTS_ANY);
 	assert_int_equal(m->lease, 600);
@@ -89,8 +90,8 @@ static void test_rsap_any_ports(void **state)
 	assert_int_equal(b->client_id, f.id);
 	assert_int_equal(b->xa.s_addr, f.x.addr.s_addr);
 	assert_int_equal(b->nports, 4);
-	assert_int_equal(binding_ports(b)[0], m->local_ports.port[0]);
-	assert_int_equal(binding_ports(b)[3], m->local_ports.port[0] + 3);
+	assert_int_equal(binding_ports(b)[0], rsip_ports_at(&m->local_ports, 0));
+	assert_int_equal(binding_ports(b)[3], rsip_ports_at(&m->local_ports, 0) + 3);
 	assert_int_equal(b->method, RSIP_METHOD_RSAP_IP);
 	assert_int_equal(b->remote.s_addr, INADDR_ANY);
 	assert_int_equal(engine_counters(f.h->e)->assignments, 1);
@@ -111,8 +112,8 @@ static void test_rsap_specific_ports_and_errors(void **state)
 	m = ask(&f, &r);
 	assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSAP_IP);
 	assert_int_equal(m->local_ports.form, RSIP_PORTS_LIST);
-	assert_int_equal(m->local_ports.port[0], 10004);
-	assert_int_equal(m->local_ports.port[1], 10014);
+	assert_int_equal(rsip_ports_at(&m->local_ports, 0), 10004);
+	assert_int_equal(rsip_ports_at(&m->local_ports, 1), 10014);
 	assert_int_equal(m->tunnels[0], RSIP_TUNNEL_GRE);
 	assert_true(m->has & RSIP_HAS_ENDPOINT);
 	assert_int_equal(ntohl(m->endpoint.u.v4.s_addr), 0x0a000009);
@@ -218,7 +219,7 @@ static void test_rsipsec(void **state)
 	assert_int_equal(m->remote_ports.form, RSIP_PORTS_NOT_NEEDED);
 	assert_int_equal(m->spi.form, RSIP_SPI_RANGE);
 	assert_int_equal(m->spi.number, 2);
-	spi0 = m->spi.spi[0];
+	spi0 = rsip_spi_at(&m->spi, 0);
 	assert_true(spi0 >= 0x100);
 	/* D13: a run inside one aligned block of 16 that the host owns. */
 	assert_int_equal(spi0 >> 4, (spi0 + 1) >> 4);
@@ -246,7 +247,7 @@ static void test_rsipsec(void **state)
 	h_assign_rsipsec(&r, id2, "any", "", "any", "", "00 01 70 00 00 00", g.counter++);
 	m = ask(&g, &r);
 	assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSIPSEC);
-	assert_int_equal(m->spi.spi[0], 0x70000000);
+	assert_int_equal(rsip_spi_at(&m->spi, 0), 0x70000000);
 	/* 402: more than one block can hold. */
 	h_assign_rsipsec(&r, id2, "any", "", "any", "", "00 11", g.counter++);
 	expect_err(&g, &r, RSIP_E_IPSEC_SPI_UNAVAILABLE);
@@ -296,7 +297,7 @@ static void test_flow_policy_103(void **state)
 	assert_int_equal(m->type, RSIP_ASSIGN_RESPONSE_RSAP_IP);
 	assert_int_equal(m->local_ports.number, 1);
 	assert_int_equal(ntohl(m->remote_addr.u.v4.s_addr), 0xc6336405);
-	assert_int_equal(m->remote_ports.port[0], 80);
+	assert_int_equal(rsip_ports_at(&m->remote_ports, 0), 80);
 	{
 		const struct binding_rec *b = dataplane_none_binding(f.h->dp, m->bind_id);
 

@@ -111,7 +111,7 @@ static void test_listen(void **state)
 	m = h_msg(h, -1);
 	assert_int_equal(m->type, RSIP_LISTEN_RESPONSE);
 	assert_true(m->bind_id != 0);
-	assert_int_equal(m->local_ports.port[0], 8080);
+	assert_int_equal(rsip_ports_at(&m->local_ports, 0), 8080);
 	assert_int_equal(m->tunnels[0], RSIP_TUNNEL_GRE);
 	assert_int_equal(m->lease, 300);
 	{

@@ -180,7 +180,8 @@ static bool query_ok(void *arg, const struct rsip_msg *req, struct rsip_msg *rsp
 {
 	(void)arg;
 	fake_ids_response(rsp, RSIP_QUERY_RESPONSE, req->client_id, 0, false, 0, false);
-	rsp->n_tuples = 2;
+	assert_non_null(rsip_msg_add_tuple(rsp));
+	assert_non_null(rsip_msg_add_tuple(rsp));
 	rsp->tuples[0].indicator = RSIP_IND_LOCAL_ADDRESS;
 	rsp->tuples[0].addr.type = RSIP_ADDR_IPV4;
 	inet_pton(AF_INET, "10.0.0.5", &rsp->tuples[0].addr.u.v4);
@@ -320,13 +321,13 @@ static void test_build_assign_checks(void **state)
 	assert_int_equal(rsip_client_build_assign(&r, m), 0);
 	assert_int_equal(m->type, RSIP_ASSIGN_REQUEST_RSAP_IP);
 	assert_int_equal(m->local_ports.form, RSIP_PORTS_RANGE);
-	assert_int_equal(m->local_ports.port[0], 10000);
+	assert_int_equal(rsip_ports_at(&m->local_ports, 0), 10000);
 	assert_int_equal(m->local_ports.number, 4);
 	assert_false(m->remote_addr.any);
 	assert_int_equal(ntohl(m->remote_addr.u.v4.s_addr), 0xc6336405);
 	assert_int_equal(m->remote_ports.form, RSIP_PORTS_RANGE);
 	assert_int_equal(m->remote_ports.number, 1);
-	assert_int_equal(m->remote_ports.port[0], 500);
+	assert_int_equal(rsip_ports_at(&m->remote_ports, 0), 500);
 	free(m);
 }
 
@@ -522,7 +523,7 @@ static void test_spi_list_answers(void **state)
 		fake_rsipsec_response(f->m, 7, 90 + i, "192.0.2.10", 0, 3, 0, 0, 60,
 				      RSIP_TUNNEL_IPIP);
 		f->m->spi.form = RSIP_SPI_LIST;
-		memcpy(f->m->spi.spi, lists[i], sizeof(lists[i]));
+		f->m->spi.list = lists[i]; /* encoded by fake_send below */
 		f->m->counter = f->req->counter;
 		f->m->has |= RSIP_HAS_COUNTER;
 		fake_send(f->sv[1], f->m);

@@ -22,6 +22,12 @@
 static struct rsip_msg m;
 static uint8_t buf[RSIP_MAX_MSG];
 
+/* Lists the messages below point at (a sender's own storage). */
+static const uint16_t dup_ports[] = {5000, 5000}, zero_port[] = {5000, 0};
+static const uint32_t two_spis[] = {0x1000, 0x2000}, dup_spis[] = {0x1000, 0x1000},
+		      zero_spi[] = {0, 0x2000};
+static char long_fqdn[RSIP_MAX_FQDN + 1];
+
 static void set_v4(struct rsip_address *a, uint8_t type, const char *s)
 {
 	memset(a, 0, sizeof(*a));
@@ -40,7 +46,7 @@ static void rsap_request(void)
 	set_v4(&m.local_addr, RSIP_ADDR_IPV4, "192.0.2.1");
 	m.local_ports.form = RSIP_PORTS_RANGE;
 	m.local_ports.number = 2;
-	m.local_ports.port[0] = 5000;
+	m.local_ports.first = 5000;
 	set_v4(&m.remote_addr, RSIP_ADDR_IPV4, "198.51.100.5");
 	m.remote_ports.form = RSIP_PORTS_ANY;
 	m.remote_ports.number = 1;
@@ -60,8 +66,7 @@ static void rsipsec_response(void)
 	m.remote_ports.form = RSIP_PORTS_NOT_NEEDED;
 	m.spi.form = RSIP_SPI_LIST;
 	m.spi.number = 2;
-	m.spi.spi[0] = 0x1000;
-	m.spi.spi[1] = 0x2000;
+	m.spi.list = two_spis;
 	m.lease = 600;
 	m.n_tunnels = 1;
 	m.tunnels[0] = RSIP_TUNNEL_GRE;
@@ -72,7 +77,7 @@ static void query_request(void)
 	rsip_msg_init(&m, RSIP_QUERY_REQUEST);
 	m.has = RSIP_HAS_CLIENT_ID;
 	m.client_id = 7;
-	m.n_tuples = 1;
+	assert_non_null(rsip_msg_add_tuple(&m));
 	m.tuples[0].indicator = RSIP_IND_NETWORK;
 	set_v4(&m.tuples[0].addr, RSIP_ADDR_IPV4, "10.0.0.0");
 	set_v4(&m.tuples[0].mask, RSIP_ADDR_IPV4_NETMASK, "255.0.0.0");
@@ -116,14 +121,15 @@ static void test_value_refusals(void **state)
 	EINVAL_AFTER(rsap_request, m.local_addr.type = 5);
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_IPV4_NETMASK);
 	EINVAL_AFTER(rsap_request, m.local_addr.type = RSIP_ADDR_FQDN; m.local_addr.fqdn_len = 1;
-		     m.local_addr.u.fqdn[0] = 'a');
+		     m.local_addr.u.fqdn = "a");
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_FQDN; m.remote_addr.fqdn_len = 0);
+	memset(long_fqdn, 'a', sizeof(long_fqdn));
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_FQDN;
-		     m.remote_addr.fqdn_len = 256);
+		     m.remote_addr.u.fqdn = long_fqdn; m.remote_addr.fqdn_len = 256);
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_FQDN; m.remote_addr.fqdn_len = 3;
-		     memcpy(m.remote_addr.u.fqdn, "a b", 4));
+		     m.remote_addr.u.fqdn = "a b");
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_FQDN; m.remote_addr.fqdn_len = 3;
-		     memcpy(m.remote_addr.u.fqdn, "ab", 3));
+		     m.remote_addr.u.fqdn = "ab");
 	EINVAL_AFTER(rsap_request, m.remote_addr.type = RSIP_ADDR_FQDN; m.remote_addr.any = true;
 		     m.remote_addr.fqdn_len = 1);
 	EINVAL_AFTER(rsipsec_response, m.has |= RSIP_HAS_ENDPOINT; m.endpoint.type = RSIP_ADDR_IPV4;
@@ -140,27 +146,30 @@ static void test_value_refusals(void **state)
 	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_UNSET);
 	EINVAL_AFTER(rsap_request, m.local_ports.form = 9);
 	EINVAL_AFTER(rsap_request, m.local_ports.number = 0);
-	EINVAL_AFTER(rsap_request, m.local_ports.port[0] = 0);
-	EINVAL_AFTER(rsap_request, m.local_ports.port[0] = 65535);
+	EINVAL_AFTER(rsap_request, m.local_ports.first = 0);
+	EINVAL_AFTER(rsap_request, m.local_ports.first = 65535);
 	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_NOT_NEEDED);
 	EINVAL_AFTER(rsap_request, m.remote_ports.number = 0);
 	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_LIST; m.local_ports.number = 1);
+	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_LIST); /* no list */
 	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_LIST;
-		     m.local_ports.port[1] = 5000);
-	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_LIST; m.local_ports.port[1] = 0);
+		     m.local_ports.list = dup_ports);
+	EINVAL_AFTER(rsap_request, m.local_ports.form = RSIP_PORTS_LIST;
+		     m.local_ports.list = zero_port);
 	/* SPI. */
 	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_UNSET);
 	EINVAL_AFTER(rsipsec_response, m.spi.number = 1);
 	EINVAL_AFTER(rsipsec_response, m.spi.number = RSIP_MAX_SPI_LIST + 1);
-	EINVAL_AFTER(rsipsec_response, m.spi.spi[1] = 0x1000);
-	EINVAL_AFTER(rsipsec_response, m.spi.spi[0] = 0);
-	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_RANGE; m.spi.spi[0] = 0xffffffff);
-	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_RANGE; m.spi.spi[0] = 0);
+	EINVAL_AFTER(rsipsec_response, m.spi.list = NULL);
+	EINVAL_AFTER(rsipsec_response, m.spi.list = dup_spis);
+	EINVAL_AFTER(rsipsec_response, m.spi.list = zero_spi);
+	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_RANGE; m.spi.first = 0xffffffff);
+	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_RANGE; m.spi.first = 0);
 	EINVAL_AFTER(rsipsec_response, m.spi.form = RSIP_SPI_ANY; m.spi.number = 0);
 	/* One-byte and two-byte values. */
 	EINVAL_AFTER(rsipsec_response, m.tunnels[0] = 0);
-	EINVAL_AFTER(rsipsec_response, m.n_vendor = 1; m.vendor[0].len = 3);
-	EINVAL_AFTER(rsipsec_response, m.n_vendor = 1; m.vendor[0].len = 65532;
+	EINVAL_AFTER(rsipsec_response, rsip_msg_add_vendor(&m)->len = 3);
+	EINVAL_AFTER(rsipsec_response, rsip_msg_add_vendor(&m)->len = 65532;
 		     m.vendor[0].data = buf);
 }
 

@@ -204,9 +204,9 @@ static void test_roles(void **state)
 			    "01 00 05 01 cb 00 71 01 " CTR);
 	assert_int_equal(raw_decode(&r, &m, &err), 0);
 	assert_int_equal(ntohl(m.local_addr.u.v4.s_addr), 0xc000020a);
-	assert_int_equal(m.local_ports.port[0], 5000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 0), 5000);
 	assert_int_equal(ntohl(m.remote_addr.u.v4.s_addr), 0xc6336405);
-	assert_int_equal(m.remote_ports.port[0], 80);
+	assert_int_equal(rsip_ports_at(&m.remote_ports, 0), 80);
 	assert_true(m.has & RSIP_HAS_ENDPOINT);
 	assert_int_equal(ntohl(m.endpoint.u.v4.s_addr), 0xcb007101);
 
@@ -216,7 +216,7 @@ static void test_roles(void **state)
 	assert_int_equal(raw_decode(&r, &m, &err), 0);
 	assert_false(m.has & RSIP_HAS_LOCAL_PORTS);
 	assert_true(m.has & RSIP_HAS_REMOTE_PORTS);
-	assert_int_equal(m.remote_ports.port[0], 443);
+	assert_int_equal(rsip_ports_at(&m.remote_ports, 0), 443);
 
 	/* Methods and tunnels keep their order. */
 	raw_begin(&r, RSIP_REGISTER_RESPONSE);

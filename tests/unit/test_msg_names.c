@@ -87,6 +87,8 @@ static void decode_hex(const char *hex)
 	uint8_t b[256];
 	size_t n = hex2bin(hex, b, sizeof(b));
 
+	/* decode_exact keeps its own copy: m's views outlive b. */
+
 	assert_int_equal(decode_exact(b, n, &m, &err), 0);
 }
 
@@ -129,7 +131,7 @@ static void test_format(void **state)
 	m.has = RSIP_HAS_SPI;
 	m.spi.form = RSIP_SPI_RANGE;
 	m.spi.number = 2;
-	m.spi.spi[0] = 0x1000;
+	m.spi.first = 0x1000;
 	rsip_msg_format(&m, line, sizeof(line));
 	assert_string_equal(line, "ASSIGN_RESPONSE_RSIPSEC spi=0x1000-0x1001");
 }

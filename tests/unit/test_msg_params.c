@@ -474,7 +474,7 @@ static void test_address_fields(void **state)
 	decode_ok(S_REMOTE_ADDR, "04 70 65 65 72 2e 65 78 61 6d 70 6c 65");
 	assert_int_equal(m.remote_addr.type, RSIP_ADDR_FQDN);
 	assert_int_equal(m.remote_addr.fqdn_len, 12);
-	assert_string_equal(m.remote_addr.u.fqdn, "peer.example");
+	assert_memory_equal(m.remote_addr.u.fqdn, "peer.example", 12);
 
 	decode_ok(S_MASK, "02 00 00 00 00");
 	assert_int_equal(m.tuples[0].mask.type, RSIP_ADDR_IPV4_NETMASK);
@@ -496,7 +496,7 @@ static void test_fqdn_limits(void **state)
 	raw_hex(&r, "02 00 01 01");
 	assert_int_equal(raw_decode(&r, &m, &err), 0);
 	assert_int_equal(m.remote_addr.fqdn_len, 255);
-	assert_int_equal(strlen(m.remote_addr.u.fqdn), 255);
+	assert_memory_equal(m.remote_addr.u.fqdn, v + 1, 255);
 	assert_true(rsip_encode(&m, enc, sizeof(enc)) > 0);
 
 	raw_begin(&r, RSIP_ASSIGN_REQUEST_RSA_IP);
@@ -512,19 +512,19 @@ static void test_ports_fields(void **state)
 	decode_ok(S_LOCAL_PORTS, "01 00 50");
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_RANGE);
 	assert_int_equal(m.local_ports.number, 1);
-	assert_int_equal(m.local_ports.port[0], 80);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 0), 80);
 
 	decode_ok(S_LOCAL_PORTS, "04 27 10");
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_RANGE);
 	assert_int_equal(m.local_ports.number, 4);
-	assert_int_equal(m.local_ports.port[0], 10000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 0), 10000);
 
 	decode_ok(S_LOCAL_PORTS, "03 13 88 1b 58 17 70");
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_LIST);
 	assert_int_equal(m.local_ports.number, 3);
-	assert_int_equal(m.local_ports.port[0], 5000);
-	assert_int_equal(m.local_ports.port[1], 7000);
-	assert_int_equal(m.local_ports.port[2], 6000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 0), 5000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 1), 7000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 2), 6000);
 
 	decode_ok(S_LOCAL_PORTS, "04");
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_ANY);
@@ -559,7 +559,7 @@ static void test_ports_max_list(void **state)
 	assert_int_equal(raw_decode(&r, &m, &err), 0);
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_LIST);
 	assert_int_equal(m.local_ports.number, 255);
-	assert_int_equal(m.local_ports.port[254], 1000 + 3 * 254);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 254), 1000 + 3 * 254);
 }
 
 static void test_spi_fields(void **state)
@@ -567,18 +567,18 @@ static void test_spi_fields(void **state)
 	decode_ok(S_SPI, "00 01 00 00 10 00");
 	assert_int_equal(m.spi.form, RSIP_SPI_RANGE);
 	assert_int_equal(m.spi.number, 1);
-	assert_int_equal(m.spi.spi[0], 0x1000);
+	assert_int_equal(rsip_spi_at(&m.spi, 0), 0x1000);
 
 	decode_ok(S_SPI, "00 04 de ad be ef");
 	assert_int_equal(m.spi.form, RSIP_SPI_RANGE);
 	assert_int_equal(m.spi.number, 4);
-	assert_int_equal(m.spi.spi[0], 0xdeadbeef);
+	assert_int_equal(rsip_spi_at(&m.spi, 0), 0xdeadbeef);
 
 	decode_ok(S_SPI, "00 02 00 00 30 00 00 00 20 00");
 	assert_int_equal(m.spi.form, RSIP_SPI_LIST);
 	assert_int_equal(m.spi.number, 2);
-	assert_int_equal(m.spi.spi[0], 0x3000);
-	assert_int_equal(m.spi.spi[1], 0x2000);
+	assert_int_equal(rsip_spi_at(&m.spi, 0), 0x3000);
+	assert_int_equal(rsip_spi_at(&m.spi, 1), 0x2000);
 
 	decode_ok(S_SPI, "01 00");
 	assert_int_equal(m.spi.form, RSIP_SPI_ANY);
@@ -619,7 +619,7 @@ static void test_spi_long_list(void **state)
 	assert_int_equal(raw_decode(&r, &m, &err), 0);
 	assert_int_equal(m.spi.form, RSIP_SPI_LIST);
 	assert_int_equal(m.spi.number, 1000);
-	assert_int_equal(m.spi.spi[999], 0x10000 + 7);
+	assert_int_equal(rsip_spi_at(&m.spi, 999), 0x10000 + 7);
 	n = rsip_encode(&m, enc, sizeof(enc));
 	assert_int_equal(n, r.len);
 	assert_memory_equal(enc, r.b, r.len);

@@ -162,7 +162,7 @@ static void test_decode_assign_rsap(void **state)
 	assert_ipv4(&m.local_addr, "192.0.2.10");
 	assert_int_equal(m.local_ports.form, RSIP_PORTS_RANGE);
 	assert_int_equal(m.local_ports.number, 4);
-	assert_int_equal(m.local_ports.port[0], 10000);
+	assert_int_equal(rsip_ports_at(&m.local_ports, 0), 10000);
 	assert_any4(&m.remote_addr);
 	assert_int_equal(m.remote_ports.form, RSIP_PORTS_ANY);
 	assert_int_equal(m.lease, 1800);
@@ -209,7 +209,7 @@ static void test_decode_rsipsec(void **state)
 	assert_int_equal(m.remote_ports.form, RSIP_PORTS_NOT_NEEDED);
 	assert_int_equal(m.spi.form, RSIP_SPI_RANGE);
 	assert_int_equal(m.spi.number, 2);
-	assert_int_equal(m.spi.spi[0], 0x1000);
+	assert_int_equal(rsip_spi_at(&m.spi, 0), 0x1000);
 	assert_int_equal(m.lease, 600);
 	assert_int_equal(m.n_tunnels, 1);
 	assert_int_equal(m.tunnels[0], RSIP_TUNNEL_IPIP);
@@ -292,7 +292,7 @@ static void build_vector(int i, struct rsip_msg *b)
 		set_ipv4(&b->local_addr, RSIP_ADDR_IPV4, "192.0.2.10");
 		b->local_ports.form = RSIP_PORTS_RANGE;
 		b->local_ports.number = 4;
-		b->local_ports.port[0] = 10000;
+		b->local_ports.first = 10000;
 		set_any4(&b->remote_addr);
 		b->remote_ports.form = RSIP_PORTS_ANY;
 		b->remote_ports.number = 1;
@@ -334,7 +334,7 @@ static void build_vector(int i, struct rsip_msg *b)
 		b->remote_ports.form = RSIP_PORTS_NOT_NEEDED;
 		b->spi.form = RSIP_SPI_RANGE;
 		b->spi.number = 2;
-		b->spi.spi[0] = 0x1000;
+		b->spi.first = 0x1000;
 		b->lease = 600;
 		b->n_tunnels = 1;
 		b->tunnels[0] = RSIP_TUNNEL_IPIP;
@@ -345,7 +345,7 @@ static void build_vector(int i, struct rsip_msg *b)
 		b->has = RSIP_HAS_CLIENT_ID | RSIP_HAS_COUNTER;
 		b->client_id = 7;
 		b->counter = 4;
-		b->n_tuples = 1;
+		assert_non_null(rsip_msg_add_tuple(b));
 		b->tuples[0].indicator = RSIP_IND_NETWORK;
 		set_ipv4(&b->tuples[0].addr, RSIP_ADDR_IPV4, "10.20.60.0");
 		set_ipv4(&b->tuples[0].mask, RSIP_ADDR_IPV4_NETMASK, "255.255.255.0");

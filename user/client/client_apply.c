@@ -76,23 +76,24 @@ static int parse_ports(const struct rsip_ports *p, struct rsip_binding *b)
 		b->n_ports = 0;
 		return 0;
 	case RSIP_PORTS_RANGE:
-		if (p->number == 0 || p->port[0] == 0 ||
-		    (uint32_t)p->port[0] + p->number - 1 > 65535)
+		if (p->number == 0 || p->first == 0 || (uint32_t)p->first + p->number - 1 > 65535)
 			return -EPROTO;
 		b->port_range = true;
-		b->port_first = p->port[0];
+		b->port_first = p->first;
 		b->n_ports = p->number;
 		return 0;
 	case RSIP_PORTS_LIST:
 		b->port_range = false;
 		b->n_ports = p->number;
-		b->port_first = p->port[0];
+		b->port_first = rsip_ports_at(p, 0);
 		for (unsigned int i = 0; i < p->number; i++) {
-			if (p->port[i] == 0)
+			uint16_t port = rsip_ports_at(p, i);
+
+			if (port == 0)
 				return -EPROTO;
-			b->ports[i] = p->port[i];
-			if (p->port[i] < b->port_first)
-				b->port_first = p->port[i];
+			b->ports[i] = port;
+			if (port < b->port_first)
+				b->port_first = port;
 		}
 		return 0;
 	default:
@@ -107,23 +108,25 @@ static int parse_spis(const struct rsip_spi *s, struct rsip_binding *b)
 
 	switch (s->form) {
 	case RSIP_SPI_RANGE:
-		if (s->number == 0 || s->spi[0] == 0 ||
-		    (uint64_t)s->spi[0] + s->number - 1 > UINT32_MAX)
+		if (s->number == 0 || s->first == 0 ||
+		    (uint64_t)s->first + s->number - 1 > UINT32_MAX)
 			return -EPROTO;
 		b->spi_range = true;
-		b->spi_first = s->spi[0];
+		b->spi_first = s->first;
 		b->n_spis = s->number;
 		return 0;
 	case RSIP_SPI_LIST:
 		b->n_spis = s->number;
-		b->spi_first = s->spi[0];
+		b->spi_first = rsip_spi_at(s, 0);
 		for (unsigned int i = 0; i < s->number; i++) {
-			if (s->spi[i] == 0)
+			uint32_t spi = rsip_spi_at(s, i);
+
+			if (spi == 0)
 				return -EPROTO;
-			b->spis[i] = s->spi[i];
-			if (s->spi[i] < b->spi_first)
-				b->spi_first = s->spi[i];
-			if (i && s->spi[i] != s->spi[i - 1] + 1)
+			b->spis[i] = spi;
+			if (spi < b->spi_first)
+				b->spi_first = spi;
+			if (i && spi != b->spis[i - 1] + 1)
 				contiguous = false;
 		}
 		/* An ascending run sent as a list is still a range, which an
@@ -188,7 +191,7 @@ static int apply_assign(struct rsip_client *c, struct rsip_req *r, const struct 
 	if (usable_v4(&m->remote_addr))
 		tmp.remote = m->remote_addr.u.v4;
 	if (m->remote_ports.form == RSIP_PORTS_RANGE && m->remote_ports.number == 1)
-		tmp.remote_port = m->remote_ports.port[0];
+		tmp.remote_port = m->remote_ports.first;
 	if (tmp.method != RSIP_METHOD_RSA_IP) {
 		if (parse_ports(&m->local_ports, &tmp)) {
 			log_debug("rsip: binding %u: local ports unusable", m->bind_id);

@@ -159,7 +159,7 @@ static void set_ports_range(struct rsip_ports *p, uint16_t first, uint8_t k)
 {
 	p->form = RSIP_PORTS_RANGE;
 	p->number = k;
-	p->port[0] = first;
+	p->first = first;
 }
 
 int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg *m)
@@ -223,7 +223,7 @@ int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg 
 		m->spi.number = req->n_spis;
 		if (req->spi) {
 			m->spi.form = RSIP_SPI_RANGE;
-			m->spi.spi[0] = req->spi;
+			m->spi.first = req->spi;
 		} else {
 			m->spi.form = RSIP_SPI_ANY;
 		}
@@ -318,7 +318,7 @@ int rsip_client_query(struct rsip_client *c, const struct rsip_query_item *items
 	if (!m)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
-		struct rsip_tuple *t = &m->tuples[i];
+		struct rsip_tuple *t = rsip_msg_add_tuple(m); /* n <= RSIP_MAX_TUPLES */
 
 		if (items[i].indicator != RSIP_IND_ADDRESS &&
 		    items[i].indicator != RSIP_IND_NETWORK) {
@@ -333,7 +333,6 @@ int rsip_client_query(struct rsip_client *c, const struct rsip_query_item *items
 			t->mask.u.v4 = items[i].mask;
 		}
 	}
-	m->n_tuples = (uint16_t)n;
 	rc = call(c, m, &s, NULL);
 	if (n_out)
 		*n_out = s.n;

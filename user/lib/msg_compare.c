@@ -23,6 +23,8 @@ static bool address_eq(const struct rsip_address *a, const struct rsip_address *
 
 static bool ports_eq(const struct rsip_ports *a, const struct rsip_ports *b)
 {
+	unsigned int i;
+
 	if (a->form != b->form)
 		return false;
 	switch (a->form) {
@@ -32,15 +34,21 @@ static bool ports_eq(const struct rsip_ports *a, const struct rsip_ports *b)
 	case RSIP_PORTS_ANY:
 		return a->number == b->number;
 	case RSIP_PORTS_RANGE:
-		return a->number == b->number && a->port[0] == b->port[0];
+		return a->number == b->number && a->first == b->first;
 	default:
-		return a->number == b->number &&
-		       memcmp(a->port, b->port, a->number * sizeof(a->port[0])) == 0;
+		if (a->number != b->number)
+			return false;
+		for (i = 0; i < a->number; i++)
+			if (rsip_ports_at(a, i) != rsip_ports_at(b, i))
+				return false;
+		return true;
 	}
 }
 
 static bool spi_eq(const struct rsip_spi *a, const struct rsip_spi *b)
 {
+	unsigned int i;
+
 	if (a->form != b->form || a->number != b->number)
 		return false;
 	switch (a->form) {
@@ -48,10 +56,12 @@ static bool spi_eq(const struct rsip_spi *a, const struct rsip_spi *b)
 	case RSIP_SPI_ANY:
 		return true;
 	case RSIP_SPI_RANGE:
-		return a->spi[0] == b->spi[0];
+		return a->first == b->first;
 	default:
-		return a->number <= RSIP_MAX_SPI_LIST &&
-		       memcmp(a->spi, b->spi, a->number * sizeof(a->spi[0])) == 0;
+		for (i = 0; i < a->number; i++)
+			if (rsip_spi_at(a, i) != rsip_spi_at(b, i))
+				return false;
+		return true;
 	}
 }
 

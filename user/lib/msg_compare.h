@@ -2,8 +2,9 @@
 /*
  * Field-wise comparison of two decoded RSIP messages: what the unit tests and
  * the fuzzer use to check a round trip, and what a client could use to tell
- * two answers apart. Only meaningful fields count (a RANGE compares port[0],
- * an "any" address no bytes, vendor data by content, not by pointer).
+ * two answers apart. Only meaningful fields count (a RANGE compares its first
+ * value, a LIST its values wherever they are held, an "any" address no bytes,
+ * vendor data by content, not by pointer).
  */
 #ifndef RSIP_MSG_COMPARE_H
 #define RSIP_MSG_COMPARE_H

@@ -235,7 +235,7 @@ static void put_address(struct wbuf *w, const struct rsip_address *a, enum rsip_
 		vlen = 5;
 		break;
 	case RSIP_ADDR_FQDN:
-		if (a->any || !rsip_fqdn_ok(a->u.fqdn, a->fqdn_len)) {
+		if (a->any || !a->u.fqdn || !rsip_fqdn_ok(a->u.fqdn, a->fqdn_len)) {
 			w_invalid(w);
 			return;
 		}
@@ -269,7 +269,7 @@ static void put_ports(struct wbuf *w, const struct rsip_ports *ports)
 	uint8_t *p;
 
 	/* Number 1 with port 0 is the D5 spelling of "don't care". */
-	if (form == RSIP_PORTS_RANGE && number == 1 && ports->port[0] == 0)
+	if (form == RSIP_PORTS_RANGE && number == 1 && ports->first == 0)
 		form = RSIP_PORTS_ANY;
 	switch (form) {
 	case RSIP_PORTS_NOT_NEEDED:
@@ -288,25 +288,26 @@ static void put_ports(struct wbuf *w, const struct rsip_ports *ports)
 			p[0] = number;
 		return;
 	case RSIP_PORTS_RANGE:
-		if (number == 0 || ports->port[0] == 0 ||
-		    (uint32_t)ports->port[0] + number - 1 > UINT16_MAX) {
+		if (number == 0 || ports->first == 0 ||
+		    (uint32_t)ports->first + number - 1 > UINT16_MAX) {
 			w_invalid(w);
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_PORTS, 3))) {
 			p[0] = number;
-			rsip_put16(p + 1, ports->port[0]);
+			rsip_put16(p + 1, ports->first);
 		}
 		return;
 	case RSIP_PORTS_LIST:
-		if (number < 2 || !rsip_ports_distinct_nonzero(ports->port, number)) {
+		if (number < 2 || !(ports->list || ports->list_wire) ||
+		    !rsip_ports_distinct_nonzero(ports)) {
 			w_invalid(w);
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_PORTS, 1 + 2 * (size_t)number))) {
 			p[0] = number;
 			for (i = 0; i < number; i++)
-				rsip_put16(p + 1 + 2 * i, ports->port[i]);
+				rsip_put16(p + 1 + 2 * i, rsip_ports_at(ports, (unsigned int)i));
 		}
 		return;
 	default:
@@ -323,7 +324,7 @@ static void put_spi(struct wbuf *w, const struct rsip_spi *s)
 	uint8_t *p;
 
 	/* Number 1 with SPI 0 is the D5 spelling of "don't care". */
-	if (form == RSIP_SPI_RANGE && number == 1 && s->spi[0] == 0)
+	if (form == RSIP_SPI_RANGE && number == 1 && s->first == 0)
 		form = RSIP_SPI_ANY;
 	switch (form) {
 	case RSIP_SPI_ANY:
@@ -335,26 +336,25 @@ static void put_spi(struct wbuf *w, const struct rsip_spi *s)
 			rsip_put16(p, number);
 		return;
 	case RSIP_SPI_RANGE:
-		if (number == 0 || s->spi[0] == 0 ||
-		    (uint64_t)s->spi[0] + number - 1 > UINT32_MAX) {
+		if (number == 0 || s->first == 0 || (uint64_t)s->first + number - 1 > UINT32_MAX) {
 			w_invalid(w);
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_SPI, 6))) {
 			rsip_put16(p, number);
-			rsip_put32(p + 2, s->spi[0]);
+			rsip_put32(p + 2, s->first);
 		}
 		return;
 	case RSIP_SPI_LIST:
-		if (number < 2 || number > RSIP_MAX_SPI_LIST ||
-		    !rsip_spis_distinct_nonzero(s->spi, number)) {
+		if (number < 2 || number > RSIP_MAX_SPI_LIST || !(s->list || s->list_wire) ||
+		    !rsip_spis_distinct_nonzero(s)) {
 			w_invalid(w);
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_SPI, 2 + 4 * (size_t)number))) {
 			rsip_put16(p, number);
 			for (i = 0; i < number; i++)
-				rsip_put32(p + 2 + 4 * i, s->spi[i]);
+				rsip_put32(p + 2 + 4 * i, rsip_spi_at(s, (unsigned int)i));
 		}
 		return;
 	default:

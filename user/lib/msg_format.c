@@ -55,7 +55,8 @@ static void fmt_address(struct sbuf *sb, const char *name, const struct rsip_add
 				  inet_ntop(AF_INET6, &a->u.v6, ip, sizeof(ip)));
 		break;
 	case RSIP_ADDR_FQDN:
-		sb_printf(sb, " %s=%.*s", name, (int)a->fqdn_len, a->u.fqdn);
+		sb_printf(sb, " %s=%.*s", name, a->u.fqdn ? (int)a->fqdn_len : 0,
+			  a->u.fqdn ? a->u.fqdn : "");
 		break;
 	default:
 		sb_printf(sb, " %s=?", name);
@@ -75,15 +76,15 @@ static void fmt_ports(struct sbuf *sb, const char *name, const struct rsip_ports
 		break;
 	case RSIP_PORTS_RANGE:
 		if (p->number <= 1)
-			sb_printf(sb, " %s=%u", name, p->port[0]);
+			sb_printf(sb, " %s=%u", name, p->first);
 		else
-			sb_printf(sb, " %s=%u-%u", name, p->port[0],
-				  (unsigned int)(p->port[0] + p->number - 1));
+			sb_printf(sb, " %s=%u-%u", name, p->first,
+				  (unsigned int)(p->first + p->number - 1));
 		break;
 	case RSIP_PORTS_LIST:
 		sb_printf(sb, " %s=", name);
 		for (i = 0; i < p->number && i < RSIP_MAX_PORTS; i++)
-			sb_printf(sb, "%s%u", i ? "," : "", p->port[i]);
+			sb_printf(sb, "%s%u", i ? "," : "", rsip_ports_at(p, (unsigned int)i));
 		break;
 	default:
 		sb_printf(sb, " %s=?", name);
@@ -100,15 +101,15 @@ static void fmt_spi(struct sbuf *sb, const struct rsip_spi *s)
 		break;
 	case RSIP_SPI_RANGE:
 		if (s->number <= 1)
-			sb_printf(sb, " spi=0x%x", s->spi[0]);
+			sb_printf(sb, " spi=0x%x", s->first);
 		else
-			sb_printf(sb, " spi=0x%x-0x%x", s->spi[0],
-				  (uint32_t)(s->spi[0] + s->number - 1u));
+			sb_printf(sb, " spi=0x%x-0x%x", s->first,
+				  (uint32_t)(s->first + s->number - 1u));
 		break;
 	case RSIP_SPI_LIST:
 		sb_printf(sb, " spi=");
 		for (i = 0; i < s->number && i < RSIP_MAX_SPI_LIST; i++)
-			sb_printf(sb, "%s0x%x", i ? "," : "", s->spi[i]);
+			sb_printf(sb, "%s0x%x", i ? "," : "", rsip_spi_at(s, (unsigned int)i));
 		break;
 	default:
 		sb_printf(sb, " spi=?");

@@ -278,7 +278,7 @@ static int opt_vendor(struct gram *g)
 	if ((rc = rsip_dec_vendor(&g->t, &v, &why)))
 		return g_fail(g, rc, why);
 	if (m->n_vendor < RSIP_MAX_VENDOR)
-		m->vendor[m->n_vendor++] = v;
+		*rsip_msg_add_vendor(m) = v;
 	g_advance(g);
 	return 0;
 }
@@ -304,9 +304,8 @@ static int opt_tuple(struct gram *g)
 	const char *why;
 	int rc;
 
-	if (m->n_tuples >= RSIP_MAX_TUPLES)
+	if (!(tp = rsip_msg_add_tuple(m)))
 		return g_fail(g, RSIP_E_BAD_MESSAGE, "too many QUERY tuples");
-	tp = &m->tuples[m->n_tuples];
 	if ((rc = rsip_dec_indicator(&g->t, &tp->indicator, &why)))
 		return g_fail(g, rc, why);
 	if ((why = rsip_indicator_bad(tp->indicator, m->type)))
@@ -323,7 +322,6 @@ static int opt_tuple(struct gram *g)
 		    (rc = take_address(g, &tp->addr, RSIP_ROLE_TUPLE_ADDR)))
 			return rc;
 	}
-	m->n_tuples++;
 	return 0;
 }
 

@@ -109,8 +109,9 @@ bool rsip_indicator_is_network(uint8_t indicator);
 bool rsip_fqdn_ok(const char *name, size_t len);
 bool rsip_netmask_ok(struct in_addr mask);
 bool rsip_flow_ok(uint8_t local, uint8_t remote);
-/* All non-zero and pairwise distinct (checked on a sorted copy). */
-bool rsip_ports_distinct_nonzero(const uint16_t *v, size_t n);
-bool rsip_spis_distinct_nonzero(const uint32_t *v, size_t n);
+/* A LIST's values are all non-zero and pairwise distinct (checked on a
+ * sorted copy); false for more than RSIP_MAX_PORTS / RSIP_MAX_SPI_LIST. */
+bool rsip_ports_distinct_nonzero(const struct rsip_ports *p);
+bool rsip_spis_distinct_nonzero(const struct rsip_spi *s);
 
 #endif

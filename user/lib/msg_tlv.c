@@ -185,8 +185,7 @@ int rsip_dec_address(const struct rsip_tlv *t, struct rsip_address *a, const cha
 			return bad(why, "FQDN longer than 255");
 		if (!rsip_fqdn_ok((const char *)t->val + 1, n))
 			return bad(why, "FQDN with a non-printable character");
-		memcpy(a->u.fqdn, t->val + 1, n);
-		a->u.fqdn[n] = '\0';
+		a->u.fqdn = (const char *)t->val + 1;
 		a->fqdn_len = (uint16_t)n;
 		return 0;
 	default:
@@ -196,7 +195,7 @@ int rsip_dec_address(const struct rsip_tlv *t, struct rsip_address *a, const cha
 
 int rsip_dec_ports(const struct rsip_tlv *t, struct rsip_ports *p, const char **why)
 {
-	size_t k, i;
+	size_t k;
 	uint8_t number;
 
 	memset(p, 0, sizeof(*p));
@@ -216,31 +215,30 @@ int rsip_dec_ports(const struct rsip_tlv *t, struct rsip_ports *p, const char **
 		return bad(why, "Ports length is not 1 + 2k");
 	k = (t->len - 1u) / 2;
 	if (k == 1) {
-		p->port[0] = rsip_get16(t->val + 1);
-		if (p->port[0] == 0) {
+		p->first = rsip_get16(t->val + 1);
+		if (p->first == 0) {
 			if (number != 1)
 				return bad(why, "port range starting at 0");
 			p->form = RSIP_PORTS_ANY; /* Number 1, port 0: D5 */
 			return 0;
 		}
-		if ((uint32_t)p->port[0] + number - 1 > UINT16_MAX)
+		if ((uint32_t)p->first + number - 1 > UINT16_MAX)
 			return bad(why, "port range past 65535");
 		p->form = RSIP_PORTS_RANGE;
 		return 0;
 	}
 	if (k != number)
 		return bad(why, "Ports Number does not match the port fields");
-	for (i = 0; i < k; i++)
-		p->port[i] = rsip_get16(t->val + 1 + 2 * i);
-	if (!rsip_ports_distinct_nonzero(p->port, k))
-		return bad(why, "port list with port 0 or a repeat");
 	p->form = RSIP_PORTS_LIST;
+	p->list_wire = t->val + 1;
+	if (!rsip_ports_distinct_nonzero(p))
+		return bad(why, "port list with port 0 or a repeat");
 	return 0;
 }
 
 int rsip_dec_spi(const struct rsip_tlv *t, struct rsip_spi *s, const char **why)
 {
-	size_t k, i;
+	size_t k;
 	uint16_t number;
 
 	memset(s, 0, sizeof(*s));
@@ -258,14 +256,14 @@ int rsip_dec_spi(const struct rsip_tlv *t, struct rsip_spi *s, const char **why)
 		return bad(why, "SPI length is not 2 + 4k");
 	k = (t->len - 2u) / 4;
 	if (k == 1) {
-		s->spi[0] = rsip_get32(t->val + 2);
-		if (s->spi[0] == 0) {
+		s->first = rsip_get32(t->val + 2);
+		if (s->first == 0) {
 			if (number != 1)
 				return bad(why, "SPI range starting at 0");
 			s->form = RSIP_SPI_ANY; /* Number 1, SPI 0: D5 */
 			return 0;
 		}
-		if ((uint64_t)s->spi[0] + number - 1 > UINT32_MAX)
+		if ((uint64_t)s->first + number - 1 > UINT32_MAX)
 			return bad(why, "SPI range past 0xffffffff");
 		s->form = RSIP_SPI_RANGE;
 		return 0;
@@ -274,11 +272,10 @@ int rsip_dec_spi(const struct rsip_tlv *t, struct rsip_spi *s, const char **why)
 		return bad(why, "SPI Number does not match the SPI fields");
 	if (k > RSIP_MAX_SPI_LIST)
 		return bad(why, "SPI list too long");
-	for (i = 0; i < k; i++)
-		s->spi[i] = rsip_get32(t->val + 2 + 4 * i);
-	if (!rsip_spis_distinct_nonzero(s->spi, k))
-		return bad(why, "SPI list with SPI 0 or a repeat");
 	s->form = RSIP_SPI_LIST;
+	s->list_wire = t->val + 2;
+	if (!rsip_spis_distinct_nonzero(s))
+		return bad(why, "SPI list with SPI 0 or a repeat");
 	return 0;
 }
 

@@ -107,14 +107,13 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-bool rsip_ports_distinct_nonzero(const uint16_t *v, size_t n)
+bool rsip_ports_distinct_nonzero(const struct rsip_ports *p)
 {
 	uint16_t sorted[RSIP_MAX_PORTS];
-	size_t i;
+	size_t i, n = p->number;
 
-	if (n > RSIP_MAX_PORTS)
-		return false;
-	memcpy(sorted, v, n * sizeof(*v));
+	for (i = 0; i < n; i++)
+		sorted[i] = rsip_ports_at(p, (unsigned int)i);
 	qsort(sorted, n, sizeof(*sorted), cmp_u16);
 	for (i = 0; i < n; i++)
 		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1]))
@@ -122,14 +121,15 @@ bool rsip_ports_distinct_nonzero(const uint16_t *v, size_t n)
 	return true;
 }
 
-bool rsip_spis_distinct_nonzero(const uint32_t *v, size_t n)
+bool rsip_spis_distinct_nonzero(const struct rsip_spi *s)
 {
 	uint32_t sorted[RSIP_MAX_SPI_LIST];
-	size_t i;
+	size_t i, n = s->number;
 
 	if (n > RSIP_MAX_SPI_LIST)
 		return false;
-	memcpy(sorted, v, n * sizeof(*v));
+	for (i = 0; i < n; i++)
+		sorted[i] = rsip_spi_at(s, (unsigned int)i);
 	qsort(sorted, n, sizeof(*sorted), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1]))

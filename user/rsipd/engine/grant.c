@@ -118,15 +118,10 @@ static int check_remote(const struct engine *e, const struct grant_req *g)
 		if (cidr_list_contains(&e->cfg->deny_remote, ra->u.v4))
 			return RSIP_E_REMOTE_ADDR_UNALLOWED;
 	}
-	if (rp->form == RSIP_PORTS_RANGE) {
+	if (rp->form == RSIP_PORTS_RANGE || rp->form == RSIP_PORTS_LIST)
 		for (i = 0; i < rp->number; i++)
-			if (port_denied(e->cfg, (uint16_t)(rp->port[0] + i)))
+			if (port_denied(e->cfg, rsip_ports_at(rp, i)))
 				return RSIP_E_REMOTE_ADDRPORT_UNALLOWED;
-	} else if (rp->form == RSIP_PORTS_LIST) {
-		for (i = 0; i < rp->number; i++)
-			if (port_denied(e->cfg, rp->port[i]))
-				return RSIP_E_REMOTE_ADDRPORT_UNALLOWED;
-	}
 	return 0;
 }
 
@@ -149,11 +144,8 @@ static int take_ports(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 
 	if (p->form == RSIP_PORTS_ANY)
 		return alloc_ports_any(t, owner, nb, n, out);
-	if (p->form == RSIP_PORTS_RANGE)
-		for (i = 0; i < n; i++)
-			out[i] = (uint16_t)(p->port[0] + i);
-	else
-		memcpy(out, p->port, n * sizeof(*out));
+	for (i = 0; i < n; i++)
+		out[i] = rsip_ports_at(p, i);
 	qsort(out, n, sizeof(*out), cmp_u16);
 	return alloc_ports_specific(t, owner, nb, out, n);
 }
@@ -166,11 +158,8 @@ static int take_spis(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 
 	if (s->form == RSIP_SPI_ANY)
 		return alloc_spi_any(t, owner, nb, k, out, &r->has_spi_block, &r->spi_block);
-	if (s->form == RSIP_SPI_RANGE)
-		for (i = 0; i < k; i++)
-			out[i] = s->spi[0] + i;
-	else
-		memcpy(out, s->spi, k * sizeof(*out));
+	for (i = 0; i < k; i++)
+		out[i] = rsip_spi_at(s, i);
 	qsort(out, k, sizeof(*out), cmp_u32);
 	return alloc_spi_specific(t, owner, nb, out, k);
 }
@@ -270,7 +259,7 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 	if (c->r.flow_remote != RSIP_FLOW_NONE && !g->remote_addr->any)
 		b->r.remote = g->remote_addr->u.v4;
 	if (c->r.flow_remote == RSIP_FLOW_MICRO && g->remote_ports->form == RSIP_PORTS_RANGE)
-		b->r.remote_port = g->remote_ports->port[0];
+		b->r.remote_port = g->remote_ports->first;
 	b->r.ports_dont_need = g->local_ports && g->local_ports->form == RSIP_PORTS_NOT_NEEDED;
 	b->r.lease_s = lease;
 	b->r.created_ms = engine_now(e);
@@ -299,42 +288,6 @@ out:
 		alloc_txn_abort(txn);
 	free(b);
 	return rc;
-}
-
-static void fill_ports(struct rsip_ports *p, const uint16_t *ports, uint16_t n)
-{
-	uint16_t i;
-	bool contiguous = true;
-
-	for (i = 1; i < n; i++)
-		if (ports[i] != ports[0] + i)
-			contiguous = false;
-	p->number = (uint8_t)n;
-	if (contiguous) {
-		p->form = RSIP_PORTS_RANGE;
-		p->port[0] = ports[0];
-	} else {
-		p->form = RSIP_PORTS_LIST;
-		memcpy(p->port, ports, n * sizeof(*ports));
-	}
-}
-
-static void fill_spis(struct rsip_spi *s, const uint32_t *spis, uint16_t n)
-{
-	uint16_t i;
-	bool contiguous = true;
-
-	for (i = 1; i < n; i++)
-		if (spis[i] != spis[0] + i)
-			contiguous = false;
-	s->number = n;
-	if (contiguous) {
-		s->form = RSIP_SPI_RANGE;
-		s->spi[0] = spis[0];
-	} else {
-		s->form = RSIP_SPI_LIST;
-		memcpy(s->spi, spis, n * sizeof(*spis));
-	}
 }
 
 /* The remote part of a response (spec 6.4, "how much a response must
@@ -378,14 +331,14 @@ void grant_response(struct engine *e, const struct req_ctx *x, const struct gran
 	if (g->local_ports) {
 		rep->has |= RSIP_HAS_LOCAL_PORTS;
 		if (r->nports)
-			fill_ports(&rep->local_ports, binding_ports(r), r->nports);
+			rsip_ports_set(&rep->local_ports, binding_ports(r), (uint8_t)r->nports);
 		else
 			rep->local_ports.form = RSIP_PORTS_NOT_NEEDED;
 	}
 	fill_remote(x->c, g, rep);
 	if (r->nspis) {
 		rep->has |= RSIP_HAS_SPI;
-		fill_spis(&rep->spi, binding_spis(r), r->nspis);
+		rsip_spi_set(&rep->spi, binding_spis(r), r->nspis);
 	}
 	rep->tunnels[0] = r->tunnel;
 	rep->n_tunnels = 1;

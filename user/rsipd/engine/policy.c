@@ -80,15 +80,15 @@ static int check_ports(const struct rsip_ports *p, bool rsipsec)
 	case RSIP_PORTS_NOT_NEEDED: /* RFC 3104 only (D8) */
 		return rsipsec ? 0 : RSIP_E_BAD_PARAM;
 	case RSIP_PORTS_RANGE:
-		if (p->port[0] == 0 || (uint32_t)p->port[0] + p->number - 1 > UINT16_MAX)
+		if (p->first == 0 || (uint32_t)p->first + p->number - 1 > UINT16_MAX)
 			return RSIP_E_BAD_PARAM;
 		return 0;
 	case RSIP_PORTS_LIST:
 		for (i = 0; i < p->number; i++) {
-			if (p->port[i] == 0)
+			if (rsip_ports_at(p, i) == 0)
 				return RSIP_E_BAD_PARAM;
 			for (j = 0; j < i; j++)
-				if (p->port[j] == p->port[i])
+				if (rsip_ports_at(p, j) == rsip_ports_at(p, i))
 					return RSIP_E_BAD_PARAM;
 		}
 		return 0;
@@ -105,15 +105,15 @@ static int check_spi(const struct rsip_spi *s)
 	 * which the codec already turned into RSIP_SPI_ANY. */
 	switch (s->form) {
 	case RSIP_SPI_RANGE:
-		if (s->spi[0] < 256 || (uint64_t)s->spi[0] + s->number - 1 > UINT32_MAX)
+		if (s->first < 256 || (uint64_t)s->first + s->number - 1 > UINT32_MAX)
 			return RSIP_E_BAD_PARAM;
 		return 0;
 	case RSIP_SPI_LIST:
 		for (i = 0; i < s->number; i++) {
-			if (s->spi[i] < 256)
+			if (rsip_spi_at(s, i) < 256)
 				return RSIP_E_BAD_PARAM;
 			for (j = 0; j < i; j++)
-				if (s->spi[j] == s->spi[i])
+				if (rsip_spi_at(s, j) == rsip_spi_at(s, i))
 					return RSIP_E_BAD_PARAM;
 		}
 		return 0;

@@ -38,8 +38,10 @@ static bool net_is_local(const struct cidr_list *l, struct in_addr net, struct i
 
 static void add_network(struct rsip_msg *rep, struct in_addr net, struct in_addr mask)
 {
-	struct rsip_tuple *t = &rep->tuples[rep->n_tuples++];
+	struct rsip_tuple *t = rsip_msg_add_tuple(rep);
 
+	if (!t)
+		return; /* a full response: RSIP_MAX_TUPLES is all QUERY carries */
 	t->indicator = RSIP_IND_LOCAL_NETWORK;
 	t->addr.type = RSIP_ADDR_IPV4;
 	t->addr.u.v4 = net;
@@ -60,7 +62,7 @@ int handle_query(struct engine *e, struct req_ctx *x)
 	e->ctr.queries++;
 
 	if (req->n_tuples == 0) {
-		for (i = 0; i < l->n && rep->n_tuples < RSIP_MAX_TUPLES; i++)
+		for (i = 0; i < l->n; i++)
 			add_network(rep, l->v[i].net, (struct in_addr){prefix_mask(l->v[i].len)});
 		return 0;
 	}
@@ -74,7 +76,8 @@ int handle_query(struct engine *e, struct req_ctx *x)
 		if (q->indicator != RSIP_IND_ADDRESS || q->addr.type != RSIP_ADDR_IPV4 ||
 		    q->addr.any || !addr_is_local(l, q->addr.u.v4))
 			continue;
-		t = &rep->tuples[rep->n_tuples++];
+		if (!(t = rsip_msg_add_tuple(rep)))
+			break;
 		t->indicator = RSIP_IND_LOCAL_ADDRESS;
 		t->addr = q->addr;
 	}
