@@ -85,14 +85,15 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 .SECONDARY:
 
 .PHONY: all deps test test-runner test-layer test-unit test-bpf test-integration test-netns \
-	test-cluster test-fuzz fuzz demo bench format format-check check-structure clean tests-build
+	test-cluster test-fuzz fuzz demo bench format format-check check-structure check-rules \
+	clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS)
 
 tests-build: $(UNIT_BINS) $(BPFT_BINS) $(CLUSTER_BINS)
 
 # ---- BPF ------------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h include/rsip/rules/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # Reference programs of the benchmarks (bench/*.bpf.c), same flags.
@@ -156,9 +157,13 @@ $(BUILD)/asan/tests/cluster/%: $(BUILD)/asan/obj/tests/cluster/%.o $(TEST_LIBS)
 # libFuzzer targets compile the sources they need directly with clang.
 FUZZ_FLAGS := $(CSTD) $(INCS) -D_GNU_SOURCE -DRSIP_FUZZING -g -O1 \
 	      -fsanitize=fuzzer,address,undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h)
+# A target's own sources beyond the common library:
+FUZZ_EXTRA_fuzz_rules := user/rsipd/slowpath/demux.c user/rsipd/slowpath/pkt.c \
+	tests/lib/fake_dp_view.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip/*.h \
+		 include/rsip/rules/*.h user/rsipd/slowpath/*.[ch] tests/lib/fake_dp_view.*)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRCS) $(LDLIBS)
 
 $(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)
@@ -174,6 +179,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory check-rules
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
 	@bash tests/run-all.sh "$(BUILD)"
 
@@ -225,6 +231,11 @@ format-check:
 # library (tools/check-cycles.py reads the built objects with nm).
 check-structure: $(LIBCOMMON) $(LIBCLIENT) $(LIBRSIPD) $(LIBRSIPC)
 	@python3 tools/check-cycles.py "$(BUILD)"
+
+# Every packet rule written once: the XDP programs and the slow path share
+# include/rsip/rules/ (what the script checks is in its header).
+check-rules:
+	@bash tools/check-rules-once.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -13,13 +13,20 @@
  * Every call's return value is checked: a figure for the wrong path is
  * refused, not printed.
  *
- *   bpf_prog_bench [-c CPU] [-r ROUNDS] [-k CALLS_PER_ROUND] [-n FILLER_CLIENTS]
+ *   bpf_prog_bench [-c CPU] [-r ROUNDS] [-k CALLS_PER_ROUND] [-n FILLER_CLIENTS] [-P] [-B OBJ]
+ * -P creates rsip_xdp's hash maps preallocated (the object asks for
+ * BPF_F_NO_PREALLOC), to measure that choice (docs/xdp-programs.md).
+ * -B OBJ also loads rsip_wan from another build of bpf/rsip_xdp.bpf.c (e.g.
+ * the commit before a change) on the same maps and load-time constants, and
+ * times it in the same interleaved rounds: a before/after comparison that
+ * the machine's load hits alike.
  * Needs root. Loads, never attaches.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +36,7 @@
 #include <bpf/libbpf.h>
 
 #include "../tests/lib/rec_build.h"
+#include "bench_maps.h"
 #include "dataplane/maps.h"
 #include "bench_xdp.skel.h"
 #include "parse.h"
@@ -160,20 +168,66 @@ static void fill(struct dpx *x, int ike_fd, uint32_t nb, unsigned int filler)
 	}
 }
 
+/* rsip_wan of another build of the object, on s's maps (by name) and with
+ * s's load-time constants; its program fd. */
+static int load_other(const char *path, struct rsip_xdp *s)
+{
+	struct bpf_object *o = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	if (!o)
+		must(-errno, path);
+	bpf_object__for_each_map(m, o)
+	{
+		const char *name = bpf_map__name(m);
+		const struct bpf_map *mine;
+
+		if (strstr(name, ".rodata")) {
+			size_t sz;
+			const void *v = bpf_map__initial_value(s->maps.rodata, &sz);
+
+			if (bpf_map__value_size(m) != sz)
+				must(-EINVAL, "-B: its load-time constants differ");
+			must(bpf_map__set_initial_value(m, v, sz), "-B rodata");
+			continue;
+		}
+		mine = bpf_object__find_map_by_name(s->obj, name);
+		if (mine)
+			must(bpf_map__reuse_fd(m, bpf_map__fd(mine)), name);
+	}
+	must(bpf_object__load(o), "-B load");
+	p = bpf_object__find_program_by_name(o, "rsip_wan");
+	if (!p)
+		must(-ENOENT, "-B: no rsip_wan");
+	return bpf_program__fd(p); /* the object lives until exit */
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int rounds = 20, calls = 10000, filler = 10000, cpu = 1;
+	bool prealloc = false;
+	const char *other = NULL;
+	int other_wan = -1;
 	uint32_t na = htonl(0x0a000001), nb = htonl(0xc0000201), peer = htonl(0xc6336407);
 	uint8_t esp[8 + 44], ike[8 + 28 + 8], out[4096];
-	uint8_t f_esp[128], f_ike[128], f_single[128];
+	uint8_t f_esp[128], f_ike[128], f_single[128], f_other[128];
 	struct rsip_xdp *s;
 	struct bench_xdp *b;
 	struct dpx *x;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:r:k:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:r:k:n:PB:")) != -1) {
 		uint32_t v;
 
+		if (opt == 'P') {
+			prealloc = true;
+			continue;
+		}
+		if (opt == 'B') {
+			other = optarg;
+			continue;
+		}
 		if (parse_u32(optarg, &v)) {
 			fprintf(stderr, "bpf_prog_bench: bad number '%s'\n", optarg);
 			return 2;
@@ -193,7 +247,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bpf_prog_bench [-c CPU] [-r ROUNDS] [-k CALLS] "
-					"[-n FILLER_CLIENTS]\n");
+					"[-n FILLER_CLIENTS] [-P] [-B OBJ]\n");
 			return 2;
 		}
 	}
@@ -217,6 +271,17 @@ int main(int argc, char **argv)
 	memcpy((void *)s->rodata->cfg_lan_mac, LAN_MAC, 6);
 	s->rodata->cfg_lan_mtu = 1500;
 	s->rodata->cfg_spi_block_shift = 8;
+	if (prealloc) {
+		struct bpf_map *m;
+
+		bpf_object__for_each_map(m, s->obj)
+		{
+			if (bpf_map__type(m) == BPF_MAP_TYPE_HASH)
+				must(bpf_map__set_map_flags(m, bpf_map__map_flags(m) &
+								   ~BPF_F_NO_PREALLOC),
+				     "prealloc");
+		}
+	}
 	must(rsip_xdp__load(s), "load rsip_xdp");
 	b = bench_xdp__open();
 	if (!b)
@@ -251,6 +316,9 @@ int main(int argc, char **argv)
 			must(dpx_binding_add(x, &sb.r), "single SPI");
 		}
 	}
+
+	if (other)
+		other_wan = load_other(other, s);
 
 	/* The reference demux map, as full as rsip_spi_blk: the measured key
 	 * (Nb, SPI 0x123411) and one per filler client. */
@@ -300,16 +368,44 @@ int main(int argc, char **argv)
 	     .prog = bpf_program__fd(s->progs.rsip_wan),
 	     .frame = f_single,
 	     .want = XDP_REDIRECT},
+	    {.name = "rsip_wan ESP, not ours",
+	     .prog = bpf_program__fd(s->progs.rsip_wan),
+	     .frame = f_other,
+	     .want = XDP_PASS},
+	    {.name = "-B rsip_wan ESP, SPI block hit",
+	     .prog = other_wan,
+	     .frame = f_esp,
+	     .want = XDP_REDIRECT},
+	    {.name = "-B rsip_wan IKE, cookie hit",
+	     .prog = other_wan,
+	     .frame = f_ike,
+	     .want = XDP_REDIRECT},
+	    {.name = "-B rsip_wan ESP, single SPI",
+	     .prog = other_wan,
+	     .frame = f_single,
+	     .want = XDP_REDIRECT},
+	    {.name = "-B rsip_wan ESP, not ours",
+	     .prog = other_wan,
+	     .frame = f_other,
+	     .want = XDP_PASS},
 	};
-	const size_t nc = sizeof(cases) / sizeof(cases[0]);
+	const size_t nc = sizeof(cases) / sizeof(cases[0]) - (other ? 0 : 4);
 
 	cases[0].len = cases[1].len = cases[2].len = cases[3].len =
 	    frame(f_esp, peer, nb, 50, esp, sizeof(esp));
 	cases[4].len = frame(f_ike, peer, nb, 17, ike, sizeof(ike));
 	memcpy(esp, (uint8_t[]){0, 0, 0x50, 0x01}, 4); /* SPI 0x5001 */
 	cases[5].len = frame(f_single, peer, nb, 50, esp, sizeof(esp));
+	/* ESP to an address that is not an Nb (192.0.2.99): passed. */
+	memcpy(esp, (uint8_t[]){0, 0x12, 0x34, 0x11}, 4);
+	cases[6].len = frame(f_other, peer, htonl(0xc0000263), 50, esp, sizeof(esp));
+	cases[7].len = cases[3].len;
+	cases[8].len = cases[4].len;
+	cases[9].len = cases[5].len;
+	cases[10].len = cases[6].len;
 	for (size_t i = 0; i < nc; i++) {
-		cases[i].ns = calloc((size_t)rounds * calls, sizeof(unsigned int));
+		/* room for the warm-up's 1000 calls too */
+		cases[i].ns = calloc((size_t)rounds * calls + 1000, sizeof(unsigned int));
 		if (!cases[i].ns)
 			must(-ENOMEM, "calloc");
 	}
@@ -326,6 +422,13 @@ int main(int argc, char **argv)
 				if (run_once(&cases[i], out))
 					return 1;
 
+	printf("%s", prealloc ? "rsip_xdp hash maps PREALLOCATED (-P)\n" : "");
+	{
+		unsigned long long bytes = bench_hash_map_bytes(s->obj);
+
+		printf("rsip_xdp hash maps: %.1f MiB for %u clients (%llu bytes per client)\n",
+		       bytes / 1048576.0, filler + 1, bytes / (filler + 1));
+	}
 	printf("BPF_PROG_TEST_RUN, repeat=1, %u rounds x %u calls per program, CPU %u, "
 	       "%u filler clients (SPI block + cookie each)\n",
 	       rounds, calls, cpu, filler);

@@ -47,6 +47,7 @@
 #include "../tests/lib/rec_build.h"
 #include "bench_clients.h"
 #include "bench_frames.h"
+#include "bench_maps.h"
 #include "bench_net.h"
 #include "dp_names.h"
 #include "dataplane/maps.h"
@@ -355,6 +356,13 @@ static int cmd_rsip(const struct gw_opts *o)
 	       count_entries(skel->maps.rsip_ports), count_entries(skel->maps.rsip_spi_blk),
 	       count_entries(skel->maps.rsip_spi), count_entries(skel->maps.rsip_ike),
 	       now_s() - t0);
+	{
+		unsigned long long bytes = bench_hash_map_bytes(skel->obj);
+
+		/* two bindings per client (bench_clients.h) */
+		printf("xdp_gw: map memory: hash maps %.1f MiB, %llu bytes per binding\n",
+		       bytes / 1048576.0, o->clients ? bytes / (2ull * o->clients) : 0);
+	}
 out:
 	dpx_free(x);
 	rsip_xdp__destroy(skel);

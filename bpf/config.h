@@ -9,7 +9,7 @@
 
 #include "vmlinux.h"
 
-#include "parse.h"
+#include "rsip/rules/parse.h"
 
 /* Na: the gateway's LAN address, tunnel endpoint and outer source. */
 const volatile __be32 cfg_na = 0;

@@ -25,7 +25,7 @@
 #include "config.h"
 #include "csum.h"
 #include "maps.h"
-#include "parse.h"
+#include "rsip/rules/parse.h"
 
 #define OUTER_TTL 64
 
@@ -34,16 +34,24 @@ static __always_inline __u32 tunnel_overhead(__u8 tunnel)
 	return tunnel == RSIP_DP_TUNNEL_GRE ? RSIP_GRE_OVERHEAD : RSIP_IPIP_OVERHEAD;
 }
 
+/* The outer IPv4 ID counters: one per CPU, each on its own cache line, in a
+ * global (.bss): its address is a constant to the verifier, so no map lookup
+ * per packet. CPUs beyond IPID_SLOTS share a slot (IDs may then repeat
+ * across those CPUs, as they may across any two CPUs: see above). */
+#define IPID_SLOTS 256 /* a power of two */
+struct ipid_slot {
+	__u32 next;
+	__u8 pad[60];
+};
+static struct ipid_slot ipid_slots[IPID_SLOTS];
+
 static __always_inline __be16 next_ip_id(void)
 {
-	__u32 key = 0;
-	__u32 *id = bpf_map_lookup_elem(&rsip_ipid, &key);
+	struct ipid_slot *s = &ipid_slots[bpf_get_smp_processor_id() & (IPID_SLOTS - 1)];
 
-	if (!id)
-		return 0;
-	if (*id == 0)
-		*id = bpf_get_prandom_u32() | 1;
-	return bpf_htons((__u16)(*id)++);
+	if (s->next == 0)
+		s->next = bpf_get_prandom_u32() | 1;
+	return bpf_htons((__u16)s->next++);
 }
 
 /* What the outer header copies from the inner one (read before the head

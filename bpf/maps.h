@@ -61,12 +61,13 @@ struct {
 	__type(value, __u32);
 } rsip_tx SEC(".maps");
 
-/* Outer IPv4 ID for packets whose inner header lacks DF (see encap.h). */
+/* The Nb pre-filter (dp_abi.h): an array, so a lookup is inlined by the
+ * verifier (an address computation, no hashing, no helper call). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RSIP_NB_FILTER_WORDS);
 	__type(key, __u32);
 	__type(value, __u32);
-} rsip_ipid SEC(".maps");
+} rsip_nb_filter SEC(".maps");
 
 #endif

@@ -27,8 +27,12 @@
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
- *   rsip_ipid     per-CPU array[1] of __u32: outer IPv4 ID counter (internal,
- *                 not pinned, not ABI)
+ *   rsip_nb_filter array of RSIP_NB_FILTER_WORDS __u32: one bit per
+ *                 rsip_nb_filter_bit() of every Nb (not pinned: dpx_nb_add
+ *                 fills it before the programs are attached). A clear bit
+ *                 means "certainly not ours": after its first lookup misses,
+ *                 the WAN program passes such traffic without another; a set
+ *                 bit defers to rsip_nb.
  *
  * The object declares no `pinning` attribute: the loader pins the maps above
  * by name itself (bpf_map__set_pin_path), so loading the skeleton in a test or
@@ -51,19 +55,19 @@
 
 #define RSIP_DP_ABI_VERSION 1
 
-#define RSIP_MAP_CLIENTS  "rsip_clients"
-#define RSIP_MAP_NB	  "rsip_nb"
-#define RSIP_MAP_PORTS	  "rsip_ports"
-#define RSIP_MAP_IKE	  "rsip_ike"
-#define RSIP_MAP_SPI	  "rsip_spi"
-#define RSIP_MAP_SPI_BLK  "rsip_spi_blk"
-#define RSIP_MAP_ICMP_ID  "rsip_icmp_id"
-#define RSIP_MAP_OUT_SPI  "rsip_out_spi"
-#define RSIP_MAP_STATS	  "rsip_stats"
-#define RSIP_MAP_META	  "rsip_meta"
-#define RSIP_MAP_SLOWPATH "rsip_slowpath"
-#define RSIP_MAP_TX	  "rsip_tx"
-#define RSIP_MAP_IPID	  "rsip_ipid"
+#define RSIP_MAP_CLIENTS   "rsip_clients"
+#define RSIP_MAP_NB	   "rsip_nb"
+#define RSIP_MAP_PORTS	   "rsip_ports"
+#define RSIP_MAP_IKE	   "rsip_ike"
+#define RSIP_MAP_SPI	   "rsip_spi"
+#define RSIP_MAP_SPI_BLK   "rsip_spi_blk"
+#define RSIP_MAP_ICMP_ID   "rsip_icmp_id"
+#define RSIP_MAP_OUT_SPI   "rsip_out_spi"
+#define RSIP_MAP_STATS	   "rsip_stats"
+#define RSIP_MAP_META	   "rsip_meta"
+#define RSIP_MAP_SLOWPATH  "rsip_slowpath"
+#define RSIP_MAP_TX	   "rsip_tx"
+#define RSIP_MAP_NB_FILTER "rsip_nb_filter"
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
 #define RSIP_DEF_NB	 1024
@@ -77,6 +81,17 @@
 /* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
  * says otherwise (rsip_client.cookie_cap). */
 #define RSIP_DEF_COOKIE_CAP 64
+
+/* The Nb pre-filter: 65536 bits. With the 1024 Nb rsip_nb holds at most,
+ * under 2 % of other addresses share a bit with one of ours. */
+#define RSIP_NB_FILTER_WORDS 2048
+
+/* Which bit of rsip_nb_filter an address sets: a multiplicative hash of its
+ * 32 bits (network order as stored), so consecutive addresses spread. */
+static inline __u32 rsip_nb_filter_bit(__be32 nb)
+{
+	return ((__u32)nb * 0x9e3779b1u) >> 16;
+}
 
 /* Tunnel types as the data plane stores them (rsip_target.tunnel, bit
  * numbers in rsip_client.tunnels): the RSIP Tunnel Type values
@@ -111,7 +126,7 @@ struct rsip_client {
 	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
 	__u32 cookie_cap;  /* how many learned entries (IKE cookies, echo ids) it may hold */
 	/* --- below: written by the LAN program (and the sweep) --- */
-	__u32 cookies;	    /* learned entries it holds */
+	__u32 cookies;	    /* learned entries it holds (RSIP_LEARNED_*) */
 	__u32 viol_sec;	    /* coarse seconds (ns >> 30) of the last violation event */
 	__u32 viol_mask;    /* RSIP_VIOL_* bits already reported during viol_sec */
 	__u32 seen_jiffies; /* as in rsip_target */
@@ -122,6 +137,16 @@ struct rsip_client {
 
 /* Non-counter part of rsip_client: what user space writes and compares. */
 #define RSIP_CLIENT_CFG_END __builtin_offsetof(struct rsip_client, cookies)
+
+/* rsip_client.cookies counts two kinds of learned entries, each against
+ * cookie_cap (so at most 65535): IKE cookies and echo ids in the low 16
+ * bits, outbound (Y, SPI) pairs in the high 16 (so a host's SAs cannot use up
+ * the entries its IKE needs). One atomic add of RSIP_LEARNED_* learns one. */
+#define RSIP_LEARNED_COOKIE	 1u
+#define RSIP_LEARNED_OUT_SPI	 (1u << 16)
+#define RSIP_LEARNED_COOKIES(n)	 ((n)&0xffffu)
+#define RSIP_LEARNED_OUT_SPIS(n) ((n) >> 16)
+#define RSIP_LEARNED_CAP_MAX	 0xffffu
 
 /* Violation reasons (rsip_client.viol_mask bits, rsip_slow_meta.error). */
 #define RSIP_VIOL_BAD_TUNNEL  (1u << 0) /* 307 BAD_TUNNEL_TYPE */
@@ -336,6 +361,9 @@ enum rsip_counter {
 	RSIP_CNT_LAN_EVENT_VIOLATION, /* violation records sent to rsipd */
 	RSIP_CNT_LAN_EVENT_LOST,      /* ... and lost (perf buffer full) */
 	RSIP_CNT_SLOW_TRUNCATED,      /* slow-path frames cut to RSIP_SLOW_MAX_FRAME */
+	RSIP_CNT_LAN_OUT_SPI_TAKEN,   /* (Y, SPI) another client holds: not taken over */
+	RSIP_CNT_LAN_OUT_SPI_FULL,    /* rsip_out_spi full: not learned */
+	RSIP_CNT_LAN_OUT_SPI_CAP,     /* the client holds cookie_cap outbound SPIs: not learned */
 	RSIP_CNT_MAX,
 };
 

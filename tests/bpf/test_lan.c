@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "dp_names.h"
 #include "rsip/wire.h"
 #include "rsip_xdp.skel.h"
+#include "slowpath/demux.h"
 
 #define XDP_DROP     1
 #define XDP_PASS     2
@@ -33,6 +35,9 @@
 
 static struct bpf_fx fx;
 static const uint8_t ZERO8[8];
+/* A client of Nb1 whose entry carries RSIP_CF_WHOLE_NB though Nb1 is shared
+ * (stale_whole_client()). */
+static const struct client_def CL_V = {"V", "10.0.0.18", {0x02, 0, 0, 0, 0, 0x12}, 18};
 static const uint8_t PEER_SPI[8] = {0x99, 9, 9, 9, 9, 9, 9, 9};
 
 /* --- builders --------------------------------------------------------------- */
@@ -149,17 +154,30 @@ ROW(ike_port_500)
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
 	TO_WAN(e, in, 20);
 }
+/* e expects the outbound (Y, spi) learned for c. */
+static void learns_out_spi(struct fx_expect *e, const struct client_def *c, uint32_t spi)
+{
+	struct rsip_out_key k = {.peer = ip4(FX_PEER), .spi = htonl(spi)};
+
+	e->learn_map = DPM_OUT_SPI + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = c;
+}
+
 ROW(esp_out)
 {
+	/* The slow path once learned no outbound SPI (issue 7). */
 	pkt_esp(in, 0xabc, 1);
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
 	TO_WAN(e, in, 20);
+	learns_out_spi(e, &CL_A, 0xabc);
 }
 ROW(ah_out)
 {
 	pkt_ah(in, 0xabd, 1);
 	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 51);
 	TO_WAN(e, in, 24);
+	learns_out_spi(e, &CL_B, 0xabd);
 }
 ROW(udp_esp_out)
 {
@@ -167,6 +185,70 @@ ROW(udp_esp_out)
 	pkt_udp(in, 4500, 4500);
 	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
 	TO_WAN(e, in, 20);
+	learns_out_spi(e, &CL_A, 0xabe);
+}
+#define ROW_ECHO_ID 0x4343
+ROW(echo_learned)
+{
+	struct rsip_icmp_key k = {.nb = ip4(FX_NB1), .id = htons(ROW_ECHO_ID)};
+
+	pkt_icmp_echo(in, 8, ROW_ECHO_ID, 1);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 1);
+	TO_WAN(e, in, 20);
+	e->learn_map = DPM_ICMP_ID + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = &CL_A;
+}
+/* e expects the entry key of map m to stay c's. */
+static void held_by(struct fx_expect *e, int m, const void *key, size_t n,
+		    const struct client_def *c)
+{
+	e->hold_map = m + 1;
+	memcpy(e->hold_key, key, n);
+	e->hold_by = c;
+}
+
+ROW(echo_id_taken)
+{
+	/* A holds the id (previous row): B may not use it on Nb1. The slow
+	 * path once skipped this check (issue 7). */
+	struct rsip_icmp_key k = {.nb = ip4(FX_NB1), .id = htons(ROW_ECHO_ID)};
+
+	pkt_icmp_echo(in, 8, ROW_ECHO_ID, 1);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 1);
+	held_by(e, DPM_ICMP_ID, &k, sizeof(k), &CL_A);
+}
+ROW(cookie_hijack)
+{
+	/* B sends IKE with the cookie A learned in ike_port_500: dropped, the
+	 * cookie stays A's (RFC 3104 6.1). */
+	static const uint8_t k8[8] = {0x0a, 1, 2, 3, 4, 5, 6, 7};
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(500)};
+
+	pkt_ike(in, k8, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 17);
+	memcpy(k.cookie, k8, 8);
+	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
+}
+ROW(out_spi_hijack)
+{
+	/* B sends ESP to A's learned (Y, SPI) (esp_out): forwarded, but the
+	 * entry stays A's, so Y's ICMP errors about it still reach A only
+	 * (issue 11: BPF_NOEXIST). */
+	struct rsip_out_key k = {.peer = ip4(FX_PEER), .spi = htonl(0xabc)};
+
+	pkt_esp(in, 0xabc, 2);
+	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 50);
+	TO_WAN(e, in, 24);
+	held_by(e, DPM_OUT_SPI, &k, sizeof(k), &CL_A);
+}
+ROW(whole_flag_stale)
+{
+	/* V's entry says it holds its Nb whole, rsip_nb says Nb1 is shared:
+	 * the address is not V's (312). Once only the slow path checked. */
+	tcp_from(in, &CL_V, RSIP_TUNNEL_IPIP, 5555, 80);
+	violation(e, &CL_V, 312);
 }
 ROW(natt_keepalive_out)
 {
@@ -390,6 +472,11 @@ static const struct fx_row rows[] = {
     R(esp_out, XDP_REDIRECT, LAN_TX),
     R(ah_out, XDP_REDIRECT, LAN_TX),
     R(udp_esp_out, XDP_REDIRECT, LAN_TX),
+    R(echo_learned, XDP_REDIRECT, LAN_TX),
+    R(echo_id_taken, XDP_DROP, LAN_DROP_ID_TAKEN),
+    R(cookie_hijack, XDP_DROP, LAN_DROP_COOKIE_TAKEN),
+    R(out_spi_hijack, XDP_REDIRECT, LAN_TX),
+    R(whole_flag_stale, XDP_DROP, LAN_DROP_BAD_SRC),
     R(natt_keepalive_out, XDP_REDIRECT, LAN_TX),
     R(icmp_error_out, XDP_REDIRECT, LAN_TX),
     R(remote_ok, XDP_REDIRECT, LAN_TX),
@@ -601,6 +688,37 @@ static void cookie_cap_and_sweep(void **state)
 	assert_int_equal(client_cookies(&CL_E), 1);
 }
 
+/* Outbound SPIs have a cap of their own (the high half of the count): E
+ * (cap 2) learns two, the third is forwarded but not learned, and its IKE
+ * cookies are not affected; the sweep gives them back. */
+static void out_spi_cap_and_sweep(void **state)
+{
+	struct rsip_out_key key = {.peer = ip4(FX_PEER)};
+	uint64_t capped = counter(RSIP_CNT_LAN_OUT_SPI_CAP);
+	uint32_t before = client_cookies(&CL_E);
+	struct dpx_sweep_result r;
+	struct rsip_out_val v;
+	unsigned int moved;
+	struct pkt in;
+
+	assert_int_equal(RSIP_LEARNED_OUT_SPIS(before), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		pkt_init(&in);
+		pkt_esp(&in, 0x9001 + i, 1);
+		tunnel_inner(&in, &CL_E, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+		key.spi = htonl(0x9001 + i);
+		assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), i < 2 ? 0 : -ENOENT);
+	}
+	assert_int_equal(counter(RSIP_CNT_LAN_OUT_SPI_CAP), capped + 1);
+	assert_int_equal(client_cookies(&CL_E), before + 2 * RSIP_LEARNED_OUT_SPI);
+	/* An hour later they are idle: gone, and E's count with them. */
+	assert_int_equal(
+	    dpx_sweep(fx.x, dpx_now_ns() + 3600ull * 1000000000u, 60ull * 1000000000u, &r), 0);
+	assert_true(r.out_spis >= 2);
+	assert_int_equal(RSIP_LEARNED_OUT_SPIS(client_cookies(&CL_E)), 0);
+}
+
 static void echo_ids(void **state)
 {
 	struct rsip_icmp_key key = {.nb = ip4(FX_NB1), .id = htons(0x77)};
@@ -655,6 +773,17 @@ static void outbound_spis(void **state)
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 	key.spi = htonl(0x31338);
 	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+	/* B sends to A's (Y, SPI): forwarded, counted, not taken over. */
+	uint64_t taken = counter(RSIP_CNT_LAN_OUT_SPI_TAKEN);
+
+	pkt_init(&in);
+	pkt_esp(&in, 0x31337, 9);
+	tunnel_inner(&in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 50);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_OUT_SPI_TAKEN), taken + 1);
+	key.spi = htonl(0x31337);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
+	assert_int_equal(v.xa, ip4(CL_A.xa));
 }
 
 static void violation_rate_limit(void **state)
@@ -713,6 +842,20 @@ static void client_counters(void **state)
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s1), 0);
 	assert_int_equal(s1.packets_out, s0.packets_out + 1);
 	assert_int_equal(s1.bytes_out, s0.bytes_out + in.len - 14 - 20);
+	/* Not counted when the FIB has no way out, nor when it goes to rsipd
+	 * (issue 11: counted after the FIB result). */
+	pkt_init(&in);
+	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){.dst = FX_UNREACH});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_FIB);
+	pkt_init(&in);
+	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){.dst = FX_NO_NEIGH});
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_SLOW_ROUTE);
+	bpf_fx_poll(&fx);
+	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
+	assert_int_equal(s0.packets_out, s1.packets_out);
+	assert_int_equal(s0.bytes_out, s1.bytes_out);
 }
 
 static void truncations(void **state)
@@ -745,12 +888,34 @@ static void truncations(void **state)
 	assert_int_equal(bpf_fx_poll(&fx), 0);
 }
 
+/* V: registered and linked through dpx, then its flags rewritten. */
+static void stale_whole_client(void)
+{
+	struct dp_client dc = {.client_id = CL_V.client_id};
+	struct rsip_client c;
+
+	dc.xa.s_addr = ip4(CL_V.xa);
+	if (dpx_client_add(fx.x, &dc) || dpx_client_set_link(fx.x, dc.xa, CL_V.mac, fx.lan_if) ||
+	    bpf_map_lookup_elem(fx.m.clients, &dc.xa.s_addr, &c)) {
+		fprintf(stderr, "setup: client V failed\n");
+		exit(1);
+	}
+	c.nb = ip4(FX_NB1);
+	c.tunnels = 1u << RSIP_DP_TUNNEL_IPIP;
+	c.flags = RSIP_CF_WHOLE_NB;
+	if (bpf_map_update_elem(fx.m.clients, &dc.xa.s_addr, &c, BPF_EXIST)) {
+		fprintf(stderr, "setup: client V failed\n");
+		exit(1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest seq[] = {
 	    cmocka_unit_test(cookie_trial_and_error),
 	    cmocka_unit_test(ikev2_both_roles),
 	    cmocka_unit_test(cookie_cap_and_sweep),
+	    cmocka_unit_test(out_spi_cap_and_sweep),
 	    cmocka_unit_test(echo_ids),
 	    cmocka_unit_test(outbound_spis),
 	    cmocka_unit_test(violation_rate_limit),
@@ -764,6 +929,7 @@ int main(void)
 	if (bpf_fx_load(&fx, NULL))
 		return 1;
 	scenario_setup(&fx);
+	stale_whole_client();
 	rc = fx_run_rows("rsip_lan rows", &fx, rows, sizeof(rows) / sizeof(rows[0]));
 	rc |= cmocka_run_group_tests_name("rsip_lan sequences", seq, NULL, NULL);
 	bpf_fx_destroy(&fx);

@@ -11,13 +11,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "../lib/bpf_scenario.h"
 #include "dp_names.h"
 #include "rsip/wire.h"
+#include "rsip_xdp.skel.h"
 
 #define XDP_ABORTED  0
 #define XDP_DROP     1
@@ -233,6 +239,26 @@ ROW(ike_500_cookie_on_4500)
 {
 	/* Learned on 500 only: the port is part of the key. */
 	ike_to(in, 4500, C1, PEER_R, IKEV1, 0);
+}
+ROW(ike_500_stray_port)
+{
+	/* A port entry on 500 (the allocator never leases it; the map would
+	 * not refuse one): the IKE rule never looks there. The slow path once
+	 * did (issue 7). */
+	ike_to(in, 500, C1, PEER_R, IKEV1, 0);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
+}
+ROW(ike_4500_stray_port)
+{
+	ike_to(in, 4500, C4, PEER_R, IKEV2, 0x20);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
+}
+ROW(udp_esp_stray_port)
+{
+	pkt_esp(in, 0x123413, 1);
+	pkt_udp(in, 4500, 4500);
+	wan_frame(in, FX_PEER, FX_NB1, 17);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ike_bad_version)
 {
@@ -507,6 +533,9 @@ static const struct fx_row rows[] = {
     R(ike_4500_marker, XDP_REDIRECT, WAN_TX_IKE),
     R(ike_4500_unknown, XDP_DROP, WAN_DROP_NO_COOKIE),
     R(ike_500_cookie_on_4500, XDP_DROP, WAN_DROP_NO_COOKIE),
+    R(ike_500_stray_port, XDP_REDIRECT, WAN_TX_IKE),
+    R(ike_4500_stray_port, XDP_REDIRECT, WAN_TX_IKE),
+    R(udp_esp_stray_port, XDP_REDIRECT, WAN_TX_UDP_ESP),
     R(ike_bad_version, XDP_DROP, WAN_DROP_MALFORMED),
     R(udp_port, XDP_REDIRECT, WAN_TX_PORT),
     R(tcp_port, XDP_REDIRECT, WAN_TX_PORT),
@@ -600,6 +629,26 @@ static void l4_echo(struct pkt *p)
 	pkt_icmp_echo(p, 8, ECHO_ID, 1);
 }
 
+/* Port entries for B on Nb1:500 and Nb1:4500, written straight into the map
+ * (dpx and the allocator refuse them): see the *_stray_port rows. */
+static void stray_ike_ports(void)
+{
+	struct rsip_port_key k = {.nb = ip4(FX_NB1), .port = htons(3000)};
+	struct rsip_target b;
+
+	if (bpf_map_lookup_elem(fx.m.ports, &k, &b)) {
+		fprintf(stderr, "setup: B's port 3000 is missing\n");
+		exit(1);
+	}
+	for (int i = 0; i < 2; i++) {
+		k.port = htons(i ? 4500 : 500);
+		if (bpf_map_update_elem(fx.m.ports, &k, &b, BPF_NOEXIST)) {
+			fprintf(stderr, "setup: stray port: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+}
+
 /* --- truncation at every length ---------------------------------------------- */
 
 static void truncations(void **state)
@@ -645,6 +694,51 @@ static void truncations(void **state)
 	assert_int_equal(bpf_fx_poll(&fx), 0);
 }
 
+/* The Nb pre-filter decides "not ours" after a miss, without another
+ * lookup: with Nb1's bit cleared, an unknown SPI to Nb1 is passed as not ours
+ * (instead of dropped), while a hit never reads the filter. */
+static int run_counted(const struct pkt *in, unsigned int *moved)
+{
+	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
+	struct pkt out;
+	int action;
+
+	bpf_fx_counters(&fx, before);
+	action = bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, in, &out);
+	bpf_fx_counters(&fx, after);
+	*moved = RSIP_CNT_MAX;
+	for (unsigned int i = 0; i < RSIP_CNT_MAX; i++)
+		if (dp_counter_is_exit(i) && after[i] != before[i])
+			*moved = i;
+	return action;
+}
+
+static void nb_filter(void **state)
+{
+	__be32 nb1 = ip4(FX_NB1);
+	uint32_t bit = rsip_nb_filter_bit(nb1), idx = bit >> 5, w, cleared;
+	int fd = bpf_map__fd(fx.skel->maps.rsip_nb_filter);
+	struct pkt unknown, hit;
+	struct fx_expect e;
+	unsigned int moved;
+
+	pkt_init(&unknown);
+	esp_unknown(&unknown, &e);
+	pkt_init(&hit);
+	esp_block(&hit, &e);
+	assert_int_equal(bpf_map_lookup_elem(fd, &idx, &w), 0);
+	assert_true(w & (1u << (bit & 31)));
+	cleared = w & ~(1u << (bit & 31));
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &cleared, BPF_ANY), 0);
+	assert_int_equal(run_counted(&unknown, &moved), XDP_PASS);
+	assert_int_equal(moved, RSIP_CNT_WAN_PASS_NOT_NB);
+	assert_int_equal(run_counted(&hit, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &w, BPF_ANY), 0);
+	assert_int_equal(run_counted(&unknown, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_SPI);
+	assert_int_equal(bpf_fx_poll(&fx), 0);
+}
+
 /* Per-binding counters move with the traffic (and only on the hit). */
 static void binding_counters(void **state)
 {
@@ -670,6 +764,7 @@ int main(void)
 	const struct CMUnitTest extra[] = {
 	    cmocka_unit_test(truncations),
 	    cmocka_unit_test(binding_counters),
+	    cmocka_unit_test(nb_filter),
 	};
 	int rc;
 
@@ -682,6 +777,7 @@ int main(void)
 	learn("IKEv2 SPIr", 17, l4_ikev2_resp, RSIP_CNT_LAN_LEARN_COOKIE);
 	learn("IKEv2 SPIi on 4500", 17, l4_ikev2_natt, RSIP_CNT_LAN_LEARN_COOKIE);
 	learn("echo id", 1, l4_echo, RSIP_CNT_LAN_LEARN_ICMP_ID);
+	stray_ike_ports();
 	fprintf(stderr, "verifier: rsip_wan %u instructions processed, rsip_lan %u\n",
 		bpf_fx_verified_insns(fx.wan_prog), bpf_fx_verified_insns(fx.lan_prog));
 

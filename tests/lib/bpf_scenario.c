@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "rec_build.h"
 #include "dp_names.h"
 #include "rsip/wire.h"
+#include "slowpath/demux.h"
 
 const struct client_def CL_A = {"A", "10.0.0.11", {0x02, 0, 0, 0, 0, 0x0a}, 11};
 const struct client_def CL_B = {"B", "10.0.0.12", {0x02, 0, 0, 0, 0, 0x0b}, 12};
@@ -211,6 +213,155 @@ static void compare_frames(const struct fx_expect *e, const struct pkt *out)
 	assert_int_equal(got.len, want.len);
 }
 
+/* ---- the slow path over the fixture's maps ------------------------------------ */
+
+static int map_fd(const struct bpf_fx *fx, enum dp_map_id m)
+{
+	const int fds[DPM_MAX] = {
+	    [DPM_CLIENTS] = fx->m.clients, [DPM_NB] = fx->m.nb,
+	    [DPM_PORTS] = fx->m.ports,	   [DPM_IKE] = fx->m.ike,
+	    [DPM_SPI] = fx->m.spi,	   [DPM_SPI_BLK] = fx->m.spi_blk,
+	    [DPM_ICMP_ID] = fx->m.icmp_id, [DPM_OUT_SPI] = fx->m.out_spi,
+	};
+
+	return fds[m];
+}
+
+static int view_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(map_fd(arg, m), key, val) < 0 ? -errno : 0;
+}
+
+static int view_update(void *arg, enum dp_map_id m, const void *key, const void *val,
+		       uint64_t flags)
+{
+	return bpf_map_update_elem(map_fd(arg, m), key, val, flags) < 0 ? -errno : 0;
+}
+
+enum { SAME_COUNTER, RULES_TUNNEL, RULES_FORWARD };
+
+/* The exits only the program has: after them, what did the rules decide? */
+static int xdp_only_exit(unsigned int c)
+{
+	switch (c) {
+	case RSIP_CNT_WAN_SLOW_OVERSIZE:
+	case RSIP_CNT_WAN_SLOW_NO_NEIGH:
+	case RSIP_CNT_WAN_DROP_ENCAP_FAIL:
+	case RSIP_CNT_WAN_DROP_NO_TX:
+	case RSIP_CNT_WAN_SLOW_LOST:
+		return RULES_TUNNEL;
+	case RSIP_CNT_LAN_SLOW_ROUTE:
+	case RSIP_CNT_LAN_DROP_FIB:
+	case RSIP_CNT_LAN_DROP_NO_TX:
+	case RSIP_CNT_LAN_SLOW_LOST:
+		return RULES_FORWARD;
+	}
+	return SAME_COUNTER;
+}
+
+/* The client of a learned entry (map: DPM_* + 1), or -ENOENT. */
+static int entry_xa(struct bpf_fx *fx, int map, const uint8_t *key, uint32_t *xa)
+{
+	union {
+		struct rsip_target t;
+		struct rsip_out_val o;
+	} v;
+	enum dp_map_id m = (enum dp_map_id)(map - 1);
+
+	if (bpf_map_lookup_elem(map_fd(fx, m), key, &v) < 0)
+		return -ENOENT;
+	*xa = m == DPM_OUT_SPI ? v.o.xa : v.t.xa;
+	return 0;
+}
+
+static int learned_xa(struct bpf_fx *fx, const struct fx_expect *e, uint32_t *xa)
+{
+	return entry_xa(fx, e->learn_map, e->learn_key, xa);
+}
+
+static void check_held(struct bpf_fx *fx, const struct fx_expect *e, const char *after)
+{
+	uint32_t xa = 0;
+
+	if (!e->hold_map)
+		return;
+	if (entry_xa(fx, e->hold_map, e->hold_key, &xa) < 0 || xa != ip4(e->hold_by->xa))
+		fail_msg("after %s: %s's entry was taken over", after, e->hold_by->name);
+}
+
+/* Forgets what XDP learned (and its charge to the client), so the slow
+ * path has to learn it again. */
+static void unlearn(struct bpf_fx *fx, const struct fx_expect *e)
+{
+	enum dp_map_id m = (enum dp_map_id)(e->learn_map - 1);
+	uint32_t xa = ip4(e->learn_by->xa);
+	struct rsip_client c;
+
+	assert_int_equal(bpf_map_delete_elem(map_fd(fx, m), e->learn_key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fx->m.clients, &xa, &c), 0);
+	c.cookies -= m == DPM_OUT_SPI ? RSIP_LEARNED_OUT_SPI : RSIP_LEARNED_COOKIE;
+	assert_int_equal(bpf_map_update_elem(fx->m.clients, &xa, &c, BPF_EXIST), 0);
+}
+
+static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const struct fx_expect *e,
+			    const struct pkt *in, const struct pkt *out)
+{
+	struct dp_view v = {.lookup = view_lookup,
+			    .update = view_update,
+			    .arg = fx,
+			    .spi_block_shift = FX_SHIFT,
+			    .na = ip4(FX_NA)};
+	struct slow_result res;
+	int want = xdp_only_exit(r->counter);
+	uint32_t xa;
+
+	check_held(fx, e, "XDP");
+	if (in->len < 14 || in->b[12] != 0x08 || in->b[13] != 0x00)
+		return; /* not IPv4: never handed to rsipd */
+	if (e->learn_map) {
+		assert_int_equal(learned_xa(fx, e, &xa), 0);
+		assert_int_equal(xa, ip4(e->learn_by->xa));
+		unlearn(fx, e);
+	}
+	if (r->lan)
+		slow_lan_check(&v, in->b + 6, in->b + 14, in->len - 14, &res);
+	else
+		slow_wan_demux(&v, in->b + 14, in->len - 14, &res);
+	if (want == RULES_TUNNEL) {
+		if (res.verdict != SV_TUNNEL)
+			fail_msg("%s: slow path: %s, XDP tunnelled (then %s)", r->name,
+				 dp_counter_name(res.rule), dp_counter_name(r->counter));
+		if (e->slow_xa)
+			assert_int_equal(res.target.xa, e->slow_xa);
+	} else if (want == RULES_FORWARD) {
+		if (res.verdict != SV_SEND)
+			fail_msg("%s: slow path: %s, XDP forwarded (then %s)", r->name,
+				 dp_counter_name(res.rule), dp_counter_name(r->counter));
+	} else {
+		if (res.rule != r->counter)
+			fail_msg("%s: slow path counted %s, XDP %s", r->name,
+				 dp_counter_name(res.rule), dp_counter_name(r->counter));
+		if (r->action == 4 /* XDP_REDIRECT */)
+			assert_int_equal(res.verdict, r->lan ? SV_SEND : SV_TUNNEL);
+		else if (res.rule != RSIP_CNT_WAN_SLOW_ICMP_ERROR)
+			assert_int_equal(res.verdict, SV_DROP);
+	}
+	/* The same client: the outer destination of the tunnelled frame. */
+	if (!r->lan && r->action == 4 && out->len >= 34)
+		assert_memory_equal(&res.target.xa, out->b + 30, 4);
+	if (r->lan && res.verdict == SV_SEND)
+		assert_int_equal(res.inner_len, (size_t)(out->len - 14));
+	if (e->slow_reason == RSIP_SLOW_VIOLATION)
+		assert_int_equal(res.violation, e->slow_error);
+	else
+		assert_int_equal(res.violation, 0);
+	if (e->learn_map) {
+		assert_int_equal(learned_xa(fx, e, &xa), 0);
+		assert_int_equal(xa, ip4(e->learn_by->xa));
+	}
+	check_held(fx, e, "the slow path");
+}
+
 void fx_check_row(struct bpf_fx *fx, const struct fx_row *r)
 {
 	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
@@ -276,6 +427,7 @@ void fx_check_row(struct bpf_fx *fx, const struct fx_row *r)
 			assert_memory_equal(rec->frame, e.out.b, e.out.len);
 		}
 	}
+	check_slow_path(fx, r, &e, &in, &out);
 }
 
 static struct bpf_fx *rows_fx;

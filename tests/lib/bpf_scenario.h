@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The map state of the BPF fixture tests, written through dpx (so the tests
- * exercise it), and a fixture-table runner.
+ * exercise it), and a fixture-table runner that runs every row through the
+ * XDP program and then through rsipd's slow-path decision over the same
+ * maps (the differential test of the shared rules, include/rsip/rules/).
  *
  *   A  10.0.0.11  IP-IP  Nb1 ports 1024-1027; SPIs 0x123410-13 in block 0x1234;
  *                        SPI 0x5001; port 2000 with remote micro policy
@@ -49,6 +51,16 @@ struct fx_expect {
 	uint16_t slow_error;	  /* ... with this RSIP error (violations) */
 	bool slow_frame_is_input; /* ... carrying the input frame */
 	bool slow_frame_is_out;	  /* ... carrying the expected output (decapsulated) */
+	/* An entry the rules learn from this packet (LAN): checked after XDP,
+	 * removed, and learned again by the slow path. learn_map 0: none. */
+	int learn_map; /* DPM_* + 1 */
+	uint8_t learn_key[16];
+	const struct client_def *learn_by;
+	/* An entry another client holds, which this packet must not take over
+	 * (checked after XDP and after the slow path). hold_map 0: none. */
+	int hold_map; /* DPM_* + 1 */
+	uint8_t hold_key[16];
+	const struct client_def *hold_by;
 };
 
 struct fx_row {
@@ -64,7 +76,13 @@ void expect_tunnel(struct fx_expect *e, const struct pkt *in, const struct clien
 		   int tunnel);
 
 /* Runs one row and checks action, exit counter (exactly one exit counted,
- * this one), output bytes and slow-path record, with cmocka asserts. */
+ * this one), output bytes and slow-path record, with cmocka asserts; then
+ * runs the same packet through the slow path's decision (slow_wan_demux or
+ * slow_lan_check over the fixture's maps) and requires the same verdict and
+ * counter: the rules' counter when the program's exit is the rules' own,
+ * else (an exit only XDP has: no MAC yet, too big, no redirect target, the
+ * FIB's answer) the send the rules decided. Frames that are not IPv4 never
+ * reach the slow path and are not compared. */
 void fx_check_row(struct bpf_fx *fx, const struct fx_row *r);
 /* Every row as its own cmocka test. */
 int fx_run_rows(const char *group, struct bpf_fx *fx, const struct fx_row *rows, size_t n);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,10 +50,35 @@ static int fake_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
 	return 0;
 }
 
+/* BPF_NOEXIST / BPF_EXIST / BPF_ANY, as the kernel answers them (a full
+ * table: -E2BIG). */
+static int fake_update(void *arg, enum dp_map_id m, const void *key, const void *val,
+		       uint64_t flags)
+{
+	static const size_t vlen[DPM_MAX] = {
+	    [DPM_CLIENTS] = sizeof(struct rsip_client), [DPM_NB] = sizeof(struct rsip_nb_val),
+	    [DPM_PORTS] = sizeof(struct rsip_target),	[DPM_IKE] = sizeof(struct rsip_target),
+	    [DPM_SPI] = sizeof(struct rsip_target),	[DPM_SPI_BLK] = sizeof(struct rsip_target),
+	    [DPM_ICMP_ID] = sizeof(struct rsip_target), [DPM_OUT_SPI] = sizeof(struct rsip_out_val),
+	};
+	struct entry *e = find(m, key);
+
+	(void)arg;
+	if (e && flags == BPF_NOEXIST)
+		return -EEXIST;
+	if (!e && flags == BPF_EXIST)
+		return -ENOENT;
+	if (!e && ntab == FAKE_MAX)
+		return -E2BIG;
+	fake_view_put(m, key, val, vlen[m]);
+	return 0;
+}
+
 void fake_view_reset(struct dp_view *v, uint8_t shift)
 {
 	ntab = 0;
 	v->lookup = fake_lookup;
+	v->update = fake_update;
 	v->arg = NULL;
 	v->spi_block_shift = shift;
 }

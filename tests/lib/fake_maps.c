@@ -257,6 +257,7 @@ void fake_maps_dpx(struct fake_maps *f, struct dpx_maps *m, unsigned int max_ent
 	m->icmp_id = fake_map_create(f, sizeof(struct rsip_icmp_key), tsz, max_entries);
 	m->out_spi = fake_map_create(f, sizeof(struct rsip_out_key), sizeof(struct rsip_out_val),
 				     max_entries);
+	m->nb_filter = fake_map_create(f, 4, 4, RSIP_NB_FILTER_WORDS);
 	/* A per-CPU array: value = ncpus counters; pre-filled like the kernel. */
 	m->stats = fake_map_create(f, 4, 8 * ncpus, RSIP_CNT_SLOTS);
 	for (uint32_t k = 0; k < RSIP_CNT_SLOTS; k++) {

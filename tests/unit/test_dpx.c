@@ -215,6 +215,53 @@ static void test_bad_bindings(void **state)
 	assert_int_equal(dpx_nb_del(fx->x, ip("192.0.2.2")), -ENOENT);
 }
 
+/* Whether nb's bit is set in rsip_nb_filter. */
+static bool filter_has(struct fx *fx, struct in_addr nb)
+{
+	uint32_t bit = rsip_nb_filter_bit(nb.s_addr), idx = bit >> 5, w = 0;
+
+	fake_maps_ops(fx->f)->lookup(fx->f, fx->m.nb_filter, &idx, &w);
+	return (w >> (bit & 31)) & 1;
+}
+
+/* The Nb pre-filter follows the pool: set on add, cleared on delete unless
+ * another Nb shares the bit; a second dpx over the same maps (a restart)
+ * writes nothing. */
+static void test_nb_filter(void **state)
+{
+	struct fx *fx = *state;
+	struct in_addr a = ip("192.0.2.1"), b = ip("192.0.2.2"), c = {0}, d = ip("192.0.2.3");
+	uint32_t bit = rsip_nb_filter_bit(a.s_addr);
+	struct dpx_config cfg = {
+	    .spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2, .ops = fake_maps_ops(fx->f)};
+	struct dpx *again;
+
+	assert_true(filter_has(fx, a));
+	assert_true(filter_has(fx, b));
+	assert_false(filter_has(fx, d));
+	/* An address with the same bit as a (search the space once). */
+	for (uint32_t v = 1; v; v++) {
+		if (v != a.s_addr && rsip_nb_filter_bit(v) == bit) {
+			c.s_addr = v;
+			break;
+		}
+	}
+	assert_int_not_equal(c.s_addr, 0);
+	assert_int_equal(dpx_nb_add(fx->x, c), 0);
+	assert_int_equal(dpx_nb_del(fx->x, a), 0);
+	assert_true(filter_has(fx, a)); /* c keeps the bit */
+	assert_int_equal(dpx_nb_del(fx->x, c), 0);
+	assert_false(filter_has(fx, a));
+	assert_true(filter_has(fx, b));
+
+	again = dpx_new(&fx->m, &cfg);
+	assert_non_null(again);
+	fake_maps_reset_writes(fx->f);
+	assert_int_equal(dpx_nb_add(again, b), 0);
+	assert_int_equal(fake_maps_writes(fx->f), 0);
+	dpx_free(again);
+}
+
 static void test_whole_address(void **state)
 {
 	struct fx *fx = *state;
@@ -606,7 +653,7 @@ static void test_sweep(void **state)
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
-	cv.cookies = 3;
+	cv.cookies = 3 + RSIP_LEARNED_OUT_SPI; /* 3 cookies/ids, 1 outbound SPI */
 	assert_int_equal(put(fx, fx->m.clients, &ik.nb, &cv), 0); /* key: any 4 bytes */
 	{
 		__be32 xa = ip("10.0.0.11").s_addr;
@@ -638,7 +685,7 @@ static void test_sweep(void **state)
 	assert_int_equal(fake_map_count(fx->f, fx->m.icmp_id), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
-	assert_int_equal(cv.cookies, 0); /* 3 - 3, floored */
+	assert_int_equal(cv.cookies, 0); /* 3 - 3 (floored) and 1 - 1 */
 }
 
 static void test_client_del_takes_everything(void **state)
@@ -693,6 +740,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_client_and_ports, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_bindings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nb_filter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_whole_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spi_block_shared, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spi_block_split, setup, teardown),

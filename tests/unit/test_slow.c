@@ -95,6 +95,7 @@ static int setup(void **state)
 	Y = inet_addr("198.51.100.2");
 	cfg.na = NA;
 	fake_view_reset(&view, 8);
+	view.na = NA;
 	memset(&nbv, 0, sizeof(nbv));
 	fake_view_put(DPM_NB, &NB, &nbv, sizeof(nbv));
 	memset(&c, 0, sizeof(c));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The slow path's user-space demultiplexing (user/rsipd/slow_demux.c), over
- * maps held in memory. */
+/* The slow path's demultiplexing (user/rsipd/slowpath/demux.c: the shared
+ * rules of include/rsip/rules/ compiled for user space, and the ICMP-error
+ * owner), over maps held in memory. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,6 +48,7 @@ static int setup(void **state)
 	struct rsip_target t;
 
 	fake_view_reset(&view, 8);
+	view.na = inet_addr("10.0.0.1");
 	NB = inet_addr("192.0.2.10");
 	NB_WHOLE = inet_addr("192.0.2.11");
 	XA1 = inet_addr("10.0.0.11");
@@ -67,6 +69,7 @@ static int setup(void **state)
 	memcpy(c.mac, MAC1, 6);
 	c.tunnels = 1u << RSIP_TUNNEL_IPIP;
 	c.flags = RSIP_CF_IPSEC;
+	c.cookie_cap = 4;
 	put(DPM_CLIENTS, &XA1, &c, sizeof(c));
 	/* X2: ports only, GRE. */
 	memcpy(c.mac, MAC2, 6);
@@ -204,8 +207,9 @@ static void test_wan_ipsec(void **state)
 	memcpy(l4, &spi, 4);
 	n = mkip(p, Y, NB, IPPROTO_ESP, l4, 16);
 	expect_drop(p, n, SC_WAN_DROP_NO_SPI);
-	/* AH: the SPI sits at offset 4. */
+	/* AH: the SPI sits at offset 4; the length field says 3 words. */
 	memset(l4, 0, sizeof(l4));
+	l4[1] = 1;
 	spi = htonl(0x1234);
 	memcpy(l4 + 4, &spi, 4);
 	n = mkip(p, Y, NB, IPPROTO_AH, l4, 16);
@@ -456,7 +460,7 @@ static void test_lan_checks(void **state)
 	r = lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n);
 	assert_int_equal(r.verdict, SV_SEND);
 	assert_int_equal(r.why, SC_LAN_TX);
-	assert_int_equal(r.bind_id, 10);
+	assert_int_equal(r.rule, RSIP_CNT_LAN_TX);
 	/* Spoofing: X2's MAC with X1's address; an unknown address. */
 	r = lan(MAC2, XA1, RSIP_TUNNEL_IPIP, in, n);
 	assert_int_equal(r.why, SC_LAN_DROP_BAD_MAC);
@@ -494,7 +498,10 @@ static void test_lan_checks(void **state)
 	assert_int_equal(lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n).why, SC_LAN_TX);
 	mkike(ike, COOKIE2, none, 0, 0);
 	n = mkudp(in, NB, Y, 500, 500, ike, 28);
-	assert_int_equal(lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n).why, SC_LAN_DROP_COOKIE);
+	r = lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n);
+	assert_int_equal(r.why, SC_LAN_DROP_COOKIE_TAKEN);
+	assert_int_equal(r.rule, RSIP_CNT_LAN_DROP_COOKIE_TAKEN);
+	assert_int_equal(r.violation, 0); /* trial and error: not a violation */
 	/* ESP needs RSIPSEC. */
 	n = mkip(in, NB, Y, IPPROTO_ESP, esp, 16);
 	assert_int_equal(lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n).why, SC_LAN_TX);
@@ -507,15 +514,75 @@ static void test_lan_checks(void **state)
 	in[7] = 0x10;
 	pkt_ip_set_csum(in, 20);
 	assert_int_equal(lan(MAC2, XA2, RSIP_TUNNEL_GRE, in, n).why, SC_LAN_TX_FRAGMENT);
-	/* A bad inner checksum. */
+	/* A bad inner checksum is not the gateway's to check (the LAN program
+	 * does not either): forwarded, and it stays bad (test_slow.c). */
 	n = mkudp(in, NB, Y, 20000, 53, "q", 1);
 	in[10] ^= 1;
+	assert_int_equal(lan(MAC2, XA2, RSIP_TUNNEL_GRE, in, n).why, SC_LAN_TX);
+	/* A truncated inner header is malformed. */
+	n = mkudp(in, NB, Y, 20000, 53, "q", 1);
+	in[0] = 0x44;
 	assert_int_equal(lan(MAC2, XA2, RSIP_TUNNEL_GRE, in, n).why, SC_LAN_DROP_MALFORMED);
 	/* X3 holds its address whole: any protocol. */
 	n = mkip(in, NB_WHOLE, Y, 132, "sctp", 4);
 	assert_int_equal(
 	    lan((const uint8_t *)"\x33\x33\x33\x33\x33\x33", XA3, RSIP_TUNNEL_IPIP, in, n).why,
 	    SC_LAN_TX);
+}
+
+/* The four places where the old user-space copy of the rules had drifted
+ * from the programs (issue 7): the shared rules decide the same way now. */
+static void test_former_drifts(void **state)
+{
+	uint8_t p[200], in[200], pl[64], esp[16] = {0}, icmp[16] = {0}, none[8] = {0};
+	struct rsip_target t = target(XA2, 21, RSIP_TUNNEL_GRE), got;
+	struct rsip_out_val ov;
+	struct rsip_client c;
+	struct slow_result r;
+	size_t n;
+
+	/* 500/4500 are never leased, so never looked up in rsip_ports: a
+	 * stray port entry on 4500 does not steal X1's IKE. */
+	put(DPM_PORTS, &(struct rsip_port_key){.nb = NB, .port = htons(4500)}, &t, sizeof(t));
+	memset(pl, 0, 4);
+	mkike(pl + 4, COOKIE1, none, 0, 0);
+	n = mkudp(p, Y, NB, 4500, 4500, pl, 32);
+	expect_tunnel(p, n, XA1, SC_WAN_TX_IKE);
+
+	/* A client's echo request: the id is learned, or refused when another
+	 * client holds it (X2 holds 77). */
+	icmp[0] = 8;
+	icmp[5] = 77;
+	n = mkip(in, NB, Y, IPPROTO_ICMP, icmp, 16);
+	r = lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n);
+	assert_int_equal(r.why, SC_LAN_DROP_ID_TAKEN);
+	icmp[5] = 78;
+	n = mkip(in, NB, Y, IPPROTO_ICMP, icmp, 16);
+	assert_int_equal(lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n).why, SC_LAN_TX);
+	assert_int_equal(view.lookup(NULL, DPM_ICMP_ID,
+				     &(struct rsip_icmp_key){.nb = NB, .id = htons(78)}, &got),
+			 0);
+	assert_int_equal(got.xa, XA1);
+	assert_int_equal(view.lookup(NULL, DPM_CLIENTS, &XA1, &c), 0);
+	assert_int_equal(c.cookies, 1); /* charged to X1 */
+
+	/* ESP from a client: the outbound (Y, SPI) is learned for ICMP errors. */
+	esp[3] = 0x77;
+	n = mkip(in, NB, Y, IPPROTO_ESP, esp, 16);
+	assert_int_equal(lan(MAC1, XA1, RSIP_TUNNEL_IPIP, in, n).why, SC_LAN_TX);
+	assert_int_equal(view.lookup(NULL, DPM_OUT_SPI,
+				     &(struct rsip_out_key){.peer = Y, .spi = htonl(0x77)}, &ov),
+			 0);
+	assert_int_equal(ov.xa, XA1);
+
+	/* A client flagged whole whose Nb rsip_nb does not give it whole. */
+	assert_int_equal(view.lookup(NULL, DPM_CLIENTS, &XA2, &c), 0);
+	c.flags = RSIP_CF_WHOLE_NB;
+	put(DPM_CLIENTS, &XA2, &c, sizeof(c));
+	n = mkip(in, NB, Y, 132, "sctp", 4);
+	r = lan(MAC2, XA2, RSIP_TUNNEL_GRE, in, n);
+	assert_int_equal(r.why, SC_LAN_DROP_BAD_SRC);
+	assert_int_equal(r.violation, 312);
 }
 
 int main(void)
@@ -526,6 +593,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_wan_tcp_icmp_whole, setup),
 	    cmocka_unit_test_setup(test_icmp_errors, setup),
 	    cmocka_unit_test_setup(test_lan_checks, setup),
+	    cmocka_unit_test_setup(test_former_drifts, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,6 +68,11 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EVENT(LAN_EVENT_VIOLATION, "lan_event_violation", "lease violations reported to rsipd"),
     EVENT(LAN_EVENT_LOST, "lan_event_lost", "violation reports lost (buffer full)"),
     EVENT(SLOW_TRUNCATED, "slow_truncated", "slow-path frames cut to the record size"),
+    EVENT(LAN_OUT_SPI_TAKEN, "lan_out_spi_taken",
+	  "outbound (peer, SPI) another client holds: not taken over"),
+    EVENT(LAN_OUT_SPI_FULL, "lan_out_spi_full", "outbound (peer, SPI) not learned: map full"),
+    EVENT(LAN_OUT_SPI_CAP, "lan_out_spi_cap",
+	  "outbound (peer, SPI) not learned: the client is at its cap"),
 };
 
 const char *dp_counter_name(unsigned int counter)

@@ -38,17 +38,23 @@ static int map_keys(struct dpx *x, int fd, unsigned int klen, struct dpx_set *ou
 	return err == -ENOENT ? 0 : err;
 }
 
-/* Takes n learned entries off a client's count (read-modify-write: the
- * LAN program may add one meanwhile; the next sweep's count is then off by
- * that one until it expires, which the cap tolerates). */
-static int uncount(struct dpx *x, __be32 xa, uint32_t n)
+/* Takes n learned cookies/echo ids and n_out outbound SPIs off a client's
+ * count, each half floored at 0 (RSIP_LEARNED_*; read-modify-write: the LAN
+ * program may add one meanwhile; the next sweep's count is then off by that
+ * one until it expires, which the cap tolerates). */
+static int uncount(struct dpx *x, __be32 xa, uint32_t n, uint32_t n_out)
 {
 	struct rsip_client v;
 	int err = dpx_lookup(x, x->m.clients, &xa, &v);
+	uint32_t lo, hi;
 
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	v.cookies = v.cookies > n ? v.cookies - n : 0;
+	lo = RSIP_LEARNED_COOKIES(v.cookies);
+	hi = RSIP_LEARNED_OUT_SPIS(v.cookies);
+	lo = lo > n ? lo - n : 0;
+	hi = hi > n_out ? hi - n_out : 0;
+	v.cookies = hi * RSIP_LEARNED_OUT_SPI + lo;
 	err = dpx_raw_update(x, x->m.clients, &xa, &v, BPF_EXIST);
 	return err == -ENOENT ? 0 : err;
 }
@@ -118,7 +124,7 @@ static void uncount_walk(const void *node, VISIT which, int depth)
 
 	if (which != postorder && which != leaf)
 		return;
-	err = uncount(uncount_x, c->xa, c->n);
+	err = uncount(uncount_x, c->xa, c->n, 0);
 	if (err && !uncount_err)
 		uncount_err = err;
 }
@@ -160,10 +166,13 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		    (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
-		if (err == -ENOENT)
+		if (err == -ENOENT) {
 			err = 0;
-		else if (!err)
+		} else if (!err) {
 			r.out_spis++;
+			/* charged to a client that may still be there */
+			err = uncount(x, v.xa, 0, 1);
+		}
 	}
 	set_free(&keys);
 	if (res)

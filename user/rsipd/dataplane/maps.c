@@ -60,6 +60,11 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 		log_warnx("dpx: SPI block shift %u out of range (0-31)", cfg->spi_block_shift);
 		return NULL;
 	}
+	if (cfg->cookie_cap > RSIP_LEARNED_CAP_MAX) {
+		log_warnx("dpx: learned-entry cap %u out of range (0-%u)", cfg->cookie_cap,
+			  RSIP_LEARNED_CAP_MAX);
+		return NULL;
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		log_warn("dpx: calloc");
@@ -108,6 +113,23 @@ void dpx_free(struct dpx *x)
 
 /* --- the Nb pool ---------------------------------------------------------- */
 
+/* The word of rsip_nb_filter that nb's bit is in, rewritten from the pool
+ * (written only when it changes: a restart's re-adds write nothing). */
+static int nb_filter_sync(struct dpx *x, struct in_addr nb)
+{
+	uint32_t idx = rsip_nb_filter_bit(nb.s_addr) >> 5, word = 0, live;
+
+	for (size_t i = 0; i < x->npool; i++) {
+		uint32_t bit = rsip_nb_filter_bit(x->pool[i].s_addr);
+
+		if (bit >> 5 == idx)
+			word |= 1u << (bit & 31);
+	}
+	if (dpx_lookup(x, x->m.nb_filter, &idx, &live) == 0 && live == word)
+		return 0;
+	return dpx_raw_update(x, x->m.nb_filter, &idx, &word, BPF_ANY);
+}
+
 int dpx_nb_add(struct dpx *x, struct in_addr nb)
 {
 	struct rsip_nb_val shared = {0}, live;
@@ -134,7 +156,11 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb)
 		return err;
 	}
 	x->pool[x->npool++] = nb;
-	return 0;
+	err = nb_filter_sync(x, nb);
+	if (err)
+		log_warnx("dpx: cannot add public address %s to the filter: %s", inet_ntoa(nb),
+			  strerror(-err));
+	return err;
 }
 
 static bool nb_used(struct dpx *x, struct in_addr nb);
@@ -156,7 +182,7 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 			break;
 		}
 	}
-	return 0;
+	return nb_filter_sync(x, nb);
 }
 
 struct nb_used_ctx {
@@ -279,7 +305,7 @@ static uint32_t learned_count(struct dpx *x, const struct dpx_client *c)
 
 	if (dpx_lookup(x, x->m.clients, &c->xa.s_addr, &live))
 		return 0;
-	return live.cookies;
+	return RSIP_LEARNED_COOKIES(live.cookies); /* not the outbound SPIs */
 }
 
 /* A departing client's learned IKE cookies and echo ids. Its outbound SPIs
@@ -444,6 +470,8 @@ int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap)
 
 	if (!c)
 		return -ENOENT;
+	if (cap > RSIP_LEARNED_CAP_MAX) /* each half of rsip_client.cookies */
+		return -EINVAL;
 	return client_change(x, c, cap_apply, cap_undo, &cc, false);
 }
 

@@ -57,7 +57,7 @@ struct dpx_map_ops {
 extern const struct dpx_map_ops dpx_kernel_ops;
 
 struct dpx_maps {
-	int clients, nb, ports, ike, spi, spi_blk, icmp_id, out_spi, stats;
+	int clients, nb, ports, ike, spi, spi_blk, icmp_id, out_spi, stats, nb_filter;
 };
 
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */

@@ -239,6 +239,16 @@ static int view_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
 	return 0;
 }
 
+static int view_update(void *arg, enum dp_map_id m, const void *key, const void *val,
+		       uint64_t flags)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_update_elem(view_fd(&x->maps, m), key, val, flags) < 0)
+		return -errno;
+	return 0;
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	slow_record(((struct dp_xdp *)ctx)->slow, data, size);
@@ -277,8 +287,11 @@ static int start_slow_path(struct dp_xdp *x)
 	struct slow_cfg sc = {0};
 	int rc;
 
-	x->view = (struct dp_view){
-	    .lookup = view_lookup, .arg = x, .spi_block_shift = x->cfg->spi_block_shift};
+	x->view = (struct dp_view){.lookup = view_lookup,
+				   .update = view_update,
+				   .arg = x,
+				   .spi_block_shift = x->cfg->spi_block_shift,
+				   .na = x->na};
 	rc = slow_tx_open(&x->tx, x->na);
 	if (rc < 0)
 		return rc;

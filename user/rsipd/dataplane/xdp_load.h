@@ -3,10 +3,11 @@
  * Loading the XDP object (bpf/rsip_xdp.bpf.c through its skeleton): the
  * load-time constants, the map sizes, and the pins. Every map but rsip_tx
  * (a devmap: the kernel marks it read-only for programs and libbpf 1.1 then
- * refuses to reuse its pin) and rsip_ipid (internal) is pinned by name under
- * the pin directory. Pins left by a previous run are reused, so the bindings
- * and their counters survive a restart; rsip_meta tells which ABI created
- * them, and a mismatch stops rsipd before it touches anything.
+ * refuses to reuse its pin), the object's .bss (the outer IPv4 ID counters,
+ * internal) and rsip_nb_filter (refilled by dpx_nb_add before the programs
+ * are attached) is pinned by name under the pin directory. Pins left by a previous run are reused,
+ * so the bindings and their counters survive a restart; rsip_meta tells which ABI created them, and
+ * a mismatch stops rsipd before it touches anything.
  */
 #ifndef RSIPD_XDP_LOAD_H
 #define RSIPD_XDP_LOAD_H

@@ -46,7 +46,10 @@ enum slow_counter {
 	SC_LAN_DROP_BAD_PORT,
 	SC_LAN_DROP_NO_IPSEC,
 	SC_LAN_DROP_REMOTE_POLICY,
-	SC_LAN_DROP_COOKIE, /* IKE cookie not held by this client */
+	SC_LAN_DROP_COOKIE_TAKEN, /* IKE cookie held by another client */
+	SC_LAN_DROP_ID_TAKEN,	  /* echo id held by another client */
+	SC_LAN_DROP_COOKIE_CAP,	  /* the client holds too many learned entries */
+	SC_LAN_DROP_LEARN_FULL,	  /* rsip_ike / rsip_icmp_id full */
 	SC_LAN_DROP_MALFORMED,
 	SC_LAN_DROP_TTL,
 	/* D14 */

@@ -1,42 +1,250 @@
 // SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The slow path's side of the packet rules: the hooks of
+ * include/rsip/rules/ (env.h) over a struct dp_view, the rules' outcome as a
+ * slow_result, and what only user space does: finding the client an ICMP
+ * error belongs to from the packet it quotes.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <netinet/in.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
-#include "rsip/wire.h"
 #include "demux.h"
 #include "pkt.h"
 
-#define IKE_PORT      500
-#define IKE_NATT_PORT 4500
-#define IKE_HDR_LEN   28
-#define IKE_FLAG_I    0x08 /* IKEv2 header flags: sent by the original initiator */
-#define UDP_HLEN      8
-#define ESP_MIN	      8 /* SPI + sequence number */
-#define AH_MIN	      12
+/* ---- the rules' hooks ------------------------------------------------------ */
 
-static void verdict(struct slow_result *res, enum slow_verdict v, enum slow_counter why)
+/* One value per map: a rule holds at most one entry of each map at a time
+ * (a lookup returns a pointer to this copy, as bpf_map_lookup_elem returns
+ * one into the map). */
+union rules_val {
+	struct rsip_client client;
+	struct rsip_nb_val nb;
+	struct rsip_target target;
+	struct rsip_out_val out;
+};
+
+struct rules_env {
+	const struct dp_view *v;
+	union rules_val val[DPM_MAX];
+	uint16_t violation; /* RULE_VIOLATION: the RSIP error */
+	uint32_t viol_bind_id;
+};
+
+static void *rules_lookup(struct rules_env *env, enum dp_map_id m, const void *key)
+{
+	if (env->v->lookup(env->v->arg, m, key, &env->val[m]) < 0)
+		return NULL;
+	return &env->val[m];
+}
+
+static long rules_update(struct rules_env *env, enum dp_map_id m, const void *key, const void *val,
+			 uint64_t flags)
+{
+	return env->v->update(env->v->arg, m, key, val, flags);
+}
+
+/* The LAN program adds to `cookies` atomically; user space can only rewrite
+ * the entry, so a learn by XDP in between can be lost from the count (it then
+ * errs low by one until that entry expires, as after the sweep). */
+static void rules_learned(struct rules_env *env, uint32_t xa, uint32_t n)
+{
+	struct rsip_client c;
+
+	if (env->v->lookup(env->v->arg, DPM_CLIENTS, &xa, &c) < 0)
+		return;
+	c.cookies += n;
+	env->v->update(env->v->arg, DPM_CLIENTS, &xa, &c, BPF_EXIST);
+}
+
+/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_coarse_ns. */
+static uint64_t rules_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_id, uint32_t cnt);
+
+#define RULE_ENV			       struct rules_env
+#define RULE_MAP_T			       enum dp_map_id
+#define RULE_MAP(name)			       RULES_ID_##name
+#define RULES_ID_rsip_clients		       DPM_CLIENTS
+#define RULES_ID_rsip_nb		       DPM_NB
+#define RULES_ID_rsip_ports		       DPM_PORTS
+#define RULES_ID_rsip_ike		       DPM_IKE
+#define RULES_ID_rsip_spi		       DPM_SPI
+#define RULES_ID_rsip_spi_blk		       DPM_SPI_BLK
+#define RULES_ID_rsip_icmp_id		       DPM_ICMP_ID
+#define RULES_ID_rsip_out_spi		       DPM_OUT_SPI
+#define RULE_LOOKUP(env, map, key)	       rules_lookup(env, map, key)
+#define RULE_SPI_SHIFT(env)		       ((env)->v->spi_block_shift)
+#define RULE_NA(env)			       ((env)->v->na)
+#define RULE_UPDATE(env, map, key, val, flags) rules_update(env, map, key, val, flags)
+#define RULE_LEARNED(env, p, n)		       rules_learned(env, (p)->xa, n)
+/* rsip_stats is the programs' (per-CPU, written by them only): the slow
+ * path's own counters are the outcome's (slow_result.why). */
+#define RULE_COUNT_EVENT(env, counter) ((void)(counter))
+/* A time stamp refreshed here would be a read-modify-write of an entry the
+ * programs write too; the next packet through XDP refreshes it. */
+#define RULE_TOUCH(env, ns, jiffies) ((void)(ns), (void)(jiffies))
+#define RULE_JIFFIES(env)	     0 /* the programs' next refresh fixes it */
+#define RULE_NOW_NS(env)	     rules_now_ns()
+/* No pre-filter here: what reaches the slow path was to one of our Nb, and
+ * the rules ask rsip_nb itself whenever it matters. */
+#define RULE_NB_MAYBE(env, nb) ((void)(nb), 1)
+#define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
+	rules_violation(env, error, bind_id, counter)
+
+#include "rsip/rules/lan.h"
+#include "rsip/rules/wan.h"
+
+static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_id, uint32_t cnt)
+{
+	env->violation = error;
+	env->viol_bind_id = bind_id;
+	return RULE(RULE_DROP, cnt);
+}
+
+/* ---- the rules' outcome ----------------------------------------------------- */
+
+/* The slow path's counter for a rules counter (enum rsip_counter). */
+static enum slow_counter slow_counter_of(uint32_t rule)
+{
+	static const enum slow_counter map[RSIP_CNT_MAX] = {
+	    [RSIP_CNT_WAN_PASS_NOT_NB] = SC_WAN_DROP_NOT_NB,
+	    [RSIP_CNT_WAN_PASS_LOCAL] = SC_WAN_DROP_LOCAL,
+	    [RSIP_CNT_WAN_PASS_ICMP_REQ] = SC_WAN_DROP_LOCAL,
+	    [RSIP_CNT_WAN_PASS_SHORT] = SC_WAN_DROP_MALFORMED,
+	    [RSIP_CNT_WAN_TX_ESP] = SC_WAN_TX_ESP,
+	    [RSIP_CNT_WAN_TX_AH] = SC_WAN_TX_AH,
+	    [RSIP_CNT_WAN_TX_UDP_ESP] = SC_WAN_TX_UDP_ESP,
+	    [RSIP_CNT_WAN_TX_IKE] = SC_WAN_TX_IKE,
+	    [RSIP_CNT_WAN_TX_PORT] = SC_WAN_TX_PORT,
+	    [RSIP_CNT_WAN_TX_WHOLE] = SC_WAN_TX_WHOLE,
+	    [RSIP_CNT_WAN_TX_ICMP] = SC_WAN_TX_ICMP,
+	    [RSIP_CNT_WAN_DROP_MALFORMED] = SC_WAN_DROP_MALFORMED,
+	    [RSIP_CNT_WAN_DROP_NO_SPI] = SC_WAN_DROP_NO_SPI,
+	    [RSIP_CNT_WAN_DROP_NO_COOKIE] = SC_WAN_DROP_NO_COOKIE,
+	    [RSIP_CNT_WAN_DROP_REMOTE_POLICY] = SC_WAN_DROP_REMOTE_POLICY,
+	    [RSIP_CNT_WAN_DROP_NO_ICMP_ID] = SC_WAN_DROP_NO_ICMP_ID,
+	    [RSIP_CNT_WAN_DROP_KEEPALIVE] = SC_WAN_DROP_KEEPALIVE,
+	    /* a reassembled datagram is no fragment */
+	    [RSIP_CNT_WAN_SLOW_FRAGMENT] = SC_WAN_DROP_MALFORMED,
+	    [RSIP_CNT_LAN_PASS_NOT_TUNNEL] = SC_LAN_DROP_MALFORMED,
+	    [RSIP_CNT_LAN_TX] = SC_LAN_TX,
+	    [RSIP_CNT_LAN_TX_FRAGMENT] = SC_LAN_TX_FRAGMENT,
+	    [RSIP_CNT_LAN_DROP_MALFORMED] = SC_LAN_DROP_MALFORMED,
+	    [RSIP_CNT_LAN_DROP_NOT_CLIENT] = SC_LAN_DROP_NOT_CLIENT,
+	    [RSIP_CNT_LAN_DROP_BAD_MAC] = SC_LAN_DROP_BAD_MAC,
+	    [RSIP_CNT_LAN_DROP_BAD_TUNNEL] = SC_LAN_DROP_BAD_TUNNEL,
+	    [RSIP_CNT_LAN_DROP_BAD_SRC] = SC_LAN_DROP_BAD_SRC,
+	    [RSIP_CNT_LAN_DROP_BAD_PORT] = SC_LAN_DROP_BAD_PORT,
+	    [RSIP_CNT_LAN_DROP_NO_IPSEC] = SC_LAN_DROP_NO_IPSEC,
+	    [RSIP_CNT_LAN_DROP_REMOTE_POLICY] = SC_LAN_DROP_REMOTE_POLICY,
+	    [RSIP_CNT_LAN_DROP_COOKIE_TAKEN] = SC_LAN_DROP_COOKIE_TAKEN,
+	    [RSIP_CNT_LAN_DROP_ID_TAKEN] = SC_LAN_DROP_ID_TAKEN,
+	    [RSIP_CNT_LAN_DROP_COOKIE_CAP] = SC_LAN_DROP_COOKIE_CAP,
+	    [RSIP_CNT_LAN_DROP_LEARN_FULL] = SC_LAN_DROP_LEARN_FULL,
+	    [RSIP_CNT_LAN_DROP_TTL] = SC_LAN_DROP_TTL,
+	    /* a reassembled tunnel packet is no fragment */
+	    [RSIP_CNT_LAN_SLOW_FRAGMENT] = SC_LAN_DROP_MALFORMED,
+	};
+
+	return rule < RSIP_CNT_MAX && map[rule] ? map[rule] : SC_MALFORMED;
+}
+
+static void verdict(struct slow_result *res, enum slow_verdict v, uint32_t rule)
 {
 	res->verdict = v;
-	res->why = why;
+	res->rule = rule;
+	res->why = slow_counter_of(rule);
 }
+
+/* The rules read the packet through struct pointers, as the programs do:
+ * a copy when it is not aligned for them (a quote inside a perf record). */
+struct aligned_pkt {
+	alignas(8) uint8_t b[PKT_IP_MAX_LEN];
+};
+
+static uint8_t *aligned(const uint8_t *pkt, size_t len, struct aligned_pkt *copy)
+{
+	if (((uintptr_t)pkt & 7) == 0)
+		return (uint8_t *)(uintptr_t)pkt; /* the rules write nothing */
+	memcpy(copy->b, pkt, len);
+	return copy->b;
+}
+
+int slow_icmp_is_error(uint8_t type)
+{
+	/* the WAN rules' list (a redirect is N's business) */
+	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
+		    struct slow_result *res)
+{
+	static struct aligned_pkt copy;
+	struct rules_env env = {.v = v};
+	struct wan_match m = {0};
+	uint8_t *p;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (len > PKT_IP_MAX_LEN)
+		return verdict(res, SV_DROP, RSIP_CNT_WAN_DROP_MALFORMED);
+	p = aligned(pkt, len, &copy);
+	ret = wan_decide(&env, &m, p, p + len);
+	switch (RULE_ACTION(ret)) {
+	case RULE_TUNNEL:
+		res->target = *m.t;
+		res->bind_id = m.t->bind_id;
+		return verdict(res, SV_TUNNEL, RULE_COUNTER(ret));
+	case RULE_SLOW_ICMP_ERROR:
+		slow_icmp_error_owner(v, pkt, len, res);
+		res->rule = RULE_COUNTER(ret);
+		return;
+	}
+	return verdict(res, SV_DROP, RULE_COUNTER(ret));
+}
+
+void slow_lan_check(const struct dp_view *v, const uint8_t mac[6], const uint8_t *pkt, size_t len,
+		    struct slow_result *res)
+{
+	static const uint8_t zero_mac[6];
+	static struct aligned_pkt copy;
+	struct rules_env env = {.v = v};
+	struct lan_pkt lp = {0};
+	uint8_t *p;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (len > PKT_IP_MAX_LEN)
+		return verdict(res, SV_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
+	p = aligned(pkt, len, &copy);
+	ret = lan_decide(&env, &lp, mac ? mac : zero_mac, p, p + len);
+	res->violation = env.violation;
+	res->bind_id = env.viol_bind_id;
+	if (RULE_ACTION(ret) != RULE_FORWARD)
+		return verdict(res, SV_DROP, RULE_COUNTER(ret));
+	res->inner = pkt + lp.outer_len;
+	res->inner_len = lp.inner_len;
+	return verdict(res, SV_SEND, RULE_COUNTER(ret));
+}
+
+/* ---- ICMP errors: whose flow do they quote? (user space only) ---------------- */
 
 static int lookup(const struct dp_view *v, enum dp_map_id m, const void *k, void *val)
 {
 	return v->lookup(v->arg, m, k, val);
-}
-
-/* The client's aligned SPI block (decision D13) first, then the single
- * SPI: the WAN program's order. */
-static int spi_target(const struct dp_view *v, uint32_t nb, uint32_t spi_be, struct rsip_target *t)
-{
-	struct rsip_spi_key sk = {.nb = nb, .spi = spi_be};
-	struct rsip_blk_key bk = {.nb = nb, .block = ntohl(spi_be) >> v->spi_block_shift};
-
-	if (lookup(v, DPM_SPI_BLK, &bk, t) == 0)
-		return 0;
-	return lookup(v, DPM_SPI, &sk, t);
 }
 
 static int port_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
@@ -56,182 +264,6 @@ static int ike_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
 	return lookup(v, DPM_IKE, &k, t);
 }
 
-/* The cookie that belongs to our client in an IKE header. From the public
- * side (peer_sent): IKEv2 SPIi when the peer is the responder (I clear),
- * SPIr when the peer initiated; from the client, the other way round. IKEv1:
- * always the initiator cookie. NULL for another major version (malformed,
- * as for the WAN program). */
-static const uint8_t *ike_cookie(const uint8_t *ike, int peer_sent)
-{
-	uint8_t major = ike[17] >> 4;
-	int i_flag = (ike[19] & IKE_FLAG_I) != 0;
-
-	if (major == 1)
-		return ike;
-	if (major != 2)
-		return NULL;
-	if (peer_sent)
-		return i_flag ? ike + 8 : ike;
-	return i_flag ? ike : ike + 8;
-}
-
-/* Remote policy of a binding, from the public side: the peer src:sport. */
-static int remote_allowed(const struct rsip_target *t, uint32_t peer, uint16_t peer_port_be,
-			  int has_port)
-{
-	if ((t->flags & RSIP_TF_REMOTE_ADDR) && t->remote != peer)
-		return 0;
-	if (has_port && (t->flags & RSIP_TF_REMOTE_PORT) && t->remote_port != peer_port_be)
-		return 0;
-	return 1;
-}
-
-static void tunnel_to(struct slow_result *res, const struct rsip_target *t, enum slow_counter why)
-{
-	res->target = *t;
-	res->bind_id = t->bind_id;
-	verdict(res, SV_TUNNEL, why);
-}
-
-int slow_icmp_is_error(uint8_t type)
-{
-	/* unreachable, source quench, time exceeded, parameter problem: the
-	 * WAN program's list (a redirect is N's business). */
-	return type == 3 || type == 4 || type == 11 || type == 12;
-}
-
-/* Nothing claimed the packet: the holder of a whole Nb gets it, else the
- * miss counter (the WAN program's wan_unclaimed). */
-static void unclaimed(const struct dp_view *v, const struct pkt_ip *ip, uint16_t sport_be,
-		      int has_port, enum slow_counter miss, struct slow_result *res)
-{
-	struct rsip_nb_val nbv;
-
-	if (lookup(v, DPM_NB, &ip->dst, &nbv) < 0)
-		return verdict(res, SV_DROP, SC_WAN_DROP_NOT_NB);
-	if (!(nbv.flags & RSIP_NB_WHOLE))
-		return verdict(res, SV_DROP, miss);
-	if (!remote_allowed(&nbv.whole, ip->src, sport_be, has_port))
-		return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-	return tunnel_to(res, &nbv.whole, SC_WAN_TX_WHOLE);
-}
-
-static void wan_udp(const struct dp_view *v, const struct pkt_ip *ip, struct slow_result *res)
-{
-	const uint8_t *udp = ip->l4, *pl, *ike;
-	uint16_t sport, dport;
-	size_t plen;
-	struct rsip_target t;
-
-	if (ip->l4_len < UDP_HLEN)
-		return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-	memcpy(&sport, udp, 2);
-	memcpy(&dport, udp + 2, 2);
-	pl = udp + UDP_HLEN;
-	plen = ip->l4_len - UDP_HLEN;
-	if (port_target(v, ip->dst, dport, &t) == 0) {
-		if (!remote_allowed(&t, ip->src, sport, 1))
-			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-		return tunnel_to(res, &t, SC_WAN_TX_PORT);
-	}
-	if (dport != htons(IKE_PORT) && dport != htons(IKE_NATT_PORT))
-		return unclaimed(v, ip, sport, 1, SC_WAN_DROP_LOCAL, res);
-	ike = pl;
-	if (dport == htons(IKE_NATT_PORT)) {
-		if (plen == 1 && pl[0] == 0xff)
-			return unclaimed(v, ip, sport, 1, SC_WAN_DROP_KEEPALIVE, res);
-		if (plen < 4)
-			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-		if (memcmp(pl, "\0\0\0\0", 4) != 0) {
-			uint32_t spi;
-
-			/* UDP-encapsulated ESP (RFC 3948): demultiplexed like ESP. */
-			if (plen < ESP_MIN)
-				return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-			memcpy(&spi, pl, 4);
-			if (spi_target(v, ip->dst, spi, &t) < 0)
-				return unclaimed(v, ip, 0, 0, SC_WAN_DROP_NO_SPI, res);
-			if (!remote_allowed(&t, ip->src, 0, 0))
-				return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-			return tunnel_to(res, &t, SC_WAN_TX_UDP_ESP);
-		}
-		ike = pl + 4;
-		plen -= 4;
-	}
-	if (plen < IKE_HDR_LEN || !ike_cookie(ike, 1))
-		return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-	if (ike_target(v, ip->dst, dport, ike_cookie(ike, 1), &t) < 0)
-		return unclaimed(v, ip, sport, 1, SC_WAN_DROP_NO_COOKIE, res);
-	if (!remote_allowed(&t, ip->src, sport, 1))
-		return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-	return tunnel_to(res, &t, SC_WAN_TX_IKE);
-}
-
-void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
-		    struct slow_result *res)
-{
-	struct rsip_nb_val nbv;
-	struct rsip_target t;
-	struct pkt_ip ip;
-	uint16_t sport, dport;
-	uint32_t spi;
-
-	memset(res, 0, sizeof(*res));
-	if (pkt_parse_ipv4(pkt, len, false, &ip) < 0 || pkt_ip_is_fragment(&ip))
-		return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-	if (lookup(v, DPM_NB, &ip.dst, &nbv) < 0)
-		return verdict(res, SV_DROP, SC_WAN_DROP_NOT_NB);
-	switch (ip.proto) {
-	case IPPROTO_ESP:
-	case IPPROTO_AH:
-		if (ip.l4_len < (ip.proto == IPPROTO_ESP ? ESP_MIN : AH_MIN))
-			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-		memcpy(&spi, ip.l4 + (ip.proto == IPPROTO_ESP ? 0 : 4), 4);
-		if (spi_target(v, ip.dst, spi, &t) < 0)
-			return unclaimed(v, &ip, 0, 0, SC_WAN_DROP_NO_SPI, res);
-		if (!remote_allowed(&t, ip.src, 0, 0))
-			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-		return tunnel_to(res, &t, ip.proto == IPPROTO_ESP ? SC_WAN_TX_ESP : SC_WAN_TX_AH);
-	case IPPROTO_UDP:
-		return wan_udp(v, &ip, res);
-	case IPPROTO_TCP:
-		if (ip.l4_len < 20)
-			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-		memcpy(&sport, ip.l4, 2);
-		memcpy(&dport, ip.l4 + 2, 2);
-		if (port_target(v, ip.dst, dport, &t) < 0)
-			return unclaimed(v, &ip, sport, 1, SC_WAN_DROP_LOCAL, res);
-		if (!remote_allowed(&t, ip.src, sport, 1))
-			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-		return tunnel_to(res, &t, SC_WAN_TX_PORT);
-	case IPPROTO_ICMP: {
-		struct rsip_icmp_key k = {.nb = ip.dst};
-
-		if (ip.l4_len < 8)
-			return verdict(res, SV_DROP, SC_WAN_DROP_MALFORMED);
-		/* An Nb leased whole takes every ICMP message first. */
-		if (nbv.flags & RSIP_NB_WHOLE) {
-			if (!remote_allowed(&nbv.whole, ip.src, 0, 0))
-				return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-			return tunnel_to(res, &nbv.whole, SC_WAN_TX_WHOLE);
-		}
-		if (slow_icmp_is_error(ip.l4[0]))
-			return slow_icmp_error_owner(v, pkt, len, res);
-		/* Echo and timestamp replies, by the id the client used. */
-		if (ip.l4[0] != 0 && ip.l4[0] != 14)
-			return verdict(res, SV_DROP, SC_WAN_DROP_LOCAL);
-		memcpy(&k.id, ip.l4 + 4, 2);
-		if (lookup(v, DPM_ICMP_ID, &k, &t) < 0)
-			return verdict(res, SV_DROP, SC_WAN_DROP_NO_ICMP_ID);
-		if (!remote_allowed(&t, ip.src, 0, 0))
-			return verdict(res, SV_DROP, SC_WAN_DROP_REMOTE_POLICY);
-		return tunnel_to(res, &t, SC_WAN_TX_ICMP);
-	}
-	default:
-		return unclaimed(v, &ip, 0, 0, SC_WAN_DROP_LOCAL, res);
-	}
-}
-
 /* A target for a client known only by its address (rsip_out_spi): the
  * tunnel it leased (IP-IP preferred). */
 static int client_target(const struct dp_view *v, uint32_t xa, struct rsip_target *t)
@@ -244,7 +276,8 @@ static int client_target(const struct dp_view *v, uint32_t xa, struct rsip_targe
 	t->xa = xa;
 	memcpy(t->mac, c.mac, 6);
 	t->lan_ifindex = c.lan_ifindex;
-	t->tunnel = (c.tunnels & (1u << RSIP_TUNNEL_IPIP)) ? RSIP_TUNNEL_IPIP : RSIP_TUNNEL_GRE;
+	t->tunnel =
+	    (c.tunnels & (1u << RSIP_DP_TUNNEL_IPIP)) ? RSIP_DP_TUNNEL_IPIP : RSIP_DP_TUNNEL_GRE;
 	return 0;
 }
 
@@ -265,8 +298,10 @@ static int quoted_udp_owner(const struct dp_view *v, uint32_t nb, uint32_t peer,
 			    size_t n, struct rsip_target *t)
 {
 	uint16_t sport;
-	const uint8_t *pl = udp + UDP_HLEN, *ike;
-	size_t plen = n > UDP_HLEN ? n - UDP_HLEN : 0;
+	const uint8_t *pl = udp + sizeof(struct udphdr), *ike;
+	size_t plen = n > sizeof(struct udphdr) ? n - sizeof(struct udphdr) : 0;
+	struct ike_hdr h = {0};
+	uint8_t cookie[8];
 
 	memcpy(&sport, udp, 2);
 	if (port_target(v, nb, sport, t) == 0)
@@ -283,13 +318,17 @@ static int quoted_udp_owner(const struct dp_view *v, uint32_t nb, uint32_t peer,
 			memcpy(&spi, pl, 4);
 			return out_spi_target(v, peer, spi, t);
 		}
-		ike = pl + 4;
-		plen -= 4;
+		ike = pl + NON_ESP_MARKER_LEN;
+		plen -= NON_ESP_MARKER_LEN;
 	}
 	/* ICMP quotes at least 8 bytes of the datagram (RFC 792), Linux up to
-	 * 576 bytes in all: the cookie needs 16 (IKEv1) or 28 (IKEv2). */
-	if (plen >= 20 && ike_cookie(ike, 0))
-		return ike_target(v, nb, sport, ike_cookie(ike, 0), t);
+	 * 576 bytes in all: the rule needs the version and flags (20 bytes);
+	 * with only 8, the first cookie is the best guess. */
+	if (plen >= offsetof(struct ike_hdr, msg_id)) {
+		memcpy(&h, ike, plen < sizeof(h) ? plen : sizeof(h));
+		if (ike_client_cookie(&h, true, cookie) == 0)
+			return ike_target(v, nb, sport, cookie, t);
+	}
 	if (plen >= 8)
 		return ike_target(v, nb, sport, ike, t);
 	return -ENOENT;
@@ -355,158 +394,18 @@ void slow_icmp_error_owner(const struct dp_view *v, const uint8_t *pkt, size_t l
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	res->verdict = SV_DROP;
 	if (pkt_parse_ipv4(pkt, len, false, &ip) < 0 || pkt_ip_is_fragment(&ip) ||
 	    ip.proto != IPPROTO_ICMP || ip.l4_len < 8 + PKT_IP_MIN + 8 ||
 	    !slow_icmp_is_error(ip.l4[0]))
-		return verdict(res, SV_DROP, SC_ICMP_ERR_MALFORMED);
+		return (void)(res->why = SC_ICMP_ERR_MALFORMED);
 	rc = slow_outbound_owner(v, ip.l4 + 8, ip.l4_len - 8, &t);
 	if (rc == -EINVAL)
-		return verdict(res, SV_DROP, SC_ICMP_ERR_MALFORMED);
+		return (void)(res->why = SC_ICMP_ERR_MALFORMED);
 	if (rc < 0)
-		return verdict(res, SV_DROP, SC_ICMP_ERR_NO_OWNER);
-	return tunnel_to(res, &t, SC_ICMP_ERR_TUNNELLED);
-}
-
-static void lan_drop(struct slow_result *res, enum slow_counter why, uint16_t violation)
-{
-	res->violation = violation;
-	verdict(res, SV_DROP, why);
-}
-
-/* Remote policy from the client's side: the inner destination. */
-static int lan_remote(const struct rsip_target *t, const struct pkt_ip *in, uint16_t dport_be,
-		      int has_port, struct slow_result *res)
-{
-	if ((t->flags & RSIP_TF_REMOTE_ADDR) && t->remote != in->dst) {
-		lan_drop(res, SC_LAN_DROP_REMOTE_POLICY, RSIP_ERR_REMOTE_ADDR_UNALLOWED);
-		return -EPERM;
-	}
-	if (has_port && (t->flags & RSIP_TF_REMOTE_PORT) && t->remote_port != dport_be) {
-		lan_drop(res, SC_LAN_DROP_REMOTE_POLICY, RSIP_ERR_REMOTE_ADDRPORT_UNALLOWED);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* The inner packet's own checks (source, ports, IPsec, cookies). */
-static void lan_inner(const struct dp_view *v, uint32_t xa, const struct rsip_client *c,
-		      const struct pkt_ip *in, struct slow_result *res)
-{
-	struct rsip_nb_val nbv;
-	struct rsip_target t;
-	uint16_t sport, dport;
-
-	if (in->src != c->nb)
-		return lan_drop(res, SC_LAN_DROP_BAD_SRC, RSIP_ERR_LOCAL_ADDR_UNALLOWED);
-	if (in->ttl <= 1)
-		return lan_drop(res, SC_LAN_DROP_TTL, 0);
-	if (c->flags & RSIP_CF_WHOLE_NB) {
-		int has_port = in->proto == IPPROTO_TCP || in->proto == IPPROTO_UDP;
-
-		if (lookup(v, DPM_NB, &c->nb, &nbv) < 0 || !(nbv.flags & RSIP_NB_WHOLE) ||
-		    nbv.whole.xa != xa)
-			return lan_drop(res, SC_LAN_DROP_BAD_SRC, RSIP_ERR_LOCAL_ADDR_UNALLOWED);
-		dport = 0;
-		if (has_port && in->frag_off == 0 && in->l4_len >= 4)
-			memcpy(&dport, in->l4 + 2, 2);
-		res->bind_id = nbv.whole.bind_id;
-		if (lan_remote(&nbv.whole, in, dport, has_port && in->frag_off == 0, res) < 0)
-			return;
-		return verdict(res, SV_SEND, SC_LAN_TX);
-	}
-	/* A non-first fragment shows no ports: its source was checked. */
-	if (in->frag_off != 0)
-		return verdict(res, SV_SEND, SC_LAN_TX_FRAGMENT);
-	switch (in->proto) {
-	case IPPROTO_UDP:
-	case IPPROTO_TCP:
-		if (in->l4_len < (in->proto == IPPROTO_UDP ? UDP_HLEN : 20u))
-			return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-		memcpy(&sport, in->l4, 2);
-		memcpy(&dport, in->l4 + 2, 2);
-		if (in->proto == IPPROTO_UDP &&
-		    (sport == htons(IKE_PORT) || sport == htons(IKE_NATT_PORT))) {
-			const uint8_t *ike = in->l4 + UDP_HLEN;
-			size_t plen = in->l4_len - UDP_HLEN;
-
-			if (!(c->flags & RSIP_CF_IPSEC))
-				return lan_drop(res, SC_LAN_DROP_NO_IPSEC,
-						RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED);
-			if (sport == htons(IKE_NATT_PORT)) {
-				if (plen >= 4 && memcmp(ike, "\0\0\0\0", 4) != 0)
-					return verdict(res, SV_SEND, SC_LAN_TX); /* UDP-ESP */
-				if (plen < 4)
-					return verdict(res, SV_SEND, SC_LAN_TX); /* keepalive */
-				ike += 4;
-				plen -= 4;
-			}
-			if (plen < IKE_HDR_LEN || !ike_cookie(ike, 0))
-				return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-			/* The LAN program learns new cookies; a datagram that came
-			 * only in fragments must use one it already holds. */
-			if (ike_target(v, c->nb, sport, ike_cookie(ike, 0), &t) < 0 || t.xa != xa)
-				return lan_drop(res, SC_LAN_DROP_COOKIE, 0);
-			res->bind_id = t.bind_id;
-			return verdict(res, SV_SEND, SC_LAN_TX);
-		}
-		if (port_target(v, c->nb, sport, &t) < 0 || t.xa != xa)
-			return lan_drop(res, SC_LAN_DROP_BAD_PORT,
-					RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED);
-		res->bind_id = t.bind_id;
-		if (lan_remote(&t, in, dport, 1, res) < 0)
-			return;
-		return verdict(res, SV_SEND, SC_LAN_TX);
-	case IPPROTO_ESP:
-	case IPPROTO_AH:
-		if (!(c->flags & RSIP_CF_IPSEC))
-			return lan_drop(res, SC_LAN_DROP_NO_IPSEC,
-					RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED);
-		return verdict(res, SV_SEND, SC_LAN_TX);
-	case IPPROTO_ICMP:
-		return verdict(res, SV_SEND, SC_LAN_TX);
-	default:
-		/* On a shared Nb nothing could bring the answer back. */
-		return lan_drop(res, SC_LAN_DROP_BAD_PORT, RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED);
-	}
-}
-
-void slow_lan_check(const struct dp_view *v, const uint8_t mac[6], const uint8_t *pkt, size_t len,
-		    struct slow_result *res)
-{
-	static const uint8_t zero_mac[6];
-	struct pkt_ip out, in;
-	struct rsip_client c;
-	const uint8_t *inner;
-	size_t inner_len;
-	uint8_t tunnel;
-
-	memset(res, 0, sizeof(*res));
-	if (pkt_parse_ipv4(pkt, len, false, &out) < 0 || pkt_ip_is_fragment(&out))
-		return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-	if (lookup(v, DPM_CLIENTS, &out.src, &c) < 0)
-		return lan_drop(res, SC_LAN_DROP_NOT_CLIENT, 0);
-	if (!memcmp(c.mac, zero_mac, 6) || !mac || memcmp(c.mac, mac, 6) != 0)
-		return lan_drop(res, SC_LAN_DROP_BAD_MAC, 0);
-	inner = out.l4;
-	inner_len = out.l4_len;
-	if (out.proto == IPPROTO_IPIP) {
-		tunnel = RSIP_TUNNEL_IPIP;
-	} else if (out.proto == IPPROTO_GRE) {
-		/* RFC 2784, no checksum, key or sequence (decision D15). */
-		if (inner_len < PKT_GRE_HLEN || pkt_get16(inner) != 0 ||
-		    pkt_get16(inner + 2) != 0x0800)
-			return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-		tunnel = RSIP_TUNNEL_GRE;
-		inner += PKT_GRE_HLEN;
-		inner_len -= PKT_GRE_HLEN;
-	} else {
-		return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-	}
-	if (!(c.tunnels & (1u << tunnel)))
-		return lan_drop(res, SC_LAN_DROP_BAD_TUNNEL, RSIP_ERR_BAD_TUNNEL_TYPE);
-	if (pkt_parse_ipv4(inner, inner_len, true, &in) < 0)
-		return lan_drop(res, SC_LAN_DROP_MALFORMED, 0);
-	res->inner = inner;
-	res->inner_len = in.tot_len;
-	lan_inner(v, out.src, &c, &in, res);
+		return (void)(res->why = SC_ICMP_ERR_NO_OWNER);
+	res->verdict = SV_TUNNEL;
+	res->why = SC_ICMP_ERR_TUNNELLED;
+	res->target = t;
+	res->bind_id = t.bind_id;
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The XDP programs' demultiplexing rules, in user space, for the packets
- * that reach rsipd's slow path whole: reassembled datagrams from the public
- * side, ICMP errors (whose client is found from the packet they quote) and
- * reassembled tunnel packets from the LAN. The rules are the ones of
- * bpf/rsip_xdp.bpf.c and docs/dataplane.md; the maps are read through a
- * struct dp_view, so unit tests give it tables in memory and rsipd gives it
- * the pinned BPF maps.
+ * The XDP programs' rules, in user space, for the packets that reach rsipd's
+ * slow path whole: reassembled datagrams from the public side, ICMP errors
+ * (whose client is found from the packet they quote: only the slow path does
+ * that) and reassembled tunnel packets from the LAN. The WAN and LAN rules
+ * are the programs' own (include/rsip/rules/, compiled here by gcc); this
+ * module supplies their hooks and turns their outcome into a slow_result.
+ * The maps are read and written (learning) through a struct dp_view, so unit
+ * tests give it tables in memory and rsipd gives it the BPF maps.
  */
 #ifndef RSIPD_SLOW_DEMUX_H
 #define RSIPD_SLOW_DEMUX_H
@@ -32,8 +33,13 @@ enum dp_map_id {
 struct dp_view {
 	/* Copy the value for key into val: 0, or -ENOENT. */
 	int (*lookup)(void *arg, enum dp_map_id map, const void *key, void *val);
+	/* Write key -> val with BPF_NOEXIST, BPF_EXIST or BPF_ANY: 0, or
+	 * -EEXIST, -ENOENT, -E2BIG (full)... (what the LAN rules learn). */
+	int (*update)(void *arg, enum dp_map_id map, const void *key, const void *val,
+		      uint64_t flags);
 	void *arg;
 	uint8_t spi_block_shift;
+	uint32_t na; /* Na, network order: the LAN rules take tunnels to it */
 };
 
 enum slow_verdict {
@@ -45,6 +51,7 @@ enum slow_verdict {
 struct slow_result {
 	enum slow_verdict verdict;
 	enum slow_counter why;	   /* the counter for this outcome */
+	uint32_t rule;		   /* the rules' counter (enum rsip_counter), as XDP counts it */
 	struct rsip_target target; /* SV_TUNNEL: where to */
 	/* SV_SEND: the inner packet inside the caller's buffer */
 	const uint8_t *inner;

@@ -159,6 +159,17 @@ static void lan_route(struct slowpath *s, const struct rsip_slow_meta *m, const 
 	send_public(s, ip->hdr, ip->tot_len, xa, tun, SC_LAN_ROUTE_SENT);
 }
 
+/* The TTL is the high byte of the header's fifth 16-bit word. */
+static void ttl_dec(uint8_t *h)
+{
+	uint32_t check = pkt_get16(h + 10) + 0x0100u;
+
+	check = (check + (check >> 16)) & 0xffff;
+	h[10] = (uint8_t)(check >> 8);
+	h[11] = (uint8_t)check;
+	h[8]--;
+}
+
 static void report_violation(struct slowpath *s, uint32_t xa, uint16_t error)
 {
 	const struct dp_callbacks *cb = s->cfg.cb;
@@ -207,10 +218,11 @@ static void lan_fragment(struct slowpath *s, const uint8_t *frame, const struct 
 		s->ctr[res.why]++;
 		goto out;
 	}
-	/* Forwarding: one hop less (the checks refused TTL <= 1). */
+	/* Forwarding: one hop less (the rules refused TTL <= 1), the checksum
+	 * updated as the LAN program does (RFC 1624): the rules do not verify
+	 * it, and a header that came with a bad one must keep it. */
 	in = whole + (res.inner - whole);
-	in[8]--;
-	pkt_ip_set_csum(in, (size_t)(in[0] & 0x0f) * 4);
+	ttl_dec(in);
 	send_public(s, in, res.inner_len, ip->src,
 		    ip->proto == IPPROTO_GRE ? RSIP_TUNNEL_GRE : RSIP_TUNNEL_IPIP, res.why);
 out:

@@ -3,8 +3,8 @@
  * rsipd's slow path: the consumer of the records the XDP programs write to
  * rsip_slowpath (struct rsip_slow_meta + the frame, include/rsip/dp_abi.h).
  * What each reason gets (docs/dataplane.md has the whole policy):
- *   FRAGMENT      reassemble (slow_reasm.h), demultiplex the whole datagram
- *                 with the XDP rules (slow_demux.h), tunnel it
+ *   FRAGMENT      reassemble (reasm.h), demultiplex the whole datagram with
+ *                 the XDP programs' own rules (demux.h), tunnel it
  *   OVERSIZE      DF set: ICMP fragmentation needed to the peer, MTU = LAN
  *                 MTU - tunnel overhead; else tunnel it (the kernel fragments
  *                 the outer packet)
@@ -13,9 +13,10 @@
  *   LAN_ROUTE     send the decapsulated packet through the kernel, fragmented
  *                 here when it has no DF, or ICMP fragmentation needed back
  *                 to the client
- *   LAN_FRAGMENT  reassemble the tunnel packet, apply the LAN checks, send it
+ *   LAN_FRAGMENT  reassemble the tunnel packet, apply the LAN rules (learning
+ *                 included), send it
  *   VIOLATION     tell the engine (dp_callbacks.violation, decision D14)
- * Every outcome is counted (slow_counters.h). No I/O of its own: the sender
+ * Every outcome is counted (counters.h). No I/O of its own: the sender
  * and the maps are injected, so unit tests feed records directly.
  */
 #ifndef RSIPD_SLOW_H

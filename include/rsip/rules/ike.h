@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The ISAKMP (RFC 2408) / IKEv2 (RFC 7296) header and which of its two SPIs
  * (cookies) belongs to the RSIP client.
@@ -12,15 +12,16 @@
  * rekeyed the IKE SA (the peer is then the initiator of the new SA). Seen
  * from the peer's side the I flag is the peer's, so the rule flips.
  */
-#ifndef RSIP_BPF_IKE_H
-#define RSIP_BPF_IKE_H
+#ifndef RSIP_RULES_IKE_H
+#define RSIP_RULES_IKE_H
 
-#include "vmlinux.h"
+#include "rsip/rules/env.h"
 
-#define IKE_PORT       500
-#define IKE_NATT_PORT  4500
-#define IKE_FLAG_I     0x08 /* IKEv2: sender is the original initiator */
-#define NATT_KEEPALIVE 0xff
+#define IKE_PORT	   500
+#define IKE_NATT_PORT	   4500
+#define IKE_FLAG_I	   0x08 /* IKEv2: sender is the original initiator */
+#define NATT_KEEPALIVE	   0xff
+#define NON_ESP_MARKER_LEN 4 /* RFC 3948: four zero bytes before IKE on 4500 */
 
 struct ike_hdr {
 	__u8 spi_i[8]; /* IKEv1 initiator cookie */
@@ -67,6 +68,13 @@ static __always_inline int ike_client_cookie(const struct ike_hdr *h, bool from_
 		return 0;
 	}
 	return -1;
+}
+
+/* RFC 3948 2.3: a NAT-keepalive is one 0xff byte of UDP payload (the
+ * caller checked that payload[0] is there). */
+static __always_inline bool natt_is_keepalive(const struct udphdr *udp, const __u8 *payload)
+{
+	return udp->len == bpf_htons(sizeof(*udp) + 1) && payload[0] == NATT_KEEPALIVE;
 }
 
 static __always_inline bool cookie_is_zero(const __u8 *c)

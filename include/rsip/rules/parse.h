@@ -1,24 +1,25 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Header parsing with a cursor (xdp-tools style): each parse_*() checks that
  * its header lies inside the packet, advances the cursor past it, and returns
  * the next protocol (or 0 where there is none), or -1 when the header is
- * truncated or invalid. Nothing here writes to the packet.
+ * truncated or invalid. Nothing here writes to the packet. The XDP programs
+ * parse the frame with it and the slow path a reassembled packet (both
+ * compilers: rules/env.h).
  */
-#ifndef RSIP_BPF_PARSE_H
-#define RSIP_BPF_PARSE_H
+#ifndef RSIP_RULES_PARSE_H
+#define RSIP_RULES_PARSE_H
 
-#include "vmlinux.h"
-#include <bpf/bpf_endian.h>
+#include "rsip/rules/env.h"
 
-/* vmlinux.h carries types, not #defines. */
+#ifdef __bpf__
+/* vmlinux.h carries types, not #defines (user space has them from libc). */
 #define ETH_HLEN	    14
 #define ETH_ALEN	    6
 #define ETH_P_IP	    0x0800
 #define AF_INET		    2
 #define IP_MF		    0x2000
 #define IP_DF		    0x4000
-#define IP_OFFSET	    0x1fff
 #define ICMP_ECHOREPLY	    0
 #define ICMP_DEST_UNREACH   3
 #define ICMP_SOURCE_QUENCH  4
@@ -27,6 +28,10 @@
 #define ICMP_PARAMETERPROB  12
 #define ICMP_TIMESTAMP	    13
 #define ICMP_TIMESTAMPREPLY 14
+#endif
+#ifndef IP_OFFSET
+#define IP_OFFSET 0x1fff
+#endif
 
 struct hdr_cursor {
 	void *pos;
