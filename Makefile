@@ -31,7 +31,7 @@ CFLAGS   ?= -O2 -g
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lbpf -linih -ljson-c -lmnl -lelf -lz -lm -lcurl -lcrypto
+LDLIBS   := -lsqlite3 -lbpf -linih -ljson-c -lmnl -lelf -lz -lm -lcurl -lcrypto
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -164,6 +164,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard user/lib/*.h include/rsip
 		 include/rsip/rules/*.h user/rsipd/slowpath/*.[ch] tests/lib/fake_dp_view.*)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRCS) $(LDLIBS)
+
+# The lease store's loader needs the engine: that target compiles rsipd's
+# sources too.
+$(BUILD)/fuzz/fuzz_store_row: tests/fuzz/fuzz_store_row.c $(LIB_SRCS) $(RSIPD_SRCS) \
+		$(wildcard user/lib/*.h include/rsip/*.h) | $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(RSIPD_SRCS) $(LIB_SRCS) $(LDLIBS)
 
 $(call obj,$(BENCH_SRCS)): | $(BENCH_SKELS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBRSIPD) $(LIBCLIENT) $(LIBCOMMON)

@@ -3,7 +3,8 @@
 # on 127.0.0.1 with a port chosen now and a control socket of its own, run
 # BUILD/bench/rsip_assign_bench against it over UDP, print its figures and
 # rsipd's counters, stop rsipd; then the XDP packet-rate benchmark
-# (bench/xdp_rate.sh). `make bench` builds everything and runs this.
+# (bench/xdp_rate.sh), after the lease store's benchmark (bench/store_bench.sh).
+# `make bench` builds everything and runs this.
 #   bench/run.sh [BUILD_DIR]   env: HOSTS (16) PHASE_SECONDS (3) WARMUP (1) ROUNDS (3)
 # No pass/fail on timing: this prints numbers. See bench/README.md.
 set -eu
@@ -64,7 +65,7 @@ fi
 # the pools never run dry at thousands of frees per second; --max-* 0: no
 # per-host limits get in the way. No -v: logging is not what is measured.
 "${pin_d[@]}" "$RSIPD" --listen "127.0.0.1:$port" --public 192.0.2.1 --dataplane none \
-	--lease 600 --holdback 1 --max-bindings 0 --max-ports 0 --max-spis 0 \
+	--lease 600 --holdback 1 --max-bindings 0 --max-ports 0 --max-spis 0 --register-rate 0 \
 	--ctl-socket "$tmp/ctl.sock" 2>"$tmp/rsipd.log" &
 pid=$!
 for _ in $(seq 100); do
@@ -84,6 +85,9 @@ echo "== rsipd counters after the run"
 cleanup
 pid=
 trap - EXIT
+echo
+echo "== store_bench: the lease store on and off, restore time (bench/store_bench.sh)"
+bash "$(dirname "$0")/store_bench.sh" "$BUILD"
 echo
 echo "== xdp_rate: rsip_wan against a trivial encapsulating program"
 rc=0

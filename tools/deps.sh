@@ -14,6 +14,7 @@ PKGS=(
 	libinih-dev                    # rsipd --config (INI)
 	libjson-c-dev                  # control socket and --json output
 	libmnl-dev                     # netlink: neighbour entries for clients
+	libsqlite3-dev sqlite3         # rsipd's lease store (docs/store.md); sqlite3 to inspect it
 	iproute2 ethtool iputils-ping  # namespaces, veth, links
 	tcpdump tshark                 # capture checks (tshark decodes RSIP)
 	python3                        # integration test client (stdlib only)

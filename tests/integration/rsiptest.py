@@ -161,8 +161,9 @@ class Rsipd:
     """rsipd on 127.0.0.1:<free port>, --dataplane none, its control socket
     in a temp dir. args: extra command-line arguments."""
 
-    def __init__(self, *args, asan=True, public="192.0.2.1", verbose=True):
+    def __init__(self, *args, asan=True, public="192.0.2.1", verbose=True, preexec_fn=None):
         self.args = list(args)
+        self.preexec_fn = preexec_fn  # run in the child before exec (rlimits)
         self.asan = asan
         self.public = public
         self.verbose = verbose
@@ -191,12 +192,18 @@ class Rsipd:
             self.port = free_port()
             cmd = [self.binary, "--listen", "127.0.0.1:%d" % self.port, "--public", self.public,
                    "--dataplane", "none", "--ctl-socket", self.ctl_path] + self.args
+            # RSIP_TEST_STORE=1: every daemon keeps a lease store of its own
+            # (replies then wait for the store's commit), unless the test
+            # names a --state-file itself.
+            if os.environ.get("RSIP_TEST_STORE") and "--state-file" not in self.args:
+                cmd += ["--state-file", os.path.join(self.dir, "rsipd.db")]
             if self.verbose:
                 cmd.append("-v")
             self.cmd = cmd
             with open(self.stderr_path, "ab") as err:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                             stdout=err, stderr=err, env=env)
+                                             stdout=err, stderr=err, env=env,
+                                             preexec_fn=self.preexec_fn)
             if self._wait_ready():
                 return
             text = self.stderr_text()

@@ -160,8 +160,10 @@ def mutated_messages_udp_and_tcp():
     # --holdback 1: what the mutants held is free again soon after it is
     # taken back (a whole-address RSA-IP lease would otherwise starve the
     # fresh hosts at the end for two minutes).
-    with Rsipd("--lease", "600", "--max-bindings", "0", "--max-ports", "0", "--max-spis", "0",
-               "--holdback", "1") as d:
+    # --lease-min 600: a mutant asking for a 1 s lease must not make an
+    # unsolicited FREE_RESPONSE arrive where the next answer is expected.
+    with Rsipd("--lease", "600", "--lease-min", "600", "--max-bindings", "0", "--max-ports",
+               "0", "--max-spis", "0", "--holdback", "1") as d:
         hosts = [UdpClient(d, "127.0.0.%d" % i) for i in range(2, 6)]
         for h in hosts:
             h.register()

@@ -4,7 +4,7 @@
 REGISTER_RESPONSE contents, 302 with the existing Client ID, a registration
 that outlives its TCP connection (D4), the transport fixed at registration
 (102/101), DE-REGISTER, 301 before registering and after de-registering
-(D11), 305 carrying the real Client ID (D17), and 304 outside --allow."""
+(D11), 305 carrying the real Client ID (D17), and 304 outside --allow (TCP; over UDP no answer)."""
 
 import os
 import sys
@@ -143,11 +143,15 @@ def allow_304():
         ok = UdpClient(d, "127.0.0.2")
         ok.register()
         for src in ("127.0.0.5", "127.0.0.9"):
+            # UDP: no answer at all (a forged source must not make rsipd
+            # reflect traffic at a stranger); counted.
             denied = UdpClient(d, src)
-            expect_error(denied.call(R.register_request), R.E_REGISTRATION_DENIED)
+            denied.send(R.register_request(counter=1))
+            check(denied.recv_raw(timeout=1.0) is None, "no UDP answer outside --allow")
             denied_tcp = TcpClient(d, src)
             expect_error(denied_tcp.call(R.register_request), R.E_REGISTRATION_DENIED)
         check_eq([x["address"] for x in d.ctl_data("clients")], ["127.0.0.2"])
+        check_eq(d.counters()["rsip"]["dropped_not_allowed"], 2)
 
 
 sys.exit(suite.run())

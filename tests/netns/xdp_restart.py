@@ -154,16 +154,18 @@ def check():
 
 
 def drop_binding():
-    """Take X2's binding out of the state file while rsipd is down: what the
+    """Take X2's binding out of the lease store while rsipd is down: what the
     maps still hold for it is stale at the next start."""
+    import sqlite3
     L = load("leases.json")
-    path = os.environ["LAB_STATE"]
-    with open(path) as f:
-        st = json.load(f)
-    for c in st["clients"]:
-        c["bindings"] = [b for b in c["bindings"] if b["bind_id"] != L["b2"]]
-    with open(path, "w") as f:
-        json.dump(st, f)
+    con = sqlite3.connect(os.environ["LAB_STATE"])  # the lease store (SQLite)
+    with con:
+        for cid, doc in con.execute("SELECT client_id, doc FROM clients").fetchall():
+            c = json.loads(doc)
+            c["bindings"] = [b for b in c["bindings"] if b["bind_id"] != L["b2"]]
+            con.execute("UPDATE clients SET doc = ? WHERE client_id = ?",
+                        (json.dumps(c), cid))
+    con.close()
 
 
 def stale_check():

@@ -186,9 +186,48 @@ static void test_client_cap(void **state)
 	assert_int_equal(fx_port1(&f, 1, 0, 9999), RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
 	/* Someone else is not affected. */
 	assert_int_equal(fx_port1(&f, 2, 0, 9999), 0);
-	/* Releasing makes room again. */
+	/* A released port counts against its owner until its hold-back is
+	 * over (ASSIGN/FREE in a loop cannot empty the pool); then there is
+	 * room again. */
 	alloc_ports_release(f.a, 1, f.nb[1], p, 1);
+	assert_int_equal(fx_port1(&f, 1, 0, 9998), RSIP_E_LOCAL_ADDRPORT_UNALLOWED);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	f.now += FX_HOLD;
 	assert_int_equal(fx_port1(&f, 1, 0, 9998), 0);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	fx_stop(&f);
+}
+
+/* One owner releasing and taking in a loop stays inside its cap, live plus
+ * held back, so the pool keeps room for everyone else. */
+static void test_cap_counts_holdback(void **state)
+{
+	struct fx f;
+	uint16_t p[8];
+	int refused = 0;
+
+	fx_init(&f, 1);
+	f.cfg.port_lo = 2000;
+	f.cfg.port_hi = 2063; /* 64 ports */
+	f.cfg.max_ports_per_client = 16;
+	fx_start(&f);
+	for (int i = 0; i < 100; i++) {
+		int rc = fx_ports_any(&f, 1, 0, 8, p);
+
+		if (rc) {
+			assert_int_equal(rc, RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE);
+			refused++;
+			continue;
+		}
+		alloc_ports_release(f.a, 1, f.nb[0], p, 8);
+	}
+	assert_int_equal(refused, 98);
+	assert_int_equal(fx_usage(&f).ports_held, 16);
+	assert_int_equal(fx_ports_any(&f, 2, 0, 8, p), 0);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	f.now += FX_HOLD;
+	assert_int_equal(fx_ports_any(&f, 1, 0, 8, p), 0);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
 	fx_stop(&f);
 }
 
@@ -295,10 +334,15 @@ static void test_uniqueness(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_any_contiguous), cmocka_unit_test(test_exhaustion),
-	    cmocka_unit_test(test_scattered),	   cmocka_unit_test(test_reserved_and_busy),
-	    cmocka_unit_test(test_specific),	   cmocka_unit_test(test_client_cap),
-	    cmocka_unit_test(test_holdback),	   cmocka_unit_test(test_holdback_fifo),
+	    cmocka_unit_test(test_any_contiguous),
+	    cmocka_unit_test(test_exhaustion),
+	    cmocka_unit_test(test_scattered),
+	    cmocka_unit_test(test_reserved_and_busy),
+	    cmocka_unit_test(test_specific),
+	    cmocka_unit_test(test_client_cap),
+	    cmocka_unit_test(test_cap_counts_holdback),
+	    cmocka_unit_test(test_holdback),
+	    cmocka_unit_test(test_holdback_fifo),
 	    cmocka_unit_test(test_uniqueness),
 	};
 

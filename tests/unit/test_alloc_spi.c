@@ -304,6 +304,41 @@ static void test_spi_cap(void **state)
 	fx_stop(&f);
 }
 
+/* Released SPIs count against their owner until their hold-back is over,
+ * and a block that went back counts as spi_block SPIs: an owner taking and
+ * freeing blocks in a loop is stopped by its cap, not by an empty pool. */
+static void test_spi_cap_counts_holdback(void **state)
+{
+	struct fx f;
+	uint32_t s[4], blk;
+	bool hb;
+	int granted = 0;
+
+	fx_init(&f, 1);
+	f.cfg.spi_block_shift = 4; /* blocks of 16 */
+	f.cfg.max_spis_per_client = 64;
+	fx_start(&f);
+	for (int i = 0; i < 50; i++) {
+		int rc = fx_spi_any(&f, 1, 0, 4, s, &hb, &blk);
+
+		if (rc) {
+			assert_int_equal(rc, RSIP_E_IPSEC_SPI_UNAVAILABLE);
+			continue;
+		}
+		granted++;
+		alloc_spi_release(f.a, 1, f.nb[0], s, 4);
+	}
+	/* Each cycle holds 4 SPIs and one block of 16 (20): the fourth starts at
+	 * 60 + 4 <= 64, the fifth at 80. */
+	assert_int_equal(granted, 4);
+	assert_int_equal(fx_usage(&f).blocks_held, 4);
+	assert_int_equal(fx_spi_any(&f, 2, 0, 4, s, &hb, &blk), 0);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	f.now += FX_HOLD;
+	assert_int_equal(fx_spi_any(&f, 1, 0, 4, s, &hb, &blk), 0);
+	fx_stop(&f);
+}
+
 /* Brute force on a small space: random runs, singles, specifics and
  * releases by five owners on two Nb, with time passing. A shadow table
  * checks that no SPI ever has two live owners, that runs stay in one block,
@@ -374,11 +409,17 @@ static void test_uniqueness(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_single_random),	 cmocka_unit_test(test_block_run),
-	    cmocka_unit_test(test_block_exclusive),	 cmocka_unit_test(test_singles_exhaustion),
-	    cmocka_unit_test(test_block_exhaustion),	 cmocka_unit_test(test_specific),
-	    cmocka_unit_test(test_block_release),	 cmocka_unit_test(test_spi_cap),
-	    cmocka_unit_test(test_scan_respects_blocks), cmocka_unit_test(test_uniqueness),
+	    cmocka_unit_test(test_single_random),
+	    cmocka_unit_test(test_block_run),
+	    cmocka_unit_test(test_block_exclusive),
+	    cmocka_unit_test(test_singles_exhaustion),
+	    cmocka_unit_test(test_block_exhaustion),
+	    cmocka_unit_test(test_specific),
+	    cmocka_unit_test(test_block_release),
+	    cmocka_unit_test(test_spi_cap),
+	    cmocka_unit_test(test_spi_cap_counts_holdback),
+	    cmocka_unit_test(test_scan_respects_blocks),
+	    cmocka_unit_test(test_uniqueness),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,16 +95,132 @@ static void test_already_registered_302(void **state)
 static void test_registration_denied_304(void **state)
 {
 	struct harness *h = h_new(ARGS);
-	struct engine_src y = h_udp("10.0.1.2", 40000);
+	struct engine_src y = h_udp("10.0.1.2", 40000), t = h_tcp("10.0.1.2", 40000, 7);
 	struct raw r;
 
+	/* Over UDP the source may be forged: no answer at all (no
+	 * reflection), whatever the datagram holds. */
 	raw_begin(&r, RSIP_REGISTER_REQUEST);
 	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 3);
 	h_send(h, &y, &r);
+	assert_int_equal(h->n_sent, 0);
+	raw_begin(&r, 0x77);
+	h_send(h, &y, &r);
+	assert_int_equal(h->n_sent, 0);
+	assert_int_equal(engine_counters(h->e)->dropped_not_allowed, 2);
+	/* Over TCP (a handshake proved the source): 304. */
+	raw_begin(&r, RSIP_REGISTER_REQUEST);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 3);
+	h_send(h, &t, &r);
 	h_expect_error(h, 0, RSIP_E_REGISTRATION_DENIED);
 	assert_int_equal(h->msg.counter, 3);
 	assert_int_equal(engine_n_clients(h->e), 0);
 	assert_int_equal(dataplane_none_n_clients(h->dp), 0);
+	h_free(h);
+}
+
+/* A FREE of a binding that does not exist: 306, but the Client ID was the
+ * host's own, so the registration is proven. */
+static void prove(struct harness *h, const struct engine_src *src, uint32_t id)
+{
+	size_t mark = h->n_sent;
+	struct raw r;
+
+	raw_begin(&r, RSIP_FREE_REQUEST);
+	raw_u32(&r, RSIP_P_CLIENT_ID, id);
+	raw_u32(&r, RSIP_P_BIND_ID, 12345);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 77);
+	h_send(h, src, &r);
+	h_expect_error(h, mark, RSIP_E_BAD_BIND_ID);
+}
+
+/* --max-clients: the next host gets 304 and holds nothing. */
+static void test_max_clients_304(void **state)
+{
+	struct harness *h = h_new(ARGS " --max-clients 2");
+	struct engine_src a = h_tcp("10.0.0.2", 40000, 1), b = h_udp("10.0.0.3", 40000),
+			  c = h_udp("10.0.0.4", 40000);
+	struct raw r;
+	size_t mark;
+
+	h_register(h, &a, 1);
+	prove(h, &b, h_register(h, &b, 1));
+	mark = h->n_sent;
+	raw_begin(&r, RSIP_REGISTER_REQUEST);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 1);
+	h_send(h, &c, &r);
+	h_expect_error(h, mark, RSIP_E_REGISTRATION_DENIED);
+	assert_int_equal(engine_n_clients(h->e), 2);
+	assert_int_equal(engine_counters(h->e)->registers_capped, 1);
+	h_free(h);
+}
+
+/* At --max-clients the oldest UDP registration that never used its Client
+ * ID (a forged source never sees the reply) makes room; proven ones and TCP
+ * ones stay. */
+static void test_max_clients_evicts_unproven(void **state)
+{
+	struct harness *h = h_new(ARGS " --max-clients 3");
+	struct engine_src a = h_udp("10.0.0.2", 40000), b = h_udp("10.0.0.3", 40000),
+			  t = h_tcp("10.0.0.4", 40000, 9), c = h_udp("10.0.0.5", 40000);
+	uint32_t ida, idb;
+
+	ida = h_register(h, &a, 1);
+	idb = h_register(h, &b, 1);
+	h_register(h, &t, 1);
+	prove(h, &a, ida);
+	h_register(h, &c, 1);
+	assert_int_equal(engine_n_clients(h->e), 3);
+	assert_int_equal(engine_counters(h->e)->registrations_evicted, 1);
+	/* b was the one: its ID is gone, a's is not. */
+	prove(h, &a, ida);
+	{
+		size_t mark = h->n_sent;
+		struct raw r;
+
+		raw_begin(&r, RSIP_FREE_REQUEST);
+		raw_u32(&r, RSIP_P_CLIENT_ID, idb);
+		raw_u32(&r, RSIP_P_BIND_ID, 12345);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 78);
+		h_send(h, &b, &r);
+		h_expect_error(h, mark, RSIP_E_REGISTER_FIRST);
+	}
+	h_free(h);
+}
+
+/* --register-rate: a prefix over its bucket is dropped (UDP) while another
+ * prefix still registers; the bucket refills with time. */
+static void test_register_rate(void **state)
+{
+	struct harness *h = h_new("--listen 10.0.0.1 --public 192.0.2.1 --register-rate 1/3 "
+				  "--register-prefix 24");
+	struct engine_src src;
+	struct raw r;
+	char ip[32];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", 10 + i);
+		src = h_udp(ip, 40000);
+		raw_begin(&r, RSIP_REGISTER_REQUEST);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 1);
+		h_send(h, &src, &r);
+	}
+	assert_int_equal(engine_n_clients(h->e), 3);
+	assert_int_equal(h->n_sent, 3);
+	assert_int_equal(engine_counters(h->e)->registers_limited, 2);
+	src = h_udp("10.0.1.10", 40000);
+	h_register(h, &src, 1);
+	assert_int_equal(engine_n_clients(h->e), 4);
+	h->now += 1000; /* one token back */
+	src = h_udp("10.0.0.20", 40000);
+	h_register(h, &src, 1);
+	src = h_udp("10.0.0.21", 40000);
+	raw_begin(&r, RSIP_REGISTER_REQUEST);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 1);
+	h_send(h, &src, &r);
+	assert_int_equal(engine_n_clients(h->e), 5);
+	assert_int_equal(engine_counters(h->e)->registers_limited, 3);
 	h_free(h);
 }
 
@@ -203,10 +319,11 @@ static void test_retransmitted_register(void **state)
 static void test_prereg_cache(void **state)
 {
 	struct harness *h = h_new(ARGS);
-	struct engine_src y = h_udp("10.0.1.2", 40000), y2 = h_udp("10.0.1.2", 40001);
+	struct engine_src y = h_tcp("10.0.1.2", 40000, 7), y2 = h_tcp("10.0.1.2", 40001, 8);
 	struct raw r;
 
-	/* A refused REGISTER is replayed, keyed by source IP and port. */
+	/* A refused REGISTER is replayed, keyed by source IP and port (over
+	 * TCP: over UDP a source outside --allow gets no answer at all). */
 	raw_begin(&r, RSIP_REGISTER_REQUEST);
 	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 5);
 	h_send(h, &y, &r);
@@ -427,6 +544,9 @@ int main(void)
 	    cmocka_unit_test(test_register_methods_follow_policy),
 	    cmocka_unit_test(test_already_registered_302),
 	    cmocka_unit_test(test_registration_denied_304),
+	    cmocka_unit_test(test_max_clients_304),
+	    cmocka_unit_test(test_max_clients_evicts_unproven),
+	    cmocka_unit_test(test_register_rate),
 	    cmocka_unit_test(test_register_first_301),
 	    cmocka_unit_test(test_bad_client_id_305),
 	    cmocka_unit_test(test_deregister),

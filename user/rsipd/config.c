@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "parse.h"
+#include "rsip/dp_abi.h"
 #include "rsip/wire.h"
 
 enum cfg_src { SRC_FILE, SRC_FLAG };
@@ -339,8 +340,77 @@ static int set_state_file(struct rsipd_config *cfg, const struct cfg_opt *o, con
 {
 	if (strlen(v) >= sizeof(cfg->state_file) - 8) /* room for ".tmp" */
 		return -EINVAL;
-	strcpy(cfg->state_file, v);
+	/* "none", like the help says: no file (not a file named none). */
+	strcpy(cfg->state_file, strcmp(v, "none") ? v : "");
 	cfg->has_state_file = true;
+	return 0;
+}
+
+static int set_store_sync(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!strcmp(v, "normal"))
+		cfg->store_sync_full = false;
+	else if (!strcmp(v, "full"))
+		cfg->store_sync_full = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
+}
+
+/* RATE or RATE/BURST (the burst defaults to twice the rate). */
+static int set_register_rate(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	char buf[32], *slash;
+	uint32_t rate, burst;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (parse_u32(buf, &rate) || rate > 1000000)
+		return -EINVAL;
+	burst = rate * 2;
+	if (slash && (parse_u32(slash + 1, &burst) || burst == 0 || burst > 1000000))
+		return -EINVAL;
+	cfg->register_rate = rate;
+	cfg->register_burst = rate ? burst : 0;
+	return 0;
+}
+
+static int set_register_prefix(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n > 32)
+		return -EINVAL;
+	cfg->register_prefix = (uint8_t)n;
+	return 0;
+}
+
+static int set_tcp_timeout(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n < 1 || n > 3600)
+		return -EINVAL;
+	cfg->tcp_timeout = n;
+	return 0;
+}
+
+static int set_tcp_per_addr(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n < 1 || n > 65536)
+		return -EINVAL;
+	cfg->tcp_per_addr = n;
 	return 0;
 }
 
@@ -409,6 +479,18 @@ static const struct cfg_opt opts[] = {
      "ports per host (1024)", false},
     {"max-spis", required_argument, 0, set_max_spis, "a number (0: no limit)",
      "SPIs per host (1024)", false},
+    {"max-clients", required_argument, 0, set_max_clients, "a number >= 1",
+     "registered hosts (xdp: what --map-size holds; none: 65536); more get 304", false},
+    {"register-rate", required_argument, 0, set_register_rate, "RATE or RATE/BURST (0: no limit)",
+     "REGISTERs per second per --register-prefix source network (20/40); over UDP "
+     "the excess is dropped unanswered",
+     false},
+    {"register-prefix", required_argument, 0, set_register_prefix, "a prefix length 0-32",
+     "source prefix length --register-rate counts by (24)", false},
+    {"tcp-timeout", required_argument, 0, set_tcp_timeout, "seconds 1-3600",
+     "a TCP connection that has not completed a message within this is closed (5)", false},
+    {"tcp-per-addr", required_argument, 0, set_tcp_per_addr, "a number 1-65536",
+     "TCP connections per source address; a new one closes the oldest (8)", false},
     {"no-rsa-ip", no_argument, 0, set_no_rsa_ip, "yes or no",
      "refuse RSA-IP (whole-address) requests with 208", false},
     {"tcp-only", no_argument, 0, set_tcp_only, "yes or no",
@@ -429,8 +511,12 @@ static const struct cfg_opt opts[] = {
      "xdp: clients the maps hold; the other maps scale with it (131072)", false},
     {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
      "xdp: take the programs and pins down on exit (default: keep forwarding)", false},
-    {"state-file", required_argument, 0, set_state_file, "a path (empty: none)",
-     "leases saved across restarts (xdp: " CFG_DEFAULT_STATE_FILE "; none: no file)", false},
+    {"state-file", required_argument, 0, set_state_file, "a path (empty or none: none)",
+     "the lease store, SQLite (xdp: " CFG_DEFAULT_STATE_FILE "; none: no store)", false},
+    {"store-sync", required_argument, 0, set_store_sync, "normal or full",
+     "normal: nothing acknowledged is lost if rsipd is killed; full: nor on power loss "
+     "(an fsync per commit)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -482,6 +568,11 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->flow_remote = RSIP_FLOW_NONE;
 	cfg->max_bindings = CFG_DEFAULT_MAX_BINDINGS;
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
+	cfg->register_rate = CFG_DEFAULT_REGISTER_RATE;
+	cfg->register_burst = CFG_DEFAULT_REGISTER_BURST;
+	cfg->register_prefix = CFG_DEFAULT_REGISTER_PREFIX;
+	cfg->tcp_timeout = CFG_DEFAULT_TCP_TIMEOUT;
+	cfg->tcp_per_addr = CFG_DEFAULT_TCP_PER_ADDR;
 	cfg->max_spis = CFG_DEFAULT_MAX_SPIS;
 	strcpy(cfg->ctl_socket, CFG_DEFAULT_CTL_SOCKET);
 	strcpy(cfg->pin_path, CFG_DEFAULT_PIN_PATH);
@@ -627,6 +718,10 @@ static void check_consistency(struct parse_state *ps)
 		errf(ps, "invalid value '%s' for --lan: the same interface as --wan", cfg->lan_if);
 	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP)
 		strcpy(cfg->state_file, CFG_DEFAULT_STATE_FILE);
+	if (!cfg->max_clients)
+		cfg->max_clients = cfg->dataplane == CFG_DP_XDP
+				       ? (cfg->map_size ? cfg->map_size : RSIP_DEF_CLIENTS)
+				       : CFG_DEFAULT_MAX_CLIENTS_NONE;
 }
 
 int config_parse(struct rsipd_config *cfg, int argc, char **argv, char *err, size_t errlen)

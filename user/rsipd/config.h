@@ -32,12 +32,21 @@
 #define CFG_DEFAULT_MAX_PORTS	 1024
 #define CFG_DEFAULT_MAX_SPIS	 1024
 #define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd.sock"
+/* --max-clients under --dataplane none (under xdp: what the maps hold). */
+#define CFG_DEFAULT_MAX_CLIENTS_NONE 65536
+#define CFG_DEFAULT_REGISTER_RATE    20 /* REGISTERs per second per source prefix */
+#define CFG_DEFAULT_REGISTER_BURST   40
+#define CFG_DEFAULT_REGISTER_PREFIX  24
+#define CFG_DEFAULT_TCP_TIMEOUT	     5 /* seconds to complete a message */
+#define CFG_DEFAULT_TCP_PER_ADDR     8 /* connections per source address */
 
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
 
 #define CFG_DEFAULT_PIN_PATH   "/sys/fs/bpf/rsip"
-#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/state.json"
+#define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/rsipd.db"
+/* What older rsipd wrote; imported into an empty store from its directory. */
+#define CFG_OLD_STATE_NAME "state.json"
 
 struct cidr {
 	struct in_addr net; /* network order, host bits zero */
@@ -87,7 +96,15 @@ struct rsipd_config {
 	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
 	bool detach_on_exit;	     /* take the data plane down on exit */
 	char state_file[PATH_MAX];   /* "": none */
-	bool has_state_file;	     /* given (else: the default with xdp, none without) */
+	/* What one host, or a flood of spoofed ones, may make rsipd hold. */
+	uint32_t max_clients;	 /* registrations; 0 until config_parse sets the default */
+	uint32_t register_rate;	 /* REGISTERs per second per source prefix; 0: no limit */
+	uint32_t register_burst; /* bucket size */
+	uint8_t register_prefix; /* source prefix length the buckets are kept for */
+	uint32_t tcp_timeout;	 /* seconds a connection may take to complete a message */
+	uint32_t tcp_per_addr;	 /* connections per source address */
+	bool has_state_file;	 /* given (else: the default with xdp, none without) */
+	bool store_sync_full;	 /* --store-sync full: an fsync per commit */
 };
 
 /* Results of config_parse besides 0. */

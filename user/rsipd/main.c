@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@
 #include "net/event.h"
 #include "log.h"
 #include "net/net.h"
-#include "store/statefile.h"
+#include "store/follow.h"
 
 #define TICK_MS 500 /* lease expiry resolution */
 
@@ -37,8 +38,33 @@ struct rsipd {
 	struct ctl_ctx ctl_ctx;
 	struct ctl_server *ctl;
 	struct ev_timer *tick;
+	struct store_follow *store;
 	int sigfd;
 };
+
+/* The end of an event-loop iteration: its changes are committed to the
+ * lease store, then its replies leave (group commit). */
+static void on_iteration_end(void *arg)
+{
+	struct rsipd *d = arg;
+
+	store_follow_commit(d->store);
+	net_release(&d->net);
+	tcp_server_reap(d->net.tcp);
+}
+
+/* <dir of the store>/state.json, what an older rsipd wrote; NULL when that
+ * is the store itself. */
+static const char *old_state_path(const char *store, char *buf, size_t len)
+{
+	const char *slash = strrchr(store, '/');
+	int n = slash ? (int)(slash - store) : 1;
+
+	if (!strcmp(slash ? slash + 1 : store, CFG_OLD_STATE_NAME))
+		return NULL;
+	snprintf(buf, len, "%.*s/%s", n, slash ? store : ".", CFG_OLD_STATE_NAME);
+	return buf;
+}
 
 static void on_signal(int fd, uint32_t events, void *arg)
 {
@@ -109,6 +135,7 @@ static int start(struct rsipd *d)
 			  cfg->listen_port, strerror(-err));
 		return err;
 	}
+	tcp_server_set_limits(d->net.tcp, cfg->tcp_timeout, cfg->tcp_per_addr);
 	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.udp) {
 		log_warnx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr),
@@ -120,18 +147,27 @@ static int start(struct rsipd *d)
 		log_warnx("cannot start the RSIP engine (allocator refused the configuration)");
 		return -EINVAL;
 	}
-	/* Restart without loss: the leases of the state file, then the data
-	 * plane drops what none of them claims, then every change is saved. */
-	if (cfg->state_file[0] && (err = statefile_load_engine(d->engine, cfg->state_file)) < 0)
-		return err;
+	/* Restart without loss: the leases of the store, then the data plane
+	 * drops what none of them claims, then every change is stored. */
+	if (cfg->state_file[0]) {
+		char old[PATH_MAX + 16];
+
+		d->store =
+		    store_follow_open(d->engine, cfg->state_file,
+				      cfg->store_sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
+				      old_state_path(cfg->state_file, old, sizeof(old)), &err);
+		if (!d->store)
+			return err;
+		d->net.hold = true;
+		tcp_server_defer_close(d->net.tcp, true);
+		ev_loop_set_post(d->loop, on_iteration_end, d);
+	}
 	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)
-		return err;
-	if (cfg->state_file[0] && (err = statefile_follow_engine(d->engine, cfg->state_file)) < 0)
 		return err;
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
-	d->ctl_ctx =
-	    (struct ctl_ctx){.engine = d->engine, .cfg = cfg, .start_ms = engine_now(d->engine)};
+	d->ctl_ctx = (struct ctl_ctx){
+	    .engine = d->engine, .cfg = cfg, .tcp = d->net.tcp, .start_ms = engine_now(d->engine)};
 	if (cfg->ctl_socket[0]) {
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
 		if (!d->ctl) {
@@ -152,7 +188,11 @@ static void stop(struct rsipd *d)
 	/* The transports report closed connections to the engine: before it. */
 	tcp_server_free(d->net.tcp);
 	udp_server_free(d->net.udp);
-	statefile_unfollow_engine(d->engine);
+	/* Replies held for a commit that will not come: the hosts
+	 * retransmit to the next rsipd, which has what was committed. */
+	store_follow_commit(d->store);
+	net_drop_held(&d->net);
+	store_follow_close(d->store);
 	/* XDP keeps forwarding with the pinned maps while rsipd is away:
 	 * its entries stay, unless --detach-on-exit takes it all down. */
 	engine_free(d->engine, d->cfg.dataplane != CFG_DP_XDP);

@@ -61,7 +61,7 @@ void alloc_addr_whole_release(struct alloc *a, uint32_t owner, struct in_addr nb
 	}
 	a->nbs[nbi].whole_owner = 0;
 	a->nbs[nbi].whole_held = true;
-	holdback_push(a, HB_ADDR, (uint16_t)nbi, 0);
+	holdback_push(a, HB_ADDR, (uint16_t)nbi, 0, 0);
 }
 
 static bool shared_fits(struct alloc *a, uint16_t i, uint32_t owner, uint16_t nports,

@@ -70,6 +70,7 @@ enum hb_kind { HB_PORT, HB_SPI, HB_BLOCK, HB_ADDR, HB_CLIENT_ID, HB_BIND_ID };
 struct hb_entry {
 	uint64_t expire; /* usable again when now >= expire */
 	uint32_t value;	 /* port, SPI, block index or ID */
+	uint32_t owner;	 /* charged for it until it expires (ports, SPIs, blocks); 0: nobody */
 	uint16_t nb;	 /* Nb index (ports, SPIs, blocks, addresses) */
 	uint8_t kind;	 /* enum hb_kind */
 };
@@ -140,6 +141,10 @@ struct owner_nb {
 struct owner {
 	uint32_t id;
 	uint32_t ports, spis; /* totals over every Nb, for the per-client caps */
+	/* Released and still held back: they count against the caps too, so
+	 * ASSIGN/FREE in a loop cannot empty the pool (a held block counts as
+	 * spi_block SPIs). */
+	uint32_t held_ports, held_spis;
 	UT_hash_handle hh;
 	struct owner_nb nb[]; /* one per Nb */
 };
@@ -215,6 +220,9 @@ struct owner *owner_get(struct alloc *a, uint32_t id);
 struct owner *owner_find(const struct alloc *a, uint32_t id);
 void owner_put(struct alloc *a, struct owner *o);
 int owner_count(struct alloc *a, uint32_t id, uint16_t nb, int dports, int dspis);
+/* Ports / SPIs an owner holds, live plus held back: what the caps bound. */
+uint64_t owner_charged_ports(const struct alloc *a, uint32_t id);
+uint64_t owner_charged_spis(const struct alloc *a, uint32_t id);
 
 /* txn.c */
 int txn_reserve(struct alloc_txn *t, size_t n);
@@ -223,7 +231,10 @@ void txn_undo_to(struct alloc_txn *t, size_t mark);
 int txn_check(struct alloc_txn *t, uint32_t owner);
 
 /* holdback.c */
-uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t value);
+/* owner: who released it (charged until it expires), 0 for IDs and whole
+ * addresses. */
+uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t value,
+		       uint32_t owner);
 void holdback_free(struct holdback *hb);
 
 /* Per-kind handlers: undo (abort, no trace) and expire (hold-back over). */

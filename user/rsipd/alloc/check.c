@@ -159,6 +159,7 @@ static int check_owners(struct alloc *a)
 			}
 			any = any || on->blocks;
 		}
+		any = any || o->held_ports || o->held_spis;
 		if (ports != o->ports || spis != o->spis || !any) {
 			log_warnx("alloc selfcheck: owner %08x totals", o->id);
 			goto out;
@@ -179,6 +180,8 @@ static int check_queue(struct alloc *a)
 {
 	const struct holdback *hb = &a->hb;
 	uint64_t kinds[HB_BIND_ID + 1] = {0}, prev = 0, ports = 0, spis = 0, blocks = 0, addrs = 0;
+	uint64_t charged_ports = 0, charged_spis = 0, owners_ports = 0, owners_spis = 0;
+	struct owner *o, *tmp;
 
 	for (size_t k = 0; k < hb->len; k++) {
 		const struct hb_entry *e = &hb->q[(hb->head + k) % hb->cap];
@@ -186,7 +189,23 @@ static int check_queue(struct alloc *a)
 		CHECK(e->expire >= prev, "hold-back queue out of order");
 		prev = e->expire;
 		kinds[e->kind]++;
+		if (!e->owner)
+			continue;
+		CHECK(owner_find(a, e->owner), "hold-back charged to an owner that is gone");
+		if (e->kind == HB_PORT)
+			charged_ports++;
+		else if (e->kind == HB_SPI)
+			charged_spis++;
+		else if (e->kind == HB_BLOCK)
+			charged_spis += a->spi_block;
 	}
+	HASH_ITER(hh, a->owners, o, tmp)
+	{
+		owners_ports += o->held_ports;
+		owners_spis += o->held_spis;
+	}
+	CHECK(charged_ports == owners_ports && charged_spis == owners_spis,
+	      "held-back resources charged to owners do not match the queue");
 	for (uint16_t i = 0; i < a->n_nb; i++) {
 		const struct nb_state *n = &a->nbs[i];
 

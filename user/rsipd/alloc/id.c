@@ -76,7 +76,7 @@ static void id_release(struct alloc *a, struct id_set *s, uint32_t id)
 	s->live--;
 	s->held++;
 	/* 0 means the queue was out of memory and e is already gone. */
-	uint64_t until = holdback_push(a, (enum hb_kind)s->kind, 0, id);
+	uint64_t until = holdback_push(a, (enum hb_kind)s->kind, 0, id, 0);
 	if (until)
 		e->held_until = until;
 }

@@ -80,13 +80,27 @@ struct owner *owner_get(struct alloc *a, uint32_t id)
 /* Forget an owner that holds nothing any more. */
 void owner_put(struct alloc *a, struct owner *o)
 {
-	if (!o || o->ports || o->spis)
+	if (!o || o->ports || o->spis || o->held_ports || o->held_spis)
 		return;
 	for (uint16_t i = 0; i < a->n_nb; i++)
 		if (o->nb[i].blocks)
 			return;
 	HASH_DEL(a->owners, o);
 	free(o);
+}
+
+uint64_t owner_charged_ports(const struct alloc *a, uint32_t id)
+{
+	const struct owner *o = owner_find(a, id);
+
+	return o ? (uint64_t)o->ports + o->held_ports : 0;
+}
+
+uint64_t owner_charged_spis(const struct alloc *a, uint32_t id)
+{
+	const struct owner *o = owner_find(a, id);
+
+	return o ? (uint64_t)o->spis + o->held_spis : 0;
 }
 
 /* Adjust an owner's counts on one Nb and the Nb's count of owners. The owner

@@ -122,13 +122,6 @@ static int port_request_check(struct alloc_txn *t, uint32_t owner, struct in_add
 	return 0;
 }
 
-static uint32_t owner_ports(const struct alloc *a, uint32_t owner)
-{
-	const struct owner *o = owner_find(a, owner);
-
-	return o ? o->ports : 0;
-}
-
 int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t n,
 		    uint16_t *out)
 {
@@ -150,7 +143,7 @@ int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint
 	 * is "no address/port set of the requested size" (309), not a policy
 	 * refusal of a particular tuple. */
 	if (a->cfg.max_ports_per_client &&
-	    (uint64_t)owner_ports(a, owner) + n > a->cfg.max_ports_per_client)
+	    owner_charged_ports(a, owner) + n > a->cfg.max_ports_per_client)
 		return RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE;
 	if ((uint64_t)ns->ports_used + ns->ports_held + n > a->ports_leasable)
 		return RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE;
@@ -208,7 +201,7 @@ int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 			return RSIP_E_LOCAL_ADDRPORT_UNALLOWED;
 	/* The per-client cap is policy about this host and these tuples. */
 	if (a->cfg.max_ports_per_client &&
-	    (uint64_t)owner_ports(a, owner) + n > a->cfg.max_ports_per_client)
+	    owner_charged_ports(a, owner) + n > a->cfg.max_ports_per_client)
 		return RSIP_E_LOCAL_ADDRPORT_UNALLOWED;
 	for (uint16_t i = 0; i < n; i++)
 		if (!port_free(a, (uint16_t)nbi, ports[i]))
@@ -254,7 +247,7 @@ void alloc_ports_release(struct alloc *a, uint32_t owner, struct in_addr nb, con
 		owner_count(a, owner, (uint16_t)nbi, -1, 0);
 		bit_set(ns->port_held, ports[i]);
 		ns->ports_held++;
-		holdback_push(a, HB_PORT, (uint16_t)nbi, ports[i]);
+		holdback_push(a, HB_PORT, (uint16_t)nbi, ports[i], owner);
 	}
 }
 

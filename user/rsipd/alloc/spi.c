@@ -139,10 +139,10 @@ static void blk_release(struct alloc *a, uint16_t nbi, struct spi_block *b)
 	}
 	b->prev = b->next = NULL;
 	b->state = BLK_HELD;
-	b->owner = 0;
 	n->blocks_owned--;
 	n->blocks_held++;
-	holdback_push(a, HB_BLOCK, nbi, b->idx);
+	holdback_push(a, HB_BLOCK, nbi, b->idx, b->owner);
+	b->owner = 0;
 	owner_put(a, o);
 }
 
@@ -314,7 +314,6 @@ static int scan_block(struct alloc *a, uint16_t nbi, uint32_t *idx)
 static int spi_request_check(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k,
 			     int *nbi)
 {
-	const struct owner *o;
 	int err = txn_check(t, owner);
 
 	if (err)
@@ -324,9 +323,8 @@ static int spi_request_check(struct alloc_txn *t, uint32_t owner, struct in_addr
 		return RSIP_E_LOCAL_ADDR_UNALLOWED;
 	if (nb_whole_blocked(&t->a->nbs[*nbi]))
 		return RSIP_E_LOCAL_ADDR_INUSE;
-	o = owner_find(t->a, owner);
 	if (t->a->cfg.max_spis_per_client &&
-	    (uint64_t)(o ? o->spis : 0) + k > t->a->cfg.max_spis_per_client)
+	    owner_charged_spis(t->a, owner) + k > t->a->cfg.max_spis_per_client)
 		return RSIP_E_IPSEC_SPI_UNAVAILABLE;
 	return 0;
 }
@@ -487,7 +485,7 @@ size_t alloc_spi_release_blocks(struct alloc *a, uint32_t owner, struct in_addr 
 		 * first and the block finds itself empty. (If the queue is out
 		 * of memory the SPI is freed at once and a SINGLES record may go
 		 * with it: b is only touched again when it is owned.) */
-		holdback_push(a, HB_SPI, (uint16_t)nbi, spis[i]);
+		holdback_push(a, HB_SPI, (uint16_t)nbi, spis[i], owner);
 		if (last) {
 			if (nfreed < max_freed)
 				freed[nfreed++] = b->idx;

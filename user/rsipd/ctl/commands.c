@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dataplane/dataplane.h"
 #include "engine/engine.h"
+#include "net/net.h"
 
 static struct json_object *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -254,6 +255,10 @@ static struct json_object *cmd_counters(struct ctl_ctx *ctx)
 	add_int(r, "unsolicited_dropped", (int64_t)c->unsolicited_dropped);
 	add_int(r, "revocations", (int64_t)c->revocations);
 	add_int(r, "violations", (int64_t)c->violations);
+	add_int(r, "registers_limited", (int64_t)c->registers_limited);
+	add_int(r, "registers_capped", (int64_t)c->registers_capped);
+	add_int(r, "registrations_evicted", (int64_t)c->registrations_evicted);
+	add_int(r, "dropped_not_allowed", (int64_t)c->dropped_not_allowed);
 	errs = json_object_new_object();
 	for (i = 0; i < ENGINE_N_ERRORS; i++) {
 		if (!c->errors[i])
@@ -263,6 +268,19 @@ static struct json_object *cmd_counters(struct ctl_ctx *ctx)
 	}
 	json_object_object_add(r, "errors", errs);
 	json_object_object_add(d, "rsip", r);
+	if (ctx->tcp) {
+		struct json_object *t = json_object_new_object();
+		struct tcp_stats ts;
+
+		tcp_server_stats(ctx->tcp, &ts);
+		add_int(t, "connections", (int64_t)ts.conns);
+		add_int(t, "max_connections", (int64_t)ts.max_conns);
+		add_int(t, "accept_failures", (int64_t)ts.accept_failures);
+		add_int(t, "evicted", (int64_t)ts.evicted);
+		add_int(t, "timed_out", (int64_t)ts.timed_out);
+		add_int(t, "listener_paused", ts.paused);
+		json_object_object_add(d, "tcp", t);
+	}
 	r = json_object_new_object();
 	if (dp && dp->ops->counters)
 		dp->ops->counters(dp, r);

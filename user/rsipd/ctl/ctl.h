@@ -18,10 +18,13 @@ struct ctl_server;
 #define RSIPD_VERSION "0.1"
 #define CTL_MAX_LINE  65536
 
+struct tcp_server;
+
 struct ctl_ctx {
 	struct engine *engine;
 	const struct rsipd_config *cfg;
-	uint64_t start_ms; /* engine clock at start-up, for uptime */
+	const struct tcp_server *tcp; /* NULL: no TCP figures in counters */
+	uint64_t start_ms;	      /* engine clock at start-up, for uptime */
 };
 
 /* The response object ({"ok":...}) for one request line. Caller puts it. */

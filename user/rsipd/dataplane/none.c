@@ -14,6 +14,7 @@
 
 struct none_client {
 	struct dp_client c;
+	uint32_t nbindings; /* so client_del's check is O(1), not a walk */
 	UT_hash_handle hh;
 };
 
@@ -77,12 +78,10 @@ static int none_client_del(struct dataplane *dp, const struct dp_client *c)
 {
 	struct dp_none *n = to_none(dp);
 	struct none_client *nc = find_client(n, c->client_id);
-	struct none_binding *b, *tmp;
 
 	if (!nc)
 		return -ENOENT;
-	HASH_ITER(hh, n->bindings, b, tmp)
-	if (b->b->client_id == c->client_id)
+	if (nc->nbindings)
 		return -EBUSY; /* the engine deletes bindings first */
 	HASH_DEL(n->clients, nc);
 	free(nc);
@@ -100,9 +99,10 @@ static void free_binding(struct none_binding *b)
 static int none_binding_add(struct dataplane *dp, const struct binding_rec *b)
 {
 	struct dp_none *n = to_none(dp);
+	struct none_client *nc = find_client(n, b->client_id);
 	struct none_binding *nb;
 
-	if (!find_client(n, b->client_id))
+	if (!nc)
 		return -ENOENT;
 	if (find_binding(n, b->bind_id))
 		return -EEXIST;
@@ -119,6 +119,7 @@ static int none_binding_add(struct dataplane *dp, const struct binding_rec *b)
 		return -ENOMEM;
 	}
 	HASH_ADD_KEYPTR(hh, n->bindings, &nb->b->bind_id, sizeof(nb->b->bind_id), nb);
+	nc->nbindings++;
 	n->n_bindings++;
 	n->adds++;
 	return 0;
@@ -128,9 +129,13 @@ static int none_binding_del(struct dataplane *dp, const struct binding_rec *b)
 {
 	struct dp_none *n = to_none(dp);
 	struct none_binding *nb = find_binding(n, b->bind_id);
+	struct none_client *nc;
 
 	if (!nb || nb->b->client_id != b->client_id)
 		return -ENOENT;
+	nc = find_client(n, b->client_id);
+	if (nc && nc->nbindings)
+		nc->nbindings--;
 	HASH_DEL(n->bindings, nb);
 	free_binding(nb);
 	n->n_bindings--;

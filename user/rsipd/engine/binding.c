@@ -71,6 +71,7 @@ void binding_destroy(struct engine *e, struct client *c, struct binding *b, bool
 	}
 
 	e->state_gen++;
+	engine_dirty(e, c->r.client_id);
 	HASH_DELETE(hh, e->bindings, b);
 	DL_DELETE2(c->bindings, b, cprev, cnext);
 	c->r.nbindings--;

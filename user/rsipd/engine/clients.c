@@ -14,6 +14,7 @@
 #include "alloc/alloc.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
+#include "log_limit.h"
 
 struct client *client_by_addr(struct engine *e, struct in_addr xa)
 {
@@ -58,8 +59,9 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 		dpc = (struct dp_client){.client_id = c->r.client_id, .xa = c->r.xa};
 		rc = e->dp->ops->client_add(e->dp, &dpc);
 		if (rc < 0) {
-			log_warnx("data plane %s refused client %s: %s", e->dp->ops->name,
-				  inet_ntoa(c->r.xa), strerror(-rc));
+			log_warnx_limited("data plane refused client",
+					  "data plane %s refused client %s: %s", e->dp->ops->name,
+					  inet_ntoa(c->r.xa), strerror(-rc));
 			alloc_client_id_release(e->alloc, c->r.client_id);
 			free(c);
 			return RSIP_E_INTERNAL_SERVER_ERROR;
@@ -69,6 +71,7 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 	HASH_ADD(hh_addr, e->by_addr, r.xa.s_addr, sizeof(c->r.xa.s_addr), c);
 	e->n_clients++;
 	lease_schedule_client(e, c);
+	engine_dirty(e, c->r.client_id);
 	*out = c;
 	return 0;
 }
@@ -87,8 +90,10 @@ void client_destroy(struct engine *e, struct client *c, bool tell_dp)
 			log_warnx("data plane %s: removing client %u: %s", e->dp->ops->name,
 				  c->r.client_id, strerror(-rc));
 	}
+	client_proven(e, c);
 	alloc_client_id_release(e->alloc, c->r.client_id);
 	e->state_gen++;
+	engine_dirty(e, c->r.client_id);
 	HASH_DELETE(hh_id, e->by_id, c);
 	HASH_DELETE(hh_addr, e->by_addr, c);
 	e->n_clients--;
@@ -131,4 +136,12 @@ const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx 
 		return NULL;
 	*len = c->reply_len;
 	return c->reply;
+}
+
+void client_proven(struct engine *e, struct client *c)
+{
+	if (!c->unproven)
+		return;
+	c->unproven = false;
+	DL_DELETE2(e->unproven, c, uprev, unext);
 }

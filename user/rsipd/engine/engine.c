@@ -17,6 +17,8 @@
 #include "clock.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
+#include "log_limit.h"
+#include "log_limit.h"
 
 static uint64_t real_now(void *arg)
 {
@@ -64,8 +66,9 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.port_busy_arg = e->clk.port_busy_arg;
 	e->alloc = alloc_new(&ac);
 	e->prereg = reply_cache_new();
+	e->reglim = register_limit_new();
 	e->leases = lease_heap_new();
-	if (!e->alloc || !e->prereg || !e->leases) {
+	if (!e->alloc || !e->prereg || !e->reglim || !e->leases) {
 		engine_free(e, false);
 		return NULL;
 	}
@@ -87,6 +90,7 @@ void engine_free(struct engine *e, bool tell_dp)
 	if (e->dp && e->dp->cb.arg == e)
 		e->dp->cb.violation = NULL;
 	reply_cache_free(e->prereg);
+	register_limit_free(e->reglim);
 	lease_heap_free(e->leases);
 	if (e->alloc)
 		alloc_free(e->alloc);
@@ -131,9 +135,13 @@ static void answer(struct engine *e, struct req_ctx *x, int code, bool cacheable
 	/* Cache before sending: a send that fails (a closed connection) must
 	 * not make a retransmission run the request twice. */
 	if (cacheable && hc) {
-		if (x->c)
+		if (x->c) {
 			client_set_reply(x->c, x, e->outbuf, (size_t)n);
-		else
+			/* Every answer a host can retransmit for comes here,
+			 * after whatever its request changed: its store row
+			 * follows. */
+			engine_dirty(e, x->c->r.client_id);
+		} else
 			reply_cache_put(e->prereg, x, e->outbuf, (size_t)n, engine_now(e));
 	}
 	engine_send_bytes(e, x->src, e->outbuf, (size_t)n);
@@ -184,6 +192,16 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	int rc;
 
 	e->ctr.messages_in++;
+	/* Over UDP the source can be forged: a source that may not register
+	 * gets no answer at all, so rsipd cannot reflect traffic (the
+	 * answers are larger than the requests) at strangers. TCP sources
+	 * completed a handshake and still get 304. */
+	if (from->transport == RSIP_T_UDP && !policy_may_register(e, from->addr)) {
+		e->ctr.dropped_not_allowed++;
+		log_debug("<- %s:%u udp: outside --allow, not answered", inet_ntoa(from->addr),
+			  from->port);
+		return ENGINE_OK;
+	}
 	/* 1-5: framing, version, type, TLV walk, grammar (the codec). */
 	if (rsip_decode(buf, len, req, &de)) {
 		e->ctr.malformed++;
@@ -277,18 +295,28 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 		       false);
 		return ENGINE_OK;
 	}
-	if (c) { /* where unsolicited messages go from now on (D4) */
-		if (from->transport == RSIP_T_TCP)
-			c->tcp_conn = from->conn;
-		else
-			c->r.udp_port = from->port;
-	}
 	if (req->type == RSIP_REGISTER_REQUEST) {
 		if (c) {
-			x.c = c;
+			/* Nothing proves this comes from the host (anyone can
+			 * send from its address over UDP): answer, touch nothing,
+			 * not even its reply cache. 302 is the same answer every
+			 * time, so a retransmission needs no cache. */
 			x.err_has_client = true;
 			x.err_client = c->r.client_id;
-			answer(e, &x, RSIP_E_ALREADY_REGISTERED, true);
+			answer(e, &x, RSIP_E_ALREADY_REGISTERED, false);
+			return ENGINE_OK;
+		}
+		if (!register_limit_admit(e->reglim, e->cfg, from->addr, engine_now(e))) {
+			/* Over UDP the host retransmits and its prefix's bucket
+			 * refills meanwhile; an answer would only feed a flood. */
+			e->ctr.registers_limited++;
+			log_info_limited(
+			    "REGISTER rate-limited",
+			    "%s: REGISTER over --register-rate %u/s for its /%u, %s",
+			    inet_ntoa(from->addr), e->cfg->register_rate, e->cfg->register_prefix,
+			    from->transport == RSIP_T_UDP ? "dropped" : "answered 304");
+			if (from->transport == RSIP_T_TCP)
+				answer(e, &x, RSIP_E_REGISTRATION_DENIED, false);
 			return ENGINE_OK;
 		}
 		rc = handle_register(e, &x);
@@ -301,13 +329,22 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	}
 	/* 9: the Client ID must be the host's own; the error names the real
 	 * one (D17). */
-	x.c = c;
 	x.err_has_client = true;
 	x.err_client = c->r.client_id;
 	if (req->client_id != c->r.client_id) {
-		answer(e, &x, RSIP_E_BAD_CLIENT_ID, true);
+		/* Not validated as the host's: its return port, connection and
+		 * cached reply stay as they are (a spoofed datagram must not
+		 * redirect its unsolicited messages); 305 needs no cache. */
+		answer(e, &x, RSIP_E_BAD_CLIENT_ID, false);
 		return ENGINE_OK;
 	}
+	/* Validated: where unsolicited messages go from now on (D4). */
+	x.c = c;
+	client_proven(e, c);
+	if (from->transport == RSIP_T_TCP)
+		c->tcp_conn = from->conn;
+	else
+		c->r.udp_port = from->port;
 	/* 10-11: Bind ID and the message's own checks, in its handler. */
 	rsip_msg_init(x.rep, 0);
 	rc = dispatch(e, &x);

@@ -61,6 +61,10 @@ struct engine_counters {
 	uint64_t leases_expired, registrations_expired;
 	uint64_t unsolicited_sent, unsolicited_dropped;
 	uint64_t revocations, violations;
+	uint64_t registers_limited;	  /* REGISTERs over --register-rate */
+	uint64_t registers_capped;	  /* REGISTERs refused at --max-clients */
+	uint64_t registrations_evicted;	  /* never-used UDP ones, at --max-clients */
+	uint64_t dropped_not_allowed;	  /* UDP from outside --allow: no answer */
 	uint64_t errors[ENGINE_N_ERRORS]; /* ERROR_RESPONSEs sent, by code */
 };
 
@@ -108,6 +112,23 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 /* fn runs after any request, lease expiry or revocation that changed what a
  * snapshot holds (at most once per event). */
 void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg);
+
+/* --- the lease store, one row per host (store/) ------------------------------
+ * fn(arg, client_id) runs whenever what a host's row holds may have changed
+ * (registration, bindings, leases, its cached reply) or the host went away;
+ * the store rewrites or deletes that one row at the end of the event-loop
+ * iteration, so the cost follows the change. */
+void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t client_id), void *arg);
+/* One host's record (the snapshot's client object), NULL when no host has
+ * that Client ID (any more). The caller puts it. */
+struct json_object *engine_state_client(struct engine *e, uint32_t client_id, uint64_t wall_now_ms);
+/* Restore one host's record, validated like wire input (docs/store.md):
+ * 0, -EINVAL with what is wrong in err (nothing of it was taken: skip it
+ * with a warning), or -ENOMEM. Bindings that are malformed or cannot come
+ * back are dropped one by one (logged, and the host told). */
+int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+				char *err, size_t errlen);
+uint8_t engine_spi_block_shift(const struct engine *e);
 
 /* --- read-only views, for the control socket and tests --------------------- */
 struct engine_client_view {

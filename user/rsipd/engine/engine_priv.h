@@ -54,6 +54,11 @@ struct client {
 	uint64_t last_conn;
 	struct binding *bindings; /* this host's bindings (utlist, via cnext/cprev) */
 	UT_hash_handle hh_id, hh_addr;
+	/* Registered over UDP and not heard from since with its Client ID:
+	 * possibly a forged source that never saw the reply. At --max-clients
+	 * the oldest of these makes room (engine->unproven, oldest first). */
+	bool unproven;
+	struct client *uprev, *unext;
 };
 
 struct engine {
@@ -65,7 +70,9 @@ struct engine {
 	struct client *by_id, *by_addr; /* uthash tables */
 	struct binding *bindings;	/* the one binding table, by bind_id */
 	size_t n_clients, n_bindings;
-	struct reply_cache *prereg; /* before registration: by IP + port */
+	struct reply_cache *prereg;    /* before registration: by IP + port */
+	struct register_limit *reglim; /* REGISTER token buckets per source prefix */
+	struct client *unproven;       /* see struct client, oldest first */
 	struct lease_heap *leases;
 	struct engine_counters ctr;
 	/* The state file (engine_state.c): state_gen moves with every change a
@@ -73,11 +80,24 @@ struct engine {
 	uint64_t state_gen, state_saved_gen;
 	void (*state_hook)(void *arg);
 	void *state_hook_arg;
+	void (*dirty_hook)(void *arg, uint32_t client_id); /* the lease store */
+	void *dirty_hook_arg;
 	/* Scratch messages: one request and one reply in flight at a time
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
 	uint8_t outbuf[RSIP_MAX_MSG];
 };
+
+/* register_limit.c: REGISTER token buckets per source prefix, at most
+ * REGLIM_MAX of them. admit: true when src may register now (takes a
+ * token). */
+#define REGLIM_MAX 16384
+struct register_limit;
+struct register_limit *register_limit_new(void);
+void register_limit_free(struct register_limit *rl);
+bool register_limit_admit(struct register_limit *rl, const struct rsipd_config *cfg,
+			  struct in_addr src, uint64_t now_ms);
+size_t register_limit_size(const struct register_limit *rl);
 
 /* What one request needs while it is being answered. */
 struct req_ctx {
@@ -126,6 +146,8 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 /* Free every binding (unsolicited FREE_RESPONSEs not sent), tell the data
  * plane, release the ID, drop the table entry. */
 void client_destroy(struct engine *e, struct client *c, bool tell_dp);
+/* A message with its Client ID came from the host: it saw the reply. */
+void client_proven(struct engine *e, struct client *c);
 void client_set_reply(struct client *c, const struct req_ctx *x, const uint8_t *buf, size_t len);
 /* The cached reply when x is a retransmission of the last request. */
 const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx *x, size_t *len);
@@ -172,6 +194,12 @@ void reply_cache_expire(struct reply_cache *rc, uint64_t now);
 /* emit.c: run the state hook if something changed (after every request,
  * tick and revocation). */
 void engine_state_changed(struct engine *e);
+/* What host client_id's store row holds may have changed (emit.c). */
+static inline void engine_dirty(struct engine *e, uint32_t client_id)
+{
+	if (e->dirty_hook)
+		e->dirty_hook(e->dirty_hook_arg, client_id);
+}
 
 /* policy.c */
 bool policy_may_register(const struct engine *e, struct in_addr xa);

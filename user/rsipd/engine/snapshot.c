@@ -124,6 +124,18 @@ static struct json_object *save_client(struct client *c, uint64_t mono_now, uint
 	return o;
 }
 
+struct json_object *engine_state_client(struct engine *e, uint32_t client_id, uint64_t wall_now_ms)
+{
+	struct client *c = client_by_id(e, client_id);
+
+	return c ? save_client(c, engine_now(e), wall_now_ms) : NULL;
+}
+
+uint8_t engine_spi_block_shift(const struct engine *e)
+{
+	return e->cfg->spi_block_shift;
+}
+
 struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms)
 {
 	struct json_object *st = json_object_new_object(), *cs = json_object_new_array();
@@ -201,11 +213,19 @@ static struct json_object *get_array(struct json_object *o, const char *k)
  * the messages that go with it). */
 static uint64_t to_mono(const struct rctx *x, int64_t wall)
 {
-	int64_t d = wall - (int64_t)x->wall_now;
-
-	if (d <= 0)
+	/* Compared before subtracting: any int64 is safe (INT64_MIN too). */
+	if (wall <= (int64_t)x->wall_now)
 		return x->mono_now;
-	return x->mono_now + (uint64_t)d;
+	return x->mono_now + ((uint64_t)wall - x->wall_now);
+}
+
+/* A lease end from the store, no later than --lease from now (the store is
+ * input: a far-future expiry must not make a lease that never ends). */
+static uint64_t to_mono_lease(const struct rctx *x, int64_t wall)
+{
+	uint64_t t = to_mono(x, wall), max = x->mono_now + (uint64_t)x->e->cfg->lease * 1000u;
+
+	return t > max ? max : t;
 }
 
 /* Parse a binding record; b is allocated here. */
@@ -264,8 +284,12 @@ static int parse_binding(struct rctx *x, struct json_object *o, uint32_t client_
 			goto bad;
 		binding_spis(&b->r)[i] = (uint32_t)sv;
 	}
+	if (b->r.lease_s > x->e->cfg->lease)
+		b->r.lease_s = x->e->cfg->lease;
+	else if (b->r.lease_s < x->e->cfg->lease_min)
+		b->r.lease_s = x->e->cfg->lease_min;
 	b->r.created_ms = to_mono(x, v[8]);
-	b->r.expires_ms = to_mono(x, t);
+	b->r.expires_ms = to_mono_lease(x, t);
 	*out = b;
 	return 0;
 bad:
@@ -396,6 +420,14 @@ static int restore_client(struct rctx *x, struct json_object *o)
 	    !json_object_object_get_ex(o, "transport", &tr) ||
 	    !json_object_is_type(tr, json_type_string))
 		return rerr(x, "a client record is incomplete or out of range");
+	/* Validated like a REGISTER from the wire: an address that may
+	 * register, never 0.0.0.0 or the broadcast address. */
+	if (xa.s_addr == htonl(INADDR_ANY) || xa.s_addr == htonl(INADDR_BROADCAST) ||
+	    !policy_may_register(e, xa))
+		return rerr(x, "client id %" PRId64 ": address %s may not register (--allow)", id,
+			    inet_ntoa(xa));
+	if (strcmp(json_object_get_string(tr), "tcp") && strcmp(json_object_get_string(tr), "udp"))
+		return rerr(x, "client id %" PRId64 ": transport is neither tcp nor udp", id);
 	if (client_by_addr(e, xa) || client_by_id(e, (uint32_t)id))
 		return rerr(x, "client %s (id %" PRId64 ") appears twice", inet_ntoa(xa), id);
 	c = calloc(1, sizeof(*c));
@@ -408,7 +440,7 @@ static int restore_client(struct rctx *x, struct json_object *o)
 	c->r.flow_remote = (uint8_t)fr;
 	c->r.udp_port = (uint16_t)port;
 	c->r.registered_ms = to_mono(x, reg);
-	c->r.expires_ms = to_mono(x, exp);
+	c->r.expires_ms = to_mono_lease(x, exp);
 	rc = parse_reply(c, o);
 	if (rc == 0)
 		rc = alloc_restore_client_id(e->alloc, c->r.client_id);
@@ -444,9 +476,15 @@ static int restore_client(struct rctx *x, struct json_object *o)
 		rc = parse_binding(x, json_object_array_get_idx(bs, i), c->r.client_id, xa, &b);
 		if (rc == -ENOMEM)
 			return rc;
-		if (rc)
-			return rerr(x, "client %s: binding record %zu is malformed", inet_ntoa(xa),
-				    i);
+		if (rc) {
+			/* Skip it: the rest of the host's state is fine. Its
+			 * resources stay free; the row is rewritten. */
+			log_warnx("state: client %u: binding record %zu is malformed: skipped",
+				  c->r.client_id, i);
+			x->dropped++;
+			engine_dirty(e, c->r.client_id);
+			continue;
+		}
 		bind_id = b->r.bind_id;
 		rc = restore_binding(x, c, b);
 		if (rc) {
@@ -458,6 +496,7 @@ static int restore_client(struct rctx *x, struct json_object *o)
 				  rc > 0 ? rc : -rc);
 			free(b);
 			x->dropped++;
+			engine_dirty(e, c->r.client_id);
 			tell_gone(e, c, bind_id);
 		}
 	}
@@ -514,6 +553,28 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 }
 
 /* ---- change notification -------------------------------------------------- */
+
+int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+				char *err, size_t errlen)
+{
+	struct rctx x = {.e = e,
+			 .mono_now = engine_now(e),
+			 .wall_now = wall_now_ms,
+			 .err = err,
+			 .errlen = errlen};
+
+	if (errlen)
+		err[0] = '\0';
+	if (!json_object_is_type(o, json_type_object))
+		return rerr(&x, "not a JSON object");
+	return restore_client(&x, o);
+}
+
+void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t client_id), void *arg)
+{
+	e->dirty_hook = fn;
+	e->dirty_hook_arg = arg;
+}
 
 void engine_set_state_hook(struct engine *e, void (*fn)(void *arg), void *arg)
 {

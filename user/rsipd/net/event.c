@@ -37,6 +37,8 @@ struct ev_timer {
 struct ev_loop {
 	int epfd;
 	bool stop;
+	void (*post)(void *arg); /* after each round of callbacks */
+	void *post_arg;
 	struct ev_handler *fds; /* by fd */
 	struct ev_handler *graveyard;
 };
@@ -221,8 +223,16 @@ int ev_loop_run(struct ev_loop *l)
 			h->cb(h->fd, evs[i].events, h->arg);
 		}
 		bury(l);
+		if (l->post)
+			l->post(l->post_arg);
 	}
 	return 0;
+}
+
+void ev_loop_set_post(struct ev_loop *l, void (*fn)(void *arg), void *arg)
+{
+	l->post = fn;
+	l->post_arg = arg;
 }
 
 void ev_loop_stop(struct ev_loop *l)

@@ -30,6 +30,9 @@ void ev_timer_del(struct ev_loop *l, struct ev_timer *t);
 
 /* Run until ev_loop_stop. Returns 0, or -errno on a broken loop. */
 int ev_loop_run(struct ev_loop *l);
+/* fn runs after each round of callbacks (one epoll_wait's events): the lease
+ * store commits there, then the replies held back meanwhile leave. */
+void ev_loop_set_post(struct ev_loop *l, void (*fn)(void *arg), void *arg);
 void ev_loop_stop(struct ev_loop *l);
 
 #endif

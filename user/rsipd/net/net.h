@@ -18,8 +18,13 @@ struct ev_loop;
 struct udp_server;
 struct tcp_server;
 
-#define TCP_MAX_CONNS 1024
-#define TCP_MAX_OUT   (256 * 1024) /* a host that reads nothing is dropped */
+/* Connections at most; fewer when RLIMIT_NOFILE (its hard limit) is lower.
+ * The systemd unit sets LimitNOFILE above it. */
+#define TCP_MAX_CONNS	       16384
+#define TCP_MAX_OUT	       (256 * 1024) /* a host that reads nothing is dropped */
+#define TCP_DEFAULT_TIMEOUT_MS 5000
+#define TCP_DEFAULT_PER_ADDR   8
+#define SWEEP_MS	       500 /* how often the timeouts are checked */
 
 /* Bound and listening, or NULL with *err = -errno. */
 struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
@@ -29,14 +34,38 @@ void udp_server_free(struct udp_server *u);
 
 struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
 void tcp_server_set_engine(struct tcp_server *t, struct engine *e);
+/* --tcp-timeout (seconds) and --tcp-per-addr. */
+void tcp_server_set_limits(struct tcp_server *t, uint32_t timeout_s, uint32_t per_addr);
+/* Replies are held until the lease store commits (net.hold): a connection
+ * to close after its last reply stays until tcp_server_reap(), which runs
+ * after net_release(). */
+void tcp_server_defer_close(struct tcp_server *t, bool on);
+void tcp_server_reap(struct tcp_server *t);
+struct tcp_stats {
+	size_t conns, max_conns;
+	uint64_t accept_failures, evicted, timed_out;
+	bool paused;
+};
+void tcp_server_stats(const struct tcp_server *t, struct tcp_stats *st);
 int tcp_send(struct tcp_server *t, const struct engine_src *to, const uint8_t *buf, size_t len);
 void tcp_server_free(struct tcp_server *t);
+
+struct net_held;
 
 /* Both transports behind one engine_io. */
 struct net {
 	struct udp_server *udp;
 	struct tcp_server *tcp;
+	/* hold: messages wait in held until net_release() (group commit: a
+	 * reply leaves only once what it acknowledges is in the store). */
+	bool hold;
+	struct net_held *held, *held_tail;
+	size_t n_held;
 };
 int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len);
+/* Send what was held, in order. */
+void net_release(struct net *n);
+/* Drop what was held (shutdown). */
+void net_drop_held(struct net *n);
 
 #endif

@@ -4,6 +4,19 @@
  * messages in one segment, one message across segments). An impossible
  * length loses the stream: 207, then close (D2). Replies and unsolicited
  * messages are queued per connection and written as the socket allows.
+ *
+ * No host can starve the others of connections (docs/rsipd.md, "Bounds"):
+ * - a connection must complete a message within --tcp-timeout of being
+ *   accepted, and a message it has begun within --tcp-timeout of its first
+ *   byte; a connection that has completed one may then stay idle (its host
+ *   waits for unsolicited messages, D4);
+ * - at most --tcp-per-addr connections per source address: a new one
+ *   closes that address's oldest;
+ * - at most max_conns in all (from RLIMIT_NOFILE): at the cap a new
+ *   connection closes the oldest one that has not completed a message yet;
+ * - accept() failing for want of fds or memory stops watching the listener
+ *   until a connection closes or the next sweep (SWEEP_MS), so it never
+ *   spins, with one log line per interval.
  */
 #include "net.h"
 
@@ -13,14 +26,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uthash.h>
+#include <utlist.h>
 
+#include "clock.h"
 #include "event.h"
 #include "log.h"
+#include "log_limit.h"
+#include "log_limit.h"
 #include "outq.h"
 #include "rsip/msg.h"
+
+#define ACCEPT_LOG_EVERY_MS 10000
+#define FD_RESERVE	    256 /* rsipd's own fds besides RSIP connections */
+
+struct tcp_peer;
 
 struct tcp_conn {
 	uint64_t id;
@@ -29,9 +52,23 @@ struct tcp_conn {
 	struct in_addr addr;
 	uint16_t port;
 	bool closing; /* close once the output is written */
+	bool proven;  /* has completed a message */
+	uint64_t accepted_ms;
+	uint64_t partial_ms; /* when the unfinished message in[] began; 0: none */
 	uint8_t in[2 * RSIP_MAX_MSG];
 	size_t in_len;
 	struct outq out;
+	UT_hash_handle hh;
+	struct tcp_peer *peer;
+	struct tcp_conn *pprev, *pnext; /* the peer's connections, oldest first */
+	struct tcp_conn *uprev, *unext; /* not proven yet, oldest first */
+};
+
+/* The connections of one source address. */
+struct tcp_peer {
+	uint32_t addr;
+	uint32_t n;
+	struct tcp_conn *conns;
 	UT_hash_handle hh;
 };
 
@@ -42,11 +79,41 @@ struct tcp_server {
 	uint64_t next_id;
 	struct tcp_conn *conns; /* by id */
 	size_t n_conns;
+	struct tcp_conn *unproven;
+	struct tcp_peer *peers; /* by address */
+	size_t max_conns;
+	uint32_t timeout_ms, per_addr;
+	struct ev_timer *sweep;
+	/* accept() out of fds or memory: the listener is not watched until a
+	 * connection closes or the next sweep. */
+	bool paused;
+	uint64_t accept_log_ms;
+	uint32_t accept_errors;			      /* since the last line */
+	uint64_t accept_failures, evicted, timed_out; /* totals */
+	bool defer_close;			      /* see tcp_server_reap */
+	size_t n_closing; /* closing connections maybe waiting for the reap */
 };
+
+static void listener_resume(struct tcp_server *s)
+{
+	if (!s->paused)
+		return;
+	s->paused = false;
+	ev_mod_fd(s->loop, s->fd, EPOLLIN);
+}
+
+static void peer_put(struct tcp_server *s, struct tcp_peer *p)
+{
+	if (p && !p->n) {
+		HASH_DEL(s->peers, p);
+		free(p);
+	}
+}
 
 static void conn_close(struct tcp_conn *c)
 {
 	struct tcp_server *s = c->srv;
+	struct tcp_peer *p = c->peer;
 
 	if (s->engine)
 		engine_conn_closed(s->engine, c->id);
@@ -54,8 +121,26 @@ static void conn_close(struct tcp_conn *c)
 	close(c->fd);
 	HASH_DEL(s->conns, c);
 	s->n_conns--;
+	if (!c->proven)
+		DL_DELETE2(s->unproven, c, uprev, unext);
+	if (p) {
+		DL_DELETE2(p->conns, c, pprev, pnext);
+		p->n--;
+		peer_put(s, p);
+	}
 	outq_free(&c->out);
 	free(c);
+	/* An fd came back: try accept() again now rather than after the
+	 * back-off. */
+	listener_resume(s);
+}
+
+static void conn_proven(struct tcp_conn *c)
+{
+	if (c->proven)
+		return;
+	c->proven = true;
+	DL_DELETE2(c->srv->unproven, c, uprev, unext);
 }
 
 /* Write what the socket takes. Returns -1 when the connection is broken. */
@@ -70,6 +155,7 @@ static void conn_process(struct tcp_conn *c)
 	struct engine_src src = {
 	    .transport = RSIP_T_TCP, .addr = c->addr, .port = c->port, .conn = c->id};
 	size_t off = 0;
+	bool completed = false;
 
 	while (!c->closing) {
 		int flen = rsip_frame_len(c->in + off, c->in_len - off);
@@ -84,9 +170,17 @@ static void conn_process(struct tcp_conn *c)
 		if (engine_handle(c->srv->engine, &src, c->in + off, (size_t)flen) == ENGINE_CLOSE)
 			c->closing = true;
 		off += (size_t)flen;
+		completed = true;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	/* The clock of the next message starts at its first byte. */
+	if (completed) {
+		conn_proven(c);
+		c->partial_ms = c->in_len ? mono_ms() : 0;
+	} else if (c->in_len && !c->partial_ms) {
+		c->partial_ms = mono_ms();
+	}
 }
 
 static void conn_event(int fd, uint32_t events, void *arg)
@@ -115,8 +209,70 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (conn_flush(c) < 0 || (c->closing && !c->out.len))
+	/* With replies held for the store's commit (defer_close), a closing
+	 * connection waits for tcp_server_reap(), after they are queued. */
+	if (conn_flush(c) < 0 || (c->closing && !c->out.len && !c->srv->defer_close))
 		conn_close(c);
+	else if (c->closing)
+		c->srv->n_closing++;
+}
+
+/* accept() failed for want of fds or memory: the connection stays in the
+ * backlog and the listener stays readable, so stop watching it (no spin). */
+static void accept_failed(struct tcp_server *s, int err)
+{
+	uint64_t now = mono_ms();
+
+	s->accept_failures++;
+	s->accept_errors++;
+	if (!s->accept_log_ms || now - s->accept_log_ms >= ACCEPT_LOG_EVERY_MS) {
+		log_warnx("tcp: accept: %s (%u time%s since the last line, %zu connections): "
+			  "pausing the listener",
+			  strerror(err), s->accept_errors, s->accept_errors == 1 ? "" : "s",
+			  s->n_conns);
+		s->accept_log_ms = now;
+		s->accept_errors = 0;
+	}
+	/* The sweep timer (SWEEP_MS) resumes it: a timer of its own would need
+	 * an fd, which is what is missing. */
+	s->paused = true;
+	ev_mod_fd(s->loop, s->fd, 0);
+}
+
+static struct tcp_peer *peer_get(struct tcp_server *s, struct in_addr a)
+{
+	struct tcp_peer *p;
+
+	HASH_FIND(hh, s->peers, &a.s_addr, sizeof(a.s_addr), p);
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->addr = a.s_addr;
+	HASH_ADD(hh, s->peers, addr, sizeof(p->addr), p);
+	return p;
+}
+
+/* Room for one more connection from a: close a's oldest when it has its
+ * share, then the oldest unproven one when the server is full. False when
+ * there is no room (every connection has completed a message). */
+static bool make_room(struct tcp_server *s, struct in_addr a)
+{
+	struct tcp_peer *p;
+
+	HASH_FIND(hh, s->peers, &a.s_addr, sizeof(a.s_addr), p);
+	if (p && p->n >= s->per_addr) {
+		s->evicted++;
+		conn_close(p->conns); /* may free p */
+	}
+	if (s->n_conns < s->max_conns)
+		return true;
+	if (!s->unproven)
+		return false;
+	s->evicted++;
+	conn_close(s->unproven);
+	return true;
 }
 
 static void tcp_accept(int fd, uint32_t events, void *arg)
@@ -124,27 +280,34 @@ static void tcp_accept(int fd, uint32_t events, void *arg)
 	struct tcp_server *s = arg;
 	int i;
 
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 64; i++) {
 		struct sockaddr_in sa;
 		socklen_t slen = sizeof(sa);
 		struct tcp_conn *c;
+		struct tcp_peer *p;
 		int cfd = accept4(fd, (struct sockaddr *)&sa, &slen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("tcp: accept");
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+			    errno == ENOBUFS)
+				accept_failed(s, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				 errno != ECONNABORTED)
+				log_warn_limited("tcp accept", "tcp: accept");
 			return;
 		}
-		if (s->n_conns >= TCP_MAX_CONNS || sa.sin_family != AF_INET) {
-			log_warnx("tcp: %u connections, refusing %s", TCP_MAX_CONNS,
-				  inet_ntoa(sa.sin_addr));
+		if (sa.sin_family != AF_INET || !make_room(s, sa.sin_addr)) {
+			log_warnx_limited("tcp refused",
+					  "tcp: %zu connections, all busy: refusing %s", s->n_conns,
+					  inet_ntoa(sa.sin_addr));
 			close(cfd);
 			continue;
 		}
-		c = calloc(1, sizeof(*c));
+		p = peer_get(s, sa.sin_addr);
+		c = p ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
 			close(cfd);
+			peer_put(s, p);
 			continue;
 		}
 		c->id = ++s->next_id;
@@ -152,16 +315,63 @@ static void tcp_accept(int fd, uint32_t events, void *arg)
 		c->srv = s;
 		c->addr = sa.sin_addr;
 		c->port = ntohs(sa.sin_port);
+		c->accepted_ms = mono_ms();
 		if (ev_add_fd(s->loop, cfd, EPOLLIN, conn_event, c) < 0) {
 			close(cfd);
 			free(c);
+			peer_put(s, p);
 			continue;
 		}
 		HASH_ADD(hh, s->conns, id, sizeof(c->id), c);
 		s->n_conns++;
+		c->peer = p;
+		p->n++;
+		DL_APPEND2(p->conns, c, pprev, pnext);
+		DL_APPEND2(s->unproven, c, uprev, unext);
 		log_debug("tcp: connection %llu from %s:%u", (unsigned long long)c->id,
 			  inet_ntoa(c->addr), c->port);
 	}
+}
+
+/* Close what has not completed a message in time. O(connections) once per
+ * tick; the cap keeps that small. */
+static void sweep(void *arg)
+{
+	struct tcp_server *s = arg;
+	struct tcp_conn *c, *tmp;
+	uint64_t now = mono_ms();
+
+	listener_resume(s); /* the back-off of a failed accept() is over */
+	HASH_ITER(hh, s->conns, c, tmp)
+	{
+		uint64_t since = c->partial_ms ? c->partial_ms : c->proven ? 0 : c->accepted_ms;
+
+		if (!since || now - since < s->timeout_ms)
+			continue;
+		s->timed_out++;
+		log_debug("tcp: %s:%u: no complete message within %us, closing", inet_ntoa(c->addr),
+			  c->port, s->timeout_ms / 1000);
+		conn_close(c);
+	}
+}
+
+/* The connection cap follows RLIMIT_NOFILE: the soft limit is raised to the
+ * hard one, FD_RESERVE stays for rsipd's own fds, TCP_MAX_CONNS at most. */
+static size_t conn_cap(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 64;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	n = rl.rlim_cur;
+	n = n > 2 * FD_RESERVE ? n - FD_RESERVE : n / 2;
+	return n > TCP_MAX_CONNS ? TCP_MAX_CONNS : (size_t)n;
 }
 
 struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err)
@@ -175,9 +385,12 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 		return NULL;
 	}
 	s->loop = l;
+	s->max_conns = conn_cap();
+	s->timeout_ms = TCP_DEFAULT_TIMEOUT_MS;
+	s->per_addr = TCP_DEFAULT_PER_ADDR;
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->fd, 128) < 0) {
+	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->fd, 1024) < 0) {
 		*err = -errno;
 		goto fail;
 	}
@@ -186,12 +399,57 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 		*err = rc;
 		goto fail;
 	}
+	s->sweep = ev_timer_add(l, SWEEP_MS, SWEEP_MS, sweep, s);
+	if (!s->sweep) {
+		ev_del_fd(l, s->fd);
+		*err = -ENOMEM;
+		goto fail;
+	}
+	log_debug("tcp: at most %zu connections (RLIMIT_NOFILE)", s->max_conns);
 	return s;
 fail:
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
 	return NULL;
+}
+
+void tcp_server_set_limits(struct tcp_server *s, uint32_t timeout_s, uint32_t per_addr)
+{
+	s->timeout_ms = timeout_s * 1000u;
+	s->per_addr = per_addr ? per_addr : 1;
+}
+
+void tcp_server_defer_close(struct tcp_server *s, bool on)
+{
+	s->defer_close = on;
+}
+
+void tcp_server_reap(struct tcp_server *s)
+{
+	struct tcp_conn *c, *tmp;
+
+	if (!s || !s->n_closing)
+		return;
+	s->n_closing = 0;
+	HASH_ITER(hh, s->conns, c, tmp)
+	{
+		if (!c->closing)
+			continue;
+		if (!c->out.len || conn_flush(c) < 0)
+			conn_close(c);
+		/* else: EPOLLOUT writes the rest, and conn_event closes it */
+	}
+}
+
+void tcp_server_stats(const struct tcp_server *s, struct tcp_stats *st)
+{
+	*st = (struct tcp_stats){.conns = s->n_conns,
+				 .max_conns = s->max_conns,
+				 .accept_failures = s->accept_failures,
+				 .evicted = s->evicted,
+				 .timed_out = s->timed_out,
+				 .paused = s->paused};
 }
 
 void tcp_server_set_engine(struct tcp_server *s, struct engine *e)
@@ -207,8 +465,9 @@ int tcp_send(struct tcp_server *s, const struct engine_src *to, const uint8_t *b
 	if (!c)
 		return -ENOTCONN;
 	if (c->out.len + len > TCP_MAX_OUT) {
-		log_warnx("tcp: %s:%u reads nothing, dropping the connection", inet_ntoa(c->addr),
-			  c->port);
+		log_warnx_limited("tcp reads nothing",
+				  "tcp: %s:%u reads nothing, dropping the connection",
+				  inet_ntoa(c->addr), c->port);
 		c->closing = true;
 		return -ENOBUFS;
 	}
@@ -229,16 +488,9 @@ void tcp_server_free(struct tcp_server *s)
 		return;
 	HASH_ITER(hh, s->conns, c, tmp)
 	conn_close(c);
+	ev_timer_del(s->loop, s->sweep);
+	s->paused = false;
 	ev_del_fd(s->loop, s->fd);
 	close(s->fd);
 	free(s);
-}
-
-int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len)
-{
-	struct net *n = arg;
-
-	if (to->transport == RSIP_T_TCP)
-		return n->tcp ? tcp_send(n->tcp, to, buf, len) : -ENOTCONN;
-	return n->udp ? udp_send(n->udp, to, buf, len) : -ENOTCONN;
 }

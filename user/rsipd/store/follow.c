@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rsipd's use of the lease store: restore the engine from it at start (each
+ * row validated on its own, an invalid one skipped with a warning naming
+ * it), import a state.json left by an older rsipd, then follow the engine:
+ * the hosts it reports changed are collected during an event-loop iteration
+ * and written in one transaction at its end (store_follow_commit, before the
+ * iteration's replies leave).
+ */
+#include "follow.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "log.h"
+#include "statefile.h"
+#include "store.h"
+
+struct store_follow {
+	struct engine *e;
+	struct store *s;
+	char path[4096];
+	uint32_t *dirty; /* Client IDs, duplicates allowed until the commit */
+	size_t n, cap;
+	bool oom; /* a dirty ID was lost: rewrite every row at the next commit */
+	uint64_t commits, rows;
+};
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void on_dirty(void *arg, uint32_t id)
+{
+	struct store_follow *f = arg;
+
+	if (f->n == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 256;
+		uint32_t *nd = realloc(f->dirty, ncap * sizeof(*nd));
+
+		if (!nd) {
+			f->oom = true;
+			return;
+		}
+		f->dirty = nd;
+		f->cap = ncap;
+	}
+	f->dirty[f->n++] = id;
+}
+
+static void mark_client(const struct engine_client_view *v, void *arg)
+{
+	on_dirty(arg, v->client_id);
+}
+
+/* ---- restore ---------------------------------------------------------------- */
+
+struct load_ctx {
+	struct store_follow *f;
+	uint64_t wall;
+	size_t skipped;
+	int rc;
+};
+
+static int load_row(void *arg, int64_t client_id, const char *doc, size_t len)
+{
+	struct load_ctx *x = arg;
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL;
+	char err[256] = "";
+	int rc;
+
+	if (!tok) {
+		x->rc = -ENOMEM;
+		return 1;
+	}
+	if (len <= INT32_MAX)
+		o = json_tokener_parse_ex(tok, doc, (int)len);
+	if (o && tok->char_offset != (int)len) { /* trailing bytes */
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (!o) {
+		rc = -EINVAL;
+		snprintf(err, sizeof(err), "not a JSON record");
+	} else {
+		rc = engine_state_restore_client(x->f->e, o, x->wall, err, sizeof(err));
+		json_object_put(o);
+	}
+	if (rc == -ENOMEM) {
+		x->rc = rc;
+		return 1;
+	}
+	if (rc) {
+		log_warnx("store %s: row client_id %lld: %s: skipped", x->f->path,
+			  (long long)client_id, err);
+		x->skipped++;
+		/* Its row goes at the first commit: the store holds what runs. */
+		if (client_id > 0 && client_id <= UINT32_MAX)
+			on_dirty(x->f, (uint32_t)client_id);
+	}
+	return 0;
+}
+
+static int import_json(struct store_follow *f, const char *json_path)
+{
+	char done[4200];
+	int rc;
+
+	if (access(json_path, F_OK) < 0)
+		return 0;
+	log_info("store %s: first start: importing %s", f->path, json_path);
+	rc = statefile_load_engine(f->e, json_path);
+	if (rc < 0)
+		return rc;
+	engine_foreach_client(f->e, mark_client, f);
+	rc = store_follow_commit(f);
+	if (rc < 0)
+		return rc;
+	snprintf(done, sizeof(done), "%s.imported", json_path);
+	if (rename(json_path, done) < 0)
+		log_warn("store: renaming %s to %s", json_path, done);
+	return 0;
+}
+
+struct store_follow *store_follow_open(struct engine *e, const char *path, enum store_sync sync,
+				       const char *import_path, int *rc)
+{
+	struct store_follow *f = calloc(1, sizeof(*f));
+	struct load_ctx x = {.f = f, .wall = wall_ms()};
+	char err[512];
+	int shift;
+
+	*rc = -ENOMEM;
+	if (!f)
+		return NULL;
+	f->e = e;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->s = store_open(path, sync, err, sizeof(err));
+	if (!f->s) {
+		log_warnx("store %s: %s (fix it, or move the file away to start afresh: every "
+			  "client then registers again)",
+			  path, err);
+		*rc = -EIO;
+		goto fail;
+	}
+	engine_set_dirty_hook(e, on_dirty, f);
+	if (store_is_empty(f->s)) {
+		*rc = import_path ? import_json(f, import_path) : 0;
+		if (*rc < 0)
+			goto fail;
+	} else {
+		*rc = store_load(f->s, load_row, &x, &shift, err, sizeof(err));
+		if (*rc == 0)
+			*rc = x.rc;
+		if (*rc < 0) {
+			log_warnx("store %s: %s (move the file away to start afresh: every client "
+				  "then registers again)",
+				  path, *rc == -ENOMEM ? "out of memory" : err);
+			goto fail;
+		}
+		if (shift >= 0 && shift != engine_spi_block_shift(e)) {
+			log_warnx("store %s: written with --spi-block %u, this rsipd runs with %u: "
+				  "start with the old value, or move the store away (every client "
+				  "then registers again)",
+				  path, 1u << shift, 1u << engine_spi_block_shift(e));
+			*rc = -EINVAL;
+			goto fail;
+		}
+		log_info("store %s: %zu registration%s and %zu binding%s restored%s", path,
+			 engine_n_clients(e), engine_n_clients(e) == 1 ? "" : "s",
+			 engine_n_bindings(e), engine_n_bindings(e) == 1 ? "" : "s",
+			 x.skipped ? " (invalid rows skipped: see above)" : "");
+	}
+	*rc = store_follow_commit(f);
+	if (*rc < 0)
+		goto fail;
+	return f;
+fail:
+	store_follow_close(f);
+	return NULL;
+}
+
+/* ---- following -------------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int store_follow_commit(struct store_follow *f)
+{
+	uint64_t wall;
+	bool all;
+	int rc = 0;
+
+	if (!f || (!f->n && !f->oom))
+		return 0;
+	all = f->oom;
+
+	if (all) { /* an ID was lost: every row again, from scratch */
+		f->oom = false;
+		f->n = 0;
+		engine_foreach_client(f->e, mark_client, f);
+	}
+	wall = wall_ms();
+	qsort(f->dirty, f->n, sizeof(*f->dirty), cmp_u32);
+	if (store_begin(f->s) < 0)
+		rc = -EIO;
+	if (!rc && all)
+		rc = store_del_all(f->s);
+	if (!rc)
+		rc = store_set_meta(f->s, "spi_block_shift", engine_spi_block_shift(f->e));
+	for (size_t i = 0; !rc && i < f->n; i++) {
+		struct json_object *o;
+
+		if (i && f->dirty[i] == f->dirty[i - 1])
+			continue;
+		o = engine_state_client(f->e, f->dirty[i], wall);
+		if (o) {
+			rc = store_put(f->s, f->dirty[i],
+				       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		} else {
+			rc = store_del(f->s, f->dirty[i]);
+		}
+		f->rows++;
+	}
+	if (!rc)
+		rc = store_commit(f->s);
+	else
+		store_commit(f->s); /* ends (rolls back) the transaction */
+	f->n = 0;
+	if (rc < 0) {
+		/* Nothing is lost from memory: the next change rewrites
+		 * everything (oom does that). */
+		f->oom = true;
+		log_warnx("store %s: cannot write: %s", f->path, strerror(-rc));
+		return rc;
+	}
+	f->commits++;
+	return 0;
+}
+
+void store_follow_close(struct store_follow *f)
+{
+	if (!f)
+		return;
+	if (f->e)
+		engine_set_dirty_hook(f->e, NULL, NULL);
+	store_close(f->s);
+	free(f->dirty);
+	free(f);
+}

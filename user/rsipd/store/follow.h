@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rsipd's use of the lease store (store.h): restore at start, import an old
+ * state.json, then one transaction per event-loop iteration with the rows of
+ * the hosts that changed in it.
+ */
+#ifndef RSIPD_STORE_FOLLOW_H
+#define RSIPD_STORE_FOLLOW_H
+
+#include "store.h"
+
+struct engine;
+struct store_follow;
+
+/* Open the store at path, restore the engine from it (or, when it is empty
+ * and import_path names an existing state.json, import that and rename it
+ * *.imported), and follow the engine from now on. NULL with *rc = -errno
+ * after logging what is wrong and what to do (rsipd exits 1). */
+struct store_follow *store_follow_open(struct engine *e, const char *path, enum store_sync sync,
+				       const char *import_path, int *rc);
+/* Write the rows of the hosts changed since the last commit, in one
+ * transaction. 0, or -EIO (logged; the next commit rewrites every row). */
+int store_follow_commit(struct store_follow *f);
+void store_follow_close(struct store_follow *f);
+
+#endif

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The lease store on SQLite (store.h). One table of hosts keyed by Client
+ * ID, one of meta values; prepared statements; WAL so readers (sqlite3 on
+ * the command line, a backup) never block rsipd.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_SCHEMA 1
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *put, *del, *meta;
+	bool in_txn;
+};
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The directory: created 0700 if missing; it must be a real directory
+ * (not a symlink) owned by root or by us and writable by nobody else, or a
+ * local user could swap the database under rsipd. */
+static int check_dir(const char *path, char *err, size_t errlen)
+{
+	char copy[PATH_MAX], *dir;
+	struct stat st;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy)) {
+		errf(err, errlen, "path too long");
+		return -ENAMETOOLONG;
+	}
+	dir = dirname(copy);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		errf(err, errlen, "cannot create the directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) < 0) {
+		errf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		errf(err, errlen,
+		     "%s must be a directory owned by root that only its owner may write "
+		     "(chown root %s; chmod go-w %s), not a symlink",
+		     dir, dir, dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Create the file 0600 without following a symlink; an existing file must
+ * be a regular file of ours. */
+static int check_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		errf(err, errlen, "cannot open %s: %s%s", path, strerror(errno),
+		     errno == ELOOP ? " (a symlink: rsipd never follows one here)" : "");
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 077)) {
+		close(fd);
+		errf(err, errlen, "%s must be a regular file owned by root, mode 0600", path);
+		return -EPERM;
+	}
+	close(fd);
+	return 0;
+}
+
+static int exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int schema(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int version = 0, rc;
+
+	if (exec(s,
+		 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+		 "CREATE TABLE IF NOT EXISTS clients (client_id INTEGER PRIMARY KEY, "
+		 "doc TEXT NOT NULL);",
+		 err, errlen))
+		return -EIO;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &st,
+			       NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		errf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	if (version > STORE_SCHEMA) {
+		errf(err, errlen, "schema version %d, this rsipd knows %d (a newer rsipd wrote it)",
+		     version, STORE_SCHEMA);
+		return -EINVAL;
+	}
+	return exec(s, "INSERT OR IGNORE INTO meta VALUES ('schema', 1);", err, errlen);
+}
+
+struct store *store_open(const char *path, enum store_sync sync, char *err, size_t errlen)
+{
+	struct store *s;
+
+	if (check_dir(path, err, errlen) || check_file(path, err, errlen))
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 2000); /* a backup holding a lock */
+	if (exec(s, "PRAGMA journal_mode = WAL;", err, errlen) ||
+	    exec(s,
+		 sync == STORE_SYNC_FULL ? "PRAGMA synchronous = FULL;"
+					 : "PRAGMA synchronous = NORMAL;",
+		 err, errlen) ||
+	    exec(s, "PRAGMA quick_check;", err, errlen) || schema(s, err, errlen))
+		goto fail;
+	if (sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO clients VALUES (?, ?)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "DELETE FROM clients WHERE client_id = ?", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->meta, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del);
+	sqlite3_finalize(s->meta);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+bool store_is_empty(struct store *s)
+{
+	sqlite3_stmt *st;
+	bool empty = true;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT (SELECT count(*) FROM clients) + "
+			       "(SELECT count(*) FROM meta WHERE key = 'spi_block_shift')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		empty = sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	return empty;
+}
+
+int store_load(struct store *s, store_row_cb cb, void *arg, int *spi_block_shift, char *err,
+	       size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*spi_block_shift = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'spi_block_shift'", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 0);
+
+		*spi_block_shift = v >= 0 && v <= 31 ? (int)v : -2;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_prepare_v2(s->db, "SELECT client_id, doc FROM clients ORDER BY client_id", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *doc = sqlite3_column_text(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+
+		if (cb(arg, sqlite3_column_int64(st, 0), doc ? (const char *)doc : "",
+		       doc ? (size_t)len : 0))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	errf(err, errlen, "%s", sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+int store_begin(struct store *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	s->in_txn = true;
+	return 0;
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_put(struct store *s, uint32_t client_id, const char *doc)
+{
+	sqlite3_bind_int64(s->put, 1, client_id);
+	sqlite3_bind_text(s->put, 2, doc, -1, SQLITE_STATIC);
+	return step_reset(s->put);
+}
+
+int store_del(struct store *s, uint32_t client_id)
+{
+	sqlite3_bind_int64(s->del, 1, client_id);
+	return step_reset(s->del);
+}
+
+int store_del_all(struct store *s)
+{
+	return sqlite3_exec(s->db, "DELETE FROM clients", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int store_set_meta(struct store *s, const char *key, int64_t value)
+{
+	sqlite3_bind_text(s->meta, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->meta, 2, value);
+	return step_reset(s->meta);
+}
+
+int store_commit(struct store *s)
+{
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = false;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+bool store_in_txn(const struct store *s)
+{
+	return s->in_txn;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The lease store: what the engine must keep across a restart, one row per
+ * registered host (its registration, bindings, leases and last reply, the
+ * engine's own per-client record, engine/snapshot.c) in an embedded SQLite
+ * database in WAL mode (docs/store.md says why SQLite and how to inspect and
+ * back it up).
+ *
+ * Cost follows the change: the engine reports the hosts a message or a timer
+ * changed; the rows of one event-loop iteration go into one transaction,
+ * committed before that iteration's replies leave (group commit, the caller
+ * holds them back). Durability: synchronous=NORMAL in WAL survives a kill -9
+ * of rsipd (a commit is in the OS before a reply is sent); STORE_SYNC_FULL
+ * also survives a power loss (an fsync per commit).
+ */
+#ifndef RSIPD_STORE_H
+#define RSIPD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_sync { STORE_SYNC_NORMAL = 0, STORE_SYNC_FULL };
+
+/* Open or create the store at path: its directory must be a directory
+ * owned by root (or by us) that nobody else may write, the file is created
+ * 0600, and neither is opened through a symlink. NULL with a message in err
+ * saying what to do. */
+struct store *store_open(const char *path, enum store_sync sync, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* True when the store holds no state yet (a first start: import). */
+bool store_is_empty(struct store *s);
+
+/* Every row, in Client ID order: cb gets the Client ID and the row's text
+ * (the engine's JSON record); a cb that returns non-zero stops the walk.
+ * Then the meta value spi_block_shift (-1 when absent). 0 or -EIO (err). */
+typedef int (*store_row_cb)(void *arg, int64_t client_id, const char *doc, size_t len);
+int store_load(struct store *s, store_row_cb cb, void *arg, int *spi_block_shift, char *err,
+	       size_t errlen);
+
+/* Group commit: begin opens the iteration's transaction (nothing when one
+ * is open); put/del write one host's row; commit ends it. -EIO on a failed
+ * write (logged by the caller; the transaction is rolled back). */
+int store_begin(struct store *s);
+int store_put(struct store *s, uint32_t client_id, const char *doc);
+int store_del(struct store *s, uint32_t client_id);
+int store_del_all(struct store *s); /* before rewriting every row */
+int store_set_meta(struct store *s, const char *key, int64_t value);
+int store_commit(struct store *s);
+bool store_in_txn(const struct store *s);
+
+#endif
