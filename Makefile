@@ -12,6 +12,7 @@
 #   tests/unit/test_*.c  -> cmocka unit tests (ASan+UBSan, no root)
 #   tests/bpf/test_*.c   -> cmocka BPF_PROG_TEST_RUN fixture tests (root)
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang)
+#   tests/cluster/*.c    -> programs the cluster tests run against real etcd
 #   bench/*.c            -> benchmark tools
 #
 # BUILD selects the output tree (default build/): parallel work trees and CI
@@ -31,7 +32,7 @@ VERSION  := $(shell cat VERSION)
 BASE_CFLAGS := $(CSTD) $(WARN) $(INCS) -D_GNU_SOURCE -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
-LDLIBS   := -lsqlite3 -lbpf -linih -ljson-c -lmnl -lmicrohttpd -lsystemd -lcap -lelf -lz -lm
+LDLIBS   := -lsqlite3 -lbpf -linih -ljson-c -lmnl -lmicrohttpd -lsystemd -lcap -lcurl -lcrypto -lelf -lz -lm
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude \
@@ -49,6 +50,7 @@ BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 BPFT_SRCS    := $(wildcard tests/bpf/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+CLUSTER_SRCS := $(wildcard tests/cluster/*.c)
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 BENCH_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
@@ -77,6 +79,7 @@ ASAN_BINS := $(addprefix $(BUILD)/asan/,$(PROGS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/asan/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+CLUSTER_BINS := $(patsubst tests/cluster/%.c,$(BUILD)/asan/tests/cluster/%,$(CLUSTER_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SRCS))
 
@@ -84,12 +87,12 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/include/%.skel.h,$(BENCH_BPF_SR
 
 .PHONY: install uninstall dist-libs man deb test-package
 .PHONY: all deps test test-runner test-layer test-unit test-bpf test-integration test-netns \
-	test-interop test-fuzz fuzz demo bench format format-check check-structure check-rules \
+	test-interop test-cluster test-fuzz fuzz demo bench format format-check check-structure check-rules \
 	clean tests-build
 
 all: $(BINS) $(ASAN_BINS) $(BPF_OBJS) tests-build $(BENCH_BINS) dist-libs man
 
-tests-build: $(UNIT_BINS) $(BPFT_BINS)
+tests-build: $(UNIT_BINS) $(BPFT_BINS) $(CLUSTER_BINS)
 
 # ---- BPF ------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h include/rsip/rules/*.h) | $(BUILD)/bpf
@@ -151,6 +154,9 @@ $(BUILD)/asan/tests/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(TEST_LDLIBS)
 $(BUILD)/asan/tests/bpf/%: $(BUILD)/asan/obj/tests/bpf/%.o $(TEST_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(TEST_LDLIBS)
+$(BUILD)/asan/tests/cluster/%: $(BUILD)/asan/obj/tests/cluster/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(TEST_LDLIBS)
 
@@ -335,6 +341,9 @@ test-package: $(BINS)
 
 test-interop: $(BINS) $(ASAN_BINS) $(BPF_OBJS)
 	@bash tests/run-layer.sh interop "$(BUILD)"
+
+test-cluster: $(CLUSTER_BINS) $(BINS)
+	@bash tests/run-layer.sh cluster "$(BUILD)"
 
 test-fuzz: $(FUZZ_BINS)
 	@bash tests/run-layer.sh fuzz "$(BUILD)"

@@ -27,6 +27,9 @@ PKGS=(
 	systemd                        # systemd-analyze verify/security of the units
 	debhelper dpkg-dev fakeroot lintian debootstrap  # make deb, make test-package
 	iperf3                         # bench/rsipc_iperf.sh (host-side throughput)
+	libcurl4-openssl-dev libssl-dev # rsipd etcd store: v3 JSON gateway over HTTP(S), base64
+	etcd-server etcd-client        # make test-cluster: a real 3-member etcd cluster
+	keepalived openssl             # make test-cluster: VRRP takeover, TLS certificates
 )
 
 missing=()
