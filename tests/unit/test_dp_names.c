@@ -15,7 +15,6 @@ static void test_every_counter_named(void **state)
 		const char *n = dp_counter_name(i);
 
 		assert_string_not_equal(n, "unknown");
-		assert_true(strlen(dp_counter_help(i)) > 0);
 		for (unsigned int j = 0; j < i; j++)
 			assert_string_not_equal(n, dp_counter_name(j));
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* rsipc's lease as environment, text and JSON (user/rsipc/lease.c): what a
+/* rsipc's lease as environment, text and JSON (user/rsipc/lease_view.c): what a
  * command run by `rsipc up -- CMD` finds in its environment. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/rsipc/lease.h"
+#include "../../user/rsipc/lease_view.h"
 
 static struct rsip_registration reg = {.registered = true, .client_id = 4242};
 static struct rsip_binding *b;

@@ -23,7 +23,7 @@
 #include "child.h"
 #include "commands.h"
 #include "ctl.h"
-#include "lease.h"
+#include "lease_view.h"
 #include "log.h"
 #include "rsip/client.h"
 #include "saved.h"

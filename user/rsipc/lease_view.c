@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* rsipc: the lease as text, JSON and environment (see lease.h). */
+/* rsipc: the lease as its users see it: text, JSON and environment (see lease_view.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lease.h"
+#include "lease_view.h"
 
 const char *rsipc_method_text(uint8_t method)
 {

@@ -5,8 +5,8 @@
  * variables (RSIP_ADDRESS, RSIP_SPI_MIN, ...), so that an IKE daemon can be
  * configured from it.
  */
-#ifndef RSIPC_LEASE_H
-#define RSIPC_LEASE_H
+#ifndef RSIPC_LEASE_VIEW_H
+#define RSIPC_LEASE_VIEW_H
 
 #include <json-c/json.h>
 #include <net/if.h>
