@@ -90,10 +90,18 @@ int fake_pending(int fd)
 	return n;
 }
 
+/* b repeats a (same type and counter): a retransmission. */
+static bool same_request(const struct rsip_msg *a, const struct rsip_msg *b)
+{
+	return a->type == b->type && (a->has & RSIP_HAS_COUNTER) && (b->has & RSIP_HAS_COUNTER) &&
+	       a->counter == b->counter;
+}
+
 static void *gw_thread(void *arg)
 {
 	struct fake_gw *g = arg;
 	struct rsip_msg *rsp = malloc(sizeof(*rsp));
+	bool answered = false; /* rsp holds the answer to the last request */
 
 	if (!rsp) {
 		g->error = ENOMEM;
@@ -111,10 +119,22 @@ static void *gw_thread(void *arg)
 			g->error = ETIMEDOUT;
 			break;
 		}
+		if (answered && same_request(g->reqs[g->n_requests - 1], req)) {
+			free(req);
+			g->n_repeats++;
+			i--; /* the script's step is still to come */
+			if (fake_send(g->fd, rsp)) {
+				g->error = EIO;
+				break;
+			}
+			continue;
+		}
 		g->reqs[g->n_requests++] = req;
 		rsip_msg_init(rsp, RSIP_ERROR_RESPONSE);
+		answered = false;
 		if (!g->steps[i].fn(g->steps[i].arg, req, rsp))
 			continue;
+		answered = true;
 		if (!(rsp->has & RSIP_HAS_COUNTER) && (req->has & RSIP_HAS_COUNTER)) {
 			rsp->counter = req->counter;
 			rsp->has |= RSIP_HAS_COUNTER;

@@ -35,6 +35,10 @@ struct fake_gw {
 	int n_requests;
 	struct rsip_msg *reqs[FAKE_GW_MAX]; /* what the client sent, decoded */
 	int error;			    /* 0, or what went wrong in the thread */
+	/* Retransmissions of a request the gateway had already answered (the
+	 * answer crossed them, e.g. on a loaded machine): answered again like
+	 * a real gateway's reply cache, without taking a step of the script. */
+	int n_repeats;
 };
 
 int fake_gw_start(struct fake_gw *g, int fd, bool stream, const struct fake_gw_step *steps,
