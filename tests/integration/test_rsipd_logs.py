@@ -4,7 +4,10 @@
 rsipd runs with stderr on a pipe that JOURNAL_STREAM names, as systemd sets
 it up for a unit: every line carries journald's "<N>" priority prefix
 (notice for the start, warning for a missing --allow, info per client).
-Then 200 REGISTER requests from a host that --allow refuses: the site's
+Then 200 REGISTER requests over TCP from a host that --allow refuses (over
+UDP rsipd does not answer such a host at all, so that it cannot be used to
+reflect traffic; --register-rate 0 so that every request reaches the check):
+the site's
 first LOG_BURST (20) lines are written, the other 180 are counted and summed
 up in one line once the 10 s window ends."""
 import os
@@ -36,6 +39,15 @@ def msg(mtype, *params):
 
 
 lines = []
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        assert chunk, "rsipd closed the connection"
+        buf += chunk
+    return buf
 
 
 def reader(f):
@@ -82,7 +94,7 @@ with tempfile.TemporaryDirectory(prefix="rsipd-logs.") as tmp:
     st = os.fstat(w)
     env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
     p = subprocess.Popen([rsipd, "--listen", f"127.0.0.1:{port}", "--public", "192.0.2.1",
-                          "--allow", "10.0.0.0/8",
+                          "--allow", "10.0.0.0/8", "--register-rate", "0",
                           "--ctl-socket", os.path.join(tmp, "ctl.sock")],
                          env=env, stderr=w)
     os.close(w)
@@ -90,11 +102,12 @@ with tempfile.TemporaryDirectory(prefix="rsipd-logs.") as tmp:
     t.start()
     wait_for(lambda x: "listening on" in x, 20, "start line")
     t0 = time.monotonic()
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.settimeout(5)
+    u = socket.create_connection(("127.0.0.1", port), timeout=5)
     for i in range(FLOOD):
-        u.sendto(msg(2, (11, struct.pack("!I", i + 1))), ("127.0.0.1", port))
-        u.recv(4096)  # each request answered (304), one at a time
+        u.sendall(msg(2, (11, struct.pack("!I", i + 1))))
+        hdr = recv_exact(u, 4)  # each request answered, one at a time
+        recv_exact(u, struct.unpack("!H", hdr[2:4])[0] - 4)
+    u.close()
     elapsed = time.monotonic() - t0
     wait_for(lambda x: "suppressed" in x, 25, "flood summary")
     p.send_signal(signal.SIGTERM)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import urllib.error
+import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -116,17 +117,19 @@ with rsiptest.Rsipd("--metrics", f"127.0.0.1:{mport}") as d:
         assert e.code == 405, e.code
     print("ok: /other 404, POST 405")
 
-# A state file: the store's health is reported.
+# A lease store (in a private directory: the store refuses one others may
+# write): its health is reported.
 mport = rsiptest.free_port()
-with rsiptest.Rsipd("--metrics", f"127.0.0.1:{mport}", "--state-file",
-                    "/tmp/rsipd-metrics-state-%d.json" % os.getpid()) as d:
-    c = rsiptest.TcpClient(d)
-    c.register()
-    text, fams = scrape(mport)
-    assert value(fams, "rsip_state_file_enabled") == 1
-    assert value(fams, "rsip_state_file_healthy") == 1
-    assert value(fams, "rsip_state_file_writes") >= 2
-    assert value(fams, "rsip_state_file_write_failures") == 0
-    print("ok: state file enabled, healthy, %d writes" % value(fams, "rsip_state_file_writes"))
-os.unlink("/tmp/rsipd-metrics-state-%d.json" % os.getpid())
+with tempfile.TemporaryDirectory(prefix="rsipd-metrics-") as sdir:
+    os.chmod(sdir, 0o700)
+    with rsiptest.Rsipd("--metrics", f"127.0.0.1:{mport}", "--state-file",
+                        os.path.join(sdir, "rsipd.db")) as d:
+        c = rsiptest.TcpClient(d)
+        c.register()
+        text, fams = scrape(mport)
+        assert value(fams, "rsip_store_enabled") == 1
+        assert value(fams, "rsip_store_healthy") == 1
+        assert value(fams, "rsip_store_commits") >= 1, value(fams, "rsip_store_commits")
+        assert value(fams, "rsip_store_commit_failures") == 0
+        print("ok: store enabled, healthy, %d commits" % value(fams, "rsip_store_commits"))
 print("metrics test: ok")

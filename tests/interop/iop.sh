@@ -269,6 +269,8 @@ iop_host_start() {
 	[ "${5:-}" = aggressive ] && aggr=yes
 	# rsipc leases the IKE ports by default (RFC 3104 6.1)
 	[ "$ports" = shared ] && opt=(--shared-ike)
+	# IOP_DATAPATH: rsipc's --datapath (default: rsipc's own, auto)
+	[ -n "${IOP_DATAPATH:-}" ] && opt+=(--datapath "$IOP_DATAPATH")
 	mkdir -p "$d/charon" "$d/state"
 	IOP_NODES+=("$n")
 	local args=("$d/swanctl.conf" host net)

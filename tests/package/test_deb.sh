@@ -140,7 +140,7 @@ from prometheus_client.parser import text_string_to_metric_families
 text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
 v = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples if not s.labels}
 assert v["rsip_up"] == 1 and v["rsip_registrations_total"] == 1 and v["rsip_deregistrations_total"] == 1, v
-assert v["rsip_state_file_healthy"] == 1, v
+assert v["rsip_store_healthy"] == 1, v
 print(f"ok: /metrics parsed: {len(text.splitlines())} lines, rsip_registrations_total 1, state file healthy")
 PY
 # ---- rsipc@test.service: a lease held by rsipc, the command started through

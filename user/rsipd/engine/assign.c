@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 
 #include "log.h"
-#include "log_limit.h"
 
 int handle_assign(struct engine *e, struct req_ctx *x)
 {
@@ -49,10 +48,9 @@ int handle_assign(struct engine *e, struct req_ctx *x)
 		return rc;
 	}
 	e->ctr.assignments++;
-	log_info_limited("binding granted",
-			 "client %u: binding %u %s nb %s ports %u spis %u lease %us",
-			 b->r.client_id, b->r.bind_id, binding_kind_name(b->r.kind),
-			 inet_ntoa(b->r.nb), b->r.nports, b->r.nspis, b->r.lease_s);
+	log_info("client %u: binding %u %s nb %s ports %u spis %u lease %us", b->r.client_id,
+		 b->r.bind_id, binding_kind_name(b->r.kind), inet_ntoa(b->r.nb), b->r.nports,
+		 b->r.nspis, b->r.lease_s);
 	grant_response(e, x, &g, b, rtype);
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include "alloc/alloc.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
-#include "log_limit.h"
 
 struct client *client_by_addr(struct engine *e, struct in_addr xa)
 {
@@ -59,9 +58,8 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 		dpc = (struct dp_client){.client_id = c->r.client_id, .xa = c->r.xa};
 		rc = e->dp->ops->client_add(e->dp, &dpc);
 		if (rc < 0) {
-			log_warnx_limited("data plane refused client",
-					  "data plane %s refused client %s: %s", e->dp->ops->name,
-					  inet_ntoa(c->r.xa), strerror(-rc));
+			log_warnx("data plane %s refused client %s: %s", e->dp->ops->name,
+				  inet_ntoa(c->r.xa), strerror(-rc));
 			alloc_client_id_release(e->alloc, c->r.client_id);
 			free(c);
 			return RSIP_E_INTERNAL_SERVER_ERROR;

@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include "log.h"
-#include "log_limit.h"
 
 uint64_t engine_now(struct engine *e)
 {
@@ -54,9 +53,8 @@ void engine_send_unsolicited(struct engine *e, struct client *c, struct rsip_msg
 		dst.conn = c->tcp_conn;
 		if (!dst.conn) { /* D4: no connection, nowhere to send it */
 			e->ctr.unsolicited_dropped++;
-			log_info_limited("unsolicited dropped",
-					 "client %u: no TCP connection, unsolicited %s dropped",
-					 c->r.client_id, rsip_msg_type_name(m->type));
+			log_info("client %u: no TCP connection, unsolicited %s dropped",
+				 c->r.client_id, rsip_msg_type_name(m->type));
 			return;
 		}
 	} else {

@@ -17,8 +17,6 @@
 #include "clock.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
-#include "log_limit.h"
-#include "log_limit.h"
 
 static uint64_t real_now(void *arg)
 {
@@ -310,11 +308,10 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 			/* Over UDP the host retransmits and its prefix's bucket
 			 * refills meanwhile; an answer would only feed a flood. */
 			e->ctr.registers_limited++;
-			log_info_limited(
-			    "REGISTER rate-limited",
-			    "%s: REGISTER over --register-rate %u/s for its /%u, %s",
-			    inet_ntoa(from->addr), e->cfg->register_rate, e->cfg->register_prefix,
-			    from->transport == RSIP_T_UDP ? "dropped" : "answered 304");
+			log_info("%s: REGISTER over --register-rate %u/s for its /%u, %s",
+				 inet_ntoa(from->addr), e->cfg->register_rate,
+				 e->cfg->register_prefix,
+				 from->transport == RSIP_T_UDP ? "dropped" : "answered 304");
 			if (from->transport == RSIP_T_TCP)
 				answer(e, &x, RSIP_E_REGISTRATION_DENIED, false);
 			return ENGINE_OK;

@@ -11,7 +11,6 @@
 
 #include "alloc/alloc.h"
 #include "log.h"
-#include "log_limit.h"
 
 static void expire_binding(struct engine *e, struct binding *b)
 {
@@ -20,8 +19,7 @@ static void expire_binding(struct engine *e, struct binding *b)
 
 	if (!c) /* cannot happen: a binding dies with its client */
 		fatalx("binding %u has no client %u", bind_id, b->r.client_id);
-	log_info_limited("binding expired", "client %u: binding %u expired", c->r.client_id,
-			 bind_id);
+	log_info("client %u: binding %u expired", c->r.client_id, bind_id);
 	binding_destroy(e, c, b, true);
 	e->ctr.leases_expired++;
 	rsip_msg_init(&e->unsol, RSIP_FREE_RESPONSE);
@@ -33,8 +31,7 @@ static void expire_binding(struct engine *e, struct binding *b)
 
 static void expire_client(struct engine *e, struct client *c)
 {
-	log_info_limited("registration expired", "client %u (%s): registration expired",
-			 c->r.client_id, inet_ntoa(c->r.xa));
+	log_info("client %u (%s): registration expired", c->r.client_id, inet_ntoa(c->r.xa));
 	e->ctr.registrations_expired++;
 	rsip_msg_init(&e->unsol, RSIP_DEREGISTER_RESPONSE);
 	e->unsol.client_id = c->r.client_id;
@@ -49,8 +46,7 @@ void engine_tick(struct engine *e)
 	struct lease_due due;
 
 	reply_cache_expire(e->prereg, now);
-	alloc_expire(e->alloc);		  /* give held-back memory back */
-	log_limit_flush(log_limit_now()); /* the summaries of quiet log sites */
+	alloc_expire(e->alloc); /* give held-back memory back */
 	while (lease_pop_due(e->leases, now, &due)) {
 		if (!due.is_client) {
 			struct binding *b = binding_by_id(e, due.id);

@@ -9,7 +9,6 @@
 #include <errno.h>
 
 #include "log.h"
-#include "log_limit.h"
 
 static struct binding *own_binding(struct engine *e, struct req_ctx *x)
 {
@@ -58,8 +57,7 @@ int handle_free(struct engine *e, struct req_ctx *x)
 	bind_id = b->r.bind_id;
 	binding_destroy(e, x->c, b, true);
 	e->ctr.frees++;
-	log_info_limited("binding freed", "client %u: binding %u freed", x->c->r.client_id,
-			 bind_id);
+	log_info("client %u: binding %u freed", x->c->r.client_id, bind_id);
 
 	rsip_msg_init(rep, RSIP_FREE_RESPONSE);
 	rep->client_id = x->c->r.client_id;

@@ -16,7 +16,6 @@
 #include "alloc/alloc.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
-#include "log_limit.h"
 
 /* How many ports / SPIs a request asks for. */
 static uint16_t ports_wanted(const struct rsip_ports *p)
@@ -271,9 +270,8 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 	if (e->dp) {
 		rc = e->dp->ops->binding_add(e->dp, &b->r);
 		if (rc < 0) {
-			log_warnx_limited("data plane refused binding",
-					  "data plane %s refused binding for client %u: %s",
-					  e->dp->ops->name, owner, strerror(-rc));
+			log_warnx("data plane %s refused binding for client %u: %s",
+				  e->dp->ops->name, owner, strerror(-rc));
 			alloc_bind_id_release(e->alloc, b->r.bind_id);
 			rc = rc == -ENOSPC ? resource_error(g->kind) : RSIP_E_INTERNAL_SERVER_ERROR;
 			goto out;

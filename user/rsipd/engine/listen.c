@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include "log.h"
-#include "log_limit.h"
 
 int handle_listen(struct engine *e, struct req_ctx *x)
 {
@@ -31,9 +30,8 @@ int handle_listen(struct engine *e, struct req_ctx *x)
 	if (rc)
 		return rc;
 	e->ctr.listens++;
-	log_info_limited("listener granted", "client %u: listener %u on %s ports %u lease %us",
-			 b->r.client_id, b->r.bind_id, inet_ntoa(b->r.nb), b->r.nports,
-			 b->r.lease_s);
+	log_info("client %u: listener %u on %s ports %u lease %us", b->r.client_id, b->r.bind_id,
+		 inet_ntoa(b->r.nb), b->r.nports, b->r.lease_s);
 	grant_response(e, x, &g, b, RSIP_LISTEN_RESPONSE);
 	return 0;
 }

@@ -11,7 +11,6 @@
 
 #include "log.h"
 #include "config.h"
-#include "log_limit.h"
 
 int handle_register(struct engine *e, struct req_ctx *x)
 {
@@ -20,8 +19,7 @@ int handle_register(struct engine *e, struct req_ctx *x)
 	int rc;
 
 	if (!policy_may_register(e, x->src->addr)) {
-		log_info_limited("registration denied", "%s: registration denied by --allow",
-				 inet_ntoa(x->src->addr));
+		log_info("%s: registration denied by --allow", inet_ntoa(x->src->addr));
 		return RSIP_E_REGISTRATION_DENIED;
 	}
 	if (e->n_clients >= e->cfg->max_clients && e->unproven) {
@@ -33,19 +31,16 @@ int handle_register(struct engine *e, struct req_ctx *x)
 		struct client *old = e->unproven;
 
 		e->ctr.registrations_evicted++;
-		log_info_limited(
-		    "registration evicted",
-		    "client %u (%s): never used its Client ID, evicted at --max-clients",
-		    old->r.client_id, inet_ntoa(old->r.xa));
+		log_info("client %u (%s): never used its Client ID, evicted at --max-clients",
+			 old->r.client_id, inet_ntoa(old->r.xa));
 		client_destroy(e, old, true);
 	}
 	if (e->n_clients >= e->cfg->max_clients) {
 		/* What the data plane's maps hold (xdp) or the documented
 		 * bound (none): beyond it a flood would only exhaust memory. */
 		e->ctr.registers_capped++;
-		log_warnx_limited("max clients",
-				  "%s: registration refused: --max-clients %u reached",
-				  inet_ntoa(x->src->addr), e->cfg->max_clients);
+		log_warnx("%s: registration refused: --max-clients %u reached",
+			  inet_ntoa(x->src->addr), e->cfg->max_clients);
 		return RSIP_E_REGISTRATION_DENIED;
 	}
 	rc = client_create(e, x->src, &c);
@@ -57,8 +52,8 @@ int handle_register(struct engine *e, struct req_ctx *x)
 		c->unproven = true;
 		DL_APPEND2(e->unproven, c, uprev, unext);
 	}
-	log_info_limited("client registered", "client %u registered: %s over %s", c->r.client_id,
-			 inet_ntoa(c->r.xa), c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+	log_info("client %u registered: %s over %s", c->r.client_id, inet_ntoa(c->r.xa),
+		 c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
 
 	rsip_msg_init(rep, RSIP_REGISTER_RESPONSE);
 	rep->client_id = c->r.client_id;
@@ -79,8 +74,7 @@ int handle_deregister(struct engine *e, struct req_ctx *x)
 	struct rsip_msg *rep = x->rep;
 	uint32_t id = x->c->r.client_id;
 
-	log_info_limited("client de-registered", "client %u de-registered (%s)", id,
-			 inet_ntoa(x->c->r.xa));
+	log_info("client %u de-registered (%s)", id, inet_ntoa(x->c->r.xa));
 	client_destroy(e, x->c, true);
 	/* The registration is gone: a retransmission now finds the reply in the
 	 * cache of unregistered sources. */

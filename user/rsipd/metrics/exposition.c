@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "store/statefile.h"
+#include "store/follow.h"
 
 /* ---- the families ------------------------------------------------------------ */
 
@@ -204,18 +204,18 @@ static void status_gauges(FILE *f, struct json_object *st)
 
 static void store_health(FILE *f)
 {
-	struct statefile_health h;
+	struct store_health h;
 
-	statefile_health(&h);
-	one(f, "rsip_state_file_enabled", "gauge", "1 when leases are saved to a state file.",
-	    h.following);
-	one(f, "rsip_state_file_writes_total", "counter", "State file writes attempted.",
-	    (long long)h.writes);
-	one(f, "rsip_state_file_write_failures_total", "counter", "State file writes that failed.",
-	    (long long)h.failures);
-	one(f, "rsip_state_file_healthy", "gauge",
-	    "1 when the last write of the state file succeeded (or none is kept).",
-	    !h.following || h.last_ok);
+	store_follow_health(&h);
+	one(f, "rsip_store_enabled", "gauge", "1 when leases are kept in the lease store.",
+	    h.enabled);
+	one(f, "rsip_store_commits_total", "counter", "Lease store transactions committed.",
+	    (long long)h.commits);
+	one(f, "rsip_store_commit_failures_total", "counter",
+	    "Lease store transactions that failed.", (long long)h.failures);
+	one(f, "rsip_store_healthy", "gauge",
+	    "1 when the last commit of the lease store succeeded (or no store is kept).",
+	    !h.enabled || h.last_ok);
 }
 
 int metrics_render(struct ctl_ctx *ctx, char **out, size_t *len)

@@ -35,8 +35,6 @@
 #include "clock.h"
 #include "event.h"
 #include "log.h"
-#include "log_limit.h"
-#include "log_limit.h"
 #include "outq.h"
 #include "rsip/msg.h"
 
@@ -293,13 +291,12 @@ static void tcp_accept(int fd, uint32_t events, void *arg)
 				accept_failed(s, errno);
 			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 				 errno != ECONNABORTED)
-				log_warn_limited("tcp accept", "tcp: accept");
+				log_warn("tcp: accept");
 			return;
 		}
 		if (sa.sin_family != AF_INET || !make_room(s, sa.sin_addr)) {
-			log_warnx_limited("tcp refused",
-					  "tcp: %zu connections, all busy: refusing %s", s->n_conns,
-					  inet_ntoa(sa.sin_addr));
+			log_warnx("tcp: %zu connections, all busy: refusing %s", s->n_conns,
+				  inet_ntoa(sa.sin_addr));
 			close(cfd);
 			continue;
 		}
@@ -465,9 +462,8 @@ int tcp_send(struct tcp_server *s, const struct engine_src *to, const uint8_t *b
 	if (!c)
 		return -ENOTCONN;
 	if (c->out.len + len > TCP_MAX_OUT) {
-		log_warnx_limited("tcp reads nothing",
-				  "tcp: %s:%u reads nothing, dropping the connection",
-				  inet_ntoa(c->addr), c->port);
+		log_warnx("tcp: %s:%u reads nothing, dropping the connection", inet_ntoa(c->addr),
+			  c->port);
 		c->closing = true;
 		return -ENOBUFS;
 	}

@@ -134,6 +134,14 @@ static int import_json(struct store_follow *f, const char *json_path)
 	return 0;
 }
 
+/* What the metrics endpoint reports: the one store rsipd follows. */
+static struct store_health health;
+
+void store_follow_health(struct store_health *out)
+{
+	*out = health;
+}
+
 struct store_follow *store_follow_open(struct engine *e, const char *path, enum store_sync sync,
 				       const char *import_path, int *rc)
 {
@@ -186,6 +194,7 @@ struct store_follow *store_follow_open(struct engine *e, const char *path, enum 
 	*rc = store_follow_commit(f);
 	if (*rc < 0)
 		goto fail;
+	health.enabled = true;
 	return f;
 fail:
 	store_follow_close(f);
@@ -248,10 +257,14 @@ int store_follow_commit(struct store_follow *f)
 		/* Nothing is lost from memory: the next change rewrites
 		 * everything (oom does that). */
 		f->oom = true;
+		health.failures++;
+		health.last_ok = false;
 		log_warnx("store %s: cannot write: %s", f->path, strerror(-rc));
 		return rc;
 	}
 	f->commits++;
+	health.commits++;
+	health.last_ok = true;
 	return 0;
 }
 
@@ -261,6 +274,7 @@ void store_follow_close(struct store_follow *f)
 		return;
 	if (f->e)
 		engine_set_dirty_hook(f->e, NULL, NULL);
+	health.enabled = false;
 	store_close(f->s);
 	free(f->dirty);
 	free(f);

@@ -7,6 +7,9 @@
 #ifndef RSIPD_STORE_FOLLOW_H
 #define RSIPD_STORE_FOLLOW_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "store.h"
 
 struct engine;
@@ -22,5 +25,14 @@ struct store_follow *store_follow_open(struct engine *e, const char *path, enum 
  * transaction. 0, or -EIO (logged; the next commit rewrites every row). */
 int store_follow_commit(struct store_follow *f);
 void store_follow_close(struct store_follow *f);
+
+/* The followed store's health, for the metrics endpoint. */
+struct store_health {
+	bool enabled;	  /* a store is followed */
+	bool last_ok;	  /* the last commit succeeded */
+	uint64_t commits; /* transactions committed */
+	uint64_t failures;
+};
+void store_follow_health(struct store_health *out);
 
 #endif

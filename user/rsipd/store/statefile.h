@@ -21,22 +21,10 @@ int statefile_write(const char *path, struct json_object *st);
 int statefile_read(const char *path, struct json_object **out);
 
 /* --- rsipd's use of it -------------------------------------------------------
- * Restore the engine from path (nothing to do when there is no file).
+ * Restore the engine from path (nothing to do when there is no file): the
+ * import of an older rsipd's state.json into the lease store (follow.c).
  * 0, or -errno after logging why the file cannot be used. */
 struct engine;
 int statefile_load_engine(struct engine *e, const char *path);
-/* From now on save the engine to path after every change, and once now.
- * A failed write is logged and retried at the next change. */
-int statefile_follow_engine(struct engine *e, const char *path);
-/* Stop saving (before a shutdown frees the engine). */
-void statefile_unfollow_engine(struct engine *e);
-
-/* For the metrics: is a file followed, how many writes, how many failed,
- * did the last one succeed. */
-struct statefile_health {
-	bool following, last_ok;
-	uint64_t writes, failures;
-};
-void statefile_health(struct statefile_health *out);
 
 #endif
