@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -176,12 +178,21 @@ static void make_parent_dir(const char *path)
 		log_warn("mkdir %s", dir);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int start(struct rsipd *d)
 {
 	struct rsipd_config *cfg = &d->cfg;
 	struct engine_io io = {.send = net_send, .arg = &d->net};
 	/* Never lend a port the gateway itself uses on Nb (its own services). */
 	struct engine_clock env = {.port_busy = rsipd_port_busy};
+	uint64_t t0 = mono_ms();
 	int err = 0;
 
 	d->loop = ev_loop_new();
@@ -233,8 +244,15 @@ static int start(struct rsipd *d)
 		tcp_server_defer_close(d->net.tcp, true);
 		ev_loop_set_post(d->loop, on_iteration_end, d);
 	}
-	if (cfg->dataplane == CFG_DP_XDP && (err = dataplane_xdp_restored(d->dp)) < 0)
-		return err;
+	if (cfg->dataplane == CFG_DP_XDP) {
+		err = dataplane_xdp_restored(d->dp);
+		if (err < 0)
+			return err;
+		/* The restart figure of docs/store.md (bench/restore_bench.sh). */
+		log_notice("restore: %zu clients, %zu bindings, maps reconciled in %" PRIu64 " ms",
+			   engine_n_clients(d->engine), engine_n_bindings(d->engine),
+			   mono_ms() - t0);
+	}
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
 	d->ctl_ctx = (struct ctl_ctx){
