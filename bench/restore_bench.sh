@@ -34,7 +34,8 @@ flags=(--state-file "$store" --allow 10.0.0.0/8 --max-clients $((CLIENTS + 1000)
 # reconciliation line, print them.
 one_start() {
 	local label=$1 t0 probe_s rec_s line ms log_from i
-	log_from=$(($(wc -l <"$LAB_DIR/rsipd.log" 2>/dev/null || echo 0) + 1))
+	log_from=1
+	[ -f "$LAB_DIR/rsipd.log" ] && log_from=$(($(wc -l <"$LAB_DIR/rsipd.log") + 1))
 	t0=$(date +%s%N)
 	lab_exec x1 /usr/bin/python3 "$top/bench/restore_probe.py" "$LAB_NA" "$t0" 60 \
 		>"$LAB_DIR/probe.out" 2>&1 &

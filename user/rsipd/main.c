@@ -234,10 +234,12 @@ static int start(struct rsipd *d)
 	if (cfg->state_file[0]) {
 		char old[PATH_MAX + 16];
 
+		rsipd_port_busy_snapshot(); /* the ports of every restored binding */
 		d->store =
 		    store_follow_open(d->engine, cfg->state_file,
 				      cfg->store_sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
 				      old_state_path(cfg->state_file, old, sizeof(old)), &err);
+		rsipd_port_busy_forget();
 		if (!d->store)
 			return err;
 		d->net.hold = true;

@@ -55,6 +55,7 @@ struct dp_xdp {
 	struct dpx_maps maps;
 	struct ev_timer *timer;
 	unsigned int ticks;
+	bool restoring; /* until dataplane_xdp_restored */
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
 };
 
@@ -74,8 +75,9 @@ static int xdp_client_add(struct dataplane *dp, const struct dp_client *c)
 		return rc;
 	/* Its MAC comes from the kernel's neighbour table: at once when known,
 	 * else when the managed entry resolves (its traffic takes the slow path
-	 * meanwhile). */
-	if (neigh_watch(x->lan_neigh, c->xa) < 0)
+	 * meanwhile). A restored client keeps the MAC of its live map entry
+	 * until its neighbour entry is looked at, soon after the restart. */
+	if ((x->restoring ? neigh_watch_later : neigh_watch)(x->lan_neigh, c->xa) < 0)
 		log_warnx("client %s: its MAC will not be tracked: its packets take the slow "
 			  "path (WAN) or are dropped (LAN)",
 			  inet_ntoa(c->xa));
@@ -453,6 +455,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	/* Everything the engine adds from now on until dataplane_xdp_restored
 	 * is compared with what the pins hold, not rewritten. */
 	dpx_restore_begin(x->dpx);
+	x->restoring = true;
 	for (i = 0; i < cfg->n_public; i++) {
 		rc = dpx_nb_add(x->dpx, cfg->public_addrs[i]);
 		if (rc) {
@@ -496,6 +499,8 @@ fail:
 int dataplane_xdp_restored(struct dataplane *dp)
 {
 	int n = dpx_restore_end(to_xdp(dp)->dpx);
+
+	to_xdp(dp)->restoring = false;
 
 	if (n < 0) {
 		log_warnx("data plane: cleaning up after the restart: %s", strerror(-n));
