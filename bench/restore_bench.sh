@@ -33,7 +33,7 @@ flags=(--state-file "$store" --allow 10.0.0.0/8 --max-clients $((CLIENTS + 1000)
 # one_start LABEL: start rsipd, wait for the probe's answer and the
 # reconciliation line, print them.
 one_start() {
-	local label=$1 t0 probe_s rec_s line ms log_from i
+	local label=$1 t0 probe_s rec_s cpu_s= line ms log_from i
 	log_from=1
 	[ -f "$LAB_DIR/rsipd.log" ] && log_from=$(($(wc -l <"$LAB_DIR/rsipd.log") + 1))
 	t0=$(date +%s%N)
@@ -46,6 +46,10 @@ one_start() {
 	for i in $(seq 6000); do
 		line=$(tail -n +"$log_from" "$LAB_DIR/rsipd.log" | grep -m1 "maps reconciled") && {
 			rec_s=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+			# user + system CPU of rsipd so far: on a busy machine the
+			# wall clock says more about the neighbours than about rsipd
+			cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+				"/proc/$LAB_RSIPD_PID/stat")
 			break
 		}
 		kill -0 "$LAB_RSIPD_PID" 2>/dev/null || break
@@ -59,12 +63,12 @@ one_start() {
 		exit 1
 	fi
 	ms=$(echo "$line" | sed -n 's/.*reconciled in \([0-9]*\) ms.*/\1/p')
-	printf -- "-- %-4s first RSIP answer after %s s, maps reconciled after %s s (rsipd: %s ms): %.2f x the 2 s target\n" \
-		"$label" "$probe_s" "$rec_s" "$ms" "$(awk -v a="$probe_s" -v b="$rec_s" 'BEGIN { m = a > b ? a : b; print m / 2 }')"
+	printf -- "-- %-4s first RSIP answer after %s s, maps reconciled after %s s (rsipd: %s ms, %s s of CPU): %.2f x the 2 s target\n" \
+		"$label" "$probe_s" "$rec_s" "$ms" "$cpu_s" "$(awk -v a="$probe_s" -v b="$rec_s" 'BEGIN { m = a > b ? a : b; print m / 2 }')"
 	echo "   $(echo "$line" | sed 's/.*\(restore: \)/\1/')"
 }
 
-echo "== restore_bench: $(uname -r), $(nproc) CPUs; $CLIENTS hosts + $CLIENTS bindings in the store"
+echo "== restore_bench: $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $CLIENTS hosts + $CLIENTS bindings in the store"
 one_start cold
 entries=$(bpftool map dump pinned "$LAB_PIN/rsip_ports" -j 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 echo "   rsip_ports holds $entries entries"

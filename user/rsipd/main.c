@@ -192,7 +192,7 @@ static int start(struct rsipd *d)
 	struct engine_io io = {.send = net_send, .arg = &d->net};
 	/* Never lend a port the gateway itself uses on Nb (its own services). */
 	struct engine_clock env = {.port_busy = rsipd_port_busy};
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = mono_ms(), t_dp = 0, t_leases = 0;
 	int err = 0;
 
 	d->loop = ev_loop_new();
@@ -211,6 +211,7 @@ static int start(struct rsipd *d)
 		d->dp = dataplane_none_new();
 	if (!d->dp)
 		return err ? err : -ENOMEM;
+	t_dp = mono_ms();
 	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
 	if (!d->net.tcp) {
 		log_errx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
@@ -246,14 +247,17 @@ static int start(struct rsipd *d)
 		tcp_server_defer_close(d->net.tcp, true);
 		ev_loop_set_post(d->loop, on_iteration_end, d);
 	}
+	t_leases = mono_ms();
 	if (cfg->dataplane == CFG_DP_XDP) {
 		err = dataplane_xdp_restored(d->dp);
 		if (err < 0)
 			return err;
 		/* The restart figure of docs/store.md (bench/restore_bench.sh). */
-		log_notice("restore: %zu clients, %zu bindings, maps reconciled in %" PRIu64 " ms",
+		log_notice("restore: %zu clients, %zu bindings, maps reconciled in %" PRIu64
+			   " ms (data plane loaded %" PRIu64 ", leases read %" PRIu64
+			   ", maps compared and written %" PRIu64 ")",
 			   engine_n_clients(d->engine), engine_n_bindings(d->engine),
-			   mono_ms() - t0);
+			   mono_ms() - t0, t_dp - t0, t_leases - t_dp, mono_ms() - t_leases);
 	}
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
