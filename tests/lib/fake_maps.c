@@ -123,6 +123,68 @@ static int f_next_key(void *arg, int fd, const void *key, void *next)
 	return 0;
 }
 
+/* Batch calls as the kernel's hash maps answer them: the token is where
+ * the walk stands (here an index), -ENOENT with the last chunk; update and
+ * delete stop at the first failing entry with *count = entries done. */
+static int f_lookup_batch(void *arg, int fd, void *in_batch, void *out_batch, void *keys,
+			  void *values, uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	uint32_t at = 0, n = 0;
+
+	if (!m)
+		return -EBADF;
+	if (in_batch)
+		memcpy(&at, in_batch, sizeof(at));
+	while (n < *count && at < m->n) {
+		memcpy((unsigned char *)keys + (size_t)n * m->klen, m->keys + (size_t)at * m->klen,
+		       m->klen);
+		memcpy((unsigned char *)values + (size_t)n * m->vlen,
+		       m->vals + (size_t)at * m->vlen, m->vlen);
+		n++;
+		at++;
+	}
+	memcpy(out_batch, &at, sizeof(at));
+	*count = n;
+	return at >= m->n ? -ENOENT : 0;
+}
+
+static int f_update_batch(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	int err = 0;
+	uint32_t i;
+
+	if (!m)
+		return -EBADF;
+	for (i = 0; !err && i < *count; i++)
+		err = f_update(arg, fd, (const unsigned char *)keys + (size_t)i * m->klen,
+			       (const unsigned char *)values + (size_t)i * m->vlen, BPF_ANY);
+	*count = err ? i - 1 : i;
+	return err;
+}
+
+static int f_delete_batch(void *arg, int fd, const void *keys, uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	int err = 0;
+	uint32_t i;
+
+	if (!m)
+		return -EBADF;
+	for (i = 0; !err && i < *count; i++)
+		err = f_delete(arg, fd, (const unsigned char *)keys + (size_t)i * m->klen);
+	*count = err ? i - 1 : i;
+	return err;
+}
+
+void fake_maps_enable_batch(struct fake_maps *f)
+{
+	f->ops.lookup_batch = f_lookup_batch;
+	f->ops.update_batch = f_update_batch;
+	f->ops.delete_batch = f_delete_batch;
+}
+
 struct fake_maps *fake_maps_new(void)
 {
 	struct fake_maps *f = calloc(1, sizeof(*f));

@@ -22,6 +22,8 @@ int fake_map_create(struct fake_maps *f, unsigned int klen, unsigned int vlen,
 		    unsigned int max_entries);
 /* Ops for struct dpx_config.ops (arg is f). */
 const struct dpx_map_ops *fake_maps_ops(struct fake_maps *f);
+/* From now on the ops have batch calls too (bpf_map_*_batch semantics). */
+void fake_maps_enable_batch(struct fake_maps *f);
 /* The next n updates succeed, the one after fails with err (n < 0: never). */
 void fake_maps_fail_update_after(struct fake_maps *f, int n, int err);
 size_t fake_map_count(struct fake_maps *f, int fd);
