@@ -21,6 +21,10 @@
  * larger chunk. */
 #define BATCH_CHUNK 4096u
 
+/* The kernel's ENOTSUPP (include/linux/errno.h, not in the UAPI): a map
+ * type without batch calls. */
+#define ENOTSUPP_K 524
+
 /* One element at a time: the walk collects keys first (deleting or
  * rewriting while walking a hash map restarts the walk). */
 static int dump_slow(struct dpx *x, int fd, unsigned int klen, unsigned int vlen,
@@ -67,6 +71,11 @@ int dpx_dump(struct dpx *x, int fd, unsigned int klen, unsigned int vlen, unsign
 		vals = nv;
 		n = chunk;
 		err = b->lookup_batch(b->arg, fd, first ? NULL : token, token, keys, vals, &n);
+		if (first && (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP_K)) {
+			free(keys);
+			free(vals);
+			return dump_slow(x, fd, klen, vlen, cfg_len, out); /* no batch calls */
+		}
 		if (err == -ENOSPC && n == 0 && chunk < (1u << 20)) {
 			chunk *= 4; /* one bucket holds more than a chunk */
 			continue;

@@ -503,7 +503,11 @@ int dataplane_xdp_restored(struct dataplane *dp)
 	to_xdp(dp)->restoring = false;
 
 	if (n < 0) {
-		log_warnx("data plane: cleaning up after the restart: %s", strerror(-n));
+		log_warnx("data plane: cleaning up after the restart: %s%s", strerror(-n),
+			  n == -ENOSPC
+			      ? " (the maps cannot hold the restored leases: they need a larger "
+				"--map-size, which takes effect after a --detach-on-exit stop)"
+			      : "");
 		return n;
 	}
 	if (n)
