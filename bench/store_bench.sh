@@ -15,14 +15,15 @@
 #    slower with 100k hosts registered than with none.
 # Prints numbers and ratios, no pass/fail (bench/README.md).
 #   bench/store_bench.sh [BUILD_DIR]   env: HOSTS_LIST ("16 200") CLIENTS_LIST
-#   ("0 10000 100000") STORE_MODES ("normal full") PHASE_SECONDS (2) ROUNDS (2)
+#   ("0 10000 100000") STORE_MODES ("normal"; "normal full" adds --store-sync
+#   full) PHASE_SECONDS (2) ROUNDS (2)
 #   WARMUP (1)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath -m "${1:-$top/build}")
 HOSTS_LIST=${HOSTS_LIST:-16 200}
 CLIENTS_LIST=${CLIENTS_LIST:-0 10000 100000}
-STORE_MODES=${STORE_MODES:-normal full}
+STORE_MODES=${STORE_MODES:-normal}
 PHASE_SECONDS=${PHASE_SECONDS:-2}
 ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-1}
