@@ -149,7 +149,8 @@ static int f_lookup_batch(void *arg, int fd, void *in_batch, void *out_batch, vo
 	return at >= m->n ? -ENOENT : 0;
 }
 
-static int f_update_batch(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+/* values NULL: delete. */
+static int f_each(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
 {
 	struct fake_map *m = map_of(arg, fd);
 	int err = 0;
@@ -157,25 +158,26 @@ static int f_update_batch(void *arg, int fd, const void *keys, const void *value
 
 	if (!m)
 		return -EBADF;
-	for (i = 0; !err && i < *count; i++)
-		err = f_update(arg, fd, (const unsigned char *)keys + (size_t)i * m->klen,
-			       (const unsigned char *)values + (size_t)i * m->vlen, BPF_ANY);
+	for (i = 0; !err && i < *count; i++) {
+		const unsigned char *k = (const unsigned char *)keys + (size_t)i * m->klen;
+
+		err = values
+			  ? f_update(arg, fd, k,
+				     (const unsigned char *)values + (size_t)i * m->vlen, BPF_ANY)
+			  : f_delete(arg, fd, k);
+	}
 	*count = err ? i - 1 : i;
 	return err;
 }
 
+static int f_update_batch(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+{
+	return f_each(arg, fd, keys, values, count);
+}
+
 static int f_delete_batch(void *arg, int fd, const void *keys, uint32_t *count)
 {
-	struct fake_map *m = map_of(arg, fd);
-	int err = 0;
-	uint32_t i;
-
-	if (!m)
-		return -EBADF;
-	for (i = 0; !err && i < *count; i++)
-		err = f_delete(arg, fd, (const unsigned char *)keys + (size_t)i * m->klen);
-	*count = err ? i - 1 : i;
-	return err;
+	return f_each(arg, fd, keys, NULL, count);
 }
 
 void fake_maps_enable_batch(struct fake_maps *f)
