@@ -102,8 +102,8 @@ static struct pending *slot(struct fanout *f, uint32_t peer)
 /* The clients with a learned cookie on (Nb, port) that names Y: one walk
  * of rsip_ike (it holds a few entries per client; this runs only for a
  * protected message nobody claimed, at most FANOUT_PENDING at a time). */
-static unsigned int candidates(const struct dp_view *v, const struct rsip_ike_key *k,
-			       uint32_t peer, struct rsip_target *to)
+static unsigned int candidates(const struct dp_view *v, const struct rsip_ike_key *k, uint32_t peer,
+			       struct rsip_target *to)
 {
 	struct rsip_ike_key cur, next;
 	struct rsip_target t;
@@ -187,8 +187,8 @@ void fanout_tick(struct fanout *f, const struct dp_view *v, uint64_t now_ns, uin
 
 		if (!p->used)
 			continue;
-		marked = v->lookup(v->arg, DPM_IKE, &p->key, &t) == 0 &&
-			 (t.flags & RSIP_TF_IKE_FANOUT);
+		marked =
+		    v->lookup(v->arg, DPM_IKE, &p->key, &t) == 0 && (t.flags & RSIP_TF_IKE_FANOUT);
 		if (!marked) {
 			ctr[SC_FANOUT_ANSWERED]++; /* a client took it (or the sweep did) */
 		} else if (now_ns >= p->deadline_ns) {
