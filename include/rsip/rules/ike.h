@@ -3,9 +3,10 @@
  * The ISAKMP (RFC 2408) / IKEv2 (RFC 7296) header and which of its two SPIs
  * (cookies) belongs to the RSIP client.
  *
- * IKEv1 (RFC 3104 section 4): the client is always the initiator (a peer's
- * new exchange to Nb:500 has no mapping and is dropped, Appendix E), so its
- * cookie is the initiator cookie.
+ * IKEv1 (RFC 3104 section 4): the key is the initiator cookie, whoever
+ * initiated: the client's when it started the exchange; the peer's when the
+ * peer started a new Main Mode (a re-authentication), which reaches the
+ * client by the peer entry (rules/wan.h) and is learned from its answer.
  * IKEv2: SPIi belongs to the original initiator of the IKE SA and the I flag
  * says whether the sender is that initiator. The client's own SPI is SPIi
  * when the client initiated and SPIr when it responded, e.g. after the peer
