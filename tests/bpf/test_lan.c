@@ -745,6 +745,25 @@ static void fanout_take_over(void **state)
 	assert_int_equal(moved, RSIP_CNT_LAN_DROP_COOKIE_TAKEN);
 }
 
+/* A Main Mode 1 from peer to Nb1:500 with its cookie c. */
+static void main_mode_from(struct pkt *in, const char *peer, const uint8_t *c)
+{
+	pkt_init(in);
+	pkt_ike(in, c, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	wan_frame(in, peer, FX_NB1, 17);
+}
+
+/* A Main Mode 1 from client cl (Nb1:500) to peer with its cookie c. */
+static void main_mode_to(struct pkt *in, const struct client_def *cl, int tunnel, const char *peer,
+			 const uint8_t *c)
+{
+	pkt_init(in);
+	pkt_ike(in, c, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, cl, tunnel, &(struct inner){.dst = peer}, 17);
+}
+
 /* The peer entry (Nb, port, Y): written with a client's first cookie for Y
  * (charged), kept when it learns more, marked "several" by a second client;
  * the WAN rules then route a miss from Y by it. */
@@ -765,18 +784,12 @@ static void peer_entries(void **state)
 	memcpy(pk.cookie, &y, 4);
 	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &pk, &t), -ENOENT);
 	/* Nobody talks IKE with that peer yet: its unknown cookie is dropped. */
-	pkt_init(&in);
-	pkt_ike(&in, NEWC, ZERO8, IKEV1, 0);
-	pkt_udp(&in, 500, 500);
-	wan_frame(&in, peer, FX_NB1, 17);
+	main_mode_from(&in, peer, NEWC);
 	assert_int_equal(run(fx.wan_prog, &in, &moved), XDP_DROP);
 	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_COOKIE);
 
 	for (int i = 0; i < 2; i++) {
-		pkt_init(&in);
-		pkt_ike(&in, i ? A2 : A1, ZERO8, IKEV1, 0);
-		pkt_udp(&in, 500, 500);
-		tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){.dst = peer}, 17);
+		main_mode_to(&in, &CL_A, RSIP_TUNNEL_IPIP, peer, i ? A2 : A1);
 		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 	}
 	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_IKE_PEER), written + 1);
@@ -786,27 +799,18 @@ static void peer_entries(void **state)
 	assert_int_equal(t.flags, RSIP_TF_LEARNED);
 
 	/* One candidate: Y's new Main Mode goes to A. */
-	pkt_init(&in);
-	pkt_ike(&in, NEWC, ZERO8, IKEV1, 0);
-	pkt_udp(&in, 500, 500);
-	wan_frame(&in, peer, FX_NB1, 17);
+	main_mode_from(&in, peer, NEWC);
 	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
 	assert_memory_equal(out.b + 30, &(__be32){ip4(CL_A.xa)}, 4);
 
 	/* B talks IKE with the same peer: several candidates. */
-	pkt_init(&in);
-	pkt_ike(&in, B1, ZERO8, IKEV1, 0);
-	pkt_udp(&in, 500, 500);
-	tunnel_inner(&in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){.dst = peer}, 17);
+	main_mode_to(&in, &CL_B, RSIP_TUNNEL_GRE, peer, B1);
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_IKE_PEER), written + 1);
 	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &pk, &t), 0);
 	assert_int_equal(t.xa, ip4(CL_A.xa));
 	assert_int_equal(t.flags, RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL);
-	pkt_init(&in);
-	pkt_ike(&in, NEWC, ZERO8, IKEV1, 0);
-	pkt_udp(&in, 500, 500);
-	wan_frame(&in, peer, FX_NB1, 17);
+	main_mode_from(&in, peer, NEWC);
 	assert_int_equal(run(fx.wan_prog, &in, &moved), XDP_DROP);
 	assert_int_equal(moved, RSIP_CNT_WAN_DROP_IKE_AMBIGUOUS);
 	bpf_fx_poll(&fx);

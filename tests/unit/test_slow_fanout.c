@@ -31,8 +31,8 @@ static const uint8_t K1[8] = {0x11, 1, 1, 1, 1, 1, 1, 1}, K2[8] = {0x22, 2, 2, 2
 
 static void client(uint32_t xa, const uint8_t *mac, uint8_t tunnel)
 {
-	struct rsip_client c = {.nb = NB, .tunnels = 1u << tunnel, .flags = RSIP_CF_IPSEC,
-				.cookie_cap = 64};
+	struct rsip_client c = {
+	    .nb = NB, .tunnels = 1u << tunnel, .flags = RSIP_CF_IPSEC, .cookie_cap = 64};
 
 	if (mac)
 		memcpy(c.mac, mac, 6);
@@ -44,8 +44,8 @@ static void learned(uint32_t xa, uint8_t tunnel, uint16_t port, const uint8_t *c
 		    uint32_t peer)
 {
 	struct rsip_ike_key k = {.nb = NB, .port = htons(port)};
-	struct rsip_target t = {.xa = xa, .tunnel = tunnel, .flags = RSIP_TF_LEARNED,
-				.remote = peer};
+	struct rsip_target t = {
+	    .xa = xa, .tunnel = tunnel, .flags = RSIP_TF_LEARNED, .remote = peer};
 
 	memcpy(k.cookie, cookie, 8);
 	fake_view_put(DPM_IKE, &k, &t, sizeof(t));
@@ -67,7 +67,7 @@ static int setup(void **state)
 	client(XA3, NULL, RSIP_TUNNEL_IPIP);
 	learned(XA1, RSIP_TUNNEL_GRE, 4500, K1, Y);
 	learned(XA2, RSIP_TUNNEL_IPIP, 4500, K2, Y);
-	learned(XA2, RSIP_TUNNEL_IPIP, 4500, K3, Y); /* one copy per client */
+	learned(XA2, RSIP_TUNNEL_IPIP, 4500, K3, Y);  /* one copy per client */
 	learned(XA3, RSIP_TUNNEL_IPIP, 4500, K4, Y2); /* another peer's */
 	learned(XA3, RSIP_TUNNEL_IPIP, 500, K5, Y);   /* another port */
 	return 0;
@@ -75,8 +75,8 @@ static int setup(void **state)
 
 /* IPv4 + UDP + (on 4500) the non-ESP marker + an IKEv2 header with I set:
  * the client's SPI is SPIr. */
-static size_t ike_msg(uint8_t *b, uint32_t src, uint32_t dst, uint16_t port,
-		      const uint8_t *spi_i, const uint8_t *spi_r, uint8_t flags, uint8_t np)
+static size_t ike_msg(uint8_t *b, uint32_t src, uint32_t dst, uint16_t port, const uint8_t *spi_i,
+		      const uint8_t *spi_r, uint8_t flags, uint8_t np)
 {
 	size_t off = 28, len;
 	uint16_t v;
