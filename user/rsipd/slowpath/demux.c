@@ -267,7 +267,9 @@ static int ike_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
 	struct rsip_ike_key k = {.nb = nb, .port = port_be};
 
 	memcpy(k.cookie, cookie, 8);
-	return lookup(v, DPM_IKE, &k, t);
+	if (lookup(v, DPM_IKE, &k, t) < 0 || (t->flags & RSIP_TF_IKE_FANOUT))
+		return -ENOENT; /* a fan-out's mark names no client yet */
+	return 0;
 }
 
 /* A target for a client known only by its address (rsip_out_spi): the
