@@ -64,9 +64,9 @@ int tunnel_path_mtu(struct in_addr dst)
 	return rc;
 }
 
-/* vnet: packets carry a virtio_net_hdr in front (the pump's TUN), so that
- * what GRO merged goes to the kernel with its checksum state. */
-static int open_tun(struct tunnel *t, const char *name, bool vnet)
+/* Packets carry a virtio_net_hdr in front, so that what GRO merged goes to
+ * the kernel with its checksum state. */
+static int open_tun(struct tunnel *t, const char *name)
 {
 	struct ifreq ifr;
 	int fd;
@@ -75,7 +75,7 @@ static int open_tun(struct tunnel *t, const char *name, bool vnet)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int rc = -errno;
@@ -149,6 +149,31 @@ static bool is_ethernet(int ifindex)
 	return eth;
 }
 
+/* The lease as the TC programs and the receiver's rule see it (Xa is the
+ * TC programs' business: bpf_up fills it in). */
+static void lease_rule_init(struct tunnel *t, const struct tunnel_cfg *cfg)
+{
+	struct rsipc_tc_cfg lc = {
+	    .nb = t->addr.s_addr,
+	    .endpoint = t->endpoint.s_addr,
+	    .spi_min = htonl(cfg->spi_min),
+	    .spi_max = htonl(cfg->spi_max),
+	    .tunnel = cfg->type,
+	    .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
+			       (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0)),
+	};
+
+	leased_init(&t->leased, &lc);
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		leased_add_port(&t->leased, cfg->ports[i]);
+}
+
+int tunnel_add_port(struct tunnel *t, uint16_t port)
+{
+	leased_add_port(&t->leased, port);
+	return t->bpf ? host_tc_add_port(&t->tc, port) : 0;
+}
+
 /* Attach the TC programs to the device the endpoint is reached through, and
  * note the route the table will hold. */
 static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
@@ -170,17 +195,11 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 	hc = (struct host_tc_cfg){
 	    .ifindex = via.ifindex,
 	    .handle = t->table,
-	    .lease = {.nb = t->addr.s_addr,
-		      .xa = via.src.s_addr,
-		      .endpoint = t->endpoint.s_addr,
-		      .spi_min = htonl(cfg->spi_min),
-		      .spi_max = htonl(cfg->spi_max),
-		      .tunnel = cfg->type,
-		      .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
-					 (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0))},
+	    .lease = t->leased.cfg,
 	    .ports = cfg->ports,
 	    .n_ports = cfg->n_ports,
 	};
+	hc.lease.xa = via.src.s_addr;
 	rc = host_tc_attach(&t->tc, &hc, err, errlen);
 	if (rc)
 		return rc;
@@ -221,6 +240,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			return fail(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
 		t->mtu = (unsigned int)pmtu - encap_overhead(cfg->type);
 	}
+	lease_rule_init(t, cfg);
 	t->nl = nl_open();
 	if (!t->nl)
 		return fail(err, errlen, -errno, "netlink");
@@ -231,15 +251,15 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		if (rc)
 			log_warnx("BPF tunnel unavailable (%s): using the userspace pump", err);
 	}
-	if (!t->bpf) {
-		rc = open_raw(t);
-		if (rc) {
-			fail(err, errlen, rc, "raw %s socket",
-			     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
-			goto out;
-		}
+	/* bpf: for the outer fragments the TC programs pass on (the kernel
+	 * reassembles them, and has no IP-IP or GRE handler of its own). */
+	rc = open_raw(t);
+	if (rc) {
+		fail(err, errlen, rc, "raw %s socket",
+		     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
+		goto out;
 	}
-	rc = open_tun(t, cfg->dev, !t->bpf);
+	rc = open_tun(t, cfg->dev);
 	if (rc) {
 		fail(err, errlen, rc, "TUN device %s (is /dev/net/tun there; is the name taken?)",
 		     cfg->dev);
@@ -423,6 +443,8 @@ void tunnel_pump_in(struct tunnel *t)
 		uint8_t *pkt = buf[i];
 
 		v = encap_decap(pkt, mm[i].msg_len, t->type, t->endpoint, t->addr, &off, &len);
+		if (!v && !leased_inner(&t->leased, pkt + off, len))
+			v = ENCAP_UNLEASED;
 		if (v) {
 			log_debug("tunnel: dropped an inbound packet (%s)", encap_verdict_name(v));
 			t->stats.drops[v]++;

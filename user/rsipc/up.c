@@ -405,7 +405,7 @@ leased:
 }
 
 /* --listen: one LISTEN_REQUEST per port, on our Nb, with our tunnel type;
- * each port goes into the TC programs' map. 0, or -1 with the reason told. */
+ * each port goes into the data path's set of our ports. 0, or -1 with the reason told. */
 static int listen_ports(struct up *u, const struct rsip_binding *main_b)
 {
 	const struct rsipc_opts *o = u->o;
@@ -427,12 +427,10 @@ static int listen_ports(struct up *u, const struct rsip_binding *main_b)
 			return -1;
 		}
 		u->listen_ids[i] = lb.bind_id;
-		if (u->tun.bpf) {
-			rc = host_tc_add_port(&u->tun.tc, req.port);
-			if (rc) {
-				log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
-				return -1;
-			}
+		rc = tunnel_add_port(&u->tun, req.port);
+		if (rc) {
+			log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
+			return -1;
 		}
 		log_info("listening on %s:%u (binding %u)", inet_ntoa(main_b->addr), req.port,
 			 lb.bind_id);
