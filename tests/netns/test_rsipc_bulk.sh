@@ -15,32 +15,10 @@
 # under test carried the bytes (rsipc status counters: the TC programs' for
 # bpf, with GRO-merged packets among them; the pump's for pump).
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "needs root (namespaces, XDP, TC, TUN)"; exit 77; fi
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 77; }
-. "$top/tests/lab/lab.sh"
-lab_init bulk
-lab_up || exit 1
-rsipc=$BUILD/asan/rsipc
-[ -x "$rsipc" ] || rsipc=$BUILD/rsipc
-PY=/usr/bin/python3
+. "$(dirname "$0")/rsipc_netns.sh"
+rsipc_lab bulk
 BYTES=${BULK_BYTES:-8000000}
 DATAPATHS=${DATAPATHS:-bpf pump}
-
-fail() {
-	echo "FAIL: $*"
-	for f in rsipd.log rsipc-x1.log; do
-		[ -s "$LAB_DIR/$f" ] || continue
-		echo "---- $f"
-		tail -n 25 "$LAB_DIR/$f"
-	done
-	exit 1
-}
-ok() { echo "ok    $*"; }
-json() { $PY -c 'import json,sys; d=json.load(sys.stdin); print('"$1"')'; }
-status() { lab_exec x1 "$BUILD/rsipc" --state-dir "$LAB_DIR/rsipc-x1" --json status | json "$1"; }
-csum_errors() { lab_exec "$1" awk '/^Tcp:/ {if (!h) {for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c = i; h = 1} else print $c}' /proc/net/snmp; }
-bulk() { $PY "$top/tests/netns/bulk_tcp.py" "$@"; }
 
 for dev in p0 br0; do lab_exec sw ethtool -K "$dev" gro on >/dev/null 2>&1; done
 for dev in lan0 wan0; do lab_exec n ethtool -K "$dev" gro on >/dev/null; done
@@ -117,9 +95,4 @@ for dp in $DATAPATHS; do
 done
 ok "rsipc removed its TC filters, routes and rules each time"
 
-lab_rsipd_stop
-lab_rsipd_log_clean || fail "rsipd's sanitizers"
-if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_DIR"/rsipc-x1.log; then
-	fail "rsipc's sanitizers"
-fi
-echo "PASS"
+rsipc_lab_finish

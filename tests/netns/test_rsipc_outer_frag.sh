@@ -11,7 +11,7 @@
 # counters show the way it took (outer fragments at TC ingress, whole tunnel
 # packets at the raw socket, nothing dropped there).
 set -u
-. "$(dirname "$0")/rsipc_lab.sh"
+. "$(dirname "$0")/rsipc_netns.sh"
 rsipc_lab ofrag
 SIZES="2000 4000 9000"
 N=3

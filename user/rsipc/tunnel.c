@@ -7,7 +7,6 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <netinet/ip.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "log.h"
 #include "nl.h"
 #include "rsip/wire.h"
@@ -25,23 +25,6 @@
 #define PUMP_BATCH 32
 #define PKT_MAX	   65536
 #define VNET_HLEN  sizeof(struct virtio_net_hdr)
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	n = strlen(err);
-	if (rc < 0)
-		snprintf(err + n, errlen - n, ": %s", strerror(-rc));
-	return rc;
-}
 
 int tunnel_path_mtu(struct in_addr dst)
 {
@@ -184,14 +167,15 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 
 	rc = nl_route_get(t->nl, t->endpoint, &via);
 	if (rc)
-		return fail(err, errlen, rc, "route to the tunnel endpoint");
+		return errbuf_set(err, errlen, rc, "route to the tunnel endpoint");
 	if (!is_ethernet(via.ifindex))
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "the device towards the endpoint (ifindex %d) "
-			    "is not Ethernet",
-			    via.ifindex);
+		return errbuf_set(err, errlen, -EOPNOTSUPP,
+				  "the device towards the endpoint (ifindex %d) "
+				  "is not Ethernet",
+				  via.ifindex);
 	if (!via.src.s_addr)
-		return fail(err, errlen, -EADDRNOTAVAIL, "no source address towards the endpoint");
+		return errbuf_set(err, errlen, -EADDRNOTAVAIL,
+				  "no source address towards the endpoint");
 	hc = (struct host_tc_cfg){
 	    .ifindex = via.ifindex,
 	    .handle = t->table,
@@ -229,21 +213,21 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 	t->table = cfg->table;
 	t->prio = cfg->prio;
 	if (cfg->type != RSIP_TUNNEL_IPIP && cfg->type != RSIP_TUNNEL_GRE)
-		return fail(err, errlen, -EPROTONOSUPPORT, "tunnel type %u", cfg->type);
+		return errbuf_set(err, errlen, -EPROTONOSUPPORT, "tunnel type %u", cfg->type);
 
 	t->mtu = cfg->mtu;
 	if (!t->mtu) {
 		pmtu = tunnel_path_mtu(cfg->endpoint);
 		if (pmtu < 0)
-			return fail(err, errlen, pmtu, "no route to the tunnel endpoint");
+			return errbuf_set(err, errlen, pmtu, "no route to the tunnel endpoint");
 		if ((unsigned int)pmtu < 68 + encap_overhead(cfg->type))
-			return fail(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
+			return errbuf_set(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
 		t->mtu = (unsigned int)pmtu - encap_overhead(cfg->type);
 	}
 	lease_rule_init(t, cfg);
 	t->nl = nl_open();
 	if (!t->nl)
-		return fail(err, errlen, -errno, "netlink");
+		return errbuf_set(err, errlen, -errno, "netlink");
 	if (cfg->datapath != TUNNEL_DP_PUMP) {
 		rc = bpf_up(t, cfg, err, errlen);
 		if (rc && cfg->datapath == TUNNEL_DP_BPF)
@@ -255,25 +239,25 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 	 * reassembles them, and has no IP-IP or GRE handler of its own). */
 	rc = open_raw(t);
 	if (rc) {
-		fail(err, errlen, rc, "raw %s socket",
-		     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
+		errbuf_set(err, errlen, rc, "raw %s socket",
+			   cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
 		goto out;
 	}
 	rc = open_tun(t, cfg->dev);
 	if (rc) {
-		fail(err, errlen, rc, "TUN device %s (is /dev/net/tun there; is the name taken?)",
-		     cfg->dev);
+		errbuf_set(err, errlen, rc,
+			   "TUN device %s (is /dev/net/tun there; is the name taken?)", cfg->dev);
 		goto out;
 	}
 	disable_ipv6(t->dev);
 	rc = nl_link_up(t->nl, t->ifindex, t->mtu);
 	if (rc) {
-		fail(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
+		errbuf_set(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
 		goto out;
 	}
 	rc = nl_addr_add(t->nl, t->ifindex, t->addr);
 	if (rc) {
-		fail(err, errlen, rc, "%s: add address", t->dev);
+		errbuf_set(err, errlen, rc, "%s: add address", t->dev);
 		goto out;
 	}
 	if (!t->bpf)
@@ -287,7 +271,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		rc = nl_route_default(t->nl, true, &t->route);
 	}
 	if (rc) {
-		fail(err, errlen, rc, "default route in table %u (use --table)", t->table);
+		errbuf_set(err, errlen, rc, "default route in table %u (use --table)", t->table);
 		goto out;
 	}
 	t->route_added = true;
@@ -299,7 +283,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		rc = nl_rule(t->nl, true, t->addr, t->table, t->prio);
 	}
 	if (rc) {
-		fail(err, errlen, rc, "rule from the leased address to table %u", t->table);
+		errbuf_set(err, errlen, rc, "rule from the leased address to table %u", t->table);
 		goto out;
 	}
 	t->rule_added = true;

@@ -300,7 +300,11 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	}
 	/* A state file that could not be resumed was ours: its registration,
 	 * if the gateway still holds it, may be taken over. */
-	rc = rsip_client_register(u->c, o->takeover || tried);
+	/* The registration's lease follows --lease too: a killed rsipc's
+	 * registration that cannot be resumed then lapses with its binding,
+	 * not after the gateway's default (an hour). Renewing the binding
+	 * renews it (R = max(R, Bi)). */
+	rc = rsip_client_register_lease(u->c, o->takeover || tried, o->lease_s);
 	if (rc == RSIP_E_ALREADY_REGISTERED) {
 		const struct rsip_client_error *le = rsip_client_last_error(u->c);
 
