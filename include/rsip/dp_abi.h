@@ -364,6 +364,7 @@ enum rsip_counter {
 	RSIP_CNT_LAN_OUT_SPI_TAKEN,   /* (Y, SPI) another client holds: not taken over */
 	RSIP_CNT_LAN_OUT_SPI_FULL,    /* rsip_out_spi full: not learned */
 	RSIP_CNT_LAN_OUT_SPI_CAP,     /* the client holds cookie_cap outbound SPIs: not learned */
+	RSIP_CNT_LAN_CSUM_COMPLETED,  /* inner TCP/UDP checksum was only partial: completed */
 	RSIP_CNT_MAX,
 };
 

@@ -73,6 +73,8 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EVENT(LAN_OUT_SPI_FULL, "lan_out_spi_full", "outbound (peer, SPI) not learned: map full"),
     EVENT(LAN_OUT_SPI_CAP, "lan_out_spi_cap",
 	  "outbound (peer, SPI) not learned: the client is at its cap"),
+    EVENT(LAN_CSUM_COMPLETED, "lan_csum_completed",
+	  "inner TCP/UDP checksums completed (partial, from a GRO-ing hop)"),
 };
 
 const char *dp_counter_name(unsigned int counter)
