@@ -71,6 +71,21 @@ static int xa_cmp(const void *a, const void *b)
 	return x->xa == y->xa ? 0 : (x->xa < y->xa ? -1 : 1);
 }
 
+/* A peer entry of rsip_ike (RSIP_IKE_KIND_PEER) is what routes the rekey a
+ * peer starts after hours of IKE silence (strongSwan rekeys an IKE SA after
+ * 4 h by default; the client's own cookie may have gone idle long before):
+ * it stays a day unless its client leaves first. */
+#define PEER_IDLE_NS (24ull * 3600 * 1000000000ull)
+
+static uint64_t idle_of(int fd, const struct dpx *x, const void *key, uint64_t idle_ns)
+{
+	const struct rsip_ike_key *k = key;
+
+	if (fd == x->m.ike && k->kind == RSIP_IKE_KIND_PEER && idle_ns < PEER_IDLE_NS)
+		return PEER_IDLE_NS;
+	return idle_ns;
+}
+
 static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_ns,
 			 uint64_t idle_ns, void **counts, unsigned int *swept)
 {
@@ -85,7 +100,7 @@ static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_
 		if (dpx_lookup(x, fd, keys.e[i].key, &t))
 			continue;
 		if (!(t.flags & RSIP_TF_LEARNED) || now_ns < t.last_seen_ns ||
-		    now_ns - t.last_seen_ns <= idle_ns)
+		    now_ns - t.last_seen_ns <= idle_of(fd, x, keys.e[i].key, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT) {

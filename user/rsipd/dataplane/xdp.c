@@ -250,6 +250,24 @@ static int view_update(void *arg, enum dp_map_id m, const void *key, const void 
 	return 0;
 }
 
+static int view_next_key(void *arg, enum dp_map_id m, const void *key, void *next)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_get_next_key(view_fd(&x->maps, m), key, next) < 0)
+		return -errno;
+	return 0;
+}
+
+static int view_del(void *arg, enum dp_map_id m, const void *key)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_delete_elem(view_fd(&x->maps, m), key) < 0)
+		return -errno;
+	return 0;
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	slow_record(((struct dp_xdp *)ctx)->slow, data, size);
@@ -290,6 +308,8 @@ static int start_slow_path(struct dp_xdp *x)
 
 	x->view = (struct dp_view){.lookup = view_lookup,
 				   .update = view_update,
+				   .next_key = view_next_key,
+				   .del = view_del,
 				   .arg = x,
 				   .spi_block_shift = x->cfg->spi_block_shift,
 				   .na = x->na};
