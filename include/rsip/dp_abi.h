@@ -394,6 +394,7 @@ enum rsip_counter {
 	RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED, /* an unprotected answer to a fan-out */
 	RSIP_CNT_LAN_LEARN_IKE_PEER,	      /* (Nb, port, peer) entries written */
 	RSIP_CNT_LAN_LEARN_FANOUT,	      /* fan-out cookies taken by a protected answer */
+	RSIP_CNT_LAN_CSUM_COMPLETED, /* inner TCP/UDP checksum was only partial: completed */
 	RSIP_CNT_MAX,
 };
 

@@ -5,7 +5,8 @@
  * rsipd turns into ERROR_RESPONSEs), exact decapsulated output after the FIB
  * lookup, the slow path; then sequences: IKE cookie trial and error with a
  * collision between two clients, the learned-entry cap and the sweep, echo
- * ids, outbound SPIs, violation rate limiting, truncation at every length.
+ * ids, outbound SPIs, violation rate limiting, truncation at every length,
+ * and inner TCP/UDP checksums a GRO-ing hop left partial, completed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -985,6 +986,81 @@ static void lan_no_tx(void **state)
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 }
 
+/* Sum (RFC 1071, not complemented) of the pseudo-header and the L4 bytes of
+ * the IPv4 packet at ip, with its checksum field as it is. */
+static uint16_t l4_sum(const uint8_t *ip, bool pseudo_only)
+{
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4, len = (size_t)(ip[2] << 8 | ip[3]) - ihl;
+	uint8_t buf[1600];
+
+	memcpy(buf, ip + 12, 8);
+	buf[8] = 0;
+	buf[9] = ip[9];
+	buf[10] = (uint8_t)(len >> 8);
+	buf[11] = (uint8_t)len;
+	assert_true(12 + len <= sizeof(buf));
+	memcpy(buf + 12, ip + ihl, len);
+	return (uint16_t)~inet_csum(buf, pseudo_only ? 12 : 12 + len);
+}
+
+/* A frame a GRO-ing hop merged and re-segmented reaches XDP on a veth with
+ * only the pseudo-header sum in its inner TCP/UDP checksum (CHECKSUM_PARTIAL):
+ * forwarded with the complete checksum, counted. A complete checksum, or
+ * UDP's "none", stays as it is. */
+static void partial_csum(void **state)
+{
+	const struct {
+		uint8_t proto;
+		size_t ck; /* checksum offset in the L4 header */
+	} kinds[] = {{17, 6}, {6, 16}};
+	uint64_t n0 = counter(RSIP_CNT_LAN_CSUM_COMPLETED);
+	size_t outer = 20, ipo = 14 + 20;
+	struct pkt in, out;
+	uint8_t *ip, *f;
+	uint16_t v;
+
+	for (unsigned int k = 0; k < 2; k++) {
+		pkt_init(&in);
+		if (kinds[k].proto == 17) {
+			pkt_zeros(&in, 333); /* odd: the last byte is padded */
+			pkt_udp(&in, 1024, 53);
+			tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+		} else {
+			tcp_from(&in, &CL_B, RSIP_TUNNEL_GRE, 3000, 80);
+			outer = 24;
+			ipo = 14 + 24;
+		}
+		ip = in.b + ipo;
+		f = ip + (ip[0] & 0xf) * 4 + kinds[k].ck;
+		for (size_t i = 0; f + 2 + i < in.b + in.len; i++)
+			f[2 + i] = (uint8_t)(i * 13 + 7); /* payload after the field */
+		v = l4_sum(ip, true);
+		f[0] = (uint8_t)(v >> 8);
+		f[1] = (uint8_t)v;
+		assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+		assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + k + 1);
+		assert_int_equal(out.len, 14 + in.len - 14 - outer);
+		/* The whole L4 checksum is right now: the sum is all ones. */
+		assert_int_equal(l4_sum(out.b + 14, false), 0xffff);
+		/* Complete already: forwarded as it came (but TTL and header sum). */
+		memcpy(&in.b[ipo], out.b + 14, out.len - 14);
+		in.b[ipo + 8]++;
+		in.b[ipo + 10] = in.b[ipo + 11] = 0;
+		v = inet_csum(in.b + ipo, 20);
+		in.b[ipo + 10] = (uint8_t)(v >> 8);
+		in.b[ipo + 11] = (uint8_t)v;
+		assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+		assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + k + 1);
+		assert_memory_equal(out.b + 14 + 20, in.b + ipo + 20, in.len - ipo - 20);
+	}
+	/* UDP without a checksum (0) stays so. */
+	pkt_init(&in);
+	udp_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+	assert_int_equal(out.b[14 + 20 + 6] | out.b[14 + 20 + 7], 0);
+	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + 2);
+}
+
 static void client_counters(void **state)
 {
 	struct binding_rec b = {.client_id = CL_C.client_id, .bind_id = 1501};
@@ -1080,6 +1156,7 @@ int main(void)
 	    cmocka_unit_test(outbound_spis),
 	    cmocka_unit_test(violation_rate_limit),
 	    cmocka_unit_test(lan_no_tx),
+	    cmocka_unit_test(partial_csum),
 	    cmocka_unit_test(client_counters),
 	    cmocka_unit_test(truncations),
 	};

@@ -73,10 +73,7 @@ iop_up() {
 	lab_init "${1:-iop}"
 	trap "iop_down" EXIT
 	lab_up || exit 1
-	# Forward like a real network: GRO on at every forwarding hop.
-	local i
-	for i in lan0 wan0; do ip netns exec "$LAB_NS_N" ethtool -K "$i" gro on >/dev/null; done
-	ip netns exec "$LAB_NS_SW" ethtool -K p0 gro on >/dev/null
+	# The lab forwards like a real network: GRO on at every hop (lab_gro).
 	lab_exec y ip addr add $IOP_Y_INNER/32 dev lo
 	IOP_RSIPC=$BUILD/asan/rsipc
 	[ -x "$IOP_RSIPC" ] || IOP_RSIPC=$BUILD/rsipc

@@ -83,6 +83,8 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
 	 "LAN: unprotected answer to a fan-out: not learned"),
     EVENT(LAN_LEARN_IKE_PEER, "lan_learn_ike_peer", "IKE peer entries (Nb, port, peer) written"),
     EVENT(LAN_LEARN_FANOUT, "lan_learn_fanout", "fan-out cookies learned from a protected answer"),
+    EVENT(LAN_CSUM_COMPLETED, "lan_csum_completed",
+	  "inner TCP/UDP checksums completed (partial, from a GRO-ing hop)"),
 };
 
 const char *dp_counter_name(unsigned int counter)
