@@ -22,6 +22,8 @@ struct fake_maps {
 	int fail_after, fail_err;
 	unsigned long writes;
 	struct dpx_map_ops ops;
+	void (*after_batch)(void *arg); /* fake_maps_after_batch */
+	void *after_batch_arg;
 };
 
 struct fake_snapshot {
@@ -123,6 +125,42 @@ static int f_next_key(void *arg, int fd, const void *key, void *next)
 	return 0;
 }
 
+/* Hands out at most FAKE_BATCH entries per call whatever *count says, as a
+ * kernel hash map stops at a bucket's end: callers must continue. The
+ * cursor is the index of the next entry. */
+#define FAKE_BATCH 3
+static int f_lookup_batch(void *arg, int fd, const void *in, void *out, void *keys, void *values,
+			  uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	uint32_t start = 0, n;
+
+	if (!m)
+		return -EBADF;
+	if (in)
+		memcpy(&start, in, sizeof(start));
+	n = start < m->n ? (uint32_t)(m->n - start) : 0;
+	if (n > *count)
+		n = *count;
+	if (n > FAKE_BATCH)
+		n = FAKE_BATCH;
+	memcpy(keys, m->keys + (size_t)start * m->klen, (size_t)n * m->klen);
+	memcpy(values, m->vals + (size_t)start * m->vlen, (size_t)n * m->vlen);
+	*count = n;
+	start += n;
+	memcpy(out, &start, sizeof(start));
+	n = start >= m->n; /* the last batch */
+	if (((struct fake_maps *)arg)->after_batch)
+		((struct fake_maps *)arg)->after_batch(((struct fake_maps *)arg)->after_batch_arg);
+	return n ? -ENOENT : 0;
+}
+
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg)
+{
+	f->after_batch = fn;
+	f->after_batch_arg = arg;
+}
+
 struct fake_maps *fake_maps_new(void)
 {
 	struct fake_maps *f = calloc(1, sizeof(*f));
@@ -134,6 +172,7 @@ struct fake_maps *fake_maps_new(void)
 	f->ops.update = f_update;
 	f->ops.delete = f_delete;
 	f->ops.next_key = f_next_key;
+	f->ops.lookup_batch = f_lookup_batch;
 	f->ops.arg = f;
 	return f;
 }

@@ -25,6 +25,10 @@ const struct dpx_map_ops *fake_maps_ops(struct fake_maps *f);
 /* The next n updates succeed, the one after fails with err (n < 0: never). */
 void fake_maps_fail_update_after(struct fake_maps *f, int n, int err);
 size_t fake_map_count(struct fake_maps *f, int fd);
+/* fn(arg) runs after every batch read (lookup_batch hands out at most 3
+ * entries per call): what a program writes between a batch and the
+ * caller's next step. */
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg);
 /* Updates and deletes since creation (or the last reset). */
 unsigned long fake_maps_writes(struct fake_maps *f);
 void fake_maps_reset_writes(struct fake_maps *f);

@@ -21,21 +21,75 @@ uint64_t dpx_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Every key of a map, so entries can be deleted without disturbing the
- * walk (a hash map walk restarts when its current key goes away). */
-static int map_keys(struct dpx *x, int fd, unsigned int klen, struct dpx_set *out)
+/* Entries per batch: one system call reads this many (a kernel hash map
+ * may return fewer, stopping at a bucket's end). */
+#define DPX_BATCH 128
+
+static int map_read_batch(struct dpx *x, int fd, unsigned int klen, unsigned int vlen,
+			  struct dpx_set *out)
 {
-	uint8_t key[DPX_KEY_MAX], next[DPX_KEY_MAX];
+	uint8_t keys[DPX_BATCH * DPX_KEY_MAX], vals[DPX_BATCH * DPX_VAL_MAX];
+	uint8_t in[DPX_KEY_MAX], next[DPX_KEY_MAX];
 	bool first = true;
 	int err;
 
+	do {
+		uint32_t n = DPX_BATCH;
+
+		err = dpx_lookup_batch(x, fd, first ? NULL : in, next, keys, vals, &n);
+		if (err && err != -ENOENT)
+			return err;
+		for (uint32_t i = 0; i < n; i++)
+			if (!set_add(out, fd, keys + i * klen, klen, vals + i * vlen, vlen, 0))
+				return -ENOMEM;
+		memcpy(in, next, sizeof(in));
+		first = false;
+		if (!err && !n) /* no progress: do not spin */
+			return -EIO;
+	} while (!err);
+	return 0;
+}
+
+/* Every entry (key and value) of a map, read before anything is deleted
+ * (a hash map walk restarts when its current key goes away). In batches
+ * (bpf_map_lookup_batch: one system call per DPX_BATCH entries, not two per
+ * entry: the idle sweep reads up to the whole of the learned maps every
+ * interval); key by key when the ops or the map have no batches (or a
+ * batch fails: a bucket longer than DPX_BATCH says ENOSPC). An entry deleted
+ * meanwhile is not in the result. */
+static int map_read(struct dpx *x, int fd, unsigned int klen, unsigned int vlen,
+		    struct dpx_set *out)
+{
+	uint8_t key[DPX_KEY_MAX], next[DPX_KEY_MAX], val[DPX_VAL_MAX];
+	bool first = true;
+	size_t n0 = out->n;
+	int err;
+
+	if (klen > DPX_KEY_MAX || vlen > DPX_VAL_MAX)
+		return -EINVAL;
+	err = map_read_batch(x, fd, klen, vlen, out);
+	if (!err || err == -ENOMEM)
+		return err;
+	out->n = n0;
 	while ((err = dpx_next_key(x, fd, first ? NULL : key, next)) == 0) {
 		first = false;
 		memcpy(key, next, klen);
-		if (!set_add(out, fd, key, klen, NULL, 0, 0))
+		err = dpx_lookup(x, fd, key, val);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		if (!set_add(out, fd, key, klen, val, vlen, 0))
 			return -ENOMEM;
 	}
 	return err == -ENOENT ? 0 : err;
+}
+
+/* An entry read in a batch may have been used since: idle decisions are
+ * taken again on the live value, just before the delete. */
+static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
+{
+	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
 }
 
 /* Takes n learned cookies/echo ids and n_out outbound SPIs off a client's
@@ -76,16 +130,16 @@ static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_
 {
 	struct dpx_set keys = {0};
 	struct rsip_target t;
-	int err = map_keys(x, fd, klen, &keys);
+	int err = map_read(x, fd, klen, sizeof(t), &keys);
 
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct xa_count probe, *c;
 		void *node;
 
-		if (dpx_lookup(x, fd, keys.e[i].key, &t))
+		memcpy(&t, keys.e[i].val, sizeof(t));
+		if (!(t.flags & RSIP_TF_LEARNED) || !idle(now_ns, t.last_seen_ns, idle_ns))
 			continue;
-		if (!(t.flags & RSIP_TF_LEARNED) || now_ns < t.last_seen_ns ||
-		    now_ns - t.last_seen_ns <= idle_ns)
+		if (dpx_lookup(x, fd, keys.e[i].key, &t) || !idle(now_ns, t.last_seen_ns, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -150,20 +204,25 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		err = uncount_err;
 
 	if (!err)
-		err = map_keys(x, x->m.out_spi, sizeof(struct rsip_out_key), &keys);
+		err = map_read(x, x->m.out_spi, sizeof(struct rsip_out_key),
+			       sizeof(struct rsip_out_val), &keys);
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct rsip_out_val v;
-
 		struct in_addr xa;
+		bool gone;
 
-		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
-			continue;
 		/* An outbound SA of a host that is gone goes at once, idle or
 		 * not: another host may get its address next, and ICMP errors
 		 * quoting the old SA must not reach it. */
+		memcpy(&v, keys.e[i].val, sizeof(v));
 		xa.s_addr = v.xa;
-		if (find_client(x, xa) &&
-		    (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns))
+		gone = !find_client(x, xa);
+		if (!gone && !idle(now_ns, v.last_seen_ns, idle_ns))
+			continue;
+		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
+			continue;
+		xa.s_addr = v.xa;
+		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -221,13 +280,10 @@ static int prune_map(struct dpx *x, int fd, unsigned int klen, unsigned int vlen
 		     const struct dpx_set *claimed, int *deleted)
 {
 	struct dpx_set keys = {0};
-	uint8_t val[DPX_VAL_MAX];
-	int err = map_keys(x, fd, klen, &keys);
+	int err = map_read(x, fd, klen, vlen, &keys);
 
 	for (size_t i = 0; !err && i < keys.n; i++) {
-		if (dpx_lookup(x, fd, keys.e[i].key, val))
-			continue;
-		if (keep(x, claimed, fd, keys.e[i].key, val))
+		if (keep(x, claimed, fd, keys.e[i].key, keys.e[i].val))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT)
@@ -282,7 +338,7 @@ static bool keep_out_spi(struct dpx *x, const struct dpx_set *claimed, int fd, c
 static int prune_nb(struct dpx *x, const struct dpx_set *claimed, int *deleted)
 {
 	struct dpx_set keys = {0};
-	int err = map_keys(x, x->m.nb, sizeof(__be32), &keys);
+	int err = map_read(x, x->m.nb, sizeof(__be32), sizeof(struct rsip_nb_val), &keys);
 
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct in_addr nb;

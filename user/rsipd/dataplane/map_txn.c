@@ -32,11 +32,18 @@ static int k_next_key(void *arg, int fd, const void *key, void *next)
 	return bpf_map_get_next_key(fd, key, next);
 }
 
+static int k_lookup_batch(void *arg, int fd, const void *in, void *out, void *keys, void *values,
+			  uint32_t *count)
+{
+	return bpf_map_lookup_batch(fd, (void *)in, out, keys, values, count, NULL);
+}
+
 const struct dpx_map_ops dpx_kernel_ops = {
     .lookup = k_lookup,
     .update = k_update,
     .delete = k_delete,
     .next_key = k_next_key,
+    .lookup_batch = k_lookup_batch,
 };
 
 int dpx_lookup(struct dpx *x, int fd, const void *key, void *val)
@@ -47,6 +54,14 @@ int dpx_lookup(struct dpx *x, int fd, const void *key, void *val)
 int dpx_next_key(struct dpx *x, int fd, const void *key, void *next)
 {
 	return x->ops->next_key(x->ops->arg, fd, key, next);
+}
+
+int dpx_lookup_batch(struct dpx *x, int fd, const void *in, void *out, void *keys, void *values,
+		     uint32_t *count)
+{
+	if (!x->ops->lookup_batch)
+		return -EOPNOTSUPP;
+	return x->ops->lookup_batch(x->ops->arg, fd, in, out, keys, values, count);
 }
 
 int dpx_raw_update(struct dpx *x, int fd, const void *key, const void *val, uint64_t flags)

@@ -50,6 +50,13 @@ struct dpx_map_ops {
 	int (*update)(void *arg, int fd, const void *key, const void *value, uint64_t flags);
 	int (*delete)(void *arg, int fd, const void *key);
 	int (*next_key)(void *arg, int fd, const void *key, void *next);
+	/* Optional (NULL: key by key): up to *count entries from where the
+	 * previous call stopped (in NULL: from the start; out: where this one
+	 * stopped, an opaque cursor of at most 16 bytes), keys and values packed;
+	 * *count is set to how many. 0: more may follow; -ENOENT: that was the
+	 * last (*count may be > 0). Like bpf_map_lookup_batch. */
+	int (*lookup_batch)(void *arg, int fd, const void *in, void *out, void *keys, void *values,
+			    uint32_t *count);
 	void *arg;
 };
 

@@ -62,6 +62,9 @@ struct dpx_set {
 /* dpx_txn.c: map access through the ops, the journal, entry sets. */
 int dpx_lookup(struct dpx *x, int fd, const void *key, void *val);
 int dpx_next_key(struct dpx *x, int fd, const void *key, void *next);
+/* -EOPNOTSUPP when the ops have no batches. */
+int dpx_lookup_batch(struct dpx *x, int fd, const void *in, void *out, void *keys, void *values,
+		     uint32_t *count);
 int dpx_raw_update(struct dpx *x, int fd, const void *key, const void *val, uint64_t flags);
 int dpx_raw_delete(struct dpx *x, int fd, const void *key);
 
