@@ -151,6 +151,14 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 		log_warnx("pinned map %s keeps its %u entries (--map-size asks for %u; "
 			  "resizing needs a restart with --detach-on-exit first)",
 			  path, info.max_entries, want);
+	if (info.map_flags != bpf_map__map_flags(map)) {
+		log_warnx("pinned map %s keeps its %spreallocated memory (--map-prealloc "
+			  "changes only with a restart with --detach-on-exit first)",
+			  path, info.map_flags & BPF_F_NO_PREALLOC ? "un" : "");
+		rc = bpf_map__set_map_flags(map, info.map_flags);
+		if (rc)
+			return rc;
+	}
 	return bpf_map__set_max_entries(map, info.max_entries);
 }
 
@@ -204,7 +212,10 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	for (i = 0; !rc && i < N_PINNED; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
 
-		rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size)) : -ENOENT;
+		if (m && cfg->map_prealloc && bpf_map__type(m) == BPF_MAP_TYPE_HASH)
+			rc = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
+		if (!rc)
+			rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size)) : -ENOENT;
 	}
 	if (rc) {
 		if (rc != -EPROTO)
