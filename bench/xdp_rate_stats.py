@@ -207,26 +207,22 @@ def summary(files):
         row = [str(key[0]), str(key[1]), key[2], span(rs, 'mpps'), span(rf, 'mpps'),
                '%.3f' % mr, cr, '%.1f' % med(rs, 'sirq_ns'), '%.1f' % med(rf, 'sirq_ns'),
                '%.3f' % nr, '%+.1f' % extra]
+        def versus(num, den, rows):
+            """The other program's medians, then num against den per
+            repetition: Mpps ratio and ns/pkt difference."""
+            pp = [p for p in by_rep.values() if num in p and den in p]
+            if not pp:
+                return ['-'] * 4
+            return ['%.2f' % med(rows, 'mpps'), '%.1f' % med(rows, 'sirq_ns'),
+                    '%.3f' % statistics.median(float(p[num]['mpps']) /
+                                               float(p[den]['mpps']) for p in pp),
+                    '%+.1f' % statistics.median(float(p[num]['sirq_ns']) -
+                                                float(p[den]['sirq_ns']) for p in pp)]
+
         if has_lkp:
-            lp = [p for p in by_rep.values() if 'rsip' in p and 'lkp' in p]
-            if lp:
-                row += ['%.2f' % med(rl, 'mpps'), '%.1f' % med(rl, 'sirq_ns'),
-                        '%.3f' % statistics.median(float(p['rsip']['mpps']) /
-                                                   float(p['lkp']['mpps']) for p in lp),
-                        '%+.1f' % statistics.median(float(p['rsip']['sirq_ns']) -
-                                                    float(p['lkp']['sirq_ns']) for p in lp)]
-            else:
-                row += ['-'] * 4
+            row += versus('rsip', 'lkp', rl)
         if has_pre:
-            pp = [p for p in by_rep.values() if 'rsip' in p and 'pre' in p]
-            if pp:
-                row += ['%.2f' % med(rp, 'mpps'), '%.1f' % med(rp, 'sirq_ns'),
-                        '%.3f' % statistics.median(float(p['pre']['mpps']) /
-                                                   float(p['rsip']['mpps']) for p in pp),
-                        '%+.1f' % statistics.median(float(p['pre']['sirq_ns']) -
-                                                    float(p['rsip']['sirq_ns']) for p in pp)]
-            else:
-                row += ['-'] * 4
+            row += versus('pre', 'rsip', rp)
         allr = rs + rf + rl + rp
         row += [str(len(pairs)), str(sum(1 for r in allr if r.get('valid') != 'yes')),
                 '%.0f' % max(float(r.get('other_cpu', 0)) for r in allr),
