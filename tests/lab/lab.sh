@@ -223,7 +223,7 @@ lab_rsipd_flags() {
 
 # lab_rsipd_start [FLAGS...]: run rsipd in N (log: $LAB_DIR/rsipd.log,
 # appended, so a restart keeps the first run's lines) and wait for its
-# control socket. RSIPD picks the binary: by default the ASan build when there
+# control socket (LAB_START_WAIT seconds, default 15). RSIPD picks the binary: by default the ASan build when there
 # is one (tests), else $BUILD/rsipd; benchmarks set RSIPD=$BUILD/rsipd.
 lab_rsipd_start() {
 	local bin=${RSIPD:-}
@@ -239,7 +239,7 @@ lab_rsipd_start() {
 		rsipd "$bin" $(lab_rsipd_flags) "$@" >>"$LAB_DIR/rsipd.log" 2>&1 &
 	LAB_RSIPD_PID=$!
 	LAB_PIDS+=("$LAB_RSIPD_PID")
-	if ! lab_wait 15 test -S "$LAB_CTL"; then
+	if ! lab_wait "${LAB_START_WAIT:-15}" test -S "$LAB_CTL"; then
 		lab_log "rsipd did not start; its log:"
 		tail -n 30 "$LAB_DIR/rsipd.log" >&2
 		return 1
