@@ -430,6 +430,18 @@ ROW(icmp_echo_reply_unknown)
 	pkt_icmp_echo(in, 0, 0x9999, 1);
 	wan_frame(in, FX_PEER, FX_NB1, 1);
 }
+ROW(whole_icmp_echo_reply)
+{
+	/* No learned id on an Nb held whole: the reply is the holder's. */
+	pkt_icmp_echo(in, 0, ECHO_ID, 1);
+	wan_frame(in, FX_PEER, FX_NB2, 1);
+	expect_tunnel(e, in, &CL_W, RSIP_TUNNEL_IPIP);
+}
+ROW(icmp_echo_reply_not_ours)
+{
+	pkt_icmp_echo(in, 0, ECHO_ID, 1);
+	wan_frame(in, FX_PEER, "198.51.100.50", 1);
+}
 ROW(icmp_error)
 {
 	/* Port unreachable quoting A's UDP from Nb1:1024. */
@@ -634,6 +646,8 @@ static const struct fx_row rows[] = {
     R(icmp_echo_request, XDP_PASS, WAN_PASS_ICMP_REQ),
     R(icmp_echo_reply, XDP_REDIRECT, WAN_TX_ICMP),
     R(icmp_echo_reply_unknown, XDP_DROP, WAN_DROP_NO_ICMP_ID),
+    R(whole_icmp_echo_reply, XDP_REDIRECT, WAN_TX_WHOLE),
+    R(icmp_echo_reply_not_ours, XDP_PASS, WAN_PASS_NOT_NB),
     R(icmp_error, XDP_DROP, WAN_SLOW_ICMP_ERROR),
     R(fragment_first, XDP_DROP, WAN_SLOW_FRAGMENT),
     R(fragment_later, XDP_DROP, WAN_SLOW_FRAGMENT),
@@ -806,7 +820,8 @@ static void truncations(void **state)
 
 /* The Nb pre-filter decides "not ours" after a miss, without another
  * lookup: with Nb1's bit cleared, an unknown SPI to Nb1 is passed as not ours
- * (instead of dropped), while a hit never reads the filter. */
+ * (instead of dropped), while a hit (ESP by block, an echo reply by its id)
+ * never reads the filter. */
 static int run_counted(const struct pkt *in, unsigned int *moved)
 {
 	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
@@ -828,7 +843,7 @@ static void nb_filter(void **state)
 	__be32 nb1 = ip4(FX_NB1);
 	uint32_t bit = rsip_nb_filter_bit(nb1), idx = bit >> 5, w, cleared;
 	int fd = bpf_map__fd(fx.skel->maps.rsip_nb_filter);
-	struct pkt unknown, hit;
+	struct pkt unknown, hit, echo;
 	struct fx_expect e;
 	unsigned int moved;
 
@@ -836,6 +851,8 @@ static void nb_filter(void **state)
 	esp_unknown(&unknown, &e);
 	pkt_init(&hit);
 	esp_block(&hit, &e);
+	pkt_init(&echo);
+	icmp_echo_reply(&echo, &e);
 	assert_int_equal(bpf_map_lookup_elem(fd, &idx, &w), 0);
 	assert_true(w & (1u << (bit & 31)));
 	cleared = w & ~(1u << (bit & 31));
@@ -843,6 +860,9 @@ static void nb_filter(void **state)
 	assert_int_equal(run_counted(&unknown, &moved), XDP_PASS);
 	assert_int_equal(moved, RSIP_CNT_WAN_PASS_NOT_NB);
 	assert_int_equal(run_counted(&hit, &moved), XDP_REDIRECT);
+	/* An echo reply by its learned id: one lookup, no filter, no rsip_nb. */
+	assert_int_equal(run_counted(&echo, &moved), XDP_REDIRECT);
+	assert_int_equal(moved, RSIP_CNT_WAN_TX_ICMP);
 	assert_int_equal(bpf_map_update_elem(fd, &idx, &w, BPF_ANY), 0);
 	assert_int_equal(run_counted(&unknown, &moved), XDP_DROP);
 	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_SPI);

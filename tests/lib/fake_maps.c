@@ -22,6 +22,8 @@ struct fake_maps {
 	int fail_after, fail_err;
 	unsigned long writes;
 	struct dpx_map_ops ops;
+	void (*after_batch)(void *arg); /* fake_maps_after_batch */
+	void *after_batch_arg;
 };
 
 struct fake_snapshot {
@@ -146,7 +148,16 @@ static int f_lookup_batch(void *arg, int fd, void *in_batch, void *out_batch, vo
 	}
 	memcpy(out_batch, &at, sizeof(at));
 	*count = n;
-	return at >= m->n ? -ENOENT : 0;
+	n = at >= m->n; /* the last chunk */
+	if (((struct fake_maps *)arg)->after_batch)
+		((struct fake_maps *)arg)->after_batch(((struct fake_maps *)arg)->after_batch_arg);
+	return n ? -ENOENT : 0;
+}
+
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg)
+{
+	f->after_batch = fn;
+	f->after_batch_arg = arg;
 }
 
 /* values NULL: delete. */

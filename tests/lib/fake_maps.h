@@ -27,6 +27,9 @@ void fake_maps_enable_batch(struct fake_maps *f);
 /* The next n updates succeed, the one after fails with err (n < 0: never). */
 void fake_maps_fail_update_after(struct fake_maps *f, int n, int err);
 size_t fake_map_count(struct fake_maps *f, int fd);
+/* fn(arg) runs after every batch read (with fake_maps_enable_batch): what
+ * a program writes between a batch and the caller's next step. */
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg);
 /* Updates and deletes since creation (or the last reset). */
 unsigned long fake_maps_writes(struct fake_maps *f);
 void fake_maps_reset_writes(struct fake_maps *f);

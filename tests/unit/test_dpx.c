@@ -750,6 +750,54 @@ static void test_sweep(void **state)
 	assert_int_equal(cv.cookies, 0); /* 3 - 3 (floored) and 1 - 1 */
 }
 
+/* What rsip_lan does when the client uses its idle cookie again between the
+ * sweep's batch read and its delete: refresh the time stamp. */
+struct touch_ctx {
+	struct fx *fx;
+	struct rsip_ike_key key;
+	uint64_t now_ns;
+};
+
+static void touch_cookie(void *arg)
+{
+	struct touch_ctx *c = arg;
+	struct rsip_target t;
+
+	if (fake_maps_ops(c->fx->f)->lookup(c->fx->f, c->fx->m.ike, &c->key, &t))
+		return;
+	t.last_seen_ns = c->now_ns;
+	assert_int_equal(put(c->fx, c->fx->m.ike, &c->key, &t), 0);
+}
+
+static void test_sweep_rechecks_live_value(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t sec = 1000000000ull, now = 1000 * sec;
+	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
+	struct touch_ctx c = {.fx = fx, .now_ns = now - sec};
+	struct dpx_sweep_result r;
+
+	fake_maps_enable_batch(fx->f);
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	c.key.nb = ip("192.0.2.1").s_addr;
+	c.key.port = htons(500);
+	t.last_seen_ns = now - 400 * sec;
+	for (uint8_t i = 1; i <= 7; i++) {
+		c.key.cookie[0] = i;
+		assert_int_equal(put(fx, fx->m.ike, &c.key, &t), 0);
+	}
+	/* Cookie 1 is used again right after the sweep's batch read it (idle
+	 * then). */
+	c.key.cookie[0] = 1;
+	fake_maps_after_batch(fx->f, touch_cookie, &c);
+	assert_int_equal(dpx_sweep(fx->x, now, 300 * sec, &r), 0);
+	fake_maps_after_batch(fx->f, NULL, NULL);
+	assert_int_equal(r.cookies, 6);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &c.key, &t), 0);
+	assert_true(t.last_seen_ns == now - sec);
+}
+
 static void test_client_del_takes_everything(void **state)
 {
 	struct fx *fx = *state;
@@ -815,6 +863,7 @@ int main(void)
 	    cmocka_unit_test(test_restore_batches),
 	    cmocka_unit_test_setup_teardown(test_stats_and_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sweep_rechecks_live_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
 	};
 

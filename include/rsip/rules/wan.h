@@ -16,8 +16,8 @@
  *                       by SPI (RFC 3948). Both ports are never leased, so
  *                       no port lookup.
  *   TCP, other UDP      (Nb, dport) in rsip_ports
- *   ICMP                echo/timestamp replies by learned id; errors to the
- *                       slow path; requests to N
+ *   ICMP                echo/timestamp replies by learned id (Nb, id) in
+ *                       rsip_icmp_id; errors to the slow path; requests to N
  *   Nb leased whole     everything not claimed above
  *   no claim, Nb ours   PASS (N's own services on Nb)
  *   a fragment to Nb    to the slow path (only the first carries the demux
@@ -221,6 +221,18 @@ static __always_inline int wan_icmp(RULE_ENV *env, struct wan_match *v, const st
 
 	if (type < 0)
 		return wan_malformed(env, nb);
+	/* A reply is claimed by its learned id like a port by its binding:
+	 * one lookup on a hit, rsip_nb only after a miss (the LAN rules learn
+	 * no id for a client that holds its Nb whole, so the order does not
+	 * change whose a reply is). */
+	if (type == ICMP_ECHOREPLY || type == ICMP_TIMESTAMPREPLY) {
+		ik.id = icmp->un.echo.id;
+		t = RULE_LOOKUP(env, RULE_MAP(rsip_icmp_id), &ik);
+		if (t)
+			return wan_match(v, t, RSIP_CNT_WAN_TX_ICMP, 0, false);
+		return wan_unclaimed(env, v, iph, 0, false, RSIP_CNT_WAN_DROP_NO_ICMP_ID);
+	}
+	/* Errors and requests: whose they are depends on the Nb alone. */
 	if (!RULE_NB_MAYBE(env, nb))
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 	nv = RULE_LOOKUP(env, RULE_MAP(rsip_nb), &nb);
@@ -230,13 +242,6 @@ static __always_inline int wan_icmp(RULE_ENV *env, struct wan_match *v, const st
 		return wan_match(v, &nv->whole, RSIP_CNT_WAN_TX_WHOLE, 0, false);
 
 	switch (type) {
-	case ICMP_ECHOREPLY:
-	case ICMP_TIMESTAMPREPLY:
-		ik.id = icmp->un.echo.id;
-		t = RULE_LOOKUP(env, RULE_MAP(rsip_icmp_id), &ik);
-		if (!t)
-			return RULE(RULE_DROP, RSIP_CNT_WAN_DROP_NO_ICMP_ID);
-		return wan_match(v, t, RSIP_CNT_WAN_TX_ICMP, 0, false);
 	case ICMP_DEST_UNREACH:
 	case ICMP_SOURCE_QUENCH:
 	case ICMP_TIME_EXCEEDED:

@@ -21,21 +21,13 @@ uint64_t dpx_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Every key of a map, so entries can be deleted without disturbing the
- * walk (a hash map walk restarts when its current key goes away). */
-static int map_keys(struct dpx *x, int fd, unsigned int klen, struct dpx_set *out)
+/* An entry read with dpx_dump (in batches: one system call per chunk
+ * instead of a key step and a lookup per entry) may have been used since:
+ * the idle decision is taken again on the live value just before the
+ * delete. */
+static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
 {
-	uint8_t key[DPX_KEY_MAX], next[DPX_KEY_MAX];
-	bool first = true;
-	int err;
-
-	while ((err = dpx_next_key(x, fd, first ? NULL : key, next)) == 0) {
-		first = false;
-		memcpy(key, next, klen);
-		if (!set_add(out, fd, key, klen, NULL, 0, 0))
-			return -ENOMEM;
-	}
-	return err == -ENOENT ? 0 : err;
+	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
 }
 
 /* Takes n learned cookies/echo ids and n_out outbound SPIs off a client's
@@ -91,16 +83,18 @@ static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_
 {
 	struct dpx_set keys = {0};
 	struct rsip_target t;
-	int err = map_keys(x, fd, klen, &keys);
+	int err = dpx_dump(x, fd, klen, sizeof(t), 0, &keys);
 
 	for (size_t i = 0; !err && i < keys.n; i++) {
+		uint64_t idle_here = idle_of(fd, x, keys.e[i].key, idle_ns);
 		struct xa_count probe, *c;
 		void *node;
 
-		if (dpx_lookup(x, fd, keys.e[i].key, &t))
+		memcpy(&t, keys.e[i].val, sizeof(t));
+		if (!(t.flags & RSIP_TF_LEARNED) || !idle(now_ns, t.last_seen_ns, idle_here))
 			continue;
-		if (!(t.flags & RSIP_TF_LEARNED) || now_ns < t.last_seen_ns ||
-		    now_ns - t.last_seen_ns <= idle_of(fd, x, keys.e[i].key, idle_ns))
+		if (dpx_lookup(x, fd, keys.e[i].key, &t) ||
+		    !idle(now_ns, t.last_seen_ns, idle_here))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -165,20 +159,23 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		err = uncount_err;
 
 	if (!err)
-		err = map_keys(x, x->m.out_spi, sizeof(struct rsip_out_key), &keys);
+		err = dpx_dump(x, x->m.out_spi, sizeof(struct rsip_out_key),
+			       sizeof(struct rsip_out_val), 0, &keys);
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct rsip_out_val v;
-
 		struct in_addr xa;
 
-		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
-			continue;
 		/* An outbound SA of a host that is gone goes at once, idle or
 		 * not: another host may get its address next, and ICMP errors
 		 * quoting the old SA must not reach it. */
+		memcpy(&v, keys.e[i].val, sizeof(v));
 		xa.s_addr = v.xa;
-		if (find_client(x, xa) &&
-		    (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns))
+		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
+			continue;
+		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
+			continue;
+		xa.s_addr = v.xa;
+		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
 		if (err == -ENOENT) {

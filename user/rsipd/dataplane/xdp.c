@@ -455,6 +455,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
+	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
 	lc.lan_mtu = x->lan.mtu;
