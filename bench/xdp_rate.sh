@@ -25,10 +25,13 @@
 # generator spreads over them (flow f goes to client f * CLIENTS / FLOWS, so
 # consecutive packets hit entries far apart). 1000 flows over 100000 clients
 # is a big table with a working set that stays in the caches; 100000 flows is
-# the worst case, where every packet's entries come from memory.
+# the worst case, where every packet's entries come from memory. 1000000
+# clients is issue 11's largest table (its loading takes a minute or more).
+# For each table size the summary also gives the kernel's accounting of the
+# hash maps' memory (fdinfo memlock, as xdp_gw prints it) per binding.
 #
 # Knobs (environment): RATE_CASES ("1:1 1000:1000 100000:1000
-# 100000:100000"), RATE_KINDS ("esp ike udp"), RATE_PROGS ("rsip ref lkp":
+# 100000:100000 1000000:1000 1000000:100000"), RATE_KINDS ("esp ike udp"), RATE_PROGS ("rsip ref lkp":
 # rsip_wan, ref_encap, ref_lookup; add "pre" for rsip_wan on a second copy of
 # the same tables whose hash maps are preallocated, docs/performance.md),
 # RATE_REPS (5), RATE_SECS (6),
@@ -45,7 +48,7 @@ XDP_GW=$BUILD/bench/xdp_gw
 PY=/usr/bin/python3
 STATS=$top/bench/xdp_rate_stats.py
 
-CASES=${RATE_CASES:-1:1 1000:1000 100000:1000 100000:100000}
+CASES=${RATE_CASES:-1:1 1000:1000 100000:1000 100000:100000 1000000:1000 1000000:100000}
 KINDS=${RATE_KINDS:-esp ike udp}
 PROGS=${RATE_PROGS:-rsip ref lkp}
 REPS=${RATE_REPS:-5}
@@ -179,6 +182,17 @@ measure() { # prog kind rep
 		"prog=$prog kind=$kind clients=$N flows=$FLOWS rep=$rep cpu=$CPU" "$pre" "$post" >>"$OUT"
 }
 
+# Loads rsip_wan's tables for $N clients into DIR (xdp_gw rsip ARGS...) and
+# appends the map memory xdp_gw reports to $OUT as a "mem" line.
+load_rsip() { # prog dir args...
+	local prog=$1 dir=$2 log=$TMP/load.out
+	shift 2
+	gw "$XDP_GW" rsip "$@" -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$dir" \
+		>"$log" || { cat "$log" >&2; return 1; }
+	cat "$log"
+	$PY "$STATS" mem "prog=$prog clients=$N" <"$log" >>"$OUT" || return 1
+}
+
 warm_up() {
 	gw "$XDP_GW" attach "$IF_WAN" "$PIN/n$N/rsip_wan" || return 1
 	inline_napi
@@ -203,7 +217,7 @@ for c in $CASES; do
 		gw "$XDP_GW" detach "$IF_WAN" 2>/dev/null
 		[ -n "$LOADED" ] && rm -rf "$PIN/n$LOADED"
 		mkdir -p "$PIN/n$N"
-		gw "$XDP_GW" rsip -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$PIN/n$N" ||
+		load_rsip rsip "$PIN/n$N" ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }
 		case " $PROGS " in
 		*" lkp "*)
@@ -213,8 +227,7 @@ for c in $CASES; do
 		case " $PROGS " in
 		*" pre "*)
 			mkdir -p "$PIN/n$N/pre"
-			gw "$XDP_GW" rsip -P -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" \
-				-d "$PIN/n$N/pre" ||
+			load_rsip pre "$PIN/n$N/pre" -P ||
 				{ echo "xdp_rate: cannot load preallocated rsip_wan with $N clients" >&2; exit 1; } ;;
 		esac
 		LOADED=$N

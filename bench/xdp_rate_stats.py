@@ -5,6 +5,12 @@
                                             snapshots -> one result line
   xdp_rate_stats.py brief < LINE            one result line, for people
   xdp_rate_stats.py summary FILE...         medians, spread and the ratios
+  xdp_rate_stats.py mem TAG < XDP_GW_OUT    xdp_gw's map memory -> one mem line
+  xdp_rate_stats.py plotdata FILE...        medians per case, for bench/plot.sh
+
+A mem line is "mem" TAG hash_bytes=B per_binding=P: the kernel's accounting
+(fdinfo memlock) of the gateway's hash maps for one table size, and that
+divided by the bindings (two per client).
 
 A result line is TAG followed by key=value fields:
   mpps      frames the sink received, Mpps (what the gateway finished)
@@ -25,6 +31,7 @@ A result line is TAG followed by key=value fields:
   foreign   the busiest other CPU, % (other jobs on this machine)
   valid     yes when gen_err is 0, loss is under 1 % and hit over 99 %
 """
+import re
 import statistics
 import sys
 
@@ -146,11 +153,56 @@ def brief():
                   ' other ' + d['other'] if 'other' in d else ''))
 
 
-def summary(files):
-    runs = []
+MEM_RE = re.compile(r'map memory.*: hash maps ([0-9.]+) MiB, ([0-9]+) bytes per binding')
+
+
+def mem(tag):
+    """The memory line of xdp_gw rsip's output (stdin) as a mem line."""
+    for line in sys.stdin:
+        m = MEM_RE.search(line)
+        if m:
+            print('mem %s hash_bytes=%d per_binding=%s' % (
+                tag, round(float(m.group(1)) * 1048576), m.group(2)))
+            return 0
+    print('xdp_rate_stats: no map memory line in xdp_gw output', file=sys.stderr)
+    return 1
+
+
+def load(files):
+    """Result lines and mem lines of the raw files."""
+    runs, mems = [], []
     for p in files:
         with open(p) as f:
-            runs += [parse_line(l) for l in f if 'prog=' in l]
+            for l in f:
+                if l.startswith('mem '):
+                    mems.append(parse_line(l))
+                elif 'prog=' in l:
+                    runs.append(parse_line(l))
+    return runs, mems
+
+
+def plotdata(files):
+    """One row per clients:flows and path: the median Mpps and softirq
+    ns/pkt of each program ('-' where it did not run)."""
+    runs, _ = load(files)
+    cells = {}
+    for r in runs:
+        key = (int(r['clients']), int(r['flows']), r['kind'])
+        cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
+    progs = ['rsip', 'ref', 'lkp', 'pre']
+    print('# clients flows kind ' + ' '.join('%s_mpps %s_ns' % (p, p) for p in progs))
+    for key in sorted(cells):
+        row = ['%d' % key[0], '%d' % key[1], key[2]]
+        for p in progs:
+            rr = cells[key].get(p)
+            row += (['%.3f' % statistics.median(float(r['mpps']) for r in rr),
+                     '%.1f' % statistics.median(float(r['sirq_ns']) for r in rr)]
+                    if rr else ['-', '-'])
+        print(' '.join(row))
+
+
+def summary(files):
+    runs, mems = load(files)
     cells = {}
     for r in runs:
         key = (int(r['clients']), int(r['flows']), r['kind'])
@@ -242,6 +294,16 @@ def summary(files):
           ' ref_encap, ns/pkt; "vs lookup": against ref_lookup (ref_encap after one hash'
           ' lookup); "prealloc": rsip_wan on the same tables with preallocated hash maps;'
           ' medians of per-repetition pairs.')
+    if mems:
+        print()
+        print('| clients | program | hash maps MiB (memlock) | bytes per binding |')
+        print('|---|---|---|---|')
+        for m in sorted(mems, key=lambda m: (int(m['clients']), m['prog'])):
+            print('| %s | %s | %.1f | %s |' % (
+                m['clients'], 'rsip_wan, preallocated' if m['prog'] == 'pre' else 'rsip_wan',
+                int(m['hash_bytes']) / 1048576, m['per_binding']))
+        print('Map memory: fdinfo memlock of the hash maps after loading the table, two'
+              ' bindings per client.')
 
 
 def main():
@@ -251,6 +313,10 @@ def main():
         brief()
     elif len(sys.argv) >= 3 and sys.argv[1] == 'summary':
         summary(sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == 'mem':
+        return mem(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == 'plotdata':
+        plotdata(sys.argv[2:])
     else:
         print(__doc__, file=sys.stderr)
         return 2
