@@ -196,11 +196,17 @@ static int size_maps(struct rsip_xdp *skel, uint32_t n, uint32_t capacity)
 				  skel->maps.rsip_spi_blk, skel->maps.rsip_ike};
 	int err = 0;
 
-	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++)
+	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
+		/* rsip_ike also holds the (Nb, port, peer) entry of every Nb
+		 * the learning writes: with exactly n entries the last Nb's
+		 * clients found it full at 1M clients. */
+		uint32_t need = maps[i] == skel->maps.rsip_ike ? n + bench_nb_count(n) : n;
+
 		if (capacity)
 			err = bpf_map__set_max_entries(maps[i], capacity);
-		else if (bpf_map__max_entries(maps[i]) < n)
-			err = bpf_map__set_max_entries(maps[i], n);
+		else if (bpf_map__max_entries(maps[i]) < need)
+			err = bpf_map__set_max_entries(maps[i], need);
+	}
 	return err;
 }
 
