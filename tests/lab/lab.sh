@@ -186,6 +186,12 @@ lab_up() {
 	done
 	lab_exec x1 ping -c1 -W1 -q $LAB_NA >/dev/null 2>&1 ||
 		{ lab_log "LAN does not work (X1 -> Na)"; return 1; }
+	# The WAN bridge may still be learning too (seen once in a few runs on
+	# a busy machine): the same bounded wait.
+	for i in $(seq 1 50); do
+		if lab_exec y ping -c1 -W1 -q $LAB_NB1 >/dev/null 2>&1; then break; fi
+		sleep 0.1
+	done
 	lab_exec y ping -c1 -W1 -q $LAB_NB1 >/dev/null 2>&1 ||
 		{ lab_log "WAN does not work (Y -> Nb)"; return 1; }
 	return 0
