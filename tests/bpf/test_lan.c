@@ -231,29 +231,36 @@ ROW(cookie_hijack)
 	memcpy(k.cookie, k8, 8);
 	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
 }
+/* e expects c's cookie learned for Nb1:4500. */
+static void learns_cookie_4500(struct fx_expect *e, const uint8_t *cookie,
+			       const struct client_def *c)
+{
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+
+	memcpy(k.cookie, cookie, 8);
+	e->learn_map = DPM_IKE + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = c;
+}
+
 /* Incoming IKE (RFC 3104 App. G): c answers, from its leased port sport, an
  * IKE_SA_INIT that Y started from its port 500 (I clear, R set): c's SPI is
  * SPIr, learned for Nb1:4500, where Y floats to. */
 static const uint8_t IN_K[8] = {0x1c, 1, 2, 3, 4, 5, 6, 7};
 
 static void ike_leased_answer(struct pkt *in, const struct client_def *c, int tunnel,
-			      uint16_t sport, const char *nb)
+			      uint16_t sport)
 {
 	pkt_ike(in, PEER_SPI, IN_K, IKEV2, 0x20);
 	pkt_udp(in, sport, 500);
-	tunnel_inner(in, c, tunnel, &(struct inner){.nb = nb}, 17);
+	tunnel_inner(in, c, tunnel, &(struct inner){0}, 17);
 }
 
 ROW(ike_leased_to_500)
 {
-	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
-
-	ike_leased_answer(in, &CL_A, RSIP_TUNNEL_IPIP, 1026, NULL);
+	ike_leased_answer(in, &CL_A, RSIP_TUNNEL_IPIP, 1026);
 	TO_WAN(e, in, 20);
-	memcpy(k.cookie, IN_K, 8);
-	e->learn_map = DPM_IKE + 1;
-	memcpy(e->learn_key, &k, sizeof(k));
-	e->learn_by = &CL_A;
+	learns_cookie_4500(e, IN_K, &CL_A);
 }
 ROW(ike_leased_taken)
 {
@@ -261,7 +268,7 @@ ROW(ike_leased_taken)
 	 * leaves; the cookie stays A's. */
 	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
 
-	ike_leased_answer(in, &CL_B, RSIP_TUNNEL_GRE, 3000, NULL);
+	ike_leased_answer(in, &CL_B, RSIP_TUNNEL_GRE, 3000);
 	TO_WAN(e, in, 24);
 	memcpy(k.cookie, IN_K, 8);
 	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
@@ -313,15 +320,10 @@ static const uint8_t FAN_U[8] = {0xfa, 0xb, 2, 2, 2, 2, 2, 2};
 ROW(fanout_protected_answer)
 {
 	/* The fan-out asked A and B; A answers protected: the cookie is A's. */
-	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
-
 	fanout_mark(FAN_P);
 	ike_answer(in, &CL_A, RSIP_TUNNEL_IPIP, FAN_P, 46);
 	TO_WAN(e, in, 20);
-	memcpy(k.cookie, FAN_P, 8);
-	e->learn_map = DPM_IKE + 1;
-	memcpy(e->learn_key, &k, sizeof(k));
-	e->learn_by = &CL_A;
+	learns_cookie_4500(e, FAN_P, &CL_A);
 }
 ROW(fanout_unprotected_answer)
 {
