@@ -19,12 +19,14 @@ struct ctl_server;
 #define CTL_MAX_LINE  65536
 
 struct tcp_server;
+struct cluster_store;
 
 struct ctl_ctx {
 	struct engine *engine;
 	const struct rsipd_config *cfg;
-	const struct tcp_server *tcp; /* NULL: no TCP figures in counters */
-	uint64_t start_ms;	      /* engine clock at start-up, for uptime */
+	const struct tcp_server *tcp;  /* NULL: no TCP figures in counters */
+	uint64_t start_ms;	       /* engine clock at start-up, for uptime */
+	struct cluster_store *cluster; /* --store etcd://...; NULL: none */
 };
 
 /* The response object ({"ok":...}) for one request line. Caller puts it. */

@@ -82,6 +82,10 @@ struct engine {
 	void *state_hook_arg;
 	void (*dirty_hook)(void *arg, uint32_t client_id); /* the lease store */
 	void *dirty_hook_arg;
+	/* A standby gateway of a cluster (engine_set_passive): it holds every
+	 * binding (mirrored) but answers nothing, expires nothing and sends
+	 * nothing; the active gateway does. */
+	bool passive;
 	/* Scratch messages: one request and one reply in flight at a time
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
