@@ -2,10 +2,10 @@
 /*
  * The cluster store's watch, applied to the engine (cluster_store.h): a
  * standby restores each host it sees (validated like a restart's rows,
- * engine_state_restore_client) and drops the hosts whose key goes. A host
- * whose key changed is dropped and restored whole: its resources are taken
- * again exactly (a restore ignores hold-back) and its map entries
- * rewritten. The active gateway only keeps count.
+ * engine_state_update_client) and drops the hosts whose key goes. A host
+ * whose key changed is updated in place: bindings gone end, new ones are
+ * restored, the others take the new lease (their map entries and counters
+ * stay). The active gateway only keeps count.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -43,9 +43,8 @@ static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_k
 	}
 	json_tokener_free(tok);
 	cs->applying = true;
-	engine_drop_client(cs->eng, id); /* -ENOENT: a new host */
 	if (o) {
-		rc = engine_state_restore_client(cs->eng, o, wall_ms(), err, sizeof(err));
+		rc = engine_state_update_client(cs->eng, o, wall_ms(), err, sizeof(err));
 		json_object_put(o);
 	}
 	cs->applying = false;
@@ -152,8 +151,9 @@ static void on_synced(void *arg, int64_t rev)
 		cs_row_del(cs, r->id);
 	free(g.ids);
 	log_info("cluster: in sync with etcd at revision %lld: %zu host%s, %zu binding%s",
-		 (long long)rev, engine_n_clients(cs->eng), engine_n_clients(cs->eng) == 1 ? "" : "s",
-		 engine_n_bindings(cs->eng), engine_n_bindings(cs->eng) == 1 ? "" : "s");
+		 (long long)rev, engine_n_clients(cs->eng),
+		 engine_n_clients(cs->eng) == 1 ? "" : "s", engine_n_bindings(cs->eng),
+		 engine_n_bindings(cs->eng) == 1 ? "" : "s");
 }
 
 const struct etcd_watch_ops cs_watch_ops = {

@@ -50,7 +50,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	int rc;
 
 	json_object_object_add(d, "gateway", json_object_new_string(cs->gateway));
-	json_object_object_add(d, "role", json_object_new_string(cs->active ? "active" : "standby"));
+	json_object_object_add(d, "role",
+			       json_object_new_string(cs->active ? "active" : "standby"));
 	json_object_object_add(d, "prefix", json_object_new_string(cs->prefix));
 
 	snprintf(key, sizeof(key), "%smembers/", cs->prefix);

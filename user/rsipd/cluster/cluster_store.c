@@ -15,10 +15,10 @@
 #include "engine/engine.h"
 #include "log.h"
 
-#define TXN_OPS	      100  /* per transaction: etcd's --max-txn-ops is 128 */
-#define MEMBER_TTL_S  3	   /* a dead gateway leaves the peers this soon */
-#define MEMBER_EVERY  1000 /* ms between renewals of the member key */
-#define OPEN_WAIT_MS  5000 /* start-up: the first full read */
+#define TXN_OPS	     100  /* per transaction: etcd's --max-txn-ops is 128 */
+#define MEMBER_TTL_S 3	  /* a dead gateway leaves the peers this soon */
+#define MEMBER_EVERY 1000 /* ms between renewals of the member key */
+#define OPEN_WAIT_MS 5000 /* start-up: the first full read */
 
 uint64_t cs_now_ms(void)
 {
@@ -321,8 +321,7 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 	cs->eng = cfg->engine;
 	snprintf(cs->prefix, sizeof(cs->prefix), "%s", cfg->prefix);
 	snprintf(cs->bind_prefix, sizeof(cs->bind_prefix), "%sbind/", cfg->prefix);
-	snprintf(cs->member_key, sizeof(cs->member_key), "%smembers/%s", cfg->prefix,
-		 cfg->gateway);
+	snprintf(cs->member_key, sizeof(cs->member_key), "%smembers/%s", cfg->prefix, cfg->gateway);
 	snprintf(cs->gateway, sizeof(cs->gateway), "%s", cfg->gateway);
 	cs->e = etcd_new(&ec, err, sizeof(err));
 	if (!cs->e) {

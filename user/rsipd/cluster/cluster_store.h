@@ -31,8 +31,8 @@ struct json_object;
 
 struct cluster_store_cfg {
 	struct engine *engine;
-	const char *endpoints; /* etcd_cfg.endpoints */
-	const char *prefix;    /* "/PREFIX/" */
+	const char *endpoints;		 /* etcd_cfg.endpoints */
+	const char *prefix;		 /* "/PREFIX/" */
 	const char *cacert, *cert, *key; /* NULL or "": none */
 	const char *gateway;		 /* this gateway's name */
 };

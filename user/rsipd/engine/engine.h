@@ -130,6 +130,12 @@ struct json_object *engine_state_client(struct engine *e, uint32_t client_id, ui
 int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 				char *err, size_t errlen);
 uint8_t engine_spi_block_shift(const struct engine *e);
+/* The same for a host that may be live (a cluster's mirror, docs/cluster.md):
+ * restored when new; else bindings the record no longer lists end, new ones
+ * are restored, the others take its lease, and the live map entries stay
+ * (their counters too). 0, -EINVAL (err), -ENOMEM. */
+int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+			       char *err, size_t errlen);
 /* Take a host's registration and bindings away without a word to it
  * (another gateway of the cluster ended them, docs/cluster.md): resources
  * released, data plane told. 0 or -ENOENT. */

@@ -386,7 +386,9 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 	s->timeout_ms = TCP_DEFAULT_TIMEOUT_MS;
 	s->per_addr = TCP_DEFAULT_PER_ADDR;
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* IP_FREEBIND: as udp_server.c. */
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(s->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
 	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->fd, 1024) < 0) {
 		*err = -errno;
 		goto fail;

@@ -64,7 +64,10 @@ struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 	}
 	u->loop = l;
 	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (u->fd < 0 || bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* IP_FREEBIND: a standby gateway binds Na before keepalived moves it
+	 * here (docs/cluster.md); preflight checks the address otherwise. */
+	if (u->fd < 0 || setsockopt(u->fd, IPPROTO_IP, IP_FREEBIND, &(int){1}, sizeof(int)) < 0 ||
+	    bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		*err = -errno;
 		goto fail;
 	}

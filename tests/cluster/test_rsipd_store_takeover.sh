@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# test-timeout: 240
+# rsipd --store etcd:// (issue 12): two real gateways share their leases
+# through a real 3-member etcd; rsipd_pair.py drives them:
+#   - N1 (active) lends to 8 hosts; N2 (standby) mirrors every binding
+#     (same IDs, Nb, ports, SPIs; its allocator holds the same) and answers
+#     no request; a de-registration at N1 reaches N2;
+#   - kill -9 N1, N2's role file says MASTER: every host EXTENDs its bindings
+#     at N2 with its old Client and Bind IDs (no re-registration), ports and
+#     SPIs unchanged; the time to the first answer is printed;
+#   - one etcd member is stopped: N2 still lends (a new ASSIGN);
+#   - N1 comes back as BACKUP: it reads everything from etcd, stays standby;
+#   - a bad --store URL stops start-up with exit 2 and names the URL.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$here/../../build}
+BUILD=$(cd "$BUILD" && pwd)
+[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
+. "$here/etcd.sh"
+etcd_cluster_init rst
+etcd_cluster_up 3 || exit 1
+
+echo "== a bad --store URL"
+for url in etcd://127.0.1.1/x etcd://127.0.1.1:2379 etcd://127.0.1.1:99999/x \
+	etcd://127.0.1.1:2379,/x 'etcd://127.0.1.1:2379/a b'; do
+	out=$("$BUILD/asan/rsipd" --listen 127.0.0.1 --public 192.0.2.1 --store "$url" \
+		--check-config 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] && grep -qF -- "--store" <<<"$out" && grep -qF "'$url'" <<<"$out" || {
+		echo "FAIL: --store '$url': exit $rc: $out"; exit 1; }
+	echo "refused: $out" | head -n 1
+done
+
+endpoints=""
+for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
+etcd_exec python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
+py=$!
+# The driver asks for an etcd member to go (a file): stopped here, by PID.
+while kill -0 "$py" 2>/dev/null; do
+	if [ -e "$ETCD_DIR/stop-etcd" ] && [ ! -e "$ETCD_DIR/etcd-stopped" ]; then
+		etcd_member_stop 1
+		touch "$ETCD_DIR/etcd-stopped"
+	fi
+	sleep 0.1
+done
+wait "$py"
