@@ -63,8 +63,8 @@ static struct seen bindings(struct harness *h)
 	return s;
 }
 
-static void free_binding(struct harness *h, const struct engine_src *x, uint32_t id,
-			 uint32_t bind, uint32_t counter)
+static void free_binding(struct harness *h, const struct engine_src *x, uint32_t id, uint32_t bind,
+			 uint32_t counter)
 {
 	struct raw r;
 

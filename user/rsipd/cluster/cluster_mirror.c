@@ -12,19 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cluster_store_internal.h"
 #include "engine/engine.h"
 #include "log.h"
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
 {
@@ -44,7 +35,7 @@ static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_k
 	json_tokener_free(tok);
 	cs->applying = true;
 	if (o) {
-		rc = engine_state_update_client(cs->eng, o, wall_ms(), err, sizeof(err));
+		rc = engine_state_update_client(cs->eng, o, cs_wall_ms(), err, sizeof(err));
 		json_object_put(o);
 	}
 	cs->applying = false;

@@ -49,11 +49,12 @@ struct cluster_store {
 	uint64_t member_due_ms;
 };
 
-uint64_t cs_now_ms(void);
+uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
+uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
 struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
 void cs_row_del(struct cluster_store *cs, uint32_t id);
 bool cs_is_dirty(const struct cluster_store *cs, uint32_t id);
-/* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. */
+/* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
 uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len);
 
 extern const struct etcd_watch_ops cs_watch_ops;
