@@ -73,4 +73,3 @@ uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len)
 	v = strtoul(hex, &end, 16);
 	return *end || v > UINT32_MAX ? 0 : (uint32_t)v;
 }
-

@@ -554,22 +554,6 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 
 /* ---- change notification -------------------------------------------------- */
 
-int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
-				char *err, size_t errlen)
-{
-	struct rctx x = {.e = e,
-			 .mono_now = engine_now(e),
-			 .wall_now = wall_now_ms,
-			 .err = err,
-			 .errlen = errlen};
-
-	if (errlen)
-		err[0] = '\0';
-	if (!json_object_is_type(o, json_type_object))
-		return rerr(&x, "not a JSON object");
-	return restore_client(&x, o);
-}
-
 /* ---- a cluster's mirror: a host's record again, while it lives -------------- */
 
 static bool doc_has_binding(struct json_object *bs, uint32_t bind_id)
@@ -652,8 +636,10 @@ static int update_client(struct rctx *x, struct client *c, struct json_object *o
 	return 0;
 }
 
-int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
-			       char *err, size_t errlen)
+/* One host's record: restored (live: false), or restored or updated (live:
+ * true, the cluster's mirror). */
+static int one_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms, char *err,
+		      size_t errlen, bool live)
 {
 	struct rctx x = {.e = e,
 			 .mono_now = engine_now(e),
@@ -666,8 +652,11 @@ int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t
 
 	if (errlen)
 		err[0] = '\0';
-	if (!json_object_is_type(o, json_type_object) ||
-	    get_int(o, "client_id", 1, UINT32_MAX, &id) || get_addr(o, "xa", &xa))
+	if (!json_object_is_type(o, json_type_object))
+		return rerr(&x, "not a JSON object");
+	if (!live)
+		return restore_client(&x, o);
+	if (get_int(o, "client_id", 1, UINT32_MAX, &id) || get_addr(o, "xa", &xa))
 		return rerr(&x, "a client record without a valid client_id or xa");
 	c = client_by_id(e, (uint32_t)id);
 	if (c && c->r.xa.s_addr == xa.s_addr)
@@ -675,6 +664,18 @@ int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t
 	if (c) /* another address: a new host under an old ID, start afresh */
 		client_destroy(e, c, true);
 	return restore_client(&x, o);
+}
+
+int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+				char *err, size_t errlen)
+{
+	return one_client(e, o, wall_now_ms, err, errlen, false);
+}
+
+int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+			       char *err, size_t errlen)
+{
+	return one_client(e, o, wall_now_ms, err, errlen, true);
 }
 
 void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t client_id), void *arg)
