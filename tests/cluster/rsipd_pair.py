@@ -153,6 +153,15 @@ def wait_for(what, fn, timeout=10):
     fail("not within %ds: %s" % (timeout, what))
 
 
+def etcd(request):
+    """Have the shell stop / pause / resume etcd members ("pause 2 3")."""
+    req = os.path.join(DIR, "etcd-req")
+    with open(req + ".tmp", "w") as f:
+        f.write(request + "\n")
+    os.rename(req + ".tmp", req)
+    wait_for("etcd: " + request, lambda: not os.path.exists(req), timeout=30)
+
+
 def same_bindings(a, b):
     def key(x):
         return {k: (v["client_id"], v["nb"], v.get("ports"), v.get("spis"))
@@ -241,9 +250,7 @@ try:
           "%d leases kept, 0 re-registrations" % (first * 1000, len(b2)))
 
     print("== etcd member 1 stops; n2 lends as the active gateway")
-    open(os.path.join(DIR, "stop-etcd"), "w").close()  # the shell stops it
-    wait_for("etcd member 1 stopped", lambda: os.path.exists(os.path.join(DIR, "etcd-stopped")),
-             timeout=30)
+    etcd("stop 1")
     h = hosts[0]
     a = h.call(R.assign_rsap_ip, h.client_id, local_ports=R.p_ports_any(2))
     check(a is not None and a.type == R.ASSIGN_RESPONSE_RSAP_IP, "ASSIGN at n2: %r" % a)
@@ -251,6 +258,26 @@ try:
     print("n2 store after the member stopped: %s" % json.dumps(st))
     check(st["healthy"] and st["pending"] == 0, "n2's store is not healthy: %r" % st)
     check(a.bind_id in n2.bindings(), "the new binding is not at n2")
+
+    print("== etcd unreachable (members 2 and 3 paused): n2 forwards and extends, lends nothing")
+    etcd("pause 2 3")
+    h = hosts[1]
+    bind_a = grants[h.client_id][0]
+    t0 = time.monotonic()
+    m = h.call(R.extend_request, h.client_id, bind_a, lease=45, tries=20)
+    check(m is not None and m.type == R.EXTEND_RESPONSE, "EXTEND during the outage: %r" % m)
+    print("EXTEND during the outage answered in %.0f ms" % ((time.monotonic() - t0) * 1000))
+    m = h.call(R.assign_rsap_ip, h.client_id, local_ports=R.p_ports_any(1), tries=20)
+    check(m is not None and m.type == R.ERROR_RESPONSE and m.error == 104,
+          "ASSIGN during the outage: %r (want ERROR_RESPONSE 104)" % m)
+    log = open(os.path.join(DIR, "n2.log"), errors="replace").read()
+    check("allocation refused (RSIP 104), etcd unreachable" in log, "no log line for the 104")
+    etcd("resume 2 3")
+    wait_for("n2's store healthy again",
+             lambda: n2.status()["cluster"]["store"]["healthy"], timeout=30)
+    wait_for("n2 wrote what waited", lambda: n2.status()["cluster"]["store"]["pending"] == 0)
+    m = h.call(R.assign_rsap_ip, h.client_id, local_ports=R.p_ports_any(1))
+    check(m is not None and m.type == R.ASSIGN_RESPONSE_RSAP_IP, "ASSIGN after the outage: %r" % m)
 
     print("== n1 comes back (BACKUP): it reads everything and stays standby")
     n1.set_role("BACKUP")

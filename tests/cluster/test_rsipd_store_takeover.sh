@@ -9,6 +9,9 @@
 #     at N2 with its old Client and Bind IDs (no re-registration), ports and
 #     SPIs unchanged; the time to the first answer is printed;
 #   - one etcd member is stopped: N2 still lends (a new ASSIGN);
+#   - the two others are paused (etcd unreachable): N2 answers EXTEND, refuses
+#     a new binding with RSIP 104 and says why in its log; they resume: N2
+#     writes what waited and lends again, without a restart;
 #   - N1 comes back as BACKUP: it reads everything from etcd, stays standby;
 #   - a bad --store URL stops start-up with exit 2 and names the URL.
 set -u
@@ -35,12 +38,15 @@ endpoints=""
 for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
 etcd_exec python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
 py=$!
-# The driver asks for an etcd member to go (a file): stopped here, by PID.
+# The driver asks for etcd members to stop, pause or resume through a file
+# ("stop 1", "pause 2 3"...): done here (etcd.sh acts on its own PIDs), then
+# acknowledged by removing the file.
 while kill -0 "$py" 2>/dev/null; do
-	if [ -e "$ETCD_DIR/stop-etcd" ] && [ ! -e "$ETCD_DIR/etcd-stopped" ]; then
-		etcd_member_stop 1
-		touch "$ETCD_DIR/etcd-stopped"
+	if [ -s "$ETCD_DIR/etcd-req" ]; then
+		read -r verb members <"$ETCD_DIR/etcd-req"
+		for m in $members; do "etcd_member_$verb" "$m"; done
+		rm -f "$ETCD_DIR/etcd-req"
 	fi
-	sleep 0.1
+	sleep 0.05
 done
 wait "$py"

@@ -66,8 +66,6 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 
 	if (!id)
 		return;
-	cs->last_ok = true;
-	cs->last_ok_ms = cs_now_ms();
 	r = cs_row_get(cs, id, false);
 	if (r && r->rev == kv->mod_rev) { /* our own write, or what is in place */
 		r->seen = true;

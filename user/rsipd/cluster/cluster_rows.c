@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cluster_store_internal.h"
+#include "log.h"
 
 uint64_t cs_now_ms(void)
 {
@@ -72,4 +73,27 @@ uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len)
 	hex[8] = '\0';
 	v = strtoul(hex, &end, 16);
 	return *end || v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+void cs_ok(struct cluster_store *cs)
+{
+	if (!cs->last_ok)
+		log_notice("cluster: etcd answers again (%s): allocations resume",
+			   etcd_endpoint(cs->e));
+	cs->last_ok = true;
+	cs->last_ok_ms = cs_now_ms();
+	cs->backoff_ms = 0;
+}
+
+void cs_failed(struct cluster_store *cs)
+{
+	if (cs->last_ok)
+		log_warnx("cluster: etcd unreachable: %s; forwarding goes on, new registrations "
+			  "and bindings get RSIP 104 until it answers",
+			  etcd_error(cs->e));
+	cs->last_ok = false;
+	cs->backoff_ms = cs->backoff_ms ? cs->backoff_ms * 2 : 500;
+	if (cs->backoff_ms > 4000)
+		cs->backoff_ms = 4000;
+	cs->retry_at = cs_now_ms() + cs->backoff_ms;
 }

@@ -5,6 +5,7 @@
  * store's health and how far the mirror is behind etcd (sync lag: the
  * newest revision minus the one the watch has applied).
  */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,13 +57,12 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 
 	snprintf(key, sizeof(key), "%smembers/", cs->prefix);
 	etcd_prefix_end(key, end, sizeof(end));
-	rc = etcd_range(cs->e, key, end, 0, peer, &p, &head);
-	if (rc == 0) {
-		cs->last_ok = true;
-		cs->last_ok_ms = cs_now_ms();
-	} else {
-		cs->last_ok = false;
-	}
+	/* etcd away: no request (it would block the loop), no peers. */
+	rc = cs->last_ok ? etcd_range(cs->e, key, end, 0, peer, &p, &head) : -EAGAIN;
+	if (rc == 0)
+		cs_ok(cs);
+	else if (rc != -EAGAIN)
+		cs_failed(cs);
 	json_object_object_add(d, "peers", p.arr);
 
 	json_object_object_add(st, "healthy", json_object_new_boolean(cs->last_ok));
@@ -75,6 +75,7 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(st, "commits", (int64_t)cs->commits);
 	add_int(st, "commit_failures", (int64_t)cs->commit_failures);
 	add_int(st, "pending", (int64_t)cs->n);
+	add_int(st, "allocations_refused", (int64_t)cs->refused);
 	json_object_object_add(d, "store", st);
 
 	etcd_watch_stats(cs->w, &ws);

@@ -13,11 +13,16 @@
 #include "cluster_store_internal.h"
 #include "engine/engine.h"
 #include "log.h"
+#include "rsip/wire.h"
 
 #define TXN_OPS	     100  /* per transaction: etcd's --max-txn-ops is 128 */
 #define MEMBER_TTL_S 3	  /* a dead gateway leaves the peers this soon */
 #define MEMBER_EVERY 1000 /* ms between renewals of the member key */
 #define OPEN_WAIT_MS 5000 /* start-up: the first full read */
+/* The requests block the event loop (docs/cluster.md): short timeouts, and
+ * a back-off while etcd is away (cs_failed). */
+#define REQ_TIMEOUT_MS	   1000
+#define CONNECT_TIMEOUT_MS 200
 
 static void on_dirty(void *arg, uint32_t id)
 {
@@ -117,6 +122,10 @@ int cluster_store_commit(struct cluster_store *cs)
 
 	if (!cs || !cs->active || (!cs->n && !cs->dirty_lost))
 		return 0;
+	/* etcd is away: the rows wait for cluster_store_poll's probe rather
+	 * than block every loop iteration on a timeout. */
+	if (!cs->last_ok)
+		return -EAGAIN;
 	if (cs->dirty_lost) { /* an ID was lost: every host again */
 		cs->dirty_lost = false;
 		cs->n = 0;
@@ -143,16 +152,15 @@ int cluster_store_commit(struct cluster_store *cs)
 	cs->n -= done;
 	if (rc < 0) {
 		cs->commit_failures++;
-		cs->last_ok = false;
-		log_warnx("cluster: %zu host%s not written to etcd (retried at the next change): "
-			  "%s",
+		log_warnx("cluster: %zu host%s not written to etcd (written when it answers): %s",
 			  cs->n, cs->n == 1 ? "" : "s",
 			  rc == -ENOMEM ? "out of memory" : etcd_error(cs->e));
+		if (rc != -ENOMEM)
+			cs_failed(cs);
 		return rc;
 	}
 	cs->commits++;
-	cs->last_ok = true;
-	cs->last_ok_ms = cs_now_ms();
+	cs_ok(cs);
 	return 0;
 }
 
@@ -161,46 +169,84 @@ int cluster_store_commit(struct cluster_store *cs)
 /* Renewed by keepalive (no new revision); written again only when new or
  * when the role changed, so the member keys do not move etcd's revision
  * every second (sync lag compares revisions). */
-static void member_put(struct cluster_store *cs)
+/* 0, or -errno when etcd did not answer (the caller backs off). */
+static int member_put(struct cluster_store *cs)
 {
 	char val[96];
 	int64_t ttl;
+	int rc;
 
-	if (cs->member_lease && etcd_lease_keepalive(cs->e, cs->member_lease, &ttl) < 0) {
-		cs->member_lease = 0; /* expired (etcd away too long): a new one */
-		cs->member_stale = true;
+	if (cs->member_lease) {
+		rc = etcd_lease_keepalive(cs->e, cs->member_lease, &ttl);
+		if (rc == -ENOENT) { /* expired (etcd away too long): a new one */
+			cs->member_lease = 0;
+			cs->member_stale = true;
+		} else if (rc < 0) {
+			return rc;
+		}
 	}
 	if (!cs->member_lease) {
-		if (etcd_lease_grant(cs->e, MEMBER_TTL_S, &cs->member_lease, &ttl) < 0) {
+		rc = etcd_lease_grant(cs->e, MEMBER_TTL_S, &cs->member_lease, &ttl);
+		if (rc < 0) {
 			cs->member_lease = 0;
-			return;
+			return rc;
 		}
 		cs->member_stale = true;
 	}
 	if (cs->member_stale) {
 		snprintf(val, sizeof(val), "{\"role\":\"%s\"}", cs->active ? "active" : "standby");
-		if (etcd_put(cs->e, cs->member_key, val, strlen(val), cs->member_lease, NULL) < 0)
-			return;
+		rc = etcd_put(cs->e, cs->member_key, val, strlen(val), cs->member_lease, NULL);
+		if (rc < 0)
+			return rc;
 		cs->member_stale = false;
 	}
-	cs->last_ok = true;
-	cs->last_ok_ms = cs_now_ms();
+	return 0;
 }
 
 void cluster_store_poll(struct cluster_store *cs)
 {
 	uint64_t now = cs_now_ms();
-	int rc;
 
 	if (!cs)
 		return;
-	rc = etcd_watch_poll(cs->w, 0);
-	if (rc < 0)
-		cs->last_ok = false;
+	/* etcd away: one probe (the member key) per back-off step, so the
+	 * loop, which answers EXTENDs and keeps the maps, is not held up. */
+	if (!cs->last_ok) {
+		if (now < cs->retry_at)
+			return;
+		if (member_put(cs) < 0) {
+			cs_failed(cs);
+			return;
+		}
+		cs_ok(cs);
+		cs->member_due_ms = now + MEMBER_EVERY;
+		cluster_store_commit(cs); /* what waited */
+	}
+	if (etcd_watch_poll(cs->w, 0) < 0) {
+		cs_failed(cs);
+		return;
+	}
 	if (now >= cs->member_due_ms) {
 		cs->member_due_ms = now + MEMBER_EVERY;
-		member_put(cs);
+		if (member_put(cs) < 0)
+			cs_failed(cs);
+		else
+			cs_ok(cs);
 	}
+}
+
+/* The engine's gate (engine_set_alloc_gate): nothing new is lent that etcd
+ * cannot record now. */
+static int alloc_gate(void *arg)
+{
+	struct cluster_store *cs = arg;
+
+	if (cs->last_ok)
+		return 0;
+	cs->refused++;
+	log_warnx("cluster: allocation refused (RSIP 104), etcd unreachable: %s",
+		  etcd_error(cs->e));
+	return RSIP_E_INTERNAL_SERVER_ERROR;
 }
 
 /* ---- role ------------------------------------------------------------------------ */
@@ -243,6 +289,8 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 {
 	struct cluster_store *cs = calloc(1, sizeof(*cs));
 	struct etcd_cfg ec = {.endpoints = cfg->endpoints,
+			      .timeout_ms = REQ_TIMEOUT_MS,
+			      .connect_timeout_ms = CONNECT_TIMEOUT_MS,
 			      .cacert = cfg->cacert && *cfg->cacert ? cfg->cacert : NULL,
 			      .cert = cfg->cert && *cfg->cert ? cfg->cert : NULL,
 			      .key = cfg->key && *cfg->key ? cfg->key : NULL};
@@ -282,9 +330,10 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 			goto fail;
 		}
 	}
-	cs->last_ok = true;
-	cs->last_ok_ms = cs_now_ms();
-	member_put(cs);
+	cs_ok(cs);
+	if (member_put(cs) < 0)
+		cs_failed(cs);
+	engine_set_alloc_gate(cs->eng, alloc_gate, cs);
 	cs->member_due_ms = cs_now_ms() + MEMBER_EVERY;
 	return cs;
 fail:
@@ -298,8 +347,10 @@ void cluster_store_close(struct cluster_store *cs)
 
 	if (!cs)
 		return;
-	if (cs->eng)
+	if (cs->eng) {
 		engine_set_dirty_hook(cs->eng, NULL, NULL);
+		engine_set_alloc_gate(cs->eng, NULL, NULL);
+	}
 	if (cs->member_lease) /* leave the peers at once, not in MEMBER_TTL_S */
 		etcd_lease_revoke(cs->e, cs->member_lease);
 	etcd_watch_free(cs->w);

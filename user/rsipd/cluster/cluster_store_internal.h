@@ -43,7 +43,9 @@ struct cluster_store {
 	uint64_t commits, commit_failures, applied, apply_failures, dropped;
 	int64_t last_commit_rev;
 	uint64_t last_ok_ms; /* CLOCK_MONOTONIC of the last request that worked */
-	bool last_ok;
+	bool last_ok;	     /* false: etcd away, allocations refused, back-off */
+	uint64_t retry_at, backoff_ms;
+	uint64_t refused; /* allocations refused while etcd was away */
 	int64_t member_lease;
 	bool member_stale; /* the member key must be written (new lease, new role) */
 	uint64_t member_due_ms;
@@ -53,6 +55,10 @@ uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
 uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
 struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
 void cs_row_del(struct cluster_store *cs, uint32_t id);
+/* A request worked / etcd did not answer (logged once per outage; the
+ * next probe waits 0.5 s, doubling to 4 s). cluster_rows.c. */
+void cs_ok(struct cluster_store *cs);
+void cs_failed(struct cluster_store *cs);
 bool cs_is_dirty(const struct cluster_store *cs, uint32_t id);
 /* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
 uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len);

@@ -383,6 +383,12 @@ void engine_set_passive(struct engine *e, bool passive)
 	e->passive = passive;
 }
 
+void engine_set_alloc_gate(struct engine *e, int (*gate)(void *arg), void *arg)
+{
+	e->alloc_gate = gate;
+	e->alloc_gate_arg = arg;
+}
+
 bool engine_is_passive(const struct engine *e)
 {
 	return e->passive;

@@ -148,6 +148,11 @@ int engine_drop_client(struct engine *e, uint32_t client_id);
  * passive expire when the engine becomes active (if the active gateway has
  * not ended them first). */
 void engine_set_passive(struct engine *e, bool passive);
+/* gate(arg) runs before every new registration and binding: 0 lets it go
+ * on, an RSIP error code is the answer instead (the cluster store refuses
+ * while etcd cannot record it, docs/cluster.md). EXTEND, FREE and
+ * DE-REGISTER never ask. NULL: no gate. */
+void engine_set_alloc_gate(struct engine *e, int (*gate)(void *arg), void *arg);
 bool engine_is_passive(const struct engine *e);
 
 /* --- read-only views, for the control socket and tests --------------------- */
