@@ -51,7 +51,9 @@ run_store() {
 	shift
 	rm -f "$tmp"/s.db*
 	PORT=$((PORT + 1))
-	etcd_exec "$RSIPD" --listen "127.0.0.1:$PORT" --public "$PUBLIC" --dataplane none \
+	# ip netns exec execs rsipd: $! is rsipd's own PID (etcd_exec, a shell
+	# function, would put a subshell in between that a kill leaves behind).
+	ip netns exec "$ETCD_NS" "$RSIPD" --listen "127.0.0.1:$PORT" --public "$PUBLIC" --dataplane none \
 		--allow 127.0.0.0/8 --lease 3600 --holdback 1 --max-bindings 0 --max-ports 0 \
 		--max-spis 0 --register-rate 0 --ctl-socket "$tmp/ctl.$name.sock" "$@" \
 		>/dev/null 2>"$tmp/rsipd.$name.log" &

@@ -169,6 +169,8 @@ def same_bindings(a, b):
     return key(a) == key(b)
 
 
+# SIGTERM (the shell's trap, a timeout): stop the gateways on the way out.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 n1, n2 = Gateway("n1", "127.0.2.1"), Gateway("n2", "127.0.2.2")
 n1.set_role("MASTER")
 n2.set_role("BACKUP")

@@ -36,8 +36,11 @@ done
 
 endpoints=""
 for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
-etcd_exec python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
+# ip netns exec execs the driver: $! is its PID (it stops its own rsipd).
+ip netns exec "$ETCD_NS" python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
 py=$!
+# Stopped first on the way out (it stops its rsipd), then the members.
+trap 'kill -TERM "$py" 2>/dev/null; wait "$py" 2>/dev/null; etcd_cluster_down' EXIT
 # The driver asks for etcd members to stop, pause or resume through a file
 # ("stop 1", "pause 2 3"...): done here (etcd.sh acts on its own PIDs), then
 # acknowledged by removing the file.
