@@ -252,14 +252,16 @@ static int start(struct rsipd *d)
 		d->dp = dataplane_none_new();
 	if (!d->dp)
 		return err ? err : -ENOMEM;
-	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port,
+				    cfg->role_file[0] != '\0', &err);
 	if (!d->net.tcp) {
 		log_errx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
 			 cfg->listen_port, strerror(-err));
 		return err;
 	}
 	tcp_server_set_limits(d->net.tcp, cfg->tcp_timeout, cfg->tcp_per_addr);
-	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port,
+				    cfg->role_file[0] != '\0', &err);
 	if (!d->net.udp) {
 		log_errx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr), cfg->listen_port,
 			 strerror(-err));
