@@ -12,6 +12,22 @@
 
 #include <bpf/libbpf.h>
 
+/* Before load: creates every hash map of obj preallocated (the project's
+ * objects ask for BPF_F_NO_PREALLOC), to measure that choice
+ * (docs/performance.md). 0 or a negative error. */
+static inline int bench_hash_maps_prealloc(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	int err = 0;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		if (!err && bpf_map__type(m) == BPF_MAP_TYPE_HASH)
+			err = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
+	}
+	return err;
+}
+
 static inline unsigned long long bench_hash_map_bytes(const struct bpf_object *obj)
 {
 	unsigned long long total = 0;

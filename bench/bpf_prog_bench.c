@@ -271,17 +271,8 @@ int main(int argc, char **argv)
 	memcpy((void *)s->rodata->cfg_lan_mac, LAN_MAC, 6);
 	s->rodata->cfg_lan_mtu = 1500;
 	s->rodata->cfg_spi_block_shift = 8;
-	if (prealloc) {
-		struct bpf_map *m;
-
-		bpf_object__for_each_map(m, s->obj)
-		{
-			if (bpf_map__type(m) == BPF_MAP_TYPE_HASH)
-				must(bpf_map__set_map_flags(m, bpf_map__map_flags(m) &
-								   ~BPF_F_NO_PREALLOC),
-				     "prealloc");
-		}
-	}
+	if (prealloc)
+		must(bench_hash_maps_prealloc(s->obj), "prealloc");
 	must(rsip_xdp__load(s), "load rsip_xdp");
 	b = bench_xdp__open();
 	if (!b)

@@ -5,12 +5,10 @@
 #   plain  X1's own address, routed by N's kernel (no RSIP, no XDP): the baseline
 #   bpf    through RSIP: rsipd's XDP programs and rsipc's TC programs
 #   pump   through RSIP: rsipd's XDP programs and rsipc's userspace pump
-# each with GRO on at the forwarding and receiving hops (the switch's bridge,
-# N's interfaces, X1), then off, TCP and UDP, both ways. Always on: p0 and Y's
-# eth0 (peers of XDP redirect targets: they need NAPI). Never on: the switch's
-# ports from the hosts (p1, p2): a packet merged there reaches the gateway's
-# XDP program whole, with a partial TCP checksum, and is forwarded so (see
-# tests/netns/test_rsipc_bulk.sh).
+# each with GRO on at every forwarding and receiving hop (lab_gro: the
+# switch's bridge and ports, N's interfaces, the hosts, Y), then off (but on
+# p0 and Y's eth0, peers of XDP redirect targets: they need NAPI), TCP and
+# UDP, both ways.
 # The iperf3 server runs on X1 (on a port leased with --listen for RSIP), the
 # client on Y: -R makes X1 the sender. Prints Gbit/s delivered (the receiver's
 # count; UDP: what was sent minus the loss), each RSIP figure as a ratio of
@@ -36,17 +34,7 @@ lab_up || exit 1
 PORT=5201
 HZ=$(getconf CLK_TCK)
 
-gro() { # on|off
-	local dev
-	lab_exec sw ethtool -K br0 gro "$1" >/dev/null 2>&1
-	lab_exec sw ethtool -K p1 gro off >/dev/null
-	lab_exec sw ethtool -K p2 gro off >/dev/null
-	for dev in lan0 wan0; do lab_exec n ethtool -K "$dev" gro "$1" >/dev/null; done
-	lab_exec x1 ethtool -K eth0 gro "$1" >/dev/null
-	# p0 and Y's eth0 receive XDP redirects: they need NAPI (GRO) always.
-	lab_exec sw ethtool -K p0 gro on >/dev/null
-	lab_exec y ethtool -K eth0 gro on >/dev/null
-}
+gro() { lab_gro "$1"; } # on|off: every hop (tests/lab/lab.sh)
 
 cpu_ticks() { # pid -> utime + stime
 	[ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }

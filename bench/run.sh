@@ -3,7 +3,8 @@
 # on 127.0.0.1 with a port chosen now and a control socket of its own, run
 # BUILD/bench/rsip_assign_bench against it over UDP, print its figures and
 # rsipd's counters, stop rsipd; then the XDP packet-rate benchmark
-# (bench/xdp_rate.sh), after the lease store's benchmark (bench/store_bench.sh).
+# (bench/xdp_rate.sh), after the lease store's benchmarks (bench/store_bench.sh,
+# bench/restore_bench.sh).
 # `make bench` builds everything and runs this.
 #   bench/run.sh [BUILD_DIR]   env: HOSTS (16) PHASE_SECONDS (3) WARMUP (1) ROUNDS (3)
 # No pass/fail on timing: this prints numbers. See bench/README.md.
@@ -86,8 +87,15 @@ cleanup
 pid=
 trap - EXIT
 echo
-echo "== store_bench: the lease store on and off, restore time (bench/store_bench.sh)"
-bash "$(dirname "$0")/store_bench.sh" "$BUILD"
+echo "== store_bench: --dataplane xdp, the lease store on and off (bench/store_bench.sh)"
+rc=0
+bash "$(dirname "$0")/store_bench.sh" "$BUILD" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc" # 77: not root (it says so)
+echo
+echo "== restore_bench: a restart with 100k hosts and bindings (bench/restore_bench.sh)"
+rc=0
+bash "$(dirname "$0")/restore_bench.sh" "$BUILD" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
 echo
 echo "== xdp_rate: rsip_wan against a trivial encapsulating program"
 rc=0

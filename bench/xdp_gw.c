@@ -2,14 +2,16 @@
 /*
  * xdp_gw: sets up the gateway side of the rate benchmark (xdp_rate.sh).
  *
- *   xdp_gw rsip  -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s CAPACITY]
+ *   xdp_gw rsip  -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s CAPACITY] [-P]
  *       Loads the project's programs (rsip_xdp skeleton) with their load-time
  *       constants, fills the maps through the dpx layer with CLIENTS clients
  *       (bench_clients.h: each with a leased port and an owned SPI block),
  *       makes rsip_lan learn every client's IKE SPI (one test run of its
  *       tunnelled IKE_SA_INIT each: the real learning path), and pins
  *       rsip_wan and rsip_stats under PINDIR. Attaches nothing. -s sets the
- *       capacity of the maps the clients fill (default: dp_abi.h's).
+ *       capacity of the maps the clients fill (default: dp_abi.h's). -P
+ *       creates the hash maps preallocated (the object's are not), for
+ *       xdp_rate.sh's "pre" program (docs/performance.md).
  *   xdp_gw ref   -l LAN -M CLIENT_MAC -a NA -d PINDIR
  *       Loads the trivial encapsulating program (ref_progs.bpf.c) towards
  *       client 0 and pins it as PINDIR/ref_encap.
@@ -65,6 +67,7 @@ struct gw_opts {
 	struct in_addr na;
 	uint32_t clients;
 	uint32_t capacity; /* 0: the defaults, raised to clients if needed */
+	bool prealloc;	   /* -P: hash maps preallocated */
 };
 
 static double now_s(void)
@@ -79,7 +82,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s "
-		"CAP] [-v]\n"
+		"CAP] [-P] [-v]\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
 		"       xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
 		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
@@ -93,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 
 	*o = (struct gw_opts){.clients = 1};
 	optind = 2;
-	while ((c = getopt(argc, argv, "w:l:M:a:n:d:s:v")) != -1) {
+	while ((c = getopt(argc, argv, "w:l:M:a:n:d:s:Pv")) != -1) {
 		switch (c) {
 		case 'w':
 			o->wan = optarg;
@@ -121,6 +124,9 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 		case 's':
 			if (parse_u32(optarg, &o->capacity) < 0 || !o->capacity)
 				goto bad;
+			break;
+		case 'P':
+			o->prealloc = true;
 			break;
 		case 'v':
 			log_set_verbosity(log_get_verbosity() + 1);
@@ -316,6 +322,8 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_spi_block_shift = BENCH_SPI_SHIFT;
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
 	err = size_maps(skel, o->clients, o->capacity);
+	if (!err && o->prealloc)
+		err = bench_hash_maps_prealloc(skel->obj);
 	if (!err)
 		err = rsip_xdp__load(skel);
 	if (err) {
@@ -360,8 +368,9 @@ static int cmd_rsip(const struct gw_opts *o)
 		unsigned long long bytes = bench_hash_map_bytes(skel->obj);
 
 		/* two bindings per client (bench_clients.h) */
-		printf("xdp_gw: map memory: hash maps %.1f MiB, %llu bytes per binding\n",
-		       bytes / 1048576.0, o->clients ? bytes / (2ull * o->clients) : 0);
+		printf("xdp_gw: map memory%s: hash maps %.1f MiB, %llu bytes per binding\n",
+		       o->prealloc ? " (preallocated)" : "", bytes / 1048576.0,
+		       o->clients ? bytes / (2ull * o->clients) : 0);
 	}
 out:
 	dpx_free(x);

@@ -29,7 +29,9 @@
 #
 # Knobs (environment): RATE_CASES ("1:1 1000:1000 100000:1000
 # 100000:100000"), RATE_KINDS ("esp ike udp"), RATE_PROGS ("rsip ref lkp":
-# rsip_wan, ref_encap, ref_lookup), RATE_REPS (5), RATE_SECS (6),
+# rsip_wan, ref_encap, ref_lookup; add "pre" for rsip_wan on a second copy of
+# the same tables whose hash maps are preallocated, docs/performance.md),
+# RATE_REPS (5), RATE_SECS (6),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
 # BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
 # invalid, i.e. frames were refused, lost or took another path; for smoke
@@ -136,9 +138,10 @@ snap() { # file prog
 		gw ethtool -S "$IF_WAN" | awk -v p=wan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		gw ethtool -S "$IF_LAN" | awk -v p=lan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		snk ethtool -S "$IF_SNK" | awk -v p=snk '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
-		if [ "$2" = rsip ]; then
-			"$XDP_GW" counters "$PIN/n$N/rsip_stats" | tr ' ' '\n' | sed -n 's/^./rsip.&/p'
-		fi
+		case $2 in
+		rsip) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
+		pre) "$XDP_GW" counters "$PIN/n$N/pre/rsip_stats" ;;
+		esac | tr ' ' '\n' | sed -n 's/^./rsip.&/p'
 		echo "t2=$(date +%s.%N)"
 	} >"$1"
 }
@@ -151,7 +154,8 @@ measure() { # prog kind rep
 	rsip) pin=$PIN/n$N/rsip_wan ;;
 	ref) pin=$PIN/ref_encap ;;
 	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
-	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp)" >&2; return 1 ;;
+	pre) pin=$PIN/n$N/pre/rsip_wan ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -205,6 +209,13 @@ for c in $CASES; do
 		*" lkp "*)
 			gw "$XDP_GW" lookup -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$PIN/n$N" ||
 				{ echo "xdp_rate: cannot load ref_lookup with $N clients" >&2; exit 1; } ;;
+		esac
+		case " $PROGS " in
+		*" pre "*)
+			mkdir -p "$PIN/n$N/pre"
+			gw "$XDP_GW" rsip -P -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" \
+				-d "$PIN/n$N/pre" ||
+				{ echo "xdp_rate: cannot load preallocated rsip_wan with $N clients" >&2; exit 1; } ;;
 		esac
 		LOADED=$N
 	fi

@@ -14,7 +14,7 @@ A result line is TAG followed by key=value fields:
   loss      frames the gateway's XDP saw that the sink did not, in % of the
             whole run (PRE and POST are read with no traffic in flight, so
             this is exact; the window's counters are read a few ms apart)
-  hit       rsip_wan only: % of the gateway's frames of the whole run counted
+  hit       rsip_wan only (rsip, pre): % of the gateway's frames of the whole run counted
             on the path's own exit counter (wan_tx_esp / wan_tx_ike /
             wan_tx_port)
   mine      the generator's share of the measured CPU (with the gateway and
@@ -109,7 +109,7 @@ def run(s0p, s1p, genp, tag, prep, postp):
     loss = 100 * (gw_all - snk_all) / gw_all if gw_all else 100.0
     out.append('loss=%.2f' % loss)
     valid = gen_err == 0 and lan_err == 0 and abs(loss) < 1 and snk > 0
-    if tags.get('prog') == 'rsip':
+    if tags.get('prog') in ('rsip', 'pre'):
         want = EXPECTED.get(tags.get('kind'), '')
         hit = 100 * total('rsip.' + want) / gw_all if gw_all else 0.0
         out.append('hit=%.2f' % hit)
@@ -156,12 +156,16 @@ def summary(files):
         key = (int(r['clients']), int(r['flows']), r['kind'])
         cells.setdefault(key, {}).setdefault(r['prog'], []).append(r)
     has_lkp = any(r['prog'] == 'lkp' for r in runs)
+    has_pre = any(r['prog'] == 'pre' for r in runs)
     hdr = ['clients', 'flows', 'path', 'rsip_wan Mpps (min-max)', 'ref_encap Mpps (min-max)',
            'Mpps ratio', 'Mpps ratio, CPU alone (n)', 'rsip_wan sirq ns/pkt',
            'ref_encap sirq ns/pkt', 'ns ratio', 'ns extra']
     if has_lkp:
         hdr += ['ref_lookup Mpps', 'ref_lookup sirq ns/pkt', 'Mpps ratio vs lookup',
                 'ns extra vs lookup']
+    if has_pre:
+        hdr += ['prealloc Mpps', 'prealloc sirq ns/pkt', 'Mpps ratio prealloc / rsip_wan',
+                'ns prealloc minus rsip_wan']
     hdr += ['n', 'invalid', 'other on CPU max %', 'foreign max %']
     print('| ' + ' | '.join(hdr) + ' |')
     print('|' + '---|' * len(hdr))
@@ -180,12 +184,13 @@ def summary(files):
     for key in sorted(cells, key=lambda k: (k[0], k[1], order.get(k[2], 9))):
         c = cells[key]
         rs, rf, rl = c.get('rsip', []), c.get('ref', []), c.get('lkp', [])
+        rp = c.get('pre', [])
         if not rs or not rf:
             continue
         # Ratios per repetition (the programs ran back to back), then their
         # median: slow drifts of the machine cancel out.
         by_rep = {}
-        for r in rs + rf + rl:
+        for r in rs + rf + rl + rp:
             by_rep.setdefault(r['rep'], {})[r['prog']] = r
         pairs = [p for p in by_rep.values() if 'rsip' in p and 'ref' in p]
         mr = statistics.median(float(p['rsip']['mpps']) / float(p['ref']['mpps'])
@@ -202,17 +207,23 @@ def summary(files):
         row = [str(key[0]), str(key[1]), key[2], span(rs, 'mpps'), span(rf, 'mpps'),
                '%.3f' % mr, cr, '%.1f' % med(rs, 'sirq_ns'), '%.1f' % med(rf, 'sirq_ns'),
                '%.3f' % nr, '%+.1f' % extra]
+        def versus(num, den, rows):
+            """The other program's medians, then num against den per
+            repetition: Mpps ratio and ns/pkt difference."""
+            pp = [p for p in by_rep.values() if num in p and den in p]
+            if not pp:
+                return ['-'] * 4
+            return ['%.2f' % med(rows, 'mpps'), '%.1f' % med(rows, 'sirq_ns'),
+                    '%.3f' % statistics.median(float(p[num]['mpps']) /
+                                               float(p[den]['mpps']) for p in pp),
+                    '%+.1f' % statistics.median(float(p[num]['sirq_ns']) -
+                                                float(p[den]['sirq_ns']) for p in pp)]
+
         if has_lkp:
-            lp = [p for p in by_rep.values() if 'rsip' in p and 'lkp' in p]
-            if lp:
-                row += ['%.2f' % med(rl, 'mpps'), '%.1f' % med(rl, 'sirq_ns'),
-                        '%.3f' % statistics.median(float(p['rsip']['mpps']) /
-                                                   float(p['lkp']['mpps']) for p in lp),
-                        '%+.1f' % statistics.median(float(p['rsip']['sirq_ns']) -
-                                                    float(p['lkp']['sirq_ns']) for p in lp)]
-            else:
-                row += ['-'] * 4
-        allr = rs + rf + rl
+            row += versus('rsip', 'lkp', rl)
+        if has_pre:
+            row += versus('pre', 'rsip', rp)
+        allr = rs + rf + rl + rp
         row += [str(len(pairs)), str(sum(1 for r in allr if r.get('valid') != 'yes')),
                 '%.0f' % max(float(r.get('other_cpu', 0)) for r in allr),
                 '%.0f' % max(float(r.get('foreign', 0)) for r in allr)]
@@ -229,7 +240,8 @@ def summary(files):
     print('Mpps ratio = rsip_wan / ref_encap (target >= 0.90); ns ratio = rsip_wan / ref_encap'
           ' softirq ns/pkt (both include the sink\'s XDP_DROP); ns extra = rsip_wan minus'
           ' ref_encap, ns/pkt; "vs lookup": against ref_lookup (ref_encap after one hash'
-          ' lookup); medians of per-repetition pairs.')
+          ' lookup); "prealloc": rsip_wan on the same tables with preallocated hash maps;'
+          ' medians of per-repetition pairs.')
 
 
 def main():

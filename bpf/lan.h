@@ -5,8 +5,9 @@
  * with rsipd's slow path; this file does what only XDP does with their
  * outcome: report lease violations to rsipd (RSIP_SLOW_VIOLATION record, one
  * per client, reason and second; rsipd sends the unsolicited ERROR_RESPONSE,
- * decision D14), strip the tunnel, route the inner packet with the FIB and
- * redirect it to the WAN, hand what it cannot send to the slow path, and
+ * decision D14), strip the tunnel, complete an inner checksum a GRO-ing hop
+ * left partial (csum.h), route the inner packet with the FIB and redirect it
+ * to the WAN, hand what it cannot send to the slow path, and
  * count every exit once.
  */
 #ifndef RSIP_BPF_LAN_H
@@ -90,6 +91,13 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 	if ((void *)(iph + 1) > data_end)
 		return count_and_return(RSIP_CNT_LAN_DROP_MALFORMED, XDP_DROP);
 	ipv4_ttl_dec(iph); /* the rules refused TTL <= 1 */
+	switch (l4_csum_complete(iph, data_end)) {
+	case 1:
+		count(RSIP_CNT_LAN_CSUM_COMPLETED);
+		break;
+	case -1:
+		return count_and_return(RSIP_CNT_LAN_DROP_MALFORMED, XDP_DROP);
+	}
 
 	fib.family = AF_INET;
 	fib.tos = iph->tos;

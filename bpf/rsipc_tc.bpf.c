@@ -14,7 +14,6 @@
 
 #include "csum.h"
 #include "rsip/host_tc.h"
-#include "rsip/rules/ike.h" /* IKE_PORT, IKE_NATT_PORT */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -129,52 +128,17 @@ int rsipc_egress(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* Is the inner packet (IPv4 header in, its L4 header at l4) for one of our
- * ports or SPIs? */
-static __always_inline bool leased(struct __sk_buff *skb, const struct iphdr *in, __u32 l4)
-{
-	__be32 w[2];
-	__u32 spi;
-
-	if (cfg.flags & RSIPC_TC_F_WHOLE_ADDR)
-		return true;
-	/* A later fragment has no ports to check; the kernel reassembles it
-	 * with the first one, which was checked, or drops it. */
-	if (in->frag_off & bpf_htons(IP_OFFSET))
-		return true;
-	switch (in->protocol) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		if (bpf_skb_load_bytes(skb, l4, w, 4))
-			return false;
-		if ((cfg.flags & RSIPC_TC_F_IKE_PORTS) && in->protocol == IPPROTO_UDP &&
-		    (((__be16 *)w)[1] == bpf_htons(IKE_PORT) ||
-		     ((__be16 *)w)[1] == bpf_htons(IKE_NATT_PORT)))
-			return true;
-		return bpf_map_lookup_elem(&rsipc_ports, (__be16 *)w + 1) != NULL;
-	case IPPROTO_ESP:
-	case IPPROTO_AH:
-		/* ESP: the SPI is the first word; AH: the second. */
-		if (bpf_skb_load_bytes(skb, l4, w, 8))
-			return false;
-		spi = bpf_ntohl(in->protocol == IPPROTO_ESP ? w[0] : w[1]);
-		return cfg.spi_max && spi >= bpf_ntohl(cfg.spi_min) &&
-		       spi <= bpf_ntohl(cfg.spi_max);
-	case IPPROTO_ICMP:
-		/* The gateway sends a host only the ICMP that is its own (echo
-		 * replies by the identifier it learned, errors quoting the
-		 * host's flows). */
-		return true;
-	default:
-		return false;
-	}
-}
+/* The lease rule (include/rsip/rules/host.h) looks ports up in our map. */
+#define HOST_ENV		    struct __sk_buff
+#define HOST_PORT_LEASED(env, port) (bpf_map_lookup_elem(&rsipc_ports, &(port)) != NULL)
+#include "rsip/rules/host.h"
 
 /* Ingress: take the outer header off what Na tunnels to us, for Nb and our
  * lease; pass everything else on untouched. */
 SEC("tc")
 int rsipc_ingress(struct __sk_buff *skb)
 {
+	struct host_inner hi = {};
 	struct iphdr o, in;
 	__be16 gre[2];
 	__u32 olen, tot;
@@ -217,7 +181,11 @@ int rsipc_ingress(struct __sk_buff *skb)
 		count(RSIPC_TC_PASS_NOT_OURS, 1);
 		return TC_ACT_OK;
 	}
-	if (!leased(skb, &in, ETH_HLEN + olen + in.ihl * 4)) {
+	hi.protocol = in.protocol;
+	hi.frag_off = in.frag_off;
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + olen + in.ihl * 4, hi.l4, sizeof(hi.l4)))
+		goto malformed;
+	if (!host_leased(skb, &cfg, &hi)) {
 		count(RSIPC_TC_PASS_UNLEASED, 1);
 		return TC_ACT_OK;
 	}

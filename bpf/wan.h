@@ -74,6 +74,9 @@ static __always_inline int wan_main(struct xdp_md *ctx)
 	case RULE_SLOW_ICMP_ERROR:
 		return slow_path(ctx, RSIP_SLOW_ICMP_ERROR, NULL, RULE_COUNTER(ret),
 				 RSIP_CNT_WAN_SLOW_LOST);
+	case RULE_SLOW_IKE_FANOUT:
+		return slow_path(ctx, RSIP_SLOW_IKE_FANOUT, NULL, RULE_COUNTER(ret),
+				 RSIP_CNT_WAN_SLOW_LOST);
 	}
 	return count_and_return(RULE_COUNTER(ret), XDP_DROP);
 }

@@ -209,6 +209,13 @@ unsigned int rsip_client_pending(const struct rsip_client *c);
  * previous life still holds a registration - is handled as RFC 3103 section
  * 10.2.1 says: DE-REGISTER the Client ID it names, then REGISTER again. */
 int rsip_client_register(struct rsip_client *c, bool takeover);
+/* The same, asking for a registration lease of lease_s seconds (0: the
+ * gateway's default) in a Vendor Specific parameter that gateways which do
+ * not know it ignore (include/rsip/wire.h, RSIP_VSUB_REGISTER_LEASE). The
+ * registration's Lease Time in rsip_client_registration() is what was
+ * granted; the gateway keeps a registration at least as long as its
+ * bindings (R = max(R, Bi)), so renewing the bindings renews it. */
+int rsip_client_register_lease(struct rsip_client *c, bool takeover, uint32_t lease_s);
 
 struct rsip_assign_req {
 	uint8_t method;	       /* RSIP_METHOD_RSIPSEC, _RSAP_IP or _RSA_IP */

@@ -18,7 +18,8 @@
  *   rsip_clients  Xa            -> rsip_client   who may send tunnelled packets
  *   rsip_nb       Nb            -> rsip_nb_val   our public addresses (whole or shared)
  *   rsip_ports    (Nb, port)    -> rsip_target   RSAP-IP/RSIPSEC/LISTEN ports, IKE ports
- *   rsip_ike      (Nb, port, cookie) -> rsip_target   IKE on 500/4500 by cookie/SPI
+ *   rsip_ike      (Nb, port, cookie) -> rsip_target   IKE on 500/4500 by cookie/SPI,
+ *                 and (Nb, port, peer) -> the client(s) talking IKE with that peer
  *   rsip_spi      (Nb, SPI)     -> rsip_target   single SPIs
  *   rsip_spi_blk  (Nb, SPI >> shift) -> rsip_target   client-owned SPI blocks
  *   rsip_icmp_id  (Nb, echo id) -> rsip_target   learned from clients' echo requests
@@ -166,6 +167,13 @@ struct rsip_client {
 #define RSIP_TF_REMOTE_ADDR (1u << 0) /* only from/to remote (remote macro/micro policy) */
 #define RSIP_TF_REMOTE_PORT (1u << 1) /* ... and only remote_port (remote micro) */
 #define RSIP_TF_LEARNED	    (1u << 2) /* inserted by the LAN program (IKE cookie, echo id) */
+/* rsip_ike entries of kind RSIP_IKE_KIND_PEER (docs/dataplane.md "IKE from a
+ * known peer"): the peer talks IKE with more than one client on (Nb, port),
+ * so a miss cannot pick one by itself. */
+#define RSIP_TF_IKE_SEVERAL (1u << 3)
+/* A fan-out in progress (rsipd's slow path wrote it, xa 0): the cookie
+ * belongs to whichever candidate answers with a protected IKE message. */
+#define RSIP_TF_IKE_FANOUT (1u << 4)
 
 struct rsip_target {
 	__be32 xa;     /* tunnel destination: the client's private address */
@@ -213,10 +221,18 @@ struct rsip_port_key {
 
 struct rsip_ike_key {
 	__be32 nb;
-	__be16 port; /* 500 or 4500 (or a leased IKE port) */
-	__u16 pad;
-	__u8 cookie[8]; /* IKEv1 initiator cookie / the client's IKEv2 SPI, as on the wire */
+	__be16 port;	/* 500 or 4500 (or a leased IKE port) */
+	__u16 kind;	/* RSIP_IKE_KIND_*: what cookie holds */
+	__u8 cookie[8]; /* IKEv1 initiator cookie / the client's IKEv2 SPI, as on the wire;
+			 * RSIP_IKE_KIND_PEER: the peer's address, then zeros */
 };
+
+/* rsip_ike_key.kind. A peer entry (Nb, port, Y) names the client that talks
+ * IKE with Y on (Nb, port), or says there are several (RSIP_TF_IKE_SEVERAL):
+ * the LAN program writes it when it learns a cookie, the WAN program asks it
+ * when a cookie from Y is unknown (a rekey or re-authentication Y started). */
+#define RSIP_IKE_KIND_COOKIE 0
+#define RSIP_IKE_KIND_PEER   1
 
 struct rsip_spi_key {
 	__be32 nb;
@@ -272,6 +288,12 @@ enum rsip_slow_reason {
 	 * RSIP_VIOL_CAP bytes) for the debug log. At most one per client, per
 	 * reason, per second. The packet itself was dropped. */
 	RSIP_SLOW_VIOLATION = 7,
+	/* An IKE message from a peer that talks IKE with several clients on
+	 * (Nb, port), protected, with a cookie none of them sent: rsipd sends
+	 * a copy to each candidate (bounded) and marks the cookie as a fan-out
+	 * in rsip_ike; the candidate that answers with a protected message
+	 * learns it (docs/dataplane.md). */
+	RSIP_SLOW_IKE_FANOUT = 8,
 };
 
 /* Record written to rsip_slowpath, followed by cap_len bytes of the frame
@@ -364,6 +386,15 @@ enum rsip_counter {
 	RSIP_CNT_LAN_OUT_SPI_TAKEN,   /* (Y, SPI) another client holds: not taken over */
 	RSIP_CNT_LAN_OUT_SPI_FULL,    /* rsip_out_spi full: not learned */
 	RSIP_CNT_LAN_OUT_SPI_CAP,     /* the client holds cookie_cap outbound SPIs: not learned */
+	/* IKE from a known peer with a cookie nobody sent (its rekey or
+	 * re-authentication): docs/dataplane.md */
+	RSIP_CNT_WAN_TX_IKE_PEER,	      /* to the one client talking IKE with the peer */
+	RSIP_CNT_WAN_SLOW_IKE_FANOUT,	      /* several candidates: rsipd fans it out */
+	RSIP_CNT_WAN_DROP_IKE_AMBIGUOUS,      /* several candidates, unprotected message */
+	RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED, /* an unprotected answer to a fan-out */
+	RSIP_CNT_LAN_LEARN_IKE_PEER,	      /* (Nb, port, peer) entries written */
+	RSIP_CNT_LAN_LEARN_FANOUT,	      /* fan-out cookies taken by a protected answer */
+	RSIP_CNT_LAN_CSUM_COMPLETED, /* inner TCP/UDP checksum was only partial: completed */
 	RSIP_CNT_MAX,
 };
 

@@ -179,6 +179,13 @@ void rsip_msg_init(struct rsip_msg *m, uint8_t type);
 struct rsip_tuple *rsip_msg_add_tuple(struct rsip_msg *m);
 struct rsip_vendor *rsip_msg_add_vendor(struct rsip_msg *m);
 
+/* The registration lease a REGISTER_REQUEST asks for (RSIP_VSUB_REGISTER_LEASE):
+ * add it to m, its 4 bytes kept in buf, which must live as long as m does
+ * (-ENOSPC when m has no Vendor Specific slot left); find it in a decoded
+ * message (false when absent or not 4 bytes long). */
+int rsip_msg_set_reg_lease(struct rsip_msg *m, uint8_t buf[4], uint32_t lease_s);
+bool rsip_msg_reg_lease(const struct rsip_msg *m, uint32_t *lease_s);
+
 /* Port i (0 <= i < number) of a RANGE or LIST; 0 for the other forms. */
 static inline uint16_t rsip_ports_at(const struct rsip_ports *p, unsigned int i)
 {

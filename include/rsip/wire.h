@@ -16,6 +16,17 @@
 #define RSIP_PARAM_HDR 3    /* code, 16-bit value length */
 #define RSIP_MAX_MSG   4096 /* decision D2: larger gets 207 BAD_MESSAGE */
 
+/* Our own Vendor Specific parameters (code 12, spec D7; decision D21 in
+ * docs/protocol-decisions.md): a vendor ID from the private range 241-255.
+ * A gateway that does not know them ignores them (RFC 3103 section 8.12). */
+#define RSIP_VENDOR_ID_PRIVATE 241
+enum rsip_vendor_subtype {
+	/* REGISTER_REQUEST: the registration lease the host asks for, 4
+	 * bytes, seconds, big-endian (the RFC's REGISTER_REQUEST has no Lease
+	 * Time). The REGISTER_RESPONSE's Lease Time says what was granted. */
+	RSIP_VSUB_REGISTER_LEASE = 1,
+};
+
 enum rsip_msg_type {
 	RSIP_ERROR_RESPONSE = 1,
 	RSIP_REGISTER_REQUEST = 2,

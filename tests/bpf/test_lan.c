@@ -5,7 +5,8 @@
  * rsipd turns into ERROR_RESPONSEs), exact decapsulated output after the FIB
  * lookup, the slow path; then sequences: IKE cookie trial and error with a
  * collision between two clients, the learned-entry cap and the sweep, echo
- * ids, outbound SPIs, violation rate limiting, truncation at every length.
+ * ids, outbound SPIs, violation rate limiting, truncation at every length,
+ * and inner TCP/UDP checksums a GRO-ing hop left partial, completed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +231,50 @@ ROW(cookie_hijack)
 	tunnel_inner(in, &CL_B, RSIP_TUNNEL_GRE, &(struct inner){0}, 17);
 	memcpy(k.cookie, k8, 8);
 	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
+}
+/* rsipd's fan-out marked cookie c on Nb1:4500 (RSIP_TF_IKE_FANOUT, xa 0). */
+static void fanout_mark(const uint8_t *c)
+{
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+	struct rsip_target t = {.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT};
+
+	memcpy(k.cookie, c, 8);
+	assert_int_equal(bpf_map_update_elem(fx.m.ike, &k, &t, BPF_ANY), 0);
+}
+
+/* c answers Y on Nb1:4500 in an IKE SA Y initiated (I clear): its SPI is
+ * SPIr; np: the first payload (46 SK: protected). */
+static void ike_answer(struct pkt *in, const struct client_def *c, int tunnel, const uint8_t *spi_r,
+		       uint8_t np)
+{
+	pkt_ike_np(in, PEER_SPI, spi_r, IKEV2, 0x20, np);
+	pkt_non_esp_marker(in);
+	pkt_udp(in, 4500, 4500);
+	tunnel_inner(in, c, tunnel, &(struct inner){0}, 17);
+}
+
+static const uint8_t FAN_P[8] = {0xfa, 0xa, 1, 1, 1, 1, 1, 1};
+static const uint8_t FAN_U[8] = {0xfa, 0xb, 2, 2, 2, 2, 2, 2};
+
+ROW(fanout_protected_answer)
+{
+	/* The fan-out asked A and B; A answers protected: the cookie is A's. */
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+
+	fanout_mark(FAN_P);
+	ike_answer(in, &CL_A, RSIP_TUNNEL_IPIP, FAN_P, 46);
+	TO_WAN(e, in, 20);
+	memcpy(k.cookie, FAN_P, 8);
+	e->learn_map = DPM_IKE + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = &CL_A;
+}
+ROW(fanout_unprotected_answer)
+{
+	/* B answers with a notification (41, unprotected): dropped, and the
+	 * cookie stays marked for whoever answers protected. */
+	fanout_mark(FAN_U);
+	ike_answer(in, &CL_B, RSIP_TUNNEL_GRE, FAN_U, 41);
 }
 ROW(out_spi_hijack)
 {
@@ -475,6 +520,8 @@ static const struct fx_row rows[] = {
     R(echo_learned, XDP_REDIRECT, LAN_TX),
     R(echo_id_taken, XDP_DROP, LAN_DROP_ID_TAKEN),
     R(cookie_hijack, XDP_DROP, LAN_DROP_COOKIE_TAKEN),
+    R(fanout_protected_answer, XDP_REDIRECT, LAN_TX),
+    R(fanout_unprotected_answer, XDP_DROP, LAN_DROP_FANOUT_UNPROTECTED),
     R(out_spi_hijack, XDP_REDIRECT, LAN_TX),
     R(whole_flag_stale, XDP_DROP, LAN_DROP_BAD_SRC),
     R(natt_keepalive_out, XDP_REDIRECT, LAN_TX),
@@ -658,6 +705,118 @@ static void ikev2_both_roles(void **state)
 	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
 }
 
+/* A fan-out's cookie: an unprotected answer learns nothing (the mark
+ * stays), a protected one takes it and is charged for it, and after that it
+ * is held like any learned cookie. */
+static void fanout_take_over(void **state)
+{
+	static const uint8_t FC[8] = {0xfc, 1, 2, 3, 4, 5, 6, 7};
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+	uint64_t took = counter(RSIP_CNT_LAN_LEARN_FANOUT);
+	uint32_t a0 = client_cookies(&CL_A), b0 = client_cookies(&CL_B);
+	unsigned int moved;
+	struct rsip_target t;
+	struct pkt in;
+
+	memcpy(k.cookie, FC, 8);
+	fanout_mark(FC);
+	pkt_init(&in);
+	ike_answer(&in, &CL_B, RSIP_TUNNEL_GRE, FC, 41);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &k, &t), 0);
+	assert_int_equal(t.xa, 0);
+	assert_true(t.flags & RSIP_TF_IKE_FANOUT);
+	assert_int_equal(client_cookies(&CL_B), b0);
+
+	pkt_init(&in);
+	ike_answer(&in, &CL_A, RSIP_TUNNEL_IPIP, FC, 46);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &k, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	assert_int_equal(t.flags & RSIP_TF_IKE_FANOUT, 0);
+	assert_int_equal(t.remote, ip4(FX_PEER));
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_FANOUT), took + 1);
+	assert_true(client_cookies(&CL_A) >= a0 + 1);
+
+	/* Now A's: B's protected message with it is refused (trial and error). */
+	pkt_init(&in);
+	ike_answer(&in, &CL_B, RSIP_TUNNEL_GRE, FC, 46);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_LAN_DROP_COOKIE_TAKEN);
+}
+
+/* A Main Mode 1 from peer to Nb1:500 with its cookie c. */
+static void main_mode_from(struct pkt *in, const char *peer, const uint8_t *c)
+{
+	pkt_init(in);
+	pkt_ike(in, c, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	wan_frame(in, peer, FX_NB1, 17);
+}
+
+/* A Main Mode 1 from client cl (Nb1:500) to peer with its cookie c. */
+static void main_mode_to(struct pkt *in, const struct client_def *cl, int tunnel, const char *peer,
+			 const uint8_t *c)
+{
+	pkt_init(in);
+	pkt_ike(in, c, ZERO8, IKEV1, 0);
+	pkt_udp(in, 500, 500);
+	tunnel_inner(in, cl, tunnel, &(struct inner){.dst = peer}, 17);
+}
+
+/* The peer entry (Nb, port, Y): written with a client's first cookie for Y
+ * (charged), kept when it learns more, marked "several" by a second client;
+ * the WAN rules then route a miss from Y by it. */
+static void peer_entries(void **state)
+{
+	static const uint8_t A1[8] = {0xaa, 1}, A2[8] = {0xaa, 2}, B1[8] = {0xbb, 1},
+			     NEWC[8] = {0xee, 0xe};
+	const char *peer = "198.51.100.44";
+	struct rsip_ike_key pk = {
+	    .nb = ip4(FX_NB1), .port = htons(500), .kind = RSIP_IKE_KIND_PEER};
+	uint64_t written = counter(RSIP_CNT_LAN_LEARN_IKE_PEER);
+	uint32_t a0 = client_cookies(&CL_A);
+	__be32 y = ip4(peer);
+	unsigned int moved;
+	struct rsip_target t;
+	struct pkt in, out;
+
+	memcpy(pk.cookie, &y, 4);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &pk, &t), -ENOENT);
+	/* Nobody talks IKE with that peer yet: its unknown cookie is dropped. */
+	main_mode_from(&in, peer, NEWC);
+	assert_int_equal(run(fx.wan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_COOKIE);
+
+	for (int i = 0; i < 2; i++) {
+		main_mode_to(&in, &CL_A, RSIP_TUNNEL_IPIP, peer, i ? A2 : A1);
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	}
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_IKE_PEER), written + 1);
+	assert_int_equal(client_cookies(&CL_A), a0 + 3); /* two cookies, one peer entry */
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &pk, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	assert_int_equal(t.flags, RSIP_TF_LEARNED);
+
+	/* One candidate: Y's new Main Mode goes to A. */
+	main_mode_from(&in, peer, NEWC);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_memory_equal(out.b + 30, &(__be32){ip4(CL_A.xa)}, 4);
+
+	/* B talks IKE with the same peer: several candidates. */
+	main_mode_to(&in, &CL_B, RSIP_TUNNEL_GRE, peer, B1);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_IKE_PEER), written + 1);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &pk, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	assert_int_equal(t.flags, RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL);
+	main_mode_from(&in, peer, NEWC);
+	assert_int_equal(run(fx.wan_prog, &in, &moved), XDP_DROP);
+	assert_int_equal(moved, RSIP_CNT_WAN_DROP_IKE_AMBIGUOUS);
+	bpf_fx_poll(&fx);
+}
+
 static void cookie_cap_and_sweep(void **state)
 {
 	uint8_t k[8] = {0x71, 0, 0, 0, 0, 0, 0, 0};
@@ -827,6 +986,81 @@ static void lan_no_tx(void **state)
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 }
 
+/* Sum (RFC 1071, not complemented) of the pseudo-header and the L4 bytes of
+ * the IPv4 packet at ip, with its checksum field as it is. */
+static uint16_t l4_sum(const uint8_t *ip, bool pseudo_only)
+{
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4, len = (size_t)(ip[2] << 8 | ip[3]) - ihl;
+	uint8_t buf[1600];
+
+	memcpy(buf, ip + 12, 8);
+	buf[8] = 0;
+	buf[9] = ip[9];
+	buf[10] = (uint8_t)(len >> 8);
+	buf[11] = (uint8_t)len;
+	assert_true(12 + len <= sizeof(buf));
+	memcpy(buf + 12, ip + ihl, len);
+	return (uint16_t)~inet_csum(buf, pseudo_only ? 12 : 12 + len);
+}
+
+/* A frame a GRO-ing hop merged and re-segmented reaches XDP on a veth with
+ * only the pseudo-header sum in its inner TCP/UDP checksum (CHECKSUM_PARTIAL):
+ * forwarded with the complete checksum, counted. A complete checksum, or
+ * UDP's "none", stays as it is. */
+static void partial_csum(void **state)
+{
+	const struct {
+		uint8_t proto;
+		size_t ck; /* checksum offset in the L4 header */
+	} kinds[] = {{17, 6}, {6, 16}};
+	uint64_t n0 = counter(RSIP_CNT_LAN_CSUM_COMPLETED);
+	size_t outer = 20, ipo = 14 + 20;
+	struct pkt in, out;
+	uint8_t *ip, *f;
+	uint16_t v;
+
+	for (unsigned int k = 0; k < 2; k++) {
+		pkt_init(&in);
+		if (kinds[k].proto == 17) {
+			pkt_zeros(&in, 333); /* odd: the last byte is padded */
+			pkt_udp(&in, 1024, 53);
+			tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+		} else {
+			tcp_from(&in, &CL_B, RSIP_TUNNEL_GRE, 3000, 80);
+			outer = 24;
+			ipo = 14 + 24;
+		}
+		ip = in.b + ipo;
+		f = ip + (ip[0] & 0xf) * 4 + kinds[k].ck;
+		for (size_t i = 0; f + 2 + i < in.b + in.len; i++)
+			f[2 + i] = (uint8_t)(i * 13 + 7); /* payload after the field */
+		v = l4_sum(ip, true);
+		f[0] = (uint8_t)(v >> 8);
+		f[1] = (uint8_t)v;
+		assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+		assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + k + 1);
+		assert_int_equal(out.len, 14 + in.len - 14 - outer);
+		/* The whole L4 checksum is right now: the sum is all ones. */
+		assert_int_equal(l4_sum(out.b + 14, false), 0xffff);
+		/* Complete already: forwarded as it came (but TTL and header sum). */
+		memcpy(&in.b[ipo], out.b + 14, out.len - 14);
+		in.b[ipo + 8]++;
+		in.b[ipo + 10] = in.b[ipo + 11] = 0;
+		v = inet_csum(in.b + ipo, 20);
+		in.b[ipo + 10] = (uint8_t)(v >> 8);
+		in.b[ipo + 11] = (uint8_t)v;
+		assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+		assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + k + 1);
+		assert_memory_equal(out.b + 14 + 20, in.b + ipo + 20, in.len - ipo - 20);
+	}
+	/* UDP without a checksum (0) stays so. */
+	pkt_init(&in);
+	udp_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
+	assert_int_equal(out.b[14 + 20 + 6] | out.b[14 + 20 + 7], 0);
+	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + 2);
+}
+
 static void client_counters(void **state)
 {
 	struct binding_rec b = {.client_id = CL_C.client_id, .bind_id = 1501};
@@ -914,12 +1148,15 @@ int main(void)
 	const struct CMUnitTest seq[] = {
 	    cmocka_unit_test(cookie_trial_and_error),
 	    cmocka_unit_test(ikev2_both_roles),
+	    cmocka_unit_test(fanout_take_over),
+	    cmocka_unit_test(peer_entries),
 	    cmocka_unit_test(cookie_cap_and_sweep),
 	    cmocka_unit_test(out_spi_cap_and_sweep),
 	    cmocka_unit_test(echo_ids),
 	    cmocka_unit_test(outbound_spis),
 	    cmocka_unit_test(violation_rate_limit),
 	    cmocka_unit_test(lan_no_tx),
+	    cmocka_unit_test(partial_csum),
 	    cmocka_unit_test(client_counters),
 	    cmocka_unit_test(truncations),
 	};

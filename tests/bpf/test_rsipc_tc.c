@@ -9,7 +9,11 @@
  * the tunnel packet cut at every length. BPF_PROG_TEST_RUN cannot give an skb
  * a GSO type, only gso_size: such a packet cannot be resized, and must then be
  * dropped on egress (never sent bare) and passed on ingress. Real GSO and GRO
- * packets go through the programs in tests/netns/test_rsipc_bpf.sh.
+ * packets go through the programs in tests/netns/test_rsipc_bulk.sh.
+ *
+ * The lease rule (include/rsip/rules/host.h) also runs in rsipc's raw-socket
+ * receiver (user/rsipc/leased.c): every inner packet ingress decapsulates or
+ * passes as unleased goes through that side too, which must agree.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +30,7 @@
 #include <bpf/libbpf.h>
 
 #include "../lib/pkt.h"
+#include "../../user/rsipc/leased.h"
 #include "rsip/host_tc.h"
 #include "rsipc_tc.skel.h"
 
@@ -49,6 +54,7 @@ static const uint8_t MAC_X[6] = {2, 0, 0x0a, 0, 0, 0x0b};
 struct tc {
 	struct rsipc_tc *skel;
 	int eg, in;
+	struct leased user; /* the same lease for the raw-socket receiver */
 };
 
 static struct tc ipip, gre;
@@ -71,6 +77,8 @@ static int load(struct tc *t, uint8_t tunnel)
 	    /* The IP-IP lease is RSIPSEC (IKE by cookie), the GRE one not. */
 	    .flags = tunnel == RSIPC_TC_TUNNEL_IPIP ? RSIPC_TC_F_IKE_PORTS : 0,
 	};
+	leased_init(&t->user, (const struct rsipc_tc_cfg *)&t->skel->rodata->cfg);
+	leased_add_port(&t->user, PORT);
 	if (rsipc_tc__load(t->skel))
 		return -1;
 	if (bpf_map__update_elem(t->skel->maps.rsipc_ports, &port, sizeof(port), &one, 1, 0))
@@ -324,6 +332,16 @@ static void test_egress_gso_untyped_dropped(void **state)
 
 /* --- ingress ---------------------------------------------------------------- */
 
+/* The raw-socket receiver's verdict on the inner packet of a tunnelled frame
+ * (Ethernet, outer IPv4 [, GRE]). */
+static bool user_leased(const struct tc *t, const struct pkt *frame)
+{
+	size_t off = 14 + 20 + (t->user.cfg.tunnel == RSIPC_TC_TUNNEL_GRE ? 4 : 0);
+
+	assert_true(frame->len > off);
+	return leased_inner(&t->user, frame->b + off, frame->len - off);
+}
+
 static void decap_one(struct tc *t, bool is_gre, const struct inner *i)
 {
 	struct pkt in, want, out;
@@ -334,6 +352,7 @@ static void decap_one(struct tc *t, bool is_gre, const struct inner *i)
 	eth(&want, false);
 	wrap(&in, &(struct outer){.gre = is_gre, .id = 99});
 	eth(&in, false);
+	assert_true(user_leased(t, &in));
 	assert_int_equal(run(t->in, &in, &out, 0), TC_ACT_OK);
 	assert_same(&out, &want);
 	assert_int_equal(counter(t, RSIPC_TC_DECAP), n0 + 1);
@@ -373,6 +392,8 @@ static void ingress_untouched(struct tc *t, const struct pkt *in, uint32_t why)
 	assert_int_equal(counter(t, RSIPC_TC_DECAP), d0);
 	if (why < RSIPC_TC_N_COUNTERS)
 		assert_int_equal(counter(t, why), w0 + 1);
+	if (why == RSIPC_TC_PASS_UNLEASED)
+		assert_false(user_leased(t, in));
 }
 
 static void tunnelled(struct pkt *p, const struct inner *i, const struct outer *o)

@@ -46,6 +46,14 @@ static const uint8_t PEER_R[8] = {0x99, 9, 9, 9, 9, 9, 9, 9};
 static const uint8_t ZERO8[8];
 static const uint8_t UNKNOWN[8] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
 #define ECHO_ID 0x4242
+/* A peer talking IKE with A and B (several candidates), one with nobody. */
+#define PEER2	  "198.51.100.20"
+#define PEER_NONE "198.51.100.30"
+static const uint8_t S2A[8] = {0xa2, 2, 2, 2, 2, 2, 2, 0xa};  /* A's SPIi towards PEER2 */
+static const uint8_t S2B[8] = {0xb2, 2, 2, 2, 2, 2, 2, 0xb};  /* B's SPIi towards PEER2 */
+static const uint8_t FANC[8] = {0xfa, 0, 0, 0, 0, 0, 0, 0xc}; /* a fan-out in progress */
+#define IKEV2_SK  46
+#define IKEV2_SKF 53
 
 /* --- builders --------------------------------------------------------------- */
 
@@ -70,6 +78,16 @@ static void ike_to(struct pkt *in, uint16_t dport, const uint8_t *spi_i, const u
 		pkt_non_esp_marker(in);
 	pkt_udp(in, dport, dport);
 	wan_frame(in, FX_PEER, FX_NB1, 17);
+}
+
+static void ike_from_peer(struct pkt *in, const char *src, uint16_t dport, const uint8_t *spi_i,
+			  const uint8_t *spi_r, uint8_t version, uint8_t flags, uint8_t np)
+{
+	pkt_ike_np(in, spi_i, spi_r, version, flags, np);
+	if (dport == 4500)
+		pkt_non_esp_marker(in);
+	pkt_udp(in, dport, dport);
+	wan_frame(in, src, FX_NB1, 17);
 }
 
 static void tcp_to(struct pkt *in, const char *dst, uint16_t dport)
@@ -197,8 +215,10 @@ ROW(ikev1_phase2)
 }
 ROW(ikev1_peer_rekey)
 {
-	/* App. E: the peer starts a new phase 1 with its own cookie. */
+	/* App. E: the peer starts a new phase 1 with its own cookie. A is the
+	 * only client talking IKE with it on Nb1:500: A gets it. */
 	ike_to(in, 500, PEER_R, ZERO8, IKEV1, 0);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ikev2_peer_responds)
 {
@@ -214,17 +234,22 @@ ROW(ikev2_peer_initiator)
 }
 ROW(ikev2_wrong_half)
 {
-	/* A's SPI in the half the I flag says is the peer's: no match. */
+	/* A's SPI in the half the I flag says is the peer's: no cookie
+	 * matches; A is the peer's only client on Nb1:500, so by the peer. */
 	ike_to(in, 500, UNKNOWN, C3, IKEV2, 0);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ikev2_new_from_peer)
 {
-	/* A new IKE_SA_INIT from the peer: SPIr zero, nobody's. */
+	/* A new IKE_SA_INIT from the peer (SPIr zero): its only client. */
 	ike_to(in, 500, P3, ZERO8, IKEV2, FLAG_I);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ikev2_unknown)
 {
+	/* The peer rekeyed A's IKE SA: the new SPIs travelled encrypted. */
 	ike_to(in, 500, UNKNOWN, PEER_R, IKEV2, 0);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ike_4500_marker)
 {
@@ -234,11 +259,58 @@ ROW(ike_4500_marker)
 ROW(ike_4500_unknown)
 {
 	ike_to(in, 4500, UNKNOWN, PEER_R, IKEV2, 0x20);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
 }
 ROW(ike_500_cookie_on_4500)
 {
-	/* Learned on 500 only: the port is part of the key. */
+	/* Learned on 500 only: the port is part of the key (by the peer
+	 * entry of 4500, not by the cookie). */
 	ike_to(in, 4500, C1, PEER_R, IKEV1, 0);
+	expect_tunnel(e, in, &CL_A, RSIP_TUNNEL_IPIP);
+}
+/* IKE with an unknown cookie from a peer nobody talks IKE with: App. E. */
+ROW(ike_peer_unknown)
+{
+	ike_from_peer(in, PEER_NONE, 500, UNKNOWN, PEER_R, IKEV2, 0, IKEV2_SK);
+}
+/* PEER2 talks IKE with A and with B on Nb1:500 (learned in setup). */
+ROW(ike_peer_several_protected)
+{
+	/* Y rekeyed one of the two IKE SAs: protected, so rsipd asks both. */
+	ike_from_peer(in, PEER2, 500, PEER_R, UNKNOWN, IKEV2, FLAG_I, IKEV2_SK);
+	e->slow_reason = RSIP_SLOW_IKE_FANOUT;
+	e->slow_frame_is_input = true;
+}
+ROW(ike_peer_several_fragment)
+{
+	/* An IKEv2 fragment (RFC 7383, SKF) is protected too. */
+	ike_from_peer(in, PEER2, 500, PEER_R, UNKNOWN, IKEV2, FLAG_I, IKEV2_SKF);
+	e->slow_reason = RSIP_SLOW_IKE_FANOUT;
+	e->slow_frame_is_input = true;
+}
+ROW(ike_peer_several_unprotected)
+{
+	/* A new IKE_SA_INIT: every answer would be unprotected, none learned. */
+	ike_from_peer(in, PEER2, 500, PEER_R, ZERO8, IKEV2, FLAG_I, 33);
+}
+ROW(ikev1_peer_several_encrypted)
+{
+	ike_from_peer(in, PEER2, 500, UNKNOWN, PEER_R, IKEV1, 0x01, 8);
+	e->slow_reason = RSIP_SLOW_IKE_FANOUT;
+	e->slow_frame_is_input = true;
+}
+ROW(ikev1_peer_several_main_mode)
+{
+	/* A re-authentication: Main Mode 1 is unprotected. */
+	ike_from_peer(in, PEER2, 500, UNKNOWN, ZERO8, IKEV1, 0, 1);
+}
+ROW(ike_fanout_pending)
+{
+	/* A retransmission while a fan-out waits: to the slow path again,
+	 * even unprotected (the mark decides, not the message). */
+	ike_from_peer(in, PEER2, 500, PEER_R, FANC, IKEV2, FLAG_I, 33);
+	e->slow_reason = RSIP_SLOW_IKE_FANOUT;
+	e->slow_frame_is_input = true;
 }
 ROW(ike_500_stray_port)
 {
@@ -357,6 +429,18 @@ ROW(icmp_echo_reply_unknown)
 {
 	pkt_icmp_echo(in, 0, 0x9999, 1);
 	wan_frame(in, FX_PEER, FX_NB1, 1);
+}
+ROW(whole_icmp_echo_reply)
+{
+	/* No learned id on an Nb held whole: the reply is the holder's. */
+	pkt_icmp_echo(in, 0, ECHO_ID, 1);
+	wan_frame(in, FX_PEER, FX_NB2, 1);
+	expect_tunnel(e, in, &CL_W, RSIP_TUNNEL_IPIP);
+}
+ROW(icmp_echo_reply_not_ours)
+{
+	pkt_icmp_echo(in, 0, ECHO_ID, 1);
+	wan_frame(in, FX_PEER, "198.51.100.50", 1);
 }
 ROW(icmp_error)
 {
@@ -524,15 +608,22 @@ static const struct fx_row rows[] = {
     R(natt_keepalive, XDP_DROP, WAN_DROP_KEEPALIVE),
     R(ikev1_cookie, XDP_REDIRECT, WAN_TX_IKE),
     R(ikev1_phase2, XDP_REDIRECT, WAN_TX_IKE),
-    R(ikev1_peer_rekey, XDP_DROP, WAN_DROP_NO_COOKIE),
+    R(ikev1_peer_rekey, XDP_REDIRECT, WAN_TX_IKE_PEER),
     R(ikev2_peer_responds, XDP_REDIRECT, WAN_TX_IKE),
     R(ikev2_peer_initiator, XDP_REDIRECT, WAN_TX_IKE),
-    R(ikev2_wrong_half, XDP_DROP, WAN_DROP_NO_COOKIE),
-    R(ikev2_new_from_peer, XDP_DROP, WAN_DROP_NO_COOKIE),
-    R(ikev2_unknown, XDP_DROP, WAN_DROP_NO_COOKIE),
+    R(ikev2_wrong_half, XDP_REDIRECT, WAN_TX_IKE_PEER),
+    R(ikev2_new_from_peer, XDP_REDIRECT, WAN_TX_IKE_PEER),
+    R(ikev2_unknown, XDP_REDIRECT, WAN_TX_IKE_PEER),
     R(ike_4500_marker, XDP_REDIRECT, WAN_TX_IKE),
-    R(ike_4500_unknown, XDP_DROP, WAN_DROP_NO_COOKIE),
-    R(ike_500_cookie_on_4500, XDP_DROP, WAN_DROP_NO_COOKIE),
+    R(ike_4500_unknown, XDP_REDIRECT, WAN_TX_IKE_PEER),
+    R(ike_500_cookie_on_4500, XDP_REDIRECT, WAN_TX_IKE_PEER),
+    R(ike_peer_unknown, XDP_DROP, WAN_DROP_NO_COOKIE),
+    R(ike_peer_several_protected, XDP_DROP, WAN_SLOW_IKE_FANOUT),
+    R(ike_peer_several_fragment, XDP_DROP, WAN_SLOW_IKE_FANOUT),
+    R(ike_peer_several_unprotected, XDP_DROP, WAN_DROP_IKE_AMBIGUOUS),
+    R(ikev1_peer_several_encrypted, XDP_DROP, WAN_SLOW_IKE_FANOUT),
+    R(ikev1_peer_several_main_mode, XDP_DROP, WAN_DROP_IKE_AMBIGUOUS),
+    R(ike_fanout_pending, XDP_DROP, WAN_SLOW_IKE_FANOUT),
     R(ike_500_stray_port, XDP_REDIRECT, WAN_TX_IKE),
     R(ike_4500_stray_port, XDP_REDIRECT, WAN_TX_IKE),
     R(udp_esp_stray_port, XDP_REDIRECT, WAN_TX_UDP_ESP),
@@ -555,6 +646,8 @@ static const struct fx_row rows[] = {
     R(icmp_echo_request, XDP_PASS, WAN_PASS_ICMP_REQ),
     R(icmp_echo_reply, XDP_REDIRECT, WAN_TX_ICMP),
     R(icmp_echo_reply_unknown, XDP_DROP, WAN_DROP_NO_ICMP_ID),
+    R(whole_icmp_echo_reply, XDP_REDIRECT, WAN_TX_WHOLE),
+    R(icmp_echo_reply_not_ours, XDP_PASS, WAN_PASS_NOT_NB),
     R(icmp_error, XDP_DROP, WAN_SLOW_ICMP_ERROR),
     R(fragment_first, XDP_DROP, WAN_SLOW_FRAGMENT),
     R(fragment_later, XDP_DROP, WAN_SLOW_FRAGMENT),
@@ -576,7 +669,8 @@ static const struct fx_row rows[] = {
 
 /* --- learning the cookies through the LAN program ----------------------------- */
 
-static void learn(const char *what, uint8_t proto, void (*l4)(struct pkt *p), unsigned int cnt)
+static void learn_from(const char *what, const struct client_def *c, int tunnel, const char *peer,
+		       uint8_t proto, void (*l4)(struct pkt *p), unsigned int cnt)
 {
 	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
 	struct pkt in, out;
@@ -584,8 +678,8 @@ static void learn(const char *what, uint8_t proto, void (*l4)(struct pkt *p), un
 
 	pkt_init(&in);
 	l4(&in);
-	inner_ip(&in, FX_NB1, FX_PEER, proto);
-	client_tunnel(&in, &CL_A, RSIP_TUNNEL_IPIP);
+	inner_ip(&in, FX_NB1, peer, proto);
+	client_tunnel(&in, c, tunnel);
 	bpf_fx_counters(&fx, before);
 	action = bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out);
 	bpf_fx_counters(&fx, after);
@@ -595,6 +689,36 @@ static void learn(const char *what, uint8_t proto, void (*l4)(struct pkt *p), un
 			if (after[i] != before[i])
 				fprintf(stderr, "  %s +%llu\n", dp_counter_name(i),
 					(unsigned long long)(after[i] - before[i]));
+		exit(1);
+	}
+}
+
+static void learn(const char *what, uint8_t proto, void (*l4)(struct pkt *p), unsigned int cnt)
+{
+	learn_from(what, &CL_A, RSIP_TUNNEL_IPIP, FX_PEER, proto, l4, cnt);
+}
+
+static void l4_peer2_a(struct pkt *p)
+{
+	pkt_ike(p, S2A, ZERO8, IKEV2, FLAG_I);
+	pkt_udp(p, 500, 500);
+}
+
+static void l4_peer2_b(struct pkt *p)
+{
+	pkt_ike(p, S2B, ZERO8, IKEV2, FLAG_I);
+	pkt_udp(p, 500, 500);
+}
+
+/* What rsipd's fan-out writes for a cookie it asked A and B about. */
+static void fanout_mark(void)
+{
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(500)};
+	struct rsip_target t = {.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT};
+
+	memcpy(k.cookie, FANC, 8);
+	if (bpf_map_update_elem(fx.m.ike, &k, &t, BPF_NOEXIST)) {
+		fprintf(stderr, "setup: fan-out mark: %s\n", strerror(errno));
 		exit(1);
 	}
 }
@@ -696,7 +820,8 @@ static void truncations(void **state)
 
 /* The Nb pre-filter decides "not ours" after a miss, without another
  * lookup: with Nb1's bit cleared, an unknown SPI to Nb1 is passed as not ours
- * (instead of dropped), while a hit never reads the filter. */
+ * (instead of dropped), while a hit (ESP by block, an echo reply by its id)
+ * never reads the filter. */
 static int run_counted(const struct pkt *in, unsigned int *moved)
 {
 	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
@@ -718,7 +843,7 @@ static void nb_filter(void **state)
 	__be32 nb1 = ip4(FX_NB1);
 	uint32_t bit = rsip_nb_filter_bit(nb1), idx = bit >> 5, w, cleared;
 	int fd = bpf_map__fd(fx.skel->maps.rsip_nb_filter);
-	struct pkt unknown, hit;
+	struct pkt unknown, hit, echo;
 	struct fx_expect e;
 	unsigned int moved;
 
@@ -726,6 +851,8 @@ static void nb_filter(void **state)
 	esp_unknown(&unknown, &e);
 	pkt_init(&hit);
 	esp_block(&hit, &e);
+	pkt_init(&echo);
+	icmp_echo_reply(&echo, &e);
 	assert_int_equal(bpf_map_lookup_elem(fd, &idx, &w), 0);
 	assert_true(w & (1u << (bit & 31)));
 	cleared = w & ~(1u << (bit & 31));
@@ -733,6 +860,9 @@ static void nb_filter(void **state)
 	assert_int_equal(run_counted(&unknown, &moved), XDP_PASS);
 	assert_int_equal(moved, RSIP_CNT_WAN_PASS_NOT_NB);
 	assert_int_equal(run_counted(&hit, &moved), XDP_REDIRECT);
+	/* An echo reply by its learned id: one lookup, no filter, no rsip_nb. */
+	assert_int_equal(run_counted(&echo, &moved), XDP_REDIRECT);
+	assert_int_equal(moved, RSIP_CNT_WAN_TX_ICMP);
 	assert_int_equal(bpf_map_update_elem(fd, &idx, &w, BPF_ANY), 0);
 	assert_int_equal(run_counted(&unknown, &moved), XDP_DROP);
 	assert_int_equal(moved, RSIP_CNT_WAN_DROP_NO_SPI);
@@ -777,6 +907,11 @@ int main(void)
 	learn("IKEv2 SPIr", 17, l4_ikev2_resp, RSIP_CNT_LAN_LEARN_COOKIE);
 	learn("IKEv2 SPIi on 4500", 17, l4_ikev2_natt, RSIP_CNT_LAN_LEARN_COOKIE);
 	learn("echo id", 1, l4_echo, RSIP_CNT_LAN_LEARN_ICMP_ID);
+	learn_from("A's IKE with PEER2", &CL_A, RSIP_TUNNEL_IPIP, PEER2, 17, l4_peer2_a,
+		   RSIP_CNT_LAN_LEARN_IKE_PEER);
+	learn_from("B's IKE with PEER2", &CL_B, RSIP_TUNNEL_GRE, PEER2, 17, l4_peer2_b,
+		   RSIP_CNT_LAN_LEARN_COOKIE);
+	fanout_mark();
 	stray_ike_ports();
 	fprintf(stderr, "verifier: rsip_wan %u instructions processed, rsip_lan %u\n",
 		bpf_fx_verified_insns(fx.wan_prog), bpf_fx_verified_insns(fx.lan_prog));

@@ -7,16 +7,19 @@
 #  - a UDP packet sent from Nb inside the client namespace arrives at Na
 #    encapsulated (outer Xa -> Na, protocol 4 or 47 with the 4-byte GRE
 #    header), read by a raw socket in the gateway namespace;
-#  - a tunnelled packet the gateway namespace sends to Xa comes out of the
-#    TUN and reaches a UDP socket bound on Nb;
-#  - the same packet from a source other than the tunnel endpoint does not.
+#  - a tunnelled packet the gateway namespace sends to Xa, for a leased port,
+#    comes out of the TUN and reaches a UDP socket bound on Nb;
+#  - the same packet from a source other than the tunnel endpoint does not,
+#    nor one for a port rsipc did not lease (the TC program's lease rule,
+#    include/rsip/rules/host.h; counted as drops.unleased).
 . "$(dirname "$0")/rsipc_lab.sh"
 
 lab_up
 
 # roundtrip KIND(ipip|gre) [--gre]
 roundtrip() {
-	local kind=$1 greflag=$2 port=$((20000 + RANDOM % 10000))
+	local kind=$1 greflag=$2 port unleased=7 n0
+	port=$(rsipc_status | json_get 'd["ports"][0]')
 
 	# Outbound: Nb -> peer, seen encapsulated at Na.
 	rm -f "$TMP/ready" "$TMP/stop"
@@ -62,6 +65,23 @@ roundtrip() {
 		fail "$kind: a tunnelled packet from 10.77.0.9 (not the endpoint) got through"
 	fi
 	ok "$kind: tunnel packets from another source are not delivered"
+
+	# Inbound to a port that is not ours.
+	n0=$(rsipc_status | json_get 'd["counters"]["drops"]["unleased"]')
+	rm -f "$TMP/ready"
+	in_cl $PKT udp-recv --addr $NB --port $unleased --payload "unleased-$kind" \
+		--ready "$TMP/ready" --timeout 2 >"$TMP/udp.out" 2>&1 &
+	rp=$!
+	PIDS+=("$rp")
+	wait_until 10 test -e "$TMP/ready" || fail "UDP reader did not start"
+	in_gw $PKT send-tunnel $greflag --dst $XA --inner-src $PEER --inner-dst $NB \
+		--dport $unleased --payload "unleased-$kind" --count 3 || fail "send-tunnel (unleased)"
+	if wait "$rp"; then
+		fail "$kind: a tunnelled packet to $NB:$unleased (not leased) got through"
+	fi
+	[ "$(rsipc_status | json_get 'd["counters"]["drops"]["unleased"]')" -ge $((n0 + 3)) ] ||
+		fail "$kind: the packets to port $unleased were not counted as unleased"
+	ok "$kind: tunnel packets to a port not leased are not delivered (drops.unleased)"
 }
 
 rsipc_start --tunnel ipip --datapath pump

@@ -4,7 +4,8 @@
 daemon over real sockets:
 
 a. accept() failing with EMFILE does not spin: the listener pauses, one log
-   line per interval, and TCP serves again once fds come back;
+   line per interval, and TCP serves again once fds come back; the same for
+   the control socket;
 b. connections that never complete a message are closed after --tcp-timeout;
    with 5,000 idle or half-sent connections from 625 source addresses held
    against an rsipd whose RLIMIT_NOFILE allows far fewer, a new host still
@@ -108,6 +109,38 @@ def accept_emfile_pauses():
         c = TcpClient(d, "127.0.0.2")
         c.register()
         check_eq(c.query().type, R.QUERY_RESPONSE)
+
+
+@suite.test
+def ctl_accept_emfile_pauses():
+    """The control socket follows the same back-off (net/accept_pause.c)."""
+    with Rsipd() as d:
+        pid = d.proc.pid
+        nfds = len(os.listdir("/proc/%d/fd" % pid))
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (nfds + 2, hard))
+        socks = []
+        for _ in range(12):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex(d.ctl_path)
+            socks.append(s)
+        cpu0 = cpu_seconds(pid)
+        time.sleep(3)
+        cpu = cpu_seconds(pid) - cpu0
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        for s in socks:
+            s.close()
+        lines = [x for x in d.stderr_text().splitlines() if "control socket: accept:" in x]
+        c = d.counters()["control"]  # fds are back: the control socket answers
+        print("EMFILE for 3 s: %d accept failures, %d log lines, rsipd CPU %.2f s"
+              % (c["accept_failures"], len(lines), cpu))
+        check(c["accept_failures"] >= 1, "accept() never failed: the test did not test")
+        # Spinning makes millions of calls; the back-off one per second
+        # (the resume timer) or per closed connection, one line per 10 s.
+        check(c["accept_failures"] <= 100, "accept() retried %d times" % c["accept_failures"])
+        check(1 <= len(lines) <= 2, "%d accept log lines" % len(lines))
+        check_eq(c["listener_paused"], 0)
 
 
 @suite.test

@@ -73,10 +73,7 @@ iop_up() {
 	lab_init "${1:-iop}"
 	trap "iop_down" EXIT
 	lab_up || exit 1
-	# Forward like a real network: GRO on at every forwarding hop.
-	local i
-	for i in lan0 wan0; do ip netns exec "$LAB_NS_N" ethtool -K "$i" gro on >/dev/null; done
-	ip netns exec "$LAB_NS_SW" ethtool -K p0 gro on >/dev/null
+	# The lab forwards like a real network: GRO on at every hop (lab_gro).
 	lab_exec y ip addr add $IOP_Y_INNER/32 dev lo
 	IOP_RSIPC=$BUILD/asan/rsipc
 	[ -x "$IOP_RSIPC" ] || IOP_RSIPC=$BUILD/rsipc
@@ -445,10 +442,11 @@ iop_spis() {
 # the ACTIONS run, 2 s apart; each action is "NODE swanctl-args" where NODE
 # is x1, x2 (the host's charon) or y:x1 / y:x2 (Y's charon, its SA with
 # that host). Then: each host's SAs must have changed as asked, still be
-# up, and lose at most IOP_MAX_LOST (default 2) pings.
+# up, and lose at most IOP_MAX_LOST (default 2) pings. IOP_HOSTS: the hosts
+# (default "x1 x2").
 iop_rekey_run() {
 	local a who args x lost before after id pids=()
-	for x in x1 x2; do
+	for x in ${IOP_HOSTS:-x1 x2}; do
 		before[${x#x}]=$(iop_spis $x)
 		lab_exec $x ping -n -q -c 300 -i 0.05 -W 1 "$IOP_Y_INNER" >"$LAB_DIR/$x.ping" 2>&1 &
 		pids+=($!)
@@ -471,7 +469,7 @@ iop_rekey_run() {
 		echo "  rekey: $who $args ($(tail -n1 "$LAB_DIR/rekey.out"))"
 	done
 	for x in "${pids[@]}"; do wait "$x"; done
-	for x in x1 x2; do
+	for x in ${IOP_HOSTS:-x1 x2}; do
 		rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$LAB_DIR/$x.ping")
 		lost=$((300 - ${rx:-0}))
 		after=$(iop_spis $x)

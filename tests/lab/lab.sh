@@ -26,10 +26,11 @@
 #   lab_bg NODE LOGFILE CMD...   # background process, stopped by lab_down
 #   lab_rsipd_start [EXTRA RSIPD FLAGS...] / lab_rsipd_stop [--detach]
 #   lab_ctl ARGS...          # rsipctl against the lab's rsipd
+#   lab_gro on|off           # GRO at every hop (lab_up: $LAB_GRO)
 #   lab_down
 #
 # Knobs (environment, before lab_up): LAB_WAN_MTU, LAB_LAN_MTU, LAB_XDP_MODE
-# (native|generic), LAB_PUBLIC (the Nb pool rsipd lends, default
+# (native|generic), LAB_GRO (on|off, default on: lab_gro), LAB_PUBLIC (the Nb pool rsipd lends, default
 # "$LAB_NB1,$LAB_NB2"; "$LAB_NB1" makes every host share one address), BUILD
 # (the build tree holding rsipd, rsipctl, bpf/).
 
@@ -71,6 +72,7 @@ lab_init() {
 	LAB_WAN_MTU=${LAB_WAN_MTU:-1500}
 	LAB_LAN_MTU=${LAB_LAN_MTU:-$((LAB_WAN_MTU + 24))}
 	LAB_XDP_MODE=${LAB_XDP_MODE:-native}
+	LAB_GRO=${LAB_GRO:-on}
 	LAB_PUBLIC=${LAB_PUBLIC:-$LAB_NB1,$LAB_NB2}
 	LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	BUILD=${BUILD:-$LAB_TOP/build}
@@ -80,7 +82,7 @@ lab_init() {
 	# Helpers in other languages (tests/netns/nslib.py) read the lab from
 	# the environment.
 	export LAB_ID LAB_DIR LAB_NS_X1 LAB_NS_X2 LAB_NS_SW LAB_NS_N LAB_NS_Y LAB_BPFFS \
-		LAB_PIN LAB_CTL LAB_STATE LAB_WAN_MTU LAB_LAN_MTU LAB_XDP_MODE BUILD \
+		LAB_PIN LAB_CTL LAB_STATE LAB_WAN_MTU LAB_LAN_MTU LAB_XDP_MODE LAB_GRO BUILD \
 		LAB_NA LAB_X1 LAB_X2 LAB_N_WAN LAB_Y LAB_Y2 LAB_NB1 LAB_NB2 \
 		LAB_MAC_X1 LAB_MAC_X2 LAB_MAC_NLAN LAB_MAC_NWAN LAB_MAC_Y
 	# shellcheck disable=SC2064
@@ -135,16 +137,10 @@ lab_up() {
 		ip -n "$LAB_NS_SW" link set "$p" master br0 up
 	done
 	ip -n "$LAB_NS_SW" link set br0 up
-	# p0 is the peer of N's lan0, the WAN program's redirect target: without
-	# NAPI (GRO or an XDP program) on the peer, redirected frames vanish
-	# (shared/bench-baseline surprise 2).
-	ip netns exec "$LAB_NS_SW" ethtool -K p0 gro on >/dev/null
 
 	# WAN: N wan0 <-> Y eth0.
 	ip -n "$LAB_NS_N" link add wan0 address $LAB_MAC_NWAN mtu "$LAB_WAN_MTU" type veth \
 		peer name eth0 address $LAB_MAC_Y mtu "$LAB_WAN_MTU" netns "$LAB_NS_Y"
-	# Y's eth0 is the peer of the LAN program's redirect target wan0.
-	ip netns exec "$LAB_NS_Y" ethtool -K eth0 gro on >/dev/null
 	# Hosts send full checksums, as on a wire: with tx checksum offload a
 	# veth hands XDP a TCP/UDP checksum that is only partial, and a frame
 	# XDP redirects onwards loses the note that it still has to be done
@@ -170,6 +166,7 @@ lab_up() {
 	ip -n "$LAB_NS_Y" addr add $LAB_Y2/32 dev eth0
 	ip -n "$LAB_NS_Y" link set eth0 up
 	ip -n "$LAB_NS_Y" route add 192.0.2.0/24 via $LAB_N_WAN
+	lab_gro "$LAB_GRO"
 
 	# bpffs for the pins, outside /sys: `ip netns exec` remounts /sys, and a
 	# bpffs mounted there vanishes with the process that mounted it.
@@ -186,6 +183,12 @@ lab_up() {
 	done
 	lab_exec x1 ping -c1 -W1 -q $LAB_NA >/dev/null 2>&1 ||
 		{ lab_log "LAN does not work (X1 -> Na)"; return 1; }
+	# Switching GRO on a veth restarts its NAPI: the first packets after
+	# lab_gro may be lost, so the WAN gets the same patience as the LAN.
+	for i in $(seq 1 50); do
+		if lab_exec y ping -c1 -W1 -q $LAB_NB1 >/dev/null 2>&1; then break; fi
+		sleep 0.1
+	done
 	lab_exec y ping -c1 -W1 -q $LAB_NB1 >/dev/null 2>&1 ||
 		{ lab_log "WAN does not work (Y -> Nb)"; return 1; }
 	return 0
@@ -193,6 +196,28 @@ lab_up() {
 
 # lab_bg NODE LOGFILE CMD...: start CMD in NODE in the background; its pid is
 # in LAB_LAST_PID and lab_down stops it.
+# lab_gro on|off: GRO at every hop that forwards or receives (the switch's
+# bridge and ports, N's interfaces, the hosts, Y), as on a real network;
+# "off" leaves it on only where it must be: p0 and Y's eth0, the peers of the
+# XDP programs' redirect targets lan0 and wan0 (without NAPI, GRO or an XDP
+# program, on the peer, redirected frames vanish: shared/bench-baseline
+# surprise 2). With GRO on p1/p2 the switch merges what the hosts send and
+# re-segments it for lan0 with partial inner checksums, which the LAN XDP
+# program completes (bpf/csum.h, counter lan_csum_completed).
+lab_gro() {
+	local dev ns
+	# A bridge takes the setting, but some ethtool versions say "not
+	# supported" for one of its other features: not an error here.
+	ip netns exec "$LAB_NS_SW" ethtool -K br0 gro "$1" >/dev/null 2>&1
+	for dev in p0 p1 p2; do ip netns exec "$LAB_NS_SW" ethtool -K "$dev" gro "$1" >/dev/null; done
+	for dev in lan0 wan0; do ip netns exec "$LAB_NS_N" ethtool -K "$dev" gro "$1" >/dev/null; done
+	for ns in "$LAB_NS_X1" "$LAB_NS_X2" "$LAB_NS_Y"; do
+		ip netns exec "$ns" ethtool -K eth0 gro "$1" >/dev/null
+	done
+	ip netns exec "$LAB_NS_SW" ethtool -K p0 gro on >/dev/null
+	ip netns exec "$LAB_NS_Y" ethtool -K eth0 gro on >/dev/null
+}
+
 lab_bg() {
 	local node=$1 log=$2 ns
 	shift 2
@@ -223,7 +248,7 @@ lab_rsipd_flags() {
 
 # lab_rsipd_start [FLAGS...]: run rsipd in N (log: $LAB_DIR/rsipd.log,
 # appended, so a restart keeps the first run's lines) and wait for its
-# control socket. RSIPD picks the binary: by default the ASan build when there
+# control socket (LAB_START_WAIT seconds, default 15). RSIPD picks the binary: by default the ASan build when there
 # is one (tests), else $BUILD/rsipd; benchmarks set RSIPD=$BUILD/rsipd.
 lab_rsipd_start() {
 	local bin=${RSIPD:-}
@@ -239,7 +264,7 @@ lab_rsipd_start() {
 		rsipd "$bin" $(lab_rsipd_flags) "$@" >>"$LAB_DIR/rsipd.log" 2>&1 &
 	LAB_RSIPD_PID=$!
 	LAB_PIDS+=("$LAB_RSIPD_PID")
-	if ! lab_wait 15 test -S "$LAB_CTL"; then
+	if ! lab_wait "${LAB_START_WAIT:-15}" test -S "$LAB_CTL"; then
 		lab_log "rsipd did not start; its log:"
 		tail -n 30 "$LAB_DIR/rsipd.log" >&2
 		return 1

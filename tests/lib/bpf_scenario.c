@@ -343,6 +343,8 @@ static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const str
 				 dp_counter_name(res.rule), dp_counter_name(r->counter));
 		if (r->action == 4 /* XDP_REDIRECT */)
 			assert_int_equal(res.verdict, r->lan ? SV_SEND : SV_TUNNEL);
+		else if (res.rule == RSIP_CNT_WAN_SLOW_IKE_FANOUT)
+			assert_int_equal(res.verdict, SV_FANOUT);
 		else if (res.rule != RSIP_CNT_WAN_SLOW_ICMP_ERROR)
 			assert_int_equal(res.verdict, SV_DROP);
 	}

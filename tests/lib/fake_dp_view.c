@@ -74,11 +74,44 @@ static int fake_update(void *arg, enum dp_map_id m, const void *key, const void 
 	return 0;
 }
 
+/* The entries of map m in table order (deleting reorders the table). */
+static int fake_next_key(void *arg, enum dp_map_id m, const void *key, void *next)
+{
+	size_t i = 0;
+
+	(void)arg;
+	if (key) {
+		const struct entry *e = find(m, key);
+
+		if (!e)
+			return -ENOENT;
+		i = (size_t)(e - tab) + 1;
+	}
+	for (; i < ntab; i++) {
+		if (tab[i].map == m) {
+			memcpy(next, tab[i].key, klen[m]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int fake_del(void *arg, enum dp_map_id m, const void *key)
+{
+	(void)arg;
+	if (!find(m, key))
+		return -ENOENT;
+	fake_view_del(m, key);
+	return 0;
+}
+
 void fake_view_reset(struct dp_view *v, uint8_t shift)
 {
 	ntab = 0;
 	v->lookup = fake_lookup;
 	v->update = fake_update;
+	v->next_key = fake_next_key;
+	v->del = fake_del;
 	v->arg = NULL;
 	v->spi_block_shift = shift;
 }

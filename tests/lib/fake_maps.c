@@ -22,6 +22,8 @@ struct fake_maps {
 	int fail_after, fail_err;
 	unsigned long writes;
 	struct dpx_map_ops ops;
+	void (*after_batch)(void *arg); /* fake_maps_after_batch */
+	void *after_batch_arg;
 };
 
 struct fake_snapshot {
@@ -121,6 +123,79 @@ static int f_next_key(void *arg, int fd, const void *key, void *next)
 		return -ENOENT;
 	memcpy(next, m->keys + i * m->klen, m->klen);
 	return 0;
+}
+
+/* Batch calls as the kernel's hash maps answer them: the token is where
+ * the walk stands (here an index), -ENOENT with the last chunk; update and
+ * delete stop at the first failing entry with *count = entries done. */
+static int f_lookup_batch(void *arg, int fd, void *in_batch, void *out_batch, void *keys,
+			  void *values, uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	uint32_t at = 0, n = 0;
+
+	if (!m)
+		return -EBADF;
+	if (in_batch)
+		memcpy(&at, in_batch, sizeof(at));
+	while (n < *count && at < m->n) {
+		memcpy((unsigned char *)keys + (size_t)n * m->klen, m->keys + (size_t)at * m->klen,
+		       m->klen);
+		memcpy((unsigned char *)values + (size_t)n * m->vlen,
+		       m->vals + (size_t)at * m->vlen, m->vlen);
+		n++;
+		at++;
+	}
+	memcpy(out_batch, &at, sizeof(at));
+	*count = n;
+	n = at >= m->n; /* the last chunk */
+	if (((struct fake_maps *)arg)->after_batch)
+		((struct fake_maps *)arg)->after_batch(((struct fake_maps *)arg)->after_batch_arg);
+	return n ? -ENOENT : 0;
+}
+
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg)
+{
+	f->after_batch = fn;
+	f->after_batch_arg = arg;
+}
+
+/* values NULL: delete. */
+static int f_each(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+{
+	struct fake_map *m = map_of(arg, fd);
+	int err = 0;
+	uint32_t i;
+
+	if (!m)
+		return -EBADF;
+	for (i = 0; !err && i < *count; i++) {
+		const unsigned char *k = (const unsigned char *)keys + (size_t)i * m->klen;
+
+		err = values
+			  ? f_update(arg, fd, k,
+				     (const unsigned char *)values + (size_t)i * m->vlen, BPF_ANY)
+			  : f_delete(arg, fd, k);
+	}
+	*count = err ? i - 1 : i;
+	return err;
+}
+
+static int f_update_batch(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+{
+	return f_each(arg, fd, keys, values, count);
+}
+
+static int f_delete_batch(void *arg, int fd, const void *keys, uint32_t *count)
+{
+	return f_each(arg, fd, keys, NULL, count);
+}
+
+void fake_maps_enable_batch(struct fake_maps *f)
+{
+	f->ops.lookup_batch = f_lookup_batch;
+	f->ops.update_batch = f_update_batch;
+	f->ops.delete_batch = f_delete_batch;
 }
 
 struct fake_maps *fake_maps_new(void)

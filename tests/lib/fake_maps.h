@@ -22,9 +22,14 @@ int fake_map_create(struct fake_maps *f, unsigned int klen, unsigned int vlen,
 		    unsigned int max_entries);
 /* Ops for struct dpx_config.ops (arg is f). */
 const struct dpx_map_ops *fake_maps_ops(struct fake_maps *f);
+/* From now on the ops have batch calls too (bpf_map_*_batch semantics). */
+void fake_maps_enable_batch(struct fake_maps *f);
 /* The next n updates succeed, the one after fails with err (n < 0: never). */
 void fake_maps_fail_update_after(struct fake_maps *f, int n, int err);
 size_t fake_map_count(struct fake_maps *f, int fd);
+/* fn(arg) runs after every batch read (with fake_maps_enable_batch): what
+ * a program writes between a batch and the caller's next step. */
+void fake_maps_after_batch(struct fake_maps *f, void (*fn)(void *arg), void *arg);
 /* Updates and deletes since creation (or the last reset). */
 unsigned long fake_maps_writes(struct fake_maps *f);
 void fake_maps_reset_writes(struct fake_maps *f);

@@ -144,11 +144,17 @@ void pkt_ah(struct pkt *p, uint32_t spi, uint32_t seq)
 void pkt_ike(struct pkt *p, const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t version,
 	     uint8_t flags)
 {
+	pkt_ike_np(p, spi_i, spi_r, version, flags, 33 /* SA */);
+}
+
+void pkt_ike_np(struct pkt *p, const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t version,
+		uint8_t flags, uint8_t next_payload)
+{
 	uint8_t h[28] = {0};
 
 	memcpy(h, spi_i, 8);
 	memcpy(h + 8, spi_r, 8);
-	h[16] = 33; /* next payload: SA */
+	h[16] = next_payload;
 	h[17] = version;
 	h[18] = 34; /* IKE_SA_INIT / (v1: identity protection 2) */
 	h[19] = flags;

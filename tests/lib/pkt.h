@@ -51,6 +51,9 @@ void pkt_ah(struct pkt *p, uint32_t spi, uint32_t seq);	  /* 24-byte AH, next hd
 /* ISAKMP/IKEv2 header (28 bytes) followed by 8 payload bytes. */
 void pkt_ike(struct pkt *p, const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t version,
 	     uint8_t flags);
+/* ... with another first payload than SA (33): 46 (SK) makes it protected. */
+void pkt_ike_np(struct pkt *p, const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t version,
+		uint8_t flags, uint8_t next_payload);
 void pkt_non_esp_marker(struct pkt *p);
 void pkt_gre(struct pkt *p);
 void pkt_ipv4(struct pkt *p, const struct ipv4_opts *o);

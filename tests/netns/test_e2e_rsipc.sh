@@ -21,36 +21,15 @@
 # rsipd runs with docs/examples/rsipd.conf (the lab's flags override its
 # interfaces, addresses and paths), which proves the example parses and works.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "needs root (namespaces, XDP, TUN)"; exit 77; fi
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 77; }
-. "$top/tests/lab/lab.sh"
+. "$(dirname "$0")/rsipc_netns.sh"
 LAB_PUBLIC=$LAB_NB1 # one Nb: the hosts must share it
-lab_init e2e
-lab_up || exit 1
+rsipc_lab e2e
 LEASE=4
 lab_rsipd_start --config "$top/docs/examples/rsipd.conf" --lease $LEASE --lease-min 1 || exit 1
-rsipc=$BUILD/asan/rsipc
-[ -x "$rsipc" ] || rsipc=$BUILD/rsipc
-PY=/usr/bin/python3
 declare -A PID
 
-fail() {
-	echo "FAIL: $*"
-	for f in rsipd.log rsipc-x1.log rsipc-x2.log; do
-		[ -s "$LAB_DIR/$f" ] || continue
-		echo "---- $f"
-		tail -n 25 "$LAB_DIR/$f"
-	done
-	exit 1
-}
-ok() { echo "ok    $*"; }
 py() { $PY "$top/tests/netns/e2e_traffic.py" "$@"; }
-# jq-like: evaluate a Python expression on the JSON read from stdin (d).
-json() { $PY -c 'import json,sys; d=json.load(sys.stdin); print('"$1"')'; }
 ctl() { lab_ctl --json "$@"; }
-state() { json "$2" <"$LAB_DIR/rsipc-$1/state.json"; }
-status() { lab_exec "$1" "$BUILD/rsipc" --state-dir "$LAB_DIR/rsipc-$1" --json status | json "$2"; }
 bindings_of() { ctl bindings | json "len([b for b in d if b['client'] == '$1'])"; }
 registered() { ctl clients | json "len([c for c in d if c['address'] == '$1'])"; }
 
@@ -152,9 +131,4 @@ py maps x2 --none || fail "X2's XDP entries after the expiry"
 [ "$(ctl counters | json 'd["rsip"]["leases_expired"]')" -ge 1 ] || fail "no leases_expired"
 ok "after SIGKILL, X2's binding, registration and XDP entries expired with the lease"
 
-lab_rsipd_stop
-lab_rsipd_log_clean || fail "rsipd's sanitizers"
-if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_DIR"/rsipc-x*.log; then
-	fail "rsipc's sanitizers"
-fi
-echo "PASS"
+rsipc_lab_finish

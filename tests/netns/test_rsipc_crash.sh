@@ -12,30 +12,8 @@
 # alone is enough to release everything at the gateway and remove the rule,
 # route and TC filters.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "needs root (namespaces, XDP, TC, TUN)"; exit 77; fi
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 77; }
-. "$top/tests/lab/lab.sh"
-lab_init crash
-lab_up || exit 1
-rsipc=$BUILD/asan/rsipc
-[ -x "$rsipc" ] || rsipc=$BUILD/rsipc
-PY=/usr/bin/python3
-dir=$LAB_DIR/rsipc-x1
-mkdir -p "$dir"
-
-fail() {
-	echo "FAIL: $*"
-	for f in rsipd.log rsipc-x1.log; do
-		[ -s "$LAB_DIR/$f" ] || continue
-		echo "---- $f"
-		tail -n 25 "$LAB_DIR/$f"
-	done
-	exit 1
-}
-ok() { echo "ok    $*"; }
-json() { $PY -c 'import json,sys; d=json.load(sys.stdin); print('"$1"')'; }
-state() { json "$1" <"$dir/state.json"; }
+. "$(dirname "$0")/rsipc_netns.sh"
+rsipc_lab crash
 counter() { lab_ctl --json counters | json "d[\"rsip\"][\"$1\"]"; }
 start() {
 	lab_bg x1 /dev/null sh -c 'exec "$@" >>"$0" 2>&1' "$LAB_DIR/rsipc-x1.log" \
@@ -100,9 +78,4 @@ lab_exec x1 tc filter show dev eth0 egress | grep -q . && fail "TC egress filter
 [ ! -e "$dir/state.json" ] || fail "state file left"
 ok "SIGKILL, then rsipc down: released at the gateway from the state file; rule, route, TC filters and state gone"
 
-lab_rsipd_stop
-lab_rsipd_log_clean || fail "rsipd's sanitizers"
-if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_DIR"/rsipc-x1.log; then
-	fail "rsipc's sanitizers"
-fi
-echo "PASS"
+rsipc_lab_finish

@@ -7,30 +7,8 @@
 # (1 MB byte-exact), a port nobody listened for is not delivered, and `rsipc
 # down` frees the listeners with the rest.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "needs root (namespaces, XDP, TC, TUN)"; exit 77; fi
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 77; }
-. "$top/tests/lab/lab.sh"
-lab_init listen
-lab_up || exit 1
-rsipc=$BUILD/asan/rsipc
-[ -x "$rsipc" ] || rsipc=$BUILD/rsipc
-PY=/usr/bin/python3
-dir=$LAB_DIR/rsipc-x1
-mkdir -p "$dir"
-
-fail() {
-	echo "FAIL: $*"
-	for f in rsipd.log rsipc-x1.log; do
-		[ -s "$LAB_DIR/$f" ] || continue
-		echo "---- $f"
-		tail -n 25 "$LAB_DIR/$f"
-	done
-	exit 1
-}
-ok() { echo "ok    $*"; }
-json() { $PY -c 'import json,sys; d=json.load(sys.stdin); print('"$1"')'; }
-state() { json "$1" <"$dir/state.json"; }
+. "$(dirname "$0")/rsipc_netns.sh"
+rsipc_lab listen
 
 lab_rsipd_start || exit 1
 lab_bg x1 "$LAB_DIR/rsipc-x1.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up --ports 1 \
@@ -60,9 +38,4 @@ lab_exec x1 "$BUILD/rsipc" --state-dir "$dir" down >/dev/null || fail "down"
 lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc still runs"
 [ "$(lab_ctl --json bindings | json 'len(d)')" = 0 ] || fail "bindings left after down"
 ok "rsipc down freed the listeners with the rest"
-lab_rsipd_stop
-lab_rsipd_log_clean || fail "rsipd's sanitizers"
-if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_DIR"/rsipc-x1.log; then
-	fail "rsipc's sanitizers"
-fi
-echo "PASS"
+rsipc_lab_finish

@@ -598,6 +598,68 @@ static void test_restore_prunes_stale_whole(void **state)
 	assert_int_equal(get_nb(fx, "192.0.2.1", &nv), -ENOENT); /* left the pool */
 }
 
+/* The restart with batch calls, over more entries than one chunk (4096):
+ * 5000 clients with a port each; rsipd comes back with 4999 of them, one
+ * port entry went missing meanwhile and one carries counters. Only the
+ * missing entry is written, only the departed client's two entries go. */
+static void test_restore_batches(void **state)
+{
+	enum { N = 5000 };
+	struct fake_maps *f = fake_maps_new();
+	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
+	struct rsip_port_key missing = {.nb = ip("192.0.2.1").s_addr, .port = htons(1024 + 7)};
+	struct rsip_port_key counted = {.nb = ip("192.0.2.1").s_addr, .port = htons(1024 + 9)};
+	struct dpx_maps m;
+	struct rsip_target t;
+	struct dpx *x;
+
+	(void)state;
+	fake_maps_dpx(f, &m, N + 16, 2);
+	fake_maps_enable_batch(f);
+	cfg.ops = fake_maps_ops(f);
+	for (int pass = 0; pass < 2; pass++) {
+		x = dpx_new(&m, &cfg);
+		assert_non_null(x);
+		if (pass)
+			dpx_restore_begin(x);
+		assert_int_equal(dpx_nb_add(x, ip("192.0.2.1")), 0);
+		for (uint32_t i = 0; i < (uint32_t)(N - pass); i++) {
+			struct in_addr xa = {.s_addr = htonl(0x0a010000u + i)};
+			struct dp_client c = {.client_id = i + 1, .xa = xa};
+			struct rec_buf b =
+			    rec_make(i + 1, 1000 + i, xa, ip("192.0.2.1"), RSIP_METHOD_RSAP_IP);
+			uint16_t port = (uint16_t)(1024 + i);
+
+			rec_set_ports(&b, &port, 1);
+			assert_int_equal(dpx_client_add(x, &c), 0);
+			assert_int_equal(dpx_binding_add(x, &b.r), 0);
+		}
+		if (pass) {
+			fake_maps_reset_writes(f);
+			assert_int_equal(dpx_restore_end(x), 2);
+			assert_int_equal(fake_maps_writes(f), 3);
+		} else {
+			/* While rsipd is away: one entry lost, one counting. */
+			assert_int_equal(fake_maps_ops(f)->delete (f, m.ports, &missing), 0);
+			assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
+			t.pkts = 99;
+			t.bytes = 9900;
+			assert_int_equal(
+			    fake_maps_ops(f)->update(f, m.ports, &counted, &t, BPF_ANY), 0);
+		}
+		dpx_free(x);
+	}
+	assert_int_equal(fake_map_count(f, m.clients), N - 1);
+	assert_int_equal(fake_map_count(f, m.ports), N - 1);
+	assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &missing, &t), 0);
+	assert_int_equal(t.bind_id, 1000 + 7);
+	assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
+	assert_int_equal(t.bind_id, 1000 + 9);
+	assert_int_equal(t.pkts, 99);
+	assert_int_equal(t.bytes, 9900);
+	fake_maps_free(f);
+}
+
 static void test_stats_and_counters(void **state)
 {
 	struct fx *fx = *state;
@@ -688,6 +750,54 @@ static void test_sweep(void **state)
 	assert_int_equal(cv.cookies, 0); /* 3 - 3 (floored) and 1 - 1 */
 }
 
+/* What rsip_lan does when the client uses its idle cookie again between the
+ * sweep's batch read and its delete: refresh the time stamp. */
+struct touch_ctx {
+	struct fx *fx;
+	struct rsip_ike_key key;
+	uint64_t now_ns;
+};
+
+static void touch_cookie(void *arg)
+{
+	struct touch_ctx *c = arg;
+	struct rsip_target t;
+
+	if (fake_maps_ops(c->fx->f)->lookup(c->fx->f, c->fx->m.ike, &c->key, &t))
+		return;
+	t.last_seen_ns = c->now_ns;
+	assert_int_equal(put(c->fx, c->fx->m.ike, &c->key, &t), 0);
+}
+
+static void test_sweep_rechecks_live_value(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t sec = 1000000000ull, now = 1000 * sec;
+	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
+	struct touch_ctx c = {.fx = fx, .now_ns = now - sec};
+	struct dpx_sweep_result r;
+
+	fake_maps_enable_batch(fx->f);
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	c.key.nb = ip("192.0.2.1").s_addr;
+	c.key.port = htons(500);
+	t.last_seen_ns = now - 400 * sec;
+	for (uint8_t i = 1; i <= 7; i++) {
+		c.key.cookie[0] = i;
+		assert_int_equal(put(fx, fx->m.ike, &c.key, &t), 0);
+	}
+	/* Cookie 1 is used again right after the sweep's batch read it (idle
+	 * then). */
+	c.key.cookie[0] = 1;
+	fake_maps_after_batch(fx->f, touch_cookie, &c);
+	assert_int_equal(dpx_sweep(fx->x, now, 300 * sec, &r), 0);
+	fake_maps_after_batch(fx->f, NULL, NULL);
+	assert_int_equal(r.cookies, 6);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &c.key, &t), 0);
+	assert_true(t.last_seen_ns == now - sec);
+}
+
 static void test_client_del_takes_everything(void **state)
 {
 	struct fx *fx = *state;
@@ -750,8 +860,10 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_restore_without_rewrites, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restore_prunes_stale_whole, setup, teardown),
+	    cmocka_unit_test(test_restore_batches),
 	    cmocka_unit_test_setup_teardown(test_stats_and_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sweep_rechecks_live_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
 	};
 

@@ -151,14 +151,17 @@ static void test_every_flag(void **state)
 	assert_string_equal(cfg.state_file, CFG_DEFAULT_STATE_FILE);
 	assert_int_equal(cfg.map_size, 0);
 	assert_false(cfg.detach_on_exit);
+	assert_false(cfg.map_prealloc);
 	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode generic "
 					  "--pin-path /tmp/p --map-size 0x1000 --detach-on-exit "
+					  "--map-prealloc "
 					  "--state-file="),
 			 0);
 	assert_int_equal(cfg.xdp_mode, CFG_XDP_GENERIC);
 	assert_string_equal(cfg.pin_path, "/tmp/p");
 	assert_int_equal(cfg.map_size, 4096);
 	assert_true(cfg.detach_on_exit);
+	assert_true(cfg.map_prealloc);
 	assert_string_equal(cfg.state_file, "");
 	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode skb"),
 			 -EINVAL);

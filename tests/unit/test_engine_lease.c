@@ -196,6 +196,65 @@ static void test_registration_without_bindings_expires(void **state)
 	h_free(h);
 }
 
+/* REGISTER with our registration-lease Vendor Specific parameter (D21). */
+static uint32_t register_asking(struct harness *h, const struct engine_src *x, uint32_t lease,
+				uint32_t counter)
+{
+	uint8_t v[8] = {0, RSIP_VENDOR_ID_PRIVATE, 0, RSIP_VSUB_REGISTER_LEASE};
+	struct raw r;
+
+	v[4] = (uint8_t)(lease >> 24);
+	v[5] = (uint8_t)(lease >> 16);
+	v[6] = (uint8_t)(lease >> 8);
+	v[7] = (uint8_t)lease;
+	raw_begin(&r, RSIP_REGISTER_REQUEST);
+	raw_param(&r, RSIP_P_VENDOR_SPECIFIC, v, sizeof(v));
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, counter);
+	h_send(h, x, &r);
+	assert_int_equal(h_msg(h, -1)->type, RSIP_REGISTER_RESPONSE);
+	return h->msg.client_id;
+}
+
+/* The registration lease a host asks for is granted clamped like a
+ * binding's, and the registration then ends on it, unless a binding lasts
+ * longer (R = max(R, Bi)). */
+static void test_registration_lease_asked(void **state)
+{
+	struct harness *h = h_new(ARGS);
+	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000),
+			  z = h_udp("10.0.0.4", 40000);
+	uint64_t t0 = h->now;
+	uint32_t id, bind;
+	size_t mark;
+
+	register_asking(h, &y, 100000, 1); /* above --lease: the maximum */
+	assert_int_equal(h->msg.lease, 600);
+	register_asking(h, &z, 5, 1); /* below --lease-min */
+	assert_int_equal(h->msg.lease, 30);
+	id = register_asking(h, &x, 40, 1);
+	assert_int_equal(h->msg.lease, 40);
+	/* z's 30 s have passed: it is gone, x and y are not. */
+	mark = h->n_sent;
+	h->now = t0 + 30000;
+	engine_tick(h->e);
+	assert_int_equal(h->n_sent, mark + 1);
+	assert_int_equal(h_msg(h, mark)->type, RSIP_DEREGISTER_RESPONSE);
+	assert_int_equal(engine_n_clients(h->e), 2);
+	/* x's binding (600 s from t0+35 s) carries its registration past the
+	 * 40 s it asked for. */
+	h->now = t0 + 35000;
+	bind = h_assign_ports(h, &x, id, 1, 2);
+	h->now = t0 + 45000;
+	engine_tick(h->e);
+	assert_int_equal(engine_n_clients(h->e), 2);
+	h->now = t0 + 635000;
+	engine_tick(h->e);
+	assert_int_equal(engine_n_clients(h->e), 0); /* y's 600 s, x's binding: over */
+	assert_null(dataplane_none_binding(h->dp, bind));
+	assert_int_equal(engine_counters(h->e)->registrations_expired, 3);
+	h_free(h);
+}
+
 static void test_revoke(void **state)
 {
 	struct harness *h = h_new(ARGS);
@@ -257,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(test_binding_expiry),
 	    cmocka_unit_test(test_registration_expiry),
 	    cmocka_unit_test(test_registration_without_bindings_expires),
+	    cmocka_unit_test(test_registration_lease_asked),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_violation_rate_limited),
 	};

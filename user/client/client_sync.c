@@ -113,14 +113,30 @@ static int simple_call(struct rsip_client *c, uint8_t type, uint32_t bind_id, bo
 	return rc;
 }
 
-int rsip_client_register(struct rsip_client *c, bool takeover)
+/* One REGISTER_REQUEST, asking for lease_s (0: no Vendor Specific lease). */
+static int register_once(struct rsip_client *c, uint32_t lease_s, struct sync_call *s)
+{
+	struct rsip_msg *m = new_msg(RSIP_REGISTER_REQUEST);
+	uint8_t buf[4]; /* outlives the request: call() waits for its end */
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = lease_s ? rsip_msg_set_reg_lease(m, buf, lease_s) : 0;
+	if (!rc)
+		rc = call(c, m, s, NULL);
+	free(m);
+	return rc;
+}
+
+int rsip_client_register_lease(struct rsip_client *c, bool takeover, uint32_t lease_s)
 {
 	struct sync_call s = {0};
 	struct rsip_msg *m;
 	uint32_t stale;
 	int rc;
 
-	rc = simple_call(c, RSIP_REGISTER_REQUEST, 0, false, 0, &s);
+	rc = register_once(c, lease_s, &s);
 	if (rc != RSIP_E_ALREADY_REGISTERED || !takeover || !c->last_err.has_client_id)
 		return rc;
 	/* RFC 3103 section 10.2.1: a host that lost its state learns its old
@@ -136,7 +152,12 @@ int rsip_client_register(struct rsip_client *c, bool takeover)
 	free(m);
 	if (rc && rc != RSIP_E_REGISTER_FIRST)
 		return rc;
-	return simple_call(c, RSIP_REGISTER_REQUEST, 0, false, 0, &s);
+	return register_once(c, lease_s, &s);
+}
+
+int rsip_client_register(struct rsip_client *c, bool takeover)
+{
+	return rsip_client_register_lease(c, takeover, 0);
 }
 
 static void set_addr(struct rsip_address *a, struct in_addr v4)

@@ -73,6 +73,18 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EVENT(LAN_OUT_SPI_FULL, "lan_out_spi_full", "outbound (peer, SPI) not learned: map full"),
     EVENT(LAN_OUT_SPI_CAP, "lan_out_spi_cap",
 	  "outbound (peer, SPI) not learned: the client is at its cap"),
+    EXIT(WAN_TX_IKE_PEER, "wan_tx_ike_peer",
+	 "WAN: IKE with an unknown cookie to the one client talking to that peer"),
+    EXIT(WAN_SLOW_IKE_FANOUT, "wan_slow_ike_fanout",
+	 "WAN: protected IKE for one of several clients, to rsipd's fan-out"),
+    EXIT(WAN_DROP_IKE_AMBIGUOUS, "wan_drop_ike_ambiguous",
+	 "WAN: unprotected IKE with an unknown cookie, several candidate clients"),
+    EXIT(LAN_DROP_FANOUT_UNPROTECTED, "lan_drop_fanout_unprotected",
+	 "LAN: unprotected answer to a fan-out: not learned"),
+    EVENT(LAN_LEARN_IKE_PEER, "lan_learn_ike_peer", "IKE peer entries (Nb, port, peer) written"),
+    EVENT(LAN_LEARN_FANOUT, "lan_learn_fanout", "fan-out cookies learned from a protected answer"),
+    EVENT(LAN_CSUM_COMPLETED, "lan_csum_completed",
+	  "inner TCP/UDP checksums completed (partial, from a GRO-ing hop)"),
 };
 
 const char *dp_counter_name(unsigned int counter)
@@ -104,6 +116,8 @@ const char *dp_slow_reason_name(unsigned int reason)
 		return "lan_fragment";
 	case RSIP_SLOW_VIOLATION:
 		return "violation";
+	case RSIP_SLOW_IKE_FANOUT:
+		return "ike_fanout";
 	}
 	return "unknown";
 }

@@ -23,6 +23,7 @@ static const char *const verdict_names[ENCAP_N_VERDICTS] = {
     [ENCAP_INNER_NOT_IPV4] = "inner_not_ipv4",
     [ENCAP_INNER_NOT_OURS] = "inner_not_ours",
     [ENCAP_NOT_FROM_NB] = "not_from_nb",
+    [ENCAP_UNLEASED] = "unleased",
 };
 
 const char *encap_verdict_name(int v)

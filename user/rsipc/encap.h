@@ -31,6 +31,7 @@ enum encap_verdict {
 	ENCAP_INNER_NOT_IPV4, /* what is inside is not IPv4 */
 	ENCAP_INNER_NOT_OURS, /* inbound: inner destination is not Nb */
 	ENCAP_NOT_FROM_NB,    /* outbound: source is not Nb */
+	ENCAP_UNLEASED,	      /* inbound: not our port or SPI (leased.h) */
 	ENCAP_N_VERDICTS,
 };
 

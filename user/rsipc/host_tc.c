@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* rsipc's TC-BPF tunnel: load, attach, ports, counters, detach (host_tc.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "host_tc.h"
+#include "errbuf.h"
 #include "log.h"
 #include "rsipc_tc.skel.h"
 
@@ -34,22 +34,6 @@ static const char *const counter_names[RSIPC_TC_N_COUNTERS] = {
 const char *host_tc_counter_name(unsigned int c)
 {
 	return c < RSIPC_TC_N_COUNTERS ? counter_names[c] : "unknown";
-}
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	n = strlen(err);
-	snprintf(err + n, errlen - n, ": %s", strerror(-rc));
-	return rc;
 }
 
 static struct bpf_tc_hook hook_of(int ifindex, enum bpf_tc_attach_point where)
@@ -94,17 +78,17 @@ int host_tc_attach(struct host_tc *h, const struct host_tc_cfg *c, char *err, si
 	libbpf_set_print(log_libbpf);
 	h->skel = rsipc_tc__open();
 	if (!h->skel)
-		return fail(err, errlen, -errno, "opening the TC object");
+		return errbuf_set(err, errlen, -errno, "opening the TC object");
 	h->skel->rodata->cfg = c->lease;
 	rc = rsipc_tc__load(h->skel);
 	if (rc) {
-		fail(err, errlen, rc, "loading the TC programs");
+		errbuf_set(err, errlen, rc, "loading the TC programs");
 		goto out;
 	}
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		rc = host_tc_add_port(h, c->ports[i]);
 		if (rc) {
-			fail(err, errlen, rc, "leased port %u into the map", c->ports[i]);
+			errbuf_set(err, errlen, rc, "leased port %u into the map", c->ports[i]);
 			goto out;
 		}
 	}
@@ -112,19 +96,19 @@ int host_tc_attach(struct host_tc *h, const struct host_tc_cfg *c, char *err, si
 	 * else's filters): share it. */
 	rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
-		fail(err, errlen, rc, "clsact qdisc on ifindex %d", c->ifindex);
+		errbuf_set(err, errlen, rc, "clsact qdisc on ifindex %d", c->ifindex);
 		goto out;
 	}
 	/* Ingress first: once egress encapsulates, answers must come in. */
 	rc = attach_one(h, BPF_TC_INGRESS, bpf_program__fd(h->skel->progs.rsipc_ingress));
 	if (rc) {
-		fail(err, errlen, rc, "attaching to ingress of ifindex %d", c->ifindex);
+		errbuf_set(err, errlen, rc, "attaching to ingress of ifindex %d", c->ifindex);
 		goto out;
 	}
 	h->ingress = true;
 	rc = attach_one(h, BPF_TC_EGRESS, bpf_program__fd(h->skel->progs.rsipc_egress));
 	if (rc) {
-		fail(err, errlen, rc, "attaching to egress of ifindex %d", c->ifindex);
+		errbuf_set(err, errlen, rc, "attaching to egress of ifindex %d", c->ifindex);
 		goto out;
 	}
 	h->egress = true;

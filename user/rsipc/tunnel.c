@@ -7,7 +7,6 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <netinet/ip.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "log.h"
 #include "nl.h"
 #include "rsip/wire.h"
@@ -25,23 +25,6 @@
 #define PUMP_BATCH 32
 #define PKT_MAX	   65536
 #define VNET_HLEN  sizeof(struct virtio_net_hdr)
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	n = strlen(err);
-	if (rc < 0)
-		snprintf(err + n, errlen - n, ": %s", strerror(-rc));
-	return rc;
-}
 
 int tunnel_path_mtu(struct in_addr dst)
 {
@@ -64,9 +47,9 @@ int tunnel_path_mtu(struct in_addr dst)
 	return rc;
 }
 
-/* vnet: packets carry a virtio_net_hdr in front (the pump's TUN), so that
- * what GRO merged goes to the kernel with its checksum state. */
-static int open_tun(struct tunnel *t, const char *name, bool vnet)
+/* Packets carry a virtio_net_hdr in front, so that what GRO merged goes to
+ * the kernel with its checksum state. */
+static int open_tun(struct tunnel *t, const char *name)
 {
 	struct ifreq ifr;
 	int fd;
@@ -75,7 +58,7 @@ static int open_tun(struct tunnel *t, const char *name, bool vnet)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int rc = -errno;
@@ -149,6 +132,31 @@ static bool is_ethernet(int ifindex)
 	return eth;
 }
 
+/* The lease as the TC programs and the receiver's rule see it (Xa is the
+ * TC programs' business: bpf_up fills it in). */
+static void lease_rule_init(struct tunnel *t, const struct tunnel_cfg *cfg)
+{
+	struct rsipc_tc_cfg lc = {
+	    .nb = t->addr.s_addr,
+	    .endpoint = t->endpoint.s_addr,
+	    .spi_min = htonl(cfg->spi_min),
+	    .spi_max = htonl(cfg->spi_max),
+	    .tunnel = cfg->type,
+	    .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
+			       (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0)),
+	};
+
+	leased_init(&t->leased, &lc);
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		leased_add_port(&t->leased, cfg->ports[i]);
+}
+
+int tunnel_add_port(struct tunnel *t, uint16_t port)
+{
+	leased_add_port(&t->leased, port);
+	return t->bpf ? host_tc_add_port(&t->tc, port) : 0;
+}
+
 /* Attach the TC programs to the device the endpoint is reached through, and
  * note the route the table will hold. */
 static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
@@ -159,28 +167,23 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 
 	rc = nl_route_get(t->nl, t->endpoint, &via);
 	if (rc)
-		return fail(err, errlen, rc, "route to the tunnel endpoint");
+		return errbuf_set(err, errlen, rc, "route to the tunnel endpoint");
 	if (!is_ethernet(via.ifindex))
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "the device towards the endpoint (ifindex %d) "
-			    "is not Ethernet",
-			    via.ifindex);
+		return errbuf_set(err, errlen, -EOPNOTSUPP,
+				  "the device towards the endpoint (ifindex %d) "
+				  "is not Ethernet",
+				  via.ifindex);
 	if (!via.src.s_addr)
-		return fail(err, errlen, -EADDRNOTAVAIL, "no source address towards the endpoint");
+		return errbuf_set(err, errlen, -EADDRNOTAVAIL,
+				  "no source address towards the endpoint");
 	hc = (struct host_tc_cfg){
 	    .ifindex = via.ifindex,
 	    .handle = t->table,
-	    .lease = {.nb = t->addr.s_addr,
-		      .xa = via.src.s_addr,
-		      .endpoint = t->endpoint.s_addr,
-		      .spi_min = htonl(cfg->spi_min),
-		      .spi_max = htonl(cfg->spi_max),
-		      .tunnel = cfg->type,
-		      .flags = (uint8_t)((cfg->whole_addr ? RSIPC_TC_F_WHOLE_ADDR : 0) |
-					 (cfg->ike_ports ? RSIPC_TC_F_IKE_PORTS : 0))},
+	    .lease = t->leased.cfg,
 	    .ports = cfg->ports,
 	    .n_ports = cfg->n_ports,
 	};
+	hc.lease.xa = via.src.s_addr;
 	rc = host_tc_attach(&t->tc, &hc, err, errlen);
 	if (rc)
 		return rc;
@@ -210,20 +213,21 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 	t->table = cfg->table;
 	t->prio = cfg->prio;
 	if (cfg->type != RSIP_TUNNEL_IPIP && cfg->type != RSIP_TUNNEL_GRE)
-		return fail(err, errlen, -EPROTONOSUPPORT, "tunnel type %u", cfg->type);
+		return errbuf_set(err, errlen, -EPROTONOSUPPORT, "tunnel type %u", cfg->type);
 
 	t->mtu = cfg->mtu;
 	if (!t->mtu) {
 		pmtu = tunnel_path_mtu(cfg->endpoint);
 		if (pmtu < 0)
-			return fail(err, errlen, pmtu, "no route to the tunnel endpoint");
+			return errbuf_set(err, errlen, pmtu, "no route to the tunnel endpoint");
 		if ((unsigned int)pmtu < 68 + encap_overhead(cfg->type))
-			return fail(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
+			return errbuf_set(err, errlen, -EMSGSIZE, "path MTU %d is too small", pmtu);
 		t->mtu = (unsigned int)pmtu - encap_overhead(cfg->type);
 	}
+	lease_rule_init(t, cfg);
 	t->nl = nl_open();
 	if (!t->nl)
-		return fail(err, errlen, -errno, "netlink");
+		return errbuf_set(err, errlen, -errno, "netlink");
 	if (cfg->datapath != TUNNEL_DP_PUMP) {
 		rc = bpf_up(t, cfg, err, errlen);
 		if (rc && cfg->datapath == TUNNEL_DP_BPF)
@@ -231,29 +235,29 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		if (rc)
 			log_warnx("BPF tunnel unavailable (%s): using the userspace pump", err);
 	}
-	if (!t->bpf) {
-		rc = open_raw(t);
-		if (rc) {
-			fail(err, errlen, rc, "raw %s socket",
-			     cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
-			goto out;
-		}
-	}
-	rc = open_tun(t, cfg->dev, !t->bpf);
+	/* bpf: for the outer fragments the TC programs pass on (the kernel
+	 * reassembles them, and has no IP-IP or GRE handler of its own). */
+	rc = open_raw(t);
 	if (rc) {
-		fail(err, errlen, rc, "TUN device %s (is /dev/net/tun there; is the name taken?)",
-		     cfg->dev);
+		errbuf_set(err, errlen, rc, "raw %s socket",
+			   cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
+		goto out;
+	}
+	rc = open_tun(t, cfg->dev);
+	if (rc) {
+		errbuf_set(err, errlen, rc,
+			   "TUN device %s (is /dev/net/tun there; is the name taken?)", cfg->dev);
 		goto out;
 	}
 	disable_ipv6(t->dev);
 	rc = nl_link_up(t->nl, t->ifindex, t->mtu);
 	if (rc) {
-		fail(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
+		errbuf_set(err, errlen, rc, "%s: set MTU %u and up", t->dev, t->mtu);
 		goto out;
 	}
 	rc = nl_addr_add(t->nl, t->ifindex, t->addr);
 	if (rc) {
-		fail(err, errlen, rc, "%s: add address", t->dev);
+		errbuf_set(err, errlen, rc, "%s: add address", t->dev);
 		goto out;
 	}
 	if (!t->bpf)
@@ -267,7 +271,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		rc = nl_route_default(t->nl, true, &t->route);
 	}
 	if (rc) {
-		fail(err, errlen, rc, "default route in table %u (use --table)", t->table);
+		errbuf_set(err, errlen, rc, "default route in table %u (use --table)", t->table);
 		goto out;
 	}
 	t->route_added = true;
@@ -279,7 +283,7 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 		rc = nl_rule(t->nl, true, t->addr, t->table, t->prio);
 	}
 	if (rc) {
-		fail(err, errlen, rc, "rule from the leased address to table %u", t->table);
+		errbuf_set(err, errlen, rc, "rule from the leased address to table %u", t->table);
 		goto out;
 	}
 	t->rule_added = true;
@@ -423,6 +427,8 @@ void tunnel_pump_in(struct tunnel *t)
 		uint8_t *pkt = buf[i];
 
 		v = encap_decap(pkt, mm[i].msg_len, t->type, t->endpoint, t->addr, &off, &len);
+		if (!v && !leased_inner(&t->leased, pkt + off, len))
+			v = ENCAP_UNLEASED;
 		if (v) {
 			log_debug("tunnel: dropped an inbound packet (%s)", encap_verdict_name(v));
 			t->stats.drops[v]++;

@@ -5,12 +5,16 @@
  * Two data paths, neither needing an ipip/gre kernel module:
  *  - bpf (default): the table's default route leads out of the LAN device
  *    towards the endpoint, with the tunnel MTU; TC programs on that device
- *    add and remove the outer header (host_tc.h). No packet reaches user
+ *    add and remove the outer header (host_tc.h). They pass outer fragments
+ *    on: the kernel reassembles them and hands them to the raw socket below,
+ *    whose receiver writes them to the TUN; no other packet reaches user
  *    space.
  *  - pump (fallback, or --datapath pump): the table's default route is the
  *    TUN; rsipc reads packets from it and sends them through a raw socket
  *    (IPPROTO_IPIP or IPPROTO_GRE; the kernel adds the outer header), and
  *    writes what the raw socket receives, outer header removed, to the TUN.
+ * Either way the receiver hands on only what the lease rule (leased.h, the
+ * TC program's own) accepts.
  */
 #ifndef RSIPC_TUNNEL_H
 #define RSIPC_TUNNEL_H
@@ -23,6 +27,7 @@
 
 #include "encap.h"
 #include "host_tc.h"
+#include "leased.h"
 #include "nl.h"
 
 enum tunnel_datapath {
@@ -33,7 +38,7 @@ enum tunnel_datapath {
 
 struct tunnel_stats {
 	uint64_t tx_packets, tx_bytes; /* TUN -> gateway */
-	uint64_t rx_packets, rx_bytes; /* gateway -> TUN */
+	uint64_t rx_packets, rx_bytes; /* gateway -> TUN (bpf: reassembled ones) */
 	uint64_t tx_errors, rx_errors; /* socket / TUN write failures */
 	uint64_t rx_partial_csum;      /* GRO-merged, handed on with NEEDS_CSUM */
 	uint64_t drops[ENCAP_N_VERDICTS];
@@ -53,6 +58,7 @@ struct tunnel {
 	bool bpf;	       /* the TC data path carries the packets */
 	struct nl_route route; /* the table's default route */
 	struct host_tc tc;
+	struct leased leased; /* for the raw socket's receiver */
 	struct nl *nl;
 	struct tunnel_stats stats;
 };
@@ -82,9 +88,13 @@ void tunnel_down(struct tunnel *t);
 
 const char *tunnel_datapath_name(const struct tunnel *t); /* "bpf" or "pump" */
 
+/* One more port of ours (a LISTEN), host order: into the TC programs' map
+ * and the receiver's set. 0 or -errno. */
+int tunnel_add_port(struct tunnel *t, uint16_t port);
+
 /* Move what is waiting (a bounded batch, to stay fair to the other fds). */
 void tunnel_pump_out(struct tunnel *t); /* TUN readable */
-void tunnel_pump_in(struct tunnel *t);	/* raw socket readable */
+void tunnel_pump_in(struct tunnel *t);	/* raw socket readable (both data paths) */
 
 /* The MTU of the path to dst (what the route to it uses), or -errno. */
 int tunnel_path_mtu(struct in_addr dst);

@@ -300,7 +300,11 @@ static int acquire(struct up *u, struct rsip_binding *b)
 	}
 	/* A state file that could not be resumed was ours: its registration,
 	 * if the gateway still holds it, may be taken over. */
-	rc = rsip_client_register(u->c, o->takeover || tried);
+	/* The registration's lease follows --lease too: a killed rsipc's
+	 * registration that cannot be resumed then lapses with its binding,
+	 * not after the gateway's default (an hour). Renewing the binding
+	 * renews it (R = max(R, Bi)). */
+	rc = rsip_client_register_lease(u->c, o->takeover || tried, o->lease_s);
 	if (rc == RSIP_E_ALREADY_REGISTERED) {
 		const struct rsip_client_error *le = rsip_client_last_error(u->c);
 
@@ -405,7 +409,7 @@ leased:
 }
 
 /* --listen: one LISTEN_REQUEST per port, on our Nb, with our tunnel type;
- * each port goes into the TC programs' map. 0, or -1 with the reason told. */
+ * each port goes into the data path's set of our ports. 0, or -1 with the reason told. */
 static int listen_ports(struct up *u, const struct rsip_binding *main_b)
 {
 	const struct rsipc_opts *o = u->o;
@@ -427,12 +431,10 @@ static int listen_ports(struct up *u, const struct rsip_binding *main_b)
 			return -1;
 		}
 		u->listen_ids[i] = lb.bind_id;
-		if (u->tun.bpf) {
-			rc = host_tc_add_port(&u->tun.tc, req.port);
-			if (rc) {
-				log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
-				return -1;
-			}
+		rc = tunnel_add_port(&u->tun, req.port);
+		if (rc) {
+			log_warnx("port %u into the TC map: %s", req.port, strerror(-rc));
+			return -1;
 		}
 		log_info("listening on %s:%u (binding %u)", inet_ntoa(main_b->addr), req.port,
 			 lb.bind_id);

@@ -349,6 +349,11 @@ static int set_map_size(struct rsipd_config *cfg, const struct cfg_opt *o, const
 	return 0;
 }
 
+static int set_map_prealloc(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_bool(v, &cfg->map_prealloc);
+}
+
 static int set_detach_on_exit(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_bool(v, &cfg->detach_on_exit);
@@ -594,6 +599,10 @@ static const struct cfg_opt opts[] = {
      "xdp: where maps and links are pinned (" CFG_DEFAULT_PIN_PATH ")", false},
     {"map-size", required_argument, 0, set_map_size, "a number 16-16777216",
      "xdp: clients the maps hold; the other maps scale with it (131072)", false},
+    {"map-prealloc", no_argument, 0, set_map_prealloc, "yes or no",
+     "xdp: reserve the hash maps' memory at start (faster with many active clients, "
+     "docs/performance.md; default: memory follows the bindings)",
+     false},
     {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
      "xdp: take the programs and pins down on exit (default: keep forwarding)", false},
     {"state-file", required_argument, 0, set_state_file, "a path (empty or none: none)",

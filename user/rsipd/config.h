@@ -98,6 +98,7 @@ struct rsipd_config {
 	char pin_path[PATH_MAX];     /* bpffs directory of the pins */
 	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
 	bool detach_on_exit;	     /* take the data plane down on exit */
+	bool map_prealloc;	     /* hash maps preallocated (docs/performance.md) */
 	char state_file[PATH_MAX];   /* "": none */
 	/* What one host, or a flood of spoofed ones, may make rsipd hold. */
 	uint32_t max_clients;	 /* registrations; 0 until config_parse sets the default */

@@ -70,6 +70,7 @@ enum rule_action {
 	RULE_SLOW_FRAGMENT,	/* WAN: a fragment to Nb, reassembled by rsipd */
 	RULE_SLOW_ICMP_ERROR,	/* WAN: an ICMP error to Nb: rsipd finds its flow */
 	RULE_SLOW_LAN_FRAGMENT, /* LAN: a fragment of a tunnel packet, reassembled by rsipd */
+	RULE_SLOW_IKE_FANOUT,	/* WAN: IKE for one of several clients: rsipd asks each */
 };
 
 #define RULE(action, counter) ((int)((action) << 8 | (counter)))

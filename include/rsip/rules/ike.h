@@ -3,9 +3,10 @@
  * The ISAKMP (RFC 2408) / IKEv2 (RFC 7296) header and which of its two SPIs
  * (cookies) belongs to the RSIP client.
  *
- * IKEv1 (RFC 3104 section 4): the client is always the initiator (a peer's
- * new exchange to Nb:500 has no mapping and is dropped, Appendix E), so its
- * cookie is the initiator cookie.
+ * IKEv1 (RFC 3104 section 4): the key is the initiator cookie, whoever
+ * initiated: the client's when it started the exchange; the peer's when the
+ * peer started a new Main Mode (a re-authentication), which reaches the
+ * client by the peer entry (rules/wan.h) and is learned from its answer.
  * IKEv2: SPIi belongs to the original initiator of the IKE SA and the I flag
  * says whether the sender is that initiator. The client's own SPI is SPIi
  * when the client initiated and SPIr when it responded, e.g. after the peer
@@ -21,7 +22,10 @@
 #define IKE_NATT_PORT	   4500
 #define IKE_FLAG_I	   0x08 /* IKEv2: sender is the original initiator */
 #define NATT_KEEPALIVE	   0xff
-#define NON_ESP_MARKER_LEN 4 /* RFC 3948: four zero bytes before IKE on 4500 */
+#define NON_ESP_MARKER_LEN 4	/* RFC 3948: four zero bytes before IKE on 4500 */
+#define IKEV1_FLAG_E	   0x01 /* IKEv1: the payloads after the header are encrypted */
+#define IKEV2_PAYLOAD_SK   46	/* IKEv2 Encrypted and Authenticated (RFC 7296 3.14) */
+#define IKEV2_PAYLOAD_SKF  53	/* ... its fragment (RFC 7383) */
 
 struct ike_hdr {
 	__u8 spi_i[8]; /* IKEv1 initiator cookie */
@@ -68,6 +72,24 @@ static __always_inline int ike_client_cookie(const struct ike_hdr *h, bool from_
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A protected message: only an end of the IKE SA could have written it
+ * (IKEv2: the first payload is SK or SKF; IKEv1: the encryption flag). An
+ * IKE_SA_INIT, a Main Mode's first four messages or an INVALID_IKE_SPI
+ * notification are not: anyone could send them, so a fan-out never learns
+ * from them (rules/lan.h).
+ */
+static __always_inline bool ike_protected(const struct ike_hdr *h)
+{
+	switch (ike_major(h)) {
+	case 1:
+		return (h->flags & IKEV1_FLAG_E) != 0;
+	case 2:
+		return h->next_payload == IKEV2_PAYLOAD_SK || h->next_payload == IKEV2_PAYLOAD_SKF;
+	}
+	return false;
 }
 
 /* RFC 3948 2.3: a NAT-keepalive is one 0xff byte of UDP payload (the

@@ -23,7 +23,10 @@
  *
  * Learning, each only when new (no per-packet map write):
  *   IKE cookies on 500/4500 by trial and error (RFC 3104 6.1): BPF_NOEXIST
- *   insert, a cookie another client holds is dropped; per-client cap.
+ *   insert, a cookie another client holds is dropped; per-client cap. With
+ *   each, the peer entry (Nb, port, Y) that lets the WAN rules route a
+ *   rekey Y starts; a cookie rsipd's fan-out marked goes to the client that
+ *   answers with a protected message, never to an unprotected answer.
  *   echo/timestamp request ids (Nb, id), same cap.
  *   outbound (Y, SPI) of ESP/AH/UDP-ESP: ICMP errors quote them; BPF_NOEXIST,
  *   never over another client's entry; a cap of their own.
@@ -91,24 +94,53 @@ static __always_inline void learned_target(RULE_ENV *env, struct rsip_target *t,
 	t->tunnel = p->tunnel;
 	t->flags = RSIP_TF_LEARNED;
 	t->lan_ifindex = p->c->lan_ifindex;
+	/* The peer, without RSIP_TF_REMOTE_ADDR (no policy): rsipd's fan-out
+	 * finds the clients talking IKE with a peer by it. */
+	t->remote = p->peer;
 	t->seen_jiffies = RULE_JIFFIES(env);
 	t->last_seen_ns = RULE_NOW_NS(env);
 }
 
 /*
+ * A cookie rsipd's fan-out sent to several clients (RSIP_TF_IKE_FANOUT): it
+ * becomes the client's that answers with a protected message, which only an
+ * end of the IKE SA can write; an unprotected answer (INVALID_IKE_SPI, a new
+ * exchange of its own) is dropped, never learned. Two protected answers at
+ * once: the last one written wins (docs/dataplane.md). 0: go on.
+ */
+static __always_inline int lan_take_fanout(RULE_ENV *env, const struct lan_pkt *p, RULE_MAP_T map,
+					   const void *key, bool prot)
+{
+	struct rsip_target nt = {};
+
+	if (!prot)
+		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED);
+	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
+		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_COOKIE_CAP);
+	learned_target(env, &nt, p);
+	if (RULE_UPDATE(env, map, key, &nt, BPF_EXIST))
+		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_LEARN_FULL); /* expired meanwhile */
+	RULE_LEARNED(env, p, RSIP_LEARNED_COOKIE);
+	RULE_COUNT_EVENT(env, RSIP_CNT_LAN_LEARN_FANOUT);
+	return 0;
+}
+
+/*
  * Trial and error (RFC 3104 6.1) for rsip_ike or rsip_icmp_id: the key is
  * the client's if nobody holds it (inserted with BPF_NOEXIST, counted against
- * the client's cap), dropped if someone else does. 0: go on; else the
- * outcome.
+ * the client's cap), dropped if someone else does. prot: a protected IKE
+ * message (a fan-out's answer). 0: go on; else the outcome.
  */
 static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RULE_MAP_T map,
-				     const void *key, __u32 taken_cnt, __u32 learn_cnt)
+				     const void *key, __u32 taken_cnt, __u32 learn_cnt, bool prot)
 {
 	struct rsip_target *t = RULE_LOOKUP(env, map, key);
 	struct rsip_target nt = {};
 	long err;
 
 	if (t) {
+		if (t->flags & RSIP_TF_IKE_FANOUT)
+			return lan_take_fanout(env, p, map, key, prot);
 		if (t->xa != p->xa)
 			return RULE(RULE_DROP, taken_cnt);
 		RULE_TOUCH(env, &t->last_seen_ns, &t->seen_jiffies);
@@ -132,6 +164,39 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
 		return RULE(RULE_DROP, taken_cnt);
 	}
 	return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_LEARN_FULL);
+}
+
+/*
+ * The peer entry (Nb, port, Y) of rsip_ike (dp_abi.h): written when a client
+ * first talks IKE with Y there, marked RSIP_TF_IKE_SEVERAL when a second one
+ * does, refreshed by their IKE so it lives as long as their cookies do. One
+ * lookup per outgoing IKE message (IKE is rare); a write only when it is new
+ * or changes. Charged to the client like a cookie; none past its cap.
+ */
+static __always_inline void lan_ike_peer(RULE_ENV *env, const struct lan_pkt *p, __be16 port)
+{
+	struct rsip_ike_key pk = {.nb = p->nb, .port = port, .kind = RSIP_IKE_KIND_PEER};
+	struct rsip_target *t, nt = {};
+
+	__builtin_memcpy(pk.cookie, &p->peer, sizeof(p->peer));
+	t = RULE_LOOKUP(env, RULE_MAP(rsip_ike), &pk);
+	if (t) {
+		if (t->xa == p->xa || (t->flags & RSIP_TF_IKE_SEVERAL)) {
+			RULE_TOUCH(env, &t->last_seen_ns, &t->seen_jiffies);
+			return;
+		}
+		nt = *t;
+		nt.flags |= RSIP_TF_IKE_SEVERAL;
+		RULE_UPDATE(env, RULE_MAP(rsip_ike), &pk, &nt, BPF_EXIST);
+		return;
+	}
+	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
+		return;
+	learned_target(env, &nt, p);
+	if (RULE_UPDATE(env, RULE_MAP(rsip_ike), &pk, &nt, BPF_NOEXIST) == 0) {
+		RULE_LEARNED(env, p, RSIP_LEARNED_COOKIE);
+		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_LEARN_IKE_PEER);
+	}
 }
 
 /* Remembers that this client sends to (Y, SPI): an ICMP error from Y quotes
@@ -185,14 +250,19 @@ static __always_inline int lan_ike(RULE_ENV *env, const struct lan_pkt *p, const
 {
 	struct rsip_ike_key key = {.nb = p->nb, .port = udp->source};
 	struct ike_hdr *ike = pos;
+	int ret;
 
 	if ((void *)(ike + 1) > data_end)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
 	/* A zero SPI is the peer's half of a first IKE_SA_INIT, never ours. */
 	if (ike_client_cookie(ike, true, key.cookie) < 0 || cookie_is_zero(key.cookie))
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
-	return lan_learn(env, p, RULE_MAP(rsip_ike), &key, RSIP_CNT_LAN_DROP_COOKIE_TAKEN,
-			 RSIP_CNT_LAN_LEARN_COOKIE);
+	ret = lan_learn(env, p, RULE_MAP(rsip_ike), &key, RSIP_CNT_LAN_DROP_COOKIE_TAKEN,
+			RSIP_CNT_LAN_LEARN_COOKIE, ike_protected(ike));
+	if (ret)
+		return ret;
+	lan_ike_peer(env, p, udp->source);
+	return 0;
 }
 
 /* UDP from 500/4500 without a port binding: the shared IKE ports. */
@@ -275,7 +345,7 @@ static __always_inline int lan_inner_l4(RULE_ENV *env, const struct lan_pkt *p, 
 			return 0;
 		ik.id = icmp->un.echo.id;
 		return lan_learn(env, p, RULE_MAP(rsip_icmp_id), &ik, RSIP_CNT_LAN_DROP_ID_TAKEN,
-				 RSIP_CNT_LAN_LEARN_ICMP_ID);
+				 RSIP_CNT_LAN_LEARN_ICMP_ID, false);
 	}
 	case IPPROTO_ESP:
 	case IPPROTO_AH: {

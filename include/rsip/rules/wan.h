@@ -9,12 +9,15 @@
  *   ESP / AH / UDP-ESP  (Nb, SPI >> shift) in rsip_spi_blk, then (Nb, SPI) in
  *                       rsip_spi; miss: DROP (RFC 3104 section 5 MUST)
  *   UDP 500, 4500       after the non-ESP marker on 4500: (Nb, dport, client
- *                       cookie) in rsip_ike; miss: DROP (App. E); 4500
- *                       without the marker: ESP by SPI (RFC 3948). Both
- *                       ports are never leased, so no port lookup.
+ *                       cookie) in rsip_ike; miss: (Nb, dport, peer) in
+ *                       rsip_ike: its one client, or several: the slow
+ *                       path's fan-out when protected, else DROP; no peer
+ *                       entry: DROP (App. E); 4500 without the marker: ESP
+ *                       by SPI (RFC 3948). Both ports are never leased, so
+ *                       no port lookup.
  *   TCP, other UDP      (Nb, dport) in rsip_ports
- *   ICMP                echo/timestamp replies by learned id; errors to the
- *                       slow path; requests to N
+ *   ICMP                echo/timestamp replies by learned id (Nb, id) in
+ *                       rsip_icmp_id; errors to the slow path; requests to N
  *   Nb leased whole     everything not claimed above
  *   no claim, Nb ours   PASS (N's own services on Nb)
  *   a fragment to Nb    to the slow path (only the first carries the demux
@@ -120,6 +123,34 @@ static __always_inline int wan_spi(RULE_ENV *env, struct wan_match *v, const str
 	return wan_match(v, t, tx_cnt, 0, false);
 }
 
+/*
+ * A cookie nobody sent, from a peer that talks IKE on (Nb, port) with our
+ * clients: a rekey or re-authentication that peer started (the new SPIs
+ * travel encrypted, RFC 3104 Appendix E). The peer entry names the one
+ * client talking to it: that client gets it, and its answer teaches the LAN
+ * program the new cookie. With several, only a protected message is worth
+ * asking them all about (rsipd's fan-out, RSIP_SLOW_IKE_FANOUT): the answer
+ * to an unprotected one would be unprotected too, and never learned.
+ */
+static __always_inline int wan_ike_peer(RULE_ENV *env, struct wan_match *v, const struct iphdr *iph,
+					const struct udphdr *udp, const struct ike_hdr *ike)
+{
+	struct rsip_ike_key pk = {.nb = iph->daddr, .port = udp->dest, .kind = RSIP_IKE_KIND_PEER};
+	struct rsip_target *t;
+
+	if (!RULE_NB_MAYBE(env, iph->daddr)) /* at most one lookup when not ours */
+		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
+	__builtin_memcpy(pk.cookie, &iph->saddr, sizeof(iph->saddr));
+	t = RULE_LOOKUP(env, RULE_MAP(rsip_ike), &pk);
+	if (!t)
+		return wan_unclaimed(env, v, iph, udp->source, true, RSIP_CNT_WAN_DROP_NO_COOKIE);
+	if (!(t->flags & RSIP_TF_IKE_SEVERAL))
+		return wan_match(v, t, RSIP_CNT_WAN_TX_IKE_PEER, udp->source, true);
+	if (!ike_protected(ike))
+		return RULE(RULE_DROP, RSIP_CNT_WAN_DROP_IKE_AMBIGUOUS);
+	return RULE(RULE_SLOW_IKE_FANOUT, RSIP_CNT_WAN_SLOW_IKE_FANOUT);
+}
+
 static __always_inline int wan_ike(RULE_ENV *env, struct wan_match *v, const struct iphdr *iph,
 				   const struct udphdr *udp, void *pos, void *data_end)
 {
@@ -133,7 +164,10 @@ static __always_inline int wan_ike(RULE_ENV *env, struct wan_match *v, const str
 		return wan_malformed(env, iph->daddr);
 	t = RULE_LOOKUP(env, RULE_MAP(rsip_ike), &key);
 	if (!t)
-		return wan_unclaimed(env, v, iph, udp->source, true, RSIP_CNT_WAN_DROP_NO_COOKIE);
+		return wan_ike_peer(env, v, iph, udp, ike);
+	/* A retransmission while rsipd's fan-out waits for the owner. */
+	if (t->flags & RSIP_TF_IKE_FANOUT)
+		return RULE(RULE_SLOW_IKE_FANOUT, RSIP_CNT_WAN_SLOW_IKE_FANOUT);
 	return wan_match(v, t, RSIP_CNT_WAN_TX_IKE, udp->source, true);
 }
 
@@ -187,6 +221,18 @@ static __always_inline int wan_icmp(RULE_ENV *env, struct wan_match *v, const st
 
 	if (type < 0)
 		return wan_malformed(env, nb);
+	/* A reply is claimed by its learned id like a port by its binding:
+	 * one lookup on a hit, rsip_nb only after a miss (the LAN rules learn
+	 * no id for a client that holds its Nb whole, so the order does not
+	 * change whose a reply is). */
+	if (type == ICMP_ECHOREPLY || type == ICMP_TIMESTAMPREPLY) {
+		ik.id = icmp->un.echo.id;
+		t = RULE_LOOKUP(env, RULE_MAP(rsip_icmp_id), &ik);
+		if (t)
+			return wan_match(v, t, RSIP_CNT_WAN_TX_ICMP, 0, false);
+		return wan_unclaimed(env, v, iph, 0, false, RSIP_CNT_WAN_DROP_NO_ICMP_ID);
+	}
+	/* Errors and requests: whose they are depends on the Nb alone. */
 	if (!RULE_NB_MAYBE(env, nb))
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_NOT_NB);
 	nv = RULE_LOOKUP(env, RULE_MAP(rsip_nb), &nb);
@@ -196,13 +242,6 @@ static __always_inline int wan_icmp(RULE_ENV *env, struct wan_match *v, const st
 		return wan_match(v, &nv->whole, RSIP_CNT_WAN_TX_WHOLE, 0, false);
 
 	switch (type) {
-	case ICMP_ECHOREPLY:
-	case ICMP_TIMESTAMPREPLY:
-		ik.id = icmp->un.echo.id;
-		t = RULE_LOOKUP(env, RULE_MAP(rsip_icmp_id), &ik);
-		if (!t)
-			return RULE(RULE_DROP, RSIP_CNT_WAN_DROP_NO_ICMP_ID);
-		return wan_match(v, t, RSIP_CNT_WAN_TX_ICMP, 0, false);
 	case ICMP_DEST_UNREACH:
 	case ICMP_SOURCE_QUENCH:
 	case ICMP_TIME_EXCEEDED:

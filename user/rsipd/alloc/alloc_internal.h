@@ -229,6 +229,13 @@ int txn_reserve(struct alloc_txn *t, size_t n);
 void txn_push(struct alloc_txn *t, enum jop op, uint16_t nb, uint32_t owner, uint32_t value);
 void txn_undo_to(struct alloc_txn *t, size_t mark);
 int txn_check(struct alloc_txn *t, uint32_t owner);
+/* Every call that takes ports or SPIs for an owner: room for n journal
+ * entries and the owner's record (which charges it, hold-backs included)
+ * before anything changes, *mark where its undo starts (0, or 104 out of
+ * memory); on a failure txn_take_fail undoes what the call took, drops the
+ * owner record if that left it empty, and returns err. */
+int txn_take_begin(struct alloc_txn *t, uint32_t owner, size_t n, size_t *mark);
+int txn_take_fail(struct alloc_txn *t, uint32_t owner, size_t mark, int err);
 
 /* holdback.c */
 /* owner: who released it (charged until it expires), 0 for IDs and whole

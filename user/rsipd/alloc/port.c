@@ -165,23 +165,18 @@ int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint
 	if (got < n)
 		return RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE; /* port_busy vetoed some */
 
-	if (txn_reserve(t, (size_t)n + 1) < 0 || !owner_get(a, owner))
-		return RSIP_E_INTERNAL_SERVER_ERROR;
-	mark = t->n;
+	err = txn_take_begin(t, owner, (size_t)n + 1, &mark);
+	if (err)
+		return err;
 	txn_push(t, J_CURSOR, (uint16_t)nbi, owner, cur);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; !err && i < n; i++)
 		err = take(t, (uint16_t)nbi, owner, out[i]);
-		if (err)
-			goto fail;
-	}
+	if (err)
+		return txn_take_fail(t, owner, mark, err);
 	/* The next search starts after the last port handed out. */
 	ns->port_cursor = (uint32_t)out[n - 1] + 1 > hi ? lo : (uint32_t)out[n - 1] + 1;
 	qsort(out, n, sizeof(*out), cmp_u16);
 	return 0;
-fail:
-	txn_undo_to(t, mark);
-	owner_put(a, owner_find(a, owner));
-	return err;
 }
 
 int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
@@ -207,18 +202,12 @@ int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 		if (!port_free(a, (uint16_t)nbi, ports[i]))
 			return RSIP_E_LOCAL_ADDRPORT_INUSE;
 
-	if (txn_reserve(t, n) < 0 || !owner_get(a, owner))
-		return RSIP_E_INTERNAL_SERVER_ERROR;
-	mark = t->n;
-	for (uint16_t i = 0; i < n; i++) {
+	err = txn_take_begin(t, owner, n, &mark);
+	for (uint16_t i = 0; !err && i < n; i++) {
 		err = take(t, (uint16_t)nbi, owner, ports[i]);
 		if (err)
-			goto fail;
+			return txn_take_fail(t, owner, mark, err);
 	}
-	return 0;
-fail:
-	txn_undo_to(t, mark);
-	owner_put(a, owner_find(a, owner));
 	return err;
 }
 

@@ -395,9 +395,9 @@ int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16
 	a = t->a;
 	if (k > 1 && k > a->spi_block)
 		return RSIP_E_IPSEC_SPI_UNAVAILABLE; /* no block can hold the run */
-	if (txn_reserve(t, (size_t)k + 1) < 0 || !owner_get(a, owner))
-		return RSIP_E_INTERNAL_SERVER_ERROR;
-	mark = t->n;
+	err = txn_take_begin(t, owner, (size_t)k + 1, &mark);
+	if (err)
+		return err;
 	if (k == 1) {
 		err = pick_single(a, (uint16_t)nbi, owner, &first);
 	} else if (!own_block_run(a, (uint16_t)nbi, owner, k, &first)) {
@@ -411,16 +411,12 @@ int alloc_spi_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16
 	for (uint32_t i = 0; !err && i < k; i++)
 		err = spi_take(t, (uint16_t)nbi, owner, first + i);
 	if (err)
-		goto fail;
+		return txn_take_fail(t, owner, mark, err);
 	for (uint32_t i = 0; i < k; i++)
 		out[i] = first + i;
 	*has_block = k > 1;
 	*block = k > 1 ? first >> a->spi_shift : 0;
 	return 0;
-fail:
-	txn_undo_to(t, mark);
-	owner_put(a, owner_find(a, owner));
-	return err;
 }
 
 int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb, const uint32_t *spis,
@@ -438,18 +434,12 @@ int alloc_spi_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb, c
 		if (spis[i] < a->cfg.spi_lo || spis[i] > a->cfg.spi_hi ||
 		    !spi_usable(a, &a->nbs[nbi], owner, spis[i]))
 			return RSIP_E_IPSEC_SPI_INUSE;
-	if (txn_reserve(t, k) < 0 || !owner_get(a, owner))
-		return RSIP_E_INTERNAL_SERVER_ERROR;
-	mark = t->n;
-	for (uint16_t i = 0; i < k; i++) {
+	err = txn_take_begin(t, owner, k, &mark);
+	for (uint16_t i = 0; !err && i < k; i++) {
 		err = spi_take(t, (uint16_t)nbi, owner, spis[i]);
 		if (err)
-			goto fail;
+			return txn_take_fail(t, owner, mark, err);
 	}
-	return 0;
-fail:
-	txn_undo_to(t, mark);
-	owner_put(a, owner_find(a, owner));
 	return err;
 }
 
@@ -634,15 +624,11 @@ int alloc_spi_restore(struct alloc_txn *t, uint32_t owner, struct in_addr nb, co
 	/* The block must be free (no record) or already this owner's. */
 	if (!blk_is_full(a, idx) || (b && !(b->state == BLK_OWNED && b->owner == owner)))
 		return RSIP_E_IPSEC_SPI_INUSE;
-	if (txn_reserve(t, (size_t)k + 1) < 0 || !owner_get(a, owner))
-		return RSIP_E_INTERNAL_SERVER_ERROR;
-	mark = t->n;
+	err = txn_take_begin(t, owner, (size_t)k + 1, &mark);
+	if (err)
+		return err;
 	err = b ? 0 : own_block(t, (uint16_t)nbi, owner, idx);
 	for (uint16_t i = 0; !err && i < k; i++)
 		err = spi_take(t, (uint16_t)nbi, owner, spis[i]);
-	if (!err)
-		return 0;
-	txn_undo_to(t, mark);
-	owner_put(a, owner_find(a, owner));
-	return err;
+	return err ? txn_take_fail(t, owner, mark, err) : 0;
 }

@@ -73,6 +73,21 @@ int txn_reserve(struct alloc_txn *t, size_t n)
 	return 0;
 }
 
+int txn_take_begin(struct alloc_txn *t, uint32_t owner, size_t n, size_t *mark)
+{
+	if (txn_reserve(t, n) < 0 || !owner_get(t->a, owner))
+		return RSIP_E_INTERNAL_SERVER_ERROR;
+	*mark = t->n;
+	return 0;
+}
+
+int txn_take_fail(struct alloc_txn *t, uint32_t owner, size_t mark, int err)
+{
+	txn_undo_to(t, mark);
+	owner_put(t->a, owner_find(t->a, owner));
+	return err;
+}
+
 void txn_push(struct alloc_txn *t, enum jop op, uint16_t nb, uint32_t owner, uint32_t value)
 {
 	/* txn_reserve() made room: running out here is a bug. */

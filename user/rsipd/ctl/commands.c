@@ -19,6 +19,7 @@
 #include "config.h"
 #include "dataplane/dataplane.h"
 #include "engine/engine.h"
+#include "net/accept_pause.h"
 #include "net/net.h"
 
 static struct json_object *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -284,6 +285,13 @@ static struct json_object *cmd_counters(struct ctl_ctx *ctx)
 		add_int(t, "timed_out", (int64_t)ts.timed_out);
 		add_int(t, "listener_paused", ts.paused);
 		json_object_object_add(d, "tcp", t);
+	}
+	if (ctx->ctl_pause) {
+		struct json_object *t = json_object_new_object();
+
+		add_int(t, "accept_failures", (int64_t)ctx->ctl_pause->failures);
+		add_int(t, "listener_paused", ctx->ctl_pause->paused);
+		json_object_object_add(d, "control", t);
 	}
 	r = json_object_new_object();
 	if (dp && dp->ops->counters)

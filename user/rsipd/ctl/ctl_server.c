@@ -17,11 +17,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "net/accept_pause.h"
 #include "net/event.h"
 #include "log.h"
 #include "net/outq.h"
 
 #define CTL_MAX_CONNS 16
+#define CTL_RESUME_MS 1000 /* a paused listener is watched again this often */
 
 struct ctl_conn {
 	int fd;
@@ -40,6 +42,8 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_conn *conns;
 	size_t n_conns;
+	struct accept_pause pause; /* accept() out of fds: no spin */
+	struct ev_timer *resume;   /* made at start: later there may be no fd for it */
 };
 
 static void conn_close(struct ctl_conn *c)
@@ -57,6 +61,7 @@ static void conn_close(struct ctl_conn *c)
 	s->n_conns--;
 	outq_free(&c->out);
 	free(c);
+	accept_pause_resume(&s->pause); /* an fd came back */
 }
 
 static int conn_queue(struct ctl_conn *c, const char *s, size_t len)
@@ -118,14 +123,23 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		conn_close(c);
 }
 
+static void on_resume(void *arg)
+{
+	accept_pause_resume(&((struct ctl_server *)arg)->pause);
+}
+
 static void ctl_accept(int fd, uint32_t events, void *arg)
 {
 	struct ctl_server *s = arg;
 	struct ctl_conn *c;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (cfd < 0)
+	if (cfd < 0) {
+		if (!accept_pause_failed(&s->pause, errno, s->n_conns) && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+			log_warn("control socket: accept");
 		return;
+	}
 	if (s->n_conns >= CTL_MAX_CONNS) {
 		log_warnx("control socket: %d connections already, refusing one", CTL_MAX_CONNS);
 		close(cfd);
@@ -195,6 +209,16 @@ struct ctl_server *ctl_server_new(struct ev_loop *l, const char *path, struct ct
 		unlink(path);
 		goto fail;
 	}
+	accept_pause_init(&s->pause, l, s->fd, "control socket");
+	ctx->ctl_pause = &s->pause;
+	s->resume = ev_timer_add(l, CTL_RESUME_MS, CTL_RESUME_MS, on_resume, s);
+	if (!s->resume) {
+		*err = -ENOMEM;
+		ev_del_fd(l, s->fd);
+		close(s->fd);
+		unlink(path);
+		goto fail;
+	}
 	return s;
 fail:
 	free(s);
@@ -207,6 +231,8 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	while (s->conns)
 		conn_close(s->conns);
+	ev_timer_del(s->loop, s->resume);
+	s->ctx->ctl_pause = NULL;
 	ev_del_fd(s->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);

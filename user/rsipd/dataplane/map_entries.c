@@ -223,10 +223,8 @@ int put_client(struct dpx_txn *t, struct dpx_client *c)
 	struct rsip_client v;
 	struct dpx_entry e;
 
-	if (t->x->restoring) {
-		c->dirty = true;
+	if (t->x->restoring)
 		return 0;
-	}
 	client_value(t->x, c, &v);
 	memset(&e, 0, sizeof(e));
 	e.fd = t->x->m.clients;
@@ -236,4 +234,27 @@ int put_client(struct dpx_txn *t, struct dpx_client *c)
 	memcpy(e.key, &c->xa.s_addr, e.klen);
 	memcpy(e.val, &v, sizeof(v));
 	return txn_put(t, &e);
+}
+
+int client_claims(struct dpx *x, const struct dpx_client *c, struct dpx_set *scratch,
+		  struct dpx_set *out)
+{
+	struct rsip_client v;
+	int err;
+
+	scratch->n = 0;
+	err = client_entries(x, c, scratch);
+	for (size_t i = 0; !err && i < scratch->n; i++) {
+		const struct dpx_entry *e = &scratch->e[i];
+
+		if (!set_add(out, e->fd, e->key, e->klen, e->val, e->vlen, e->cfg_len))
+			err = -ENOMEM;
+	}
+	if (err)
+		return err;
+	client_value(x, c, &v);
+	if (!set_add(out, x->m.clients, &c->xa.s_addr, sizeof(c->xa.s_addr), &v, sizeof(v),
+		     RSIP_CLIENT_CFG_END))
+		return -ENOMEM;
+	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * dpx: housekeeping of what the LAN program learned (idle IKE cookies, echo
- * ids, outbound SPIs) and, after a restart, of what no lease claims any more.
+ * ids, outbound SPIs). What a restart leaves behind: map_restore.c.
  */
 #include <errno.h>
 #include <search.h>
@@ -21,21 +21,13 @@ uint64_t dpx_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Every key of a map, so entries can be deleted without disturbing the
- * walk (a hash map walk restarts when its current key goes away). */
-static int map_keys(struct dpx *x, int fd, unsigned int klen, struct dpx_set *out)
+/* An entry read with dpx_dump (in batches: one system call per chunk
+ * instead of a key step and a lookup per entry) may have been used since:
+ * the idle decision is taken again on the live value just before the
+ * delete. */
+static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
 {
-	uint8_t key[DPX_KEY_MAX], next[DPX_KEY_MAX];
-	bool first = true;
-	int err;
-
-	while ((err = dpx_next_key(x, fd, first ? NULL : key, next)) == 0) {
-		first = false;
-		memcpy(key, next, klen);
-		if (!set_add(out, fd, key, klen, NULL, 0, 0))
-			return -ENOMEM;
-	}
-	return err == -ENOENT ? 0 : err;
+	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
 }
 
 /* Takes n learned cookies/echo ids and n_out outbound SPIs off a client's
@@ -71,21 +63,38 @@ static int xa_cmp(const void *a, const void *b)
 	return x->xa == y->xa ? 0 : (x->xa < y->xa ? -1 : 1);
 }
 
+/* A peer entry of rsip_ike (RSIP_IKE_KIND_PEER) is what routes the rekey a
+ * peer starts after hours of IKE silence (strongSwan rekeys an IKE SA after
+ * 4 h by default; the client's own cookie may have gone idle long before):
+ * it stays a day unless its client leaves first. */
+#define PEER_IDLE_NS (24ull * 3600 * 1000000000ull)
+
+static uint64_t idle_of(int fd, const struct dpx *x, const void *key, uint64_t idle_ns)
+{
+	const struct rsip_ike_key *k = key;
+
+	if (fd == x->m.ike && k->kind == RSIP_IKE_KIND_PEER && idle_ns < PEER_IDLE_NS)
+		return PEER_IDLE_NS;
+	return idle_ns;
+}
+
 static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_ns,
 			 uint64_t idle_ns, void **counts, unsigned int *swept)
 {
 	struct dpx_set keys = {0};
 	struct rsip_target t;
-	int err = map_keys(x, fd, klen, &keys);
+	int err = dpx_dump(x, fd, klen, sizeof(t), 0, &keys);
 
 	for (size_t i = 0; !err && i < keys.n; i++) {
+		uint64_t idle_here = idle_of(fd, x, keys.e[i].key, idle_ns);
 		struct xa_count probe, *c;
 		void *node;
 
-		if (dpx_lookup(x, fd, keys.e[i].key, &t))
+		memcpy(&t, keys.e[i].val, sizeof(t));
+		if (!(t.flags & RSIP_TF_LEARNED) || !idle(now_ns, t.last_seen_ns, idle_here))
 			continue;
-		if (!(t.flags & RSIP_TF_LEARNED) || now_ns < t.last_seen_ns ||
-		    now_ns - t.last_seen_ns <= idle_ns)
+		if (dpx_lookup(x, fd, keys.e[i].key, &t) ||
+		    !idle(now_ns, t.last_seen_ns, idle_here))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -150,20 +159,23 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		err = uncount_err;
 
 	if (!err)
-		err = map_keys(x, x->m.out_spi, sizeof(struct rsip_out_key), &keys);
+		err = dpx_dump(x, x->m.out_spi, sizeof(struct rsip_out_key),
+			       sizeof(struct rsip_out_val), 0, &keys);
 	for (size_t i = 0; !err && i < keys.n; i++) {
 		struct rsip_out_val v;
-
 		struct in_addr xa;
 
-		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
-			continue;
 		/* An outbound SA of a host that is gone goes at once, idle or
 		 * not: another host may get its address next, and ICMP errors
 		 * quoting the old SA must not reach it. */
+		memcpy(&v, keys.e[i].val, sizeof(v));
 		xa.s_addr = v.xa;
-		if (find_client(x, xa) &&
-		    (now_ns < v.last_seen_ns || now_ns - v.last_seen_ns <= idle_ns))
+		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
+			continue;
+		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
+			continue;
+		xa.s_addr = v.xa;
+		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -178,182 +190,4 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 	if (res)
 		*res = r;
 	return err;
-}
-
-/* --- restart: write the restored clients, delete what nobody claims ------ */
-
-struct claim_ctx {
-	struct dpx *x;
-	struct dpx_set *claimed;
-	int err;
-};
-
-static struct claim_ctx *claim_ctx;
-
-static void claim_walk(const void *node, VISIT which, int depth)
-{
-	const struct dpx_client *c = *(const struct dpx_client *const *)node;
-
-	if (which != postorder && which != leaf)
-		return;
-	if (!claim_ctx->err)
-		claim_ctx->err = client_entries(claim_ctx->x, c, claim_ctx->claimed);
-}
-
-static void dirty_walk(const void *node, VISIT which, int depth)
-{
-	struct dpx_client *c = *(struct dpx_client *const *)node;
-	struct dpx_txn t;
-
-	if ((which != postorder && which != leaf) || !c->dirty || claim_ctx->err)
-		return;
-	txn_begin(&t, claim_ctx->x);
-	claim_ctx->err = put_client(&t, c);
-	txn_commit(&t); /* each client entry stands alone */
-	if (!claim_ctx->err)
-		c->dirty = false;
-}
-
-/* Deletes the keys of fd that are_claimed() refuses. */
-static int prune_map(struct dpx *x, int fd, unsigned int klen, unsigned int vlen,
-		     bool (*keep)(struct dpx *x, const struct dpx_set *claimed, int fd,
-				  const void *key, const void *val),
-		     const struct dpx_set *claimed, int *deleted)
-{
-	struct dpx_set keys = {0};
-	uint8_t val[DPX_VAL_MAX];
-	int err = map_keys(x, fd, klen, &keys);
-
-	for (size_t i = 0; !err && i < keys.n; i++) {
-		if (dpx_lookup(x, fd, keys.e[i].key, val))
-			continue;
-		if (keep(x, claimed, fd, keys.e[i].key, val))
-			continue;
-		err = dpx_raw_delete(x, fd, keys.e[i].key);
-		if (err == -ENOENT)
-			err = 0;
-		else if (!err)
-			(*deleted)++;
-	}
-	set_free(&keys);
-	return err;
-}
-
-static bool keep_claimed(struct dpx *x, const struct dpx_set *claimed, int fd, const void *key,
-			 const void *val)
-{
-	unsigned int klen = fd == x->m.ports	 ? sizeof(struct rsip_port_key)
-			    : fd == x->m.spi	 ? sizeof(struct rsip_spi_key)
-			    : fd == x->m.spi_blk ? sizeof(struct rsip_blk_key)
-						 : sizeof(__be32);
-
-	return set_find(claimed, fd, key, klen) != NULL;
-}
-
-static bool keep_client(struct dpx *x, const struct dpx_set *claimed, int fd, const void *key,
-			const void *val)
-{
-	struct in_addr xa;
-
-	memcpy(&xa.s_addr, key, sizeof(xa.s_addr));
-	return find_client(x, xa) != NULL;
-}
-
-static bool keep_learned(struct dpx *x, const struct dpx_set *claimed, int fd, const void *key,
-			 const void *val)
-{
-	const struct rsip_target *t = val;
-	struct in_addr xa = {.s_addr = t->xa};
-
-	return find_client(x, xa) != NULL;
-}
-
-static bool keep_out_spi(struct dpx *x, const struct dpx_set *claimed, int fd, const void *key,
-			 const void *val)
-{
-	const struct rsip_out_val *v = val;
-	struct in_addr xa = {.s_addr = v->xa};
-
-	return find_client(x, xa) != NULL;
-}
-
-/* rsip_nb: pool addresses stay (shared unless a binding leases them whole:
- * a stale whole lease reverts to shared); others go. */
-static int prune_nb(struct dpx *x, const struct dpx_set *claimed, int *deleted)
-{
-	struct dpx_set keys = {0};
-	int err = map_keys(x, x->m.nb, sizeof(__be32), &keys);
-
-	for (size_t i = 0; !err && i < keys.n; i++) {
-		struct in_addr nb;
-		struct rsip_nb_val v, shared = {0};
-
-		memcpy(&nb.s_addr, keys.e[i].key, sizeof(nb.s_addr));
-		if (set_find(claimed, x->m.nb, &nb.s_addr, sizeof(nb.s_addr)))
-			continue;
-		if (!nb_in_pool(x, nb)) {
-			err = dpx_raw_delete(x, x->m.nb, &nb.s_addr);
-			if (err == -ENOENT)
-				err = 0;
-			else if (!err)
-				(*deleted)++;
-			continue;
-		}
-		if (dpx_lookup(x, x->m.nb, &nb.s_addr, &v) == 0 && v.flags != 0) {
-			err = dpx_raw_update(x, x->m.nb, &nb.s_addr, &shared, BPF_ANY);
-			if (!err)
-				(*deleted)++;
-		}
-	}
-	set_free(&keys);
-	return err;
-}
-
-int dpx_restore_end(struct dpx *x)
-{
-	struct dpx_set claimed = {0};
-	struct claim_ctx ctx = {.x = x, .claimed = &claimed};
-	int deleted = 0, err;
-
-	x->restoring = false;
-	claim_ctx = &ctx;
-	twalk(x->clients, dirty_walk);
-	err = ctx.err;
-	if (!err) {
-		twalk(x->clients, claim_walk);
-		err = ctx.err;
-	}
-	claim_ctx = NULL;
-	set_sort(&claimed);
-	if (!err)
-		err = prune_nb(x, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.ports, sizeof(struct rsip_port_key),
-				sizeof(struct rsip_target), keep_claimed, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.spi, sizeof(struct rsip_spi_key),
-				sizeof(struct rsip_target), keep_claimed, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.spi_blk, sizeof(struct rsip_blk_key),
-				sizeof(struct rsip_target), keep_claimed, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.clients, sizeof(__be32), sizeof(struct rsip_client),
-				keep_client, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.ike, sizeof(struct rsip_ike_key),
-				sizeof(struct rsip_target), keep_learned, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.icmp_id, sizeof(struct rsip_icmp_key),
-				sizeof(struct rsip_target), keep_learned, &claimed, &deleted);
-	if (!err)
-		err = prune_map(x, x->m.out_spi, sizeof(struct rsip_out_key),
-				sizeof(struct rsip_out_val), keep_out_spi, &claimed, &deleted);
-	set_free(&claimed);
-	if (err) {
-		log_warnx("dpx: reconciling the maps after a restart failed: %s", strerror(-err));
-		return err;
-	}
-	if (deleted)
-		log_info("dpx: removed %d stale data plane entries", deleted);
-	return deleted;
 }

@@ -32,11 +32,30 @@ static int k_next_key(void *arg, int fd, const void *key, void *next)
 	return bpf_map_get_next_key(fd, key, next);
 }
 
+static int k_lookup_batch(void *arg, int fd, void *in_batch, void *out_batch, void *keys,
+			  void *values, uint32_t *count)
+{
+	return bpf_map_lookup_batch(fd, in_batch, out_batch, keys, values, count, NULL);
+}
+
+static int k_update_batch(void *arg, int fd, const void *keys, const void *values, uint32_t *count)
+{
+	return bpf_map_update_batch(fd, keys, values, count, NULL);
+}
+
+static int k_delete_batch(void *arg, int fd, const void *keys, uint32_t *count)
+{
+	return bpf_map_delete_batch(fd, keys, count, NULL);
+}
+
 const struct dpx_map_ops dpx_kernel_ops = {
     .lookup = k_lookup,
     .update = k_update,
     .delete = k_delete,
     .next_key = k_next_key,
+    .lookup_batch = k_lookup_batch,
+    .update_batch = k_update_batch,
+    .delete_batch = k_delete_batch,
 };
 
 int dpx_lookup(struct dpx *x, int fd, const void *key, void *val)

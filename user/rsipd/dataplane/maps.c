@@ -227,8 +227,9 @@ int dpx_client_add(struct dpx *x, const struct dp_client *dc)
 	c->client_id = dc->client_id;
 	c->xa = dc->xa;
 	c->cookie_cap = x->cfg.cookie_cap;
-	/* Restart: the live entry of the same client knows its link. */
-	if (dpx_lookup(x, x->m.clients, &dc->xa.s_addr, &live) == 0 &&
+	/* The live entry of the same client knows its link (restore mode:
+	 * restore_end looks, from one read of the whole map). */
+	if (!x->restoring && dpx_lookup(x, x->m.clients, &dc->xa.s_addr, &live) == 0 &&
 	    live.client_id == dc->client_id) {
 		memcpy(c->mac, live.mac, sizeof(c->mac));
 		c->ifindex = live.lan_ifindex;
@@ -294,6 +295,22 @@ out:
 	return err;
 }
 
+int learned_relink(struct dpx *x, struct dpx_client *c)
+{
+	struct dpx_txn t;
+	int err;
+
+	txn_begin(&t, x);
+	err = learned_update(&t, x->m.ike, c, sizeof(struct rsip_ike_key), false);
+	if (!err)
+		err = learned_update(&t, x->m.icmp_id, c, sizeof(struct rsip_icmp_key), false);
+	if (err)
+		txn_abort(&t);
+	else
+		txn_commit(&t);
+	return err;
+}
+
 /* The learned-entry count the LAN program keeps in the client's entry: 0
  * lets a MAC change or a deletion skip walking rsip_ike and rsip_icmp_id
  * (whole-map walks would make a start-up with many clients quadratic). The
@@ -329,10 +346,12 @@ int dpx_client_del(struct dpx *x, const struct dp_client *dc)
 	struct dpx_client *c = find_client(x, dc->xa);
 	struct dpx_bind *binds;
 	struct dpx_txn t;
-	int err;
+	int err = 0;
 
 	if (!c || c->client_id != dc->client_id)
 		return -ENOENT;
+	if (x->restoring)
+		goto forget; /* restore_end prunes what it leaves behind */
 	err = client_entries(x, c, &before);
 	if (err)
 		goto out;
@@ -349,6 +368,7 @@ int dpx_client_del(struct dpx *x, const struct dp_client *dc)
 		goto out;
 	}
 	txn_commit(&t);
+forget:
 	binds = c->binds;
 	while (binds) {
 		struct dpx_bind *b = binds;
@@ -376,6 +396,10 @@ static int client_change(struct dpx *x, struct dpx_client *c,
 	struct dpx_txn t;
 	int err;
 
+	if (x->restoring) {
+		change(c, arg); /* the mirror only: restore_end writes the maps */
+		return 0;
+	}
 	err = client_entries(x, c, &before);
 	if (err)
 		goto out;
@@ -439,7 +463,10 @@ int dpx_client_set_link(struct dpx *x, struct in_addr xa, const uint8_t mac[6], 
 		return -ENOENT;
 	memcpy(l.mac, mac, 6);
 	moved = memcmp(c->mac, mac, 6) != 0 || c->ifindex != ifindex;
-	err = client_change(x, c, link_apply, link_undo, &l, moved && learned_count(x, c) > 0);
+	err = client_change(x, c, link_apply, link_undo, &l,
+			    moved && !x->restoring && learned_count(x, c) > 0);
+	if (!err)
+		c->link_known = true;
 	if (err)
 		log_warnx("dpx: cannot set the link of client %s: %s", inet_ntoa(xa),
 			  strerror(-err));
@@ -467,12 +494,16 @@ int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap)
 {
 	struct dpx_client *c = find_client(x, xa);
 	struct cap_change cc = {.cap = cap};
+	int err;
 
 	if (!c)
 		return -ENOENT;
 	if (cap > RSIP_LEARNED_CAP_MAX) /* each half of rsip_client.cookies */
 		return -EINVAL;
-	return client_change(x, c, cap_apply, cap_undo, &cc, false);
+	err = client_change(x, c, cap_apply, cap_undo, &cc, false);
+	if (!err)
+		c->cap_known = true;
+	return err;
 }
 
 /* --- bindings --------------------------------------------------------------- */

@@ -50,6 +50,14 @@ struct dpx_map_ops {
 	int (*update)(void *arg, int fd, const void *key, const void *value, uint64_t flags);
 	int (*delete)(void *arg, int fd, const void *key);
 	int (*next_key)(void *arg, int fd, const void *key, void *next);
+	/* Optional (NULL: the calls above, one element at a time), as
+	 * bpf_map_*_batch: *count in: room / entries, out: entries done;
+	 * lookup_batch says -ENOENT with the last chunk. */
+	int (*lookup_batch)(void *arg, int fd, void *in_batch, void *out_batch, void *keys,
+			    void *values, uint32_t *count);
+	int (*update_batch)(void *arg, int fd, const void *keys, const void *values,
+			    uint32_t *count);
+	int (*delete_batch)(void *arg, int fd, const void *keys, uint32_t *count);
 	void *arg;
 };
 
@@ -121,11 +129,15 @@ struct dpx_sweep_result {
 int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep_result *res);
 uint64_t dpx_now_ns(void);
 
-/* --- restart. Between restore_begin and restore_end, client entries are
- * written once at the end (no intermediate state while bindings are
- * re-added); restore_end then deletes every entry no known client or
- * binding claims (stale leases of the previous run) and returns how many it
- * deleted, or -errno. */
+/* --- restart. Between restore_begin and restore_end, the calls above change
+ * only the mirror (no map access: a restart with 100k clients must not cost
+ * a system call per entry). restore_end then reads every map once, writes
+ * what is missing or differs (a rewrite keeps the live counters; a client
+ * keeps the MAC and ifindex of its live entry unless dpx_client_set_link
+ * said otherwise), deletes every entry no client or binding claims (stale
+ * leases of the previous run), all in batches, and returns how many entries
+ * it deleted (or reverted to a shared Nb), or -errno. Nothing is rolled
+ * back on an error: the caller stops. */
 void dpx_restore_begin(struct dpx *x);
 int dpx_restore_end(struct dpx *x);
 

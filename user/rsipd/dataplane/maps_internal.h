@@ -28,7 +28,9 @@ struct dpx_client {
 	uint32_t ifindex;
 	uint32_t cookie_cap;
 	struct dpx_bind *binds;
-	bool dirty; /* restore mode: the client entry is written at restore_end */
+	/* Restore mode: set_link / set_cookie_cap were called (else the live
+	 * entry's values). */
+	bool link_known, cap_known;
 };
 
 struct dpx {
@@ -85,6 +87,14 @@ const struct dpx_entry *set_find(const struct dpx_set *s, int fd, const void *ke
 				 unsigned int klen);
 void set_free(struct dpx_set *s);
 
+/* map_batch.c: whole maps and many entries at once (bpf_map_*_batch when the
+ * ops have them). dpx_dump appends every entry of fd to out (unsorted);
+ * write_all / delete_all take a set sorted by map (set_sort). */
+int dpx_dump(struct dpx *x, int fd, unsigned int klen, unsigned int vlen, unsigned int cfg_len,
+	     struct dpx_set *out);
+int dpx_write_all(struct dpx *x, const struct dpx_set *s);
+int dpx_delete_all(struct dpx *x, const struct dpx_set *s);
+
 /* dpx_entries.c: the entries a client's bindings ask for (ports, SPIs, SPI
  * blocks, the whole-Nb target; not the client entry) and the client entry. */
 int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *out);
@@ -96,11 +106,17 @@ bool nb_in_pool(const struct dpx *x, struct in_addr nb);
  * single SPIs). A key of rsip_nb that goes away reverts to a shared Nb when
  * the Nb is in the pool. */
 int apply_diff(struct dpx_txn *t, const struct dpx_set *before, const struct dpx_set *after);
-/* Writes the client entry (or marks it for restore_end). */
+/* Appends c's entries and its client entry to out (unsorted; client_entries
+ * sorts only the small scratch set, so claiming every client stays linear). */
+int client_claims(struct dpx *x, const struct dpx_client *c, struct dpx_set *scratch,
+		  struct dpx_set *out);
+/* Writes the client entry (restore mode: nothing, restore_end does). */
 int put_client(struct dpx_txn *t, struct dpx_client *c);
 
 /* dpx.c */
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa);
+/* Learned entries of c get its current link (after a MAC move). */
+int learned_relink(struct dpx *x, struct dpx_client *c);
 struct dpx_bind *find_bind(struct dpx *x, uint32_t bind_id);
 
 #endif

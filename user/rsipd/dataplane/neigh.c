@@ -20,10 +20,19 @@
 #define NEIGH_NUD_VALID                                                                            \
 	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
 
+/* neigh_watch_later: entries installed per timer tick, and the pause after
+ * the kernel's table is full (ENOBUFS: gc_thresh3). 64 per 5 ms keeps a
+ * 100k-client restart's installs to about half of one core for ~8 s while
+ * RSIP is answered between ticks. */
+#define LATER_BATCH   64
+#define LATER_TICK_MS 5
+#define LATER_FULL_MS 5000
+
 struct watched {
 	uint32_t addr; /* network order: the key */
 	uint8_t mac[6];
 	bool has_mac;
+	bool pending; /* queued by neigh_watch_later, not installed yet */
 	UT_hash_handle hh;
 };
 
@@ -36,6 +45,11 @@ struct neigh {
 	struct mnl_socket *req; /* requests, answered synchronously */
 	uint32_t seq;
 	struct watched *tab;
+	/* neigh_watch_later's queue (addresses; unwatched ones are skipped) */
+	uint32_t *later;
+	size_t later_head, later_n, later_cap;
+	struct ev_timer *later_timer;
+	bool full_warned;
 };
 
 /* What one RTM_NEWNEIGH / RTM_DELNEIGH says. */
@@ -213,6 +227,8 @@ static int refresh(struct neigh *n, struct watched *w)
 	if (g.found && (g.m.ext_flags & NTF_EXT_MANAGED))
 		return 0;
 	rc = neigh_install(n, w->addr);
+	if (rc == -ENOBUFS && w->pending)
+		return rc; /* the queue waits and says it once */
 	if (rc < 0) {
 		log_warnx("neighbour %s: cannot install a managed entry: %s%s",
 			  inet_ntop(AF_INET, &w->addr, a, sizeof(a)), strerror(-rc),
@@ -249,7 +265,8 @@ static void resync(struct neigh *n)
 
 	HASH_ITER(hh, n->tab, w, tmp)
 	{
-		refresh(n, w);
+		if (!w->pending) /* the queue gets to it */
+			refresh(n, w);
 	}
 }
 
@@ -317,10 +334,12 @@ void neigh_free(struct neigh *n, bool remove_entries)
 
 	if (!n)
 		return;
+	ev_timer_del(n->loop, n->later_timer);
+	free(n->later);
 	HASH_ITER(hh, n->tab, w, tmp)
 	{
 		HASH_DEL(n->tab, w);
-		if (remove_entries)
+		if (remove_entries && !w->pending)
 			neigh_delete(n, w->addr);
 		free(w);
 	}
@@ -345,6 +364,86 @@ int neigh_watch(struct neigh *n, struct in_addr addr)
 	return refresh(n, w);
 }
 
+static void later_tick(void *arg);
+
+static void later_arm(struct neigh *n, uint64_t after_ms)
+{
+	ev_timer_del(n->loop, n->later_timer);
+	n->later_timer = ev_timer_add(n->loop, after_ms, LATER_TICK_MS, later_tick, n);
+	if (!n->later_timer)
+		log_warnx("neighbours: cannot arm a timer: %zu client MACs stay untracked",
+			  n->later_n - n->later_head);
+}
+
+static void later_tick(void *arg)
+{
+	struct neigh *n = arg;
+	unsigned int done = 0;
+
+	while (n->later_head < n->later_n && done < LATER_BATCH) {
+		struct watched *w;
+		uint32_t addr = n->later[n->later_head];
+		int rc;
+
+		HASH_FIND(hh, n->tab, &addr, sizeof(addr), w);
+		if (w && w->pending) {
+			done++;
+			rc = refresh(n, w);
+			if (rc == -ENOBUFS) {
+				if (!n->full_warned)
+					log_warnx(
+					    "neighbour table full (%zu client MACs still to "
+					    "track): raise net.ipv4.neigh.default.gc_thresh3 "
+					    "above the number of clients; retrying every %u s",
+					    n->later_n - n->later_head, LATER_FULL_MS / 1000);
+				n->full_warned = true;
+				later_arm(n, LATER_FULL_MS);
+				return;
+			}
+			w->pending = false;
+		}
+		n->later_head++;
+	}
+	if (n->later_head < n->later_n)
+		return;
+	ev_timer_del(n->loop, n->later_timer);
+	n->later_timer = NULL;
+	free(n->later);
+	n->later = NULL;
+	n->later_head = n->later_n = n->later_cap = 0;
+	if (n->full_warned)
+		log_notice("neighbours: every client MAC is tracked again");
+	n->full_warned = false;
+}
+
+int neigh_watch_later(struct neigh *n, struct in_addr addr)
+{
+	struct watched *w;
+
+	HASH_FIND(hh, n->tab, &addr.s_addr, sizeof(addr.s_addr), w);
+	if (w)
+		return 0;
+	if (n->later_n == n->later_cap) {
+		size_t cap = n->later_cap ? n->later_cap * 2 : 1024;
+		uint32_t *q = realloc(n->later, cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		n->later = q;
+		n->later_cap = cap;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->addr = addr.s_addr;
+	w->pending = true;
+	HASH_ADD(hh, n->tab, addr, sizeof(w->addr), w);
+	n->later[n->later_n++] = addr.s_addr;
+	if (!n->later_timer)
+		later_arm(n, LATER_TICK_MS);
+	return 0;
+}
+
 int neigh_unwatch(struct neigh *n, struct in_addr addr)
 {
 	struct watched *w;
@@ -353,6 +452,10 @@ int neigh_unwatch(struct neigh *n, struct in_addr addr)
 	if (!w)
 		return 0;
 	HASH_DEL(n->tab, w);
+	if (w->pending) { /* never installed by us */
+		free(w);
+		return 0;
+	}
 	free(w);
 	return neigh_delete(n, addr.s_addr);
 }

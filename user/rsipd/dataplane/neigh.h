@@ -32,6 +32,11 @@ void neigh_free(struct neigh *n, bool remove_entries);
 /* Install (or keep) a managed entry for addr and report its MAC as soon as
  * it is known (at once when it already is). 0 or -errno. */
 int neigh_watch(struct neigh *n, struct in_addr addr);
+/* The same, a little at a time from the event loop (a restart watches
+ * every restored client: their netlink round trips must not hold up the
+ * first RSIP answer). While the kernel's neighbour table is full the queue
+ * waits, with one warning. 0 or -ENOMEM. */
+int neigh_watch_later(struct neigh *n, struct in_addr addr);
 /* Forget addr and delete its managed entry. 0 or -errno. */
 int neigh_unwatch(struct neigh *n, struct in_addr addr);
 

@@ -55,6 +55,7 @@ struct dp_xdp {
 	struct dpx_maps maps;
 	struct ev_timer *timer;
 	unsigned int ticks;
+	bool restoring; /* until dataplane_xdp_restored */
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
 };
 
@@ -74,8 +75,9 @@ static int xdp_client_add(struct dataplane *dp, const struct dp_client *c)
 		return rc;
 	/* Its MAC comes from the kernel's neighbour table: at once when known,
 	 * else when the managed entry resolves (its traffic takes the slow path
-	 * meanwhile). */
-	if (neigh_watch(x->lan_neigh, c->xa) < 0)
+	 * meanwhile). A restored client keeps the MAC of its live map entry
+	 * until its neighbour entry is looked at, soon after the restart. */
+	if ((x->restoring ? neigh_watch_later : neigh_watch)(x->lan_neigh, c->xa) < 0)
 		log_warnx("client %s: its MAC will not be tracked: its packets take the slow "
 			  "path (WAN) or are dropped (LAN)",
 			  inet_ntoa(c->xa));
@@ -250,6 +252,24 @@ static int view_update(void *arg, enum dp_map_id m, const void *key, const void 
 	return 0;
 }
 
+static int view_next_key(void *arg, enum dp_map_id m, const void *key, void *next)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_get_next_key(view_fd(&x->maps, m), key, next) < 0)
+		return -errno;
+	return 0;
+}
+
+static int view_del(void *arg, enum dp_map_id m, const void *key)
+{
+	struct dp_xdp *x = arg;
+
+	if (bpf_map_delete_elem(view_fd(&x->maps, m), key) < 0)
+		return -errno;
+	return 0;
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	slow_record(((struct dp_xdp *)ctx)->slow, data, size);
@@ -290,6 +310,8 @@ static int start_slow_path(struct dp_xdp *x)
 
 	x->view = (struct dp_view){.lookup = view_lookup,
 				   .update = view_update,
+				   .next_key = view_next_key,
+				   .del = view_del,
 				   .arg = x,
 				   .spi_block_shift = x->cfg->spi_block_shift,
 				   .na = x->na};
@@ -433,6 +455,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
+	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
 	lc.lan_mtu = x->lan.mtu;
@@ -453,6 +476,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	/* Everything the engine adds from now on until dataplane_xdp_restored
 	 * is compared with what the pins hold, not rewritten. */
 	dpx_restore_begin(x->dpx);
+	x->restoring = true;
 	for (i = 0; i < cfg->n_public; i++) {
 		rc = dpx_nb_add(x->dpx, cfg->public_addrs[i]);
 		if (rc) {
@@ -497,8 +521,14 @@ int dataplane_xdp_restored(struct dataplane *dp)
 {
 	int n = dpx_restore_end(to_xdp(dp)->dpx);
 
+	to_xdp(dp)->restoring = false;
+
 	if (n < 0) {
-		log_warnx("data plane: cleaning up after the restart: %s", strerror(-n));
+		log_warnx("data plane: cleaning up after the restart: %s%s", strerror(-n),
+			  n == -ENOSPC
+			      ? " (the maps cannot hold the restored leases: they need a larger "
+				"--map-size, which takes effect after a --detach-on-exit stop)"
+			      : "");
 		return n;
 	}
 	if (n)

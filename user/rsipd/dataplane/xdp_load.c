@@ -114,9 +114,11 @@ static int check_meta(const struct xdp_load_cfg *cfg, bool *reused)
 	return 0;
 }
 
-/* Size a map: the pin's size when one exists (libbpf refuses to reuse a pin
- * of another size), else the request. Checks the pin's layout too. */
-static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_t want)
+/* Size a map: the pin's size and flags when one exists (libbpf refuses to
+ * reuse a pin of another size or flags; *flags_kept then says the pin's
+ * flags won), else the request. Checks the pin's layout too. */
+static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_t want,
+		    bool *flags_kept)
 {
 	struct bpf_map_info info = {0};
 	uint32_t len = sizeof(info);
@@ -151,6 +153,12 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 		log_warnx("pinned map %s keeps its %u entries (--map-size asks for %u; "
 			  "resizing needs a restart with --detach-on-exit first)",
 			  path, info.max_entries, want);
+	if (info.map_flags != bpf_map__map_flags(map)) {
+		*flags_kept = true;
+		rc = bpf_map__set_map_flags(map, info.map_flags);
+		if (rc)
+			return rc;
+	}
 	return bpf_map__set_max_entries(map, info.max_entries);
 }
 
@@ -169,6 +177,7 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
 	struct rsip_xdp *skel = NULL;
 	uint32_t key = 0;
+	bool flags_kept = false;
 	size_t i;
 	int rc, ncpus;
 
@@ -204,8 +213,16 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	for (i = 0; !rc && i < N_PINNED; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
 
-		rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size)) : -ENOENT;
+		if (m && cfg->map_prealloc && bpf_map__type(m) == BPF_MAP_TYPE_HASH)
+			rc = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
+		if (!rc)
+			rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size), &flags_kept)
+			       : -ENOENT;
 	}
+	if (!rc && flags_kept)
+		log_warnx("the maps pinned under %s keep their %spreallocated memory "
+			  "(--map-prealloc takes effect after a restart with --detach-on-exit)",
+			  cfg->pin_path, cfg->map_prealloc ? "un" : "");
 	if (rc) {
 		if (rc != -EPROTO)
 			log_warnx("preparing the maps under %s: %s", cfg->pin_path, strerror(-rc));

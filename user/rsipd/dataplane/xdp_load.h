@@ -20,6 +20,7 @@ struct rsip_xdp;
 struct xdp_load_cfg {
 	const char *pin_path;
 	uint32_t map_size; /* clients; the other maps scale (0: dp_abi.h defaults) */
+	bool map_prealloc; /* hash maps preallocated (a reused pin keeps its own) */
 	uint32_t na;	   /* network order: tunnel endpoint and outer source */
 	uint8_t lan_mac[6];
 	uint32_t lan_mtu;

@@ -15,7 +15,9 @@
 int handle_register(struct engine *e, struct req_ctx *x)
 {
 	struct rsip_msg *rep = x->rep;
+	uint32_t want = 0, lease;
 	struct client *c;
+	bool asked;
 	int rc;
 
 	if (!policy_may_register(e, x->src->addr)) {
@@ -49,6 +51,13 @@ int handle_register(struct engine *e, struct req_ctx *x)
 	if (rc)
 		return rc;
 	x->c = c;
+	/* D21: the lease the host asked for, clamped like a binding's (D12). */
+	asked = rsip_msg_reg_lease(x->req, &want);
+	lease = lease_grant(e, asked, want);
+	if (lease != e->cfg->lease) {
+		c->r.expires_ms = c->r.registered_ms + (uint64_t)lease * 1000u;
+		lease_schedule_client(e, c);
+	}
 	e->ctr.registrations++;
 	if (c->r.transport == RSIP_T_UDP) { /* TCP: the handshake proved the source */
 		c->unproven = true;
@@ -59,7 +68,7 @@ int handle_register(struct engine *e, struct req_ctx *x)
 
 	rsip_msg_init(rep, RSIP_REGISTER_RESPONSE);
 	rep->client_id = c->r.client_id;
-	rep->lease = e->cfg->lease;
+	rep->lease = lease;
 	rep->flow_local = c->r.flow_local;
 	rep->flow_remote = c->r.flow_remote;
 	rep->has |= RSIP_HAS_CLIENT_ID | RSIP_HAS_LEASE | RSIP_HAS_FLOW_POLICY;

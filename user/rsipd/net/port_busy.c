@@ -9,13 +9,34 @@
  * Any other failure (EACCES for ports below 1024 without
  * CAP_NET_BIND_SERVICE, out of descriptors) says nothing about the port:
  * it counts as free rather than shrinking the pool on a hunch.
+ *
+ * A restart asks about every restored port: two probes each cost seconds at
+ * 100k bindings, so then the answers come from one read of the namespace's
+ * sockets (/proc/net/{tcp,udp}{,6}: every state, TIME_WAIT included) taken
+ * when the restore begins.
  */
 #include "port_busy.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "log.h"
+
+/* A local address and port some socket holds (addr 0: the wildcard). */
+struct held_port {
+	uint32_t addr; /* network byte order */
+	uint16_t port;
+};
+
+static struct {
+	struct held_port *v;
+	size_t n, cap;
+	bool on;
+} snap;
 
 static bool held(int type, struct in_addr nb, uint16_t port)
 {
@@ -33,9 +54,106 @@ static bool held(int type, struct in_addr nb, uint16_t port)
 	return busy;
 }
 
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held_port *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->port - (int)y->port;
+}
+
+static bool snap_has(uint32_t addr, uint16_t port)
+{
+	struct held_port k = {.addr = addr, .port = port};
+
+	return snap.n && bsearch(&k, snap.v, snap.n, sizeof(k), held_cmp);
+}
+
 bool rsipd_port_busy(void *arg, struct in_addr nb, uint16_t port)
 {
 	(void)arg;
+	if (snap.on)
+		return snap_has(nb.s_addr, port) || snap_has(0, port);
 	/* A leased port covers TCP and UDP alike (decision D10). */
 	return held(SOCK_DGRAM, nb, port) || held(SOCK_STREAM, nb, port);
+}
+
+static int snap_add(uint32_t addr, uint16_t port)
+{
+	if (snap.n == snap.cap) {
+		size_t cap = snap.cap ? snap.cap * 2 : 256;
+		struct held_port *v = realloc(snap.v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		snap.v = v;
+		snap.cap = cap;
+	}
+	snap.v[snap.n++] = (struct held_port){.addr = addr, .port = port};
+	return 0;
+}
+
+/* The kernel prints each 32-bit word of an address as the native integer
+ * (%08X), and the port in host order. An IPv6 socket on :: or on
+ * ::ffff:a.b.c.d holds the IPv4 port too (unless IPV6_V6ONLY, which the
+ * file does not say: counted as held, the safe side). Others are ignored. */
+static int read_table(const char *path, bool v6)
+{
+	char line[512], addr[40];
+	unsigned int port;
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno; /* no IPv6: nothing held there */
+	if (!fgets(line, sizeof(line), f)) {	     /* the header */
+		fclose(f);
+		return 0;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		uint32_t w[4] = {0};
+
+		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x", addr, &port) != 2 || port > 65535)
+			continue;
+		if (!v6) {
+			if (strlen(addr) != 8 || sscanf(addr, "%8x", &w[3]) != 1)
+				continue;
+		} else if (strlen(addr) != 32 ||
+			   sscanf(addr, "%8x%8x%8x%8x", &w[0], &w[1], &w[2], &w[3]) != 4) {
+			continue;
+		} else if (w[0] || w[1] || (w[2] && w[2] != htonl(0xffff))) {
+			continue; /* a real IPv6 address */
+		}
+		err = snap_add(w[3], (uint16_t)port);
+	}
+	fclose(f);
+	return err;
+}
+
+int rsipd_port_busy_snapshot(void)
+{
+	static const char *const tables[] = {"/proc/net/tcp", "/proc/net/udp", "/proc/net/tcp6",
+					     "/proc/net/udp6"};
+	int err = 0;
+
+	snap.n = 0;
+	for (size_t i = 0; !err && i < sizeof(tables) / sizeof(tables[0]); i++)
+		err = read_table(tables[i], i >= 2);
+	if (err) {
+		log_warnx("reading the host's sockets (%s): the restore probes each port instead",
+			  strerror(-err));
+		rsipd_port_busy_forget();
+		return err;
+	}
+	if (snap.n > 1)
+		qsort(snap.v, snap.n, sizeof(*snap.v), held_cmp);
+	snap.on = true;
+	return 0;
+}
+
+void rsipd_port_busy_forget(void)
+{
+	free(snap.v);
+	memset(&snap, 0, sizeof(snap));
 }

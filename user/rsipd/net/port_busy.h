@@ -13,4 +13,10 @@
  * .port_busy). */
 bool rsipd_port_busy(void *arg, struct in_addr nb, uint16_t port);
 
+/* From now until rsipd_port_busy_forget(), rsipd_port_busy answers from one
+ * read of this network namespace's TCP and UDP sockets (a restart asks
+ * about every restored port). 0, or -errno (logged; the probes stay). */
+int rsipd_port_busy_snapshot(void);
+void rsipd_port_busy_forget(void);
+
 #endif

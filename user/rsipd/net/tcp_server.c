@@ -32,14 +32,14 @@
 #include <uthash.h>
 #include <utlist.h>
 
+#include "accept_pause.h"
 #include "clock.h"
 #include "event.h"
 #include "log.h"
 #include "outq.h"
 #include "rsip/msg.h"
 
-#define ACCEPT_LOG_EVERY_MS 10000
-#define FD_RESERVE	    256 /* rsipd's own fds besides RSIP connections */
+#define FD_RESERVE 256 /* rsipd's own fds besides RSIP connections */
 
 struct tcp_peer;
 
@@ -84,21 +84,11 @@ struct tcp_server {
 	struct ev_timer *sweep;
 	/* accept() out of fds or memory: the listener is not watched until a
 	 * connection closes or the next sweep. */
-	bool paused;
-	uint64_t accept_log_ms;
-	uint32_t accept_errors;			      /* since the last line */
-	uint64_t accept_failures, evicted, timed_out; /* totals */
-	bool defer_close;			      /* see tcp_server_reap */
-	size_t n_closing; /* closing connections maybe waiting for the reap */
+	struct accept_pause pause;
+	uint64_t evicted, timed_out; /* totals */
+	bool defer_close;	     /* see tcp_server_reap */
+	size_t n_closing;	     /* closing connections maybe waiting for the reap */
 };
-
-static void listener_resume(struct tcp_server *s)
-{
-	if (!s->paused)
-		return;
-	s->paused = false;
-	ev_mod_fd(s->loop, s->fd, EPOLLIN);
-}
 
 static void peer_put(struct tcp_server *s, struct tcp_peer *p)
 {
@@ -130,7 +120,7 @@ static void conn_close(struct tcp_conn *c)
 	free(c);
 	/* An fd came back: try accept() again now rather than after the
 	 * back-off. */
-	listener_resume(s);
+	accept_pause_resume(&s->pause);
 }
 
 static void conn_proven(struct tcp_conn *c)
@@ -215,28 +205,6 @@ static void conn_event(int fd, uint32_t events, void *arg)
 		c->srv->n_closing++;
 }
 
-/* accept() failed for want of fds or memory: the connection stays in the
- * backlog and the listener stays readable, so stop watching it (no spin). */
-static void accept_failed(struct tcp_server *s, int err)
-{
-	uint64_t now = mono_ms();
-
-	s->accept_failures++;
-	s->accept_errors++;
-	if (!s->accept_log_ms || now - s->accept_log_ms >= ACCEPT_LOG_EVERY_MS) {
-		log_warnx("tcp: accept: %s (%u time%s since the last line, %zu connections): "
-			  "pausing the listener",
-			  strerror(err), s->accept_errors, s->accept_errors == 1 ? "" : "s",
-			  s->n_conns);
-		s->accept_log_ms = now;
-		s->accept_errors = 0;
-	}
-	/* The sweep timer (SWEEP_MS) resumes it: a timer of its own would need
-	 * an fd, which is what is missing. */
-	s->paused = true;
-	ev_mod_fd(s->loop, s->fd, 0);
-}
-
 static struct tcp_peer *peer_get(struct tcp_server *s, struct in_addr a)
 {
 	struct tcp_peer *p;
@@ -286,11 +254,10 @@ static void tcp_accept(int fd, uint32_t events, void *arg)
 		int cfd = accept4(fd, (struct sockaddr *)&sa, &slen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-			    errno == ENOBUFS)
-				accept_failed(s, errno);
-			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-				 errno != ECONNABORTED)
+			if (accept_pause_failed(&s->pause, errno, s->n_conns))
+				return; /* the sweep timer resumes it */
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
 				log_warn("tcp: accept");
 			return;
 		}
@@ -338,7 +305,7 @@ static void sweep(void *arg)
 	struct tcp_conn *c, *tmp;
 	uint64_t now = mono_ms();
 
-	listener_resume(s); /* the back-off of a failed accept() is over */
+	accept_pause_resume(&s->pause); /* the back-off of a failed accept() is over */
 	HASH_ITER(hh, s->conns, c, tmp)
 	{
 		uint64_t since = c->partial_ms ? c->partial_ms : c->proven ? 0 : c->accepted_ms;
@@ -399,6 +366,7 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 		*err = rc;
 		goto fail;
 	}
+	accept_pause_init(&s->pause, l, s->fd, "tcp");
 	s->sweep = ev_timer_add(l, SWEEP_MS, SWEEP_MS, sweep, s);
 	if (!s->sweep) {
 		ev_del_fd(l, s->fd);
@@ -446,10 +414,10 @@ void tcp_server_stats(const struct tcp_server *s, struct tcp_stats *st)
 {
 	*st = (struct tcp_stats){.conns = s->n_conns,
 				 .max_conns = s->max_conns,
-				 .accept_failures = s->accept_failures,
+				 .accept_failures = s->pause.failures,
 				 .evicted = s->evicted,
 				 .timed_out = s->timed_out,
-				 .paused = s->paused};
+				 .paused = s->pause.paused};
 }
 
 void tcp_server_set_engine(struct tcp_server *s, struct engine *e)
@@ -488,7 +456,6 @@ void tcp_server_free(struct tcp_server *s)
 	HASH_ITER(hh, s->conns, c, tmp)
 	conn_close(c);
 	ev_timer_del(s->loop, s->sweep);
-	s->paused = false;
 	ev_del_fd(s->loop, s->fd);
 	close(s->fd);
 	free(s);

@@ -57,6 +57,7 @@ static const struct field restart_only[] = {
     {"xdp-mode", F(xdp_mode)},
     {"pin-path", F(pin_path)},
     {"map-size", F(map_size)},
+    {"map-prealloc", F(map_prealloc)},
     {"detach-on-exit", F(detach_on_exit)},
     {"state-file", F(state_file)},
     {"store", F(store_url)},

@@ -58,6 +58,17 @@ static const char *const names[SC_MAX] = {
     [SC_FRAG_TOO_BIG] = "slow_frag_too_big",
     [SC_FRAG_TOO_MANY] = "slow_frag_too_many",
     [SC_FRAG_BYTES_HELD] = "slow_frag_bytes_held",
+    [SC_WAN_TX_IKE_PEER] = "slow_wan_tx_ike_peer",
+    [SC_WAN_DROP_IKE_AMBIGUOUS] = "slow_wan_drop_ike_ambiguous",
+    [SC_LAN_DROP_FANOUT_UNPROTECTED] = "slow_lan_drop_fanout_unprotected",
+    [SC_FANOUT_STARTED] = "slow_fanout_started",
+    [SC_FANOUT_REPEATED] = "slow_fanout_repeated",
+    [SC_FANOUT_COPIES] = "slow_fanout_copies",
+    [SC_FANOUT_ANSWERED] = "slow_fanout_answered",
+    [SC_FANOUT_EXPIRED] = "slow_fanout_expired",
+    [SC_FANOUT_FULL] = "slow_fanout_full",
+    [SC_FANOUT_NO_CANDIDATE] = "slow_fanout_no_candidate",
+    [SC_FANOUT_RACED] = "slow_fanout_raced",
 };
 
 const char *slow_counter_name(unsigned int c)

@@ -68,6 +68,18 @@ enum slow_counter {
 	SC_FRAG_TOO_BIG,
 	SC_FRAG_TOO_MANY,
 	SC_FRAG_BYTES_HELD, /* a gauge */
+	/* IKE from a known peer with a cookie nobody sent (fanout.h) */
+	SC_WAN_TX_IKE_PEER,		/* reassembled: to the one client talking to the peer */
+	SC_WAN_DROP_IKE_AMBIGUOUS,	/* reassembled: unprotected, several candidates */
+	SC_LAN_DROP_FANOUT_UNPROTECTED, /* reassembled: unprotected answer to a fan-out */
+	SC_FANOUT_STARTED,		/* fan-outs started (cookie marked, copies sent) */
+	SC_FANOUT_REPEATED,		/* retransmissions sent to the same candidates */
+	SC_FANOUT_COPIES,		/* copies tunnelled to candidates */
+	SC_FANOUT_ANSWERED,		/* a candidate's protected answer took the cookie */
+	SC_FANOUT_EXPIRED,		/* nobody did within FANOUT_TTL_S: mark removed */
+	SC_FANOUT_FULL,			/* table, the peer's share or rsip_ike full: dropped */
+	SC_FANOUT_NO_CANDIDATE,		/* no client has a cookie naming the peer: dropped */
+	SC_FANOUT_RACED,		/* a client claimed the cookie meanwhile: dropped */
 	SC_MAX,
 };
 

@@ -127,6 +127,10 @@ static enum slow_counter slow_counter_of(uint32_t rule)
 	    [RSIP_CNT_WAN_TX_AH] = SC_WAN_TX_AH,
 	    [RSIP_CNT_WAN_TX_UDP_ESP] = SC_WAN_TX_UDP_ESP,
 	    [RSIP_CNT_WAN_TX_IKE] = SC_WAN_TX_IKE,
+	    [RSIP_CNT_WAN_TX_IKE_PEER] = SC_WAN_TX_IKE_PEER,
+	    [RSIP_CNT_WAN_DROP_IKE_AMBIGUOUS] = SC_WAN_DROP_IKE_AMBIGUOUS,
+	    [RSIP_CNT_WAN_SLOW_IKE_FANOUT] = SC_FANOUT_STARTED,
+	    [RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED] = SC_LAN_DROP_FANOUT_UNPROTECTED,
 	    [RSIP_CNT_WAN_TX_PORT] = SC_WAN_TX_PORT,
 	    [RSIP_CNT_WAN_TX_WHOLE] = SC_WAN_TX_WHOLE,
 	    [RSIP_CNT_WAN_TX_ICMP] = SC_WAN_TX_ICMP,
@@ -212,6 +216,8 @@ void slow_wan_demux(const struct dp_view *v, const uint8_t *pkt, size_t len,
 		slow_icmp_error_owner(v, pkt, len, res);
 		res->rule = RULE_COUNTER(ret);
 		return;
+	case RULE_SLOW_IKE_FANOUT:
+		return verdict(res, SV_FANOUT, RULE_COUNTER(ret));
 	}
 	return verdict(res, SV_DROP, RULE_COUNTER(ret));
 }
@@ -261,7 +267,9 @@ static int ike_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
 	struct rsip_ike_key k = {.nb = nb, .port = port_be};
 
 	memcpy(k.cookie, cookie, 8);
-	return lookup(v, DPM_IKE, &k, t);
+	if (lookup(v, DPM_IKE, &k, t) < 0 || (t->flags & RSIP_TF_IKE_FANOUT))
+		return -ENOENT; /* a fan-out's mark names no client yet */
+	return 0;
 }
 
 /* A target for a client known only by its address (rsip_out_spi): the

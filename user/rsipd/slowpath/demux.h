@@ -37,6 +37,11 @@ struct dp_view {
 	 * -EEXIST, -ENOENT, -E2BIG (full)... (what the LAN rules learn). */
 	int (*update)(void *arg, enum dp_map_id map, const void *key, const void *val,
 		      uint64_t flags);
+	/* For the IKE fan-out (fanout.h; NULL: no fan-out, counted): the key
+	 * after key (NULL: the first) into next, 0 or -ENOENT at the end; and
+	 * delete key, 0 or -ENOENT. */
+	int (*next_key)(void *arg, enum dp_map_id map, const void *key, void *next);
+	int (*del)(void *arg, enum dp_map_id map, const void *key);
 	void *arg;
 	uint8_t spi_block_shift;
 	uint32_t na; /* Na, network order: the LAN rules take tunnels to it */
@@ -46,6 +51,7 @@ enum slow_verdict {
 	SV_TUNNEL = 0, /* tunnel the packet to target.xa with target.tunnel */
 	SV_SEND,       /* (LAN) send the inner packet to the public side */
 	SV_DROP,       /* counted under why */
+	SV_FANOUT,     /* (WAN) IKE for one of several clients: the fan-out's (fanout.h) */
 };
 
 struct slow_result {

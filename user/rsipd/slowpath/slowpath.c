@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "rsip/wire.h"
 #include "slowpath.h"
+#include "fanout.h"
 #include "frag.h"
 #include "icmp.h"
 #include "pkt.h"
@@ -16,6 +18,7 @@ struct slowpath {
 	struct slow_cfg cfg;
 	struct reasm *wan_reasm; /* fragments from the public side, to Nb */
 	struct reasm *lan_reasm; /* fragments of tunnel packets, to Na */
+	struct fanout *fan;	 /* IKE for one of several clients */
 	uint64_t ctr[SC_MAX];
 };
 
@@ -29,7 +32,8 @@ struct slowpath *slow_new(const struct slow_cfg *cfg)
 	/* Two reassemblers, so neither side can starve the other's caps. */
 	s->wan_reasm = reasm_new(&cfg->reasm);
 	s->lan_reasm = reasm_new(&cfg->reasm);
-	if (!s->wan_reasm || !s->lan_reasm) {
+	s->fan = fanout_new();
+	if (!s->wan_reasm || !s->lan_reasm || !s->fan) {
 		slow_free(s);
 		return NULL;
 	}
@@ -42,6 +46,7 @@ void slow_free(struct slowpath *s)
 		return;
 	reasm_free(s->wan_reasm);
 	reasm_free(s->lan_reasm);
+	fanout_free(s->fan);
 	free(s);
 }
 
@@ -97,6 +102,25 @@ static void send_public(struct slowpath *s, const uint8_t *pkt, size_t len, uint
 		tunnel(s, xa, tun, icmp, (size_t)n, SC_OVERSIZE_ICMP_SENT);
 }
 
+/* CLOCK_MONOTONIC, the clock of the programs' time stamps. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A copy of the IKE message to each candidate client (fanout.h). */
+static void ike_fanout(struct slowpath *s, const struct pkt_ip *ip)
+{
+	struct rsip_target to[FANOUT_HOSTS];
+	int n = fanout_packet(s->fan, s->cfg.view, ip, now_ns(), to, s->ctr);
+
+	for (int i = 0; i < n; i++)
+		tunnel(s, to[i].xa, to[i].tunnel, ip->hdr, ip->tot_len, SC_FANOUT_COPIES);
+}
+
 static void wan_fragment(struct slowpath *s, const struct pkt_ip *ip)
 {
 	struct slow_result res;
@@ -106,10 +130,18 @@ static void wan_fragment(struct slowpath *s, const struct pkt_ip *ip)
 	if (reasm_add(s->wan_reasm, ip->hdr, ip->tot_len, &whole, &whole_len) <= 0)
 		return; /* held, or dropped and counted by the reassembler */
 	slow_wan_demux(s->cfg.view, whole, whole_len, &res);
-	if (res.verdict == SV_TUNNEL)
+	if (res.verdict == SV_TUNNEL) {
 		tunnel(s, res.target.xa, res.target.tunnel, whole, whole_len, res.why);
-	else
+	} else if (res.verdict == SV_FANOUT) {
+		struct pkt_ip wip;
+
+		if (pkt_parse_ipv4(whole, whole_len, false, &wip) < 0)
+			s->ctr[SC_MALFORMED]++;
+		else
+			ike_fanout(s, &wip);
+	} else {
 		s->ctr[res.why]++;
+	}
 	free(whole);
 }
 
@@ -273,6 +305,8 @@ void slow_record(struct slowpath *s, const void *data, size_t size)
 		return lan_route(s, &m, &ip);
 	case RSIP_SLOW_LAN_FRAGMENT:
 		return lan_fragment(s, frame, &ip);
+	case RSIP_SLOW_IKE_FANOUT:
+		return ike_fanout(s, &ip);
 	default:
 		s->ctr[SC_BAD_RECORD]++;
 		log_debug("slow path: unknown reason %u", m.reason);
@@ -288,6 +322,7 @@ void slow_tick(struct slowpath *s)
 {
 	reasm_expire(s->wan_reasm);
 	reasm_expire(s->lan_reasm);
+	fanout_tick(s->fan, s->cfg.view, now_ns(), s->ctr);
 }
 
 void slow_counters(const struct slowpath *s, uint64_t out[SC_MAX])

@@ -16,6 +16,8 @@
  *   LAN_FRAGMENT  reassemble the tunnel packet, apply the LAN rules (learning
  *                 included), send it
  *   VIOLATION     tell the engine (dp_callbacks.violation, decision D14)
+ *   IKE_FANOUT    a copy to each client that talks IKE with the peer, the
+ *                 cookie marked for the one that answers protected (fanout.h)
  * Every outcome is counted (counters.h). No I/O of its own: the sender
  * and the maps are injected, so unit tests feed records directly.
  */
@@ -49,7 +51,7 @@ void slow_free(struct slowpath *s);
 void slow_record(struct slowpath *s, const void *data, size_t size);
 /* The perf buffer dropped n records. */
 void slow_lost(struct slowpath *s, uint64_t n);
-/* About once a second: expire incomplete datagrams. */
+/* About once a second: expire incomplete datagrams and fan-outs. */
 void slow_tick(struct slowpath *s);
 /* A snapshot of every counter (reassembly included). */
 void slow_counters(const struct slowpath *s, uint64_t out[SC_MAX]);

@@ -67,6 +67,9 @@ static void mark_client(const struct engine_client_view *v, void *arg)
 
 struct load_ctx {
 	struct store_follow *f;
+	/* One parser for every row: a new one per row costs a large allocation
+	 * (and with it a heap consolidation) per client at a 100k restart. */
+	struct json_tokener *tok;
 	uint64_t wall;
 	size_t skipped;
 	int rc;
@@ -75,22 +78,18 @@ struct load_ctx {
 static int load_row(void *arg, int64_t client_id, const char *doc, size_t len)
 {
 	struct load_ctx *x = arg;
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok = x->tok;
 	struct json_object *o = NULL;
 	char err[256] = "";
 	int rc;
 
-	if (!tok) {
-		x->rc = -ENOMEM;
-		return 1;
-	}
+	json_tokener_reset(tok);
 	if (len <= INT32_MAX)
 		o = json_tokener_parse_ex(tok, doc, (int)len);
 	if (o && tok->char_offset != (int)len) { /* trailing bytes */
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
 	if (!o) {
 		rc = -EINVAL;
 		snprintf(err, sizeof(err), "not a JSON record");
@@ -169,7 +168,10 @@ struct store_follow *store_follow_open(struct engine *e, const char *path, enum 
 		if (*rc < 0)
 			goto fail;
 	} else {
-		*rc = store_load(f->s, load_row, &x, &shift, err, sizeof(err));
+		x.tok = json_tokener_new();
+		*rc = x.tok ? store_load(f->s, load_row, &x, &shift, err, sizeof(err)) : -ENOMEM;
+		if (x.tok)
+			json_tokener_free(x.tok);
 		if (*rc == 0)
 			*rc = x.rc;
 		if (*rc < 0) {

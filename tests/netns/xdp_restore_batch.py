@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The restart's batch path against the real maps (run by
+test_xdp_restore_batch.sh, which restores a store of 900 hosts):
+
+  check     the maps hold exactly what rsipctl says rsipd holds: one
+            rsip_clients entry per client, one rsip_ports entry per leased
+            port, and a sample of them carries the right client, binding and
+            Client ID
+  poke      while rsipd is down (the bindings check saw): counters are written into a live port entry
+            and a live client entry, another binding's port entry is
+            deleted, a stale port entry no lease claims is added
+  after     after the next start: the counters are still there (the entries
+            were compared, not rewritten), the deleted entry is back, the
+            stale one is gone
+"""
+
+import json
+import os
+import random
+import socket
+import struct
+import subprocess
+import sys
+
+from nslib import Lab, ctl, expect
+
+lab = Lab()
+DIR = os.environ["LAB_DIR"]
+PKTS_AT = 32  # struct rsip_target: pkts, bytes after the configuration part
+CLIENT_PKTS_AT = 40  # struct rsip_client: pkts_out, bytes_out
+
+
+def bpftool(*args):
+    r = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("bpftool %s: %s" % (" ".join(args), r.stderr.strip()))
+    return json.loads(r.stdout) if r.stdout.strip() else None
+
+
+def raw(name):
+    """{key bytes: value bytes} of a pinned map."""
+    out = {}
+    for e in bpftool("map", "dump", "pinned", os.path.join(lab.pin, name)):
+        out[bytes(int(b, 16) for b in e["key"])] = bytes(int(b, 16) for b in e["value"])
+    return out
+
+
+def update(name, key, value):
+    bpftool("map", "update", "pinned", os.path.join(lab.pin, name),
+            "key", "hex", *["%02x" % b for b in key],
+            "value", "hex", *["%02x" % b for b in value])
+
+
+def port_key(nb, port):
+    return socket.inet_aton(nb) + struct.pack("!H", port) + b"\0\0"
+
+
+def ports(b):
+    """rsipctl prints a binding's ports as runs: "1024,2000-2003"."""
+    out = []
+    for run in filter(None, b["ports"].split(",")):
+        lo, _, hi = run.partition("-")
+        out += range(int(lo), int(hi or lo) + 1)
+    return out
+
+
+def save(obj):
+    with open(os.path.join(DIR, "poke.json"), "w") as f:
+        json.dump(obj, f)
+
+
+def load():
+    with open(os.path.join(DIR, "poke.json")) as f:
+        return json.load(f)
+
+
+def check():
+    clients = ctl(lab, "clients")
+    binds = ctl(lab, "bindings")
+    cmap, pmap = raw("rsip_clients"), raw("rsip_ports")
+    nports = sum(len(ports(b)) for b in binds)
+    print("rsipd: %d clients, %d bindings, %d ports; maps: %d rsip_clients, %d rsip_ports" %
+          (len(clients), len(binds), nports, len(cmap), len(pmap)))
+    expect(len(clients) >= 900 and len(binds) >= 900, "the store restored")
+    expect(len(cmap) == len(clients), "one rsip_clients entry per client")
+    expect(len(pmap) == nports, "one rsip_ports entry per leased port")
+    rnd = random.Random(8)
+    for b in rnd.sample(binds, 50):
+        for p in ports(b):
+            v = pmap.get(port_key(b["nb"], p))
+            expect(v is not None, "binding %d: port %s:%d in rsip_ports" % (b["bind_id"], b["nb"], p))
+            xa, bind_id = struct.unpack("=4sI", v[:8])
+            expect(socket.inet_ntoa(xa) == b["client"] and bind_id == b["bind_id"],
+                   "binding %d: its port entry names %s, binding %d" %
+                   (b["bind_id"], socket.inet_ntoa(xa), bind_id))
+    for c in rnd.sample(clients, 50):
+        v = cmap.get(socket.inet_aton(c["address"]))
+        expect(v is not None and struct.unpack("=I", v[:4])[0] == c["client_id"],
+               "client %d (%s) in rsip_clients" % (c["client_id"], c["address"]))
+    print("sampled 50 bindings and 50 clients: right")
+    with open(os.path.join(DIR, "bindings.json"), "w") as f:
+        json.dump(binds, f)  # for poke, while rsipd is down
+
+
+def poke():
+    with open(os.path.join(DIR, "bindings.json")) as f:
+        binds = sorted(json.load(f), key=lambda b: b["bind_id"])
+    keep, gone = binds[10], binds[20]
+    pmap = raw("rsip_ports")
+    k = port_key(keep["nb"], ports(keep)[0])
+    v = bytearray(pmap[k])
+    struct.pack_into("=QQ", v, PKTS_AT, 12345, 678900)
+    update("rsip_ports", k, v)
+    xk = socket.inet_aton(keep["client"])
+    cv = bytearray(raw("rsip_clients")[xk])
+    struct.pack_into("=QQ", cv, CLIENT_PKTS_AT, 4321, 98765)
+    update("rsip_clients", xk, cv)
+    gk = port_key(gone["nb"], ports(gone)[0])
+    bpftool("map", "delete", "pinned", os.path.join(lab.pin, "rsip_ports"),
+            "key", "hex", *["%02x" % b for b in gk])
+    stale = port_key(lab.nb1, 65000)
+    expect(stale not in pmap, "port 65000 is not leased")
+    update("rsip_ports", stale, pmap[k])
+    save({"keep": keep, "gone": gone, "cfg": pmap[k][:PKTS_AT].hex()})
+    print("poked: counters on binding %d, binding %d's port entry deleted, a stale entry added"
+          % (keep["bind_id"], gone["bind_id"]))
+
+
+def after():
+    p = load()
+    keep, gone = p["keep"], p["gone"]
+    pmap = raw("rsip_ports")
+    v = pmap.get(port_key(keep["nb"], ports(keep)[0]))
+    expect(v is not None, "binding %d's port entry is there" % keep["bind_id"])
+    expect(v[:PKTS_AT].hex() == p["cfg"], "its configuration is unchanged")
+    pkts, nbytes = struct.unpack_from("=QQ", v, PKTS_AT)
+    expect((pkts, nbytes) == (12345, 678900),
+           "its counters survived the restart (%d packets, %d bytes)" % (pkts, nbytes))
+    cv = raw("rsip_clients")[socket.inet_aton(keep["client"])]
+    pkts, nbytes = struct.unpack_from("=QQ", cv, CLIENT_PKTS_AT)
+    expect((pkts, nbytes) == (4321, 98765),
+           "the client entry's counters survived (%d packets, %d bytes)" % (pkts, nbytes))
+    g = pmap.get(port_key(gone["nb"], ports(gone)[0]))
+    expect(g is not None and struct.unpack("=I", g[4:8])[0] == gone["bind_id"],
+           "binding %d's deleted port entry was written again" % gone["bind_id"])
+    expect(port_key(lab.nb1, 65000) not in pmap, "the stale entry was deleted")
+    print("after the restart: counters kept, missing entry written, stale entry deleted")
+
+
+if __name__ == "__main__":
+    {"check": check, "poke": poke, "after": after}[sys.argv[1]]()
