@@ -30,6 +30,9 @@
 #   RSIPC_CHARON_DIR=/run/rsipc-charon   where the generated files go
 #   RSIPC_LIBIPSEC=no                    yes: userspace ESP (kernel-libipsec),
 #                                        for kernels without ESP support
+#   RSIPC_IKE_LISTEN=PORT                answer IKE that peers start towards
+#                                        Nb:PORT (with rsipc up --listen PORT)
+#                                        instead of using the leased IKE ports
 #
 # Exercised with real charons by tests/interop/ (make test-interop).
 set -eu
@@ -114,7 +117,17 @@ EOF
 	;;
 esac
 
-if [ -n "${RSIP_IKE_PORT:-}" ]; then
+if [ -n "${RSIPC_IKE_LISTEN:-}" ]; then
+	# Incoming IKE (rsipc up --listen PORT, RFC 3104 Appendix G): charon
+	# answers peers that start IKE towards Nb:PORT. A peer that started
+	# from its port 500 floats to 4500, i.e. to Nb:4500, which the gateway
+	# sends us by the cookie it learned from our answer: port_nat_t = 4500.
+	case $RSIPC_IKE_LISTEN in
+	*[!0-9]* | '') echo "$0: RSIPC_IKE_LISTEN=$RSIPC_IKE_LISTEN: expected a port" >&2; exit 2 ;;
+	esac
+	ports="port = $RSIPC_IKE_LISTEN
+    port_nat_t = 4500"
+elif [ -n "${RSIP_IKE_PORT:-}" ]; then
 	# charon.port: IKE_SA_INIT; charon.port_nat_t: the rest of IKE and
 	# UDP-encapsulated ESP once NAT-T kicks in (always, with 5.9.8's
 	# kernel-libipsec). Both must be ports the gateway forwards to us.

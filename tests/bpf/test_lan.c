@@ -232,6 +232,68 @@ ROW(cookie_hijack)
 	memcpy(k.cookie, k8, 8);
 	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
 }
+/* e expects c's cookie learned for Nb1:4500. */
+static void learns_cookie_4500(struct fx_expect *e, const uint8_t *cookie,
+			       const struct client_def *c)
+{
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+
+	memcpy(k.cookie, cookie, 8);
+	e->learn_map = DPM_IKE + 1;
+	memcpy(e->learn_key, &k, sizeof(k));
+	e->learn_by = c;
+}
+
+/* Incoming IKE (RFC 3104 App. G): c answers, from its leased port sport, an
+ * IKE_SA_INIT that Y started from its port 500 (I clear, R set): c's SPI is
+ * SPIr, learned for Nb1:4500, where Y floats to. */
+static const uint8_t IN_K[8] = {0x1c, 1, 2, 3, 4, 5, 6, 7};
+
+static void ike_leased_answer(struct pkt *in, const struct client_def *c, int tunnel,
+			      uint16_t sport)
+{
+	pkt_ike(in, PEER_SPI, IN_K, IKEV2, 0x20);
+	pkt_udp(in, sport, 500);
+	tunnel_inner(in, c, tunnel, &(struct inner){0}, 17);
+}
+
+ROW(ike_leased_to_500)
+{
+	ike_leased_answer(in, &CL_A, RSIP_TUNNEL_IPIP, 1026);
+	TO_WAN(e, in, 20);
+	learns_cookie_4500(e, IN_K, &CL_A);
+}
+ROW(ike_leased_taken)
+{
+	/* B's port, A's cookie (previous row): the port is B's, so the packet
+	 * leaves; the cookie stays A's. */
+	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
+
+	ike_leased_answer(in, &CL_B, RSIP_TUNNEL_GRE, 3000);
+	TO_WAN(e, in, 24);
+	memcpy(k.cookie, IN_K, 8);
+	held_by(e, DPM_IKE, &k, sizeof(k), &CL_A);
+}
+ROW(ike_leased_no_ipsec)
+{
+	/* C may not do IPsec: its port's traffic leaves, nothing is learned. */
+	pkt_ike(in, PEER_SPI, (const uint8_t[8]){0x1d, 1}, IKEV2, 0x20);
+	pkt_udp(in, 5000, 500);
+	tunnel_inner(in, &CL_C, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	TO_WAN(e, in, 20);
+}
+ROW(leased_to_500_not_ike)
+{
+	/* To port 500, but the header's length is not the datagram's: not
+	 * IKE, forwarded, nothing learned. */
+	static const uint8_t h[28] = {0x1e, 1, 1,  1,	  1,  1,    1, 1, 0x1e, 2, 2, 2, 2, 2,
+				      2,    2, 33, IKEV2, 34, 0x20, 0, 0, 0,	0, 0, 0, 0, 99};
+
+	pkt_bytes(in, h, sizeof(h));
+	pkt_udp(in, 1027, 500);
+	tunnel_inner(in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	TO_WAN(e, in, 20);
+}
 /* rsipd's fan-out marked cookie c on Nb1:4500 (RSIP_TF_IKE_FANOUT, xa 0). */
 static void fanout_mark(const uint8_t *c)
 {
@@ -259,15 +321,10 @@ static const uint8_t FAN_U[8] = {0xfa, 0xb, 2, 2, 2, 2, 2, 2};
 ROW(fanout_protected_answer)
 {
 	/* The fan-out asked A and B; A answers protected: the cookie is A's. */
-	struct rsip_ike_key k = {.nb = ip4(FX_NB1), .port = htons(4500)};
-
 	fanout_mark(FAN_P);
 	ike_answer(in, &CL_A, RSIP_TUNNEL_IPIP, FAN_P, 46);
 	TO_WAN(e, in, 20);
-	memcpy(k.cookie, FAN_P, 8);
-	e->learn_map = DPM_IKE + 1;
-	memcpy(e->learn_key, &k, sizeof(k));
-	e->learn_by = &CL_A;
+	learns_cookie_4500(e, FAN_P, &CL_A);
 }
 ROW(fanout_unprotected_answer)
 {
@@ -520,6 +577,10 @@ static const struct fx_row rows[] = {
     R(echo_learned, XDP_REDIRECT, LAN_TX),
     R(echo_id_taken, XDP_DROP, LAN_DROP_ID_TAKEN),
     R(cookie_hijack, XDP_DROP, LAN_DROP_COOKIE_TAKEN),
+    R(ike_leased_to_500, XDP_REDIRECT, LAN_TX),
+    R(ike_leased_taken, XDP_REDIRECT, LAN_TX),
+    R(ike_leased_no_ipsec, XDP_REDIRECT, LAN_TX),
+    R(leased_to_500_not_ike, XDP_REDIRECT, LAN_TX),
     R(fanout_protected_answer, XDP_REDIRECT, LAN_TX),
     R(fanout_unprotected_answer, XDP_DROP, LAN_DROP_FANOUT_UNPROTECTED),
     R(out_spi_hijack, XDP_REDIRECT, LAN_TX),
@@ -703,6 +764,31 @@ static void ikev2_both_roles(void **state)
 	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
 	ike_to_nb1(&in, 4500, NATT, PEER_SPI, IKEV2, 0x20);
 	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+}
+
+/* Incoming IKE: after A answered Y's IKE_SA_INIT from a leased port, Y's
+ * IKE_AUTH on Nb1:4500 (I set, SPIr = A's) reaches A. */
+static void incoming_ike_float(void **state)
+{
+	static const uint8_t K[8] = {0x1f, 1, 2, 3, 4, 5, 6, 7};
+	struct rsip_ike_key key = {.nb = ip4(FX_NB1), .port = htons(4500)};
+	struct rsip_target t;
+	unsigned int moved;
+	struct pkt in, out;
+
+	memcpy(key.cookie, K, 8);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), -ENOENT);
+	pkt_init(&in);
+	pkt_ike(&in, PEER_SPI, K, IKEV2, 0x20);
+	pkt_udp(&in, 1025, 500);
+	tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.ike, &key, &t), 0);
+	assert_int_equal(t.xa, ip4(CL_A.xa));
+	/* (Y's peer entry would send it to A too: the cookie decides first.) */
+	ike_to_nb1(&in, 4500, PEER_SPI, K, IKEV2, FLAG_I);
+	assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, &in, &out), XDP_REDIRECT);
+	assert_memory_equal(out.b, CL_A.mac, 6);
 }
 
 /* A fan-out's cookie: an unprotected answer learns nothing (the mark
@@ -1148,6 +1234,7 @@ int main(void)
 	const struct CMUnitTest seq[] = {
 	    cmocka_unit_test(cookie_trial_and_error),
 	    cmocka_unit_test(ikev2_both_roles),
+	    cmocka_unit_test(incoming_ike_float),
 	    cmocka_unit_test(fanout_take_over),
 	    cmocka_unit_test(peer_entries),
 	    cmocka_unit_test(cookie_cap_and_sweep),

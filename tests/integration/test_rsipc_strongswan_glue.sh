@@ -93,5 +93,27 @@ done
 grep -q -- "--initiate --ike rsip --child net" "$TMP/swanctl.calls" || fail "--peer mode did not initiate rsip/net"
 ok "--peer: swanctl.conf with a virtual IP for $nb; failed initiate: charon stopped, lease released, exit 1"
 
+# RSIPC_IKE_LISTEN (incoming IKE): a bad value stops the script before
+# charon starts (exit 2, lease released); a port: charon on it and on 4500,
+# nothing initiated.
+rm -f "$TMP/fail" "$TMP/swanctl.calls" "$TMP/charon.conf" "$TMP/charon.stopped"
+PATH="$TMP/bin:$PATH" RSIPC_CHARON="$TMP/bin/fake-charon" RSIPC_CHARON_DIR="$TMP/charon" \
+	RSIPC_IKE_LISTEN=75x0 rsipc_start --json -- "$SCRIPT" "$TMP/swanctl.conf"
+rsipc_wait_exit 20
+[ "$RSIPC_RC" = 2 ] || fail "rsipc exited $RSIPC_RC with RSIPC_IKE_LISTEN=75x0 (want the script's 2)"
+[ ! -e "$TMP/charon.conf" ] || fail "charon started with RSIPC_IKE_LISTEN=75x0"
+[ "$(gw_bindings)" = 0 ] || fail "not released after a bad RSIPC_IKE_LISTEN"
+PATH="$TMP/bin:$PATH" RSIPC_CHARON="$TMP/bin/fake-charon" RSIPC_CHARON_DIR="$TMP/charon" \
+	RSIPC_IKE_LISTEN=7500 rsipc_start --listen 7500 --json -- "$SCRIPT" "$TMP/swanctl.conf"
+loaded() { grep -q -- "--load-all" "$TMP/swanctl.calls" 2>/dev/null; }
+wait_until 15 loaded || fail "RSIPC_IKE_LISTEN: the config was not loaded"
+grep -q "^ *port = 7500$" "$TMP/charon.conf" || fail "RSIPC_IKE_LISTEN=7500: charon.port is not 7500"
+grep -q "^ *port_nat_t = 4500$" "$TMP/charon.conf" || fail "RSIPC_IKE_LISTEN: port_nat_t is not 4500"
+! grep -q -- "--initiate" "$TMP/swanctl.calls" || fail "RSIPC_IKE_LISTEN without names initiated"
+in_cl "$BUILD/rsipc" --state-dir "$TMP/state" down >/dev/null || fail "down"
+rsipc_wait_exit 15
+[ -e "$TMP/charon.stopped" ] || fail "charon was not stopped with SIGTERM"
+ok "RSIPC_IKE_LISTEN: 75x0 refused before charon (exit 2); 7500: port 7500, port_nat_t 4500, no initiate"
+
 no_sanitizer_reports "$TMP/rsipc.err"
 echo "PASS"

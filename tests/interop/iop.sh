@@ -40,6 +40,8 @@ IOP_SCRIPT=$IOP_TOP/docs/examples/rsipc-strongswan.sh
 # re-authenticate actively as the responder (with virtual IPs it only asks
 # the initiator to, ike_sa.c reauth()).
 IOP_STATIC_NET=10.1.0.0/24
+# IOP_CHILD_PROPOSALS: the CHILD_SA proposals line of Y's and the hosts'
+# swanctl.conf (default ESP aes128-sha256; test_ah.sh asks for AH).
 # The hosts' connection: "host" from iop_host_swanctl, "rsip" when the
 # example script writes it (IOP_GENERATED=1: its --peer mode).
 IOP_HOST_CONN=host
@@ -239,7 +241,7 @@ connections {
             net {
                 local_ts = $IOP_Y_INNER/32
                 $yremote_ts
-                esp_proposals = aes128-sha256
+                ${IOP_CHILD_PROPOSALS:-esp_proposals = aes128-sha256}
                 mode = tunnel
             }
         }
@@ -322,7 +324,7 @@ connections {
             net {
                 remote_ts = $IOP_Y_INNER/32
                 $hlocal_ts
-                esp_proposals = aes128-sha256
+                ${IOP_CHILD_PROPOSALS:-esp_proposals = aes128-sha256}
                 mode = tunnel
             }
         }

@@ -86,7 +86,11 @@ for dp in $DATAPATHS; do
 				fail "$dp/$tunnel: the pump carried $tx out, $rx in, want >= $BYTES each"
 			partial=$(status 'd["counters"]["rx_partial_csum"]')
 			[ "$partial" -gt 0 ] || fail "$dp/$tunnel: no GRO-merged packet reached the pump"
-			detail="pump: $(status 'd["counters"]["tx_packets"]') packets out, $(status 'd["counters"]["rx_packets"]') in ($partial GRO-merged, handed on with NEEDS_CSUM)"
+			# X1's TCP hands the TUN super-packets (TSO4 offered):
+			# the bytes out went through the pump's segmentation.
+			tso=$(status 'd["counters"]["tx_tso"]')
+			[ "$tso" -gt 0 ] || fail "$dp/$tunnel: no TSO super-packet reached the pump"
+			detail="pump: $(status 'd["counters"]["tx_packets"]') packets out ($tso TSO super-packets cut), $(status 'd["counters"]["rx_packets"]') in ($partial GRO-merged, handed on with NEEDS_CSUM)"
 		fi
 		ok "$dp/$tunnel: $BYTES bytes each way byte-exact, 0 TcpInCsumErrors on X1 and Y; $detail; the gateway completed $completed partial checksums"
 

@@ -226,6 +226,51 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "--config /nonexistent/rsipd.conf", "--config", "/nonexistent/rsipd.conf");
 }
 
+/* --store etcd://... and its companions (docs/cluster.md). */
+static void test_cluster_flags(void **state)
+{
+	struct rsipd_config cfg;
+
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --store "
+					  "etcd://10.9.0.1:2379,etcd2.example:12379/rsip/site1/ "
+					  "--gateway gw-1 --role-file /run/rsipd/vrrp-state"),
+			 0);
+	assert_string_equal(cfg.etcd_endpoints, "http://10.9.0.1:2379,http://etcd2.example:12379");
+	assert_string_equal(cfg.etcd_prefix, "/rsip/site1/");
+	assert_string_equal(cfg.gateway, "gw-1");
+	assert_string_equal(cfg.role_file, "/run/rsipd/vrrp-state");
+	/* The leases are in etcd: no SQLite store, even with xdp. */
+	assert_string_equal(cfg.state_file, "");
+	/* A CA or a client certificate: https. */
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --etcd-cacert /ca.pem --etcd-cert "
+					  "/c.pem --etcd-key /c.key --gateway g"),
+			 0);
+	assert_string_equal(cfg.etcd_endpoints, "https://h:1");
+	assert_string_equal(cfg.etcd_prefix, "/p/");
+	assert_string_equal(cfg.etcd_cert, "/c.pem");
+	/* The gateway's name defaults to the host name (when usable). */
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p"), 0);
+	assert_true(cfg.gateway[0] != '\0');
+
+	expect_bad(BASE "--store sqlite:///x", "--store", "sqlite:///x");
+	expect_bad(BASE "--store etcd://h/p", "--store", "etcd://h/p");
+	expect_bad(BASE "--store etcd://h:0/p", "--store", "etcd://h:0/p");
+	expect_bad(BASE "--store etcd://h:65536/p", "--store", "etcd://h:65536/p");
+	expect_bad(BASE "--store etcd://h:1", "--store", "etcd://h:1");
+	expect_bad(BASE "--store etcd://h:1/", "--store", "etcd://h:1/");
+	expect_bad(BASE "--store etcd://:1/p", "--store", "etcd://:1/p");
+	expect_bad(BASE "--store etcd://h:1,,k:2/p", "--store", "etcd://h:1,,k:2/p");
+	expect_bad(BASE "--store etcd://h:1/a//b", "--store", "etcd://h:1/a//b");
+	expect_bad(BASE "--store etcd://h:1/p* --gateway g", "--store", "etcd://h:1/p*");
+	expect_bad(BASE "--store etcd://h:1/p --etcd-cert /c.pem", "--etcd-cert", NULL);
+	expect_bad(BASE "--store etcd://h:1/p --state-file /tmp/s.db", "--state-file", NULL);
+	expect_bad(BASE "--store etcd://h:1/p --gateway a/b", "--gateway", "a/b");
+	expect_bad(BASE "--store etcd://h:1/p --gateway 012345678901234567890123456789012",
+		   "--gateway", NULL);
+	expect_bad(BASE "--role-file /run/x", "--role-file", NULL);
+	expect_bad(BASE "--etcd-cacert /ca.pem", "--etcd-cacert", NULL);
+}
+
 static char *write_file(const char *text)
 {
 	static char path[64];
@@ -355,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_every_flag),
 	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_cluster_flags),
 	    cmocka_unit_test(test_config_file),
 	    cmocka_unit_test(test_config_file_errors),
 	    cmocka_unit_test(test_usage_names_every_flag),

@@ -192,3 +192,19 @@ void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c)
 	field[0] = (uint8_t)(csum >> 8);
 	field[1] = (uint8_t)csum;
 }
+
+uint16_t encap_pseudo_sum(const uint8_t *ip, size_t l4len)
+{
+	return fold(sum16(ip + 12, 8, ip[9] + (uint32_t)l4len));
+}
+
+void encap_ip_csum_set(uint8_t *ip)
+{
+	size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
+	uint16_t csum;
+
+	ip[10] = ip[11] = 0;
+	csum = (uint16_t)~fold(sum16(ip, hlen, 0));
+	ip[10] = (uint8_t)(csum >> 8);
+	ip[11] = (uint8_t)csum;
+}

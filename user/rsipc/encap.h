@@ -68,4 +68,11 @@ bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c);
  * to the end of the packet (the field holds the pseudo-header sum). */
 void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c);
 
+/* The pseudo-header sum (folded, not inverted) of the IPv4 packet at ip for
+ * an L4 length of l4len: what a CHECKSUM_PARTIAL field holds. */
+uint16_t encap_pseudo_sum(const uint8_t *ip, size_t l4len);
+
+/* Recompute the header checksum of the IPv4 header at ip. */
+void encap_ip_csum_set(uint8_t *ip);
+
 #endif

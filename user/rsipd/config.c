@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "rsip/dp_abi.h"
 #include "rsip/wire.h"
+#include "store/etcd_url.h"
 
 enum cfg_src { SRC_FILE, SRC_FLAG };
 
@@ -378,6 +380,65 @@ static int set_store_sync(struct rsipd_config *cfg, const struct cfg_opt *o, con
 	return 0;
 }
 
+/* Checked whole in check_consistency (with the TLS options). */
+static int set_store(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (strlen(v) >= sizeof(cfg->store_url) || strncmp(v, "etcd://", 7))
+		return -EINVAL;
+	strcpy(cfg->store_url, v);
+	return 0;
+}
+
+static int set_path(char *dst, size_t len, const char *v)
+{
+	if (!*v || strlen(v) >= len)
+		return -EINVAL;
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_etcd_cacert(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_path(cfg->etcd_cacert, sizeof(cfg->etcd_cacert), v);
+}
+
+static int set_etcd_cert(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_path(cfg->etcd_cert, sizeof(cfg->etcd_cert), v);
+}
+
+static int set_etcd_key(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_path(cfg->etcd_key, sizeof(cfg->etcd_key), v);
+}
+
+static int set_role_file(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return set_path(cfg->role_file, sizeof(cfg->role_file), v);
+}
+
+/* The cluster's name for this gateway: etcd keys and rsipctl status. */
+static bool gateway_name_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > 32)
+		return false;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || *v == '.' || *v == '-' || *v == '_'))
+			return false;
+	return true;
+}
+
+static int set_gateway(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!gateway_name_ok(v))
+		return -EINVAL;
+	strcpy(cfg->gateway, v);
+	return 0;
+}
+
 static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
@@ -550,6 +611,17 @@ static const struct cfg_opt opts[] = {
      "normal: nothing acknowledged is lost if rsipd is killed; full: nor on power loss "
      "(an fsync per commit)",
      false},
+    {"store", required_argument, 0, set_store, "etcd://HOST:PORT[,HOST:PORT...]/PREFIX",
+     "share leases with the other gateways of a cluster through etcd (docs/cluster.md)", false},
+    {"etcd-cacert", required_argument, 0, set_etcd_cacert, "a PEM file",
+     "CA that signed the etcd members' certificates (https)", false},
+    {"etcd-cert", required_argument, 0, set_etcd_cert, "a PEM file",
+     "client certificate presented to etcd (with --etcd-key)", false},
+    {"etcd-key", required_argument, 0, set_etcd_key, "a PEM file", "the key of --etcd-cert", false},
+    {"gateway", required_argument, 0, set_gateway, "1-32 of A-Z a-z 0-9 . - _",
+     "this gateway's name in the cluster (default: the host name)", false},
+    {"role-file", required_argument, 0, set_role_file, "a path",
+     "keepalived's state for this gateway (MASTER: active, else standby)", false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -741,6 +813,41 @@ static int load_file(struct parse_state *ps)
 	return 0;
 }
 
+/* --store etcd:// and its companions. */
+static void check_cluster(struct parse_state *ps)
+{
+	struct rsipd_config *cfg = ps->cfg;
+	bool tls = cfg->etcd_cacert[0] || cfg->etcd_cert[0];
+	char why[256], host[256];
+
+	if (!cfg->store_url[0]) {
+		if (tls || cfg->etcd_key[0] || cfg->gateway[0] || cfg->role_file[0])
+			errf(ps,
+			     "--etcd-cacert, --etcd-cert, --etcd-key, --gateway and --role-file "
+			     "need --store etcd://...");
+		return;
+	}
+	if (etcd_url_parse(cfg->store_url, tls, cfg->etcd_endpoints, sizeof(cfg->etcd_endpoints),
+			   cfg->etcd_prefix, sizeof(cfg->etcd_prefix), why, sizeof(why))) {
+		errf(ps, "invalid value '%s' for --store: %s", cfg->store_url, why);
+		return;
+	}
+	if (!cfg->etcd_cert[0] != !cfg->etcd_key[0])
+		errf(ps, "--etcd-cert and --etcd-key go together");
+	else if (cfg->has_state_file && cfg->state_file[0])
+		errf(ps, "--state-file and --store etcd://... exclude each other (the cluster's "
+			 "leases live in etcd)");
+	if (!cfg->gateway[0]) {
+		if (gethostname(host, sizeof(host)) < 0 || (host[sizeof(host) - 1] = '\0', 0) ||
+		    !gateway_name_ok(host))
+			errf(ps, "--store etcd://... needs --gateway NAME (the host name is not "
+				 "usable: 1-32 of A-Z a-z 0-9 . - _)");
+		else
+			strcpy(cfg->gateway, host);
+	}
+	cfg->state_file[0] = '\0';
+}
+
 static void check_consistency(struct parse_state *ps)
 {
 	struct rsipd_config *cfg = ps->cfg;
@@ -761,7 +868,8 @@ static void check_consistency(struct parse_state *ps)
 		errf(ps, "--dataplane xdp needs --wan IF and --lan IF");
 	else if (cfg->dataplane == CFG_DP_XDP && !strcmp(cfg->wan_if, cfg->lan_if))
 		errf(ps, "invalid value '%s' for --lan: the same interface as --wan", cfg->lan_if);
-	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP)
+	check_cluster(ps);
+	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP && !cfg->store_url[0])
 		strcpy(cfg->state_file, CFG_DEFAULT_STATE_FILE);
 	if (!cfg->max_clients)
 		cfg->max_clients = cfg->dataplane == CFG_DP_XDP

@@ -109,6 +109,16 @@ struct rsipd_config {
 	uint32_t tcp_per_addr;	 /* connections per source address */
 	bool has_state_file;	 /* given (else: the default with xdp, none without) */
 	bool store_sync_full;	 /* --store-sync full: an fsync per commit */
+	/* --store etcd://...: a gateway cluster sharing its leases through etcd
+	 * (docs/cluster.md); replaces the SQLite store. */
+	char store_url[1024];	    /* as given; "": the embedded store */
+	char etcd_endpoints[1200];  /* parsed from it: URL,URL... */
+	char etcd_prefix[96];	    /* "/PREFIX/" */
+	char etcd_cacert[PATH_MAX]; /* "": none (the system CAs with https) */
+	char etcd_cert[PATH_MAX];   /* client certificate, "": none */
+	char etcd_key[PATH_MAX];    /* its key */
+	char gateway[33];	    /* this gateway's name in the cluster */
+	char role_file[PATH_MAX];   /* keepalived's state (MASTER...); "": always active */
 };
 
 /* Results of config_parse besides 0. */

@@ -20,6 +20,8 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cluster/cluster_store.h"
+#include "cluster/role_file.h"
 #include "config.h"
 #include "ctl/ctl.h"
 #include "dataplane/dataplane.h"
@@ -36,7 +38,8 @@
 #include "startup/lock.h"
 #include "startup/preflight.h"
 
-#define TICK_MS 500 /* lease expiry resolution */
+#define TICK_MS	   500 /* lease expiry resolution */
+#define CLUSTER_MS 20  /* the etcd watch and the role file: the failover's share */
 
 struct rsipd {
 	struct rsipd_config cfg;
@@ -49,6 +52,9 @@ struct rsipd {
 	struct metrics_server *metrics;
 	struct ev_timer *tick;
 	struct store_follow *store;
+	struct cluster_store *cluster; /* --store etcd://... */
+	struct ev_timer *cluster_timer;
+	char role_word[16]; /* what --role-file said last */
 	struct instance_lock lock;
 	int sigfd;
 	int argc; /* for a reload: the same command line, the file read again */
@@ -62,6 +68,7 @@ static void on_iteration_end(void *arg)
 	struct rsipd *d = arg;
 
 	store_follow_commit(d->store);
+	cluster_store_commit(d->cluster);
 	net_release(&d->net);
 	tcp_server_reap(d->net.tcp);
 }
@@ -145,6 +152,51 @@ static void on_tick(void *arg)
 	log_flush_suppressed();
 }
 
+/* The role (--role-file: keepalived's word; none: always active), then the
+ * watch. */
+static void on_cluster(void *arg)
+{
+	struct rsipd *d = arg;
+	char word[sizeof(d->role_word)] = "";
+	bool active = true;
+
+	if (d->cfg.role_file[0]) {
+		active = role_file_active(d->cfg.role_file, word, sizeof(word));
+		if (strcmp(word, d->role_word)) {
+			log_info("cluster: %s says %s", d->cfg.role_file, word);
+			snprintf(d->role_word, sizeof(d->role_word), "%s", word);
+		}
+	}
+	cluster_store_set_active(d->cluster, active);
+	cluster_store_poll(d->cluster);
+}
+
+static int start_cluster(struct rsipd *d)
+{
+	struct rsipd_config *cfg = &d->cfg;
+	struct cluster_store_cfg cc = {.engine = d->engine,
+				       .endpoints = cfg->etcd_endpoints,
+				       .prefix = cfg->etcd_prefix,
+				       .cacert = cfg->etcd_cacert,
+				       .cert = cfg->etcd_cert,
+				       .key = cfg->etcd_key,
+				       .gateway = cfg->gateway};
+	int err;
+
+	d->cluster = cluster_store_open(&cc, &err);
+	if (!d->cluster)
+		return err;
+	log_notice("cluster: gateway %s, store %s, %zu host%s from etcd", cfg->gateway,
+		   cfg->store_url, engine_n_clients(d->engine),
+		   engine_n_clients(d->engine) == 1 ? "" : "s");
+	d->net.hold = true;
+	tcp_server_defer_close(d->net.tcp, true);
+	ev_loop_set_post(d->loop, on_iteration_end, d);
+	on_cluster(d); /* the role before the first request */
+	d->cluster_timer = ev_timer_add(d->loop, CLUSTER_MS, CLUSTER_MS, on_cluster, d);
+	return d->cluster_timer ? 0 : -ENOMEM;
+}
+
 static int setup_signals(struct rsipd *d)
 {
 	sigset_t set;
@@ -212,14 +264,16 @@ static int start(struct rsipd *d)
 	if (!d->dp)
 		return err ? err : -ENOMEM;
 	t_dp = mono_ms();
-	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	d->net.tcp = tcp_server_new(d->loop, cfg->listen_addr, cfg->listen_port,
+				    cfg->role_file[0] != '\0', &err);
 	if (!d->net.tcp) {
 		log_errx("cannot listen on tcp %s:%u: %s", inet_ntoa(cfg->listen_addr),
 			 cfg->listen_port, strerror(-err));
 		return err;
 	}
 	tcp_server_set_limits(d->net.tcp, cfg->tcp_timeout, cfg->tcp_per_addr);
-	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port, &err);
+	d->net.udp = udp_server_new(d->loop, cfg->listen_addr, cfg->listen_port,
+				    cfg->role_file[0] != '\0', &err);
 	if (!d->net.udp) {
 		log_errx("cannot bind udp %s:%u: %s", inet_ntoa(cfg->listen_addr), cfg->listen_port,
 			 strerror(-err));
@@ -247,6 +301,8 @@ static int start(struct rsipd *d)
 		tcp_server_defer_close(d->net.tcp, true);
 		ev_loop_set_post(d->loop, on_iteration_end, d);
 	}
+	if (cfg->store_url[0] && (err = start_cluster(d)) < 0)
+		return err;
 	t_leases = mono_ms();
 	if (cfg->dataplane == CFG_DP_XDP) {
 		err = dataplane_xdp_restored(d->dp);
@@ -261,8 +317,11 @@ static int start(struct rsipd *d)
 	}
 	tcp_server_set_engine(d->net.tcp, d->engine);
 	udp_server_set_engine(d->net.udp, d->engine);
-	d->ctl_ctx = (struct ctl_ctx){
-	    .engine = d->engine, .cfg = cfg, .tcp = d->net.tcp, .start_ms = engine_now(d->engine)};
+	d->ctl_ctx = (struct ctl_ctx){.engine = d->engine,
+				      .cfg = cfg,
+				      .tcp = d->net.tcp,
+				      .start_ms = engine_now(d->engine),
+				      .cluster = d->cluster};
 	if (cfg->ctl_socket[0]) {
 		make_parent_dir(cfg->ctl_socket);
 		d->ctl = ctl_server_new(d->loop, cfg->ctl_socket, &d->ctl_ctx, &err);
@@ -297,8 +356,10 @@ static void stop(struct rsipd *d)
 	/* Replies held for a commit that will not come: the hosts
 	 * retransmit to the next rsipd, which has what was committed. */
 	store_follow_commit(d->store);
+	cluster_store_commit(d->cluster);
 	net_drop_held(&d->net);
 	store_follow_close(d->store);
+	cluster_store_close(d->cluster);
 	/* XDP keeps forwarding with the pinned maps while rsipd is away:
 	 * its entries stay, unless --detach-on-exit takes it all down. */
 	engine_free(d->engine, d->cfg.dataplane != CFG_DP_XDP);
@@ -306,6 +367,7 @@ static void stop(struct rsipd *d)
 		d->dp->ops->destroy(d->dp, d->cfg.detach_on_exit);
 	if (d->loop) {
 		ev_timer_del(d->loop, d->tick);
+		ev_timer_del(d->loop, d->cluster_timer);
 		if (d->sigfd > 0) {
 			ev_del_fd(d->loop, d->sigfd);
 			close(d->sigfd);

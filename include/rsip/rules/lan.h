@@ -27,6 +27,8 @@
  *   each, the peer entry (Nb, port, Y) that lets the WAN rules route a
  *   rekey Y starts; a cookie rsipd's fan-out marked goes to the client that
  *   answers with a protected message, never to an unprotected answer.
+ *   IKE from a leased port to a peer's 500 (incoming IKE): its cookie for
+ *   (Nb, 4500), where the peer floats to; never a drop.
  *   echo/timestamp request ids (Nb, id), same cap.
  *   outbound (Y, SPI) of ESP/AH/UDP-ESP: ICMP errors quote them; BPF_NOEXIST,
  *   never over another client's entry; a cap of their own.
@@ -287,6 +289,34 @@ static __always_inline int lan_ike_ports(RULE_ENV *env, const struct lan_pkt *p,
 	return 0;
 }
 
+/*
+ * Incoming IKE (RFC 3104 Appendix G): the client answers on a port it leased
+ * (LISTEN_REQUEST) a peer that started on its own port 500. Such a peer
+ * floats to 4500 (RFC 7296 2.23; strongSwan does whenever its port is 500),
+ * i.e. to Nb:4500, the shared NAT-T port, where only a learned cookie finds
+ * the client. So an IKE message (by its header: version, length) from a
+ * leased port to the peer's port 500 teaches the client's cookie for
+ * (Nb, 4500) now, as a message from 500 would. Anything else on the port is
+ * the client's own business: nothing learned, and the packet leaves even
+ * when the cookie is another client's (the port is this client's).
+ */
+static __always_inline void lan_ike_leased(RULE_ENV *env, const struct lan_pkt *p,
+					   const struct udphdr *udp, void *pos, void *data_end)
+{
+	struct rsip_ike_key key = {.nb = p->nb, .port = bpf_htons(IKE_NATT_PORT)};
+	struct ike_hdr *ike = pos;
+
+	if (!(p->c->flags & RSIP_CF_IPSEC) || (void *)(ike + 1) > data_end)
+		return;
+	if (bpf_ntohl(ike->length) + sizeof(*udp) != bpf_ntohs(udp->len))
+		return;
+	if (ike_client_cookie(ike, true, key.cookie) < 0 || cookie_is_zero(key.cookie))
+		return;
+	if (lan_learn(env, p, RULE_MAP(rsip_ike), &key, RSIP_CNT_LAN_DROP_COOKIE_TAKEN,
+		      RSIP_CNT_LAN_LEARN_COOKIE, ike_protected(ike)) == 0)
+		lan_ike_peer(env, p, key.port);
+}
+
 /* TCP/UDP: the source port must be the client's. 0: allowed; -1: no port
  * binding of the client's (the caller decides: IKE ports or a violation). */
 static __always_inline int lan_ports(RULE_ENV *env, const struct lan_pkt *p, __be16 sport,
@@ -316,6 +346,8 @@ static __always_inline int lan_inner_l4(RULE_ENV *env, const struct lan_pkt *p, 
 		if (parse_udphdr(nh, data_end, &udp) < 0)
 			return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
 		ret = lan_ports(env, p, udp->source, udp->dest);
+		if (ret == 0 && udp->dest == bpf_htons(IKE_PORT))
+			lan_ike_leased(env, p, udp, nh->pos, data_end);
 		if (ret >= 0)
 			return ret;
 		if (udp->source == bpf_htons(IKE_PORT) || udp->source == bpf_htons(IKE_NATT_PORT))

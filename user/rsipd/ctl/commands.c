@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc/alloc.h"
+#include "cluster/cluster_store.h"
 #include "config.h"
 #include "dataplane/dataplane.h"
 #include "engine/engine.h"
@@ -96,6 +97,8 @@ static struct json_object *cmd_status(struct ctl_ctx *ctx)
 	add_int(a, "addrs_total", u.addrs_total);
 	add_int(a, "addrs_whole", u.addrs_whole);
 	json_object_object_add(d, "alloc", a);
+	if (ctx->cluster)
+		json_object_object_add(d, "cluster", cluster_store_status(ctx->cluster));
 	return ok(d);
 }
 
@@ -260,6 +263,7 @@ static struct json_object *cmd_counters(struct ctl_ctx *ctx)
 	add_int(r, "registers_capped", (int64_t)c->registers_capped);
 	add_int(r, "registrations_evicted", (int64_t)c->registrations_evicted);
 	add_int(r, "dropped_not_allowed", (int64_t)c->dropped_not_allowed);
+	add_int(r, "passive_dropped", (int64_t)c->passive_dropped);
 	errs = json_object_new_object();
 	for (i = 0; i < ENGINE_N_ERRORS; i++) {
 		if (!c->errors[i])

@@ -19,14 +19,16 @@ struct ctl_server;
 #define CTL_MAX_LINE  65536
 
 struct tcp_server;
+struct cluster_store;
 
 struct accept_pause;
 
 struct ctl_ctx {
 	struct engine *engine;
 	const struct rsipd_config *cfg;
-	const struct tcp_server *tcp; /* NULL: no TCP figures in counters */
-	uint64_t start_ms;	      /* engine clock at start-up, for uptime */
+	const struct tcp_server *tcp;  /* NULL: no TCP figures in counters */
+	uint64_t start_ms;	       /* engine clock at start-up, for uptime */
+	struct cluster_store *cluster; /* --store etcd://...; NULL: none */
 	/* The control socket's accept() back-off (set by ctl_server_new). */
 	const struct accept_pause *ctl_pause;
 };

@@ -7,6 +7,7 @@
 #include "engine_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utlist.h>
@@ -142,4 +143,15 @@ void client_proven(struct engine *e, struct client *c)
 		return;
 	c->unproven = false;
 	DL_DELETE2(e->unproven, c, uprev, unext);
+}
+
+int engine_drop_client(struct engine *e, uint32_t client_id)
+{
+	struct client *c = client_by_id(e, client_id);
+
+	if (!c)
+		return -ENOENT;
+	client_destroy(e, c, true);
+	engine_state_changed(e);
+	return 0;
 }

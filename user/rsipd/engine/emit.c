@@ -49,6 +49,10 @@ void engine_send_unsolicited(struct engine *e, struct client *c, struct rsip_msg
 	 * TCP alike (spec 6.2). */
 	m->counter = 0;
 	m->has |= RSIP_HAS_COUNTER;
+	if (e->passive) { /* the active gateway speaks for the cluster */
+		e->ctr.unsolicited_dropped++;
+		return;
+	}
 	if (c->r.transport == RSIP_T_TCP) {
 		dst.conn = c->tcp_conn;
 		if (!dst.conn) { /* D4: no connection, nowhere to send it */

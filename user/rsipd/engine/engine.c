@@ -351,7 +351,15 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 
 int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t *buf, size_t len)
 {
-	int rc = handle_one(e, from, buf, len);
+	int rc;
+
+	/* A standby answers nothing: the host retransmits until the address
+	 * has moved to the active gateway, which holds the same state. */
+	if (e->passive) {
+		e->ctr.passive_dropped++;
+		return ENGINE_OK;
+	}
+	rc = handle_one(e, from, buf, len);
 
 	/* After the reply is cached, so a saved state replays it. */
 	engine_state_changed(e);
@@ -368,6 +376,22 @@ void engine_bad_frame(struct engine *e, const struct engine_src *from)
 		  from->port);
 	rsip_msg_init(&e->req, 0);
 	answer(e, &x, RSIP_E_BAD_MESSAGE, false);
+}
+
+void engine_set_passive(struct engine *e, bool passive)
+{
+	e->passive = passive;
+}
+
+void engine_set_alloc_gate(struct engine *e, int (*gate)(void *arg), void *arg)
+{
+	e->alloc_gate = gate;
+	e->alloc_gate_arg = arg;
+}
+
+bool engine_is_passive(const struct engine *e)
+{
+	return e->passive;
 }
 
 void engine_conn_closed(struct engine *e, uint64_t conn)

@@ -65,6 +65,7 @@ struct engine_counters {
 	uint64_t registers_capped;	  /* REGISTERs refused at --max-clients */
 	uint64_t registrations_evicted;	  /* never-used UDP ones, at --max-clients */
 	uint64_t dropped_not_allowed;	  /* UDP from outside --allow: no answer */
+	uint64_t passive_dropped;	  /* requests to a standby gateway: no answer */
 	uint64_t errors[ENGINE_N_ERRORS]; /* ERROR_RESPONSEs sent, by code */
 };
 
@@ -129,6 +130,30 @@ struct json_object *engine_state_client(struct engine *e, uint32_t client_id, ui
 int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 				char *err, size_t errlen);
 uint8_t engine_spi_block_shift(const struct engine *e);
+/* The same for a host that may be live (a cluster's mirror, docs/cluster.md):
+ * restored when new; else bindings the record no longer lists end, new ones
+ * are restored, the others take its lease, and the live map entries stay
+ * (their counters too). 0, -EINVAL (err), -ENOMEM. */
+int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+			       char *err, size_t errlen);
+/* Take a host's registration and bindings away without a word to it
+ * (another gateway of the cluster ended them, docs/cluster.md): resources
+ * released, data plane told. 0 or -ENOENT. */
+int engine_drop_client(struct engine *e, uint32_t client_id);
+
+/* --- cluster role (cluster/) --------------------------------------------------
+ * Passive: a standby gateway. Requests are dropped unanswered (counted in
+ * passive_dropped), no lease expires and no unsolicited message leaves;
+ * bindings come and go through the mirror only. Leases that fall due while
+ * passive expire when the engine becomes active (if the active gateway has
+ * not ended them first). */
+void engine_set_passive(struct engine *e, bool passive);
+/* gate(arg) runs before every new registration and binding: 0 lets it go
+ * on, an RSIP error code is the answer instead (the cluster store refuses
+ * while etcd cannot record it, docs/cluster.md). EXTEND, FREE and
+ * DE-REGISTER never ask. NULL: no gate. */
+void engine_set_alloc_gate(struct engine *e, int (*gate)(void *arg), void *arg);
+bool engine_is_passive(const struct engine *e);
 
 /* --- read-only views, for the control socket and tests --------------------- */
 struct engine_client_view {

@@ -82,6 +82,14 @@ struct engine {
 	void *state_hook_arg;
 	void (*dirty_hook)(void *arg, uint32_t client_id); /* the lease store */
 	void *dirty_hook_arg;
+	/* A standby gateway of a cluster (engine_set_passive): it holds every
+	 * binding (mirrored) but answers nothing, expires nothing and sends
+	 * nothing; the active gateway does. */
+	bool passive;
+	/* The cluster's store must be able to record a new allocation
+	 * (engine_set_alloc_gate): an RSIP error when it cannot. */
+	int (*alloc_gate)(void *arg);
+	void *alloc_gate_arg;
 	/* Scratch messages: one request and one reply in flight at a time
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
@@ -194,6 +202,13 @@ void reply_cache_expire(struct reply_cache *rc, uint64_t now);
 /* emit.c: run the state hook if something changed (after every request,
  * tick and revocation). */
 void engine_state_changed(struct engine *e);
+/* 0 when a new registration or binding may be made now, else the RSIP
+ * error to answer (the cluster's etcd is unreachable, engine.h). */
+static inline int engine_alloc_gate(struct engine *e)
+{
+	return e->alloc_gate ? e->alloc_gate(e->alloc_gate_arg) : 0;
+}
+
 /* What host client_id's store row holds may have changed (emit.c). */
 static inline void engine_dirty(struct engine *e, uint32_t client_id)
 {

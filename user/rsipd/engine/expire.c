@@ -47,7 +47,9 @@ void engine_tick(struct engine *e)
 
 	reply_cache_expire(e->prereg, now);
 	alloc_expire(e->alloc); /* give held-back memory back */
-	while (lease_pop_due(e->leases, now, &due)) {
+	/* Only the active gateway ends leases (once in the cluster): the
+	 * standby learns of it through the mirror. */
+	while (!e->passive && lease_pop_due(e->leases, now, &due)) {
 		if (!due.is_client) {
 			struct binding *b = binding_by_id(e, due.id);
 

@@ -217,6 +217,9 @@ int grant_binding(struct engine *e, struct req_ctx *x, const struct grant_req *g
 		want = held;
 	}
 
+	rc = engine_alloc_gate(e);
+	if (rc)
+		return rc;
 	txn = alloc_txn_begin(e->alloc);
 	if (!txn)
 		return RSIP_E_INTERNAL_SERVER_ERROR;

@@ -45,7 +45,9 @@ int handle_register(struct engine *e, struct req_ctx *x)
 			  inet_ntoa(x->src->addr), e->cfg->max_clients);
 		return RSIP_E_REGISTRATION_DENIED;
 	}
-	rc = client_create(e, x->src, &c);
+	rc = engine_alloc_gate(e);
+	if (!rc)
+		rc = client_create(e, x->src, &c);
 	if (rc)
 		return rc;
 	x->c = c;

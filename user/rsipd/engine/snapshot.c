@@ -554,20 +554,128 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 
 /* ---- change notification -------------------------------------------------- */
 
-int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
-				char *err, size_t errlen)
+/* ---- a cluster's mirror: a host's record again, while it lives -------------- */
+
+static bool doc_has_binding(struct json_object *bs, uint32_t bind_id)
+{
+	int64_t v;
+
+	for (size_t i = 0; i < json_object_array_length(bs); i++)
+		if (!get_int(json_object_array_get_idx(bs, i), "bind_id", 1, UINT32_MAX, &v) &&
+		    (uint32_t)v == bind_id)
+			return true;
+	return false;
+}
+
+/* c is the live host the record o describes: bindings it no longer lists
+ * end (held back, as on the gateway that ended them), new ones are
+ * restored, the others only take the record's lease; the live entries of
+ * the maps stay, with their counters. */
+static int update_client(struct rctx *x, struct client *c, struct json_object *o)
+{
+	struct engine *e = x->e;
+	struct json_object *bs = get_array(o, "bindings");
+	struct binding *b, *tmp;
+	int64_t exp, port;
+	struct client fresh = {0};
+	int rc;
+
+	if (!bs || get_int(o, "expires_ms", INT64_MIN, INT64_MAX, &exp) ||
+	    get_int(o, "udp_port", 0, UINT16_MAX, &port))
+		return rerr(x, "a client record is incomplete or out of range");
+	rc = parse_reply(&fresh, o);
+	if (rc) {
+		free(fresh.reply);
+		free(fresh.last_req);
+		return rc == -ENOMEM ? rc : rerr(x, "client %u: bad reply cache", c->r.client_id);
+	}
+	free(c->reply);
+	free(c->last_req);
+	c->reply = fresh.reply;
+	c->reply_len = fresh.reply_len;
+	c->last_req = fresh.last_req;
+	c->last_req_len = fresh.last_req_len;
+	c->last_port = fresh.last_port;
+	c->r.last_counter = fresh.r.last_counter;
+	c->r.has_last = fresh.r.has_last;
+	c->r.udp_port = (uint16_t)port;
+	DL_FOREACH_SAFE2(c->bindings, b, tmp, cnext)
+	if (!doc_has_binding(bs, b->r.bind_id))
+		binding_destroy(e, c, b, true);
+	for (size_t i = 0; i < json_object_array_length(bs); i++) {
+		struct binding *nb = NULL, *old;
+
+		rc = parse_binding(x, json_object_array_get_idx(bs, i), c->r.client_id, c->r.xa,
+				   &nb);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc) {
+			log_warnx("cluster: client %u: binding record %zu is malformed: skipped",
+				  c->r.client_id, i);
+			continue;
+		}
+		old = binding_by_id(e, nb->r.bind_id);
+		if (old && old->r.client_id == c->r.client_id) {
+			old->r.lease_s = nb->r.lease_s;
+			old->r.expires_ms = nb->r.expires_ms;
+			lease_schedule_binding(e, old);
+			free(nb);
+			continue;
+		}
+		rc = old ? RSIP_E_INTERNAL_SERVER_ERROR : restore_binding(x, c, nb);
+		if (rc) {
+			log_warnx("cluster: client %u: binding %u cannot be mirrored (%s %d)",
+				  c->r.client_id, nb->r.bind_id, rc > 0 ? "RSIP error" : "errno",
+				  rc > 0 ? rc : -rc);
+			free(nb);
+		}
+	}
+	c->r.expires_ms = to_mono_lease(x, exp);
+	lease_schedule_client(e, c);
+	e->state_gen++;
+	return 0;
+}
+
+/* One host's record: restored (live: false), or restored or updated (live:
+ * true, the cluster's mirror). */
+static int one_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms, char *err,
+		      size_t errlen, bool live)
 {
 	struct rctx x = {.e = e,
 			 .mono_now = engine_now(e),
 			 .wall_now = wall_now_ms,
 			 .err = err,
 			 .errlen = errlen};
+	struct client *c;
+	struct in_addr xa;
+	int64_t id;
 
 	if (errlen)
 		err[0] = '\0';
 	if (!json_object_is_type(o, json_type_object))
 		return rerr(&x, "not a JSON object");
+	if (!live)
+		return restore_client(&x, o);
+	if (get_int(o, "client_id", 1, UINT32_MAX, &id) || get_addr(o, "xa", &xa))
+		return rerr(&x, "a client record without a valid client_id or xa");
+	c = client_by_id(e, (uint32_t)id);
+	if (c && c->r.xa.s_addr == xa.s_addr)
+		return update_client(&x, c, o);
+	if (c) /* another address: a new host under an old ID, start afresh */
+		client_destroy(e, c, true);
 	return restore_client(&x, o);
+}
+
+int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+				char *err, size_t errlen)
+{
+	return one_client(e, o, wall_now_ms, err, errlen, false);
+}
+
+int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
+			       char *err, size_t errlen)
+{
+	return one_client(e, o, wall_now_ms, err, errlen, true);
 }
 
 void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t client_id), void *arg)

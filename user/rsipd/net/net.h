@@ -9,6 +9,7 @@
 #define RSIPD_NET_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,12 +28,16 @@ struct tcp_server;
 #define SWEEP_MS	       500 /* how often the timeouts are checked */
 
 /* Bound and listening, or NULL with *err = -errno. */
-struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
+/* freebind: bind addr before this host holds it (IP_FREEBIND: a cluster's
+ * standby, docs/cluster.md). */
+struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port,
+				  bool freebind, int *err);
 void udp_server_set_engine(struct udp_server *u, struct engine *e);
 int udp_send(struct udp_server *u, const struct engine_src *to, const uint8_t *buf, size_t len);
 void udp_server_free(struct udp_server *u);
 
-struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err);
+struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port,
+				  bool freebind, int *err);
 void tcp_server_set_engine(struct tcp_server *t, struct engine *e);
 /* --tcp-timeout (seconds) and --tcp-per-addr. */
 void tcp_server_set_limits(struct tcp_server *t, uint32_t timeout_s, uint32_t per_addr);

@@ -338,7 +338,8 @@ static size_t conn_cap(void)
 	return n > TCP_MAX_CONNS ? TCP_MAX_CONNS : (size_t)n;
 }
 
-struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err)
+struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port,
+				  bool freebind, int *err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = addr, .sin_port = htons(port)};
 	struct tcp_server *s = calloc(1, sizeof(*s));
@@ -353,7 +354,9 @@ struct tcp_server *tcp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 	s->timeout_ms = TCP_DEFAULT_TIMEOUT_MS;
 	s->per_addr = TCP_DEFAULT_PER_ADDR;
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* IP_FREEBIND: as udp_server.c. */
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (freebind && setsockopt(s->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0) ||
 	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->fd, 1024) < 0) {
 		*err = -errno;
 		goto fail;

@@ -52,7 +52,8 @@ static void udp_readable(int fd, uint32_t events, void *arg)
 	}
 }
 
-struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port, int *err)
+struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16_t port,
+				  bool freebind, int *err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = addr, .sin_port = htons(port)};
 	struct udp_server *u = calloc(1, sizeof(*u));
@@ -64,7 +65,12 @@ struct udp_server *udp_server_new(struct ev_loop *l, struct in_addr addr, uint16
 	}
 	u->loop = l;
 	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (u->fd < 0 || bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* IP_FREEBIND only for a cluster gateway (docs/cluster.md: a standby
+	 * binds Na before keepalived moves it here); elsewhere preflight has
+	 * checked the address. */
+	if (u->fd < 0 ||
+	    (freebind && setsockopt(u->fd, IPPROTO_IP, IP_FREEBIND, &(int){1}, sizeof(int)) < 0) ||
+	    bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		*err = -errno;
 		goto fail;
 	}

@@ -60,6 +60,14 @@ static const struct field restart_only[] = {
     {"map-prealloc", F(map_prealloc)},
     {"detach-on-exit", F(detach_on_exit)},
     {"state-file", F(state_file)},
+    {"store", F(store_url)},
+    {"store", F(etcd_endpoints)},
+    {"store", F(etcd_prefix)},
+    {"etcd-cacert", F(etcd_cacert)},
+    {"etcd-cert", F(etcd_cert)},
+    {"etcd-key", F(etcd_key)},
+    {"gateway", F(gateway)},
+    {"role-file", F(role_file)},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -149,6 +149,13 @@ static void check_addresses(const struct rsipd_config *cfg, bool wan_ok, bool la
 		problem(-errno);
 		return;
 	}
+	/* A cluster gateway with keepalived: Na and the Nb pool are on the
+	 * active gateway only, and come here when keepalived moves them (the
+	 * sockets are bound with IP_FREEBIND). */
+	if (cfg->role_file[0]) {
+		log_info("--role-file: the addresses move with keepalived; not checked here");
+		goto out;
+	}
 	inet_ntop(AF_INET, &cfg->listen_addr, a, sizeof(a));
 	if (cfg->listen_addr.s_addr != INADDR_ANY && !addr_on(ifs, cfg->listen_addr, NULL)) {
 		log_errx("--listen %s is not an address of this host: add it to the LAN "

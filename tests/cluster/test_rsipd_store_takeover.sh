@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# test-timeout: 240
+# rsipd --store etcd:// (issue 12): two real gateways share their leases
+# through a real 3-member etcd; rsipd_pair.py drives them:
+#   - N1 (active) lends to 8 hosts; N2 (standby) mirrors every binding
+#     (same IDs, Nb, ports, SPIs; its allocator holds the same) and answers
+#     no request; a de-registration at N1 reaches N2;
+#   - kill -9 N1, N2's role file says MASTER: every host EXTENDs its bindings
+#     at N2 with its old Client and Bind IDs (no re-registration), ports and
+#     SPIs unchanged; the time to the first answer is printed;
+#   - one etcd member is stopped: N2 still lends (a new ASSIGN);
+#   - the two others are paused (etcd unreachable): N2 answers EXTEND, refuses
+#     a new binding with RSIP 104 and says why in its log; they resume: N2
+#     writes what waited and lends again, without a restart;
+#   - N1 comes back as BACKUP: it reads everything from etcd, stays standby;
+#   - a bad --store URL stops start-up with exit 2 and names the URL.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$here/../../build}
+BUILD=$(cd "$BUILD" && pwd)
+[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
+. "$here/etcd.sh"
+etcd_cluster_init rst
+etcd_cluster_up 3 || exit 1
+
+echo "== a bad --store URL"
+for url in etcd://127.0.1.1/x etcd://127.0.1.1:2379 etcd://127.0.1.1:99999/x \
+	etcd://127.0.1.1:2379,/x 'etcd://127.0.1.1:2379/a b'; do
+	out=$("$BUILD/asan/rsipd" --listen 127.0.0.1 --public 192.0.2.1 --store "$url" \
+		--check-config 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] && grep -qF -- "--store" <<<"$out" && grep -qF "'$url'" <<<"$out" || {
+		echo "FAIL: --store '$url': exit $rc: $out"; exit 1; }
+	echo "refused: $out" | head -n 1
+done
+
+endpoints=""
+for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
+# ip netns exec execs the driver: $! is its PID (it stops its own rsipd).
+ip netns exec "$ETCD_NS" python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
+py=$!
+# Stopped first on the way out (it stops its rsipd), then the members.
+trap 'kill -TERM "$py" 2>/dev/null; wait "$py" 2>/dev/null; etcd_cluster_down' EXIT
+# The driver asks for etcd members to stop, pause or resume through a file
+# ("stop 1", "pause 2 3"...): done here (etcd.sh acts on its own PIDs), then
+# acknowledged by removing the file.
+while kill -0 "$py" 2>/dev/null; do
+	if [ -s "$ETCD_DIR/etcd-req" ]; then
+		read -r verb members <"$ETCD_DIR/etcd-req"
+		for m in $members; do "etcd_member_$verb" "$m"; done
+		rm -f "$ETCD_DIR/etcd-req"
+	fi
+	sleep 0.05
+done
+wait "$py"

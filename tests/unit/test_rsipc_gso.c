@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* rsipc TSO segmentation (user/rsipc/gso.c): segments that a receiver takes
+ * as whole TCP packets (checksums, sequence numbers, flags, lengths), and the
+ * packets it refuses. Checksums are verified with a sum written here, not
+ * with the encap helpers gso.c uses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "../../user/rsipc/gso.h"
+
+#define IHL 20
+#define THL 32 /* with 12 bytes of options: copied into every segment */
+
+static uint8_t pkt[IHL + THL + 4000], out[1 << 16];
+static size_t lens[16];
+
+static uint32_t rd(const uint8_t *p, int n)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint16_t sum(const uint8_t *p, size_t len, uint32_t s)
+{
+	for (size_t i = 0; i < len; i++)
+		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A super-packet of payload bytes, TCP flags flags, sequence seq. */
+static size_t super(size_t payload, uint8_t flags, uint32_t seq)
+{
+	size_t tot = IHL + THL + payload;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)(tot >> 8);
+	pkt[3] = (uint8_t)tot;
+	pkt[4] = 0xff; /* IP ID 0xfffe: wraps in the third segment */
+	pkt[5] = 0xfe;
+	pkt[6] = 0x40; /* DF */
+	pkt[8] = 64;
+	pkt[9] = IPPROTO_TCP;
+	memcpy(pkt + 12, (uint8_t[]){192, 0, 2, 10, 198, 51, 100, 5}, 8);
+	pkt[IHL + 4] = (uint8_t)(seq >> 24);
+	pkt[IHL + 5] = (uint8_t)(seq >> 16);
+	pkt[IHL + 6] = (uint8_t)(seq >> 8);
+	pkt[IHL + 7] = (uint8_t)seq;
+	pkt[IHL + 12] = THL / 4 << 4;
+	pkt[IHL + 13] = flags;
+	for (size_t i = 0; i < 12; i++)
+		pkt[IHL + 20 + i] = (uint8_t)(0xa0 + i);
+	for (size_t i = 0; i < payload; i++)
+		pkt[IHL + THL + i] = (uint8_t)(i * 7 + 3);
+	return tot;
+}
+
+static void check_segment(const uint8_t *s, size_t len, size_t chunk, size_t done, uint32_t seq0,
+			  uint8_t flags, unsigned int idx)
+{
+	size_t l4 = THL + chunk;
+
+	assert_int_equal(len, IHL + THL + chunk);
+	assert_int_equal(rd(s + 2, 2), len);
+	assert_int_equal(rd(s + 4, 2), (0xfffe + idx) & 0xffff);
+	assert_int_equal(sum(s, IHL, 0), 0xffff);
+	assert_int_equal(rd(s + IHL + 4, 4), (uint32_t)(seq0 + done));
+	assert_int_equal(s[IHL + 13], flags);
+	assert_memory_equal(s + IHL + 20, pkt + IHL + 20, 12);
+	assert_memory_equal(s + IHL + THL, pkt + IHL + THL + done, chunk);
+	/* pseudo-header + segment sums to all ones */
+	assert_int_equal(sum(s + IHL, l4, sum(s + 12, 8, IPPROTO_TCP + (uint32_t)l4)), 0xffff);
+}
+
+static void test_cut(void **state)
+{
+	uint32_t seq = 0xfffffc00; /* wraps in the second segment */
+	size_t len = super(2500, 0x80 | 0x10 | 0x08 | 0x01, seq), off = 0;
+	int n;
+
+	(void)state;
+	n = gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16);
+	assert_int_equal(n, 3);
+	check_segment(out, lens[0], 1000, 0, seq, 0x80 | 0x10, 0); /* CWR ACK */
+	off += lens[0];
+	check_segment(out + off, lens[1], 1000, 1000, seq, 0x10, 1); /* ACK */
+	off += lens[1];
+	check_segment(out + off, lens[2], 500, 2000, seq, 0x10 | 0x08 | 0x01, 2);
+}
+
+static void test_exact_and_one(void **state)
+{
+	size_t len = super(3000, 0x18, 1);
+
+	(void)state;
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), 3);
+	assert_int_equal(lens[2], IHL + THL + 1000);
+	len = super(800, 0x18, 1);
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), 1);
+	check_segment(out, lens[0], 800, 0, 1, 0x18, 0);
+}
+
+static void test_refused(void **state)
+{
+	size_t len = super(3000, 0x10, 1);
+
+	(void)state;
+	assert_int_equal(gso_tcp4_segment(pkt, len, 0, out, sizeof(out), lens, 16), -EINVAL);
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 2), -ENOSPC);
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, 3000, lens, 16), -ENOSPC);
+	assert_int_equal(gso_tcp4_segment(pkt, len - 1, 1000, out, sizeof(out), lens, 16), -EINVAL);
+	pkt[9] = IPPROTO_UDP;
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), -EINVAL);
+	pkt[9] = IPPROTO_TCP;
+	pkt[6] = 0x20; /* MF */
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), -EINVAL);
+	pkt[6] = 0x40;
+	pkt[IHL + 12] = 0x40; /* data offset 16 */
+	assert_int_equal(gso_tcp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cut),
+	    cmocka_unit_test(test_exact_and_one),
+	    cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

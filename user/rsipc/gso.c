@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* rsipc: TCP/IPv4 segmentation in userspace (gso.h). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "encap.h"
+#include "gso.h"
+
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_CWR 0x80
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int gso_tcp4_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out, size_t outcap,
+		     size_t *lens, unsigned int max_segs)
+{
+	size_t ihl, thl, hdr, tot, payload, done = 0, used = 0;
+	uint32_t seq;
+	uint16_t id;
+	unsigned int n = 0;
+
+	if (len < 20 || (pkt[0] >> 4) != 4 || pkt[9] != IPPROTO_TCP || !gso_size)
+		return -EINVAL;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	tot = (size_t)pkt[2] << 8 | pkt[3];
+	/* A fragment cannot be cut by TCP sequence. */
+	if (ihl < 20 || tot > len || tot < ihl + 20 || ((pkt[6] << 8 | pkt[7]) & 0x3fff))
+		return -EINVAL;
+	thl = (size_t)(pkt[ihl + 12] >> 4) * 4;
+	hdr = ihl + thl;
+	if (thl < 20 || hdr > tot)
+		return -EINVAL;
+	payload = tot - hdr;
+	seq = rd32(pkt + ihl + 4);
+	id = (uint16_t)(pkt[4] << 8 | pkt[5]);
+	do {
+		size_t chunk = payload - done < gso_size ? payload - done : gso_size;
+		bool last = done + chunk >= payload;
+		uint8_t *s = out + used;
+		struct encap_csum c = {(uint16_t)ihl, 16};
+
+		if (n >= max_segs || used + hdr + chunk > outcap)
+			return -ENOSPC;
+		memcpy(s, pkt, hdr);
+		memcpy(s + hdr, pkt + hdr + done, chunk);
+		wr16(s + 2, (uint16_t)(hdr + chunk));
+		wr16(s + 4, (uint16_t)(id + n));
+		encap_ip_csum_set(s);
+		wr32(s + ihl + 4, seq + (uint32_t)done);
+		if (!last)
+			s[ihl + 13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
+		if (n)
+			s[ihl + 13] &= (uint8_t)~TCP_CWR;
+		wr16(s + ihl + 16, encap_pseudo_sum(s, thl + chunk));
+		encap_csum_complete(s, hdr + chunk, &c);
+		lens[n++] = hdr + chunk;
+		used += hdr + chunk;
+		done += chunk;
+	} while (done < payload);
+	return (int)n;
+}

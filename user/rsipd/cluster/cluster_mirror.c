@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The cluster store's watch, applied to the engine (cluster_store.h): a
+ * standby restores each host it sees (validated like a restart's rows,
+ * engine_state_update_client) and drops the hosts whose key goes. A host
+ * whose key changed is updated in place: bindings gone end, new ones are
+ * restored, the others take the new lease (their map entries and counters
+ * stay). The active gateway only keeps count.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_store_internal.h"
+#include "engine/engine.h"
+#include "log.h"
+
+static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
+{
+	struct json_tokener *tok;
+	struct json_object *o = NULL;
+	char err[256] = "not a JSON record";
+	int rc = -EINVAL;
+
+	tok = json_tokener_new();
+	if (tok && kv->value_len <= INT32_MAX) {
+		o = json_tokener_parse_ex(tok, kv->value, (int)kv->value_len);
+		if (o && tok->char_offset != (int)kv->value_len) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	cs->applying = true;
+	if (o) {
+		rc = engine_state_update_client(cs->eng, o, cs_wall_ms(), err, sizeof(err));
+		json_object_put(o);
+	}
+	cs->applying = false;
+	if (rc) {
+		cs->apply_failures++;
+		log_warnx("cluster: host %08x from etcd (revision %lld): %s: not mirrored", id,
+			  (long long)kv->mod_rev, rc == -ENOMEM ? "out of memory" : err);
+		return;
+	}
+	cs->applied++;
+}
+
+static void on_reset(void *arg, int64_t rev)
+{
+	struct cluster_store *cs = arg;
+	struct cs_row *r, *tmp;
+
+	HASH_ITER(hh, cs->rows, r, tmp)
+	r->seen = false;
+	log_info("cluster: reading every host from etcd at revision %lld", (long long)rev);
+}
+
+static void on_put(void *arg, const struct etcd_kv *kv)
+{
+	struct cluster_store *cs = arg;
+	uint32_t id = cs_key_id(cs, kv->key, kv->key_len);
+	struct cs_row *r;
+
+	if (!id)
+		return;
+	r = cs_row_get(cs, id, false);
+	if (r && r->rev == kv->mod_rev) { /* our own write, or what is in place */
+		r->seen = true;
+		return;
+	}
+	if (cs->active)
+		return; /* the active gateway's engine is what it writes */
+	apply_put(cs, id, kv);
+	r = cs_row_get(cs, id, true);
+	if (r) {
+		r->rev = kv->mod_rev;
+		r->seen = true;
+	}
+}
+
+static void on_del(void *arg, const struct etcd_kv *kv)
+{
+	struct cluster_store *cs = arg;
+	uint32_t id = cs_key_id(cs, kv->key, kv->key_len);
+
+	if (!id || cs->active)
+		return;
+	cs->applying = true;
+	if (engine_drop_client(cs->eng, id) == 0)
+		cs->dropped++;
+	cs->applying = false;
+	cs_row_del(cs, id);
+}
+
+struct gone {
+	struct cluster_store *cs;
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+static void collect_gone(const struct engine_client_view *v, void *arg)
+{
+	struct gone *g = arg;
+	struct cs_row *r = cs_row_get(g->cs, v->client_id, false);
+
+	if ((r && r->seen) || cs_is_dirty(g->cs, v->client_id))
+		return;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		uint32_t *ids = realloc(g->ids, cap * sizeof(*ids));
+
+		if (!ids)
+			return; /* dropped at the next full read */
+		g->ids = ids;
+		g->cap = cap;
+	}
+	g->ids[g->n++] = v->client_id;
+}
+
+/* A full read is complete: a host it did not bring is gone from etcd. */
+static void on_synced(void *arg, int64_t rev)
+{
+	struct cluster_store *cs = arg;
+	struct gone g = {.cs = cs};
+	struct cs_row *r, *tmp;
+
+	if (cs->active)
+		return;
+	engine_foreach_client(cs->eng, collect_gone, &g);
+	cs->applying = true;
+	for (size_t i = 0; i < g.n; i++)
+		if (engine_drop_client(cs->eng, g.ids[i]) == 0)
+			cs->dropped++;
+	cs->applying = false;
+	HASH_ITER(hh, cs->rows, r, tmp)
+	if (!r->seen)
+		cs_row_del(cs, r->id);
+	free(g.ids);
+	log_info("cluster: in sync with etcd at revision %lld: %zu host%s, %zu binding%s",
+		 (long long)rev, engine_n_clients(cs->eng),
+		 engine_n_clients(cs->eng) == 1 ? "" : "s", engine_n_bindings(cs->eng),
+		 engine_n_bindings(cs->eng) == 1 ? "" : "s");
+}
+
+const struct etcd_watch_ops cs_watch_ops = {
+    .reset = on_reset, .put = on_put, .del = on_del, .synced = on_synced};

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The cluster store's table of hosts as last written or applied (one etcd
+ * mod revision each), and the small helpers cluster_store.c and
+ * cluster_mirror.c share: the bottom layer, calling neither of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster_store_internal.h"
+#include "log.h"
+
+uint64_t cs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t cs_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create)
+{
+	struct cs_row *r;
+
+	HASH_FIND(hh, cs->rows, &id, sizeof(id), r);
+	if (r || !create)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL; /* the next event for this host is applied again: harmless */
+	r->id = id;
+	HASH_ADD(hh, cs->rows, id, sizeof(r->id), r);
+	return r;
+}
+
+void cs_row_del(struct cluster_store *cs, uint32_t id)
+{
+	struct cs_row *r = cs_row_get(cs, id, false);
+
+	if (!r)
+		return;
+	HASH_DEL(cs->rows, r);
+	free(r);
+}
+
+bool cs_is_dirty(const struct cluster_store *cs, uint32_t id)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->dirty[i] == id)
+			return true;
+	return cs->dirty_lost;
+}
+
+uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len)
+{
+	size_t pl = strlen(cs->bind_prefix);
+	char hex[9];
+	char *end;
+	unsigned long v;
+
+	if (len != pl + 8 || memcmp(key, cs->bind_prefix, pl))
+		return 0;
+	memcpy(hex, key + pl, 8);
+	hex[8] = '\0';
+	v = strtoul(hex, &end, 16);
+	return *end || v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+void cs_ok(struct cluster_store *cs)
+{
+	if (!cs->last_ok)
+		log_notice("cluster: etcd answers again (%s): allocations resume",
+			   etcd_endpoint(cs->e));
+	cs->last_ok = true;
+	cs->last_ok_ms = cs_now_ms();
+	cs->backoff_ms = 0;
+}
+
+void cs_failed(struct cluster_store *cs)
+{
+	if (cs->last_ok)
+		log_warnx("cluster: etcd unreachable: %s; forwarding goes on, new registrations "
+			  "and bindings get RSIP 104 until it answers",
+			  etcd_error(cs->e));
+	cs->last_ok = false;
+	cs->backoff_ms = cs->backoff_ms ? cs->backoff_ms * 2 : 500;
+	if (cs->backoff_ms > 4000)
+		cs->backoff_ms = 4000;
+	cs->retry_at = cs_now_ms() + cs->backoff_ms;
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The cluster store (cluster_store.h): the active gateway's writes (one etcd
+ * transaction per event-loop iteration), the role, the member key and the
+ * status. The watch's side is cluster_mirror.c.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_store_internal.h"
+#include "engine/engine.h"
+#include "log.h"
+#include "rsip/wire.h"
+
+#define TXN_OPS	     100  /* per transaction: etcd's --max-txn-ops is 128 */
+#define MEMBER_TTL_S 3	  /* a dead gateway leaves the peers this soon */
+#define MEMBER_EVERY 1000 /* ms between renewals of the member key */
+#define OPEN_WAIT_MS 5000 /* start-up: the first full read */
+/* The requests block the event loop (docs/cluster.md): short timeouts, and
+ * a back-off while etcd is away (cs_failed). */
+#define REQ_TIMEOUT_MS	   1000
+#define CONNECT_TIMEOUT_MS 200
+
+static void on_dirty(void *arg, uint32_t id)
+{
+	struct cluster_store *cs = arg;
+
+	if (cs->applying || !cs->active)
+		return;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 256;
+		uint32_t *d = realloc(cs->dirty, cap * sizeof(*d));
+
+		if (!d) {
+			cs->dirty_lost = true;
+			return;
+		}
+		cs->dirty = d;
+		cs->cap = cap;
+	}
+	cs->dirty[cs->n++] = id;
+}
+
+static void mark_client(const struct engine_client_view *v, void *arg)
+{
+	on_dirty(arg, v->client_id);
+}
+
+static void key_of(const struct cluster_store *cs, uint32_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%08x", cs->bind_prefix, id);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One transaction for dirty[from, to): puts of the hosts that exist, deletes
+ * of the others. */
+static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64_t wall)
+{
+	struct etcd_op ops[TXN_OPS] = {0};
+	char keys[TXN_OPS][128];
+	char *docs[TXN_OPS] = {0};
+	size_t n = to - from;
+	int64_t rev = 0;
+	bool ok = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = cs->dirty[from + i];
+		struct json_object *o = engine_state_client(cs->eng, id, wall);
+
+		key_of(cs, id, keys[i], sizeof(keys[i]));
+		ops[i] = (struct etcd_op){.key = keys[i]};
+		if (!o) {
+			ops[i].type = ETCD_OP_DELETE;
+			continue;
+		}
+		docs[i] = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		if (!docs[i]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ops[i].type = ETCD_OP_PUT;
+		ops[i].value = docs[i];
+		ops[i].value_len = strlen(docs[i]);
+	}
+	rc = etcd_txn(cs->e, NULL, 0, ops, n, NULL, 0, NULL, NULL, &ok, &rev);
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct cs_row *r;
+
+			if (ops[i].type == ETCD_OP_DELETE) {
+				cs_row_del(cs, cs->dirty[from + i]);
+				continue;
+			}
+			r = cs_row_get(cs, cs->dirty[from + i], true);
+			if (r)
+				r->rev = rev;
+		}
+		cs->last_commit_rev = rev;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(docs[i]);
+	return rc;
+}
+
+int cluster_store_commit(struct cluster_store *cs)
+{
+	size_t i, j, done = 0;
+	uint64_t wall;
+	int rc = 0;
+
+	if (!cs || !cs->active || (!cs->n && !cs->dirty_lost))
+		return 0;
+	/* etcd is away: the rows wait for cluster_store_poll's probe rather
+	 * than block every loop iteration on a timeout. */
+	if (!cs->last_ok)
+		return -EAGAIN;
+	if (cs->dirty_lost) { /* an ID was lost: every host again */
+		cs->dirty_lost = false;
+		cs->n = 0;
+		engine_foreach_client(cs->eng, mark_client, cs);
+	}
+	qsort(cs->dirty, cs->n, sizeof(*cs->dirty), cmp_u32);
+	for (i = j = 0; i < cs->n; i++) /* unique */
+		if (!j || cs->dirty[j - 1] != cs->dirty[i])
+			cs->dirty[j++] = cs->dirty[i];
+	cs->n = j;
+	wall = cs_wall_ms();
+	while (done < cs->n) {
+		size_t to = cs->n - done > TXN_OPS ? done + TXN_OPS : cs->n;
+
+		rc = commit_chunk(cs, done, to, wall);
+		if (rc < 0)
+			break;
+		done = to;
+	}
+	/* What was not written stays for the next commit (a put is the whole
+	 * record: writing it again is harmless, even after a write whose
+	 * outcome was unknown). */
+	memmove(cs->dirty, cs->dirty + done, (cs->n - done) * sizeof(*cs->dirty));
+	cs->n -= done;
+	if (rc < 0) {
+		cs->commit_failures++;
+		log_warnx("cluster: %zu host%s not written to etcd (written when it answers): %s",
+			  cs->n, cs->n == 1 ? "" : "s",
+			  rc == -ENOMEM ? "out of memory" : etcd_error(cs->e));
+		if (rc != -ENOMEM)
+			cs_failed(cs);
+		return rc;
+	}
+	cs->commits++;
+	cs_ok(cs);
+	return 0;
+}
+
+/* ---- member key ---------------------------------------------------------------- */
+
+/* Renewed by keepalive (no new revision); written again only when new or
+ * when the role changed, so the member keys do not move etcd's revision
+ * every second (sync lag compares revisions). */
+/* 0, or -errno when etcd did not answer (the caller backs off). */
+static int member_put(struct cluster_store *cs)
+{
+	char val[96];
+	int64_t ttl;
+	int rc;
+
+	if (cs->member_lease) {
+		rc = etcd_lease_keepalive(cs->e, cs->member_lease, &ttl);
+		if (rc == -ENOENT) { /* expired (etcd away too long): a new one */
+			cs->member_lease = 0;
+			cs->member_stale = true;
+		} else if (rc < 0) {
+			return rc;
+		}
+	}
+	if (!cs->member_lease) {
+		rc = etcd_lease_grant(cs->e, MEMBER_TTL_S, &cs->member_lease, &ttl);
+		if (rc < 0) {
+			cs->member_lease = 0;
+			return rc;
+		}
+		cs->member_stale = true;
+	}
+	if (cs->member_stale) {
+		snprintf(val, sizeof(val), "{\"role\":\"%s\"}", cs->active ? "active" : "standby");
+		rc = etcd_put(cs->e, cs->member_key, val, strlen(val), cs->member_lease, NULL);
+		if (rc < 0)
+			return rc;
+		cs->member_stale = false;
+	}
+	return 0;
+}
+
+void cluster_store_poll(struct cluster_store *cs)
+{
+	uint64_t now = cs_now_ms();
+
+	if (!cs)
+		return;
+	/* etcd away: one probe (the member key) per back-off step, so the
+	 * loop, which answers EXTENDs and keeps the maps, is not held up. */
+	if (!cs->last_ok) {
+		if (now < cs->retry_at)
+			return;
+		if (member_put(cs) < 0) {
+			cs_failed(cs);
+			return;
+		}
+		cs_ok(cs);
+		cs->member_due_ms = now + MEMBER_EVERY;
+		cluster_store_commit(cs); /* what waited */
+	}
+	if (etcd_watch_poll(cs->w, 0) < 0) {
+		cs_failed(cs);
+		return;
+	}
+	if (now >= cs->member_due_ms) {
+		cs->member_due_ms = now + MEMBER_EVERY;
+		if (member_put(cs) < 0)
+			cs_failed(cs);
+		else
+			cs_ok(cs);
+	}
+}
+
+/* The engine's gate (engine_set_alloc_gate): nothing new is lent that etcd
+ * cannot record now. */
+static int alloc_gate(void *arg)
+{
+	struct cluster_store *cs = arg;
+
+	if (cs->last_ok)
+		return 0;
+	cs->refused++;
+	log_warnx("cluster: allocation refused (RSIP 104), etcd unreachable: %s",
+		  etcd_error(cs->e));
+	return RSIP_E_INTERNAL_SERVER_ERROR;
+}
+
+/* ---- role ------------------------------------------------------------------------ */
+
+void cluster_store_set_active(struct cluster_store *cs, bool active)
+{
+	if (!cs || cs->active == active)
+		return;
+	if (active) {
+		/* Everything the active gateway wrote before it went: apply it
+		 * before answering anyone. */
+		etcd_watch_poll(cs->w, 0);
+		cs->active = true;
+		engine_set_passive(cs->eng, false);
+	} else {
+		cluster_store_commit(cs);
+		cs->active = false;
+		cs->n = 0;
+		engine_set_passive(cs->eng, true);
+		/* Whatever another active wrote meanwhile: read it all again
+		 * (unchanged hosts are not touched). */
+		etcd_watch_free(cs->w);
+		cs->w = etcd_watch_new(cs->e, cs->bind_prefix, &cs_watch_ops, cs);
+		if (!cs->w)
+			fatalx("cluster: out of memory");
+	}
+	cs->member_due_ms = 0;
+	cs->member_stale = true;
+	log_notice("cluster: gateway %s is now %s", cs->gateway, active ? "ACTIVE" : "standby");
+}
+
+bool cluster_store_active(const struct cluster_store *cs)
+{
+	return cs && cs->active;
+}
+
+/* ---- open / close -------------------------------------------------------------- */
+
+struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, int *rc)
+{
+	struct cluster_store *cs = calloc(1, sizeof(*cs));
+	struct etcd_cfg ec = {.endpoints = cfg->endpoints,
+			      .timeout_ms = REQ_TIMEOUT_MS,
+			      .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+			      .cacert = cfg->cacert && *cfg->cacert ? cfg->cacert : NULL,
+			      .cert = cfg->cert && *cfg->cert ? cfg->cert : NULL,
+			      .key = cfg->key && *cfg->key ? cfg->key : NULL};
+	struct etcd_watch_stats st;
+	uint64_t deadline = cs_now_ms() + OPEN_WAIT_MS;
+	char err[256];
+
+	*rc = -ENOMEM;
+	if (!cs)
+		return NULL;
+	cs->eng = cfg->engine;
+	snprintf(cs->prefix, sizeof(cs->prefix), "%s", cfg->prefix);
+	snprintf(cs->bind_prefix, sizeof(cs->bind_prefix), "%sbind/", cfg->prefix);
+	snprintf(cs->member_key, sizeof(cs->member_key), "%smembers/%s", cfg->prefix, cfg->gateway);
+	snprintf(cs->gateway, sizeof(cs->gateway), "%s", cfg->gateway);
+	cs->e = etcd_new(&ec, err, sizeof(err));
+	if (!cs->e) {
+		log_errx("--store etcd: %s", err);
+		*rc = -EINVAL;
+		goto fail;
+	}
+	cs->w = etcd_watch_new(cs->e, cs->bind_prefix, &cs_watch_ops, cs);
+	if (!cs->w)
+		goto fail;
+	engine_set_passive(cs->eng, true);
+	engine_set_dirty_hook(cs->eng, on_dirty, cs);
+	for (;;) {
+		int r = etcd_watch_poll(cs->w, 200);
+
+		etcd_watch_stats(cs->w, &st);
+		if (r >= 0 && st.full_reads)
+			break;
+		if (cs_now_ms() >= deadline) {
+			log_errx("--store etcd: cannot read the cluster's hosts from %s: %s",
+				 cfg->endpoints, r < 0 ? etcd_error(cs->e) : "no answer in time");
+			*rc = -EHOSTUNREACH;
+			goto fail;
+		}
+	}
+	cs_ok(cs);
+	if (member_put(cs) < 0)
+		cs_failed(cs);
+	engine_set_alloc_gate(cs->eng, alloc_gate, cs);
+	cs->member_due_ms = cs_now_ms() + MEMBER_EVERY;
+	return cs;
+fail:
+	cluster_store_close(cs);
+	return NULL;
+}
+
+void cluster_store_close(struct cluster_store *cs)
+{
+	struct cs_row *r, *tmp;
+
+	if (!cs)
+		return;
+	if (cs->eng) {
+		engine_set_dirty_hook(cs->eng, NULL, NULL);
+		engine_set_alloc_gate(cs->eng, NULL, NULL);
+	}
+	if (cs->member_lease) /* leave the peers at once, not in MEMBER_TTL_S */
+		etcd_lease_revoke(cs->e, cs->member_lease);
+	etcd_watch_free(cs->w);
+	etcd_free(cs->e);
+	HASH_ITER(hh, cs->rows, r, tmp)
+	{
+		HASH_DEL(cs->rows, r);
+		free(r);
+	}
+	free(cs->dirty);
+	free(cs);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The lease store of a gateway cluster (rsipd --store etcd://..., issue 12):
+ * every registered host is one etcd key, PREFIX "bind/HEX8" (its Client ID),
+ * whose value is the engine's record of the host (the same JSON document
+ * the SQLite store keeps, engine/snapshot.c: registration, bindings, leases
+ * as wall-clock times, last reply).
+ *
+ * The active gateway writes the keys of the hosts an event-loop iteration
+ * changed in one etcd transaction at its end (before its replies leave),
+ * as the SQLite store does. Every gateway watches the prefix (a full read
+ * at start and after a compaction or a lost watch, then events): a standby
+ * restores each host it sees into its own engine, so its allocator holds
+ * the same resources and its XDP maps the same entries, and forgets the
+ * hosts whose key goes. The active gateway ignores the watch (its engine is
+ * the source of what it writes); when it becomes standby it reads the
+ * whole prefix again. Each gateway also keeps PREFIX "members/NAME" (its
+ * role) under a short etcd lease, so rsipctl status lists the live peers.
+ *
+ * docs/cluster.md has the design, the failure modes and the limits.
+ */
+#ifndef RSIPD_CLUSTER_STORE_H
+#define RSIPD_CLUSTER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct engine;
+struct cluster_store;
+struct json_object;
+
+struct cluster_store_cfg {
+	struct engine *engine;
+	const char *endpoints;		 /* etcd_cfg.endpoints */
+	const char *prefix;		 /* "/PREFIX/" */
+	const char *cacert, *cert, *key; /* NULL or "": none */
+	const char *gateway;		 /* this gateway's name */
+};
+
+/* Connect, read every host of the cluster into the engine (which must have
+ * none yet) and follow it from now on, as a standby (cluster_store_set_active
+ * makes it the active gateway). NULL with *rc = -errno after logging what is
+ * wrong (a bad certificate file, etcd unreachable: rsipd exits 1). */
+struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, int *rc);
+void cluster_store_close(struct cluster_store *cs);
+
+/* Active: write the hosts changed since the last commit (nothing when
+ * standby). 0, or -errno when etcd did not take them (logged; they are
+ * written again at the next commit). */
+int cluster_store_commit(struct cluster_store *cs);
+/* Apply what the watch delivered (standby), without blocking; renew the
+ * member key when due. */
+void cluster_store_poll(struct cluster_store *cs);
+
+/* The role: active writes and answers (the engine leaves its passive mode);
+ * standby mirrors. Becoming active applies everything the watch has first;
+ * becoming standby writes what is pending, then reads the prefix again. */
+void cluster_store_set_active(struct cluster_store *cs, bool active);
+bool cluster_store_active(const struct cluster_store *cs);
+
+/* For rsipctl status: {"gateway", "role", "store": {...}, "sync": {...},
+ * "peers": [...]}. Reads the peers and the newest revision from etcd (one
+ * request each). Caller puts it. */
+struct json_object *cluster_store_status(struct cluster_store *cs);
+
+#endif

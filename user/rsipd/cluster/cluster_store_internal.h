@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internals of the cluster store (cluster_store.h), shared by
+ * cluster_store.c (writes, role, status) and cluster_mirror.c (the watch
+ * applied to the engine) only.
+ */
+#ifndef RSIPD_CLUSTER_STORE_INT_H
+#define RSIPD_CLUSTER_STORE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "cluster_store.h"
+#include "store/etcd_client.h"
+#include "store/etcd_watch.h"
+
+/* A host's key as this gateway last wrote or applied it: an event with the
+ * same mod revision is its own write coming back, or a full read of what
+ * is already in place (neither touches the engine). */
+struct cs_row {
+	uint32_t id;
+	int64_t rev;
+	bool seen; /* confirmed by the full read under way */
+	UT_hash_handle hh;
+};
+
+struct cluster_store {
+	struct engine *eng;
+	struct etcd *e;
+	struct etcd_watch *w;
+	char prefix[96];
+	char bind_prefix[112]; /* PREFIX "bind/" */
+	char member_key[160];  /* PREFIX "members/" NAME */
+	char gateway[33];
+	bool active;
+	bool applying; /* the mirror is changing the engine: not a change to write */
+	struct cs_row *rows;
+	uint32_t *dirty; /* Client IDs changed since the last commit */
+	size_t n, cap;
+	bool dirty_lost; /* out of memory: write every host next time */
+	/* health */
+	uint64_t commits, commit_failures, applied, apply_failures, dropped;
+	int64_t last_commit_rev;
+	uint64_t last_ok_ms; /* CLOCK_MONOTONIC of the last request that worked */
+	bool last_ok;	     /* false: etcd away, allocations refused, back-off */
+	uint64_t retry_at, backoff_ms;
+	uint64_t refused; /* allocations refused while etcd was away */
+	int64_t member_lease;
+	bool member_stale; /* the member key must be written (new lease, new role) */
+	uint64_t member_due_ms;
+};
+
+uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
+uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
+struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
+void cs_row_del(struct cluster_store *cs, uint32_t id);
+/* A request worked / etcd did not answer (logged once per outage; the
+ * next probe waits 0.5 s, doubling to 4 s). cluster_rows.c. */
+void cs_ok(struct cluster_store *cs);
+void cs_failed(struct cluster_store *cs);
+bool cs_is_dirty(const struct cluster_store *cs, uint32_t id);
+/* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
+uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len);
+
+extern const struct etcd_watch_ops cs_watch_ops;
+
+#endif
