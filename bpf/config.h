@@ -19,6 +19,11 @@ const volatile __u8 cfg_lan_mac[6] = {};
 const volatile __u32 cfg_lan_mtu = 1500;
 /* log2 of the SPI block size (decision D13): block = ntohl(spi) >> shift. */
 const volatile __u32 cfg_spi_block_shift = 8;
+/* The SPI directory (include/rsip/spi_dir.h): on (1), owned SPI blocks are
+ * in rsip_spi_dir at rsip_spi_dir_slot(block, cfg_spi_key, 32 - shift);
+ * off (0), in rsip_spi_blk by (Nb, block). */
+const volatile __u32 cfg_spi_dir_on = 0;
+const volatile __u64 cfg_spi_key = 0;
 /* The WAN device: the LAN program forwards only there (0: wherever the FIB
  * says, e.g. in tests). */
 const volatile __u32 cfg_wan_ifindex = 0;

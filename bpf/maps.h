@@ -33,6 +33,16 @@ RSIP_HASH(rsip_spi_blk, struct rsip_blk_key, struct rsip_target, RSIP_DEF_SPI_BL
 RSIP_HASH(rsip_icmp_id, struct rsip_icmp_key, struct rsip_target, RSIP_DEF_ICMP_ID);
 RSIP_HASH(rsip_out_spi, struct rsip_out_key, struct rsip_out_val, RSIP_DEF_OUT_SPI);
 
+/* SPI blocks by index (include/rsip/spi_dir.h): an array, so the lookup is
+ * inlined (no hashing); max_entries scaled by the loader like the maps
+ * above. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RSIP_DEF_SPI_DIR);
+	__type(key, __u32);
+	__type(value, struct rsip_dir_val);
+} rsip_spi_dir SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RSIP_CNT_SLOTS);

@@ -21,7 +21,11 @@
  *   rsip_ike      (Nb, port, cookie) -> rsip_target   IKE on 500/4500 by cookie/SPI,
  *                 and (Nb, port, peer) -> the client(s) talking IKE with that peer
  *   rsip_spi      (Nb, SPI)     -> rsip_target   single SPIs
- *   rsip_spi_blk  (Nb, SPI >> shift) -> rsip_target   client-owned SPI blocks
+ *   rsip_spi_blk  (Nb, SPI >> shift) -> rsip_target   client-owned SPI blocks, when
+ *                 the SPI directory is off (cfg_spi_dir_on 0: tests, old pins)
+ *   rsip_spi_dir  ARRAY: rsip_spi_dir_slot(SPI >> shift) -> rsip_dir_val
+ *                 client-owned SPI blocks by index (include/rsip/spi_dir.h);
+ *                 an empty slot has nb 0
  *   rsip_icmp_id  (Nb, echo id) -> rsip_target   learned from clients' echo requests
  *   rsip_out_spi  (Y, SPI)      -> rsip_out_val  learned outbound SAs (ICMP errors quote them)
  *   rsip_stats    per-CPU array of __u64 indexed by enum rsip_counter
@@ -54,7 +58,7 @@
 #include <linux/types.h>
 #endif
 
-#define RSIP_DP_ABI_VERSION 1
+#define RSIP_DP_ABI_VERSION 2 /* 2: rsip_spi_dir, rsip_meta.spi_key */
 
 #define RSIP_MAP_CLIENTS   "rsip_clients"
 #define RSIP_MAP_NB	   "rsip_nb"
@@ -62,6 +66,7 @@
 #define RSIP_MAP_IKE	   "rsip_ike"
 #define RSIP_MAP_SPI	   "rsip_spi"
 #define RSIP_MAP_SPI_BLK   "rsip_spi_blk"
+#define RSIP_MAP_SPI_DIR   "rsip_spi_dir"
 #define RSIP_MAP_ICMP_ID   "rsip_icmp_id"
 #define RSIP_MAP_OUT_SPI   "rsip_out_spi"
 #define RSIP_MAP_STATS	   "rsip_stats"
@@ -77,6 +82,7 @@
 #define RSIP_DEF_IKE	 262144
 #define RSIP_DEF_SPI	 262144
 #define RSIP_DEF_SPI_BLK 131072
+#define RSIP_DEF_SPI_DIR 131072 /* slots: SPI blocks by index, all Nb together */
 #define RSIP_DEF_ICMP_ID 65536
 #define RSIP_DEF_OUT_SPI 262144
 /* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
@@ -244,6 +250,18 @@ struct rsip_blk_key {
 	__u32 block; /* host order: ntohl(spi) >> spi_block_shift */
 };
 
+/* A slot of rsip_spi_dir: the block's target, and which Nb and block it is
+ * (the WAN program compares nb with the destination: a slot is one Nb's;
+ * block is for readers such as bpftool and the restore). nb 0: empty. */
+struct rsip_dir_val {
+	__be32 nb;
+	__u32 block; /* host order, as rsip_blk_key.block */
+	struct rsip_target t;
+};
+
+/* Non-counter part of rsip_dir_val. */
+#define RSIP_DIR_CFG_END (__builtin_offsetof(struct rsip_dir_val, t) + RSIP_TARGET_CFG_END)
+
 struct rsip_icmp_key {
 	__be32 nb;
 	__be16 id;
@@ -264,7 +282,8 @@ struct rsip_out_val {
 struct rsip_meta {
 	__u32 abi_version; /* RSIP_DP_ABI_VERSION of whoever created the pins */
 	__u32 spi_block_shift;
-	__u64 reserved[3];
+	__u64 spi_key; /* the SPI directory's permutation key (spi_dir.h), random */
+	__u64 reserved[2];
 };
 
 /* Why a packet went to rsipd's slow path. */
@@ -410,6 +429,7 @@ RSIP_ASSERT_SIZE(struct rsip_ike_key, 16);
 RSIP_ASSERT_SIZE(struct rsip_spi_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_blk_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_icmp_key, 8);
+RSIP_ASSERT_SIZE(struct rsip_dir_val, 64);
 RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
 RSIP_ASSERT_SIZE(struct rsip_meta, 32);

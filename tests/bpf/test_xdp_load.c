@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "dataplane/dataplane.h"
 #include "dataplane/xdp_load.h"
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
@@ -62,15 +63,27 @@ static uint32_t pinned_flags(const char *name)
 	return info.map_flags;
 }
 
+/* The SPI directory key of the last fresh load: reused pins keep it (the
+ * slots of live blocks must not move). */
+static uint64_t fresh_key;
+
 static void load(bool prealloc, bool want_reused)
 {
 	struct xdp_load_cfg c = cfg(prealloc);
 	struct rsip_xdp *skel = NULL;
+	struct dp_spi_dir dir = {0};
 	bool reused = !want_reused;
 
-	assert_int_equal(xdp_load(&c, &skel, &reused), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
 	assert_non_null(skel);
 	assert_int_equal(reused, want_reused);
+	assert_true(dir.key != 0);
+	assert_int_equal(dir.slots, bpf_map__max_entries(skel->maps.rsip_spi_dir));
+	assert_true(dir.per_nb > 0 && dir.per_nb <= dir.slots);
+	if (want_reused)
+		assert_true(dir.key == fresh_key);
+	else
+		fresh_key = dir.key;
 	rsip_xdp__destroy(skel); /* the pins stay */
 }
 

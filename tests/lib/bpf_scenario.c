@@ -222,6 +222,7 @@ static int map_fd(const struct bpf_fx *fx, enum dp_map_id m)
 	    [DPM_PORTS] = fx->m.ports,	   [DPM_IKE] = fx->m.ike,
 	    [DPM_SPI] = fx->m.spi,	   [DPM_SPI_BLK] = fx->m.spi_blk,
 	    [DPM_ICMP_ID] = fx->m.icmp_id, [DPM_OUT_SPI] = fx->m.out_spi,
+	    [DPM_SPI_DIR] = fx->m.spi_dir,
 	};
 
 	return fds[m];

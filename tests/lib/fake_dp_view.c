@@ -27,6 +27,7 @@ static const size_t klen[DPM_MAX] = {
     [DPM_SPI_BLK] = sizeof(struct rsip_blk_key),
     [DPM_ICMP_ID] = sizeof(struct rsip_icmp_key),
     [DPM_OUT_SPI] = sizeof(struct rsip_out_key),
+    [DPM_SPI_DIR] = sizeof(__u32),
 };
 
 static struct entry *find(enum dp_map_id m, const void *key)
@@ -56,10 +57,15 @@ static int fake_update(void *arg, enum dp_map_id m, const void *key, const void 
 		       uint64_t flags)
 {
 	static const size_t vlen[DPM_MAX] = {
-	    [DPM_CLIENTS] = sizeof(struct rsip_client), [DPM_NB] = sizeof(struct rsip_nb_val),
-	    [DPM_PORTS] = sizeof(struct rsip_target),	[DPM_IKE] = sizeof(struct rsip_target),
-	    [DPM_SPI] = sizeof(struct rsip_target),	[DPM_SPI_BLK] = sizeof(struct rsip_target),
-	    [DPM_ICMP_ID] = sizeof(struct rsip_target), [DPM_OUT_SPI] = sizeof(struct rsip_out_val),
+	    [DPM_CLIENTS] = sizeof(struct rsip_client),
+	    [DPM_NB] = sizeof(struct rsip_nb_val),
+	    [DPM_PORTS] = sizeof(struct rsip_target),
+	    [DPM_IKE] = sizeof(struct rsip_target),
+	    [DPM_SPI] = sizeof(struct rsip_target),
+	    [DPM_SPI_BLK] = sizeof(struct rsip_target),
+	    [DPM_ICMP_ID] = sizeof(struct rsip_target),
+	    [DPM_OUT_SPI] = sizeof(struct rsip_out_val),
+	    [DPM_SPI_DIR] = sizeof(struct rsip_dir_val),
 	};
 	struct entry *e = find(m, key);
 

@@ -13,6 +13,10 @@
  *                                 rsip_ports...) and its type
  *   RULE_LOOKUP(env, map, key)    the value of key in map (a handle), or NULL
  *   RULE_SPI_SHIFT(env)           log2 of the SPI block size (D13)
+ *   RULE_SPI_DIR_ON(env), RULE_SPI_KEY(env)   whether owned SPI blocks are
+ *                                 found in rsip_spi_dir (by index, keyed
+ *                                 by the key: rsip/spi_dir.h) or in
+ *                                 rsip_spi_blk (by hash)
  *   RULE_NB_MAYBE(env, nb)        false when nb is certainly not one of our
  *                                 Nb (a pre-filter: true defers to rsip_nb)
  * and for the LAN rules:

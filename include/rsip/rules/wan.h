@@ -6,8 +6,10 @@
  * every frame, rsipd's slow path (user/rsipd/slowpath/demux.c) on reassembled
  * datagrams; the hooks are in rules/env.h.
  *
- *   ESP / AH / UDP-ESP  (Nb, SPI >> shift) in rsip_spi_blk, then (Nb, SPI) in
- *                       rsip_spi; miss: DROP (RFC 3104 section 5 MUST)
+ *   ESP / AH / UDP-ESP  the owned block SPI >> shift by index in rsip_spi_dir
+ *                       (rsip/spi_dir.h; by (Nb, block) in rsip_spi_blk when
+ *                       the directory is off), then (Nb, SPI) in rsip_spi;
+ *                       miss: DROP (RFC 3104 section 5 MUST)
  *   UDP 500, 4500       after the non-ESP marker on 4500: (Nb, dport, client
  *                       cookie) in rsip_ike; miss: (Nb, dport, peer) in
  *                       rsip_ike: its one client, or several: the slow
@@ -37,6 +39,7 @@
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
 #include "rsip/rules/parse.h"
+#include "rsip/spi_dir.h"
 
 /* What the rules matched, for RULE_TUNNEL. */
 struct wan_match {
@@ -102,14 +105,29 @@ static __always_inline int wan_malformed(RULE_ENV *env, __be32 daddr)
 	return RULE(RULE_DROP, RSIP_CNT_WAN_DROP_MALFORMED);
 }
 
+/* The target of the owned SPI block that spi lies in, or NULL: by index in
+ * rsip_spi_dir (the slot must be daddr's), or by (Nb, block) in rsip_spi_blk
+ * when the directory is off. */
+static __always_inline struct rsip_target *wan_spi_block(RULE_ENV *env, __be32 daddr, __be32 spi)
+{
+	__u32 shift = RULE_SPI_SHIFT(env) & 31;
+	__u32 block = bpf_ntohl(spi) >> shift;
+
+	if (RULE_SPI_DIR_ON(env)) {
+		__u32 slot = rsip_spi_dir_slot(block, RULE_SPI_KEY(env), 32 - shift);
+		struct rsip_dir_val *d = RULE_LOOKUP(env, RULE_MAP(rsip_spi_dir), &slot);
+
+		return d && d->nb && d->nb == daddr ? &d->t : NULL;
+	}
+	struct rsip_blk_key bk = {.nb = daddr, .block = block};
+
+	return RULE_LOOKUP(env, RULE_MAP(rsip_spi_blk), &bk);
+}
+
 static __always_inline int wan_spi(RULE_ENV *env, struct wan_match *v, const struct iphdr *iph,
 				   __be32 spi, __u32 tx_cnt)
 {
-	struct rsip_blk_key bk = {
-	    .nb = iph->daddr,
-	    .block = bpf_ntohl(spi) >> (RULE_SPI_SHIFT(env) & 31),
-	};
-	struct rsip_target *t = RULE_LOOKUP(env, RULE_MAP(rsip_spi_blk), &bk);
+	struct rsip_target *t = wan_spi_block(env, iph->daddr, spi);
 
 	if (!t) {
 		struct rsip_spi_key sk = {.nb = iph->daddr, .spi = spi};

@@ -41,8 +41,16 @@ struct alloc_cfg {
 	uint16_t port_lo, port_hi;	/* leasable ports (--port-range) */
 	const uint16_t *reserved_ports; /* never leased on any Nb (500, 4500, ...) */
 	size_t n_reserved;
-	uint32_t spi_lo, spi_hi;       /* --spi-range, spi_lo >= 256 */
-	uint8_t spi_block_shift;       /* log2(--spi-block), at most 16 (cfg->spi_block_shift) */
+	uint32_t spi_lo, spi_hi; /* --spi-range, spi_lo >= 256 */
+	uint8_t spi_block_shift; /* log2(--spi-block), at most 16 (cfg->spi_block_shift) */
+	/* The data plane's SPI directory (include/rsip/spi_dir.h; 0 slots:
+	 * none): new blocks for public address i are picked among those whose
+	 * slot lies in [i * per_nb, (i + 1) * per_nb), i its place in
+	 * public_addrs, so the data plane finds them by index. When that
+	 * partition has no free block left, any free block (the data plane
+	 * then carries its SPIs one by one). */
+	uint64_t spi_dir_key;
+	uint32_t spi_dir_slots, spi_dir_per_nb;
 	uint32_t holdback_ms;	       /* default 120000 */
 	uint32_t max_ports_per_client; /* 0: no limit beyond the pool */
 	uint32_t max_spis_per_client;  /* 0: no limit */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "rsip/spi_dir.h"
 
 struct ival {
 	uint64_t lo, hi;
@@ -346,12 +347,36 @@ static int pick_single(struct alloc *a, uint16_t nbi, uint32_t owner, uint32_t *
 	return scan_single(a, nbi, owner, spi);
 }
 
+/* A free block whose SPI directory slot is in nbi's partition, at random;
+ * false when random probes find none (the partition is nearly full, or the
+ * SPI range leaves few of its blocks). */
+static bool pick_dir_block(struct alloc *a, uint16_t nbi, uint32_t *idx)
+{
+	const struct alloc_cfg *c = &a->cfg;
+	uint64_t base = (uint64_t)nbi * c->spi_dir_per_nb;
+
+	if (!c->spi_dir_slots || !c->spi_dir_per_nb || base + c->spi_dir_per_nb > c->spi_dir_slots)
+		return false;
+	for (int i = 0; i < RANDOM_PROBES; i++) {
+		uint32_t slot = (uint32_t)(base + alloc_rand_below(a, c->spi_dir_per_nb));
+		uint32_t b = rsip_spi_dir_block(slot, c->spi_dir_key, 32u - a->spi_shift);
+
+		if (b >= a->blk_first && b <= a->blk_last && !blk_find(&a->nbs[nbi], b)) {
+			*idx = b;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int pick_block(struct alloc *a, uint16_t nbi, uint32_t *idx)
 {
 	const struct nb_state *n = &a->nbs[nbi];
 
 	if (a->blk_full <= n->full_records)
 		return RSIP_E_IPSEC_SPI_UNAVAILABLE;
+	if (pick_dir_block(a, nbi, idx))
+		return 0;
 	for (int i = 0; i < RANDOM_PROBES; i++) {
 		uint32_t b = a->blk_first + (uint32_t)alloc_rand_below(a, a->blk_full);
 

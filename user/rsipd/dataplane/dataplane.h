@@ -64,9 +64,21 @@ struct dataplane_ops {
 	void (*destroy)(struct dataplane *dp, bool detach);
 };
 
+/* The SPI directory (include/rsip/spi_dir.h, docs/dataplane.md): owned SPI
+ * blocks found by index. slots 0: off (blocks by hash). Otherwise public
+ * address i of --public owns slots [i * per_nb, (i + 1) * per_nb): the
+ * allocator picks blocks whose slot is in their address's partition, the
+ * map-writing layer puts those in the directory and any other block
+ * (restored from another key, a full partition) as single SPIs. */
+struct dp_spi_dir {
+	uint64_t key; /* the permutation's key: random, kept in rsip_meta */
+	uint32_t slots, per_nb;
+};
+
 struct dataplane {
 	const struct dataplane_ops *ops;
 	struct dp_callbacks cb;
+	struct dp_spi_dir spi_dir; /* all zero: none (--dataplane none) */
 };
 
 /* The in-memory data plane of --dataplane none. */

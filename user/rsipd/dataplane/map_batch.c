@@ -88,6 +88,8 @@ int dpx_dump(struct dpx *x, int fd, unsigned int klen, unsigned int vlen, unsign
 			break;
 		first = false;
 		for (uint32_t i = 0; i < n; i++) {
+			if (dir_is(x, fd) && dir_empty(vals + (size_t)i * vlen))
+				continue;
 			if (!set_add(out, fd, keys + (size_t)i * klen, klen,
 				     vals + (size_t)i * vlen, vlen, cfg_len)) {
 				err = -ENOMEM;
@@ -125,7 +127,8 @@ static int run_batch(struct dpx *x, const struct dpx_set *s, size_t from, size_t
 	uint8_t *keys = NULL, *vals = NULL;
 	int fd = s->e[from].fd, err;
 
-	if (!b || (del ? !b->delete_batch : !b->update_batch)) {
+	/* An array has no delete: the directory's empty slots are written. */
+	if (!b || (del ? !b->delete_batch || dir_is(x, fd) : !b->update_batch)) {
 		for (size_t i = from; i < to; i++) {
 			const struct dpx_entry *e = &s->e[i];
 

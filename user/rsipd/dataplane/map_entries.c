@@ -8,10 +8,13 @@
  *   each leased port    rsip_ports[(nb, port)] = target
  *   each leased SPI     rsip_spi[(nb, spi)] = target, unless it lies in an
  *                       SPI block the client owns
- *   each owned block    rsip_spi_blk[(nb, block)] = target of the oldest
- *                       binding with SPIs in it, when all such bindings agree
- *                       on tunnel and remote policy; else no block entry and
- *                       one rsip_spi entry per SPI (see dpx.h)
+ *   each owned block    rsip_spi_dir[slot] = {nb, block, target of the oldest
+ *                       binding with SPIs in it}, when all such bindings
+ *                       agree on tunnel and remote policy and the block's
+ *                       slot is in nb's partition (map_dir.c); with the
+ *                       directory off, rsip_spi_blk[(nb, block)] = that
+ *                       target; else no block entry and one rsip_spi entry
+ *                       per SPI (see maps.h)
  */
 #include <errno.h>
 #include <string.h>
@@ -115,6 +118,46 @@ static bool block_agrees(const struct dpx_client *c, struct in_addr nb, uint32_t
 	return true;
 }
 
+/* Does the owned block (nb, block) get one entry covering its SPIs? *first:
+ * the binding whose target it carries. */
+static bool block_entry(const struct dpx *x, const struct dpx_client *c, struct in_addr nb,
+			uint32_t block, const struct dpx_bind **first)
+{
+	uint32_t slot;
+
+	if (!block_owned(c, nb, block) ||
+	    !block_agrees(c, nb, block, x->cfg.spi_block_shift, first) || !*first)
+		return false;
+	return !dir_on(x) || dir_slot(x, nb, block, &slot);
+}
+
+/* The block entry itself: a directory slot, or a rsip_spi_blk entry. */
+static int add_block(struct dpx *x, struct dpx_set *out, struct in_addr nb, uint32_t block,
+		     const struct rsip_target *t)
+{
+	if (dir_on(x)) {
+		struct rsip_dir_val v = {.nb = nb.s_addr, .block = block, .t = *t};
+		uint32_t slot;
+
+		if (!dir_slot(x, nb, block, &slot))
+			return -EINVAL; /* block_entry said yes */
+		if (set_find(out, x->m.spi_dir, &slot, sizeof(slot)))
+			return 0;
+		if (!set_add(out, x->m.spi_dir, &slot, sizeof(slot), &v, sizeof(v),
+			     RSIP_DIR_CFG_END))
+			return -ENOMEM;
+	} else {
+		struct rsip_blk_key k = {.nb = nb.s_addr, .block = block};
+
+		if (set_find(out, x->m.spi_blk, &k, sizeof(k)))
+			return 0;
+		if (!set_add(out, x->m.spi_blk, &k, sizeof(k), t, sizeof(*t), RSIP_TARGET_CFG_END))
+			return -ENOMEM;
+	}
+	set_sort(out); /* set_find above needs it; sets are small */
+	return 0;
+}
+
 static int add_target(struct dpx_set *s, int fd, const void *key, unsigned int klen,
 		      const struct rsip_target *t)
 {
@@ -154,27 +197,22 @@ int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *ou
 			uint32_t block = binding_spis(r)[i] >> shift;
 			const struct dpx_bind *first;
 
-			if (block_owned(c, r->nb, block) &&
-			    block_agrees(c, r->nb, block, shift, &first))
+			if (block_entry(x, c, r->nb, block, &first))
 				continue; /* the block entry covers it */
 			err = add_target(out, x->m.spi, &k, sizeof(k), &t);
 			if (err)
 				return err;
 		}
 		if (r->has_spi_block) {
-			struct rsip_blk_key k = {.nb = r->nb.s_addr, .block = r->spi_block};
 			const struct dpx_bind *first;
 			struct rsip_target bt;
 
-			if (!block_agrees(c, r->nb, r->spi_block, shift, &first) || !first)
-				continue; /* split: single SPIs instead */
-			if (set_find(out, x->m.spi_blk, &k, sizeof(k)))
-				continue;
+			if (!block_entry(x, c, r->nb, r->spi_block, &first))
+				continue; /* split, or no slot: single SPIs instead */
 			binding_target(c, first, &bt);
-			err = add_target(out, x->m.spi_blk, &k, sizeof(k), &bt);
+			err = add_block(x, out, r->nb, r->spi_block, &bt);
 			if (err)
 				return err;
-			set_sort(out); /* set_find above needs it; sets are small */
 		}
 	}
 	set_sort(out);

@@ -144,6 +144,9 @@ static int read_live(struct dpx *x, struct dpx_set *live)
 	if (!err)
 		err = dpx_dump(x, x->m.spi_blk, sizeof(struct rsip_blk_key),
 			       sizeof(struct rsip_target), RSIP_TARGET_CFG_END, live);
+	if (!err && dir_on(x)) /* its empty slots are not entries (map_dir.c) */
+		err = dpx_dump(x, x->m.spi_dir, sizeof(__u32), sizeof(struct rsip_dir_val),
+			       RSIP_DIR_CFG_END, live);
 	set_sort(live);
 	return err;
 }

@@ -48,7 +48,15 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (dpx_lookup(x, x->m.spi, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_target(out, &last_ns, &t);
 	}
-	if (r->has_spi_block) {
+	if (r->has_spi_block && dir_on(x)) {
+		struct rsip_dir_val d;
+		uint32_t slot;
+
+		if (dir_slot(x, r->nb, r->spi_block, &slot) &&
+		    dpx_lookup(x, x->m.spi_dir, &slot, &d) == 0 && d.nb == r->nb.s_addr &&
+		    d.t.bind_id == r->bind_id)
+			add_target(out, &last_ns, &d.t);
+	} else if (r->has_spi_block) {
 		struct rsip_blk_key k = {.nb = r->nb.s_addr, .block = r->spi_block};
 
 		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == r->bind_id)

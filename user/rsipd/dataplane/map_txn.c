@@ -60,7 +60,11 @@ const struct dpx_map_ops dpx_kernel_ops = {
 
 int dpx_lookup(struct dpx *x, int fd, const void *key, void *val)
 {
-	return x->ops->lookup(x->ops->arg, fd, key, val);
+	int err = x->ops->lookup(x->ops->arg, fd, key, val);
+
+	if (!err && dir_is(x, fd) && dir_empty(val))
+		return -ENOENT;
+	return err;
 }
 
 int dpx_next_key(struct dpx *x, int fd, const void *key, void *next)
@@ -78,6 +82,15 @@ int dpx_raw_update(struct dpx *x, int fd, const void *key, const void *val, uint
 
 int dpx_raw_delete(struct dpx *x, int fd, const void *key)
 {
+	if (dir_is(x, fd)) {
+		struct rsip_dir_val v;
+		int err = dpx_lookup(x, fd, key, &v);
+
+		if (err)
+			return err;
+		memset(&v, 0, sizeof(v));
+		return dpx_raw_update(x, fd, key, &v, BPF_ANY);
+	}
 	return x->ops->delete (x->ops->arg, fd, key);
 }
 

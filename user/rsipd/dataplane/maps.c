@@ -122,7 +122,7 @@ static int nb_filter_sync(struct dpx *x, struct in_addr nb)
 	for (size_t i = 0; i < x->npool; i++) {
 		uint32_t bit = rsip_nb_filter_bit(x->pool[i].s_addr);
 
-		if (bit >> 5 == idx)
+		if (x->pool[i].s_addr != INADDR_ANY && bit >> 5 == idx)
 			word |= 1u << (bit & 31);
 	}
 	if (dpx_lookup(x, x->m.nb_filter, &idx, &live) == 0 && live == word)
@@ -155,7 +155,15 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb)
 		log_warnx("dpx: cannot add public address %s: %s", inet_ntoa(nb), strerror(-err));
 		return err;
 	}
-	x->pool[x->npool++] = nb;
+	{
+		size_t i = 0;
+
+		while (i < x->npool && x->pool[i].s_addr != INADDR_ANY)
+			i++; /* the first hole dpx_nb_del left, else the end */
+		x->pool[i] = nb;
+		if (i == x->npool)
+			x->npool++;
+	}
 	err = nb_filter_sync(x, nb);
 	if (err)
 		log_warnx("dpx: cannot add public address %s to the filter: %s", inet_ntoa(nb),
@@ -176,12 +184,16 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 	err = dpx_raw_delete(x, x->m.nb, &nb.s_addr);
 	if (err && err != -ENOENT)
 		return err;
+	/* The others keep their places (an Nb's place is its SPI directory
+	 * partition, map_dir.c): a hole, reused by the next add. */
 	for (size_t i = 0; i < x->npool; i++) {
 		if (x->pool[i].s_addr == nb.s_addr) {
-			x->pool[i] = x->pool[--x->npool];
+			x->pool[i].s_addr = INADDR_ANY;
 			break;
 		}
 	}
+	while (x->npool && x->pool[x->npool - 1].s_addr == INADDR_ANY)
+		x->npool--;
 	return nb_filter_sync(x, nb);
 }
 

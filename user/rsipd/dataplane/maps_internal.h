@@ -95,6 +95,16 @@ int dpx_dump(struct dpx *x, int fd, unsigned int klen, unsigned int vlen, unsign
 int dpx_write_all(struct dpx *x, const struct dpx_set *s);
 int dpx_delete_all(struct dpx *x, const struct dpx_set *s);
 
+/* map_dir.c: the SPI directory (rsip/spi_dir.h). An array has no absent
+ * keys: a slot with nb 0 is empty, and the calls above treat it as absent
+ * (lookup -ENOENT, dump skips it, delete writes zeros). */
+bool dir_on(const struct dpx *x);
+bool dir_is(const struct dpx *x, int fd);
+/* The slot of nb's owned block, when it is in nb's partition (nb's place in
+ * the pool; dpx_nb_del leaves the places of the others as they are). */
+bool dir_slot(const struct dpx *x, struct in_addr nb, uint32_t block, uint32_t *slot);
+bool dir_empty(const void *val);
+
 /* dpx_entries.c: the entries a client's bindings ask for (ports, SPIs, SPI
  * blocks, the whole-Nb target; not the client entry) and the client entry. */
 int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *out);

@@ -15,6 +15,7 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
 	    .ike = bpf_map__fd(skel->maps.rsip_ike),
 	    .spi = bpf_map__fd(skel->maps.rsip_spi),
 	    .spi_blk = bpf_map__fd(skel->maps.rsip_spi_blk),
+	    .spi_dir = bpf_map__fd(skel->maps.rsip_spi_dir),
 	    .icmp_id = bpf_map__fd(skel->maps.rsip_icmp_id),
 	    .out_spi = bpf_map__fd(skel->maps.rsip_out_spi),
 	    .stats = bpf_map__fd(skel->maps.rsip_stats),

@@ -228,6 +228,8 @@ static int view_fd(const struct dpx_maps *m, enum dp_map_id id)
 		return m->icmp_id;
 	case DPM_OUT_SPI:
 		return m->out_spi;
+	case DPM_SPI_DIR:
+		return m->spi_dir;
 	default:
 		return -1;
 	}
@@ -314,6 +316,8 @@ static int start_slow_path(struct dp_xdp *x)
 				   .del = view_del,
 				   .arg = x,
 				   .spi_block_shift = x->cfg->spi_block_shift,
+				   .spi_dir_on = x->dp.spi_dir.slots != 0,
+				   .spi_key = x->dp.spi_dir.key,
 				   .na = x->na};
 	rc = slow_tx_open(&x->tx, x->na);
 	if (rc < 0)
@@ -461,12 +465,14 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.lan_mtu = x->lan.mtu;
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
 	lc.spi_block_shift = cfg->spi_block_shift;
-	rc = xdp_load(&lc, &x->skel, &reused);
+	lc.n_public = (uint32_t)cfg->n_public;
+	rc = xdp_load(&lc, &x->skel, &reused, &x->dp.spi_dir);
 	if (rc)
 		goto fail;
 
 	x->maps = dpx_maps_of(x->skel);
 	dc.spi_block_shift = cfg->spi_block_shift;
+	dc.spi_dir = x->dp.spi_dir;
 	dc.cookie_cap = COOKIE_CAP;
 	x->dpx = dpx_new(&x->maps, &dc);
 	if (!x->dpx) {

@@ -6,10 +6,12 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "dataplane.h"
 #include "log.h"
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
@@ -26,6 +28,7 @@ static const struct {
     {RSIP_MAP_IKE, RSIP_DEF_IKE},
     {RSIP_MAP_SPI, RSIP_DEF_SPI},
     {RSIP_MAP_SPI_BLK, RSIP_DEF_SPI_BLK},
+    {RSIP_MAP_SPI_DIR, RSIP_DEF_SPI_DIR},
     {RSIP_MAP_ICMP_ID, RSIP_DEF_ICMP_ID},
     {RSIP_MAP_OUT_SPI, RSIP_DEF_OUT_SPI},
     {RSIP_MAP_STATS, 0},
@@ -73,8 +76,9 @@ static int prepare_dir(const char *dir)
 	return 0;
 }
 
-/* rsip_meta of live pins: same ABI and SPI block size, or stop here. */
-static int check_meta(const struct xdp_load_cfg *cfg, bool *reused)
+/* rsip_meta of live pins: same ABI and SPI block size, or stop here.
+ * *spi_key: theirs (the SPI directory's slots stay where they are). */
+static int check_meta(const struct xdp_load_cfg *cfg, bool *reused, uint64_t *spi_key)
 {
 	char path[PATH_MAX];
 	struct rsip_meta m;
@@ -110,7 +114,18 @@ static int check_meta(const struct xdp_load_cfg *cfg, bool *reused)
 			  cfg->pin_path, 1u << m.spi_block_shift, 1u << cfg->spi_block_shift);
 		return -EPROTO;
 	}
+	*spi_key = m.spi_key;
 	*reused = true;
+	return 0;
+}
+
+/* A new SPI directory key: random, never 0 (0 is "none yet" in a pin). */
+static int new_spi_key(uint64_t *key)
+{
+	do {
+		if (getrandom(key, sizeof(*key), 0) != sizeof(*key))
+			return -errno;
+	} while (*key == 0);
 	return 0;
 }
 
@@ -172,11 +187,13 @@ static uint32_t scaled(uint32_t def, uint32_t map_size)
 	return n < 64 ? 64 : (uint32_t)n;
 }
 
-int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused)
+int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
+	     struct dp_spi_dir *spi_dir)
 {
 	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
 	struct rsip_xdp *skel = NULL;
 	uint32_t key = 0;
+	uint64_t spi_key = 0;
 	bool flags_kept = false;
 	size_t i;
 	int rc, ncpus;
@@ -187,9 +204,12 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 			log_warnx("--pin-path %s: %s", cfg->pin_path, strerror(-rc));
 		return rc;
 	}
-	rc = check_meta(cfg, reused);
+	rc = check_meta(cfg, reused, &spi_key);
+	if (!rc && !spi_key)
+		rc = new_spi_key(&spi_key);
 	if (rc)
 		return rc;
+	meta.spi_key = spi_key;
 	skel = rsip_xdp__open();
 	if (!skel) {
 		rc = -errno;
@@ -201,6 +221,8 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	skel->rodata->cfg_lan_mtu = cfg->lan_mtu;
 	skel->rodata->cfg_spi_block_shift = cfg->spi_block_shift;
 	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;
+	skel->rodata->cfg_spi_dir_on = 1;
+	skel->rodata->cfg_spi_key = meta.spi_key;
 
 	/* A perf event array has one slot per possible CPU; say so, or the
 	 * pin (created with that size) does not match max_entries 0. */
@@ -241,6 +263,9 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 		log_warnx("cannot write rsip_meta: %s", strerror(-rc));
 		goto fail;
 	}
+	spi_dir->key = meta.spi_key;
+	spi_dir->slots = bpf_map__max_entries(skel->maps.rsip_spi_dir);
+	spi_dir->per_nb = spi_dir->slots / (cfg->n_public ? cfg->n_public : 1);
 	*out = skel;
 	return 0;
 fail:

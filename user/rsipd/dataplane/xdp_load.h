@@ -26,11 +26,16 @@ struct xdp_load_cfg {
 	uint32_t lan_mtu;
 	uint32_t wan_ifindex;
 	uint8_t spi_block_shift;
+	uint32_t n_public; /* --public addresses: one SPI directory partition each */
 };
 
 /* Open, configure, pin (or reuse the pins) and load. *reused tells whether
  * live pins were found. 0, or -errno after logging what to do about it. */
-int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused);
+struct dp_spi_dir;
+/* *spi_dir gets the SPI directory the programs were loaded with: the key of
+ * live pins (rsip_meta), else a new random one. */
+int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
+	     struct dp_spi_dir *spi_dir);
 
 /* Remove the map pins and the directory, when empty (--detach-on-exit). */
 void xdp_unpin_maps(const char *pin_path);

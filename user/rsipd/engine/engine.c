@@ -53,6 +53,11 @@ struct engine *engine_new(const struct rsipd_config *cfg, struct dataplane *dp,
 	ac.spi_lo = cfg->spi_lo;
 	ac.spi_hi = cfg->spi_hi;
 	ac.spi_block_shift = cfg->spi_block_shift;
+	if (dp) {
+		ac.spi_dir_key = dp->spi_dir.key;
+		ac.spi_dir_slots = dp->spi_dir.slots;
+		ac.spi_dir_per_nb = dp->spi_dir.per_nb;
+	}
 	ac.holdback_ms = cfg->holdback ? cfg->holdback * 1000u : ALLOC_HOLDBACK_NONE;
 	ac.max_ports_per_client = cfg->max_ports;
 	ac.max_spis_per_client = cfg->max_spis;

@@ -27,6 +27,7 @@ union rules_val {
 	struct rsip_nb_val nb;
 	struct rsip_target target;
 	struct rsip_out_val out;
+	struct rsip_dir_val dir;
 };
 
 struct rules_env {
@@ -84,8 +85,11 @@ static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_
 #define RULES_ID_rsip_spi_blk		       DPM_SPI_BLK
 #define RULES_ID_rsip_icmp_id		       DPM_ICMP_ID
 #define RULES_ID_rsip_out_spi		       DPM_OUT_SPI
+#define RULES_ID_rsip_spi_dir		       DPM_SPI_DIR
 #define RULE_LOOKUP(env, map, key)	       rules_lookup(env, map, key)
 #define RULE_SPI_SHIFT(env)		       ((env)->v->spi_block_shift)
+#define RULE_SPI_DIR_ON(env)		       ((env)->v->spi_dir_on)
+#define RULE_SPI_KEY(env)		       ((env)->v->spi_key)
 #define RULE_NA(env)			       ((env)->v->na)
 #define RULE_UPDATE(env, map, key, val, flags) rules_update(env, map, key, val, flags)
 #define RULE_LEARNED(env, p, n)		       rules_learned(env, (p)->xa, n)

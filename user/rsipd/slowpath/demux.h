@@ -12,6 +12,7 @@
 #ifndef RSIPD_SLOW_DEMUX_H
 #define RSIPD_SLOW_DEMUX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ enum dp_map_id {
 	DPM_SPI_BLK,	 /* struct rsip_blk_key -> struct rsip_target */
 	DPM_ICMP_ID,	 /* struct rsip_icmp_key -> struct rsip_target */
 	DPM_OUT_SPI,	 /* struct rsip_out_key -> struct rsip_out_val */
+	DPM_SPI_DIR,	 /* __u32 slot -> struct rsip_dir_val (rsip/spi_dir.h) */
 	DPM_MAX,
 };
 
@@ -44,7 +46,9 @@ struct dp_view {
 	int (*del)(void *arg, enum dp_map_id map, const void *key);
 	void *arg;
 	uint8_t spi_block_shift;
-	uint32_t na; /* Na, network order: the LAN rules take tunnels to it */
+	bool spi_dir_on;  /* the programs' cfg_spi_dir_on */
+	uint64_t spi_key; /* ... and cfg_spi_key */
+	uint32_t na;	  /* Na, network order: the LAN rules take tunnels to it */
 };
 
 enum slow_verdict {
