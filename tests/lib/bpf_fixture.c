@@ -118,6 +118,14 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 	s->rodata->cfg_lan_mtu = FX_LAN_MTU;
 	s->rodata->cfg_spi_block_shift = FX_SHIFT;
 	s->rodata->cfg_wan_ifindex = fx->wan_if;
+	if (o && o->spi_dir_slots) {
+		fx->spi_dir = (struct dp_spi_dir){
+		    .key = o->spi_key, .slots = o->spi_dir_slots, .per_nb = o->spi_dir_per_nb};
+		s->rodata->cfg_spi_dir_on = 1;
+		s->rodata->cfg_spi_key = o->spi_key;
+		bpf_map__set_max_entries(s->maps.rsip_spi_dir, o->spi_dir_slots);
+		cfg.spi_dir = fx->spi_dir;
+	}
 	bpf_map__set_max_entries(s->maps.rsip_clients, size);
 	bpf_map__set_max_entries(s->maps.rsip_nb, size);
 	bpf_map__set_max_entries(s->maps.rsip_ports, psize);

@@ -46,6 +46,7 @@ struct bpf_fx {
 	struct dpx_maps m;
 	int wan_prog, lan_prog;
 	int wan_if, lan_if;
+	struct dp_spi_dir spi_dir; /* as loaded (slots 0: off) */
 	struct perf_buffer *pb;
 	struct slow_rec recs[FX_MAX_RECS];
 	int nrec;
@@ -56,6 +57,10 @@ struct bpf_fx_opts {
 	unsigned int map_size;	 /* max_entries of every hash map (default 1024) */
 	unsigned int ports_size; /* rsip_ports only (default map_size) */
 	uint32_t cookie_cap;	 /* default 16 */
+	/* The SPI directory (rsip/spi_dir.h): rsip_spi_dir's size (0: off,
+	 * owned blocks in rsip_spi_blk), its key and partition size. */
+	uint32_t spi_dir_slots, spi_dir_per_nb;
+	uint64_t spi_key;
 };
 
 /* Exits 77 (skip) with a message when not root or namespaces are not

@@ -311,6 +311,8 @@ static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const str
 			    .update = view_update,
 			    .arg = fx,
 			    .spi_block_shift = FX_SHIFT,
+			    .spi_dir_on = fx->spi_dir.slots != 0,
+			    .spi_key = fx->spi_dir.key,
 			    .na = ip4(FX_NA)};
 	struct slow_result res;
 	int want = xdp_only_exit(r->counter);
