@@ -7,8 +7,10 @@
  *
  *   client k (0 <= k < n)  id k + 1, Xa 10.128.0.1 + k, on Nb 198.18.0.1 + k / 32768
  *   port binding           id 2k + 1, RSAP-IP, UDP/TCP port 1024 + k % 32768
- *   IPsec binding          id 2k + 2, RSIPSEC, owns SPI block 0x100 + k % 32768
- *                          (shift 8) and holds its first two SPIs
+ *   IPsec binding          id 2k + 2, RSIPSEC, owns the SPI block (shift 8) of SPI
+ *                          directory slot k (rsip/spi_dir.h, key BENCH_SPI_KEY;
+ *                          32768 slots per Nb, as rsipd's allocator picks them)
+ *                          and holds its first two SPIs
  *   IKE                    its IKEv2 SPI "RSIP" + be32(k + 1), learned by rsip_lan
  *
  * Nb come from 198.18.0.0/15 (RFC 2544, benchmarking) and the peer sends
@@ -23,14 +25,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rsip/spi_dir.h"
+
 #define BENCH_CLIENTS_PER_NB 32768u
 #define BENCH_MAX_CLIENTS    (64u * BENCH_CLIENTS_PER_NB) /* 64 Nb, 2M clients */
 #define BENCH_NB_BASE	     0xc6120001u		  /* 198.18.0.1 */
 #define BENCH_XA_BASE	     0x0a800001u		  /* 10.128.0.1 */
 #define BENCH_PORT_BASE	     1024u
 #define BENCH_SPI_SHIFT	     8u
-#define BENCH_BLOCK_BASE     0x100u
-#define BENCH_IKE_PORT	     500u
+/* The SPI directory's key: fixed, so the generator knows every SPI. */
+#define BENCH_SPI_KEY  0x6a09e667f3bcc908ull
+#define BENCH_IKE_PORT 500u
 
 struct bench_client {
 	uint32_t client_id;
@@ -54,7 +59,10 @@ static inline void bench_client(uint32_t k, struct bench_client *c)
 	c->xa.s_addr = htonl(BENCH_XA_BASE + k);
 	c->nb.s_addr = htonl(BENCH_NB_BASE + k / BENCH_CLIENTS_PER_NB);
 	c->port = BENCH_PORT_BASE + slot;
-	c->spi_block = BENCH_BLOCK_BASE + slot;
+	/* Slot k is in its Nb's partition: Nb k / 32768 owns slots from
+	 * k / 32768 * 32768 on. Slot 0's block of this key is not block 0
+	 * (SPIs below 256 are reserved). */
+	c->spi_block = rsip_spi_dir_block(k, BENCH_SPI_KEY, 32 - BENCH_SPI_SHIFT);
 	c->spis[0] = c->spi_block << BENCH_SPI_SHIFT;
 	c->spis[1] = c->spis[0] + 1;
 	memcpy(c->cookie, "RSIP", 4);

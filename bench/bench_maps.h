@@ -3,12 +3,14 @@
  * Map memory, as the kernel accounts it, for the benchmarks' "bytes per
  * binding" (issue 11: at most 256): the fdinfo `memlock` of every hash map
  * of an object (on kernels >= 6.4 the actual usage of an unpreallocated map,
- * bucket arrays included; what preallocation reserves up front otherwise).
+ * bucket arrays included; what preallocation reserves up front otherwise),
+ * and of the SPI directory (an array: all of it, used or not).
  */
 #ifndef RSIP_BENCH_MAPS_H
 #define RSIP_BENCH_MAPS_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
@@ -39,7 +41,8 @@ static inline unsigned long long bench_hash_map_bytes(const struct bpf_object *o
 		unsigned long long v;
 		FILE *f;
 
-		if (bpf_map__type(m) != BPF_MAP_TYPE_HASH)
+		if (bpf_map__type(m) != BPF_MAP_TYPE_HASH &&
+		    strcmp(bpf_map__name(m), "rsip_spi_dir") != 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(m));
 		f = fopen(path, "r");

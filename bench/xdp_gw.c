@@ -299,9 +299,26 @@ static long count_entries(struct bpf_map *m)
 	return n;
 }
 
+/* Used slots of the SPI directory (an array: every key exists). */
+static unsigned int dir_entries(struct rsip_xdp *skel, uint32_t slots)
+{
+	int fd = bpf_map__fd(skel->maps.rsip_spi_dir);
+	struct rsip_dir_val v;
+	unsigned int n = 0;
+
+	for (uint32_t k = 0; k < slots; k++)
+		n += bpf_map_lookup_elem(fd, &k, &v) == 0 && v.nb;
+	return n;
+}
+
 static int cmd_rsip(const struct gw_opts *o)
 {
-	struct dpx_config cfg = {.spi_block_shift = BENCH_SPI_SHIFT, .cookie_cap = COOKIE_CAP};
+	uint32_t slots = bench_nb_count(o->clients) * BENCH_CLIENTS_PER_NB;
+	struct dpx_config cfg = {
+	    .spi_block_shift = BENCH_SPI_SHIFT,
+	    .cookie_cap = COOKIE_CAP,
+	    .spi_dir = {.key = BENCH_SPI_KEY, .slots = slots, .per_nb = BENCH_CLIENTS_PER_NB},
+	};
 	uint32_t wan_ifindex, lan_ifindex, key;
 	struct rsip_xdp *skel = NULL;
 	struct dpx *x = NULL;
@@ -327,7 +344,11 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_lan_mtu = 1500;
 	skel->rodata->cfg_spi_block_shift = BENCH_SPI_SHIFT;
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
-	err = size_maps(skel, o->clients, o->capacity);
+	skel->rodata->cfg_spi_dir_on = 1;
+	skel->rodata->cfg_spi_key = BENCH_SPI_KEY;
+	err = bpf_map__set_max_entries(skel->maps.rsip_spi_dir, slots);
+	if (!err)
+		err = size_maps(skel, o->clients, o->capacity);
 	if (!err && o->prealloc)
 		err = bench_hash_maps_prealloc(skel->obj);
 	if (!err)
@@ -365,15 +386,16 @@ static int cmd_rsip(const struct gw_opts *o)
 	if (err)
 		goto out;
 	printf("xdp_gw: rsip_wan pinned: clients=%u nb=%u entries: clients=%ld ports=%ld "
-	       "spi_blk=%ld spi=%ld ike=%ld (%.1f s)\n",
+	       "spi_dir=%u spi_blk=%ld spi=%ld ike=%ld (%.1f s)\n",
 	       o->clients, bench_nb_count(o->clients), count_entries(skel->maps.rsip_clients),
-	       count_entries(skel->maps.rsip_ports), count_entries(skel->maps.rsip_spi_blk),
-	       count_entries(skel->maps.rsip_spi), count_entries(skel->maps.rsip_ike),
-	       now_s() - t0);
+	       count_entries(skel->maps.rsip_ports), dir_entries(skel, slots),
+	       count_entries(skel->maps.rsip_spi_blk), count_entries(skel->maps.rsip_spi),
+	       count_entries(skel->maps.rsip_ike), now_s() - t0);
 	{
 		unsigned long long bytes = bench_hash_map_bytes(skel->obj);
 
 		/* two bindings per client (bench_clients.h) */
+		/* "hash maps" includes the SPI directory (bench_maps.h) */
 		printf("xdp_gw: map memory%s: hash maps %.1f MiB, %llu bytes per binding\n",
 		       o->prealloc ? " (preallocated)" : "", bytes / 1048576.0,
 		       o->clients ? bytes / (2ull * o->clients) : 0);
