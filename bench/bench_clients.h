@@ -7,10 +7,11 @@
  *
  *   client k (0 <= k < n)  id k + 1, Xa 10.128.0.1 + k, on Nb 198.18.0.1 + k / 32768
  *   port binding           id 2k + 1, RSAP-IP, UDP/TCP port 1024 + k % 32768
- *   IPsec binding          id 2k + 2, RSIPSEC, owns the SPI block (shift 8) of SPI
- *                          directory slot k (rsip/spi_dir.h, key BENCH_SPI_KEY;
- *                          32768 slots per Nb, as rsipd's allocator picks them)
- *                          and holds its first two SPIs
+ *   IPsec binding          id 2k + 2, RSIPSEC, owns the SPI block (shift 8) of a
+ *                          slot of its Nb's partition of the SPI directory
+ *                          (rsip/spi_dir.h, key BENCH_SPI_KEY, 32768 slots per
+ *                          Nb): bench_dir_slot(k), scattered as rsipd's
+ *                          allocator scatters them, and holds its first two SPIs
  *   IKE                    its IKEv2 SPI "RSIP" + be32(k + 1), learned by rsip_lan
  *
  * Nb come from 198.18.0.0/15 (RFC 2544, benchmarking) and the peer sends
@@ -47,6 +48,17 @@ struct bench_client {
 	uint8_t cookie[8];  /* as on the wire */
 };
 
+/* Client k's SPI directory slot: in its Nb's partition, but consecutive
+ * clients (the generator's consecutive flows) far apart, as random picks
+ * would be (multiplying by an odd number permutes the partition); else the
+ * array's sequential walk would flatter the directory. */
+static inline uint32_t bench_dir_slot(uint32_t k)
+{
+	uint32_t part = k / BENCH_CLIENTS_PER_NB, in = k % BENCH_CLIENTS_PER_NB;
+
+	return part * BENCH_CLIENTS_PER_NB + (in * 0x9e37u) % BENCH_CLIENTS_PER_NB;
+}
+
 static inline void bench_client(uint32_t k, struct bench_client *c)
 {
 	uint32_t slot = k % BENCH_CLIENTS_PER_NB;
@@ -59,10 +71,9 @@ static inline void bench_client(uint32_t k, struct bench_client *c)
 	c->xa.s_addr = htonl(BENCH_XA_BASE + k);
 	c->nb.s_addr = htonl(BENCH_NB_BASE + k / BENCH_CLIENTS_PER_NB);
 	c->port = BENCH_PORT_BASE + slot;
-	/* Slot k is in its Nb's partition: Nb k / 32768 owns slots from
-	 * k / 32768 * 32768 on. Slot 0's block of this key is not block 0
-	 * (SPIs below 256 are reserved). */
-	c->spi_block = rsip_spi_dir_block(k, BENCH_SPI_KEY, 32 - BENCH_SPI_SHIFT);
+	/* Slot 0's block of this key is not block 0 (SPIs below 256 are
+	 * reserved). */
+	c->spi_block = rsip_spi_dir_block(bench_dir_slot(k), BENCH_SPI_KEY, 32 - BENCH_SPI_SHIFT);
 	c->spis[0] = c->spi_block << BENCH_SPI_SHIFT;
 	c->spis[1] = c->spis[0] + 1;
 	memcpy(c->cookie, "RSIP", 4);

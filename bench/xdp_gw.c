@@ -193,8 +193,9 @@ static int pin_map(void *m, const char *path)
 static int size_maps(struct rsip_xdp *skel, uint32_t n, uint32_t capacity)
 {
 	struct bpf_map *maps[] = {skel->maps.rsip_clients, skel->maps.rsip_ports,
-				  skel->maps.rsip_spi_blk, skel->maps.rsip_ike};
-	int err = 0;
+				  skel->maps.rsip_ike};
+	/* Unused with the SPI directory (rsipd sizes it so too, xdp_load.c). */
+	int err = bpf_map__set_max_entries(skel->maps.rsip_spi_blk, 64);
 
 	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
 		/* rsip_ike also holds the (Nb, port, peer) entry of every Nb
@@ -317,7 +318,10 @@ static int cmd_rsip(const struct gw_opts *o)
 	struct dpx_config cfg = {
 	    .spi_block_shift = BENCH_SPI_SHIFT,
 	    .cookie_cap = COOKIE_CAP,
-	    .spi_dir = {.key = BENCH_SPI_KEY, .slots = slots, .per_nb = BENCH_CLIENTS_PER_NB},
+	    .spi_dir = {.key = BENCH_SPI_KEY,
+			.slots = slots,
+			.per_nb = BENCH_CLIENTS_PER_NB,
+			.port_slots = bench_nb_count(o->clients)},
 	};
 	uint32_t wan_ifindex, lan_ifindex, key;
 	struct rsip_xdp *skel = NULL;
@@ -346,7 +350,11 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
 	skel->rodata->cfg_spi_dir_on = 1;
 	skel->rodata->cfg_spi_key = BENCH_SPI_KEY;
+	skel->rodata->cfg_port_dir_on = 1;
 	err = bpf_map__set_max_entries(skel->maps.rsip_spi_dir, slots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.rsip_port_dir,
+					       bench_nb_count(o->clients) * RSIP_PORT_DIR_SPAN);
 	if (!err)
 		err = size_maps(skel, o->clients, o->capacity);
 	if (!err && o->prealloc)

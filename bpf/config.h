@@ -24,6 +24,9 @@ const volatile __u32 cfg_spi_block_shift = 8;
  * off (0), in rsip_spi_blk by (Nb, block). */
 const volatile __u32 cfg_spi_dir_on = 0;
 const volatile __u64 cfg_spi_key = 0;
+/* Leased ports by index: on (1), an Nb with an rsip_nb_dir entry has its
+ * ports in rsip_port_dir; off (0), all in rsip_ports. */
+const volatile __u32 cfg_port_dir_on = 0;
 /* The WAN device: the LAN program forwards only there (0: wherever the FIB
  * says, e.g. in tests). */
 const volatile __u32 cfg_wan_ifindex = 0;

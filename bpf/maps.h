@@ -43,6 +43,22 @@ struct {
 	__type(value, struct rsip_dir_val);
 } rsip_spi_dir SEC(".maps");
 
+/* Leased ports by index (dp_abi.h): slot << 16 | port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RSIP_DEF_PORTS);
+	__type(key, __u32);
+	__type(value, struct rsip_dir_val);
+} rsip_port_dir SEC(".maps");
+
+/* Which Nb has which rsip_port_dir partition, by its filter bit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RSIP_NB_DIR_SIZE);
+	__type(key, __u32);
+	__type(value, struct rsip_nb_slot);
+} rsip_nb_dir SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RSIP_CNT_SLOTS);

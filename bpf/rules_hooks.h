@@ -21,6 +21,7 @@
 #define RULE_SPI_SHIFT(env)		       cfg_spi_block_shift
 #define RULE_SPI_DIR_ON(env)		       cfg_spi_dir_on
 #define RULE_SPI_KEY(env)		       cfg_spi_key
+#define RULE_PORT_DIR_ON(env)		       cfg_port_dir_on
 #define RULE_NA(env)			       cfg_na
 #define RULE_UPDATE(env, map, key, val, flags) bpf_map_update_elem(map, key, val, flags)
 #define RULE_LEARNED(env, p, n)		       __sync_fetch_and_add(&(p)->c->cookies, n)

@@ -26,6 +26,11 @@
  *   rsip_spi_dir  ARRAY: rsip_spi_dir_slot(SPI >> shift) -> rsip_dir_val
  *                 client-owned SPI blocks by index (include/rsip/spi_dir.h);
  *                 an empty slot has nb 0
+ *   rsip_port_dir ARRAY: slot << 16 | port -> rsip_dir_val  leased ports of
+ *                 the Nb that has partition `slot` (rsip_nb_dir), by index
+ *   rsip_nb_dir   ARRAY of RSIP_NB_DIR_SIZE rsip_nb_slot, indexed by
+ *                 rsip_nb_filter_bit(nb) (not pinned: dpx_nb_add fills it
+ *                 before the programs are attached)
  *   rsip_icmp_id  (Nb, echo id) -> rsip_target   learned from clients' echo requests
  *   rsip_out_spi  (Y, SPI)      -> rsip_out_val  learned outbound SAs (ICMP errors quote them)
  *   rsip_stats    per-CPU array of __u64 indexed by enum rsip_counter
@@ -58,7 +63,7 @@
 #include <linux/types.h>
 #endif
 
-#define RSIP_DP_ABI_VERSION 2 /* 2: rsip_spi_dir, rsip_meta.spi_key */
+#define RSIP_DP_ABI_VERSION 2 /* 2: rsip_spi_dir, rsip_port_dir, rsip_meta.spi_key */
 
 #define RSIP_MAP_CLIENTS   "rsip_clients"
 #define RSIP_MAP_NB	   "rsip_nb"
@@ -67,6 +72,8 @@
 #define RSIP_MAP_SPI	   "rsip_spi"
 #define RSIP_MAP_SPI_BLK   "rsip_spi_blk"
 #define RSIP_MAP_SPI_DIR   "rsip_spi_dir"
+#define RSIP_MAP_PORT_DIR  "rsip_port_dir"
+#define RSIP_MAP_NB_DIR	   "rsip_nb_dir"
 #define RSIP_MAP_ICMP_ID   "rsip_icmp_id"
 #define RSIP_MAP_OUT_SPI   "rsip_out_spi"
 #define RSIP_MAP_STATS	   "rsip_stats"
@@ -92,6 +99,10 @@
 /* The Nb pre-filter: 65536 bits. With the 1024 Nb rsip_nb holds at most,
  * under 2 % of other addresses share a bit with one of ours. */
 #define RSIP_NB_FILTER_WORDS 2048
+/* rsip_nb_dir: one entry per filter bit. Two Nb on one bit: the first added
+ * gets it, the other's ports stay in rsip_ports. */
+#define RSIP_NB_DIR_SIZE   (RSIP_NB_FILTER_WORDS * 32)
+#define RSIP_PORT_DIR_SPAN 65536 /* rsip_port_dir entries per Nb partition */
 
 /* Which bit of rsip_nb_filter an address sets: a multiplicative hash of its
  * 32 bits (network order as stored), so consecutive addresses spread. */
@@ -250,13 +261,20 @@ struct rsip_blk_key {
 	__u32 block; /* host order: ntohl(spi) >> spi_block_shift */
 };
 
-/* A slot of rsip_spi_dir: the block's target, and which Nb and block it is
- * (the WAN program compares nb with the destination: a slot is one Nb's;
- * block is for readers such as bpftool and the restore). nb 0: empty. */
+/* A slot of rsip_spi_dir or rsip_port_dir: the target, and which Nb and
+ * block or port it is (the programs compare nb with the packet's Nb: a slot
+ * is one Nb's; id is for readers such as bpftool). nb 0: empty. */
 struct rsip_dir_val {
 	__be32 nb;
-	__u32 block; /* host order, as rsip_blk_key.block */
+	__u32 id; /* host order: the SPI block (as rsip_blk_key.block), or the port */
 	struct rsip_target t;
+};
+
+/* rsip_nb_dir[rsip_nb_filter_bit(nb)]: the Nb whose ports are in
+ * rsip_port_dir, and its partition there (slot << 16 | port). nb 0: none. */
+struct rsip_nb_slot {
+	__be32 nb;
+	__u32 slot;
 };
 
 /* Non-counter part of rsip_dir_val. */
@@ -430,6 +448,7 @@ RSIP_ASSERT_SIZE(struct rsip_spi_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_blk_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_icmp_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_dir_val, 64);
+RSIP_ASSERT_SIZE(struct rsip_nb_slot, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
 RSIP_ASSERT_SIZE(struct rsip_meta, 32);

@@ -184,7 +184,7 @@ static void restore_spi_directory(void **state)
 	k = 7;
 	assert_int_equal(bpf_map_lookup_elem(fx.m.spi_dir, &k, &v), 0);
 	assert_int_equal(v.nb, ip4(FX_NB1));
-	assert_int_equal(v.block, ba.r.spi_block);
+	assert_int_equal(v.id, ba.r.spi_block);
 	assert_int_equal(v.t.bind_id, 910);
 	assert_int_equal(map_count(fx.m.spi_blk, sizeof(struct rsip_blk_key)), 0);
 	assert_int_equal(map_count(fx.m.spi, sizeof(struct rsip_spi_key)), 0);

@@ -65,10 +65,25 @@ struct spi_ent {
 	uint32_t nb, spi;
 };
 
+/* A leased port, and its client (for LAN frames from it). */
+struct port_ent {
+	uint32_t nb;
+	uint16_t port;
+	uint32_t client; /* index */
+};
+
+struct client {
+	uint32_t xa, nb, id;
+	uint8_t mac[6];
+	int tunnel; /* of its port binding; 0: it has none */
+};
+
 static struct bpf_fx on, off;
 static struct blk blks[MAX_BLKS];
 static struct spi_ent spis[MAX_SPIS];
-static size_t nblks, nspis;
+static struct port_ent ports[NCLIENTS * 3];
+static struct client clients[NCLIENTS];
+static size_t nblks, nspis, nports;
 static uint64_t key;
 
 static uint32_t rnd(void)
@@ -82,6 +97,14 @@ static const struct blk *blk_of(uint32_t nb, uint32_t block)
 		if (blks[i].nb == nb && blks[i].block == block)
 			return &blks[i];
 	return NULL;
+}
+
+static bool port_leased(uint32_t nb, uint16_t port)
+{
+	for (size_t i = 0; i < nports; i++)
+		if (ports[i].nb == nb && ports[i].port == port)
+			return true;
+	return false;
 }
 
 static bool spi_leased(uint32_t nb, uint32_t spi)
@@ -172,6 +195,25 @@ static void add_client(uint32_t i)
 		spis[nspis++] = (struct spi_ent){nb.s_addr, htonl(s2)};
 		for (int f = 0; f < 2; f++)
 			add_binding(fx[f], &b2);
+	}
+	clients[i] = (struct client){.xa = xa.s_addr, .nb = nb.s_addr, .id = c.client_id};
+	memcpy(clients[i].mac, mac, 6);
+	if (rnd() % 10 < 7) { /* a port binding: 1-3 ports nobody else holds on nb */
+		struct rec_buf bp =
+		    rec_make(c.client_id, b.r.bind_id + 3, xa, nb, RSIP_METHOD_RSAP_IP);
+		uint16_t pp[3], n = (uint16_t)(1 + rnd() % 3);
+
+		for (uint16_t j = 0; j < n; j++) {
+			do
+				pp[j] = (uint16_t)(1024 + rnd() % 64512);
+			while (pp[j] == 4500 || port_leased(nb.s_addr, pp[j]));
+			ports[nports++] = (struct port_ent){nb.s_addr, pp[j], i};
+		}
+		rec_set_ports(&bp, pp, n);
+		policy(&bp);
+		clients[i].tunnel = bp.r.tunnel;
+		for (int f = 0; f < 2; f++)
+			add_binding(fx[f], &bp);
 	}
 	if (rnd() % 3 == 0) { /* a single SPI outside every owned block */
 		struct rec_buf b3 =
@@ -317,15 +359,122 @@ static void same_demux(void **state)
 	assert_true(in_dir > 0 && in_dir < nblks);
 }
 
-static int count_dir(int fd)
+/* A UDP or TCP frame from the peer to dst:dport. */
+static void port_packet(struct pkt *p, uint32_t dst, uint16_t dport)
+{
+	char d[INET_ADDRSTRLEN];
+	bool udp = rnd() % 2;
+
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	pkt_init(p);
+	pkt_zeros(p, 16);
+	if (udp)
+		pkt_udp(p, 443, dport);
+	else
+		pkt_tcp(p, 443, dport);
+	wan_frame(p, FX_PEER, d, udp ? IPPROTO_UDP : IPPROTO_TCP);
+}
+
+/* A tunnelled frame from client c: UDP or TCP from its Nb:sport to the
+ * peer. */
+static void lan_packet(struct pkt *p, const struct client *c, uint16_t sport)
+{
+	char nb[INET_ADDRSTRLEN], xa[INET_ADDRSTRLEN];
+	struct client_def cd = {.name = "random", .xa = xa, .client_id = c->id};
+	bool udp = rnd() % 2;
+
+	inet_ntop(AF_INET, &c->nb, nb, sizeof(nb));
+	inet_ntop(AF_INET, &c->xa, xa, sizeof(xa));
+	memcpy(cd.mac, c->mac, 6);
+	pkt_init(p);
+	pkt_zeros(p, 16);
+	if (udp)
+		pkt_udp(p, sport, 443);
+	else
+		pkt_tcp(p, sport, 443);
+	inner_ip(p, nb, FX_PEER, udp ? IPPROTO_UDP : IPPROTO_TCP);
+	client_tunnel(p, &cd, c->tunnel);
+}
+
+static void slow_lan(struct bpf_fx *fx, const struct pkt *in, struct slow_result *res);
+
+/* Leased ports by index (rules/ports.h; Nb3 has no partition, so its
+ * ports stay in rsip_ports) against all in rsip_ports: both directions, the
+ * same action, frame and slow-path decision for every packet. */
+static void same_port_demux(void **state)
+{
+	unsigned int wan_dir = 0, wan_other = 0, lan_fwd = 0, lan_other = 0;
+	struct pkt in, o_on, o_off;
+
+	for (int i = 0; i < NPKTS; i++) {
+		const struct port_ent *e = &ports[rnd() % nports];
+		struct slow_result s_on, s_off;
+		bool lan = rnd() % 2;
+		uint32_t r = rnd() % 100, dst = e->nb;
+		uint16_t port = e->port;
+		int a_on, a_off;
+
+		if (r >= 60)
+			port = (uint16_t)(1024 + rnd() % 64512); /* mostly not leased */
+		if (!lan && r >= 80)
+			dst = r >= 90 ? ip4(NOT_OURS) : ip4(NBS[rnd() % 3]);
+		if (lan) {
+			const struct client *c = &clients[e->client];
+
+			lan_packet(&in, c, port);
+			a_on = bpf_fx_run(&on, on.lan_prog, on.lan_if, &in, &o_on);
+			a_off = bpf_fx_run(&off, off.lan_prog, off.lan_if, &in, &o_off);
+			slow_lan(&on, &in, &s_on);
+			slow_lan(&off, &in, &s_off);
+		} else {
+			port_packet(&in, dst, port);
+			a_on = bpf_fx_run(&on, on.wan_prog, on.wan_if, &in, &o_on);
+			a_off = bpf_fx_run(&off, off.wan_prog, off.wan_if, &in, &o_off);
+			slow(&on, &in, &s_on);
+			slow(&off, &in, &s_off);
+		}
+		if (a_on == a_off && s_on.verdict == s_off.verdict && s_on.rule == s_off.rule &&
+		    (a_on != XDP_REDIRECT ||
+		     (o_on.len == o_off.len && !memcmp(o_on.b, o_off.b, o_on.len))) &&
+		    (s_on.verdict != SV_TUNNEL ||
+		     !memcmp(&s_on.target, &s_off.target, RSIP_TARGET_CFG_END))) {
+			bool hit = a_on == XDP_REDIRECT;
+
+			if (lan) {
+				lan_fwd += hit;
+				lan_other += !hit;
+			} else {
+				wan_dir += hit && dst != ip4(FX_NB3);
+				wan_other += !hit;
+			}
+			continue;
+		}
+		pkt_hexdump("input", in.b, in.len);
+		fail_msg("%s packet %d (Nb %08x port %u): by index %d (slow %s), by hash %d "
+			 "(slow %s)",
+			 lan ? "LAN" : "WAN", i, ntohl(dst), port, a_on, dp_counter_name(s_on.rule),
+			 a_off, dp_counter_name(s_off.rule));
+	}
+	printf("%zu ports; %d packets: WAN %u sent by index, %u not; LAN %u forwarded, %u "
+	       "not\n",
+	       nports, NPKTS, wan_dir, wan_other, lan_fwd, lan_other);
+	assert_true(wan_dir > NPKTS / 20 && wan_other > 0 && lan_fwd > NPKTS / 20 && lan_other > 0);
+}
+
+static int count_dir_n(int fd, uint32_t slots)
 {
 	struct rsip_dir_val v;
 	int n = 0;
 
-	for (uint32_t k = 0; k < SLOTS; k++)
+	for (uint32_t k = 0; k < slots; k++)
 		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.nb)
 			n++;
 	return n;
+}
+
+static int count_dir(int fd)
+{
+	return count_dir_n(fd, SLOTS);
 }
 
 /* What dpx wrote: the directory holds the agreeing blocks that have a slot
@@ -339,6 +488,22 @@ static void maps_as_designed(void **state)
 	assert_true(count_dir(on.m.spi_dir) > 0);
 	assert_int_equal(bpf_map_get_next_key(off.m.spi_blk, NULL, &k1), 0);
 	assert_int_equal(count_dir(off.m.spi_dir), 0);
+	/* Ports: Nb1's and Nb2's by index, Nb3's (no partition) hashed. */
+	{
+		size_t nb3 = 0, hashed = 0;
+		struct rsip_port_key pk, *prev = NULL;
+
+		for (size_t i = 0; i < nports; i++)
+			nb3 += ports[i].nb == ip4(FX_NB3);
+		while (bpf_map_get_next_key(on.m.ports, prev, &pk) == 0) {
+			assert_int_equal(pk.nb, ip4(FX_NB3));
+			hashed++;
+			prev = &pk;
+		}
+		assert_int_equal(hashed, nb3);
+		assert_int_equal(count_dir_n(on.m.port_dir, 2 * RSIP_PORT_DIR_SPAN), nports - nb3);
+		assert_int_equal(count_dir_n(off.m.port_dir, RSIP_PORT_DIR_SPAN), 0);
+	}
 	for (uint32_t i = 0; i < NCLIENTS; i++) {
 		struct dp_client c = {.client_id = 1000 + i, .xa.s_addr = htonl(0x0a010000u + i)};
 
@@ -346,6 +511,7 @@ static void maps_as_designed(void **state)
 		assert_int_equal(dpx_client_del(off.x, &c), 0);
 	}
 	assert_int_equal(count_dir(on.m.spi_dir), 0);
+	assert_int_equal(count_dir_n(on.m.port_dir, 2 * RSIP_PORT_DIR_SPAN), 0);
 	assert_int_equal(bpf_map_get_next_key(on.m.spi, NULL, &k0), -ENOENT);
 	assert_int_equal(bpf_map_get_next_key(off.m.spi_blk, NULL, &k1), -ENOENT);
 }
@@ -354,16 +520,32 @@ static int view_lookup(void *arg, enum dp_map_id m, const void *k, void *val)
 {
 	const struct dpx_maps *mm = &((struct bpf_fx *)arg)->m;
 	const int fds[DPM_MAX] = {
-	    [DPM_CLIENTS] = mm->clients, [DPM_NB] = mm->nb,	      [DPM_PORTS] = mm->ports,
-	    [DPM_IKE] = mm->ike,	 [DPM_SPI] = mm->spi,	      [DPM_SPI_BLK] = mm->spi_blk,
-	    [DPM_ICMP_ID] = mm->icmp_id, [DPM_OUT_SPI] = mm->out_spi, [DPM_SPI_DIR] = mm->spi_dir};
+	    [DPM_CLIENTS] = mm->clients,   [DPM_NB] = mm->nb,		[DPM_PORTS] = mm->ports,
+	    [DPM_IKE] = mm->ike,	   [DPM_SPI] = mm->spi,		[DPM_SPI_BLK] = mm->spi_blk,
+	    [DPM_ICMP_ID] = mm->icmp_id,   [DPM_OUT_SPI] = mm->out_spi, [DPM_SPI_DIR] = mm->spi_dir,
+	    [DPM_PORT_DIR] = mm->port_dir, [DPM_NB_DIR] = mm->nb_dir};
 
 	return bpf_map_lookup_elem(fds[m], k, val) < 0 ? -errno : 0;
 }
 
 static int view_update(void *arg, enum dp_map_id m, const void *k, const void *val, uint64_t flags)
 {
-	return -EPERM; /* the WAN rules learn nothing */
+	return -EPERM; /* nothing these packets carry is learned */
+}
+
+static void slow_lan(struct bpf_fx *fx, const struct pkt *in, struct slow_result *res)
+{
+	struct dp_view v = {.lookup = view_lookup,
+			    .update = view_update,
+			    .arg = fx,
+			    .spi_block_shift = FX_SHIFT,
+			    .spi_dir_on = fx->spi_dir.slots != 0,
+			    .spi_key = fx->spi_dir.key,
+			    .port_dir_on = fx->spi_dir.port_slots != 0,
+			    .na = ip4(FX_NA)};
+
+	memset(res, 0, sizeof(*res));
+	slow_lan_check(&v, in->b + 6, in->b + 14, in->len - 14, res);
 }
 
 static void slow(struct bpf_fx *fx, const struct pkt *in, struct slow_result *res)
@@ -374,6 +556,7 @@ static void slow(struct bpf_fx *fx, const struct pkt *in, struct slow_result *re
 			    .spi_block_shift = FX_SHIFT,
 			    .spi_dir_on = fx->spi_dir.slots != 0,
 			    .spi_key = fx->spi_dir.key,
+			    .port_dir_on = fx->spi_dir.port_slots != 0,
 			    .na = ip4(FX_NA)};
 
 	memset(res, 0, sizeof(*res));
@@ -393,6 +576,7 @@ static int setup(void **state)
 	o_on.spi_dir_slots = SLOTS;
 	o_on.spi_dir_per_nb = PER_NB;
 	o_on.spi_key = key;
+	o_on.port_dir_slots = 2; /* Nb3 gets none: its ports stay in rsip_ports */
 	if (bpf_fx_load(&on, &o_on) || bpf_fx_load(&off, &o_off))
 		return -1;
 	for (int i = 0; i < 3; i++) {
@@ -417,6 +601,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(same_demux),
+	    cmocka_unit_test(same_port_demux),
 	    cmocka_unit_test(maps_as_designed),
 	};
 

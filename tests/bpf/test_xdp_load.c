@@ -71,7 +71,7 @@ static void load(bool prealloc, bool want_reused)
 {
 	struct xdp_load_cfg c = cfg(prealloc);
 	struct rsip_xdp *skel = NULL;
-	struct dp_spi_dir dir = {0};
+	struct dp_dirs dir = {0};
 	bool reused = !want_reused;
 
 	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);

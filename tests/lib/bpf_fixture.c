@@ -119,11 +119,19 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 	s->rodata->cfg_spi_block_shift = FX_SHIFT;
 	s->rodata->cfg_wan_ifindex = fx->wan_if;
 	if (o && o->spi_dir_slots) {
-		fx->spi_dir = (struct dp_spi_dir){
+		fx->spi_dir = (struct dp_dirs){
 		    .key = o->spi_key, .slots = o->spi_dir_slots, .per_nb = o->spi_dir_per_nb};
 		s->rodata->cfg_spi_dir_on = 1;
 		s->rodata->cfg_spi_key = o->spi_key;
 		bpf_map__set_max_entries(s->maps.rsip_spi_dir, o->spi_dir_slots);
+		cfg.spi_dir = fx->spi_dir;
+	}
+	bpf_map__set_max_entries(s->maps.rsip_port_dir,
+				 (o && o->port_dir_slots ? o->port_dir_slots : 1) *
+				     RSIP_PORT_DIR_SPAN);
+	if (o && o->port_dir_slots) {
+		fx->spi_dir.port_slots = o->port_dir_slots;
+		s->rodata->cfg_port_dir_on = 1;
 		cfg.spi_dir = fx->spi_dir;
 	}
 	bpf_map__set_max_entries(s->maps.rsip_clients, size);

@@ -46,7 +46,7 @@ struct bpf_fx {
 	struct dpx_maps m;
 	int wan_prog, lan_prog;
 	int wan_if, lan_if;
-	struct dp_spi_dir spi_dir; /* as loaded (slots 0: off) */
+	struct dp_dirs spi_dir; /* as loaded (slots 0: off) */
 	struct perf_buffer *pb;
 	struct slow_rec recs[FX_MAX_RECS];
 	int nrec;
@@ -61,6 +61,9 @@ struct bpf_fx_opts {
 	 * owned blocks in rsip_spi_blk), its key and partition size. */
 	uint32_t spi_dir_slots, spi_dir_per_nb;
 	uint64_t spi_key;
+	/* Leased ports by index (rules/ports.h): rsip_port_dir's partitions
+	 * (0: off, ports in rsip_ports). */
+	uint32_t port_dir_slots;
 };
 
 /* Exits 77 (skip) with a message when not root or namespaces are not

@@ -222,7 +222,8 @@ static int map_fd(const struct bpf_fx *fx, enum dp_map_id m)
 	    [DPM_PORTS] = fx->m.ports,	   [DPM_IKE] = fx->m.ike,
 	    [DPM_SPI] = fx->m.spi,	   [DPM_SPI_BLK] = fx->m.spi_blk,
 	    [DPM_ICMP_ID] = fx->m.icmp_id, [DPM_OUT_SPI] = fx->m.out_spi,
-	    [DPM_SPI_DIR] = fx->m.spi_dir,
+	    [DPM_SPI_DIR] = fx->m.spi_dir, [DPM_PORT_DIR] = fx->m.port_dir,
+	    [DPM_NB_DIR] = fx->m.nb_dir,
 	};
 
 	return fds[m];
@@ -313,6 +314,7 @@ static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const str
 			    .spi_block_shift = FX_SHIFT,
 			    .spi_dir_on = fx->spi_dir.slots != 0,
 			    .spi_key = fx->spi_dir.key,
+			    .port_dir_on = fx->spi_dir.port_slots != 0,
 			    .na = ip4(FX_NA)};
 	struct slow_result res;
 	int want = xdp_only_exit(r->counter);

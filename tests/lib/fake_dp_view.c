@@ -28,6 +28,8 @@ static const size_t klen[DPM_MAX] = {
     [DPM_ICMP_ID] = sizeof(struct rsip_icmp_key),
     [DPM_OUT_SPI] = sizeof(struct rsip_out_key),
     [DPM_SPI_DIR] = sizeof(__u32),
+    [DPM_PORT_DIR] = sizeof(__u32),
+    [DPM_NB_DIR] = sizeof(__u32),
 };
 
 static struct entry *find(enum dp_map_id m, const void *key)
@@ -66,6 +68,8 @@ static int fake_update(void *arg, enum dp_map_id m, const void *key, const void 
 	    [DPM_ICMP_ID] = sizeof(struct rsip_target),
 	    [DPM_OUT_SPI] = sizeof(struct rsip_out_val),
 	    [DPM_SPI_DIR] = sizeof(struct rsip_dir_val),
+	    [DPM_PORT_DIR] = sizeof(struct rsip_dir_val),
+	    [DPM_NB_DIR] = sizeof(struct rsip_nb_slot),
 	};
 	struct entry *e = find(m, key);
 

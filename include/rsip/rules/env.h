@@ -17,6 +17,8 @@
  *                                 found in rsip_spi_dir (by index, keyed
  *                                 by the key: rsip/spi_dir.h) or in
  *                                 rsip_spi_blk (by hash)
+ *   RULE_PORT_DIR_ON(env)         whether leased ports are found in
+ *                                 rsip_port_dir (by index, rules/ports.h)
  *   RULE_NB_MAYBE(env, nb)        false when nb is certainly not one of our
  *                                 Nb (a pre-filter: true defers to rsip_nb)
  * and for the LAN rules:

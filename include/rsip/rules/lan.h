@@ -12,7 +12,7 @@
  *   outer source Xa in rsip_clients, Ethernet source == its MAC
  *   tunnel type among those it leased                       (307)
  *   inner source == its Nb                                  (312)
- *   inner TCP/UDP source port leased to it in rsip_ports,
+ *   inner TCP/UDP source port leased to it (rules/ports.h),
  *     or Nb held whole, or IKE from 500/4500 with RSIPSEC   (313)
  *   ESP/AH only with RSIPSEC or the Nb whole                (313)
  *   the binding's remote policy                             (314/315)
@@ -39,6 +39,7 @@
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
 #include "rsip/rules/parse.h"
+#include "rsip/rules/ports.h"
 
 /* What the checks learned about the packet, for forwarding. */
 struct lan_pkt {
@@ -322,12 +323,11 @@ static __always_inline void lan_ike_leased(RULE_ENV *env, const struct lan_pkt *
 static __always_inline int lan_ports(RULE_ENV *env, const struct lan_pkt *p, __be16 sport,
 				     __be16 dport)
 {
-	struct rsip_port_key pk = {.nb = p->nb, .port = sport};
 	struct rsip_target *t;
 
 	if (p->c->flags & RSIP_CF_WHOLE_NB)
 		return lan_whole_check(env, p, dport, true);
-	t = RULE_LOOKUP(env, RULE_MAP(rsip_ports), &pk);
+	t = rule_port_target(env, p->nb, sport);
 	if (!t || t->xa != p->xa)
 		return -1;
 	return lan_remote_check(env, p, t, dport, true);

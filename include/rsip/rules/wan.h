@@ -17,7 +17,8 @@
  *                       entry: DROP (App. E); 4500 without the marker: ESP
  *                       by SPI (RFC 3948). Both ports are never leased, so
  *                       no port lookup.
- *   TCP, other UDP      (Nb, dport) in rsip_ports
+ *   TCP, other UDP      (Nb, dport): rules/ports.h (rsip_port_dir by index,
+ *                       or rsip_ports)
  *   ICMP                echo/timestamp replies by learned id (Nb, id) in
  *                       rsip_icmp_id; errors to the slow path; requests to N
  *   Nb leased whole     everything not claimed above
@@ -39,6 +40,7 @@
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
 #include "rsip/rules/parse.h"
+#include "rsip/rules/ports.h"
 #include "rsip/spi_dir.h"
 
 /* What the rules matched, for RULE_TUNNEL. */
@@ -192,7 +194,6 @@ static __always_inline int wan_ike(RULE_ENV *env, struct wan_match *v, const str
 static __always_inline int wan_udp(RULE_ENV *env, struct wan_match *v, const struct iphdr *iph,
 				   struct hdr_cursor *nh, void *data_end)
 {
-	struct rsip_port_key pk = {.nb = iph->daddr};
 	struct rsip_target *t;
 	struct udphdr *udp;
 	__u8 *payload;
@@ -205,8 +206,7 @@ static __always_inline int wan_udp(RULE_ENV *env, struct wan_match *v, const str
 	if (udp->dest == bpf_htons(IKE_PORT))
 		return wan_ike(env, v, iph, udp, payload, data_end);
 	if (udp->dest != bpf_htons(IKE_NATT_PORT)) {
-		pk.port = udp->dest;
-		t = RULE_LOOKUP(env, RULE_MAP(rsip_ports), &pk);
+		t = rule_port_target(env, iph->daddr, udp->dest);
 		if (t)
 			return wan_match(v, t, RSIP_CNT_WAN_TX_PORT, udp->source, true);
 		return wan_unclaimed(env, v, iph, udp->source, true, RSIP_CNT_WAN_PASS_LOCAL);
@@ -292,14 +292,12 @@ static __always_inline int wan_demux(RULE_ENV *env, struct wan_match *v, const s
 	case IPPROTO_UDP:
 		return wan_udp(env, v, iph, nh, data_end);
 	case IPPROTO_TCP: {
-		struct rsip_port_key pk = {.nb = iph->daddr};
 		struct rsip_target *t;
 		struct tcphdr *tcp;
 
 		if (parse_tcphdr(nh, data_end, &tcp) < 0)
 			return wan_malformed(env, iph->daddr);
-		pk.port = tcp->dest;
-		t = RULE_LOOKUP(env, RULE_MAP(rsip_ports), &pk);
+		t = rule_port_target(env, iph->daddr, tcp->dest);
 		if (t)
 			return wan_match(v, t, RSIP_CNT_WAN_TX_PORT, tcp->source, true);
 		return wan_unclaimed(env, v, iph, tcp->source, true, RSIP_CNT_WAN_PASS_LOCAL);

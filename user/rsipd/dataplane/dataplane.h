@@ -70,15 +70,18 @@ struct dataplane_ops {
  * allocator picks blocks whose slot is in their address's partition, the
  * map-writing layer puts those in the directory and any other block
  * (restored from another key, a full partition) as single SPIs. */
-struct dp_spi_dir {
+struct dp_dirs {
 	uint64_t key; /* the permutation's key: random, kept in rsip_meta */
 	uint32_t slots, per_nb;
+	/* Leased ports by index (rules/ports.h): rsip_port_dir's partitions
+	 * of RSIP_PORT_DIR_SPAN ports; 0: off (all in rsip_ports). */
+	uint32_t port_slots;
 };
 
 struct dataplane {
 	const struct dataplane_ops *ops;
 	struct dp_callbacks cb;
-	struct dp_spi_dir spi_dir; /* all zero: none (--dataplane none) */
+	struct dp_dirs spi_dir; /* all zero: none (--dataplane none) */
 };
 
 /* The in-memory data plane of --dataplane none. */

@@ -12,14 +12,33 @@ bool dir_on(const struct dpx *x)
 	return x->cfg.spi_dir.slots && x->cfg.spi_dir.per_nb;
 }
 
+bool port_dir_on(const struct dpx *x)
+{
+	return x->cfg.spi_dir.port_slots != 0;
+}
+
 bool dir_is(const struct dpx *x, int fd)
 {
-	return dir_on(x) && fd == x->m.spi_dir;
+	return (dir_on(x) && fd == x->m.spi_dir) || (port_dir_on(x) && fd == x->m.port_dir);
+}
+
+bool dir_port(const struct dpx *x, struct in_addr nb, uint16_t port, uint32_t *idx)
+{
+	if (!port_dir_on(x) || nb.s_addr == INADDR_ANY)
+		return false;
+	for (size_t i = 0; i < x->npool; i++)
+		if (x->pool[i].s_addr == nb.s_addr) {
+			if (!x->pool_ports[i])
+				return false;
+			*idx = (uint32_t)i << 16 | port;
+			return true;
+		}
+	return false;
 }
 
 bool dir_slot(const struct dpx *x, struct in_addr nb, uint32_t block, uint32_t *slot)
 {
-	const struct dp_spi_dir *d = &x->cfg.spi_dir;
+	const struct dp_dirs *d = &x->cfg.spi_dir;
 	uint32_t s;
 
 	if (!dir_on(x) || nb.s_addr == INADDR_ANY)

@@ -5,7 +5,9 @@
  * and moves the maps from one to the other (apply_diff), so the rules live
  * here and nowhere else:
  *   RSA-IP              rsip_nb[nb] = {RSIP_NB_WHOLE, target}
- *   each leased port    rsip_ports[(nb, port)] = target
+ *   each leased port    rsip_port_dir[slot << 16 | port] = {nb, port, target}
+ *                       when nb has a port partition (map_dir.c), else
+ *                       rsip_ports[(nb, port)] = target
  *   each leased SPI     rsip_spi[(nb, spi)] = target, unless it lies in an
  *                       SPI block the client owns
  *   each owned block    rsip_spi_dir[slot] = {nb, block, target of the oldest
@@ -136,7 +138,7 @@ static int add_block(struct dpx *x, struct dpx_set *out, struct in_addr nb, uint
 		     const struct rsip_target *t)
 {
 	if (dir_on(x)) {
-		struct rsip_dir_val v = {.nb = nb.s_addr, .block = block, .t = *t};
+		struct rsip_dir_val v = {.nb = nb.s_addr, .id = block, .t = *t};
 		uint32_t slot;
 
 		if (!dir_slot(x, nb, block, &slot))
@@ -184,10 +186,18 @@ int client_entries(struct dpx *x, const struct dpx_client *c, struct dpx_set *ou
 				return -ENOMEM;
 		}
 		for (uint16_t i = 0; i < r->nports; i++) {
-			struct rsip_port_key k = {.nb = r->nb.s_addr,
-						  .port = htons(binding_ports(r)[i])};
+			uint16_t port = binding_ports(r)[i];
+			struct rsip_port_key k = {.nb = r->nb.s_addr, .port = htons(port)};
+			struct rsip_dir_val v = {.nb = r->nb.s_addr, .id = port, .t = t};
+			uint32_t idx;
 
-			err = add_target(out, x->m.ports, &k, sizeof(k), &t);
+			if (dir_port(x, r->nb, port, &idx))
+				err = set_add(out, x->m.port_dir, &idx, sizeof(idx), &v, sizeof(v),
+					      RSIP_DIR_CFG_END)
+					  ? 0
+					  : -ENOMEM;
+			else
+				err = add_target(out, x->m.ports, &k, sizeof(k), &t);
 			if (err)
 				return err;
 		}

@@ -147,6 +147,9 @@ static int read_live(struct dpx *x, struct dpx_set *live)
 	if (!err && dir_on(x)) /* its empty slots are not entries (map_dir.c) */
 		err = dpx_dump(x, x->m.spi_dir, sizeof(__u32), sizeof(struct rsip_dir_val),
 			       RSIP_DIR_CFG_END, live);
+	if (!err && port_dir_on(x))
+		err = dpx_dump(x, x->m.port_dir, sizeof(__u32), sizeof(struct rsip_dir_val),
+			       RSIP_DIR_CFG_END, live);
 	set_sort(live);
 	return err;
 }

@@ -37,9 +37,16 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 	}
 	for (uint16_t i = 0; i < r->nports; i++) {
 		struct rsip_port_key k = {.nb = r->nb.s_addr, .port = htons(binding_ports(r)[i])};
+		struct rsip_dir_val d;
+		uint32_t idx;
 
-		if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == r->bind_id)
+		if (dir_port(x, r->nb, binding_ports(r)[i], &idx)) {
+			if (dpx_lookup(x, x->m.port_dir, &idx, &d) == 0 && d.nb == r->nb.s_addr &&
+			    d.t.bind_id == r->bind_id)
+				add_target(out, &last_ns, &d.t);
+		} else if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == r->bind_id) {
 			add_target(out, &last_ns, &t);
+		}
 	}
 	/* SPIs inside an agreeing block have no entry of their own. */
 	for (uint16_t i = 0; i < r->nspis; i++) {

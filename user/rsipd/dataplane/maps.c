@@ -108,6 +108,7 @@ void dpx_free(struct dpx *x)
 	tdestroy(x->binds, bind_free);
 	tdestroy(x->clients, client_free);
 	free(x->pool);
+	free(x->pool_ports);
 	free(x);
 }
 
@@ -130,6 +131,38 @@ static int nb_filter_sync(struct dpx *x, struct in_addr nb)
 	return dpx_raw_update(x, x->m.nb_filter, &idx, &word, BPF_ANY);
 }
 
+/* Pool place i gets rsip_port_dir partition i and its rsip_nb_dir entry,
+ * when there is such a partition and no other Nb holds its filter bit (then
+ * its ports stay in rsip_ports: map_dir.c). */
+static int dir_nb_added(struct dpx *x, size_t i)
+{
+	uint32_t bit = rsip_nb_filter_bit(x->pool[i].s_addr);
+	struct rsip_nb_slot s = {.nb = x->pool[i].s_addr, .slot = (uint32_t)i};
+	int err;
+
+	x->pool_ports[i] = false;
+	if (!port_dir_on(x) || i >= x->cfg.spi_dir.port_slots)
+		return 0;
+	for (size_t j = 0; j < x->npool; j++)
+		if (j != i && x->pool_ports[j] && rsip_nb_filter_bit(x->pool[j].s_addr) == bit)
+			return 0; /* the bit is another Nb's: ports stay in rsip_ports */
+	err = dpx_raw_update(x, x->m.nb_dir, &bit, &s, BPF_ANY);
+	if (!err)
+		x->pool_ports[i] = true;
+	return err;
+}
+
+static int dir_nb_deleted(struct dpx *x, size_t i)
+{
+	uint32_t bit = rsip_nb_filter_bit(x->pool[i].s_addr);
+	struct rsip_nb_slot none = {0};
+
+	if (!x->pool_ports[i])
+		return 0;
+	x->pool_ports[i] = false;
+	return dpx_raw_update(x, x->m.nb_dir, &bit, &none, BPF_ANY);
+}
+
 int dpx_nb_add(struct dpx *x, struct in_addr nb)
 {
 	struct rsip_nb_val shared = {0}, live;
@@ -140,10 +173,13 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb)
 	if (x->npool == x->pool_cap) {
 		size_t cap = x->pool_cap ? x->pool_cap * 2 : 8;
 		struct in_addr *p = realloc(x->pool, cap * sizeof(*p));
+		bool *pp = p ? realloc(x->pool_ports, cap * sizeof(*pp)) : NULL;
 
-		if (!p)
+		if (p)
+			x->pool = p;
+		if (!p || !pp)
 			return -ENOMEM;
-		x->pool = p;
+		x->pool_ports = pp;
 		x->pool_cap = cap;
 	}
 	err = dpx_lookup(x, x->m.nb, &nb.s_addr, &live);
@@ -163,6 +199,12 @@ int dpx_nb_add(struct dpx *x, struct in_addr nb)
 		x->pool[i] = nb;
 		if (i == x->npool)
 			x->npool++;
+		err = dir_nb_added(x, i);
+		if (err) {
+			log_warnx("dpx: cannot give public address %s its port partition: %s",
+				  inet_ntoa(nb), strerror(-err));
+			return err;
+		}
 	}
 	err = nb_filter_sync(x, nb);
 	if (err)
@@ -188,6 +230,9 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 	 * partition, map_dir.c): a hole, reused by the next add. */
 	for (size_t i = 0; i < x->npool; i++) {
 		if (x->pool[i].s_addr == nb.s_addr) {
+			err = dir_nb_deleted(x, i);
+			if (err)
+				return err;
 			x->pool[i].s_addr = INADDR_ANY;
 			break;
 		}

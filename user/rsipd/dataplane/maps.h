@@ -66,7 +66,9 @@ extern const struct dpx_map_ops dpx_kernel_ops;
 
 struct dpx_maps {
 	int clients, nb, ports, ike, spi, spi_blk, icmp_id, out_spi, stats, nb_filter;
-	int spi_dir; /* -1 or 0 with spi_dir.slots 0: no SPI directory */
+	int spi_dir;  /* unused with spi_dir.slots 0: no SPI directory */
+	int port_dir; /* ... and these with spi_dir.port_slots 0 */
+	int nb_dir;
 };
 
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */
@@ -75,7 +77,7 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel);
 
 struct dpx_config {
 	uint8_t spi_block_shift;       /* must match the programs' cfg_spi_block_shift */
-	struct dp_spi_dir spi_dir;     /* ... and cfg_spi_dir_on, cfg_spi_key (slots 0: off) */
+	struct dp_dirs spi_dir;	       /* ... and cfg_spi_dir_on, cfg_spi_key, cfg_port_dir_on */
 	uint32_t cookie_cap;	       /* learned entries (IKE cookies, echo ids) per client */
 	unsigned int ncpus;	       /* for rsip_stats; 0: libbpf_num_possible_cpus() */
 	const struct dpx_map_ops *ops; /* NULL: dpx_kernel_ops */

@@ -41,6 +41,7 @@ struct dpx {
 	void *binds;   /* tsearch root, by bind id */
 	size_t nclients;
 	struct in_addr *pool;
+	bool *pool_ports; /* pool place i has rsip_port_dir partition i (map_dir.c) */
 	size_t npool, pool_cap;
 	bool restoring;
 };
@@ -104,6 +105,10 @@ bool dir_is(const struct dpx *x, int fd);
  * the pool; dpx_nb_del leaves the places of the others as they are). */
 bool dir_slot(const struct dpx *x, struct in_addr nb, uint32_t block, uint32_t *slot);
 bool dir_empty(const void *val);
+/* Leased ports by index: the rsip_port_dir key of nb's port, when nb has a
+ * partition (x->pool_ports, given by dpx_nb_add in maps.c). */
+bool port_dir_on(const struct dpx *x);
+bool dir_port(const struct dpx *x, struct in_addr nb, uint16_t port, uint32_t *idx);
 
 /* dpx_entries.c: the entries a client's bindings ask for (ports, SPIs, SPI
  * blocks, the whole-Nb target; not the client entry) and the client entry. */

@@ -16,6 +16,8 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
 	    .spi = bpf_map__fd(skel->maps.rsip_spi),
 	    .spi_blk = bpf_map__fd(skel->maps.rsip_spi_blk),
 	    .spi_dir = bpf_map__fd(skel->maps.rsip_spi_dir),
+	    .port_dir = bpf_map__fd(skel->maps.rsip_port_dir),
+	    .nb_dir = bpf_map__fd(skel->maps.rsip_nb_dir),
 	    .icmp_id = bpf_map__fd(skel->maps.rsip_icmp_id),
 	    .out_spi = bpf_map__fd(skel->maps.rsip_out_spi),
 	    .stats = bpf_map__fd(skel->maps.rsip_stats),

@@ -230,6 +230,10 @@ static int view_fd(const struct dpx_maps *m, enum dp_map_id id)
 		return m->out_spi;
 	case DPM_SPI_DIR:
 		return m->spi_dir;
+	case DPM_PORT_DIR:
+		return m->port_dir;
+	case DPM_NB_DIR:
+		return m->nb_dir;
 	default:
 		return -1;
 	}
@@ -318,6 +322,7 @@ static int start_slow_path(struct dp_xdp *x)
 				   .spi_block_shift = x->cfg->spi_block_shift,
 				   .spi_dir_on = x->dp.spi_dir.slots != 0,
 				   .spi_key = x->dp.spi_dir.key,
+				   .port_dir_on = x->dp.spi_dir.port_slots != 0,
 				   .na = x->na};
 	rc = slow_tx_open(&x->tx, x->na);
 	if (rc < 0)

@@ -27,8 +27,9 @@ static const struct {
     {RSIP_MAP_PORTS, RSIP_DEF_PORTS},
     {RSIP_MAP_IKE, RSIP_DEF_IKE},
     {RSIP_MAP_SPI, RSIP_DEF_SPI},
-    {RSIP_MAP_SPI_BLK, RSIP_DEF_SPI_BLK},
+    {RSIP_MAP_SPI_BLK, 64}, /* unused: rsipd loads the SPI directory (docs/dataplane.md) */
     {RSIP_MAP_SPI_DIR, RSIP_DEF_SPI_DIR},
+    {RSIP_MAP_PORT_DIR, RSIP_DEF_PORTS}, /* rounded to whole partitions: port_dir_size() */
     {RSIP_MAP_ICMP_ID, RSIP_DEF_ICMP_ID},
     {RSIP_MAP_OUT_SPI, RSIP_DEF_OUT_SPI},
     {RSIP_MAP_STATS, 0},
@@ -177,6 +178,20 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 	return bpf_map__set_max_entries(map, info.max_entries);
 }
 
+/* rsip_port_dir: whole partitions of RSIP_PORT_DIR_SPAN, as many as the
+ * scaled size holds (at least one), but no more than there are public
+ * addresses (an array takes all its memory at once). */
+static uint32_t port_dir_size(uint32_t scaled_size, uint32_t n_public)
+{
+	uint32_t parts = scaled_size / RSIP_PORT_DIR_SPAN;
+
+	if (parts < 1)
+		parts = 1;
+	if (n_public && parts > n_public)
+		parts = n_public;
+	return parts * RSIP_PORT_DIR_SPAN;
+}
+
 static uint32_t scaled(uint32_t def, uint32_t map_size)
 {
 	uint64_t n;
@@ -188,7 +203,7 @@ static uint32_t scaled(uint32_t def, uint32_t map_size)
 }
 
 int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
-	     struct dp_spi_dir *spi_dir)
+	     struct dp_dirs *spi_dir)
 {
 	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
 	struct rsip_xdp *skel = NULL;
@@ -223,6 +238,7 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;
 	skel->rodata->cfg_spi_dir_on = 1;
 	skel->rodata->cfg_spi_key = meta.spi_key;
+	skel->rodata->cfg_port_dir_on = 1;
 
 	/* A perf event array has one slot per possible CPU; say so, or the
 	 * pin (created with that size) does not match max_entries 0. */
@@ -234,12 +250,14 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	rc = bpf_map__set_max_entries(skel->maps.rsip_slowpath, (uint32_t)ncpus);
 	for (i = 0; !rc && i < N_PINNED; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
+		uint32_t want = scaled(pinned[i].def, cfg->map_size);
 
 		if (m && cfg->map_prealloc && bpf_map__type(m) == BPF_MAP_TYPE_HASH)
 			rc = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
+		if (!strcmp(pinned[i].name, RSIP_MAP_PORT_DIR))
+			want = port_dir_size(want, cfg->n_public);
 		if (!rc)
-			rc = m ? size_map(cfg, m, scaled(pinned[i].def, cfg->map_size), &flags_kept)
-			       : -ENOENT;
+			rc = m ? size_map(cfg, m, want, &flags_kept) : -ENOENT;
 	}
 	if (!rc && flags_kept)
 		log_warnx("the maps pinned under %s keep their %spreallocated memory "
@@ -266,6 +284,7 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	spi_dir->key = meta.spi_key;
 	spi_dir->slots = bpf_map__max_entries(skel->maps.rsip_spi_dir);
 	spi_dir->per_nb = spi_dir->slots / (cfg->n_public ? cfg->n_public : 1);
+	spi_dir->port_slots = bpf_map__max_entries(skel->maps.rsip_port_dir) / RSIP_PORT_DIR_SPAN;
 	*out = skel;
 	return 0;
 fail:

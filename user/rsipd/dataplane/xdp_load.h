@@ -31,11 +31,11 @@ struct xdp_load_cfg {
 
 /* Open, configure, pin (or reuse the pins) and load. *reused tells whether
  * live pins were found. 0, or -errno after logging what to do about it. */
-struct dp_spi_dir;
+struct dp_dirs;
 /* *spi_dir gets the SPI directory the programs were loaded with: the key of
  * live pins (rsip_meta), else a new random one. */
 int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
-	     struct dp_spi_dir *spi_dir);
+	     struct dp_dirs *spi_dir);
 
 /* Remove the map pins and the directory, when empty (--detach-on-exit). */
 void xdp_unpin_maps(const char *pin_path);

@@ -28,6 +28,7 @@ union rules_val {
 	struct rsip_target target;
 	struct rsip_out_val out;
 	struct rsip_dir_val dir;
+	struct rsip_nb_slot nb_slot;
 };
 
 struct rules_env {
@@ -86,10 +87,13 @@ static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_
 #define RULES_ID_rsip_icmp_id		       DPM_ICMP_ID
 #define RULES_ID_rsip_out_spi		       DPM_OUT_SPI
 #define RULES_ID_rsip_spi_dir		       DPM_SPI_DIR
+#define RULES_ID_rsip_port_dir		       DPM_PORT_DIR
+#define RULES_ID_rsip_nb_dir		       DPM_NB_DIR
 #define RULE_LOOKUP(env, map, key)	       rules_lookup(env, map, key)
 #define RULE_SPI_SHIFT(env)		       ((env)->v->spi_block_shift)
 #define RULE_SPI_DIR_ON(env)		       ((env)->v->spi_dir_on)
 #define RULE_SPI_KEY(env)		       ((env)->v->spi_key)
+#define RULE_PORT_DIR_ON(env)		       ((env)->v->port_dir_on)
 #define RULE_NA(env)			       ((env)->v->na)
 #define RULE_UPDATE(env, map, key, val, flags) rules_update(env, map, key, val, flags)
 #define RULE_LEARNED(env, p, n)		       rules_learned(env, (p)->xa, n)
@@ -260,9 +264,13 @@ static int lookup(const struct dp_view *v, enum dp_map_id m, const void *k, void
 static int port_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,
 		       struct rsip_target *t)
 {
-	struct rsip_port_key k = {.nb = nb, .port = port_be};
+	struct rules_env env = {.v = v};
+	const struct rsip_target *found = rule_port_target(&env, nb, port_be);
 
-	return lookup(v, DPM_PORTS, &k, t);
+	if (!found)
+		return -ENOENT;
+	*t = *found;
+	return 0;
 }
 
 static int ike_target(const struct dp_view *v, uint32_t nb, uint16_t port_be,

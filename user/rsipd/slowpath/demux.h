@@ -29,6 +29,8 @@ enum dp_map_id {
 	DPM_ICMP_ID,	 /* struct rsip_icmp_key -> struct rsip_target */
 	DPM_OUT_SPI,	 /* struct rsip_out_key -> struct rsip_out_val */
 	DPM_SPI_DIR,	 /* __u32 slot -> struct rsip_dir_val (rsip/spi_dir.h) */
+	DPM_PORT_DIR,	 /* __u32 slot << 16 | port -> struct rsip_dir_val */
+	DPM_NB_DIR,	 /* __u32 filter bit -> struct rsip_nb_slot */
 	DPM_MAX,
 };
 
@@ -48,6 +50,7 @@ struct dp_view {
 	uint8_t spi_block_shift;
 	bool spi_dir_on;  /* the programs' cfg_spi_dir_on */
 	uint64_t spi_key; /* ... and cfg_spi_key */
+	bool port_dir_on; /* the programs' cfg_port_dir_on */
 	uint32_t na;	  /* Na, network order: the LAN rules take tunnels to it */
 };
 
