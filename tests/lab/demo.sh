@@ -176,8 +176,8 @@ echo "   N# rsipctl bindings"
 ctl bindings | indent
 echo "   N# rsipctl counters        (the rows that are not 0)"
 ctl counters | grep -v ': 0$' | indent
-echo "   N# bpftool map dump pinned $LAB_PIN/rsip_spi_blk"
-bpftool map dump pinned "$LAB_PIN/rsip_spi_blk" | indent || fail "bpftool map dump"
+echo "   N# bpftool map show pinned $LAB_PIN/rsip_spi_dir    (SPI blocks by index: an array)"
+bpftool map show pinned "$LAB_PIN/rsip_spi_dir" | indent || fail "bpftool map show"
 echo "   The entries the WAN program looks up, decoded:"
 py lookups || fail "decoding the maps"
 

@@ -336,8 +336,11 @@ def step_drops(xs):
 # ---- the XDP maps --------------------------------------------------------------
 
 # What XDP demultiplexes by: a host's entries there go when its lease does.
-MAPS = ("rsip_clients", "rsip_ports", "rsip_ike", "rsip_spi", "rsip_spi_blk",
-        "rsip_icmp_id")
+MAPS = ("rsip_clients", "rsip_ports", "rsip_port_dir", "rsip_ike", "rsip_spi",
+        "rsip_spi_blk", "rsip_spi_dir", "rsip_icmp_id")
+# Arrays (docs/dataplane.md, by index): struct rsip_dir_val, the target in
+# "t"; an empty slot has Nb 0.
+DIR_MAPS = ("rsip_port_dir", "rsip_spi_dir")
 # Outbound SPIs the LAN program learned (only where rsipd sends ICMP errors
 # about ESP): rsipd leaves a departed host's to the idle sweep (dpx.c).
 HINT_MAPS = ("rsip_out_spi",)
@@ -357,6 +360,8 @@ def map_entries(x):
         for f in dump(name):
             if name == "rsip_clients":
                 mine = f["key"] == xa
+            elif name in DIR_MAPS:
+                mine = f["value"]["nb"] != 0 and f["value"]["t"]["xa"] == xa
             else:
                 mine = f["value"]["xa"] == xa
             n += mine
@@ -386,6 +391,16 @@ def step_lookups():
         lo = k["block"] << shift
         rows.append(("rsip_spi_blk", "%s SPIs 0x%08x-0x%08x" % (ip(k["nb"]), lo,
                                                                 lo + (1 << shift) - 1), e["value"]))
+    for e in dump("rsip_spi_dir"):
+        v = e["value"]
+        if v["nb"]:
+            lo = v["id"] << shift
+            rows.append(("rsip_spi_dir", "%s SPIs 0x%08x-0x%08x" %
+                         (ip(v["nb"]), lo, lo + (1 << shift) - 1), v["t"]))
+    for e in dump("rsip_port_dir"):
+        v = e["value"]
+        if v["nb"]:
+            rows.append(("rsip_port_dir", "%s port %d" % (ip(v["nb"]), v["id"]), v["t"]))
     for e in dump("rsip_ports"):
         k = e["key"]
         rows.append(("rsip_ports", "%s port %d" % (ip(k["nb"]), socket.ntohs(k["port"])),
@@ -397,7 +412,7 @@ def step_lookups():
             what = "peer %s" % socket.inet_ntoa(bytes(k["cookie"][:4]))
         rows.append(("rsip_ike", "%s port %d %s" % (ip(k["nb"]), socket.ntohs(k["port"]), what),
                      e["value"]))
-    expect(rows, "no entries in rsip_spi_blk, rsip_ports, rsip_ike")
+    expect(rows, "no entries in rsip_spi_dir, rsip_port_dir, rsip_ports, rsip_ike")
     for name, key, v in rows:
         say("%-13s %-44s -> %s (%s, %s, %d packet%s)" %
             (name, key, who.get(v["xa"], ip(v["xa"])), "GRE" if v["tunnel"] == 2 else "IP-in-IP",

@@ -3,9 +3,10 @@
 test_xdp_restore_batch.sh, which restores a store of 900 hosts):
 
   check     the maps hold exactly what rsipctl says rsipd holds: one
-            rsip_clients entry per client, one rsip_ports entry per leased
-            port, and a sample of them carries the right client, binding and
-            Client ID
+            rsip_clients entry per client, one port entry per leased port
+            (rsip_port_dir, by index: docs/dataplane.md; none left in the
+            rsip_ports hash), and a sample of them carries the right client,
+            binding and Client ID
   poke      while rsipd is down (the bindings check saw): counters are written into a live port entry
             and a live client entry, another binding's port entry is
             deleted, a stale port entry no lease claims is added
@@ -26,7 +27,8 @@ from nslib import Lab, ctl, expect
 
 lab = Lab()
 DIR = os.environ["LAB_DIR"]
-PKTS_AT = 32  # struct rsip_target: pkts, bytes after the configuration part
+DIR_T = 8  # struct rsip_dir_val: nb, id, then the struct rsip_target
+PKTS_AT = DIR_T + 32  # struct rsip_target: pkts, bytes after the configuration part
 CLIENT_PKTS_AT = 40  # struct rsip_client: pkts_out, bytes_out
 
 
@@ -53,7 +55,32 @@ def update(name, key, value):
 
 
 def port_key(nb, port):
+    """How the tests name a port entry: (Nb, port) as the rsip_ports key."""
     return socket.inet_aton(nb) + struct.pack("!H", port) + b"\0\0"
+
+
+def port_dir():
+    """{port_key: (rsip_port_dir key bytes, value bytes)} of the used slots
+    (an array: empty slots have Nb 0)."""
+    out = {}
+    for k, v in raw("rsip_port_dir").items():
+        nb, port = struct.unpack_from("=4sI", v)
+        if nb != b"\0\0\0\0":
+            out[port_key(socket.inet_ntoa(nb), port)] = (k, v)
+    return out
+
+
+def dir_index(key):
+    """The rsip_port_dir key of (Nb, port): the Nb's partition is the slot of
+    any used entry of that Nb (key bytes: host-order slot << 16 | port)."""
+    nb, port = key[:4], struct.unpack("!H", key[4:6])[0]
+    for k, v in raw_dir_cache.items():
+        if v[:4] == nb:
+            return struct.pack("=I", (struct.unpack("=I", k)[0] & ~0xffff) | port)
+    raise AssertionError("no rsip_port_dir partition for %s" % socket.inet_ntoa(nb))
+
+
+raw_dir_cache = {}
 
 
 def ports(b):
@@ -78,18 +105,21 @@ def load():
 def check():
     clients = ctl(lab, "clients")
     binds = ctl(lab, "bindings")
-    cmap, pmap = raw("rsip_clients"), raw("rsip_ports")
+    cmap = raw("rsip_clients")
+    pmap = {k: v[DIR_T:] for k, (_, v) in port_dir().items()}
     nports = sum(len(ports(b)) for b in binds)
-    print("rsipd: %d clients, %d bindings, %d ports; maps: %d rsip_clients, %d rsip_ports" %
+    print("rsipd: %d clients, %d bindings, %d ports; maps: %d rsip_clients, %d rsip_port_dir" %
           (len(clients), len(binds), nports, len(cmap), len(pmap)))
     expect(len(clients) >= 900 and len(binds) >= 900, "the store restored")
     expect(len(cmap) == len(clients), "one rsip_clients entry per client")
-    expect(len(pmap) == nports, "one rsip_ports entry per leased port")
+    expect(len(pmap) == nports, "one rsip_port_dir entry per leased port")
+    expect(not raw("rsip_ports"), "no port left in the rsip_ports hash")
     rnd = random.Random(8)
     for b in rnd.sample(binds, 50):
         for p in ports(b):
             v = pmap.get(port_key(b["nb"], p))
-            expect(v is not None, "binding %d: port %s:%d in rsip_ports" % (b["bind_id"], b["nb"], p))
+            expect(v is not None,
+                   "binding %d: port %s:%d in rsip_port_dir" % (b["bind_id"], b["nb"], p))
             xa, bind_id = struct.unpack("=4sI", v[:8])
             expect(socket.inet_ntoa(xa) == b["client"] and bind_id == b["bind_id"],
                    "binding %d: its port entry names %s, binding %d" %
@@ -107,22 +137,24 @@ def poke():
     with open(os.path.join(DIR, "bindings.json")) as f:
         binds = sorted(json.load(f), key=lambda b: b["bind_id"])
     keep, gone = binds[10], binds[20]
-    pmap = raw("rsip_ports")
+    pmap = port_dir()
+    raw_dir_cache.update(dict(pmap.values()))
     k = port_key(keep["nb"], ports(keep)[0])
-    v = bytearray(pmap[k])
+    v = bytearray(pmap[k][1])
     struct.pack_into("=QQ", v, PKTS_AT, 12345, 678900)
-    update("rsip_ports", k, v)
+    update("rsip_port_dir", pmap[k][0], v)
     xk = socket.inet_aton(keep["client"])
     cv = bytearray(raw("rsip_clients")[xk])
     struct.pack_into("=QQ", cv, CLIENT_PKTS_AT, 4321, 98765)
     update("rsip_clients", xk, cv)
     gk = port_key(gone["nb"], ports(gone)[0])
-    bpftool("map", "delete", "pinned", os.path.join(lab.pin, "rsip_ports"),
-            "key", "hex", *["%02x" % b for b in gk])
+    update("rsip_port_dir", pmap[gk][0], bytes(len(pmap[gk][1])))  # an array: emptied
     stale = port_key(lab.nb1, 65000)
     expect(stale not in pmap, "port 65000 is not leased")
-    update("rsip_ports", stale, pmap[k])
-    save({"keep": keep, "gone": gone, "cfg": pmap[k][:PKTS_AT].hex()})
+    sv = bytearray(pmap[k][1])
+    sv[:8] = socket.inet_aton(lab.nb1) + struct.pack("=I", 65000)
+    update("rsip_port_dir", dir_index(stale), sv)
+    save({"keep": keep, "gone": gone, "cfg": pmap[k][1][:PKTS_AT].hex()})
     print("poked: counters on binding %d, binding %d's port entry deleted, a stale entry added"
           % (keep["bind_id"], gone["bind_id"]))
 
@@ -130,7 +162,7 @@ def poke():
 def after():
     p = load()
     keep, gone = p["keep"], p["gone"]
-    pmap = raw("rsip_ports")
+    pmap = {k: v for k, (_, v) in port_dir().items()}
     v = pmap.get(port_key(keep["nb"], ports(keep)[0]))
     expect(v is not None, "binding %d's port entry is there" % keep["bind_id"])
     expect(v[:PKTS_AT].hex() == p["cfg"], "its configuration is unchanged")
@@ -142,7 +174,7 @@ def after():
     expect((pkts, nbytes) == (4321, 98765),
            "the client entry's counters survived (%d packets, %d bytes)" % (pkts, nbytes))
     g = pmap.get(port_key(gone["nb"], ports(gone)[0]))
-    expect(g is not None and struct.unpack("=I", g[4:8])[0] == gone["bind_id"],
+    expect(g is not None and struct.unpack("=I", g[DIR_T + 4:DIR_T + 8])[0] == gone["bind_id"],
            "binding %d's deleted port entry was written again" % gone["bind_id"])
     expect(port_key(lab.nb1, 65000) not in pmap, "the stale entry was deleted")
     print("after the restart: counters kept, missing entry written, stale entry deleted")
