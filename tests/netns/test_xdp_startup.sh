@@ -53,7 +53,10 @@ bpftool map update pinned "$meta" key 0 0 0 0 value 99 0 0 0 8 0 0 0 \
 	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || fail "bpftool update"
 attempt "ABI version 99" 
 [ "$(xdp_prog_id wan0)" = "$wan_id" ] || fail "the program changed after a refused start"
-bpftool map update pinned "$meta" key 0 0 0 0 value 1 0 0 0 8 0 0 0 \
+# Back to this rsipd's ABI ("rsipd X (data-plane ABI N)"), block shift 8.
+abi=$("$BUILD/rsipd" --version | sed -n 's/.*data-plane ABI \([0-9]*\).*/\1/p')
+[ -n "$abi" ] || fail "no data-plane ABI in rsipd --version"
+bpftool map update pinned "$meta" key 0 0 0 0 value "$abi" 0 0 0 8 0 0 0 \
 	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || fail "bpftool update"
 # Another SPI block size than the pins were keyed with.
 attempt "SPI blocks of 256" --spi-block 16
