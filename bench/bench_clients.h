@@ -6,7 +6,8 @@
  * state:
  *
  *   client k (0 <= k < n)  id k + 1, Xa 10.128.0.1 + k, on Nb 198.18.0.1 + k / 32768
- *   port binding           id 2k + 1, RSAP-IP, UDP/TCP port 1024 + k % 32768
+ *   port binding           id 2k + 1, RSAP-IP, UDP/TCP port 1024 + the low 15 bits
+ *                          of bench_dir_slot(k) (scattered like the SPI blocks)
  *   IPsec binding          id 2k + 2, RSIPSEC, owns the SPI block (shift 8) of a
  *                          slot of its Nb's partition of the SPI directory
  *                          (rsip/spi_dir.h, key BENCH_SPI_KEY, 32768 slots per
@@ -61,7 +62,6 @@ static inline uint32_t bench_dir_slot(uint32_t k)
 
 static inline void bench_client(uint32_t k, struct bench_client *c)
 {
-	uint32_t slot = k % BENCH_CLIENTS_PER_NB;
 	uint32_t id = htonl(k + 1);
 
 	memset(c, 0, sizeof(*c));
@@ -70,7 +70,8 @@ static inline void bench_client(uint32_t k, struct bench_client *c)
 	c->ipsec_bind_id = 2 * k + 2;
 	c->xa.s_addr = htonl(BENCH_XA_BASE + k);
 	c->nb.s_addr = htonl(BENCH_NB_BASE + k / BENCH_CLIENTS_PER_NB);
-	c->port = BENCH_PORT_BASE + slot;
+	/* Scattered too: consecutive ports would walk rsip_port_dir in order. */
+	c->port = (uint16_t)(BENCH_PORT_BASE + bench_dir_slot(k) % BENCH_CLIENTS_PER_NB);
 	/* Slot 0's block of this key is not block 0 (SPIs below 256 are
 	 * reserved). */
 	c->spi_block = rsip_spi_dir_block(bench_dir_slot(k), BENCH_SPI_KEY, 32 - BENCH_SPI_SHIFT);
