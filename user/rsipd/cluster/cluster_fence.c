@@ -54,9 +54,9 @@ void cs_fence_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool dele
 	 * stop answering now rather than at that write. */
 	if (cs->fence_rev && cs->holder_rev != cs->fence_rev && !cs->fenced) {
 		cs->fenced = true;
-		log_warnx("cluster: %s %s at revision %lld: gateway %s is fenced", cs->fence_key,
-			  deleted ? "deleted" : "taken by", (long long)kv->mod_rev,
-			  deleted ? cs->gateway : cs->holder);
+		log_warnx("cluster: %s %s%s at revision %lld: gateway %s is fenced", cs->fence_key,
+			  deleted ? "deleted" : "taken by ", deleted ? "" : cs->holder,
+			  (long long)kv->mod_rev, cs->gateway);
 	}
 }
 

@@ -103,6 +103,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 		add_int(sy, "lag_revisions", head > ws.rev ? head - ws.rev : 0);
 	}
 	json_object_object_add(sy, "streaming", json_object_new_boolean(ws.streaming));
+	if (ws.endpoint) /* where the watch streams from */
+		json_object_object_add(sy, "endpoint", json_object_new_string(ws.endpoint));
 	add_int(sy, "full_reads", (int64_t)ws.full_reads);
 	add_int(sy, "compacted", (int64_t)ws.compacted);
 	add_int(sy, "reconnects", (int64_t)ws.reconnects);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/alloc.h"
 #include "cluster_store_internal.h"
 #include "engine/engine.h"
 #include "log.h"
@@ -323,16 +324,27 @@ void cs_demote(struct cluster_store *cs, bool fenced)
 	cs->active = false;
 	cs->fence_rev = 0;
 	cs->fenced = false;
-	cs->n = 0;
-	cs->dirty_lost = false;
 	engine_set_passive(cs->eng, true);
 	if (fenced) {
-		/* What etcd did not take must not stay: every host is applied
-		 * again from etcd, and the hosts it lacks are dropped. */
-		HASH_ITER(hh, cs->rows, r, tmp)
+		/* What etcd did not take must not stay. The hosts changed since
+		 * the last write etcd took are dropped now and read again from
+		 * etcd (below) as the new active left them; what they held was
+		 * never told to anyone (the replies waited), so it is not held
+		 * back: the new active may have lent it already. */
+		cs->applying = true;
+		for (size_t i = 0; i < cs->n; i++) {
+			engine_drop_client(cs->eng, cs->dirty[i]);
+			cs_row_del(cs, cs->dirty[i]);
+		}
+		cs->applying = false;
+		alloc_holdback_flush(engine_alloc(cs->eng));
+		if (cs->dirty_lost) /* not known which: every host again */
+			HASH_ITER(hh, cs->rows, r, tmp)
 		cs_row_del(cs, r->id);
 		cs->granted = true; /* nothing of this iteration leaves */
 	}
+	cs->n = 0;
+	cs->dirty_lost = false;
 	reread(cs);
 	cs->member_due_ms = 0;
 	cs->member_stale = true;
