@@ -102,8 +102,7 @@ void cs_fence_reset(struct cluster_store *cs)
 	cs->synced = false;
 }
 
-/* Whether the fence may be taken without a rise to MASTER. */
-static bool fence_free(struct cluster_store *cs)
+bool cs_fence_free_to_take(struct cluster_store *cs)
 {
 	struct cs_member *m;
 
@@ -113,9 +112,7 @@ static bool fence_free(struct cluster_store *cs)
 	return !m;
 }
 
-/* Compare-and-swap on what the watch saw; then wait (bounded) for the
- * watch to apply everything up to the new revision. */
-static void take(struct cluster_store *cs)
+int cs_fence_take(struct cluster_store *cs)
 {
 	struct etcd_cmp cmp = {.key = cs->fence_key,
 			       .target = cs->holder_rev ? ETCD_CMP_MOD : ETCD_CMP_VERSION,
@@ -125,7 +122,7 @@ static void take(struct cluster_store *cs)
 			      .key = cs->fence_key,
 			      .value = cs->gateway,
 			      .value_len = strlen(cs->gateway)};
-	struct etcd_watch_stats st;
+	struct etcd_watch_stats st = {0};
 	char from[sizeof(cs->holder)];
 	uint64_t deadline;
 	int64_t rev = 0;
@@ -137,11 +134,11 @@ static void take(struct cluster_store *cs)
 	if (rc < 0) {
 		log_warnx("cluster: cannot take %s: %s", cs->fence_key, etcd_error(cs->e));
 		cs_failed(cs);
-		return;
+		return 0;
 	}
 	cs_ok(cs);
 	if (!ok) /* it moved since the watch said: the watch will tell */
-		return;
+		return 0;
 	cs->fence_rev = rev;
 	cs->fenced = false;
 	cs->edge = false;
@@ -150,6 +147,7 @@ static void take(struct cluster_store *cs)
 		   from[0] && strcmp(from, cs->gateway) ? from : "");
 	if (from[0] && strcmp(from, cs->gateway))
 		cs->takeovers++;
+	cs->said[0] = '\0';
 	deadline = cs_now_ms() + TAKE_WAIT_MS;
 	for (;;) {
 		if (etcd_watch_poll(cs->w, 50) < 0) {
@@ -160,9 +158,8 @@ static void take(struct cluster_store *cs)
 		if (st.rev >= rev || cs->fenced || cs_now_ms() >= deadline)
 			break;
 	}
-	if (st.rev >= rev && !cs->fenced)
-		cs_promote(cs);
-	/* else: cluster_store_poll promotes once the watch gets there */
+	/* Not there yet: cs_fence_ready says when. */
+	return st.rev >= rev && !cs->fenced;
 }
 
 void cs_fence_release(struct cluster_store *cs)
@@ -182,37 +179,24 @@ void cs_fence_release(struct cluster_store *cs)
 	cs->fence_rev = 0;
 }
 
-void cs_fence_step(struct cluster_store *cs)
+bool cs_fence_ready(struct cluster_store *cs)
 {
 	struct etcd_watch_stats st;
 
-	if (cs->active && (cs->fenced || !cs->want))
-		cs_demote(cs, cs->fenced);
-	if (!cs->want) {
-		cs->edge = false;
-		if (cs->fence_rev && !cs->active) /* taken, never used */
-			cs_fence_release(cs);
-		return;
+	if (cs->fenced) { /* moved again before it was used */
+		cs->fence_rev = 0;
+		return false;
 	}
-	if (cs->active || !cs->last_ok || !cs->synced)
+	etcd_watch_stats(cs->w, &st);
+	return st.rev >= cs->fence_rev;
+}
+
+void cs_fence_standby_note(struct cluster_store *cs)
+{
+	if (!strcmp(cs->said, cs->holder))
 		return;
-	if (cs->fence_rev) { /* taken: waiting for the watch to get there */
-		etcd_watch_stats(cs->w, &st);
-		if (cs->fenced)
-			cs->fence_rev = 0;
-		else if (st.rev >= cs->fence_rev)
-			cs_promote(cs);
-		return;
-	}
-	if (!cs->edge && !fence_free(cs)) {
-		if (strcmp(cs->said, cs->holder)) {
-			snprintf(cs->said, sizeof(cs->said), "%s", cs->holder);
-			log_warnx("cluster: the role says MASTER but gateway %s holds %s: %s stays "
-				  "standby (split brain? it takes over when %s leaves)",
-				  cs->holder, cs->fence_key, cs->gateway, cs->holder);
-		}
-		return;
-	}
-	cs->said[0] = '\0';
-	take(cs);
+	snprintf(cs->said, sizeof(cs->said), "%s", cs->holder);
+	log_warnx("cluster: the role says MASTER but gateway %s holds %s: %s stays standby "
+		  "(split brain? it takes over when %s leaves)",
+		  cs->holder, cs->fence_key, cs->gateway, cs->holder);
 }

@@ -25,6 +25,10 @@
 #define REQ_TIMEOUT_MS	   1000
 #define CONNECT_TIMEOUT_MS 200
 
+static void demote(struct cluster_store *cs, bool fenced);
+static void promote(struct cluster_store *cs);
+static void fence_step(struct cluster_store *cs);
+
 static void on_dirty(void *arg, uint32_t id)
 {
 	struct cluster_store *cs = arg;
@@ -166,7 +170,7 @@ int cluster_store_commit(struct cluster_store *cs)
 	cs->n -= done;
 	if (rc == -EPERM) {
 		cs->commit_failures++;
-		cs_demote(cs, true);
+		demote(cs, true);
 		return rc;
 	}
 	if (rc < 0) {
@@ -251,7 +255,7 @@ void cluster_store_poll(struct cluster_store *cs)
 		cs_failed(cs);
 		return;
 	}
-	cs_fence_step(cs);
+	fence_step(cs);
 	if (now >= cs->member_due_ms) {
 		cs->member_due_ms = now + MEMBER_EVERY;
 		if (member_put(cs) < 0)
@@ -259,6 +263,37 @@ void cluster_store_poll(struct cluster_store *cs)
 		else
 			cs_ok(cs);
 	}
+}
+
+/* Take the fence or give it up as the role and the watch say. */
+static void fence_step(struct cluster_store *cs)
+{
+	if (cs->active && (cs->fenced || !cs->want))
+		demote(cs, cs->fenced);
+	if (!cs->want) {
+		cs->edge = false;
+		/* Taken, never used; or it names this gateway (a take whose
+		 * answer was lost, a previous run): give it back. */
+		if (!cs->active && !cs->fence_rev && cs->synced && cs->holder_rev &&
+		    !strcmp(cs->holder, cs->gateway))
+			cs->fence_rev = cs->holder_rev;
+		if (cs->fence_rev && !cs->active)
+			cs_fence_release(cs);
+		return;
+	}
+	if (cs->active || !cs->last_ok || !cs->synced)
+		return;
+	if (cs->fence_rev) { /* taken: waiting for the watch to get there */
+		if (cs_fence_ready(cs))
+			promote(cs);
+		return;
+	}
+	if (!cs->edge && !cs_fence_free_to_take(cs)) {
+		cs_fence_standby_note(cs);
+		return;
+	}
+	if (cs_fence_take(cs) == 1)
+		promote(cs);
 }
 
 /* The engine's gate (engine_set_alloc_gate): nothing new is lent that etcd
@@ -299,7 +334,9 @@ static void reread(struct cluster_store *cs)
 		fatalx("cluster: out of memory");
 }
 
-void cs_promote(struct cluster_store *cs)
+/* The fence is this gateway's and the watch has applied everything up to
+ * it: answer and write from now on. */
+static void promote(struct cluster_store *cs)
 {
 	cs->active = true;
 	cs->granted = false;
@@ -310,7 +347,10 @@ void cs_promote(struct cluster_store *cs)
 		   cs->fence_key, (long long)cs->fence_rev);
 }
 
-void cs_demote(struct cluster_store *cs, bool fenced)
+/* Stop being the active gateway: fenced (a write refused: what was not
+ * written is forgotten and read again from etcd) or not (what is pending
+ * is written, the fence given back). */
+static void demote(struct cluster_store *cs, bool fenced)
 {
 	struct cs_row *r, *tmp;
 

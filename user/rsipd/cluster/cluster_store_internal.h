@@ -92,18 +92,20 @@ bool cs_member_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool del
 void cs_fence_reset(struct cluster_store *cs);
 /* The comparison every write transaction carries. */
 struct etcd_cmp cs_fence_cmp(const struct cluster_store *cs);
-/* Take the fence or give it up as the role and the watch say (poll). */
-void cs_fence_step(struct cluster_store *cs);
+/* Whether the fence may be taken without a rise to MASTER: nobody holds
+ * it, it names this gateway (a restart), or its holder's member key is gone. */
+bool cs_fence_free_to_take(struct cluster_store *cs);
+/* Take it (compare-and-swap on what the watch saw), then wait a bounded
+ * time for the watch to apply everything up to it: 1 taken and applied
+ * (promote now), 0 not taken, or taken and cs_fence_ready not yet. */
+int cs_fence_take(struct cluster_store *cs);
+/* Taken earlier: has the watch got there (and nobody taken it since)? */
+bool cs_fence_ready(struct cluster_store *cs);
+/* Log once per holder that the role says MASTER but another holds it. */
+void cs_fence_standby_note(struct cluster_store *cs);
 /* Give the fence back (this gateway holds it and leaves the role). */
 void cs_fence_release(struct cluster_store *cs);
 void cs_fence_free(struct cluster_store *cs);
-/* Stop being the active gateway: fenced (a write refused: what was not
- * written is forgotten and every host read again from etcd) or not (what
- * is pending is written, the fence given back). cluster_store.c. */
-void cs_demote(struct cluster_store *cs, bool fenced);
-/* The fence is this gateway's and the watch has applied everything up to
- * it: answer and write from now on. cluster_store.c. */
-void cs_promote(struct cluster_store *cs);
 
 extern const struct etcd_watch_ops cs_watch_ops;
 
