@@ -24,6 +24,8 @@ that two allocators that did not know each other would lend the same ports:
    another member, or on the paused one, timing out, then again elsewhere)
    is refused by the fence; the log says so, n1 becomes standby, the host
    never got a grant.
+4. the holder dies (kill -9 n2): n1, whose role file still says MASTER,
+   takes the fence once n2's member key has expired, and lends again.
 """
 
 import ipaddress
@@ -232,6 +234,18 @@ try:
                  lambda: gw_bindings(n1) == eb and gw_bindings(n2) == eb, timeout=15)
     print("n1 fenced: %d write(s) refused, standby, %d bindings as in etcd"
           % (st["writes_refused"], len(eb)))
+
+    print("== the holder dies: n1 (still MASTER, no new rise) takes the free fence")
+    t0 = time.monotonic()
+    n2.kill9()
+    env.wait_for("n1 active after n2's member key expired", lambda: active(n1), timeout=15)
+    took = time.monotonic() - t0
+    check(n1.cluster()["fence"]["holder"] == "n1", "n1 active without the fence")
+    m = h.call(R.register_request)
+    check(m is not None and m.type == R.REGISTER_RESPONSE, "REGISTER at n1 after n2 died: %r" % m)
+    env.wait_for("the registration in etcd",
+                 lambda: "bind/%08x" % m.client_id in "".join(env.etcd_get("bind/")))
+    print("n1 active %.1f s after kill -9 of n2 (its member lease: 3 s); it lends again" % took)
 finally:
     for g in (n1, n2):
         try:

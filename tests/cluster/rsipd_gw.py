@@ -126,6 +126,10 @@ class Gateway:
     def bindings(self):
         return {b["bind_id"]: b for b in self.ctl("bindings")["data"]}
 
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
     def log_text(self):
         return open(self.log, errors="replace").read()
 
