@@ -29,6 +29,7 @@ that two allocators that did not know each other would lend the same ports:
 """
 
 import ipaddress
+import json
 import os
 import signal
 import sys
@@ -103,7 +104,6 @@ def overlaps(grants):
 
 def etcd_bindings():
     """bind_id -> (client_id, nb, ports, spis) from the records in etcd."""
-    import json
     out = {}
     for key, val in env.etcd_get("bind/").items():
         doc = json.loads(val)
@@ -188,6 +188,9 @@ try:
           "etcd's records overlap")
     env.wait_for("n1 and n2 hold what etcd holds",
                  lambda: gw_bindings(n1) == eb and gw_bindings(n2) == eb, timeout=15)
+    for g in (n1, n2):  # each record applied: the allocators know every grant
+        check(g.cluster()["sync"]["hosts_refused"] == 0,
+              "%s could not mirror a record: %r" % (g.name, g.cluster()["sync"]))
     print("no overlap: %d bindings in etcd, %d ports and %d SPIs, the same at n1 and n2"
           % (len(eb), sum(len(v[2]) for v in eb.values()), sum(len(v[3]) for v in eb.values())))
 
