@@ -29,6 +29,15 @@
 /* Packets per sendmmsg out: a batch of reads, TSO super-packets cut. */
 #define PUMP_SEGS 512
 #define SEG_ARENA (1u << 20)
+/* USO on a TUN (Linux 6.2) and its virtio GSO type; older uapi headers lack
+ * them, the values are ABI. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 int tunnel_path_mtu(struct in_addr dst)
 {
@@ -73,7 +82,12 @@ static int open_tun(struct tunnel *t, const char *name)
 	/* TSO: the host's TCP hands over up to 64 KiB per read, cut in
 	 * tunnel_pump_out; that saves the reads, and the kernel's per-packet
 	 * path, that made the pump CPU-bound (issue 9). */
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
+	/* USO likewise for an application's UDP_SEGMENT sends (QUIC, VPNs),
+	 * where the kernel has it; the kernel takes it only for both IP
+	 * versions at once (IPv6 never reaches this TUN: disable_ipv6). No
+	 * TSO6, for the same reason. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
 		log_warnx("%s: TUN offloads: %s (one read per packet)", name, strerror(errno));
 	t->tun_fd = fd;
 	snprintf(t->dev, sizeof(t->dev), "%s", ifr.ifr_name);
@@ -383,19 +397,21 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 	po->used = 0;
 }
 
-/* A TSO super-packet: cut into segments of gso_size payload bytes (the
- * kernel sized them for the TUN's MTU), sent as whole packets. */
-static int pump_add_tso(struct tunnel *t, struct pump_out *po, const uint8_t *pkt, size_t len,
-			uint16_t gso_size)
+/* A TSO or USO super-packet: cut into segments of gso_size payload bytes
+ * (the kernel sized them for the TUN's MTU), sent as whole packets. */
+static int pump_add_gso(struct tunnel *t, struct pump_out *po, const uint8_t *pkt, size_t len,
+			uint8_t gso, uint16_t gso_size)
 {
+	int (*cut)(const uint8_t *, size_t, uint16_t, uint8_t *, size_t, size_t *, unsigned int) =
+	    gso == VIRTIO_NET_HDR_GSO_TCPV4 ? gso_tcp4_segment : gso_udp4_segment;
 	size_t lens[PUMP_SEGS];
 	int k;
 
-	k = gso_tcp4_segment(pkt, len, gso_size, seg_arena + po->used, SEG_ARENA - po->used, lens,
-			     PUMP_SEGS - po->n);
+	k = cut(pkt, len, gso_size, seg_arena + po->used, SEG_ARENA - po->used, lens,
+		PUMP_SEGS - po->n);
 	if (k == -ENOSPC && po->n) {
 		pump_flush(t, po);
-		k = gso_tcp4_segment(pkt, len, gso_size, seg_arena, SEG_ARENA, lens, PUMP_SEGS);
+		k = cut(pkt, len, gso_size, seg_arena, SEG_ARENA, lens, PUMP_SEGS);
 	}
 	if (k < 0)
 		return ENCAP_BAD_HEADER;
@@ -403,15 +419,18 @@ static int pump_add_tso(struct tunnel *t, struct pump_out *po, const uint8_t *pk
 		pump_add(t, po, seg_arena + po->used, lens[i]);
 		po->used += lens[i];
 	}
-	t->stats.tx_tso++;
+	if (gso == VIRTIO_NET_HDR_GSO_TCPV4)
+		t->stats.tx_tso++;
+	else
+		t->stats.tx_uso++;
 	return ENCAP_OK;
 }
 
 /* Outbound: up to PUMP_BATCH packets read from the TUN (one read each: a TUN
- * has no batched read), sent with sendmmsg. The TUN offers TSO and checksum
- * offload (open_tun), so a read may be a TCP super-packet of up to 64 KiB,
- * cut here, or a packet whose checksum is only the pseudo-header sum
- * (NEEDS_CSUM), completed here. */
+ * has no batched read), sent with sendmmsg. The TUN offers TSO, USO and
+ * checksum offload (open_tun), so a read may be a TCP or UDP super-packet of
+ * up to 64 KiB, cut here, or a packet whose checksum is only the
+ * pseudo-header sum (NEEDS_CSUM), completed here. */
 void tunnel_pump_out(struct tunnel *t)
 {
 	static uint8_t buf[PUMP_BATCH][VNET_HLEN + PKT_MAX];
@@ -440,14 +459,14 @@ void tunnel_pump_out(struct tunnel *t)
 		len = (size_t)r - VNET_HLEN;
 		gso = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 		v = encap_check_outbound(pkt, len, t->addr);
-		if (!v && gso == VIRTIO_NET_HDR_GSO_TCPV4) {
-			v = pump_add_tso(t, &po, pkt, len, vh->gso_size);
+		if (!v && (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_UDP_L4)) {
+			v = pump_add_gso(t, &po, pkt, len, gso, vh->gso_size);
 			if (v)
 				t->stats.drops[v]++;
 			continue;
 		}
 		if (!v && gso != VIRTIO_NET_HDR_GSO_NONE)
-			v = ENCAP_BAD_HEADER; /* only TSO4 was offered */
+			v = ENCAP_BAD_HEADER; /* only TSO4 and USO were offered */
 		if (v) {
 			t->stats.drops[v]++;
 			continue;

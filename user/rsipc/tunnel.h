@@ -42,6 +42,7 @@ struct tunnel_stats {
 	uint64_t tx_errors, rx_errors; /* socket / TUN write failures */
 	uint64_t rx_partial_csum;      /* GRO-merged, handed on with NEEDS_CSUM */
 	uint64_t tx_tso;	       /* TSO super-packets read and cut */
+	uint64_t tx_uso;	       /* USO (UDP GSO) super-packets read and cut */
 	uint64_t drops[ENCAP_N_VERDICTS];
 };
 
