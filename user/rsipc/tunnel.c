@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errbuf.h"
@@ -224,12 +225,53 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 	return 0;
 }
 
+/* The pump's packet socket on the device towards the endpoint; without it
+ * (not Ethernet, no permission) the raw socket carries everything. */
+static void open_direct(struct tunnel *t)
+{
+	struct nl_route via;
+	int rc;
+
+	rc = nl_route_get(t->nl, t->endpoint, &via);
+	if (!rc)
+		rc = pkt_tx_open(&t->ptx, via.ifindex, via.via.s_addr ? via.via : t->endpoint,
+				 via.src, t->endpoint, t->type);
+	if (rc)
+		log_info("pump: no packet socket towards the endpoint (%s): the raw socket sends",
+			 strerror(-rc));
+}
+
+static long mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long)ts.tv_sec;
+}
+
+/* Send this batch through the packet socket? The neighbour entry is read
+ * again every few seconds (a new MAC, an entry gone: the raw socket then
+ * sends, and the kernel resolves the next hop anew). */
+static bool pump_direct(struct tunnel *t)
+{
+	long now;
+
+	if (t->ptx.fd < 0)
+		return false;
+	now = mono_seconds();
+	if (now - t->ptx_checked >= (t->ptx.ready ? 5 : 1)) {
+		pkt_tx_refresh(&t->ptx, "/proc/net/arp");
+		t->ptx_checked = now;
+	}
+	return t->ptx.ready;
+}
+
 int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
 {
 	int rc, pmtu;
 
 	memset(t, 0, sizeof(*t));
-	t->tun_fd = t->raw_fd = -1;
+	t->tun_fd = t->raw_fd = t->ptx.fd = -1;
 	t->type = cfg->type;
 	t->addr = cfg->addr;
 	t->endpoint = cfg->endpoint;
@@ -266,6 +308,8 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			   cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
 		goto out;
 	}
+	if (!t->bpf)
+		open_direct(t);
 	rc = open_tun(t, cfg->dev);
 	if (rc) {
 		errbuf_set(err, errlen, rc,
@@ -334,6 +378,7 @@ void tunnel_down(struct tunnel *t)
 	t->route_added = false;
 	host_tc_detach(&t->tc);
 	t->bpf = false;
+	pkt_tx_close(&t->ptx);
 	/* A TUN device that is not persistent goes away with its last fd,
 	 * taking its address and remaining routes with it. */
 	if (t->tun_fd >= 0)
@@ -351,9 +396,11 @@ void tunnel_down(struct tunnel *t)
 struct pump_out {
 	struct mmsghdr mm[PUMP_SEGS];
 	struct iovec iov[PUMP_SEGS][2];
+	uint8_t hdr[PUMP_SEGS][PKT_TX_HDR_MAX]; /* direct: the frame headers */
 	size_t lens[PUMP_SEGS];
 	unsigned int n;
 	size_t used; /* of seg_arena */
+	bool direct; /* through the packet socket (else the raw socket) */
 };
 
 static uint8_t seg_arena[SEG_ARENA];
@@ -366,7 +413,10 @@ static void pump_add(struct tunnel *t, struct pump_out *po, uint8_t *pkt, size_t
 	encap_gre_header(gre);
 	memset(m, 0, sizeof(*m));
 	m->msg_hdr.msg_iov = po->iov[po->n];
-	if (t->type == RSIP_TUNNEL_GRE)
+	if (po->direct)
+		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){
+		    po->hdr[po->n], pkt_tx_header(&t->ptx, po->hdr[po->n], pkt, len)};
+	else if (t->type == RSIP_TUNNEL_GRE)
 		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
 	po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){pkt, len};
 	po->lens[po->n++] = len;
@@ -377,7 +427,8 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 	unsigned int sent = 0;
 
 	while (sent < po->n) {
-		int k = sendmmsg(t->raw_fd, po->mm + sent, po->n - sent, MSG_DONTWAIT);
+		int k = sendmmsg(po->direct ? t->ptx.fd : t->raw_fd, po->mm + sent, po->n - sent,
+				 MSG_DONTWAIT);
 
 		if (k <= 0) {
 			/* The one at mm[sent] failed (e.g. too big, no buffer):
@@ -391,6 +442,8 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 			t->stats.tx_packets++;
 			t->stats.tx_bytes += po->lens[sent + (unsigned int)i];
 		}
+		if (po->direct)
+			t->stats.tx_direct += (unsigned int)k;
 		sent += (unsigned int)k;
 	}
 	po->n = 0;
@@ -440,6 +493,7 @@ void tunnel_pump_out(struct tunnel *t)
 
 	po.n = 0;
 	po.used = 0;
+	po.direct = pump_direct(t);
 	for (unsigned int i = 0; i < PUMP_BATCH; i++) {
 		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf[i];
 		uint8_t *pkt = buf[i] + VNET_HLEN;
