@@ -10,8 +10,8 @@
  * table (/proc/net/arp): until that entry is complete, or when the device is
  * not Ethernet, the pump sends through its raw socket (which also makes the
  * kernel resolve the neighbour). Outer packets leave without the host's
- * netfilter, TC egress or qdisc, as the TC data path's do (they are made in
- * TC egress, after netfilter).
+ * netfilter (as the TC data path's: it makes them after netfilter), TC
+ * egress and qdisc on the LAN device.
  */
 #ifndef RSIPC_PKT_TX_H
 #define RSIPC_PKT_TX_H
