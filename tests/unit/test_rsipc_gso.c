@@ -38,21 +38,27 @@ static uint16_t sum(const uint8_t *p, size_t len, uint32_t s)
 	return (uint16_t)s;
 }
 
-/* A super-packet of payload bytes, TCP flags flags, sequence seq. */
-static size_t super(size_t payload, uint8_t flags, uint32_t seq)
+/* pkt cleared, with an IPv4 header of total length tot; returns tot. */
+static size_t ip4(size_t tot, uint8_t proto)
 {
-	size_t tot = IHL + THL + payload;
-
 	memset(pkt, 0, sizeof(pkt));
 	pkt[0] = 0x45;
 	pkt[2] = (uint8_t)(tot >> 8);
 	pkt[3] = (uint8_t)tot;
 	pkt[4] = 0xff; /* IP ID 0xfffe: wraps in the third segment */
 	pkt[5] = 0xfe;
-	pkt[6] = 0x40; /* DF */
 	pkt[8] = 64;
-	pkt[9] = IPPROTO_TCP;
+	pkt[9] = proto;
 	memcpy(pkt + 12, (uint8_t[]){192, 0, 2, 10, 198, 51, 100, 5}, 8);
+	return tot;
+}
+
+/* A super-packet of payload bytes, TCP flags flags, sequence seq. */
+static size_t super(size_t payload, uint8_t flags, uint32_t seq)
+{
+	size_t tot = ip4(IHL + THL + payload, IPPROTO_TCP);
+
+	pkt[6] = 0x40; /* DF */
 	pkt[IHL + 4] = (uint8_t)(seq >> 24);
 	pkt[IHL + 5] = (uint8_t)(seq >> 16);
 	pkt[IHL + 6] = (uint8_t)(seq >> 8);
@@ -136,17 +142,8 @@ static void test_refused(void **state)
  * TUN: the checksum field holds the pseudo-header sum). */
 static size_t super_udp(size_t payload)
 {
-	size_t tot = IHL + UHL + payload;
+	size_t tot = ip4(IHL + UHL + payload, IPPROTO_UDP);
 
-	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x45;
-	pkt[2] = (uint8_t)(tot >> 8);
-	pkt[3] = (uint8_t)tot;
-	pkt[4] = 0xff; /* IP ID 0xfffe: wraps in the third segment */
-	pkt[5] = 0xfe;
-	pkt[8] = 64;
-	pkt[9] = IPPROTO_UDP;
-	memcpy(pkt + 12, (uint8_t[]){192, 0, 2, 10, 198, 51, 100, 5}, 8);
 	memcpy(pkt + IHL, (uint8_t[]){0x11, 0x94, 0x01, 0xbb}, 4); /* 4500 -> 443 */
 	pkt[IHL + 4] = (uint8_t)((UHL + payload) >> 8);
 	pkt[IHL + 5] = (uint8_t)(UHL + payload);
