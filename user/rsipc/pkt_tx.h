@@ -5,8 +5,8 @@
  * with PACKET_QDISC_BYPASS. Against the raw socket this skips, per segment,
  * the route lookup, ip_append_data's copy into a fresh skb, netfilter's
  * OUTPUT/POSTROUTING, the neighbour output and the qdisc: in the lab the
- * pump moved about 1.3x the bytes per CPU second (docs/performance.md, "Host
- * side"). It needs the next hop's MAC, read from the kernel's neighbour
+ * pump moved 1.14-1.17x the bytes per second of its CPU (docs/performance.md,
+ * "Host side"). It needs the next hop's MAC, read from the kernel's neighbour
  * table (/proc/net/arp): until that entry is complete, or when the device is
  * not Ethernet, the pump sends through its raw socket (which also makes the
  * kernel resolve the neighbour). Outer packets leave without the host's
