@@ -250,8 +250,10 @@ static long mono_seconds(void)
 }
 
 /* Send this batch through the packet socket? The neighbour entry is read
- * again every few seconds (a new MAC, an entry gone: the raw socket then
- * sends, and the kernel resolves the next hop anew). */
+ * again every second while sending (a new MAC, an entry gone: the raw socket
+ * then sends, and the kernel resolves the next hop anew). Once a second bounds
+ * how long frames go to a gateway's old MAC after a cluster failover moved Na
+ * (gratuitous ARP updates the table; the gap target there is under 1 s). */
 static bool pump_direct(struct tunnel *t)
 {
 	long now;
@@ -259,7 +261,7 @@ static bool pump_direct(struct tunnel *t)
 	if (t->ptx.fd < 0)
 		return false;
 	now = mono_seconds();
-	if (now - t->ptx_checked >= (t->ptx.ready ? 5 : 1)) {
+	if (now - t->ptx_checked >= 1) {
 		pkt_tx_refresh(&t->ptx, "/proc/net/arp");
 		t->ptx_checked = now;
 	}
