@@ -81,7 +81,7 @@ static __always_inline int steer_main(struct xdp_md *ctx)
 
 	if (!steer_spi(ctx, &spi))
 		return wan_main(ctx);
-	slot = rsip_steer_slot(spi);
+	slot = rsip_steer_slot(bpf_ntohl(spi));
 	cpu = bpf_map_lookup_elem(&rsip_steer, &slot);
 	if (!cpu || *cpu == bpf_get_smp_processor_id())
 		return wan_main(ctx);

@@ -34,10 +34,12 @@
 /* rsip_cpumap max_entries in the object; the loader sets the possible CPUs. */
 #define RSIP_STEER_DEF_CPUS 64
 
-/* The slot of an SPI (network order, as on the wire). */
-static inline __u32 rsip_steer_slot(__be32 spi)
+/* The slot of an SPI, given in host order (the same on any host): the top
+ * bits of a multiplicative hash, so SPIs that differ only in their low bits
+ * (one block) still spread over every slot. */
+static inline __u32 rsip_steer_slot(__u32 spi)
 {
-	return ((__u32)spi * 0x9e3779b1u) >> (32 - RSIP_STEER_SLOTS_LOG);
+	return (spi * 0x9e3779b1u) >> (32 - RSIP_STEER_SLOTS_LOG);
 }
 
 #endif

@@ -31,9 +31,9 @@ static void test_parse(void **state)
 
 static void test_reject(void **state)
 {
-	static const char *bad[] = {"",	   ",",	   "0,",    ",0",    "0,,1", "1-0", "a",
-				    "0-",  "-1",   "0 1",   "4096",  "0-8",  "1,1", "0-2,2",
-				    "0x",  "1.5",  "0--1",  "all"};
+	static const char *bad[] = {"",	   ",",	    "0,", ",0",	 "0,,1", "1-0",
+				    "a",   "0-",    "-1", "0 1", "4096", "0-8",
+				    "1,1", "0-2,2", "0x", "1.5", "0--1", "all"};
 	uint16_t c[8] = {7, 7};
 	size_t n = 99, i;
 
