@@ -35,6 +35,12 @@
 # rsip_wan, ref_encap, ref_lookup; add "pre" for rsip_wan on a second copy of
 # the same tables whose hash maps are preallocated, docs/performance.md),
 # RATE_REPS (5), RATE_SECS (6),
+# (add "one" and "two" for rsip_wan_steer, the --spi-steer first stage, on the
+# same tables: "one" steers every SPI to the generator's CPU, i.e. everything
+# stays on one CPU as NIC RSS leaves one peer's ESP; "two" deals the SPIs
+# over every CPU through rsip_cpumap. two / one is issue 11's 2-CPU ratio,
+# one / rsip the first stage's cost on one core; the sink veth gets a queue
+# per CPU so the CPUs do not share its ring),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
 # BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
 # invalid, i.e. frames were refused, lost or took another path; for smoke
@@ -71,6 +77,7 @@ if [ "$CPU" -ge "$NCPU" ]; then
 fi
 # The script and its tools stay off the measured CPU.
 OTHER_CPUS=$(seq 0 $((NCPU - 1)) | grep -vx "$CPU" | paste -sd,)
+ALL_CPUS=0-$((NCPU - 1))
 taskset -pc "$OTHER_CPUS" $$ >/dev/null
 
 # Unique names: other jobs share this machine (interface names <= 15 chars).
@@ -107,8 +114,11 @@ topology_up() {
 	done
 	ip -n "$NS_GEN" link add "$IF_GEN" address $MAC_GEN type veth \
 		peer name "$IF_WAN" address $MAC_WAN netns "$NS_GW" || return 1
-	ip -n "$NS_GW" link add "$IF_LAN" address $MAC_LAN type veth \
-		peer name "$IF_SNK" address $MAC_SNK netns "$NS_SNK" || return 1
+	# A queue per CPU on the sink: redirected frames go to the queue of the
+	# CPU that sends them (veth), so steered CPUs do not share one ring.
+	ip -n "$NS_GW" link add "$IF_LAN" address $MAC_LAN numtxqueues "$NCPU" \
+		numrxqueues "$NCPU" type veth peer name "$IF_SNK" address $MAC_SNK \
+		numtxqueues "$NCPU" numrxqueues "$NCPU" netns "$NS_SNK" || return 1
 	ip -n "$NS_GEN" addr add 192.0.2.2/24 dev "$IF_GEN"
 	ip -n "$NS_GW" addr add 192.0.2.1/24 dev "$IF_WAN"
 	ip -n "$NS_GW" addr add $NA/24 dev "$IF_LAN"
@@ -142,7 +152,7 @@ snap() { # file prog
 		gw ethtool -S "$IF_LAN" | awk -v p=lan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		snk ethtool -S "$IF_SNK" | awk -v p=snk '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		case $2 in
-		rsip) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
+		rsip | one | two) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
 		pre) "$XDP_GW" counters "$PIN/n$N/pre/rsip_stats" ;;
 		esac | tr ' ' '\n' | sed -n 's/^./rsip.&/p'
 		echo "t2=$(date +%s.%N)"
@@ -158,7 +168,11 @@ measure() { # prog kind rep
 	ref) pin=$PIN/ref_encap ;;
 	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
 	pre) pin=$PIN/n$N/pre/rsip_wan ;;
-	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre)" >&2; return 1 ;;
+	one | two)
+		pin=$PIN/n$N/rsip_wan_steer
+		gw "$XDP_GW" steer "$PIN/n$N/rsip_steer" "$([ "$prog" = one ] && echo "$CPU" || echo "$ALL_CPUS")" ||
+			return 1 ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre one two)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -217,7 +231,10 @@ for c in $CASES; do
 		gw "$XDP_GW" detach "$IF_WAN" 2>/dev/null
 		[ -n "$LOADED" ] && rm -rf "$PIN/n$LOADED"
 		mkdir -p "$PIN/n$N"
-		load_rsip rsip "$PIN/n$N" ||
+		steer=
+		case " $PROGS " in *" one "* | *" two "*) steer="-S $ALL_CPUS" ;; esac
+		# shellcheck disable=SC2086
+		load_rsip rsip "$PIN/n$N" $steer ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }
 		case " $PROGS " in
 		*" lkp "*)

@@ -11,12 +11,26 @@
 #include "rsip_xdp.skel.h"
 #include "xdp_steer.h"
 
+int xdp_steer_slots(int steer_fd, const uint16_t *cpus, size_t n)
+{
+	uint32_t slot, cpu;
+
+	if (n == 0)
+		return -EINVAL;
+	for (slot = 0; slot < RSIP_STEER_SLOTS; slot++) {
+		cpu = cpus[slot % n];
+		if (bpf_map_update_elem(steer_fd, &slot, &cpu, BPF_ANY) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n)
 {
 	int cpumap = bpf_map__fd(skel->maps.rsip_cpumap);
 	int steer = bpf_map__fd(skel->maps.rsip_steer);
 	struct bpf_cpumap_val val = {.qsize = RSIP_STEER_QSIZE};
-	uint32_t max = bpf_map__max_entries(skel->maps.rsip_cpumap), slot, cpu;
+	uint32_t max = bpf_map__max_entries(skel->maps.rsip_cpumap), cpu;
 	char list[128];
 	size_t i;
 
@@ -41,12 +55,9 @@ int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n)
 			return err;
 		}
 	}
-	for (slot = 0; slot < RSIP_STEER_SLOTS; slot++) {
-		cpu = cpus[slot % n];
-		if (bpf_map_update_elem(steer, &slot, &cpu, BPF_ANY) < 0) {
-			log_warnx("cannot fill rsip_steer: %s", strerror(errno));
-			return -errno;
-		}
+	if (xdp_steer_slots(steer, cpus, n) < 0) {
+		log_warnx("cannot fill rsip_steer: %s", strerror(errno));
+		return -errno;
 	}
 	log_info("SPI steering: ESP/AH/UDP-ESP spread over CPUs %s by SPI", list);
 	return 0;

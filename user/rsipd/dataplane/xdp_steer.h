@@ -17,4 +17,9 @@ struct rsip_xdp;
  * logging which CPU and why (not a possible CPU, the kernel refused). */
 int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n);
 
+/* Deals rsip_steer's slots (fd: the map, loaded or pinned) round-robin over
+ * cpus; each should have its rsip_cpumap entry (else its SPIs are handled
+ * where they arrive, counted wan_steer_local). 0 or -errno. */
+int xdp_steer_slots(int steer_fd, const uint16_t *cpus, size_t n);
+
 #endif
