@@ -388,6 +388,16 @@ static int cmd_rsip(const struct gw_opts *o)
 				     skel->progs.rsip_wan_steer);
 		if (!err)
 			err = pin_at(o->pindir, "rsip_steer", pin_map, skel->maps.rsip_steer);
+		if (!err) {
+			struct bpf_map_info info = {0};
+			uint32_t len = sizeof(info);
+
+			/* Its kthreads are "cpumap/CPU/map:ID": xdp_rate.sh reads
+			 * their CPU time. */
+			if (bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.rsip_cpumap), &info,
+						   &len) == 0)
+				printf("xdp_gw: rsip_cpumap id=%u\n", info.id);
+		}
 	}
 	if (err)
 		goto out;

@@ -38,8 +38,9 @@
 # (add "one" and "two" for rsip_wan_steer, the --spi-steer first stage, on the
 # same tables: "one" steers every SPI to the generator's CPU, i.e. everything
 # stays on one CPU as NIC RSS leaves one peer's ESP; "two" deals the SPIs
-# over every CPU through rsip_cpumap. two / one is issue 11's 2-CPU ratio,
-# one / rsip the first stage's cost on one core; the sink veth gets a queue
+# over every CPU through rsip_cpumap; "away" sends every SPI to another CPU
+# than the generator's, so the gateway's work has a CPU of its own. two / one
+# is issue 11's 2-CPU ratio, one / rsip the first stage's cost on one core; the sink veth gets a queue
 # per CPU so the CPUs do not share its ring),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
 # BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
@@ -90,6 +91,7 @@ NA=10.0.0.1
 TMP=$(mktemp -d /tmp/xdp_rate.XXXXXX)
 PIN=$TMP/bpf
 GEN_PID=
+KT_PIDS=
 
 cleanup() {
 	[ -n "$GEN_PID" ] && kill "$GEN_PID" 2>/dev/null && wait "$GEN_PID" 2>/dev/null
@@ -142,17 +144,24 @@ inline_napi() {
 
 # One snapshot: time, CPU counters, the veths' counters, rsip_stats.
 snap() { # file prog
+	local p kc
 	{
 		echo "t=$(date +%s.%N)"
 		# The generator's CPU time, with the softirq work run in its context.
 		echo "gen_rt=$(cut -d' ' -f1 /proc/"$GEN_PID"/schedstat 2>/dev/null || echo 0)"
+		# rsip_cpumap's kthreads (one per steering CPU): their CPU time is
+		# the gateway's work on the CPUs the frames were steered to.
+		for p in $KT_PIDS; do
+			kc=$(cut -d/ -f2 "/proc/$p/comm")
+			echo "kt$kc=$(cut -d' ' -f1 "/proc/$p/schedstat")"
+		done
 		grep '^cpu[0-9]' /proc/stat | awk '{printf "%s=%s", $1, $2; for (i = 3; i <= 9; i++) printf ",%s", $i; print ""}'
 		gen ethtool -S "$IF_GEN" | awk -v p=gen '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		gw ethtool -S "$IF_WAN" | awk -v p=wan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		gw ethtool -S "$IF_LAN" | awk -v p=lan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		snk ethtool -S "$IF_SNK" | awk -v p=snk '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		case $2 in
-		rsip | one | two) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
+		rsip | one | two | away) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
 		pre) "$XDP_GW" counters "$PIN/n$N/pre/rsip_stats" ;;
 		esac | tr ' ' '\n' | sed -n 's/^./rsip.&/p'
 		echo "t2=$(date +%s.%N)"
@@ -168,11 +177,15 @@ measure() { # prog kind rep
 	ref) pin=$PIN/ref_encap ;;
 	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
 	pre) pin=$PIN/n$N/pre/rsip_wan ;;
-	one | two)
+	one | two | away)
 		pin=$PIN/n$N/rsip_wan_steer
-		gw "$XDP_GW" steer "$PIN/n$N/rsip_steer" "$([ "$prog" = one ] && echo "$CPU" || echo "$ALL_CPUS")" ||
-			return 1 ;;
-	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre one two)" >&2; return 1 ;;
+		case $prog in
+		one) cpus=$CPU ;;
+		two) cpus=$ALL_CPUS ;;
+		away) cpus=${OTHER_CPUS%%,*} ;;
+		esac
+		gw "$XDP_GW" steer "$PIN/n$N/rsip_steer" "$cpus" || return 1 ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre one two away)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -199,11 +212,18 @@ measure() { # prog kind rep
 # Loads rsip_wan's tables for $N clients into DIR (xdp_gw rsip ARGS...) and
 # appends the map memory xdp_gw reports to $OUT as a "mem" line.
 load_rsip() { # prog dir args...
-	local prog=$1 dir=$2 log=$TMP/load.out
+	local prog=$1 dir=$2 log=$TMP/load.out id
 	shift 2
 	gw "$XDP_GW" rsip "$@" -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$dir" \
 		>"$log" || { cat "$log" >&2; return 1; }
 	cat "$log"
+	if [ "$prog" = rsip ]; then
+		# rsip_cpumap's kthreads, found once: their names carry the map id.
+		id=$(sed -n 's/^xdp_gw: rsip_cpumap id=//p' "$log")
+		KT_PIDS=
+		[ -z "$id" ] || KT_PIDS=$(grep -lx "cpumap/[0-9]*/map:$id" /proc/[0-9]*/comm 2>/dev/null |
+			cut -d/ -f3 | paste -sd' ')
+	fi
 	$PY "$STATS" mem "prog=$prog clients=$N" <"$log" >>"$OUT" || return 1
 }
 
@@ -232,7 +252,7 @@ for c in $CASES; do
 		[ -n "$LOADED" ] && rm -rf "$PIN/n$LOADED"
 		mkdir -p "$PIN/n$N"
 		steer=
-		case " $PROGS " in *" one "* | *" two "*) steer="-S $ALL_CPUS" ;; esac
+		case " $PROGS " in *" one "* | *" two "* | *" away "*) steer="-S $ALL_CPUS" ;; esac
 		# shellcheck disable=SC2086
 		load_rsip rsip "$PIN/n$N" $steer ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }

@@ -30,9 +30,9 @@ A result line is TAG followed by key=value fields:
   usr       user time on the measured CPU, %
   foreign   the busiest other CPU, % (other jobs on this machine)
   valid     yes when gen_err is 0, loss is under 1 % and hit over 99 %;
-            for rsip_wan_steer (one, two): when every frame tunnelled reached
+            for rsip_wan_steer (one, two, away): when every frame tunnelled reached
             the sink and no frame took another exit
-  cpumap_drop  one, two: frames the gateway saw but did not tunnel, in %:
+  cpumap_drop  one, two, away: frames the gateway saw but did not tunnel, in %:
             dropped by the kernel at a full cpumap queue (the generator is
             open loop; a NIC would drop them at its ring)
 """
@@ -126,10 +126,10 @@ def run(s0p, s1p, genp, tag, prep, postp):
     loss = 100 * (gw_all - snk_all) / gw_all if gw_all else 100.0
     out.append('loss=%.2f' % loss)
     valid = gen_err == 0 and lan_err == 0 and abs(loss) < 1 and snk > 0
-    if tags.get('prog') in ('rsip', 'pre', 'one', 'two'):
+    if tags.get('prog') in ('rsip', 'pre', 'one', 'two', 'away'):
         want = EXPECTED.get(tags.get('kind'), '')
         tx = total('rsip.' + want)
-        if tags.get('prog') in ('one', 'two'):
+        if tags.get('prog') in ('one', 'two', 'away'):
             # Steered frames wait in a cpumap queue; an open-loop generator
             # fills it faster than the other CPU empties it, and the kernel
             # drops the excess at the enqueue (as a NIC ring would): valid
@@ -156,6 +156,14 @@ def run(s0p, s1p, genp, tag, prep, postp):
     except (KeyError, ValueError):
         mine = float('nan')
     out.append('mine=%.1f' % (100 * mine))
+    # CPU time per delivered frame: in the generator's context (generator,
+    # and the gateway and sink work done inline there) and in each cpumap
+    # kthread (steered frames: the gateway and the sink on that CPU).
+    if snk:
+        out.append('gen_ns=%.1f' % (mine * 1e9 / snk))
+        for k in sorted(b):
+            if k.startswith('kt') and k in a:
+                out.append('%s_ns=%.1f' % (k, (int(b[k]) - int(a[k])) / dt / snk))
     out.append('other_cpu=%.1f' % (100 * max(0.0, busy - mine)))
     out.append('usr=%.1f' % (100 * usr))
     out.append('busy=%.1f' % (100 * busy))
@@ -345,9 +353,9 @@ def steering(runs):
         cells.setdefault(key, {}).setdefault(r['rep'], {})[r['prog']] = r
     print()
     print('| clients | flows | path | rsip_wan Mpps | steer, 1 CPU Mpps | steer, all CPUs Mpps'
-          ' | all CPUs / 1 CPU | 1 CPU / rsip_wan | cpumap drop % (two) | n | invalid'
-          ' | other CPU busy % (two) |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|---|')
+          ' | all CPUs / 1 CPU | 1 CPU / rsip_wan | other CPU Mpps | other CPU / 1 CPU'
+          ' | cpumap drop % (two) | n | invalid | other CPU busy % (two) |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for key in sorted(cells):
         reps = cells[key]
         pp = [p for p in reps.values() if 'one' in p and 'two' in p]
@@ -363,10 +371,10 @@ def steering(runs):
                  for p in reps.values() if num in p and den in p and float(p[den]['mpps'])]
             return '%.3f' % statistics.median(v) if v else '-'
 
-        allr = [r for p in reps.values() for k, r in p.items() if k in ('one', 'two')]
-        print('| %d | %d | %s | %s | %s | %s | %s | %s | %.1f | %d | %d | %.0f |' % (
+        allr = [r for p in reps.values() for k, r in p.items() if k in ('one', 'two', 'away')]
+        print('| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %d | %d | %.0f |' % (
             key[0], key[1], key[2], med('rsip'), med('one'), med('two'), ratio('two', 'one'),
-            ratio('one', 'rsip'),
+            ratio('one', 'rsip'), med('away'), ratio('away', 'one'),
             statistics.median(float(p['two'].get('cpumap_drop', 0)) for p in pp), len(pp),
             sum(1 for r in allr if r.get('valid') != 'yes'),
             statistics.median(float(p['two'].get('foreign', 0)) for p in pp)))
