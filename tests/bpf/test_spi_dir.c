@@ -516,49 +516,20 @@ static void maps_as_designed(void **state)
 	assert_int_equal(bpf_map_get_next_key(off.m.spi_blk, NULL, &k1), -ENOENT);
 }
 
-static int view_lookup(void *arg, enum dp_map_id m, const void *k, void *val)
-{
-	const struct dpx_maps *mm = &((struct bpf_fx *)arg)->m;
-	const int fds[DPM_MAX] = {
-	    [DPM_CLIENTS] = mm->clients,   [DPM_NB] = mm->nb,		[DPM_PORTS] = mm->ports,
-	    [DPM_IKE] = mm->ike,	   [DPM_SPI] = mm->spi,		[DPM_SPI_BLK] = mm->spi_blk,
-	    [DPM_ICMP_ID] = mm->icmp_id,   [DPM_OUT_SPI] = mm->out_spi, [DPM_SPI_DIR] = mm->spi_dir,
-	    [DPM_PORT_DIR] = mm->port_dir, [DPM_NB_DIR] = mm->nb_dir};
-
-	return bpf_map_lookup_elem(fds[m], k, val) < 0 ? -errno : 0;
-}
-
-static int view_update(void *arg, enum dp_map_id m, const void *k, const void *val, uint64_t flags)
-{
-	return -EPERM; /* nothing these packets carry is learned */
-}
-
 static void slow_lan(struct bpf_fx *fx, const struct pkt *in, struct slow_result *res)
 {
-	struct dp_view v = {.lookup = view_lookup,
-			    .update = view_update,
-			    .arg = fx,
-			    .spi_block_shift = FX_SHIFT,
-			    .spi_dir_on = fx->spi_dir.slots != 0,
-			    .spi_key = fx->spi_dir.key,
-			    .port_dir_on = fx->spi_dir.port_slots != 0,
-			    .na = ip4(FX_NA)};
+	struct dp_view v;
 
+	fx_slow_view(fx, &v);
 	memset(res, 0, sizeof(*res));
 	slow_lan_check(&v, in->b + 6, in->b + 14, in->len - 14, res);
 }
 
 static void slow(struct bpf_fx *fx, const struct pkt *in, struct slow_result *res)
 {
-	struct dp_view v = {.lookup = view_lookup,
-			    .update = view_update,
-			    .arg = fx,
-			    .spi_block_shift = FX_SHIFT,
-			    .spi_dir_on = fx->spi_dir.slots != 0,
-			    .spi_key = fx->spi_dir.key,
-			    .port_dir_on = fx->spi_dir.port_slots != 0,
-			    .na = ip4(FX_NA)};
+	struct dp_view v;
 
+	fx_slow_view(fx, &v);
 	memset(res, 0, sizeof(*res));
 	slow_wan_demux(&v, in->b + 14, in->len - 14, res);
 }

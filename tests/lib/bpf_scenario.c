@@ -240,6 +240,18 @@ static int view_update(void *arg, enum dp_map_id m, const void *key, const void 
 	return bpf_map_update_elem(map_fd(arg, m), key, val, flags) < 0 ? -errno : 0;
 }
 
+void fx_slow_view(struct bpf_fx *fx, struct dp_view *v)
+{
+	*v = (struct dp_view){.lookup = view_lookup,
+			      .update = view_update,
+			      .arg = fx,
+			      .spi_block_shift = FX_SHIFT,
+			      .spi_dir_on = fx->spi_dir.slots != 0,
+			      .spi_key = fx->spi_dir.key,
+			      .port_dir_on = fx->spi_dir.port_slots != 0,
+			      .na = ip4(FX_NA)};
+}
+
 enum { SAME_COUNTER, RULES_TUNNEL, RULES_FORWARD };
 
 /* The exits only the program has: after them, what did the rules decide? */
@@ -308,18 +320,12 @@ static void unlearn(struct bpf_fx *fx, const struct fx_expect *e)
 static void check_slow_path(struct bpf_fx *fx, const struct fx_row *r, const struct fx_expect *e,
 			    const struct pkt *in, const struct pkt *out)
 {
-	struct dp_view v = {.lookup = view_lookup,
-			    .update = view_update,
-			    .arg = fx,
-			    .spi_block_shift = FX_SHIFT,
-			    .spi_dir_on = fx->spi_dir.slots != 0,
-			    .spi_key = fx->spi_dir.key,
-			    .port_dir_on = fx->spi_dir.port_slots != 0,
-			    .na = ip4(FX_NA)};
+	struct dp_view v;
 	struct slow_result res;
 	int want = xdp_only_exit(r->counter);
 	uint32_t xa;
 
+	fx_slow_view(fx, &v);
 	check_held(fx, e, "XDP");
 	if (in->len < 14 || in->b[12] != 0x08 || in->b[13] != 0x00)
 		return; /* not IPv4: never handed to rsipd */

@@ -31,6 +31,11 @@ struct client_def {
 
 extern const struct client_def CL_A, CL_B, CL_W, CL_Z, CL_C, CL_D, CL_E;
 
+/* rsipd's slow path over the fixture's maps, configured as the programs
+ * were loaded (SPI block shift, the directories). */
+struct dp_view;
+void fx_slow_view(struct bpf_fx *fx, struct dp_view *v);
+
 /* Clients and bindings above; 0 or fails the test. */
 void scenario_setup(struct bpf_fx *fx);
 
