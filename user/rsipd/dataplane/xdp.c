@@ -315,7 +315,9 @@ static int start_slow_path(struct dp_xdp *x)
 				   .arg = x,
 				   .spi_block_shift = x->cfg->spi_block_shift,
 				   .na = x->na};
-	rc = slow_tx_open(&x->tx, x->na);
+	/* A cluster gateway (--role-file) binds Na before it holds it, as its
+	 * RSIP sockets do (main.c). */
+	rc = slow_tx_open(&x->tx, x->na, x->cfg->role_file[0] != '\0');
 	if (rc < 0)
 		return rc;
 	slow_tx_ops_init(&x->tx_ops, &x->tx);
