@@ -39,7 +39,7 @@ fo_init() {
 	BUILD=$(cd "${BUILD:-$FO_TOP/build}" && pwd)
 	FO_RSIPD=${RSIPD:-$BUILD/asan/rsipd}
 	[ -x "$FO_RSIPD" ] || FO_RSIPD=$BUILD/rsipd
-	FO_RSIPC=$BUILD/asan/rsipc
+	FO_RSIPC=${RSIPC:-$BUILD/asan/rsipc}
 	[ -x "$FO_RSIPC" ] || FO_RSIPC=$BUILD/rsipc
 	FO_ID="f${tag:0:3}$(printf '%04x' $((RANDOM)))$$"
 	FO_ID=${FO_ID:0:12}
@@ -146,7 +146,8 @@ fo_holds_any() {
 }
 
 # fo_rsipd_start n1|n2 [FLAGS...]: rsipd in the gateway's namespace (log
-# $FO_DIR/rsipd-N.log, appended), waits for its control socket.
+# $FO_DIR/rsipd-N.log, appended), waits for its control socket. RSIPD picks
+# the binary (default: the ASan build), FO_MAP_SIZE its --map-size (4096).
 fo_rsipd_start() {
 	local n=$1 i
 	shift
@@ -154,7 +155,7 @@ fo_rsipd_start() {
 	ip netns exec "$(fo_ns "$n")" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$@"' \
 		rsipd "$FO_RSIPD" --listen $FO_NA --public $FO_NB1,$FO_NB2 \
 		--ctl-socket "$FO_DIR/$n.sock" --dataplane xdp --wan wan0 --lan lan0 \
-		--pin-path "$FO_DIR/bpffs-$n/rsip" --map-size 4096 --store "$FO_STORE" \
+		--pin-path "$FO_DIR/bpffs-$n/rsip" --map-size "${FO_MAP_SIZE:-4096}" --store "$FO_STORE" \
 		--gateway "$n" --role-file "$FO_DIR/$n.state" --register-rate 0 "$@" \
 		>>"$FO_DIR/rsipd-$n.log" 2>&1 &
 	FO_PID[rsipd-$n]=$!

@@ -8,7 +8,8 @@
 # at 1,000 packets/s each way (failover_flows.py): UDP X1 <-> Y, UDP on X2's
 # leased port <-> Y, ESP-shaped packets X2 <-> Y on X2's leased SPI; leases
 # of 8 s, so rsipc renews every 4 s throughout.
-#   - N1 active, N2 standby mirroring both hosts' bindings;
+#   - N1 active, N2 standby mirroring both hosts' bindings; N2's XDP forwards
+#     nothing (frames the switch floods to it are not its own);
 #   - kill -9 N1's rsipd and take N1's links down: keepalived moves Na and
 #     the Nb pool to N2, N2's XDP forwards from its mirrored maps; printed:
 #     packets lost per flow and the gap (ms); asserted: the flows deliver
@@ -112,6 +113,15 @@ sleep 2
 mark steady-before
 sleep 3
 
+fwd() { # n: the packets its data plane forwarded (both ways, all kinds)
+	fo_ctl "$1" counters | python3 -c 'import json,sys; d=json.load(sys.stdin)["dataplane"]
+print(sum(v for k, v in d.items() if k.startswith(("lan_tx", "wan_tx"))))'
+}
+# Frames to N1's MACs reach N2 too whenever the switch floods them (a MAC
+# it does not know yet): N2's programs must leave them to its kernel.
+fwd1=$(fwd n1) fwd2=$(fwd n2)
+echo "forwarded before the failover: N1 $fwd1 packets, N2 $fwd2"
+[ "$fwd1" -gt 0 ] && [ "$fwd2" = 0 ] || fail "the standby forwarded (duplicates)"
 renewals() { echo "$(status_of x1 renewals) $(status_of x2 renewals)"; }
 echo "== kill -9 N1's rsipd, N1's links down"
 r0=$(renewals)

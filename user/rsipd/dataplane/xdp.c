@@ -460,6 +460,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
+	memcpy(lc.wan_mac, x->wan.mac, 6);
 	lc.lan_mtu = x->lan.mtu;
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
 	lc.spi_block_shift = cfg->spi_block_shift;
