@@ -40,8 +40,7 @@ static __always_inline void copy_lan_mac(__u8 *dst)
  * would drop it (PACKET_OTHERHOST), and the programs must not forward it
  * either, or a cluster's standby duplicates what the active gateway forwards
  * (docs/cluster.md). An all-zero mac (tests) checks nothing. */
-static __always_inline bool frame_for_other_host(const struct ethhdr *eth,
-						 const volatile __u8 *mac)
+static __always_inline bool frame_for_other_host(const struct ethhdr *eth, const volatile __u8 *mac)
 {
 	__u8 set = 0, diff = 0;
 
