@@ -41,37 +41,24 @@ die() {
 	done
 	exit 1
 }
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1:]: d=d[k]
-print(d)' "$@"; }
-is_role() { [ "$(fo_ctl "$1" status | jget cluster role)" = "$2" ]; }
+is_role() { [ "$(fo_ctl "$1" status | fo_jget cluster role)" = "$2" ]; }
 state_is() { [ "$(fo_state "$1")" = "$2" ]; }
-nbindings() { fo_ctl "$1" status | jget bindings; }
+nbindings() { fo_ctl "$1" status | fo_jget bindings; }
 
 echo "== failover_bench: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 fo_up >/dev/null 2>&1 || die "lab setup"
 fo_keepalived_start n1
-wait_for 20 state_is n1 MASTER || die "N1 not MASTER"
+fo_wait 20 state_is n1 MASTER || die "N1 not MASTER"
 fo_rsipd_start n1 || die "rsipd n1"
 fo_keepalived_start n2
-wait_for 20 state_is n2 BACKUP || die "N2 not BACKUP"
+fo_wait 20 state_is n2 BACKUP || die "N2 not BACKUP"
 fo_rsipd_start n2 || die "rsipd n2"
 fo_rsipc_start x1 --transport udp --state-dir "$FO_DIR/x1" up --method rsipsec --spis 4 \
 	--ike-port --json
-wait_for 20 sh -c "head -n 1 $FO_DIR/rsipc-x1.log | grep -q client_id" || die "rsipc x1"
+fo_wait 20 sh -c "head -n 1 $FO_DIR/rsipc-x1.log | grep -q client_id" || die "rsipc x1"
 read -r nb port spi <<<"$(head -n 1 "$FO_DIR/rsipc-x1.log" | python3 -c 'import json,sys
 d=json.load(sys.stdin); print(d["address"], d["ports"][0], d["spi_min"])')"
-wait_for 20 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/n2.sock --json status |
+fo_wait 20 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/n2.sock --json status |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"bindings\"])')\" = 1 ]" ||
 	die "N2 does not mirror X1's binding"
 
@@ -81,7 +68,7 @@ fo_bg flows python3 "$here/../tests/cluster/failover_flows.py" "$FO_DIR/flows.ct
 	"udp,udp,$(fo_ns x1),$nb,$port,$(fo_ns y),$FO_Y,9001" \
 	"esp,esp,$(fo_ns x1),$nb,$spi,$(fo_ns y),$FO_Y,0x5e5e0001" >"$FO_DIR/flows.out" 2>&1
 exec 9>"$FO_DIR/flows.ctl"
-wait_for 20 test -e "$FO_DIR/flows.json.ready" || die "flows did not start"
+fo_wait 20 test -e "$FO_DIR/flows.json.ready" || die "flows did not start"
 echo "mark warmup" >&9
 sleep 2
 
@@ -119,8 +106,8 @@ for kind in links silent; do
 			blackhole ${active}lan on
 			blackhole ${active}wan on
 		fi
-		wait_for 20 fo_holds $standby || die "$standby did not take the addresses"
-		wait_for 10 is_role $standby active || die "$standby's rsipd did not become active"
+		fo_wait 20 fo_holds $standby || die "$standby did not take the addresses"
+		fo_wait 10 is_role $standby active || die "$standby's rsipd did not become active"
 		sleep 2
 		echo "mark between-$kind-$r" >&9
 		# The failed gateway comes back as the standby.
@@ -136,9 +123,9 @@ for kind in links silent; do
 			echo BACKUP >"$FO_DIR/$active.state"
 			fo_keepalived_start $active
 		fi
-		wait_for 20 state_is $active BACKUP || die "$active not BACKUP again"
+		fo_wait 20 state_is $active BACKUP || die "$active not BACKUP again"
 		fo_rsipd_start $active || die "rsipd $active again"
-		wait_for 20 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/$active.sock --json status |
+		fo_wait 20 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/$active.sock --json status |
 			python3 -c 'import json,sys; print(json.load(sys.stdin)[\"bindings\"])')\" = 1 ]" ||
 			die "$active does not mirror"
 		sleep 1
@@ -171,7 +158,7 @@ fo_rsipd_kill $standby
 FO_STORE=${FO_STORE%/rsip/*}${sync_prefix%/}
 t0=$(date +%s%N)
 FO_MAP_SIZE=$((SYNC_HOSTS + SYNC_HOSTS / 4)) fo_rsipd_start $standby || die "rsipd for the sync"
-wait_for 600 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/$standby.sock --json status |
+fo_wait 600 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/$standby.sock --json status |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"bindings\"])')\" = $SYNC_HOSTS ]" ||
 	die "the standby did not sync $SYNC_HOSTS bindings (has $(nbindings $standby))"
 t1=$(date +%s%N)

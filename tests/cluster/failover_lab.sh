@@ -21,6 +21,8 @@
 #   fo_holds n1|n2          # true when it holds Na and the whole Nb pool
 #   fo_holds_any n1|n2      # true when it holds any of them
 #   fo_state n1|n2          # keepalived's state (its notify script's file)
+#   fo_wait SECONDS CMD...  # poll CMD every 50 ms until it succeeds (bounded)
+#   fo_jget KEY... <JSON    # one field of a JSON document
 #
 # Every name carries a unique prefix; fo_down (the EXIT trap) stops what was
 # started here by PID, removes the namespaces and the directory.
@@ -32,6 +34,8 @@ FO_NB2=192.0.2.11
 
 _fo_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_fo_here/etcd.sh"
+# For _lab_ns_up (a namespace as the netns lab makes them); nothing else.
+. "$_fo_here/../lab/lab.sh"
 
 fo_init() {
 	local tag=${1:-fo}
@@ -54,15 +58,7 @@ fo_init() {
 
 fo_ns() { echo "$FO_ID-$1"; }
 
-_fo_node() { # name
-	local ns
-	ns=$(fo_ns "$1")
-	ip netns add "$ns" || return 1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 >/dev/null
-	ip -n "$ns" link set lo up
-}
+_fo_node() { _lab_ns_up "$(fo_ns "$1")"; }
 
 # _fo_port NODE DEV SEG MAC: NODE's DEV plugged into bridge br$SEG.
 _fo_port() {
@@ -133,6 +129,23 @@ fo_keepalived_start() {
 }
 
 fo_state() { cat "$FO_DIR/$1.state" 2>/dev/null; }
+
+fo_wait() {
+	local n=$(($1 * 20))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+fo_jget() {
+	python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1:]: d=d[int(k)] if isinstance(d,list) else d[k]
+print(json.dumps(d) if isinstance(d,(dict,list)) else d)' "$@"
+}
 
 fo_holds() {
 	local ns

@@ -36,21 +36,7 @@ fail() {
 	exit 1
 }
 fo_up || fail "lab setup"
-# wait_for SECONDS CMD...: poll every 50 ms, bounded.
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1:]: d=d[int(k)] if isinstance(d,list) else d[k]
-print(json.dumps(d) if isinstance(d,(dict,list)) else d)' "$@"; }
-role() { fo_ctl "$1" status | jget cluster role; }
+role() { fo_ctl "$1" status | fo_jget cluster role; }
 is_role() { [ "$(role "$1")" = "$2" ]; }
 lease() { # x: the lease rsipc printed, as one comparable line
 	head -n 1 "$FO_DIR/rsipc-$1.log" | python3 -c 'import json,sys; d=json.load(sys.stdin)
@@ -58,7 +44,7 @@ print(d["client_id"], d["bind_id"], d["address"], ",".join(map(str, d["ports"]))
       d.get("spi_min"), d.get("spi_max"))'
 }
 status_of() { # x key: a field of rsipc status
-	ip netns exec "$(fo_ns "$1")" "$FO_RSIPC" --state-dir "$FO_DIR/$1" --json status | jget "$2"
+	ip netns exec "$(fo_ns "$1")" "$FO_RSIPC" --state-dir "$FO_DIR/$1" --json status | fo_jget "$2"
 }
 bindings() { # n: the bindings as sorted "bind_id client_id nb ports spis" lines
 	fo_ctl "$1" bindings | python3 -c 'import json,sys
@@ -69,12 +55,12 @@ same_bindings() { [ "$(bindings "$1")" = "$(bindings "$2")" ] && [ -n "$(binding
 
 echo "== N1 active, N2 standby"
 fo_keepalived_start n1
-wait_for 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = MASTER ]" && fo_holds n1 ||
+fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = MASTER ]" && fo_holds n1 ||
 	fail "N1 did not become MASTER with Na and the Nb pool"
 fo_rsipd_start n1 --lease 8 || fail "rsipd on N1"
-wait_for 10 is_role n1 active || fail "N1's rsipd is not active"
+fo_wait 10 is_role n1 active || fail "N1's rsipd is not active"
 fo_keepalived_start n2
-wait_for 20 sh -c "[ \"\$(cat $FO_DIR/n2.state 2>/dev/null)\" = BACKUP ]" ||
+fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n2.state 2>/dev/null)\" = BACKUP ]" ||
 	fail "N2 did not become BACKUP"
 fo_holds_any n2 && fail "N2 holds an address while BACKUP"
 fo_rsipd_start n2 --lease 8 || fail "rsipd on N2"
@@ -85,8 +71,8 @@ fo_rsipc_start x1 --state-dir "$FO_DIR/x1" up --method rsap-ip --ports 2 --json
 fo_rsipc_start x2 --transport udp --state-dir "$FO_DIR/x2" up --method rsipsec --spis 4 \
 	--ike-port --tunnel gre --json
 for x in x1 x2; do
-	wait_for 20 ip netns exec "$(fo_ns $x)" ip link show rsip0 || fail "$x: no tunnel"
-	wait_for 10 lease $x || fail "$x: no lease printed"
+	fo_wait 20 ip netns exec "$(fo_ns $x)" ip link show rsip0 || fail "$x: no tunnel"
+	fo_wait 10 lease $x || fail "$x: no lease printed"
 done
 lease1_x1=$(lease x1)
 lease1_x2=$(lease x2)
@@ -96,7 +82,7 @@ read -r _ _ nb1 ports1 _ _ <<<"$lease1_x1"
 read -r _ _ nb2 ports2 spimin2 _ <<<"$lease1_x2"
 port1=${ports1%%,*}
 port2=${ports2%%,*}
-wait_for 20 same_bindings n1 n2 || fail "N2 does not mirror N1's bindings"
+fo_wait 20 same_bindings n1 n2 || fail "N2 does not mirror N1's bindings"
 echo "N2 mirrors N1: $(bindings n2 | wc -l) bindings"
 
 echo "== flows at 1,000 packets/s each way"
@@ -106,7 +92,7 @@ fo_bg flows python3 "$here/failover_flows.py" "$FO_DIR/flows.ctl" "$FO_DIR/flows
 	"udp,udp-x2,$(fo_ns x2),$nb2,$port2,$(fo_ns y),$FO_Y,9002" \
 	"esp,esp-x2,$(fo_ns x2),$nb2,$spimin2,$(fo_ns y),$FO_Y,0x5e5e0001"
 exec 9>"$FO_DIR/flows.ctl"
-wait_for 20 test -e "$FO_DIR/flows.json.ready" || fail "the flows did not start"
+fo_wait 20 test -e "$FO_DIR/flows.json.ready" || fail "the flows did not start"
 mark() { echo "mark $1" >&9; }
 mark warmup
 sleep 2
@@ -129,8 +115,8 @@ mark failover
 fo_rsipd_kill n1
 ip -n "$(fo_ns n1)" link set lan0 down
 ip -n "$(fo_ns n1)" link set wan0 down
-wait_for 20 fo_holds n2 || fail "N2 did not take Na and the Nb pool"
-wait_for 10 is_role n2 active || fail "N2's rsipd did not become active"
+fo_wait 20 fo_holds n2 || fail "N2 did not take Na and the Nb pool"
+fo_wait 10 is_role n2 active || fail "N2's rsipd did not become active"
 echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(role n2)"
 sleep 2
 mark steady-after-failover
@@ -157,11 +143,11 @@ echo "== N1 comes back"
 mark n1-back
 ip -n "$(fo_ns n1)" link set lan0 up
 ip -n "$(fo_ns n1)" link set wan0 up
-wait_for 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = BACKUP ]" ||
+fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = BACKUP ]" ||
 	fail "N1's keepalived did not come back as BACKUP ($(fo_state n1))"
 fo_rsipd_start n1 --lease 8 || fail "rsipd on N1 again"
 is_role n1 standby || fail "N1 came back active"
-wait_for 20 same_bindings n2 n1 || fail "N1 does not mirror N2's bindings"
+fo_wait 20 same_bindings n2 n1 || fail "N1 does not mirror N2's bindings"
 mark steady-n1-back
 sleep 3
 echo "stop" >&9
