@@ -15,6 +15,9 @@
 const volatile __be32 cfg_na = 0;
 /* The LAN device's MAC: source of every frame the WAN program sends. */
 const volatile __u8 cfg_lan_mac[6] = {};
+/* The WAN device's MAC: frames to another unicast MAC are not for us (all
+ * zero: no check, e.g. in tests; see frame_for_other_host). */
+const volatile __u8 cfg_wan_mac[6] = {};
 /* The LAN MTU: bigger after encapsulation goes to the slow path. */
 const volatile __u32 cfg_lan_mtu = 1500;
 /* log2 of the SPI block size (decision D13): block = ntohl(spi) >> shift. */
@@ -38,6 +41,25 @@ static __always_inline void copy_lan_mac(__u8 *dst)
 #pragma unroll
 	for (int i = 0; i < ETH_ALEN; i++)
 		dst[i] = cfg_lan_mac[i];
+}
+
+/* A unicast frame to another host's MAC, which a switch floods when it does
+ * not know that MAC (e.g. the moment a gateway's port goes down): the kernel
+ * would drop it (PACKET_OTHERHOST), and the programs must not forward it
+ * either, or a cluster's standby duplicates what the active gateway forwards
+ * (docs/cluster.md). An all-zero mac (tests) checks nothing. */
+static __always_inline bool frame_for_other_host(const struct ethhdr *eth, const volatile __u8 *mac)
+{
+	__u8 set = 0, diff = 0;
+
+	if (eth->h_dest[0] & 1) /* broadcast, multicast */
+		return false;
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++) {
+		set |= mac[i];
+		diff |= eth->h_dest[i] ^ mac[i];
+	}
+	return set && diff;
 }
 
 #endif

@@ -142,7 +142,8 @@ static __always_inline int lan_main(struct xdp_md *ctx)
 	struct ethhdr *eth;
 	int ret;
 
-	if (parse_ethhdr(&nh, data_end, &eth) != bpf_htons(ETH_P_IP))
+	if (parse_ethhdr(&nh, data_end, &eth) != bpf_htons(ETH_P_IP) ||
+	    frame_for_other_host(eth, cfg_lan_mac))
 		return count_and_return(RSIP_CNT_LAN_PASS_NOT_TUNNEL, XDP_PASS);
 	ret = lan_decide(ctx, &p, eth->h_source, nh.pos, data_end);
 	switch (RULE_ACTION(ret)) {

@@ -62,6 +62,8 @@ static __always_inline int wan_main(struct xdp_md *ctx)
 	 * kernel handles them (docs/dataplane.md). */
 	if (parse_ethhdr(&nh, data_end, &eth) != bpf_htons(ETH_P_IP))
 		return count_and_return(RSIP_CNT_WAN_PASS_NOT_IPV4, XDP_PASS);
+	if (frame_for_other_host(eth, cfg_wan_mac))
+		return count_and_return(RSIP_CNT_WAN_PASS_NOT_NB, XDP_PASS);
 	ret = wan_decide(ctx, &v, nh.pos, data_end);
 	switch (RULE_ACTION(ret)) {
 	case RULE_TUNNEL:

@@ -1056,6 +1056,23 @@ static void violation_rate_limit(void **state)
 	assert_int_equal(counter(RSIP_CNT_LAN_EVENT_VIOLATION), events + recs);
 }
 
+/* A frame to another host's MAC (flooded by a switch) is the kernel's: a
+ * cluster's standby must not forward what the active gateway forwards. */
+static void other_host_frame(void **state)
+{
+	unsigned int moved;
+	struct pkt in;
+
+	pkt_init(&in);
+	udp_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
+	assert_memory_equal(in.b, FX_LAN_MAC, 6);
+	in.b[5] ^= 0x40;
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_PASS);
+	assert_int_equal(moved, RSIP_CNT_LAN_PASS_NOT_TUNNEL);
+	memcpy(in.b, FX_LAN_MAC, 6);
+	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+}
+
 static void lan_no_tx(void **state)
 {
 	__u32 wan = fx.wan_if;
@@ -1243,6 +1260,7 @@ int main(void)
 	    cmocka_unit_test(outbound_spis),
 	    cmocka_unit_test(violation_rate_limit),
 	    cmocka_unit_test(lan_no_tx),
+	    cmocka_unit_test(other_host_frame),
 	    cmocka_unit_test(partial_csum),
 	    cmocka_unit_test(client_counters),
 	    cmocka_unit_test(truncations),

@@ -822,6 +822,27 @@ static void truncations(void **state)
  * lookup: with Nb1's bit cleared, an unknown SPI to Nb1 is passed as not ours
  * (instead of dropped), while a hit (ESP by block, an echo reply by its id)
  * never reads the filter. */
+static int run_counted(const struct pkt *in, unsigned int *moved);
+
+/* A frame to another host's MAC (flooded by a switch) is the kernel's: a
+ * cluster's standby must not forward what the active gateway forwards. */
+static void other_host_frame(void **state)
+{
+	struct fx_expect e;
+	unsigned int moved;
+	struct pkt p;
+
+	pkt_init(&p);
+	esp_block(&p, &e);
+	assert_memory_equal(p.b, FX_WAN_MAC, 6);
+	p.b[5] ^= 0x40;
+	assert_int_equal(run_counted(&p, &moved), XDP_PASS);
+	assert_int_equal(moved, RSIP_CNT_WAN_PASS_NOT_NB);
+	memset(p.b, 0xff, 6); /* broadcast: not another host's */
+	assert_int_equal(run_counted(&p, &moved), XDP_REDIRECT);
+	assert_int_equal(bpf_fx_poll(&fx), 0);
+}
+
 static int run_counted(const struct pkt *in, unsigned int *moved)
 {
 	uint64_t before[RSIP_CNT_MAX], after[RSIP_CNT_MAX];
@@ -895,6 +916,7 @@ int main(void)
 	    cmocka_unit_test(truncations),
 	    cmocka_unit_test(binding_counters),
 	    cmocka_unit_test(nb_filter),
+	    cmocka_unit_test(other_host_frame),
 	};
 	int rc;
 

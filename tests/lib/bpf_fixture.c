@@ -115,6 +115,7 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 	}
 	s->rodata->cfg_na = ip4(FX_NA);
 	memcpy((void *)s->rodata->cfg_lan_mac, FX_LAN_MAC, 6);
+	memcpy((void *)s->rodata->cfg_wan_mac, FX_WAN_MAC, 6);
 	s->rodata->cfg_lan_mtu = FX_LAN_MTU;
 	s->rodata->cfg_spi_block_shift = FX_SHIFT;
 	s->rodata->cfg_wan_ifindex = fx->wan_if;

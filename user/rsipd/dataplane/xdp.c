@@ -325,7 +325,9 @@ static int start_slow_path(struct dp_xdp *x)
 				   .spi_key = x->dp.spi_dir.key,
 				   .port_dir_on = x->dp.spi_dir.port_slots != 0,
 				   .na = x->na};
-	rc = slow_tx_open(&x->tx, x->na);
+	/* A cluster gateway (--role-file) binds Na before it holds it, as its
+	 * RSIP sockets do (main.c). */
+	rc = slow_tx_open(&x->tx, x->na, x->cfg->role_file[0] != '\0');
 	if (rc < 0)
 		return rc;
 	slow_tx_ops_init(&x->tx_ops, &x->tx);
@@ -470,6 +472,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
+	memcpy(lc.wan_mac, x->wan.mac, 6);
 	lc.lan_mtu = x->lan.mtu;
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
 	lc.spi_block_shift = cfg->spi_block_shift;

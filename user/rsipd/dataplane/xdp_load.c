@@ -233,6 +233,7 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	}
 	skel->rodata->cfg_na = cfg->na;
 	memcpy(skel->rodata->cfg_lan_mac, cfg->lan_mac, 6);
+	memcpy((void *)skel->rodata->cfg_wan_mac, cfg->wan_mac, 6);
 	skel->rodata->cfg_lan_mtu = cfg->lan_mtu;
 	skel->rodata->cfg_spi_block_shift = cfg->spi_block_shift;
 	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;

@@ -23,6 +23,7 @@ struct xdp_load_cfg {
 	bool map_prealloc; /* hash maps preallocated (a reused pin keeps its own) */
 	uint32_t na;	   /* network order: tunnel endpoint and outer source */
 	uint8_t lan_mac[6];
+	uint8_t wan_mac[6]; /* all zero: frames to any MAC (tests) */
 	uint32_t lan_mtu;
 	uint32_t wan_ifindex;
 	uint8_t spi_block_shift;

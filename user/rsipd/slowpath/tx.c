@@ -27,7 +27,7 @@ static int drop_all(int fd)
 	return 0;
 }
 
-static int open_tunnel_sock(int proto, uint32_t na)
+static int open_tunnel_sock(int proto, uint32_t na, bool freebind)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = na};
 	int fd, pmtu = IP_PMTUDISC_DONT, err;
@@ -37,6 +37,7 @@ static int open_tunnel_sock(int proto, uint32_t na)
 		return -errno;
 	if (drop_all(fd) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0 ||
+	    (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &(int){1}, sizeof(int)) < 0) ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		err = -errno;
 		close(fd);
@@ -45,18 +46,18 @@ static int open_tunnel_sock(int proto, uint32_t na)
 	return fd;
 }
 
-int slow_tx_open(struct slow_tx *tx, uint32_t na)
+int slow_tx_open(struct slow_tx *tx, uint32_t na, bool freebind)
 {
 	int err;
 
 	tx->ipip = tx->gre = tx->raw = -1;
-	tx->ipip = open_tunnel_sock(IPPROTO_IPIP, na);
+	tx->ipip = open_tunnel_sock(IPPROTO_IPIP, na, freebind);
 	if (tx->ipip < 0) {
 		err = tx->ipip;
 		log_warnx("slow path: raw IPIP socket on the tunnel endpoint: %s", strerror(-err));
 		goto fail;
 	}
-	tx->gre = open_tunnel_sock(IPPROTO_GRE, na);
+	tx->gre = open_tunnel_sock(IPPROTO_GRE, na, freebind);
 	if (tx->gre < 0) {
 		err = tx->gre;
 		log_warnx("slow path: raw GRE socket on the tunnel endpoint: %s", strerror(-err));

@@ -16,6 +16,7 @@
 #define RSIPD_SLOW_TX_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What the slow path needs to send; tests plug in their own. */
@@ -33,8 +34,10 @@ struct slow_tx {
 };
 
 /* Open the three sockets, the tunnel ones bound to na (network order).
- * 0 or -errno (the message names the socket). */
-int slow_tx_open(struct slow_tx *tx, uint32_t na);
+ * freebind: na may not be this host's yet (IP_FREEBIND: a cluster's standby,
+ * before keepalived moves Na here; docs/cluster.md). 0 or -errno (the
+ * message names the socket). */
+int slow_tx_open(struct slow_tx *tx, uint32_t na, bool freebind);
 void slow_tx_close(struct slow_tx *tx);
 /* The ops over an open slow_tx. */
 void slow_tx_ops_init(struct slow_tx_ops *ops, struct slow_tx *tx);
