@@ -264,10 +264,12 @@ static int step_reset(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int store_put(struct store *s, uint32_t client_id, const char *doc)
+int store_put(struct store *s, uint32_t client_id, const char *doc, size_t len)
 {
+	if (len > INT_MAX)
+		return -EFBIG;
 	sqlite3_bind_int64(s->put, 1, client_id);
-	sqlite3_bind_text(s->put, 2, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put, 2, doc, (int)len, SQLITE_STATIC);
 	return step_reset(s->put);
 }
 
