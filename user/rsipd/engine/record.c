@@ -263,8 +263,8 @@ static int pool_push(struct rec_client *rc, int64_t v)
 
 /* One typed value for a known key. Syntax errors: -EINVAL; a value of
  * another type: skipped and *wrong set. */
-static int typed(struct rd *r, struct rec_client *rc, enum vtype t, int64_t *iv,
-		 struct rec_str *sv, bool *bv, struct rec_arr *av, bool *wrong, int depth)
+static int typed(struct rd *r, struct rec_client *rc, enum vtype t, int64_t *iv, struct rec_str *sv,
+		 bool *bv, struct rec_arr *av, bool *wrong, int depth)
 {
 	char c = peek(r);
 	bool plain, is_int;

@@ -53,8 +53,8 @@ enum rec_bfield {
 };
 
 struct rec_binding {
-	uint32_t have; /* 1 << RB_*: present with the right type */
-	bool bad;      /* not an object, a key twice, a value of the wrong type */
+	uint32_t have;		      /* 1 << RB_*: present with the right type */
+	bool bad;		      /* not an object, a key twice, a value of the wrong type */
 	int64_t v[RB_CREATED_MS + 2]; /* RB_BIND_ID .. RB_EXPIRES_MS */
 	struct rec_str nb, remote;
 	struct rec_arr ports, spis;
