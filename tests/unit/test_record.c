@@ -74,21 +74,22 @@ static void test_invalid(void **state)
 	    "{\"client_id\":1,}",
 	    "{\"client_id\":1} x",
 	    "{\"client_id\":1}{}",
-	    "{\"client_id\":1,\"client_id\":2}",		  /* twice */
-	    "{\"client_id\":\"1\"}",				  /* wrong type */
-	    "{\"client_id\":1.0}",				  /* not an integer */
-	    "{\"client_id\":9223372036854775808}",		  /* beyond int64 */
+	    "{\"client_id\":1,\"client_id\":2}",   /* twice */
+	    "{\"client_id\":\"1\"}",		   /* wrong type */
+	    "{\"client_id\":1.0}",		   /* not an integer */
+	    "{\"client_id\":9223372036854775808}", /* beyond int64 */
 	    "{\"client_id\":-9223372036854775809}",
 	    "{\"client_id\":01}",
 	    "{\"client_id\":-}",
-	    "{\"xa\":\"10.0.0.\\u0035\"}",			  /* escape in a known string */
+	    "{\"xa\":\"10.0.0.\\u0035\"}", /* escape in a known string */
 	    "{\"bindings\":{}}",
 	    "{\"bindings\":[{\"ports\":[1,]}]}",
 	    "{\"x\":\"\\q\"}",
-	    "{\"x\":\"a\nb\"}",				  /* control character */
+	    "{\"x\":\"a\nb\"}", /* control character */
 	    "{\"x\":tru}",
 	    "{\"x\":\"unterminated}",
-	    "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	    "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    "]}",
 	};
 	struct rec_client r = {0};
 
@@ -165,8 +166,8 @@ static void test_engine_round_trip(void **state)
 	assert_int_equal(strlen(text), len);
 	assert_non_null(strstr(text, "\"last_reply\":\""));
 	copy = strdup(text);
-	assert_int_equal(engine_state_restore_client_text(h2->e, copy, len, WALL0, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    engine_state_restore_client_text(h2->e, copy, len, WALL0, err, sizeof(err)), 0);
 	assert_int_equal(engine_n_clients(h2->e), 1);
 	assert_int_equal(engine_n_bindings(h2->e), 1);
 	/* Written again, the restored host's record is the same text. */
