@@ -28,6 +28,9 @@ struct store_follow {
 	uint32_t *dirty; /* Client IDs, duplicates allowed until the commit */
 	size_t n, cap;
 	bool oom; /* a dirty ID was lost: rewrite every row at the next commit */
+	/* spi_block_shift is in the store: written by the first commit only
+	 * (it cannot change while rsipd runs), not a second page per commit. */
+	bool meta_written;
 	uint64_t commits, rows;
 };
 
@@ -211,7 +214,7 @@ int store_follow_commit(struct store_follow *f)
 		rc = -EIO;
 	if (!rc && all)
 		rc = store_del_all(f->s);
-	if (!rc)
+	if (!rc && (!f->meta_written || all))
 		rc = store_set_meta(f->s, "spi_block_shift", engine_spi_block_shift(f->e));
 	for (size_t i = 0; !rc && i < f->n; i++) {
 		const char *text;
@@ -243,6 +246,7 @@ int store_follow_commit(struct store_follow *f)
 		log_warnx("store %s: cannot write: %s", f->path, strerror(-rc));
 		return rc;
 	}
+	f->meta_written = true;
 	f->commits++;
 	health.commits++;
 	health.last_ok = true;
