@@ -325,59 +325,75 @@ static int typed(struct rd *r, struct rec_client *rc, enum vtype t, int64_t *iv,
 	return skip(r, depth);
 }
 
-static int binding(struct rd *r, struct rec_client *rc, struct rec_binding *b)
+/* The members of an object ('{' next): member() reads each value; f is the
+ * key's field in t, NULL for a key this rsipd does not know (or one with an
+ * escape sequence). */
+typedef int (*member_fn)(struct rd *r, struct rec_client *rc, void *obj, const struct field *f);
+static int members(struct rd *r, struct rec_client *rc, const struct field *t, size_t n,
+		   member_fn member, void *obj)
 {
 	struct rec_str k;
-	bool plain, wrong;
+	bool plain;
 	int err;
 
+	if (!eat(r, '{'))
+		return -EINVAL;
+	if (eat(r, '}'))
+		return 0;
+	do {
+		if (string(r, &k, &plain) || !eat(r, ':'))
+			return -EINVAL;
+		err = member(r, rc, obj, plain ? lookup(t, n, &k) : NULL);
+		if (err)
+			return err;
+	} while (eat(r, ','));
+	return eat(r, '}') ? 0 : -EINVAL;
+}
+
+static int binding_member(struct rd *r, struct rec_client *rc, void *obj, const struct field *f)
+{
+	struct rec_binding *b = obj;
+	int64_t iv = 0;
+	struct rec_str sv = {0};
+	struct rec_arr av = {0};
+	bool bv = false, wrong;
+	int err;
+
+	if (!f)
+		return skip(r, 3);
+	err = typed(r, rc, f->type, &iv, &sv, &bv, &av, &wrong, 3);
+	if (err)
+		return err;
+	if (wrong || rec_has(b->have, f->bit))
+		b->bad = true;
+	if (wrong)
+		return 0;
+	b->have |= 1u << f->bit;
+	if (f->type == V_INT)
+		b->v[f->bit] = iv;
+	else if (f->bit == RB_NB)
+		b->nb = sv;
+	else if (f->bit == RB_REMOTE)
+		b->remote = sv;
+	else if (f->bit == RB_PORTS)
+		b->ports = av;
+	else if (f->bit == RB_SPIS)
+		b->spis = av;
+	else if (f->bit == RB_HAS_SPI_BLOCK)
+		b->has_spi_block = bv;
+	else
+		b->ports_dont_need = bv;
+	return 0;
+}
+
+static int binding(struct rd *r, struct rec_client *rc, struct rec_binding *b)
+{
 	memset(b, 0, sizeof(*b));
 	if (peek(r) != '{') {
 		b->bad = true;
 		return skip(r, 2);
 	}
-	r->p++;
-	if (eat(r, '}'))
-		return 0;
-	do {
-		const struct field *f;
-
-		if (string(r, &k, &plain) || !eat(r, ':'))
-			return -EINVAL;
-		f = plain ? lookup(bfields, sizeof(bfields) / sizeof(bfields[0]), &k) : NULL;
-		if (!f) {
-			err = skip(r, 3);
-		} else {
-			int64_t iv = 0;
-			struct rec_str sv = {0};
-			struct rec_arr av = {0};
-			bool bv = false;
-
-			err = typed(r, rc, f->type, &iv, &sv, &bv, &av, &wrong, 3);
-			if (!err && (wrong || rec_has(b->have, f->bit)))
-				b->bad = true;
-			if (!err && !wrong) {
-				b->have |= 1u << f->bit;
-				if (f->type == V_INT)
-					b->v[f->bit] = iv;
-				else if (f->bit == RB_NB)
-					b->nb = sv;
-				else if (f->bit == RB_REMOTE)
-					b->remote = sv;
-				else if (f->bit == RB_PORTS)
-					b->ports = av;
-				else if (f->bit == RB_SPIS)
-					b->spis = av;
-				else if (f->bit == RB_HAS_SPI_BLOCK)
-					b->has_spi_block = bv;
-				else
-					b->ports_dont_need = bv;
-			}
-		}
-		if (err)
-			return err;
-	} while (eat(r, ','));
-	return eat(r, '}') ? 0 : -EINVAL;
+	return members(r, rc, bfields, sizeof(bfields) / sizeof(bfields[0]), binding_member, b);
 }
 
 static int bindings(struct rd *r, struct rec_client *rc)
@@ -406,52 +422,34 @@ static int bindings(struct rd *r, struct rec_client *rc)
 	return eat(r, ']') ? 0 : -EINVAL;
 }
 
-static int client(struct rd *r, struct rec_client *rc)
+static int client_member(struct rd *r, struct rec_client *rc, void *obj, const struct field *f)
 {
-	struct rec_str k;
-	bool plain, wrong;
+	int64_t iv = 0;
+	struct rec_str sv = {0};
+	bool wrong;
 	int err;
 
-	if (!eat(r, '{'))
+	if (!f)
+		return skip(r, 1);
+	if (rec_has(rc->have, f->bit))
+		return -EINVAL; /* twice: which one would count? */
+	rc->have |= 1u << f->bit;
+	if (f->type == V_BINDINGS)
+		return bindings(r, rc);
+	err = typed(r, rc, f->type, &iv, &sv, NULL, NULL, &wrong, 1);
+	if (err || wrong)
 		return -EINVAL;
-	if (eat(r, '}'))
-		return 0;
-	do {
-		const struct field *f;
-
-		if (string(r, &k, &plain) || !eat(r, ':'))
-			return -EINVAL;
-		f = plain ? lookup(cfields, sizeof(cfields) / sizeof(cfields[0]), &k) : NULL;
-		if (f && rec_has(rc->have, f->bit))
-			return -EINVAL; /* twice: which one would count? */
-		if (!f) {
-			err = skip(r, 1);
-		} else if (f->type == V_BINDINGS) {
-			err = bindings(r, rc);
-		} else {
-			int64_t iv = 0;
-			struct rec_str sv = {0};
-
-			err = typed(r, rc, f->type, &iv, &sv, NULL, NULL, &wrong, 1);
-			if (!err && wrong)
-				err = -EINVAL;
-			if (!err && f->type == V_INT)
-				rc->v[f->bit] = iv;
-			else if (!err && f->bit == RC_XA)
-				rc->xa = sv;
-			else if (!err && f->bit == RC_TRANSPORT)
-				rc->transport = sv;
-			else if (!err && f->bit == RC_LAST_REQUEST)
-				rc->last_request = sv;
-			else if (!err)
-				rc->last_reply = sv;
-		}
-		if (err)
-			return err;
-		if (f)
-			rc->have |= 1u << f->bit;
-	} while (eat(r, ','));
-	return eat(r, '}') ? 0 : -EINVAL;
+	if (f->type == V_INT)
+		rc->v[f->bit] = iv;
+	else if (f->bit == RC_XA)
+		rc->xa = sv;
+	else if (f->bit == RC_TRANSPORT)
+		rc->transport = sv;
+	else if (f->bit == RC_LAST_REQUEST)
+		rc->last_request = sv;
+	else
+		rc->last_reply = sv;
+	return 0;
 }
 
 int rec_parse(struct rec_client *rc, const char *text, size_t len)
@@ -464,7 +462,7 @@ int rec_parse(struct rec_client *rc, const char *text, size_t len)
 	rc->xa = rc->transport = rc->last_request = rc->last_reply = (struct rec_str){0};
 	rc->nb = 0;
 	rc->npool = 0;
-	err = client(&r, rc);
+	err = members(&r, rc, cfields, sizeof(cfields) / sizeof(cfields[0]), client_member, NULL);
 	if (!err && peek(&r))
 		err = -EINVAL; /* trailing bytes */
 	return err;
