@@ -103,17 +103,19 @@ for G in on off; do
 	lab_rsipd_stop
 done
 
-printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %9s %9s\n' GRO prot dir "" plain bpf ratio pump ratio "cpu(bpf)" "cpu(pump)"
+ratio() { $PY -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }
+printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %9s %9s %9s\n' GRO prot dir "" plain bpf ratio pump ratio pump/bpf "cpu(bpf)" "cpu(pump)"
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
 			p=${R[plain,$G,$proto,$d]} b=${R[bpf,$G,$proto,$d]} u=${R[pump,$G,$proto,$d]}
-			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s%% %8s%%\n' "$G" $proto $d \
-				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$b" \
-				"$($PY -c "print('%.2f' % ($b / $p if $p > 0 else 0))")" "$u" \
-				"$($PY -c "print('%.2f' % ($u / $p if $p > 0 else 0))")" \
+			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %9s %8s%% %8s%%\n' "$G" $proto $d \
+				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$b" "$(ratio "$b" "$p")" \
+				"$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$b")" \
 				"${CPU[bpf,$G,$proto,$d]}" "${CPU[pump,$G,$proto,$d]}"
 		done
 	done
 done
-echo "(Gbit/s delivered, $SECS s per run, one run each; ratio = RSIP / plain routing with the same GRO setting; cpu = rsipc's user+system time over the run, % of one CPU)"
+echo "(Gbit/s delivered, $SECS s per run, one run each; ratio = RSIP / plain routing with the same GRO setting;"
+echo " pump/bpf = the pump against the BPF path, which shares the gateway's per-frame XDP path;"
+echo " cpu = rsipc's user+system time over the run, % of one CPU)"

@@ -12,6 +12,11 @@
  *       capacity of the maps the clients fill (default: dp_abi.h's). -P
  *       creates the hash maps preallocated (the object's are not), for
  *       xdp_rate.sh's "pre" program (docs/performance.md).
+ *       -S CPULIST also fills rsip_cpumap for those CPUs and rsip_steer
+ *       (slots dealt over them) and pins rsip_wan_steer and rsip_steer: the
+ *       --spi-steer first stage, for xdp_rate.sh's "one" and "two" programs.
+ *   xdp_gw steer STEERPIN CPULIST
+ *       Deals the pinned rsip_steer's slots over CPULIST (CPUs given to -S).
  *   xdp_gw ref   -l LAN -M CLIENT_MAC -a NA -d PINDIR
  *       Loads the trivial encapsulating program (ref_progs.bpf.c) towards
  *       client 0 and pins it as PINDIR/ref_encap.
@@ -41,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -52,13 +58,16 @@
 #include "bench_maps.h"
 #include "bench_net.h"
 #include "dp_names.h"
+#include "cpulist.h"
 #include "dataplane/maps.h"
+#include "dataplane/xdp_steer.h"
 #include "log.h"
 #include "parse.h"
 #include "rsip/wire.h"
 #include "rsip_xdp.skel.h"
 
-#define COOKIE_CAP 4
+#define COOKIE_CAP    4
+#define CFG_STEER_MAX 256 /* RSIP_STEER_SLOTS */
 
 struct gw_opts {
 	const char *wan, *lan, *pindir;
@@ -66,8 +75,10 @@ struct gw_opts {
 	bool have_client_mac;
 	struct in_addr na;
 	uint32_t clients;
-	uint32_t capacity; /* 0: the defaults, raised to clients if needed */
-	bool prealloc;	   /* -P: hash maps preallocated */
+	uint32_t capacity;	       /* 0: the defaults, raised to clients if needed */
+	bool prealloc;		       /* -P: hash maps preallocated */
+	uint16_t steer[CFG_STEER_MAX]; /* -S: rsip_wan_steer's CPUs */
+	size_t n_steer;
 };
 
 static double now_s(void)
@@ -82,7 +93,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdp_gw rsip -w WAN -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-s "
-		"CAP] [-P] [-v]\n"
+		"CAP] [-P] [-S CPULIST] [-v]\n"
+		"       xdp_gw steer STEERPIN CPULIST\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
 		"       xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
 		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
@@ -96,7 +108,7 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 
 	*o = (struct gw_opts){.clients = 1};
 	optind = 2;
-	while ((c = getopt(argc, argv, "w:l:M:a:n:d:s:Pv")) != -1) {
+	while ((c = getopt(argc, argv, "w:l:M:a:n:d:s:PS:v")) != -1) {
 		switch (c) {
 		case 'w':
 			o->wan = optarg;
@@ -127,6 +139,10 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 			break;
 		case 'P':
 			o->prealloc = true;
+			break;
+		case 'S':
+			if (cpulist_parse(optarg, o->steer, CFG_STEER_MAX, &o->n_steer) < 0)
+				goto bad;
 			break;
 		case 'v':
 			log_set_verbosity(log_get_verbosity() + 1);
@@ -328,6 +344,9 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_spi_block_shift = BENCH_SPI_SHIFT;
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
 	err = size_maps(skel, o->clients, o->capacity);
+	if (!err) /* a cpumap key is a CPU number */
+		err = bpf_map__set_max_entries(skel->maps.rsip_cpumap,
+					       (uint32_t)libbpf_num_possible_cpus());
 	if (!err && o->prealloc)
 		err = bench_hash_maps_prealloc(skel->obj);
 	if (!err)
@@ -362,6 +381,24 @@ static int cmd_rsip(const struct gw_opts *o)
 		err = pin_at(o->pindir, "rsip_wan", pin_prog, skel->progs.rsip_wan);
 	if (!err)
 		err = pin_at(o->pindir, "rsip_stats", pin_map, skel->maps.rsip_stats);
+	if (!err && o->n_steer) {
+		err = xdp_steer_fill(skel, o->steer, o->n_steer);
+		if (!err)
+			err = pin_at(o->pindir, "rsip_wan_steer", pin_prog,
+				     skel->progs.rsip_wan_steer);
+		if (!err)
+			err = pin_at(o->pindir, "rsip_steer", pin_map, skel->maps.rsip_steer);
+		if (!err) {
+			struct bpf_map_info info = {0};
+			uint32_t len = sizeof(info);
+
+			/* Its kthreads are "cpumap/CPU/map:ID": xdp_rate.sh reads
+			 * their CPU time. */
+			if (bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.rsip_cpumap), &info,
+						   &len) == 0)
+				printf("xdp_gw: rsip_cpumap id=%u\n", info.id);
+		}
+	}
 	if (err)
 		goto out;
 	printf("xdp_gw: rsip_wan pinned: clients=%u nb=%u entries: clients=%ld ports=%ld "
@@ -381,6 +418,29 @@ static int cmd_rsip(const struct gw_opts *o)
 out:
 	dpx_free(x);
 	rsip_xdp__destroy(skel);
+	return err;
+}
+
+/* Refills a pinned rsip_steer: which CPUs the SPI slots go to. */
+static int cmd_steer(const char *pin, const char *list)
+{
+	uint16_t cpus[CFG_STEER_MAX];
+	size_t n;
+	int fd, err;
+
+	if (cpulist_parse(list, cpus, CFG_STEER_MAX, &n) < 0) {
+		log_warnx("steer: bad CPU list '%s'", list);
+		return -EINVAL;
+	}
+	fd = bpf_obj_get(pin);
+	if (fd < 0) {
+		log_warn("steer: %s", pin);
+		return -errno;
+	}
+	err = xdp_steer_slots(fd, cpus, n);
+	if (err)
+		log_warnx("steer: cannot write %s: %s", pin, strerror(-err));
+	close(fd);
 	return err;
 }
 
@@ -698,6 +758,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		err = !strcmp(cmd, "rsip") ? cmd_rsip(&o) : cmd_ref(&o);
+	} else if (!strcmp(cmd, "steer") && argc == 4) {
+		err = cmd_steer(argv[2], argv[3]);
 	} else if (!strcmp(cmd, "sink") && argc == 3) {
 		err = cmd_sink(argv[2]);
 	} else if (!strcmp(cmd, "attach") && argc == 4) {

@@ -35,6 +35,13 @@
 # rsip_wan, ref_encap, ref_lookup; add "pre" for rsip_wan on a second copy of
 # the same tables whose hash maps are preallocated, docs/performance.md),
 # RATE_REPS (5), RATE_SECS (6),
+# (add "one" and "two" for rsip_wan_steer, the --spi-steer first stage, on the
+# same tables: "one" steers every SPI to the generator's CPU, i.e. everything
+# stays on one CPU as NIC RSS leaves one peer's ESP; "two" deals the SPIs
+# over every CPU through rsip_cpumap; "away" sends every SPI to another CPU
+# than the generator's, so the gateway's work has a CPU of its own. two / one
+# is issue 11's 2-CPU ratio, one / rsip the first stage's cost on one core; the sink veth gets a queue
+# per CPU so the CPUs do not share its ring),
 # RATE_WARMUP (2), RATE_CPU (1), RATE_OUT (raw result lines; default
 # BUILD/bench/xdp_rate-DATE.txt), RATE_STRICT (1: exit 3 when a run is
 # invalid, i.e. frames were refused, lost or took another path; for smoke
@@ -71,6 +78,7 @@ if [ "$CPU" -ge "$NCPU" ]; then
 fi
 # The script and its tools stay off the measured CPU.
 OTHER_CPUS=$(seq 0 $((NCPU - 1)) | grep -vx "$CPU" | paste -sd,)
+ALL_CPUS=0-$((NCPU - 1))
 taskset -pc "$OTHER_CPUS" $$ >/dev/null
 
 # Unique names: other jobs share this machine (interface names <= 15 chars).
@@ -83,6 +91,7 @@ NA=10.0.0.1
 TMP=$(mktemp -d /tmp/xdp_rate.XXXXXX)
 PIN=$TMP/bpf
 GEN_PID=
+KT_PIDS=
 
 cleanup() {
 	[ -n "$GEN_PID" ] && kill "$GEN_PID" 2>/dev/null && wait "$GEN_PID" 2>/dev/null
@@ -107,8 +116,11 @@ topology_up() {
 	done
 	ip -n "$NS_GEN" link add "$IF_GEN" address $MAC_GEN type veth \
 		peer name "$IF_WAN" address $MAC_WAN netns "$NS_GW" || return 1
-	ip -n "$NS_GW" link add "$IF_LAN" address $MAC_LAN type veth \
-		peer name "$IF_SNK" address $MAC_SNK netns "$NS_SNK" || return 1
+	# A queue per CPU on the sink: redirected frames go to the queue of the
+	# CPU that sends them (veth), so steered CPUs do not share one ring.
+	ip -n "$NS_GW" link add "$IF_LAN" address $MAC_LAN numtxqueues "$NCPU" \
+		numrxqueues "$NCPU" type veth peer name "$IF_SNK" address $MAC_SNK \
+		numtxqueues "$NCPU" numrxqueues "$NCPU" netns "$NS_SNK" || return 1
 	ip -n "$NS_GEN" addr add 192.0.2.2/24 dev "$IF_GEN"
 	ip -n "$NS_GW" addr add 192.0.2.1/24 dev "$IF_WAN"
 	ip -n "$NS_GW" addr add $NA/24 dev "$IF_LAN"
@@ -132,17 +144,24 @@ inline_napi() {
 
 # One snapshot: time, CPU counters, the veths' counters, rsip_stats.
 snap() { # file prog
+	local p kc
 	{
 		echo "t=$(date +%s.%N)"
 		# The generator's CPU time, with the softirq work run in its context.
 		echo "gen_rt=$(cut -d' ' -f1 /proc/"$GEN_PID"/schedstat 2>/dev/null || echo 0)"
+		# rsip_cpumap's kthreads (one per steering CPU): their CPU time is
+		# the gateway's work on the CPUs the frames were steered to.
+		for p in $KT_PIDS; do
+			kc=$(cut -d/ -f2 "/proc/$p/comm")
+			echo "kt$kc=$(cut -d' ' -f1 "/proc/$p/schedstat")"
+		done
 		grep '^cpu[0-9]' /proc/stat | awk '{printf "%s=%s", $1, $2; for (i = 3; i <= 9; i++) printf ",%s", $i; print ""}'
 		gen ethtool -S "$IF_GEN" | awk -v p=gen '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		gw ethtool -S "$IF_WAN" | awk -v p=wan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		gw ethtool -S "$IF_LAN" | awk -v p=lan '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		snk ethtool -S "$IF_SNK" | awk -v p=snk '/:/ {gsub(":", ""); print p "." $1 "=" $2}'
 		case $2 in
-		rsip) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
+		rsip | one | two | away) "$XDP_GW" counters "$PIN/n$N/rsip_stats" ;;
 		pre) "$XDP_GW" counters "$PIN/n$N/pre/rsip_stats" ;;
 		esac | tr ' ' '\n' | sed -n 's/^./rsip.&/p'
 		echo "t2=$(date +%s.%N)"
@@ -158,7 +177,15 @@ measure() { # prog kind rep
 	ref) pin=$PIN/ref_encap ;;
 	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
 	pre) pin=$PIN/n$N/pre/rsip_wan ;;
-	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre)" >&2; return 1 ;;
+	one | two | away)
+		pin=$PIN/n$N/rsip_wan_steer
+		case $prog in
+		one) cpus=$CPU ;;
+		two) cpus=$ALL_CPUS ;;
+		away) cpus=${OTHER_CPUS%%,*} ;;
+		esac
+		gw "$XDP_GW" steer "$PIN/n$N/rsip_steer" "$cpus" || return 1 ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre one two away)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -185,11 +212,18 @@ measure() { # prog kind rep
 # Loads rsip_wan's tables for $N clients into DIR (xdp_gw rsip ARGS...) and
 # appends the map memory xdp_gw reports to $OUT as a "mem" line.
 load_rsip() { # prog dir args...
-	local prog=$1 dir=$2 log=$TMP/load.out
+	local prog=$1 dir=$2 log=$TMP/load.out id
 	shift 2
 	gw "$XDP_GW" rsip "$@" -w "$IF_WAN" -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$dir" \
 		>"$log" || { cat "$log" >&2; return 1; }
 	cat "$log"
+	if [ "$prog" = rsip ]; then
+		# rsip_cpumap's kthreads, found once: their names carry the map id.
+		id=$(sed -n 's/^xdp_gw: rsip_cpumap id=//p' "$log")
+		KT_PIDS=
+		[ -z "$id" ] || KT_PIDS=$(grep -lx "cpumap/[0-9]*/map:$id" /proc/[0-9]*/comm 2>/dev/null |
+			cut -d/ -f3 | paste -sd' ')
+	fi
 	$PY "$STATS" mem "prog=$prog clients=$N" <"$log" >>"$OUT" || return 1
 }
 
@@ -217,7 +251,10 @@ for c in $CASES; do
 		gw "$XDP_GW" detach "$IF_WAN" 2>/dev/null
 		[ -n "$LOADED" ] && rm -rf "$PIN/n$LOADED"
 		mkdir -p "$PIN/n$N"
-		load_rsip rsip "$PIN/n$N" ||
+		steer=
+		case " $PROGS " in *" one "* | *" two "* | *" away "*) steer="-S $ALL_CPUS" ;; esac
+		# shellcheck disable=SC2086
+		load_rsip rsip "$PIN/n$N" $steer ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }
 		case " $PROGS " in
 		*" lkp "*)

@@ -4,6 +4,9 @@
  *   rsip_wan  on the public interface: demultiplex to clients (wan.h)
  *   rsip_lan  on the private interface: police and forward clients' tunnelled
  *             packets (lan.h)
+ *   rsip_wan_steer  instead of rsip_wan with --spi-steer: ESP by SPI to
+ *             another CPU's rsip_cpumap entry, the rest as rsip_wan (steer.h)
+ *   rsip_wan_cpu    rsip_wan as the cpumap entries' program
  * Load-time constants in config.h; maps in maps.h; the ABI in
  * include/rsip/dp_abi.h.
  */
@@ -12,6 +15,7 @@
 
 #include "config.h"
 #include "lan.h"
+#include "steer.h"
 #include "wan.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -26,4 +30,16 @@ SEC("xdp")
 int rsip_lan(struct xdp_md *ctx)
 {
 	return lan_main(ctx);
+}
+
+SEC("xdp")
+int rsip_wan_steer(struct xdp_md *ctx)
+{
+	return steer_main(ctx);
+}
+
+SEC("xdp/cpumap")
+int rsip_wan_cpu(struct xdp_md *ctx)
+{
+	return wan_main(ctx);
 }

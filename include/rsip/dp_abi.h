@@ -395,6 +395,9 @@ enum rsip_counter {
 	RSIP_CNT_LAN_LEARN_IKE_PEER,	      /* (Nb, port, peer) entries written */
 	RSIP_CNT_LAN_LEARN_FANOUT,	      /* fan-out cookies taken by a protected answer */
 	RSIP_CNT_LAN_CSUM_COMPLETED, /* inner TCP/UDP checksum was only partial: completed */
+	/* --spi-steer (bpf/steer.h), counted on the receiving CPU: */
+	RSIP_CNT_WAN_STEERED,	  /* handed to another CPU's rsip_cpumap entry by SPI */
+	RSIP_CNT_WAN_STEER_LOCAL, /* that CPU has no cpumap entry: handled here */
 	RSIP_CNT_MAX,
 };
 

@@ -10,6 +10,7 @@
 #   etcd_member_stop I | etcd_member_kill I | etcd_member_start I
 #   etcd_member_pause I | etcd_member_resume I   # SIGSTOP / SIGCONT
 #   etcd_cluster_attach NS       # make the members reachable from netns NS
+#   etcd_serve_requests PID      # act on a driver's $ETCD_DIR/etcd-req while PID runs
 #   etcd_cluster_down            # the trap; safe to call twice
 #
 # The members run in a network namespace of their own (unique name), member
@@ -219,6 +220,21 @@ etcd_member_stop() { _etcd_signal_wait "$1" TERM; }
 etcd_member_kill() { _etcd_signal_wait "$1" KILL; }
 etcd_member_pause() { kill -STOP "${ETCD_PIDS[$1]}"; }
 etcd_member_resume() { kill -CONT "${ETCD_PIDS[$1]}"; }
+
+# A driver (rsipd_gw.py) asks for members to stop, pause or resume through
+# the file $ETCD_DIR/etcd-req ("stop 1", "pause 2 3"...): done here while PID
+# runs (etcd.sh acts on its own PIDs), then acknowledged by removing it.
+etcd_serve_requests() { # PID
+	local verb members m
+	while kill -0 "$1" 2>/dev/null; do
+		if [ -s "$ETCD_DIR/etcd-req" ]; then
+			read -r verb members <"$ETCD_DIR/etcd-req"
+			for m in $members; do "etcd_member_$verb" "$m"; done
+			rm -f "$ETCD_DIR/etcd-req"
+		fi
+		sleep 0.05
+	done
+}
 
 etcd_cluster_down() {
 	[ -n "${ETCD_ID:-}" ] || return 0

@@ -258,6 +258,35 @@ static void test_holdback(void **state)
 	fx_stop(&f);
 }
 
+/* alloc_holdback_flush (a fenced cluster gateway): every port held back is
+ * free at once, whatever its age; live ports stay; the counters agree. */
+static void test_holdback_flush(void **state)
+{
+	struct fx f;
+	uint16_t p[4], q[2], a = 2001, b = 2002;
+
+	fx_init(&f, 1);
+	f.cfg.port_lo = 2000;
+	f.cfg.port_hi = 2003;
+	fx_start(&f);
+	assert_int_equal(fx_ports_any(&f, 1, 0, 4, p), 0);
+	alloc_ports_release(f.a, 1, f.nb[0], &a, 1);
+	f.now += 1000;
+	alloc_ports_release(f.a, 1, f.nb[0], &b, 1);
+	assert_int_equal(fx_usage(&f).ports_held, 2);
+	assert_int_equal(fx_ports_any(&f, 2, 0, 1, q), RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE);
+	alloc_holdback_flush(f.a);
+	assert_int_equal(fx_usage(&f).ports_held, 0);
+	assert_int_equal(fx_usage(&f).ports_used, 2);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	assert_int_equal(fx_port1(&f, 2, 0, 2002), 0);
+	assert_int_equal(fx_ports_any(&f, 2, 0, 1, q), 0);
+	assert_int_equal(q[0], 2001);
+	assert_int_equal(fx_ports_any(&f, 3, 0, 1, q), RSIP_E_LOCAL_ADDRPORT_UNAVAILABLE);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	fx_stop(&f);
+}
+
 /* When ports are scarce the oldest freed one comes back first. */
 static void test_holdback_fifo(void **state)
 {
@@ -343,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_cap_counts_holdback),
 	    cmocka_unit_test(test_holdback),
 	    cmocka_unit_test(test_holdback_fifo),
+	    cmocka_unit_test(test_holdback_flush),
 	    cmocka_unit_test(test_uniqueness),
 	};
 

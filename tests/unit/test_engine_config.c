@@ -165,6 +165,17 @@ static void test_every_flag(void **state)
 	assert_string_equal(cfg.state_file, "");
 	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode skb"),
 			 -EINVAL);
+	/* --spi-steer: off by default, a CPU list, bad lists refused. */
+	assert_int_equal(cfg.n_spi_steer, 0);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --spi-steer 3,0-1"), 0);
+	assert_int_equal(cfg.n_spi_steer, 3);
+	assert_int_equal(cfg.spi_steer[0], 0);
+	assert_int_equal(cfg.spi_steer[2], 3);
+	assert_int_equal(parse(&cfg, BASE "--spi-steer 1,1"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--spi-steer 0-4096"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--spi-steer x"), -EINVAL);
+	assert_int_equal(parse(&cfg, BASE "--spi-steer="), 0);
+	assert_int_equal(cfg.n_spi_steer, 0);
 	assert_int_equal(parse(&cfg, BASE "--pin-path relative"), -EINVAL);
 	assert_int_equal(parse(&cfg, BASE "--map-size 8"), -EINVAL);
 	assert_int_equal(parse(&cfg, BASE "--wan a/b"), -EINVAL);

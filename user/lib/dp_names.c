@@ -85,6 +85,10 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EVENT(LAN_LEARN_FANOUT, "lan_learn_fanout", "fan-out cookies learned from a protected answer"),
     EVENT(LAN_CSUM_COMPLETED, "lan_csum_completed",
 	  "inner TCP/UDP checksums completed (partial, from a GRO-ing hop)"),
+    EVENT(WAN_STEERED, "wan_steered",
+	  "WAN: ESP/AH/UDP-ESP handed to the CPU its SPI is steered to (--spi-steer)"),
+    EVENT(WAN_STEER_LOCAL, "wan_steer_local",
+	  "WAN: the SPI's CPU has no cpumap entry: handled on the receiving CPU"),
 };
 
 const char *dp_counter_name(unsigned int counter)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* rsipc: cutting a TCP/IPv4 super-packet the TUN handed over with TSO into
- * segments of gso_size payload bytes, each a whole checksummed packet (the
- * raw socket that carries them into the tunnel has no offload of its own). */
+/* rsipc: cutting a TCP/IPv4 super-packet the TUN handed over with TSO (or a
+ * UDP/IPv4 one, USO: an application's UDP_SEGMENT send) into segments of
+ * gso_size payload bytes, each a whole checksummed packet (the raw socket
+ * that carries them into the tunnel has no offload of its own). */
 #ifndef RSIPC_GSO_H
 #define RSIPC_GSO_H
 
@@ -17,6 +18,13 @@
  * malformed, gso_size 0) or -ENOSPC (more than max_segs segments, or more
  * than outcap bytes). */
 int gso_tcp4_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out, size_t outcap,
+		     size_t *lens, unsigned int max_segs);
+
+/* The same for UDP/IPv4 (what the kernel's UDP GSO does): every segment the
+ * UDP header with its own length and checksum (0 computed is sent as
+ * 0xffff), consecutive IP IDs; the last segment may be shorter. Returns as
+ * gso_tcp4_segment (-EINVAL also for a packet that is not UDP/IPv4). */
+int gso_udp4_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out, size_t outcap,
 		     size_t *lens, unsigned int max_segs);
 
 #endif

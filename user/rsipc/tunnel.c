@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errbuf.h"
@@ -29,6 +30,15 @@
 /* Packets per sendmmsg out: a batch of reads, TSO super-packets cut. */
 #define PUMP_SEGS 512
 #define SEG_ARENA (1u << 20)
+/* USO on a TUN (Linux 6.2) and its virtio GSO type; older uapi headers lack
+ * them, the values are ABI. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 int tunnel_path_mtu(struct in_addr dst)
 {
@@ -73,7 +83,12 @@ static int open_tun(struct tunnel *t, const char *name)
 	/* TSO: the host's TCP hands over up to 64 KiB per read, cut in
 	 * tunnel_pump_out; that saves the reads, and the kernel's per-packet
 	 * path, that made the pump CPU-bound (issue 9). */
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
+	/* USO likewise for an application's UDP_SEGMENT sends (QUIC, VPNs),
+	 * where the kernel has it; the kernel takes it only for both IP
+	 * versions at once (IPv6 never reaches this TUN: disable_ipv6). No
+	 * TSO6, for the same reason. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
 		log_warnx("%s: TUN offloads: %s (one read per packet)", name, strerror(errno));
 	t->tun_fd = fd;
 	snprintf(t->dev, sizeof(t->dev), "%s", ifr.ifr_name);
@@ -210,12 +225,55 @@ static int bpf_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, siz
 	return 0;
 }
 
+/* The pump's packet socket on the device towards the endpoint; without it
+ * (not Ethernet, no permission) the raw socket carries everything. */
+static void open_direct(struct tunnel *t)
+{
+	struct nl_route via;
+	int rc;
+
+	rc = nl_route_get(t->nl, t->endpoint, &via);
+	if (!rc)
+		rc = pkt_tx_open(&t->ptx, via.ifindex, via.via.s_addr ? via.via : t->endpoint,
+				 via.src, t->endpoint, t->type);
+	if (rc)
+		log_info("pump: no packet socket towards the endpoint (%s): the raw socket sends",
+			 strerror(-rc));
+}
+
+static long mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long)ts.tv_sec;
+}
+
+/* Send this batch through the packet socket? The neighbour entry is read
+ * again every second while sending (a new MAC, an entry gone: the raw socket
+ * then sends, and the kernel resolves the next hop anew). Once a second bounds
+ * how long frames go to a gateway's old MAC after a cluster failover moved Na
+ * (gratuitous ARP updates the table; the gap target there is under 1 s). */
+static bool pump_direct(struct tunnel *t)
+{
+	long now;
+
+	if (t->ptx.fd < 0)
+		return false;
+	now = mono_seconds();
+	if (now - t->ptx_checked >= 1) {
+		pkt_tx_refresh(&t->ptx, "/proc/net/arp");
+		t->ptx_checked = now;
+	}
+	return t->ptx.ready;
+}
+
 int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t errlen)
 {
 	int rc, pmtu;
 
 	memset(t, 0, sizeof(*t));
-	t->tun_fd = t->raw_fd = -1;
+	t->tun_fd = t->raw_fd = t->ptx.fd = -1;
 	t->type = cfg->type;
 	t->addr = cfg->addr;
 	t->endpoint = cfg->endpoint;
@@ -252,6 +310,8 @@ int tunnel_up(struct tunnel *t, const struct tunnel_cfg *cfg, char *err, size_t 
 			   cfg->type == RSIP_TUNNEL_GRE ? "GRE" : "IPIP");
 		goto out;
 	}
+	if (!t->bpf)
+		open_direct(t);
 	rc = open_tun(t, cfg->dev);
 	if (rc) {
 		errbuf_set(err, errlen, rc,
@@ -320,6 +380,7 @@ void tunnel_down(struct tunnel *t)
 	t->route_added = false;
 	host_tc_detach(&t->tc);
 	t->bpf = false;
+	pkt_tx_close(&t->ptx);
 	/* A TUN device that is not persistent goes away with its last fd,
 	 * taking its address and remaining routes with it. */
 	if (t->tun_fd >= 0)
@@ -337,9 +398,11 @@ void tunnel_down(struct tunnel *t)
 struct pump_out {
 	struct mmsghdr mm[PUMP_SEGS];
 	struct iovec iov[PUMP_SEGS][2];
+	uint8_t hdr[PUMP_SEGS][PKT_TX_HDR_MAX]; /* direct: the frame headers */
 	size_t lens[PUMP_SEGS];
 	unsigned int n;
 	size_t used; /* of seg_arena */
+	bool direct; /* through the packet socket (else the raw socket) */
 };
 
 static uint8_t seg_arena[SEG_ARENA];
@@ -352,7 +415,10 @@ static void pump_add(struct tunnel *t, struct pump_out *po, uint8_t *pkt, size_t
 	encap_gre_header(gre);
 	memset(m, 0, sizeof(*m));
 	m->msg_hdr.msg_iov = po->iov[po->n];
-	if (t->type == RSIP_TUNNEL_GRE)
+	if (po->direct)
+		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){
+		    po->hdr[po->n], pkt_tx_header(&t->ptx, po->hdr[po->n], pkt, len)};
+	else if (t->type == RSIP_TUNNEL_GRE)
 		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
 	po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){pkt, len};
 	po->lens[po->n++] = len;
@@ -363,7 +429,8 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 	unsigned int sent = 0;
 
 	while (sent < po->n) {
-		int k = sendmmsg(t->raw_fd, po->mm + sent, po->n - sent, MSG_DONTWAIT);
+		int k = sendmmsg(po->direct ? t->ptx.fd : t->raw_fd, po->mm + sent, po->n - sent,
+				 MSG_DONTWAIT);
 
 		if (k <= 0) {
 			/* The one at mm[sent] failed (e.g. too big, no buffer):
@@ -377,25 +444,29 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 			t->stats.tx_packets++;
 			t->stats.tx_bytes += po->lens[sent + (unsigned int)i];
 		}
+		if (po->direct)
+			t->stats.tx_direct += (unsigned int)k;
 		sent += (unsigned int)k;
 	}
 	po->n = 0;
 	po->used = 0;
 }
 
-/* A TSO super-packet: cut into segments of gso_size payload bytes (the
- * kernel sized them for the TUN's MTU), sent as whole packets. */
-static int pump_add_tso(struct tunnel *t, struct pump_out *po, const uint8_t *pkt, size_t len,
-			uint16_t gso_size)
+/* A TSO or USO super-packet: cut into segments of gso_size payload bytes
+ * (the kernel sized them for the TUN's MTU), sent as whole packets. */
+static int pump_add_gso(struct tunnel *t, struct pump_out *po, const uint8_t *pkt, size_t len,
+			uint8_t gso, uint16_t gso_size)
 {
+	int (*cut)(const uint8_t *, size_t, uint16_t, uint8_t *, size_t, size_t *, unsigned int) =
+	    gso == VIRTIO_NET_HDR_GSO_TCPV4 ? gso_tcp4_segment : gso_udp4_segment;
 	size_t lens[PUMP_SEGS];
 	int k;
 
-	k = gso_tcp4_segment(pkt, len, gso_size, seg_arena + po->used, SEG_ARENA - po->used, lens,
-			     PUMP_SEGS - po->n);
+	k = cut(pkt, len, gso_size, seg_arena + po->used, SEG_ARENA - po->used, lens,
+		PUMP_SEGS - po->n);
 	if (k == -ENOSPC && po->n) {
 		pump_flush(t, po);
-		k = gso_tcp4_segment(pkt, len, gso_size, seg_arena, SEG_ARENA, lens, PUMP_SEGS);
+		k = cut(pkt, len, gso_size, seg_arena, SEG_ARENA, lens, PUMP_SEGS);
 	}
 	if (k < 0)
 		return ENCAP_BAD_HEADER;
@@ -403,15 +474,18 @@ static int pump_add_tso(struct tunnel *t, struct pump_out *po, const uint8_t *pk
 		pump_add(t, po, seg_arena + po->used, lens[i]);
 		po->used += lens[i];
 	}
-	t->stats.tx_tso++;
+	if (gso == VIRTIO_NET_HDR_GSO_TCPV4)
+		t->stats.tx_tso++;
+	else
+		t->stats.tx_uso++;
 	return ENCAP_OK;
 }
 
 /* Outbound: up to PUMP_BATCH packets read from the TUN (one read each: a TUN
- * has no batched read), sent with sendmmsg. The TUN offers TSO and checksum
- * offload (open_tun), so a read may be a TCP super-packet of up to 64 KiB,
- * cut here, or a packet whose checksum is only the pseudo-header sum
- * (NEEDS_CSUM), completed here. */
+ * has no batched read), sent with sendmmsg. The TUN offers TSO, USO and
+ * checksum offload (open_tun), so a read may be a TCP or UDP super-packet of
+ * up to 64 KiB, cut here, or a packet whose checksum is only the
+ * pseudo-header sum (NEEDS_CSUM), completed here. */
 void tunnel_pump_out(struct tunnel *t)
 {
 	static uint8_t buf[PUMP_BATCH][VNET_HLEN + PKT_MAX];
@@ -421,6 +495,7 @@ void tunnel_pump_out(struct tunnel *t)
 
 	po.n = 0;
 	po.used = 0;
+	po.direct = pump_direct(t);
 	for (unsigned int i = 0; i < PUMP_BATCH; i++) {
 		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf[i];
 		uint8_t *pkt = buf[i] + VNET_HLEN;
@@ -440,14 +515,14 @@ void tunnel_pump_out(struct tunnel *t)
 		len = (size_t)r - VNET_HLEN;
 		gso = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 		v = encap_check_outbound(pkt, len, t->addr);
-		if (!v && gso == VIRTIO_NET_HDR_GSO_TCPV4) {
-			v = pump_add_tso(t, &po, pkt, len, vh->gso_size);
+		if (!v && (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_UDP_L4)) {
+			v = pump_add_gso(t, &po, pkt, len, gso, vh->gso_size);
 			if (v)
 				t->stats.drops[v]++;
 			continue;
 		}
 		if (!v && gso != VIRTIO_NET_HDR_GSO_NONE)
-			v = ENCAP_BAD_HEADER; /* only TSO4 was offered */
+			v = ENCAP_BAD_HEADER; /* only TSO4 and USO were offered */
 		if (v) {
 			t->stats.drops[v]++;
 			continue;

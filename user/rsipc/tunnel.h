@@ -10,7 +10,9 @@
  *    whose receiver writes them to the TUN; no other packet reaches user
  *    space.
  *  - pump (fallback, or --datapath pump): the table's default route is the
- *    TUN; rsipc reads packets from it and sends them through a raw socket
+ *    TUN; rsipc reads packets from it and sends them as whole frames through
+ *    a packet socket on the LAN device (pkt_tx.h) or, until the next hop's
+ *    MAC is known or where that cannot be, through a raw socket
  *    (IPPROTO_IPIP or IPPROTO_GRE; the kernel adds the outer header), and
  *    writes what the raw socket receives, outer header removed, to the TUN.
  * Either way the receiver hands on only what the lease rule (leased.h, the
@@ -29,6 +31,7 @@
 #include "host_tc.h"
 #include "leased.h"
 #include "nl.h"
+#include "pkt_tx.h"
 
 enum tunnel_datapath {
 	TUNNEL_DP_AUTO = 0, /* bpf, else pump (with a log line saying why) */
@@ -42,6 +45,8 @@ struct tunnel_stats {
 	uint64_t tx_errors, rx_errors; /* socket / TUN write failures */
 	uint64_t rx_partial_csum;      /* GRO-merged, handed on with NEEDS_CSUM */
 	uint64_t tx_tso;	       /* TSO super-packets read and cut */
+	uint64_t tx_uso;	       /* USO (UDP GSO) super-packets read and cut */
+	uint64_t tx_direct;	       /* of tx_packets: through the packet socket */
 	uint64_t drops[ENCAP_N_VERDICTS];
 };
 
@@ -59,6 +64,8 @@ struct tunnel {
 	bool bpf;	       /* the TC data path carries the packets */
 	struct nl_route route; /* the table's default route */
 	struct host_tc tc;
+	struct pkt_tx ptx;    /* pump: the direct way out, when it can */
+	long ptx_checked;     /* monotonic second of its last neighbour look-up */
 	struct leased leased; /* for the raw socket's receiver */
 	struct nl *nl;
 	struct tunnel_stats stats;

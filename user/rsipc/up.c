@@ -143,6 +143,9 @@ static struct json_object *state_json(struct up *u)
 	json_object_object_add(t, "rx_partial_csum",
 			       json_object_new_int64((int64_t)u->tun.stats.rx_partial_csum));
 	json_object_object_add(t, "tx_tso", json_object_new_int64((int64_t)u->tun.stats.tx_tso));
+	json_object_object_add(t, "tx_uso", json_object_new_int64((int64_t)u->tun.stats.tx_uso));
+	json_object_object_add(t, "tx_direct",
+			       json_object_new_int64((int64_t)u->tun.stats.tx_direct));
 	d = json_object_new_object();
 	for (int i = 1; i < ENCAP_N_VERDICTS; i++)
 		json_object_object_add(d, encap_verdict_name(i),

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "parse.h"
 #include "rsip/dp_abi.h"
 #include "rsip/wire.h"
@@ -354,6 +355,16 @@ static int set_map_prealloc(struct rsipd_config *cfg, const struct cfg_opt *o, c
 	return parse_bool(v, &cfg->map_prealloc);
 }
 
+static int set_spi_steer(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	/* Empty: off (a config file can say so explicitly). */
+	if (!*v) {
+		cfg->n_spi_steer = 0;
+		return 0;
+	}
+	return cpulist_parse(v, cfg->spi_steer, CFG_MAX_STEER_CPUS, &cfg->n_spi_steer);
+}
+
 static int set_detach_on_exit(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_bool(v, &cfg->detach_on_exit);
@@ -602,6 +613,10 @@ static const struct cfg_opt opts[] = {
     {"map-prealloc", no_argument, 0, set_map_prealloc, "yes or no",
      "xdp: reserve the hash maps' memory at start (faster with many active clients, "
      "docs/performance.md; default: memory follows the bindings)",
+     false},
+    {"spi-steer", required_argument, 0, set_spi_steer, "a CPU list such as 0-3,6 (empty: off)",
+     "xdp: spread ESP/AH/UDP-ESP over these CPUs by SPI, so one peer's SAs use them all "
+     "(docs/dataplane.md; default: off, each packet stays on the CPU that received it)",
      false},
     {"detach-on-exit", no_argument, 0, set_detach_on_exit, "yes or no",
      "xdp: take the programs and pins down on exit (default: keep forwarding)", false},

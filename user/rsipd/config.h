@@ -15,9 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CFG_MAX_PUBLIC 64
-#define CFG_MAX_CIDRS  64
-#define CFG_MAX_PORTS  64
+#define CFG_MAX_PUBLIC	   64
+#define CFG_MAX_CIDRS	   64
+#define CFG_MAX_PORTS	   64
+#define CFG_MAX_STEER_CPUS 256 /* RSIP_STEER_SLOTS: more CPUs than slots get none */
 
 #define CFG_DEFAULT_PORT	 4555
 #define CFG_DEFAULT_LEASE	 3600
@@ -99,7 +100,11 @@ struct rsipd_config {
 	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
 	bool detach_on_exit;	     /* take the data plane down on exit */
 	bool map_prealloc;	     /* hash maps preallocated (docs/performance.md) */
-	char state_file[PATH_MAX];   /* "": none */
+	/* --spi-steer: the CPUs ESP/AH/UDP-ESP is spread over by SPI
+	 * (docs/dataplane.md); none: off. */
+	uint16_t spi_steer[CFG_MAX_STEER_CPUS];
+	size_t n_spi_steer;
+	char state_file[PATH_MAX]; /* "": none */
 	/* What one host, or a flood of spoofed ones, may make rsipd hold. */
 	uint32_t max_clients;	 /* registrations; 0 until config_parse sets the default */
 	uint32_t register_rate;	 /* REGISTERs per second per source prefix; 0: no limit */

@@ -69,7 +69,11 @@ static void on_iteration_end(void *arg)
 
 	store_follow_commit(d->store);
 	cluster_store_commit(d->cluster);
-	net_release(&d->net);
+	/* Nothing lent leaves before etcd took it (the cluster's fence). */
+	if (cluster_store_may_reply(d->cluster))
+		net_release(&d->net);
+	else
+		net_drop_held(&d->net);
 	tcp_server_reap(d->net.tcp);
 }
 
@@ -167,7 +171,9 @@ static void on_cluster(void *arg)
 			snprintf(d->role_word, sizeof(d->role_word), "%s", word);
 		}
 	}
-	cluster_store_set_active(d->cluster, active);
+	/* keepalived's MASTER takes the fence from a live holder; always-active
+	 * (no role file) only when it is free. */
+	cluster_store_set_active(d->cluster, active, d->cfg.role_file[0] != '\0');
 	cluster_store_poll(d->cluster);
 }
 

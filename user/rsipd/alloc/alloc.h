@@ -155,6 +155,11 @@ int alloc_spi_restore(struct alloc_txn *t, uint32_t owner, struct in_addr nb, co
  * call it before alloc_usage for exact held counts, or from a timer to give
  * memory back. */
 void alloc_expire(struct alloc *a);
+/* Everything held back is free now. For a cluster gateway that was fenced
+ * (docs/cluster.md): what it took back held resources nobody was told of,
+ * and etcd's active may lend them at once; its own releases the active
+ * holds back itself. */
+void alloc_holdback_flush(struct alloc *a);
 
 /* Recompute every counter and cross-reference and compare: 0, or -EFAULT
  * (the first mismatch is logged). O(all state); tests and debugging. */

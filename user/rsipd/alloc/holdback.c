@@ -104,12 +104,12 @@ uint64_t holdback_push(struct alloc *a, enum hb_kind kind, uint16_t nb, uint32_t
 	return e.expire;
 }
 
-void alloc_expire(struct alloc *a)
+/* Give back every entry due by until. */
+static void expire_until(struct alloc *a, uint64_t until)
 {
 	struct holdback *hb = &a->hb;
-	uint64_t now = alloc_now(a);
 
-	while (hb->len && hb->q[hb->head].expire <= now) {
+	while (hb->len && hb->q[hb->head].expire <= until) {
 		struct hb_entry e = hb->q[hb->head];
 
 		hb->head = (hb->head + 1) % hb->cap;
@@ -117,6 +117,16 @@ void alloc_expire(struct alloc *a)
 		hb_uncharge(a, &e);
 		a->ops->release(a, &e);
 	}
+}
+
+void alloc_expire(struct alloc *a)
+{
+	expire_until(a, alloc_now(a));
+}
+
+void alloc_holdback_flush(struct alloc *a)
+{
+	expire_until(a, UINT64_MAX);
 }
 
 void holdback_free(struct holdback *hb)

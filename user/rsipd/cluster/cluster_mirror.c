@@ -5,7 +5,8 @@
  * engine_state_update_client) and drops the hosts whose key goes. A host
  * whose key changed is updated in place: bindings gone end, new ones are
  * restored, the others take the new lease (their map entries and counters
- * stay). The active gateway only keeps count.
+ * stay). The active gateway only keeps count. The same watch brings the
+ * fence and the members' keys (cluster_fence.c).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -55,6 +56,7 @@ static void on_reset(void *arg, int64_t rev)
 
 	HASH_ITER(hh, cs->rows, r, tmp)
 	r->seen = false;
+	cs_fence_reset(cs);
 	log_info("cluster: reading every host from etcd at revision %lld", (long long)rev);
 }
 
@@ -64,8 +66,14 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 	uint32_t id = cs_key_id(cs, kv->key, kv->key_len);
 	struct cs_row *r;
 
-	if (!id)
+	if (cs_fence_key(cs, kv->key, kv->key_len)) {
+		cs_fence_seen(cs, kv, false);
 		return;
+	}
+	if (!id) {
+		cs_member_seen(cs, kv, false);
+		return;
+	}
 	r = cs_row_get(cs, id, false);
 	if (r && r->rev == kv->mod_rev) { /* our own write, or what is in place */
 		r->seen = true;
@@ -86,7 +94,15 @@ static void on_del(void *arg, const struct etcd_kv *kv)
 	struct cluster_store *cs = arg;
 	uint32_t id = cs_key_id(cs, kv->key, kv->key_len);
 
-	if (!id || cs->active)
+	if (cs_fence_key(cs, kv->key, kv->key_len)) {
+		cs_fence_seen(cs, kv, true);
+		return;
+	}
+	if (!id) {
+		cs_member_seen(cs, kv, true);
+		return;
+	}
+	if (cs->active)
 		return;
 	cs->applying = true;
 	if (engine_drop_client(cs->eng, id) == 0)
@@ -127,6 +143,7 @@ static void on_synced(void *arg, int64_t rev)
 	struct gone g = {.cs = cs};
 	struct cs_row *r, *tmp;
 
+	cs->synced = true;
 	if (cs->active)
 		return;
 	engine_foreach_client(cs->eng, collect_gone, &g);

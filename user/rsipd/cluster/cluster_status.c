@@ -40,6 +40,23 @@ static int peer(void *arg, const struct etcd_kv *kv)
 	return 0;
 }
 
+/* The fence as the watch sees it (cluster_fence.c). */
+static struct json_object *fence_status(const struct cluster_store *cs)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "key", json_object_new_string(cs->fence_key));
+	json_object_object_add(f, "holder",
+			       cs->holder[0] ? json_object_new_string(cs->holder)
+					     : json_object_new_null());
+	add_int(f, "revision", cs->holder_rev);
+	json_object_object_add(f, "held", json_object_new_boolean(cs->active));
+	json_object_object_add(f, "wanted", json_object_new_boolean(cs->want));
+	add_int(f, "writes_refused", (int64_t)cs->fence_refused);
+	add_int(f, "takeovers", (int64_t)cs->takeovers);
+	return f;
+}
+
 struct json_object *cluster_store_status(struct cluster_store *cs)
 {
 	struct json_object *d = json_object_new_object(), *st = json_object_new_object();
@@ -54,6 +71,7 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	json_object_object_add(d, "role",
 			       json_object_new_string(cs->active ? "active" : "standby"));
 	json_object_object_add(d, "prefix", json_object_new_string(cs->prefix));
+	json_object_object_add(d, "fence", fence_status(cs));
 
 	snprintf(key, sizeof(key), "%smembers/", cs->prefix);
 	etcd_prefix_end(key, end, sizeof(end));
@@ -85,6 +103,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 		add_int(sy, "lag_revisions", head > ws.rev ? head - ws.rev : 0);
 	}
 	json_object_object_add(sy, "streaming", json_object_new_boolean(ws.streaming));
+	if (ws.endpoint) /* where the watch streams from */
+		json_object_object_add(sy, "endpoint", json_object_new_string(ws.endpoint));
 	add_int(sy, "full_reads", (int64_t)ws.full_reads);
 	add_int(sy, "compacted", (int64_t)ws.compacted);
 	add_int(sy, "reconnects", (int64_t)ws.reconnects);

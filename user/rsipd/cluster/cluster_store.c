@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/alloc.h"
 #include "cluster_store_internal.h"
 #include "engine/engine.h"
 #include "log.h"
@@ -23,6 +24,10 @@
  * a back-off while etcd is away (cs_failed). */
 #define REQ_TIMEOUT_MS	   1000
 #define CONNECT_TIMEOUT_MS 200
+
+static void demote(struct cluster_store *cs, bool fenced);
+static void promote(struct cluster_store *cs);
+static void fence_step(struct cluster_store *cs);
 
 static void on_dirty(void *arg, uint32_t id)
 {
@@ -62,10 +67,12 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* One transaction for dirty[from, to): puts of the hosts that exist, deletes
- * of the others. */
+ * of the others, if this gateway still holds the fence (cluster_fence.c);
+ * -EPERM when etcd refused them for that. */
 static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64_t wall)
 {
 	struct etcd_op ops[TXN_OPS] = {0};
+	struct etcd_cmp fence = cs_fence_cmp(cs);
 	char keys[TXN_OPS][128];
 	char *docs[TXN_OPS] = {0};
 	size_t n = to - from;
@@ -93,8 +100,15 @@ static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64
 		ops[i].value = docs[i];
 		ops[i].value_len = strlen(docs[i]);
 	}
-	rc = etcd_txn(cs->e, NULL, 0, ops, n, NULL, 0, NULL, NULL, &ok, &rev);
-	if (rc == 0) {
+	rc = etcd_txn(cs->e, &fence, 1, ops, n, NULL, 0, NULL, NULL, &ok, &rev);
+	if (rc == 0 && !ok) {
+		rc = -EPERM;
+		cs->fence_refused++;
+		log_warnx("cluster: etcd refused gateway %s's write of %zu host%s: %s is no longer "
+			  "at revision %lld (another gateway took it); its replies are dropped",
+			  cs->gateway, n, n == 1 ? "" : "s", cs->fence_key,
+			  (long long)cs->fence_rev);
+	} else if (rc == 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct cs_row *r;
 
@@ -120,8 +134,12 @@ int cluster_store_commit(struct cluster_store *cs)
 	uint64_t wall;
 	int rc = 0;
 
-	if (!cs || !cs->active || (!cs->n && !cs->dirty_lost))
+	if (!cs || !cs->active)
 		return 0;
+	if (!cs->n && !cs->dirty_lost) {
+		cs->granted = false; /* an allocation that failed: nothing to write */
+		return 0;
+	}
 	/* etcd is away: the rows wait for cluster_store_poll's probe rather
 	 * than block every loop iteration on a timeout. */
 	if (!cs->last_ok)
@@ -150,6 +168,11 @@ int cluster_store_commit(struct cluster_store *cs)
 	 * outcome was unknown). */
 	memmove(cs->dirty, cs->dirty + done, (cs->n - done) * sizeof(*cs->dirty));
 	cs->n -= done;
+	if (rc == -EPERM) {
+		cs->commit_failures++;
+		demote(cs, true);
+		return rc;
+	}
 	if (rc < 0) {
 		cs->commit_failures++;
 		log_warnx("cluster: %zu host%s not written to etcd (written when it answers): %s",
@@ -160,8 +183,14 @@ int cluster_store_commit(struct cluster_store *cs)
 		return rc;
 	}
 	cs->commits++;
+	cs->granted = false;
 	cs_ok(cs);
 	return 0;
+}
+
+bool cluster_store_may_reply(const struct cluster_store *cs)
+{
+	return !cs || !cs->granted;
 }
 
 /* ---- member key ---------------------------------------------------------------- */
@@ -226,6 +255,7 @@ void cluster_store_poll(struct cluster_store *cs)
 		cs_failed(cs);
 		return;
 	}
+	fence_step(cs);
 	if (now >= cs->member_due_ms) {
 		cs->member_due_ms = now + MEMBER_EVERY;
 		if (member_put(cs) < 0)
@@ -235,14 +265,48 @@ void cluster_store_poll(struct cluster_store *cs)
 	}
 }
 
+/* Take the fence or give it up as the role and the watch say. */
+static void fence_step(struct cluster_store *cs)
+{
+	if (cs->active && (cs->fenced || !cs->want))
+		demote(cs, cs->fenced);
+	if (!cs->want) {
+		cs->edge = false;
+		/* Taken, never used; or it names this gateway (a take whose
+		 * answer was lost, a previous run): give it back. */
+		if (!cs->active && !cs->fence_rev && cs->synced && cs->holder_rev &&
+		    !strcmp(cs->holder, cs->gateway))
+			cs->fence_rev = cs->holder_rev;
+		if (cs->fence_rev && !cs->active)
+			cs_fence_release(cs);
+		return;
+	}
+	if (cs->active || !cs->last_ok || !cs->synced)
+		return;
+	if (cs->fence_rev) { /* taken: waiting for the watch to get there */
+		if (cs_fence_ready(cs))
+			promote(cs);
+		return;
+	}
+	if (!cs->edge && !cs_fence_free_to_take(cs)) {
+		cs_fence_standby_note(cs);
+		return;
+	}
+	if (cs_fence_take(cs) == 1)
+		promote(cs);
+}
+
 /* The engine's gate (engine_set_alloc_gate): nothing new is lent that etcd
  * cannot record now. */
 static int alloc_gate(void *arg)
 {
 	struct cluster_store *cs = arg;
 
-	if (cs->last_ok)
+	if (cs->last_ok) {
+		/* The replies wait until what is lent is in etcd. */
+		cs->granted = true;
 		return 0;
+	}
 	cs->refused++;
 	log_warnx("cluster: allocation refused (RSIP 104), etcd unreachable: %s",
 		  etcd_error(cs->e));
@@ -251,31 +315,81 @@ static int alloc_gate(void *arg)
 
 /* ---- role ------------------------------------------------------------------------ */
 
-void cluster_store_set_active(struct cluster_store *cs, bool active)
+void cluster_store_set_active(struct cluster_store *cs, bool want, bool takeover)
 {
-	if (!cs || cs->active == active)
+	if (!cs || cs->want == want)
 		return;
-	if (active) {
-		/* Everything the active gateway wrote before it went: apply it
-		 * before answering anyone. */
-		etcd_watch_poll(cs->w, 0);
-		cs->active = true;
-		engine_set_passive(cs->eng, false);
-	} else {
-		cluster_store_commit(cs);
-		cs->active = false;
-		cs->n = 0;
-		engine_set_passive(cs->eng, true);
-		/* Whatever another active wrote meanwhile: read it all again
-		 * (unchanged hosts are not touched). */
-		etcd_watch_free(cs->w);
-		cs->w = etcd_watch_new(cs->e, cs->bind_prefix, &cs_watch_ops, cs);
-		if (!cs->w)
-			fatalx("cluster: out of memory");
-	}
+	cs->want = want;
+	cs->edge = want && takeover; /* keepalived made it MASTER: it takes the fence */
+}
+
+/* A new watch: everything under the prefix read again (hosts unchanged
+ * since their row are not touched). */
+static void reread(struct cluster_store *cs)
+{
+	etcd_watch_free(cs->w);
+	cs_fence_reset(cs);
+	cs->w = etcd_watch_new(cs->e, cs->prefix, &cs_watch_ops, cs);
+	if (!cs->w)
+		fatalx("cluster: out of memory");
+}
+
+/* The fence is this gateway's and the watch has applied everything up to
+ * it: answer and write from now on. */
+static void promote(struct cluster_store *cs)
+{
+	cs->active = true;
+	cs->granted = false;
+	engine_set_passive(cs->eng, false);
 	cs->member_due_ms = 0;
 	cs->member_stale = true;
-	log_notice("cluster: gateway %s is now %s", cs->gateway, active ? "ACTIVE" : "standby");
+	log_notice("cluster: gateway %s is now ACTIVE (%s at revision %lld)", cs->gateway,
+		   cs->fence_key, (long long)cs->fence_rev);
+}
+
+/* Stop being the active gateway: fenced (a write refused: what was not
+ * written is forgotten and read again from etcd) or not (what is pending
+ * is written, the fence given back). */
+static void demote(struct cluster_store *cs, bool fenced)
+{
+	struct cs_row *r, *tmp;
+
+	if (!fenced) {
+		cluster_store_commit(cs);
+		fenced = !cs->active; /* that commit was refused: demoted already */
+		if (fenced)
+			return;
+		cs_fence_release(cs);
+	}
+	cs->active = false;
+	cs->fence_rev = 0;
+	cs->fenced = false;
+	engine_set_passive(cs->eng, true);
+	if (fenced) {
+		/* What etcd did not take must not stay. The hosts changed since
+		 * the last write etcd took are dropped now and read again from
+		 * etcd (below) as the new active left them; what they held was
+		 * never told to anyone (the replies waited), so it is not held
+		 * back: the new active may have lent it already. */
+		cs->applying = true;
+		for (size_t i = 0; i < cs->n; i++) {
+			engine_drop_client(cs->eng, cs->dirty[i]);
+			cs_row_del(cs, cs->dirty[i]);
+		}
+		cs->applying = false;
+		alloc_holdback_flush(engine_alloc(cs->eng));
+		if (cs->dirty_lost) /* not known which: every host again */
+			HASH_ITER(hh, cs->rows, r, tmp)
+		cs_row_del(cs, r->id);
+		cs->granted = true; /* nothing of this iteration leaves */
+	}
+	cs->n = 0;
+	cs->dirty_lost = false;
+	reread(cs);
+	cs->member_due_ms = 0;
+	cs->member_stale = true;
+	log_notice("cluster: gateway %s is now standby%s", cs->gateway,
+		   fenced ? " (fenced: its writes are refused; reading every host from etcd)" : "");
 }
 
 bool cluster_store_active(const struct cluster_store *cs)
@@ -305,6 +419,7 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 	snprintf(cs->prefix, sizeof(cs->prefix), "%s", cfg->prefix);
 	snprintf(cs->bind_prefix, sizeof(cs->bind_prefix), "%sbind/", cfg->prefix);
 	snprintf(cs->member_key, sizeof(cs->member_key), "%smembers/%s", cfg->prefix, cfg->gateway);
+	snprintf(cs->fence_key, sizeof(cs->fence_key), "%sactive", cfg->prefix);
 	snprintf(cs->gateway, sizeof(cs->gateway), "%s", cfg->gateway);
 	cs->e = etcd_new(&ec, err, sizeof(err));
 	if (!cs->e) {
@@ -312,7 +427,8 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 		*rc = -EINVAL;
 		goto fail;
 	}
-	cs->w = etcd_watch_new(cs->e, cs->bind_prefix, &cs_watch_ops, cs);
+	/* The whole prefix: hosts, the fence and the members. */
+	cs->w = etcd_watch_new(cs->e, cs->prefix, &cs_watch_ops, cs);
 	if (!cs->w)
 		goto fail;
 	engine_set_passive(cs->eng, true);
@@ -351,6 +467,10 @@ void cluster_store_close(struct cluster_store *cs)
 		engine_set_dirty_hook(cs->eng, NULL, NULL);
 		engine_set_alloc_gate(cs->eng, NULL, NULL);
 	}
+	if (cs->active) { /* what waits, then the fence for the next one */
+		cluster_store_commit(cs);
+		cs_fence_release(cs);
+	}
 	if (cs->member_lease) /* leave the peers at once, not in MEMBER_TTL_S */
 		etcd_lease_revoke(cs->e, cs->member_lease);
 	etcd_watch_free(cs->w);
@@ -360,6 +480,7 @@ void cluster_store_close(struct cluster_store *cs)
 		HASH_DEL(cs->rows, r);
 		free(r);
 	}
+	cs_fence_free(cs);
 	free(cs->dirty);
 	free(cs);
 }

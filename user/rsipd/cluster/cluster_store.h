@@ -12,10 +12,11 @@
  * at start and after a compaction or a lost watch, then events): a standby
  * restores each host it sees into its own engine, so its allocator holds
  * the same resources and its XDP maps the same entries, and forgets the
- * hosts whose key goes. The active gateway ignores the watch (its engine is
- * the source of what it writes); when it becomes standby it reads the
- * whole prefix again. Each gateway also keeps PREFIX "members/NAME" (its
- * role) under a short etcd lease, so rsipctl status lists the live peers.
+ * hosts whose key goes. Only the gateway holding the fence, PREFIX "active",
+ * writes: etcd refuses any other's (cluster_fence.c). The active gateway ignores the watch (its
+ * engine is the source of what it writes); when it becomes standby it reads the whole prefix again.
+ * Each gateway also keeps PREFIX "members/NAME" (its role) under a short etcd lease, so rsipctl
+ * status lists the live peers.
  *
  * docs/cluster.md has the design, the failure modes and the limits.
  */
@@ -45,17 +46,27 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 void cluster_store_close(struct cluster_store *cs);
 
 /* Active: write the hosts changed since the last commit (nothing when
- * standby). 0, or -errno when etcd did not take them (logged; they are
- * written again at the next commit). */
+ * standby), if this gateway still holds the fence. 0; -EPERM when etcd
+ * refused them because another gateway holds the fence (logged; this one
+ * is standby now and reads every host again); other -errno when etcd did
+ * not take them (logged; they are written again at the next commit). */
 int cluster_store_commit(struct cluster_store *cs);
+/* Whether the replies held for this iteration may leave: not while
+ * something was lent that etcd has not taken yet (they are dropped; the
+ * host's retransmission is answered from the reply cache once it has). */
+bool cluster_store_may_reply(const struct cluster_store *cs);
 /* Apply what the watch delivered (standby), without blocking; renew the
  * member key when due. */
 void cluster_store_poll(struct cluster_store *cs);
 
-/* The role: active writes and answers (the engine leaves its passive mode);
- * standby mirrors. Becoming active applies everything the watch has first;
- * becoming standby writes what is pending, then reads the prefix again. */
-void cluster_store_set_active(struct cluster_store *cs, bool active);
+/* The role the gateway is told (keepalived's MASTER, or always without a
+ * role file). Active - writing and answering, the engine out of its passive
+ * mode - it becomes only with the fence, PREFIX "active" (cluster_fence.c),
+ * taken in cluster_store_poll: at a rise of want with takeover (keepalived
+ * said MASTER) whoever holds it, otherwise when it is free; then everything the watch has up to it
+ * is applied first. Leaving MASTER writes what is pending, gives the fence back and reads the
+ * prefix again. */
+void cluster_store_set_active(struct cluster_store *cs, bool want, bool takeover);
 bool cluster_store_active(const struct cluster_store *cs);
 
 /* For rsipctl status: {"gateway", "role", "store": {...}, "sync": {...},

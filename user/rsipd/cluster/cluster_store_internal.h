@@ -25,6 +25,12 @@ struct cs_row {
 	UT_hash_handle hh;
 };
 
+/* A live gateway: its PREFIX members/NAME key exists (under its lease). */
+struct cs_member {
+	char name[33];
+	UT_hash_handle hh;
+};
+
 struct cluster_store {
 	struct engine *eng;
 	struct etcd *e;
@@ -32,8 +38,21 @@ struct cluster_store {
 	char prefix[96];
 	char bind_prefix[112]; /* PREFIX "bind/" */
 	char member_key[160];  /* PREFIX "members/" NAME */
+	char fence_key[112];   /* PREFIX "active" (cluster_fence.c) */
 	char gateway[33];
-	bool active;
+	bool active; /* holds the fence and has applied everything before it */
+	/* The fence (cluster_fence.c). */
+	bool want;	    /* the role says MASTER (or there is no role file) */
+	bool edge;	    /* want rose: take the fence even from a live holder */
+	int64_t fence_rev;  /* mod revision of fence_key as this gateway wrote it; 0: none */
+	char holder[33];    /* who holds it, as the watch says; "": nobody */
+	int64_t holder_rev; /* its mod revision */
+	bool fenced;	    /* a write was refused, or the fence moved away */
+	bool synced;	    /* the watch's full read is complete */
+	bool granted;	    /* something was lent since the last commit that worked */
+	char said[33];	    /* the holder last logged as keeping this gateway standby */
+	struct cs_member *members;
+	uint64_t fence_refused, takeovers;
 	bool applying; /* the mirror is changing the engine: not a change to write */
 	struct cs_row *rows;
 	uint32_t *dirty; /* Client IDs changed since the last commit */
@@ -62,6 +81,31 @@ void cs_failed(struct cluster_store *cs);
 bool cs_is_dirty(const struct cluster_store *cs, uint32_t id);
 /* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
 uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len);
+
+/* The fence (cluster_fence.c): PREFIX "active" names the one gateway whose
+ * writes etcd takes; every write transaction compares its mod revision. */
+bool cs_fence_key(const struct cluster_store *cs, const char *key, size_t len);
+/* The watch saw the fence key (put or deleted) / a members/ key. */
+void cs_fence_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted);
+bool cs_member_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted);
+/* A full read starts: forget the holder and the members (it brings them). */
+void cs_fence_reset(struct cluster_store *cs);
+/* The comparison every write transaction carries. */
+struct etcd_cmp cs_fence_cmp(const struct cluster_store *cs);
+/* Whether the fence may be taken without a rise to MASTER: nobody holds
+ * it, it names this gateway (a restart), or its holder's member key is gone. */
+bool cs_fence_free_to_take(struct cluster_store *cs);
+/* Take it (compare-and-swap on what the watch saw), then wait a bounded
+ * time for the watch to apply everything up to it: 1 taken and applied
+ * (promote now), 0 not taken, or taken and cs_fence_ready not yet. */
+int cs_fence_take(struct cluster_store *cs);
+/* Taken earlier: has the watch got there (and nobody taken it since)? */
+bool cs_fence_ready(struct cluster_store *cs);
+/* Log once per holder that the role says MASTER but another holds it. */
+void cs_fence_standby_note(struct cluster_store *cs);
+/* Give the fence back (this gateway holds it and leaves the role). */
+void cs_fence_release(struct cluster_store *cs);
+void cs_fence_free(struct cluster_store *cs);
 
 extern const struct etcd_watch_ops cs_watch_ops;
 

@@ -29,6 +29,7 @@
 #include "slowpath/slowpath.h"
 #include "xdp_attach.h"
 #include "xdp_load.h"
+#include "xdp_steer.h"
 
 #define TICK_MS		 1000 /* slow-path reassembly timeouts */
 #define SWEEP_EVERY	 10   /* ticks between sweeps of learned entries */
@@ -373,8 +374,10 @@ static int attach_both(struct dp_xdp *x)
 	bool generic = x->cfg->xdp_mode == CFG_XDP_GENERIC, upd_wan, upd_lan;
 	int rc;
 
-	rc = xdp_attach(x->skel->progs.rsip_wan, x->wan.ifindex, x->cfg->wan_if, generic,
-			x->link_wan, &upd_wan);
+	/* --spi-steer: the first stage in front of the same WAN program. */
+	rc = xdp_attach(x->cfg->n_spi_steer ? x->skel->progs.rsip_wan_steer
+					    : x->skel->progs.rsip_wan,
+			x->wan.ifindex, x->cfg->wan_if, generic, x->link_wan, &upd_wan);
 	if (rc)
 		return rc;
 	rc = xdp_attach(x->skel->progs.rsip_lan, x->lan.ifindex, x->cfg->lan_if, generic,
@@ -486,6 +489,8 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 		}
 	}
 	rc = fill_tx(x);
+	if (!rc && cfg->n_spi_steer)
+		rc = xdp_steer_fill(x->skel, cfg->spi_steer, cfg->n_spi_steer);
 	if (!rc)
 		rc = start_neighbours(x);
 	if (!rc)

@@ -210,6 +210,9 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 		goto fail;
 	}
 	rc = bpf_map__set_max_entries(skel->maps.rsip_slowpath, (uint32_t)ncpus);
+	/* One rsip_cpumap key per CPU (--spi-steer): a key is a CPU number. */
+	if (!rc)
+		rc = bpf_map__set_max_entries(skel->maps.rsip_cpumap, (uint32_t)ncpus);
 	for (i = 0; !rc && i < N_PINNED; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
 

@@ -58,6 +58,8 @@ static const struct field restart_only[] = {
     {"pin-path", F(pin_path)},
     {"map-size", F(map_size)},
     {"map-prealloc", F(map_prealloc)},
+    {"spi-steer", F(spi_steer)},
+    {"spi-steer", F(n_spi_steer)},
     {"detach-on-exit", F(detach_on_exit)},
     {"state-file", F(state_file)},
     {"store", F(store_url)},

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test-timeout: 240
+# The fence of a gateway cluster (issue 12; docs/cluster.md, "The fence"):
+# two real rsipd against a real 3-member etcd, both told they are active
+# (split brain) while hosts register and assign at both: no (Nb, port),
+# (Nb, SPI) or Client ID lent twice, every grant in etcd, both gateways'
+# bindings equal to etcd's; the last MASTER takes the fence; a demoted
+# gateway's write is refused by etcd and logged. rsipd_fence.py drives it.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$here/../../build}
+BUILD=$(cd "$BUILD" && pwd)
+[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
+. "$here/etcd.sh"
+etcd_cluster_init fnc
+etcd_cluster_up 3 || exit 1
+
+endpoints=""
+for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
+# ip netns exec execs the driver: $! is its PID (it stops its own rsipd).
+ip netns exec "$ETCD_NS" python3 "$here/rsipd_fence.py" "$BUILD" "$ETCD_DIR" "$endpoints" \
+	"/rsip/f$$/" &
+py=$!
+trap 'kill -TERM "$py" 2>/dev/null; wait "$py" 2>/dev/null; etcd_cluster_down' EXIT
+etcd_serve_requests "$py"
+wait "$py"

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* rsipc: the pump's frames through a packet socket (pkt_tx.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "encap.h"
+#include "pkt_tx.h"
+#include "rsip/wire.h"
+
+#define ATF_COMPLETE 0x02 /* linux/if_arp.h's ATF_COM */
+
+int pkt_tx_open(struct pkt_tx *p, int ifindex, struct in_addr nexthop, struct in_addr src,
+		struct in_addr endpoint, uint8_t tunnel)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex};
+	struct ifreq ifr;
+	int one = 1, rc;
+
+	*p = (struct pkt_tx){.fd = -1,
+			     .ifindex = ifindex,
+			     .nexthop = nexthop,
+			     .src = src,
+			     .endpoint = endpoint,
+			     .tunnel = tunnel};
+	if (!if_indextoname((unsigned int)ifindex, p->dev))
+		return -errno;
+	/* Protocol 0: a socket that only sends, no copy of what arrives. */
+	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->dev);
+	if (ioctl(p->fd, SIOCGIFHWADDR, &ifr) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		rc = -EOPNOTSUPP;
+		goto fail;
+	}
+	memcpy(p->eth + 6, ifr.ifr_hwaddr.sa_data, 6);
+	p->eth[12] = 0x08; /* IPv4 */
+	p->eth[13] = 0x00;
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0 ||
+	    bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	pkt_tx_refresh(p, "/proc/net/arp");
+	return 0;
+fail:
+	pkt_tx_close(p);
+	return rc;
+}
+
+void pkt_tx_close(struct pkt_tx *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	p->ready = false;
+}
+
+bool pkt_tx_refresh(struct pkt_tx *p, const char *arp_path)
+{
+	char line[256], ip[64], hw[64], dev[64];
+	unsigned int flags, m[6];
+	struct in_addr a;
+	FILE *f;
+
+	p->ready = false;
+	f = fopen(arp_path, "re");
+	if (!f)
+		return false;
+	/* "IP address  HW type  Flags  HW address  Mask  Device" */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %*s %x %63s %*s %63s", ip, &flags, hw, dev) != 4)
+			continue;
+		if (!inet_aton(ip, &a) || a.s_addr != p->nexthop.s_addr || strcmp(dev, p->dev))
+			continue;
+		if (!(flags & ATF_COMPLETE) || sscanf(hw, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1],
+						      &m[2], &m[3], &m[4], &m[5]) != 6)
+			break;
+		for (int i = 0; i < 6; i++)
+			p->eth[i] = (uint8_t)m[i];
+		p->ready = true;
+		break;
+	}
+	fclose(f);
+	return p->ready;
+}
+
+size_t pkt_tx_header(struct pkt_tx *p, uint8_t hdr[PKT_TX_HDR_MAX], const uint8_t *inner,
+		     size_t len)
+{
+	uint8_t *o = hdr + 14;
+	size_t olen = encap_overhead(p->tunnel), tot = len + olen;
+
+	memcpy(hdr, p->eth, 14);
+	memset(o, 0, 20);
+	o[0] = 0x45;
+	o[1] = inner[1]; /* DSCP and ECN */
+	o[2] = (uint8_t)(tot >> 8);
+	o[3] = (uint8_t)tot;
+	o[4] = (uint8_t)(p->id >> 8);
+	o[5] = (uint8_t)p->id;
+	p->id++;
+	o[6] = inner[6] & 0x40; /* DF */
+	o[8] = 64;
+	o[9] = encap_ip_proto(p->tunnel);
+	memcpy(o + 12, &p->src, 4);
+	memcpy(o + 16, &p->endpoint, 4);
+	encap_ip_csum_set(o);
+	if (p->tunnel == RSIP_TUNNEL_GRE)
+		encap_gre_header(o + 20);
+	return 14 + olen;
+}
