@@ -114,12 +114,50 @@ static void test_restore(void **state)
 	fx_stop(&f);
 }
 
+/* The set under churn: dense IDs (long probe runs), released in an order
+ * unrelated to the table's, held back and expired a few at a time, so
+ * removals move entries back over many runs. Every ID is where a look-up
+ * finds it (alloc_selfcheck) and exactly the expired ones are free again. */
+static void test_churn(void **state)
+{
+	enum { N = 20000 };
+	struct fx f;
+	uint32_t i;
+
+	fx_init(&f, 1);
+	fx_start(&f);
+	for (i = 1; i <= N; i++)
+		assert_int_equal(alloc_restore_client_id(f.a, i), 0);
+	assert_int_equal(fx_usage(&f).client_ids, N);
+	/* Release every third ID, in steps of time; the first half expires. */
+	for (i = 1; i <= N; i += 3) {
+		alloc_client_id_release(f.a, (i * 7919u) % N + 1);
+		if (i % 300 == 1)
+			f.now += 1;
+	}
+	f.now += FX_HOLD / 2;
+	assert_int_equal(alloc_client_id(f.a) != 0, 1); /* runs the expiry */
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	f.now += FX_HOLD;
+	assert_int_equal(alloc_client_id(f.a) != 0, 1);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	/* Expired: free to restore; still live: taken. */
+	for (i = 1; i <= N; i += 3) {
+		uint32_t id = (i * 7919u) % N + 1;
+
+		assert_int_equal(alloc_restore_client_id(f.a, id), 0);
+	}
+	for (i = 1; i <= N; i++)
+		assert_int_equal(alloc_restore_client_id(f.a, i), -EEXIST);
+	assert_int_equal(alloc_selfcheck(f.a), 0);
+	fx_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_random_unique),
-	    cmocka_unit_test(test_stuck_random),
-	    cmocka_unit_test(test_holdback),
+	    cmocka_unit_test(test_random_unique), cmocka_unit_test(test_churn),
+	    cmocka_unit_test(test_stuck_random),  cmocka_unit_test(test_holdback),
 	    cmocka_unit_test(test_restore),
 	};
 

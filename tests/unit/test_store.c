@@ -80,14 +80,14 @@ static void test_schema_and_rows(void **state)
 	assert_true(store_is_empty(s));
 	assert_int_equal(store_begin(s), 0);
 	assert_true(store_in_txn(s));
-	assert_int_equal(store_put(s, 7, "{\"a\":7}"), 0);
-	assert_int_equal(store_put(s, 3, "{\"a\":3}"), 0);
-	assert_int_equal(store_put(s, 9, "{\"a\":9}"), 0);
+	assert_int_equal(store_put(s, 7, "{\"a\":7}", strlen("{\"a\":7}")), 0);
+	assert_int_equal(store_put(s, 3, "{\"a\":3}", strlen("{\"a\":3}")), 0);
+	assert_int_equal(store_put(s, 9, "{\"a\":9}", strlen("{\"a\":9}")), 0);
 	assert_int_equal(store_set_meta(s, "spi_block_shift", 8), 0);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_del(s, 9), 0);
-	assert_int_equal(store_put(s, 3, "{\"a\":33}"), 0); /* a rewrite */
+	assert_int_equal(store_put(s, 3, "{\"a\":33}", strlen("{\"a\":33}")), 0); /* a rewrite */
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
 

@@ -151,14 +151,17 @@ struct owner {
 
 /* --- IDs (alloc_id.c) ------------------------------------------------------- */
 struct id_entry {
-	uint32_t id;
+	uint32_t id; /* 0: an empty slot */
 	bool held;
 	uint64_t held_until; /* matches the queue entry that may free it */
-	UT_hash_handle hh;
 };
 
+/* Open addressing with linear probing, the entries in the slots: a look-up
+ * is one or two cache lines, where a chained table with an allocation per
+ * ID cost several misses (a 100k restart looks up every ID twice). */
 struct id_set {
-	struct id_entry *ids;
+	struct id_entry *slots;
+	uint32_t mask; /* slots - 1 (a power of two), 0 before the first add */
 	uint32_t live, held;
 	uint8_t kind; /* HB_CLIENT_ID or HB_BIND_ID */
 };

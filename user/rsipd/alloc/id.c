@@ -17,27 +17,91 @@
 
 #include "log.h"
 
+#define ID_MIN_SLOTS 64u
+
+static uint32_t home(const struct id_set *s, uint32_t id)
+{
+	return alloc_hash_u32(id) & s->mask;
+}
+
 static struct id_entry *id_find(const struct id_set *s, uint32_t id)
 {
-	struct id_entry *e;
+	if (!s->slots || id == 0)
+		return NULL;
+	for (uint32_t i = home(s, id);; i = (i + 1) & s->mask) {
+		if (s->slots[i].id == id)
+			return &s->slots[i];
+		if (s->slots[i].id == 0)
+			return NULL;
+	}
+}
 
-	hash_find_u32(s->ids, id, e);
-	return e;
+/* Put e (not in the table) into a free slot; the table has room. */
+static void place(struct id_set *s, const struct id_entry *e)
+{
+	uint32_t i = home(s, e->id);
+
+	while (s->slots[i].id)
+		i = (i + 1) & s->mask;
+	s->slots[i] = *e;
+}
+
+/* At most half full, so a miss ends after a slot or two. */
+static int id_grow(struct id_set *s)
+{
+	uint32_t n = s->live + s->held, cap = s->slots ? s->mask + 1 : 0;
+	struct id_entry *old = s->slots;
+	uint32_t ncap;
+
+	if (cap && ((uint64_t)n + 1) * 2 <= cap)
+		return 0;
+	ncap = cap ? cap * 2 : ID_MIN_SLOTS;
+	if (ncap == 0 || ncap > (1u << 31))
+		return -ENOMEM;
+	s->slots = calloc(ncap, sizeof(*s->slots));
+	if (!s->slots) {
+		s->slots = old;
+		return -ENOMEM;
+	}
+	s->mask = ncap - 1;
+	for (uint32_t i = 0; i < cap; i++)
+		if (old[i].id)
+			place(s, &old[i]);
+	free(old);
+	return 0;
 }
 
 static int id_add(struct id_set *s, uint32_t id)
 {
-	struct id_entry *e = calloc(1, sizeof(*e));
+	struct id_entry e = {.id = id};
 
-	if (!e)
+	if (id_grow(s) < 0)
 		return -ENOMEM;
-	e->id = id;
-	if (!hash_add_u32(s->ids, id, e)) {
-		free(e);
-		return -ENOMEM;
-	}
+	place(s, &e);
 	s->live++;
 	return 0;
+}
+
+/* Empty slot e; the entries after it that probed past it move back, so
+ * every look-up still finds its entry before an empty slot. */
+static void id_remove(struct id_set *s, struct id_entry *e)
+{
+	uint32_t i = (uint32_t)(e - s->slots), j = i;
+
+	for (;;) {
+		uint32_t k;
+
+		j = (j + 1) & s->mask;
+		if (s->slots[j].id == 0)
+			break;
+		k = home(s, s->slots[j].id);
+		/* k cyclically in (i, j]: the entry is still reachable */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		s->slots[i] = s->slots[j];
+		i = j;
+	}
+	s->slots[i] = (struct id_entry){0};
 }
 
 static uint32_t id_new(struct alloc *a, struct id_set *s)
@@ -109,31 +173,28 @@ void id_expire(struct alloc *a, enum hb_kind kind, uint32_t id, uint64_t expire)
 
 	if (!e || !e->held || e->held_until != expire)
 		return;
-	HASH_DEL(s->ids, e);
-	free(e);
+	id_remove(s, e);
 	s->held--;
 }
 
 void id_set_free(struct id_set *s)
 {
-	struct id_entry *e, *tmp;
-
-	HASH_ITER(hh, s->ids, e, tmp)
-	{
-		HASH_DEL(s->ids, e);
-		free(e);
-	}
+	free(s->slots);
+	s->slots = NULL;
+	s->mask = 0;
 	s->live = s->held = 0;
 }
 
 int id_selfcheck(const struct id_set *s)
 {
-	const struct id_entry *e, *tmp;
 	uint32_t live = 0, held = 0;
 
-	HASH_ITER(hh, s->ids, e, tmp)
-	{
+	for (uint32_t i = 0; s->slots && i <= s->mask; i++) {
+		const struct id_entry *e = &s->slots[i];
+
 		if (e->id == 0)
+			continue;
+		if (id_find(s, e->id) != e) /* unreachable, or twice */
 			return -EFAULT;
 		if (e->held)
 			held++;

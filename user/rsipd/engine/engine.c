@@ -97,6 +97,8 @@ void engine_free(struct engine *e, bool tell_dp)
 	lease_heap_free(e->leases);
 	if (e->alloc)
 		alloc_free(e->alloc);
+	rec_free(&e->rec);
+	rec_out_free(&e->rec_out);
 	free(e);
 }
 

@@ -123,12 +123,21 @@ void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t clie
 /* One host's record (the snapshot's client object), NULL when no host has
  * that Client ID (any more). The caller puts it. */
 struct json_object *engine_state_client(struct engine *e, uint32_t client_id, uint64_t wall_now_ms);
+/* The same as JSON text, written without a JSON object per value (the
+ * store's commit): 1 and *text (len bytes, NUL-terminated, valid until the
+ * next call), 0 when no host has that Client ID, -ENOMEM. */
+int engine_state_client_text(struct engine *e, uint32_t client_id, uint64_t wall_now_ms,
+			     const char **text, size_t *len);
 /* Restore one host's record, validated like wire input (docs/store.md):
  * 0, -EINVAL with what is wrong in err (nothing of it was taken: skip it
  * with a warning), or -ENOMEM. Bindings that are malformed or cannot come
  * back are dropped one by one (logged, and the host told). */
 int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 				char *err, size_t errlen);
+/* The same from the record's text (a store row), read straight into typed
+ * fields (engine/record.h): the restart's fast path. */
+int engine_state_restore_client_text(struct engine *e, const char *text, size_t len,
+				     uint64_t wall_now_ms, char *err, size_t errlen);
 uint8_t engine_spi_block_shift(const struct engine *e);
 /* The same for a host that may be live (a cluster's mirror, docs/cluster.md):
  * restored when new; else bindings the record no longer lists end, new ones

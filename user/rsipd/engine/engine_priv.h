@@ -13,6 +13,7 @@
 #include "binding.h"
 #include "config.h"
 #include "engine.h"
+#include "record.h"
 #include "rsip/msg.h"
 
 struct alloc;
@@ -94,6 +95,10 @@ struct engine {
 	 * (single-threaded), too big for the stack. */
 	struct rsip_msg req, rep, unsol;
 	uint8_t outbuf[RSIP_MAX_MSG];
+	/* A host's record being read or written (snapshot.c), kept for the
+	 * next: no allocation per row at a restart or a commit. */
+	struct rec_client rec;
+	struct rec_out rec_out;
 };
 
 /* register_limit.c: REGISTER token buckets per source prefix, at most

@@ -28,34 +28,12 @@
 
 /* ---- save -------------------------------------------------------------------- */
 
-static void add_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void add_addr(struct json_object *o, const char *k, struct in_addr a)
+static void put_addr(struct rec_out *o, const char *k, struct in_addr a)
 {
 	char s[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &a, s, sizeof(s));
-	json_object_object_add(o, k, json_object_new_string(s));
-}
-
-static void add_hex(struct json_object *o, const char *k, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *hex = malloc(n * 2 + 1);
-	size_t i;
-
-	if (!hex)
-		return; /* restore then finds no cache: the request runs again */
-	for (i = 0; i < n; i++) {
-		hex[2 * i] = digits[p[i] >> 4];
-		hex[2 * i + 1] = digits[p[i] & 15];
-	}
-	hex[2 * n] = '\0';
-	json_object_object_add(o, k, json_object_new_string(hex));
-	free(hex);
+	rec_put_str(o, k, s);
 }
 
 /* A CLOCK_MONOTONIC time of the engine as wall-clock ms. */
@@ -64,71 +42,96 @@ static int64_t to_wall(uint64_t mono, uint64_t mono_now, uint64_t wall_now)
 	return (int64_t)wall_now + ((int64_t)mono - (int64_t)mono_now);
 }
 
-static struct json_object *save_binding(struct binding *b, uint64_t mono_now, uint64_t wall_now)
+static void put_binding(struct rec_out *o, struct binding *b, uint64_t mono_now, uint64_t wall_now)
 {
 	struct binding_rec *r = &b->r;
-	struct json_object *o = json_object_new_object(), *a;
 	uint16_t i;
 
-	add_int(o, "bind_id", r->bind_id);
-	add_int(o, "kind", r->kind);
-	add_int(o, "method", r->method);
-	add_int(o, "tunnel", r->tunnel);
-	add_addr(o, "nb", r->nb);
-	add_int(o, "remote_policy", r->remote_policy);
-	add_addr(o, "remote", r->remote);
-	add_int(o, "remote_port", r->remote_port);
-	a = json_object_new_array();
+	rec_put_int(o, "{\"bind_id\":", r->bind_id);
+	rec_put_int(o, ",\"kind\":", r->kind);
+	rec_put_int(o, ",\"method\":", r->method);
+	rec_put_int(o, ",\"tunnel\":", r->tunnel);
+	put_addr(o, ",\"nb\":", r->nb);
+	rec_put_int(o, ",\"remote_policy\":", r->remote_policy);
+	put_addr(o, ",\"remote\":", r->remote);
+	rec_put_int(o, ",\"remote_port\":", r->remote_port);
+	rec_put(o, ",\"ports\":[");
 	for (i = 0; i < r->nports; i++)
-		json_object_array_add(a, json_object_new_int(binding_ports(r)[i]));
-	json_object_object_add(o, "ports", a);
-	a = json_object_new_array();
+		rec_put_int(o, i ? "," : "", binding_ports(r)[i]);
+	rec_put(o, "],\"spis\":[");
 	for (i = 0; i < r->nspis; i++)
-		json_object_array_add(a, json_object_new_int64(binding_spis(r)[i]));
-	json_object_object_add(o, "spis", a);
-	json_object_object_add(o, "has_spi_block", json_object_new_boolean(r->has_spi_block));
-	add_int(o, "spi_block", r->spi_block);
-	json_object_object_add(o, "ports_dont_need", json_object_new_boolean(r->ports_dont_need));
-	add_int(o, "lease_s", r->lease_s);
-	add_int(o, "created_ms", to_wall(r->created_ms, mono_now, wall_now));
-	add_int(o, "expires_ms", to_wall(r->expires_ms, mono_now, wall_now));
-	return o;
+		rec_put_int(o, i ? "," : "", binding_spis(r)[i]);
+	rec_put(o, r->has_spi_block ? "],\"has_spi_block\":true" : "],\"has_spi_block\":false");
+	rec_put_int(o, ",\"spi_block\":", r->spi_block);
+	rec_put(o, r->ports_dont_need ? ",\"ports_dont_need\":true" : ",\"ports_dont_need\":false");
+	rec_put_int(o, ",\"lease_s\":", r->lease_s);
+	rec_put_int(o, ",\"created_ms\":", to_wall(r->created_ms, mono_now, wall_now));
+	rec_put_int(o, ",\"expires_ms\":", to_wall(r->expires_ms, mono_now, wall_now));
+	rec_put(o, "}");
 }
 
-static struct json_object *save_client(struct client *c, uint64_t mono_now, uint64_t wall_now)
+/* The host's record (record.h reads it back), the same keys in the same
+ * order json-c wrote them before, so stores and etcd keys written by an
+ * older rsipd and by this one look alike. */
+static void put_client(struct rec_out *o, struct client *c, uint64_t mono_now, uint64_t wall_now)
 {
-	struct json_object *o = json_object_new_object(), *bs = json_object_new_array();
 	struct binding *b;
+	bool first = true;
 
-	add_int(o, "client_id", c->r.client_id);
-	add_addr(o, "xa", c->r.xa);
-	json_object_object_add(
-	    o, "transport", json_object_new_string(c->r.transport == RSIP_T_TCP ? "tcp" : "udp"));
-	add_int(o, "flow_local", c->r.flow_local);
-	add_int(o, "flow_remote", c->r.flow_remote);
-	add_int(o, "udp_port", c->r.udp_port);
-	add_int(o, "registered_ms", to_wall(c->r.registered_ms, mono_now, wall_now));
-	add_int(o, "expires_ms", to_wall(c->r.expires_ms, mono_now, wall_now));
+	rec_put_int(o, "{\"client_id\":", c->r.client_id);
+	put_addr(o, ",\"xa\":", c->r.xa);
+	rec_put_str(o, ",\"transport\":", c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+	rec_put_int(o, ",\"flow_local\":", c->r.flow_local);
+	rec_put_int(o, ",\"flow_remote\":", c->r.flow_remote);
+	rec_put_int(o, ",\"udp_port\":", c->r.udp_port);
+	rec_put_int(o, ",\"registered_ms\":", to_wall(c->r.registered_ms, mono_now, wall_now));
+	rec_put_int(o, ",\"expires_ms\":", to_wall(c->r.expires_ms, mono_now, wall_now));
 	/* The reply cache (spec 6.2): a UDP retransmission that crosses the
 	 * restart still gets the same bytes. A TCP one cannot: its connection
 	 * is gone with the old process. */
 	if (c->r.has_last && c->reply && c->last_req && c->r.transport == RSIP_T_UDP) {
-		add_int(o, "last_counter", c->r.last_counter);
-		add_int(o, "last_port", c->last_port);
-		add_hex(o, "last_request", c->last_req, c->last_req_len);
-		add_hex(o, "last_reply", c->reply, c->reply_len);
+		rec_put_int(o, ",\"last_counter\":", c->r.last_counter);
+		rec_put_int(o, ",\"last_port\":", c->last_port);
+		rec_put_hex(o, ",\"last_request\":", c->last_req, c->last_req_len);
+		rec_put_hex(o, ",\"last_reply\":", c->reply, c->reply_len);
 	}
+	rec_put(o, ",\"bindings\":[");
 	DL_FOREACH2(c->bindings, b, cnext)
-	json_object_array_add(bs, save_binding(b, mono_now, wall_now));
-	json_object_object_add(o, "bindings", bs);
-	return o;
+	{
+		if (!first)
+			rec_put(o, ",");
+		first = false;
+		put_binding(o, b, mono_now, wall_now);
+	}
+	rec_put(o, "]}");
+}
+
+int engine_state_client_text(struct engine *e, uint32_t client_id, uint64_t wall_now_ms,
+			     const char **text, size_t *len)
+{
+	struct client *c = client_by_id(e, client_id);
+
+	*text = NULL;
+	*len = 0;
+	if (!c)
+		return 0;
+	rec_out_reset(&e->rec_out);
+	put_client(&e->rec_out, c, engine_now(e), wall_now_ms);
+	if (e->rec_out.oom)
+		return -ENOMEM;
+	*text = e->rec_out.p;
+	*len = e->rec_out.len;
+	return 1;
 }
 
 struct json_object *engine_state_client(struct engine *e, uint32_t client_id, uint64_t wall_now_ms)
 {
-	struct client *c = client_by_id(e, client_id);
+	const char *text;
+	size_t len;
 
-	return c ? save_client(c, engine_now(e), wall_now_ms) : NULL;
+	if (engine_state_client_text(e, client_id, wall_now_ms, &text, &len) <= 0)
+		return NULL;
+	return json_tokener_parse(text);
 }
 
 uint8_t engine_spi_block_shift(const struct engine *e)
@@ -139,15 +142,20 @@ uint8_t engine_spi_block_shift(const struct engine *e)
 struct json_object *engine_state_save(struct engine *e, uint64_t wall_now_ms)
 {
 	struct json_object *st = json_object_new_object(), *cs = json_object_new_array();
-	uint64_t mono_now = engine_now(e);
 	struct client *c, *tmp;
 
 	json_object_object_add(st, "format", json_object_new_string(STATE_FORMAT));
-	add_int(st, "version", STATE_VERSION);
-	add_int(st, "saved_ms", (int64_t)wall_now_ms);
-	add_int(st, "spi_block_shift", e->cfg->spi_block_shift);
+	json_object_object_add(st, "version", json_object_new_int64(STATE_VERSION));
+	json_object_object_add(st, "saved_ms", json_object_new_int64((int64_t)wall_now_ms));
+	json_object_object_add(st, "spi_block_shift",
+			       json_object_new_int64(e->cfg->spi_block_shift));
 	HASH_ITER(hh_id, e->by_id, c, tmp)
-	json_object_array_add(cs, save_client(c, mono_now, wall_now_ms));
+	{
+		struct json_object *o = engine_state_client(e, c->r.client_id, wall_now_ms);
+
+		if (o)
+			json_object_array_add(cs, o);
+	}
 	json_object_object_add(st, "clients", cs);
 	return st;
 }
@@ -183,20 +191,22 @@ static int get_int(struct json_object *o, const char *k, int64_t lo, int64_t hi,
 	return *out < lo || *out > hi ? -EINVAL : 0;
 }
 
-static int get_addr(struct json_object *o, const char *k, struct in_addr *out)
+/* A string of the record as an IPv4 address. */
+static int rec_addr(const struct rec_str *v, struct in_addr *out)
 {
-	struct json_object *v;
+	char buf[INET_ADDRSTRLEN];
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+	if (!v->p || v->n >= sizeof(buf))
 		return -EINVAL;
-	return inet_pton(AF_INET, json_object_get_string(v), out) == 1 ? 0 : -EINVAL;
+	memcpy(buf, v->p, v->n);
+	buf[v->n] = '\0';
+	return inet_pton(AF_INET, buf, out) == 1 ? 0 : -EINVAL;
 }
 
-static bool get_bool(struct json_object *o, const char *k)
+/* Field f of v present and inside [lo, hi]. */
+static bool rec_in(uint32_t have, const int64_t *v, int f, int64_t lo, int64_t hi)
 {
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+	return rec_has(have, f) && v[f] >= lo && v[f] <= hi;
 }
 
 static struct json_object *get_array(struct json_object *o, const char *k)
@@ -228,73 +238,64 @@ static uint64_t to_mono_lease(const struct rctx *x, int64_t wall)
 	return t > max ? max : t;
 }
 
-/* Parse a binding record; b is allocated here. */
-static int parse_binding(struct rctx *x, struct json_object *o, uint32_t client_id,
-			 struct in_addr xa, struct binding **out)
+/* A binding of the record, validated; b is allocated here. */
+static int parse_binding(struct rctx *x, const struct rec_client *rc, const struct rec_binding *rb,
+			 uint32_t client_id, struct in_addr xa, struct binding **out)
 {
-	struct json_object *ports = get_array(o, "ports"), *spis = get_array(o, "spis");
-	int64_t v[9], t;
+	const int64_t *v = rb->v, *ports = rc->pool + rb->ports.off,
+		      *spis = rc->pool + rb->spis.off;
+	uint32_t h = rb->have;
 	struct binding *b;
-	size_t np, ns, i;
+	size_t np = rb->ports.n, ns = rb->spis.n, i;
 
-	if (!ports || !spis || json_object_array_length(ports) > UINT16_MAX ||
-	    json_object_array_length(spis) > UINT16_MAX)
+	if (rb->bad || !rec_has(h, RB_PORTS) || !rec_has(h, RB_SPIS) || np > UINT16_MAX ||
+	    ns > UINT16_MAX)
 		return -EINVAL;
-	if (get_int(o, "bind_id", 1, UINT32_MAX, &v[0]) || get_int(o, "kind", 1, 4, &v[1]) ||
-	    get_int(o, "method", 1, 3, &v[2]) || get_int(o, "tunnel", 1, 3, &v[3]) ||
-	    get_int(o, "remote_policy", 0, 255, &v[4]) ||
-	    get_int(o, "remote_port", 0, UINT16_MAX, &v[5]) ||
-	    get_int(o, "spi_block", 0, UINT32_MAX, &v[6]) ||
-	    get_int(o, "lease_s", 0, UINT32_MAX, &v[7]) ||
-	    get_int(o, "created_ms", INT64_MIN, INT64_MAX, &v[8]) ||
-	    get_int(o, "expires_ms", INT64_MIN, INT64_MAX, &t))
+	if (!rec_in(h, v, RB_BIND_ID, 1, UINT32_MAX) || !rec_in(h, v, RB_KIND, 1, 4) ||
+	    !rec_in(h, v, RB_METHOD, 1, 3) || !rec_in(h, v, RB_TUNNEL, 1, 3) ||
+	    !rec_in(h, v, RB_REMOTE_POLICY, 0, 255) ||
+	    !rec_in(h, v, RB_REMOTE_PORT, 0, UINT16_MAX) ||
+	    !rec_in(h, v, RB_SPI_BLOCK, 0, UINT32_MAX) ||
+	    !rec_in(h, v, RB_LEASE_S, 0, UINT32_MAX) || !rec_has(h, RB_CREATED_MS) ||
+	    !rec_has(h, RB_EXPIRES_MS))
 		return -EINVAL;
-	np = json_object_array_length(ports);
-	ns = json_object_array_length(spis);
+	for (i = 0; i < np; i++)
+		if (ports[i] < 1 || ports[i] > UINT16_MAX)
+			return -EINVAL;
+	for (i = 0; i < ns; i++)
+		if (spis[i] < 1 || spis[i] > UINT32_MAX)
+			return -EINVAL;
 	b = binding_alloc((uint16_t)ns, (uint16_t)np);
 	if (!b)
 		return -ENOMEM;
-	b->r.bind_id = (uint32_t)v[0];
+	b->r.bind_id = (uint32_t)v[RB_BIND_ID];
 	b->r.client_id = client_id;
 	b->r.xa = xa;
-	b->r.kind = (uint8_t)v[1];
-	b->r.method = (uint8_t)v[2];
-	b->r.tunnel = (uint8_t)v[3];
-	b->r.remote_policy = (uint8_t)v[4];
-	b->r.remote_port = (uint16_t)v[5];
-	b->r.spi_block = (uint32_t)v[6];
-	b->r.lease_s = (uint32_t)v[7];
-	b->r.has_spi_block = get_bool(o, "has_spi_block");
-	b->r.ports_dont_need = get_bool(o, "ports_dont_need");
-	if (get_addr(o, "nb", &b->r.nb) || get_addr(o, "remote", &b->r.remote))
-		goto bad;
-	for (i = 0; i < np; i++) {
-		struct json_object *p = json_object_array_get_idx(ports, i);
-		int64_t pv = json_object_get_int64(p);
-
-		if (!json_object_is_type(p, json_type_int) || pv < 1 || pv > UINT16_MAX)
-			goto bad;
-		binding_ports(&b->r)[i] = (uint16_t)pv;
+	b->r.kind = (uint8_t)v[RB_KIND];
+	b->r.method = (uint8_t)v[RB_METHOD];
+	b->r.tunnel = (uint8_t)v[RB_TUNNEL];
+	b->r.remote_policy = (uint8_t)v[RB_REMOTE_POLICY];
+	b->r.remote_port = (uint16_t)v[RB_REMOTE_PORT];
+	b->r.spi_block = (uint32_t)v[RB_SPI_BLOCK];
+	b->r.lease_s = (uint32_t)v[RB_LEASE_S];
+	b->r.has_spi_block = rb->has_spi_block;
+	b->r.ports_dont_need = rb->ports_dont_need;
+	if (rec_addr(&rb->nb, &b->r.nb) || rec_addr(&rb->remote, &b->r.remote)) {
+		free(b);
+		return -EINVAL;
 	}
-	for (i = 0; i < ns; i++) {
-		struct json_object *s = json_object_array_get_idx(spis, i);
-		int64_t sv = json_object_get_int64(s);
-
-		if (!json_object_is_type(s, json_type_int) || sv < 1 || sv > UINT32_MAX)
-			goto bad;
-		binding_spis(&b->r)[i] = (uint32_t)sv;
-	}
+	for (i = 0; i < np; i++)
+		binding_ports(&b->r)[i] = (uint16_t)ports[i];
+	for (i = 0; i < ns; i++)
+		binding_spis(&b->r)[i] = (uint32_t)spis[i];
 	if (b->r.lease_s > x->e->cfg->lease)
 		b->r.lease_s = x->e->cfg->lease;
 	else if (b->r.lease_s < x->e->cfg->lease_min)
 		b->r.lease_s = x->e->cfg->lease_min;
-	b->r.created_ms = to_mono(x, v[8]);
-	b->r.expires_ms = to_mono_lease(x, t);
+	b->r.created_ms = to_mono(x, v[RB_CREATED_MS]);
+	b->r.expires_ms = to_mono_lease(x, v[RB_EXPIRES_MS]);
 	*out = b;
 	return 0;
-bad:
-	free(b);
-	return -EINVAL;
 }
 
 /* Take the binding's resources again and tell the data plane; the binding
@@ -336,57 +337,62 @@ static int restore_binding(struct rctx *x, struct client *c, struct binding *b)
 	return 0;
 }
 
-/* Hex text of key k into a new buffer: 0 (absent: *out NULL), or -EINVAL. */
-static int get_hex(struct json_object *o, const char *k, uint8_t **out, size_t *len)
+static int nibble(char c)
 {
-	struct json_object *v;
-	const char *hex;
-	size_t n, i;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex text v into a new buffer: 0 (absent: *out NULL), or -EINVAL. */
+static int get_hex(const struct rec_str *v, bool present, uint8_t **out, size_t *len)
+{
+	size_t n = v->n, i;
 
 	*out = NULL;
 	*len = 0;
-	if (!json_object_object_get_ex(o, k, &v))
+	if (!present)
 		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -EINVAL;
-	hex = json_object_get_string(v);
-	n = strlen(hex);
 	if (n == 0 || n % 2 || n / 2 > RSIP_MAX_MSG)
 		return -EINVAL;
 	*out = malloc(n / 2);
 	if (!*out)
 		return -ENOMEM;
 	for (i = 0; i < n / 2; i++) {
-		unsigned int byte;
+		int hi = nibble(v->p[2 * i]), lo = nibble(v->p[2 * i + 1]);
 
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+		if (hi < 0 || lo < 0) {
 			free(*out);
 			*out = NULL;
 			return -EINVAL;
 		}
-		(*out)[i] = (uint8_t)byte;
+		(*out)[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return 0;
 }
 
-static int parse_reply(struct client *c, struct json_object *o)
+static int parse_reply(struct client *c, const struct rec_client *rc)
 {
-	int64_t counter, port;
-	int rc;
+	int rc2;
 
-	rc = get_hex(o, "last_reply", &c->reply, &c->reply_len);
-	if (rc == 0)
-		rc = get_hex(o, "last_request", &c->last_req, &c->last_req_len);
-	if (rc)
-		return rc;
+	rc2 = get_hex(&rc->last_reply, rec_has(rc->have, RC_LAST_REPLY), &c->reply, &c->reply_len);
+	if (rc2 == 0)
+		rc2 = get_hex(&rc->last_request, rec_has(rc->have, RC_LAST_REQUEST), &c->last_req,
+			      &c->last_req_len);
+	if (rc2)
+		return rc2;
 	if (!c->reply && !c->last_req)
 		return 0;
-	if (!c->reply || !c->last_req || get_int(o, "last_counter", 1, UINT32_MAX, &counter) ||
-	    get_int(o, "last_port", 0, UINT16_MAX, &port))
+	if (!c->reply || !c->last_req || !rec_in(rc->have, rc->v, RC_LAST_COUNTER, 1, UINT32_MAX) ||
+	    !rec_in(rc->have, rc->v, RC_LAST_PORT, 0, UINT16_MAX))
 		return -EINVAL;
-	c->r.last_counter = (uint32_t)counter;
-	c->last_port = (uint16_t)port;
+	c->r.last_counter = (uint32_t)rc->v[RC_LAST_COUNTER];
+	c->last_port = (uint16_t)rc->v[RC_LAST_PORT];
 	c->r.has_last = true;
 	return 0;
 }
@@ -401,24 +407,28 @@ static void tell_gone(struct engine *e, struct client *c, uint32_t bind_id)
 	engine_send_unsolicited(e, c, &e->unsol);
 }
 
-static int restore_client(struct rctx *x, struct json_object *o)
+static bool rec_is(const struct rec_str *v, const char *word)
+{
+	return v->n == strlen(word) && !memcmp(v->p, word, v->n);
+}
+
+static int restore_client(struct rctx *x, const struct rec_client *rec)
 {
 	struct engine *e = x->e;
-	struct json_object *bs = get_array(o, "bindings"), *tr;
+	const int64_t *v = rec->v;
+	uint32_t h = rec->have;
 	struct dp_client dpc;
 	struct client *c;
-	int64_t id, fl, fr, port, reg, exp;
+	int64_t id = v[RC_CLIENT_ID];
 	struct in_addr xa;
 	size_t i;
 	int rc;
 
-	if (!bs || get_int(o, "client_id", 1, UINT32_MAX, &id) || get_addr(o, "xa", &xa) ||
-	    get_int(o, "flow_local", 0, 255, &fl) || get_int(o, "flow_remote", 0, 255, &fr) ||
-	    get_int(o, "udp_port", 0, UINT16_MAX, &port) ||
-	    get_int(o, "registered_ms", INT64_MIN, INT64_MAX, &reg) ||
-	    get_int(o, "expires_ms", INT64_MIN, INT64_MAX, &exp) ||
-	    !json_object_object_get_ex(o, "transport", &tr) ||
-	    !json_object_is_type(tr, json_type_string))
+	if (!rec_has(h, RC_BINDINGS) || !rec_in(h, v, RC_CLIENT_ID, 1, UINT32_MAX) ||
+	    !rec_has(h, RC_XA) || rec_addr(&rec->xa, &xa) || !rec_in(h, v, RC_FLOW_LOCAL, 0, 255) ||
+	    !rec_in(h, v, RC_FLOW_REMOTE, 0, 255) || !rec_in(h, v, RC_UDP_PORT, 0, UINT16_MAX) ||
+	    !rec_has(h, RC_REGISTERED_MS) || !rec_has(h, RC_EXPIRES_MS) ||
+	    !rec_has(h, RC_TRANSPORT))
 		return rerr(x, "a client record is incomplete or out of range");
 	/* Validated like a REGISTER from the wire: an address that may
 	 * register, never 0.0.0.0 or the broadcast address. */
@@ -426,7 +436,7 @@ static int restore_client(struct rctx *x, struct json_object *o)
 	    !policy_may_register(e, xa))
 		return rerr(x, "client id %" PRId64 ": address %s may not register (--allow)", id,
 			    inet_ntoa(xa));
-	if (strcmp(json_object_get_string(tr), "tcp") && strcmp(json_object_get_string(tr), "udp"))
+	if (!rec_is(&rec->transport, "tcp") && !rec_is(&rec->transport, "udp"))
 		return rerr(x, "client id %" PRId64 ": transport is neither tcp nor udp", id);
 	if (client_by_addr(e, xa) || client_by_id(e, (uint32_t)id))
 		return rerr(x, "client %s (id %" PRId64 ") appears twice", inet_ntoa(xa), id);
@@ -435,13 +445,13 @@ static int restore_client(struct rctx *x, struct json_object *o)
 		return -ENOMEM;
 	c->r.client_id = (uint32_t)id;
 	c->r.xa = xa;
-	c->r.transport = strcmp(json_object_get_string(tr), "tcp") ? RSIP_T_UDP : RSIP_T_TCP;
-	c->r.flow_local = (uint8_t)fl;
-	c->r.flow_remote = (uint8_t)fr;
-	c->r.udp_port = (uint16_t)port;
-	c->r.registered_ms = to_mono(x, reg);
-	c->r.expires_ms = to_mono_lease(x, exp);
-	rc = parse_reply(c, o);
+	c->r.transport = rec_is(&rec->transport, "tcp") ? RSIP_T_TCP : RSIP_T_UDP;
+	c->r.flow_local = (uint8_t)v[RC_FLOW_LOCAL];
+	c->r.flow_remote = (uint8_t)v[RC_FLOW_REMOTE];
+	c->r.udp_port = (uint16_t)v[RC_UDP_PORT];
+	c->r.registered_ms = to_mono(x, v[RC_REGISTERED_MS]);
+	c->r.expires_ms = to_mono_lease(x, v[RC_EXPIRES_MS]);
+	rc = parse_reply(c, rec);
 	if (rc == 0)
 		rc = alloc_restore_client_id(e->alloc, c->r.client_id);
 	if (rc) {
@@ -469,11 +479,11 @@ static int restore_client(struct rctx *x, struct json_object *o)
 	e->n_clients++;
 	lease_schedule_client(e, c);
 
-	for (i = 0; i < json_object_array_length(bs); i++) {
+	for (i = 0; i < rec->nb; i++) {
 		struct binding *b = NULL;
 		uint32_t bind_id;
 
-		rc = parse_binding(x, json_object_array_get_idx(bs, i), c->r.client_id, xa, &b);
+		rc = parse_binding(x, rec, &rec->b[i], c->r.client_id, xa, &b);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc) {
@@ -542,7 +552,15 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 	if (!cs)
 		return rerr(&x, "state file without a clients array");
 	for (i = 0; i < json_object_array_length(cs); i++) {
-		rc = restore_client(&x, json_object_array_get_idx(cs, i));
+		const char *text = json_object_to_json_string_ext(json_object_array_get_idx(cs, i),
+								  JSON_C_TO_STRING_PLAIN);
+
+		rc = text ? rec_parse(&e->rec, text, strlen(text)) : -ENOMEM;
+		if (rc == -EINVAL)
+			return rerr(&x,
+				    "a client record is not a JSON object of the record's form");
+		if (!rc)
+			rc = restore_client(&x, &e->rec);
 		if (rc)
 			return rc;
 	}
@@ -556,13 +574,11 @@ int engine_state_restore(struct engine *e, struct json_object *st, uint64_t wall
 
 /* ---- a cluster's mirror: a host's record again, while it lives -------------- */
 
-static bool doc_has_binding(struct json_object *bs, uint32_t bind_id)
+static bool rec_has_binding(const struct rec_client *rec, uint32_t bind_id)
 {
-	int64_t v;
-
-	for (size_t i = 0; i < json_object_array_length(bs); i++)
-		if (!get_int(json_object_array_get_idx(bs, i), "bind_id", 1, UINT32_MAX, &v) &&
-		    (uint32_t)v == bind_id)
+	for (size_t i = 0; i < rec->nb; i++)
+		if (rec_in(rec->b[i].have, rec->b[i].v, RB_BIND_ID, 1, UINT32_MAX) &&
+		    (uint32_t)rec->b[i].v[RB_BIND_ID] == bind_id)
 			return true;
 	return false;
 }
@@ -571,19 +587,17 @@ static bool doc_has_binding(struct json_object *bs, uint32_t bind_id)
  * end (held back, as on the gateway that ended them), new ones are
  * restored, the others only take the record's lease; the live entries of
  * the maps stay, with their counters. */
-static int update_client(struct rctx *x, struct client *c, struct json_object *o)
+static int update_client(struct rctx *x, struct client *c, const struct rec_client *rec)
 {
 	struct engine *e = x->e;
-	struct json_object *bs = get_array(o, "bindings");
 	struct binding *b, *tmp;
-	int64_t exp, port;
 	struct client fresh = {0};
 	int rc;
 
-	if (!bs || get_int(o, "expires_ms", INT64_MIN, INT64_MAX, &exp) ||
-	    get_int(o, "udp_port", 0, UINT16_MAX, &port))
+	if (!rec_has(rec->have, RC_BINDINGS) || !rec_has(rec->have, RC_EXPIRES_MS) ||
+	    !rec_in(rec->have, rec->v, RC_UDP_PORT, 0, UINT16_MAX))
 		return rerr(x, "a client record is incomplete or out of range");
-	rc = parse_reply(&fresh, o);
+	rc = parse_reply(&fresh, rec);
 	if (rc) {
 		free(fresh.reply);
 		free(fresh.last_req);
@@ -598,15 +612,14 @@ static int update_client(struct rctx *x, struct client *c, struct json_object *o
 	c->last_port = fresh.last_port;
 	c->r.last_counter = fresh.r.last_counter;
 	c->r.has_last = fresh.r.has_last;
-	c->r.udp_port = (uint16_t)port;
+	c->r.udp_port = (uint16_t)rec->v[RC_UDP_PORT];
 	DL_FOREACH_SAFE2(c->bindings, b, tmp, cnext)
-	if (!doc_has_binding(bs, b->r.bind_id))
+	if (!rec_has_binding(rec, b->r.bind_id))
 		binding_destroy(e, c, b, true);
-	for (size_t i = 0; i < json_object_array_length(bs); i++) {
+	for (size_t i = 0; i < rec->nb; i++) {
 		struct binding *nb = NULL, *old;
 
-		rc = parse_binding(x, json_object_array_get_idx(bs, i), c->r.client_id, c->r.xa,
-				   &nb);
+		rc = parse_binding(x, rec, &rec->b[i], c->r.client_id, c->r.xa, &nb);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc) {
@@ -630,52 +643,79 @@ static int update_client(struct rctx *x, struct client *c, struct json_object *o
 			free(nb);
 		}
 	}
-	c->r.expires_ms = to_mono_lease(x, exp);
+	c->r.expires_ms = to_mono_lease(x, rec->v[RC_EXPIRES_MS]);
 	lease_schedule_client(e, c);
 	e->state_gen++;
 	return 0;
 }
 
-/* One host's record: restored (live: false), or restored or updated (live:
- * true, the cluster's mirror). */
-static int one_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms, char *err,
-		      size_t errlen, bool live)
+/* One host's record (text): restored (live: false), or restored or updated
+ * (live: true, the cluster's mirror). */
+static int one_client(struct engine *e, const char *text, size_t len, uint64_t wall_now_ms,
+		      char *err, size_t errlen, bool live)
 {
 	struct rctx x = {.e = e,
 			 .mono_now = engine_now(e),
 			 .wall_now = wall_now_ms,
 			 .err = err,
 			 .errlen = errlen};
+	struct rec_client *rec = &e->rec;
 	struct client *c;
 	struct in_addr xa;
-	int64_t id;
+	int rc;
 
 	if (errlen)
 		err[0] = '\0';
-	if (!json_object_is_type(o, json_type_object))
-		return rerr(&x, "not a JSON object");
+	rc = rec_parse(rec, text, len);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc)
+		return rerr(&x, "not a JSON object of the record's form");
 	if (!live)
-		return restore_client(&x, o);
-	if (get_int(o, "client_id", 1, UINT32_MAX, &id) || get_addr(o, "xa", &xa))
+		return restore_client(&x, rec);
+	if (!rec_in(rec->have, rec->v, RC_CLIENT_ID, 1, UINT32_MAX) || !rec_has(rec->have, RC_XA) ||
+	    rec_addr(&rec->xa, &xa))
 		return rerr(&x, "a client record without a valid client_id or xa");
-	c = client_by_id(e, (uint32_t)id);
+	c = client_by_id(e, (uint32_t)rec->v[RC_CLIENT_ID]);
 	if (c && c->r.xa.s_addr == xa.s_addr)
-		return update_client(&x, c, o);
+		return update_client(&x, c, rec);
 	if (c) /* another address: a new host under an old ID, start afresh */
 		client_destroy(e, c, true);
-	return restore_client(&x, o);
+	return restore_client(&x, rec);
+}
+
+/* The same from a JSON object (the cluster's watch, tests): its text. */
+static int one_client_json(struct engine *e, struct json_object *o, uint64_t wall_now_ms, char *err,
+			   size_t errlen, bool live)
+{
+	const char *text;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "not a JSON object");
+		return -EINVAL;
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (!text)
+		return -ENOMEM;
+	return one_client(e, text, strlen(text), wall_now_ms, err, errlen, live);
+}
+
+int engine_state_restore_client_text(struct engine *e, const char *text, size_t len,
+				     uint64_t wall_now_ms, char *err, size_t errlen)
+{
+	return one_client(e, text, len, wall_now_ms, err, errlen, false);
 }
 
 int engine_state_restore_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 				char *err, size_t errlen)
 {
-	return one_client(e, o, wall_now_ms, err, errlen, false);
+	return one_client_json(e, o, wall_now_ms, err, errlen, false);
 }
 
 int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 			       char *err, size_t errlen)
 {
-	return one_client(e, o, wall_now_ms, err, errlen, true);
+	return one_client_json(e, o, wall_now_ms, err, errlen, true);
 }
 
 void engine_set_dirty_hook(struct engine *e, void (*fn)(void *arg, uint32_t client_id), void *arg)

@@ -10,7 +10,6 @@
 #include "follow.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,9 @@ struct store_follow {
 	uint32_t *dirty; /* Client IDs, duplicates allowed until the commit */
 	size_t n, cap;
 	bool oom; /* a dirty ID was lost: rewrite every row at the next commit */
+	/* spi_block_shift is in the store: written by the first commit only
+	 * (it cannot change while rsipd runs), not a second page per commit. */
+	bool meta_written;
 	uint64_t commits, rows;
 };
 
@@ -67,9 +69,6 @@ static void mark_client(const struct engine_client_view *v, void *arg)
 
 struct load_ctx {
 	struct store_follow *f;
-	/* One parser for every row: a new one per row costs a large allocation
-	 * (and with it a heap consolidation) per client at a 100k restart. */
-	struct json_tokener *tok;
 	uint64_t wall;
 	size_t skipped;
 	int rc;
@@ -78,25 +77,10 @@ struct load_ctx {
 static int load_row(void *arg, int64_t client_id, const char *doc, size_t len)
 {
 	struct load_ctx *x = arg;
-	struct json_tokener *tok = x->tok;
-	struct json_object *o = NULL;
 	char err[256] = "";
 	int rc;
 
-	json_tokener_reset(tok);
-	if (len <= INT32_MAX)
-		o = json_tokener_parse_ex(tok, doc, (int)len);
-	if (o && tok->char_offset != (int)len) { /* trailing bytes */
-		json_object_put(o);
-		o = NULL;
-	}
-	if (!o) {
-		rc = -EINVAL;
-		snprintf(err, sizeof(err), "not a JSON record");
-	} else {
-		rc = engine_state_restore_client(x->f->e, o, x->wall, err, sizeof(err));
-		json_object_put(o);
-	}
+	rc = engine_state_restore_client_text(x->f->e, doc, len, x->wall, err, sizeof(err));
 	if (rc == -ENOMEM) {
 		x->rc = rc;
 		return 1;
@@ -168,10 +152,7 @@ struct store_follow *store_follow_open(struct engine *e, const char *path, enum 
 		if (*rc < 0)
 			goto fail;
 	} else {
-		x.tok = json_tokener_new();
-		*rc = x.tok ? store_load(f->s, load_row, &x, &shift, err, sizeof(err)) : -ENOMEM;
-		if (x.tok)
-			json_tokener_free(x.tok);
+		*rc = store_load(f->s, load_row, &x, &shift, err, sizeof(err));
 		if (*rc == 0)
 			*rc = x.rc;
 		if (*rc < 0) {
@@ -233,21 +214,22 @@ int store_follow_commit(struct store_follow *f)
 		rc = -EIO;
 	if (!rc && all)
 		rc = store_del_all(f->s);
-	if (!rc)
+	if (!rc && (!f->meta_written || all))
 		rc = store_set_meta(f->s, "spi_block_shift", engine_spi_block_shift(f->e));
 	for (size_t i = 0; !rc && i < f->n; i++) {
-		struct json_object *o;
+		const char *text;
+		size_t len;
+		int got;
 
 		if (i && f->dirty[i] == f->dirty[i - 1])
 			continue;
-		o = engine_state_client(f->e, f->dirty[i], wall);
-		if (o) {
-			rc = store_put(f->s, f->dirty[i],
-				       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-			json_object_put(o);
-		} else {
+		got = engine_state_client_text(f->e, f->dirty[i], wall, &text, &len);
+		if (got > 0)
+			rc = store_put(f->s, f->dirty[i], text, len);
+		else if (got == 0)
 			rc = store_del(f->s, f->dirty[i]);
-		}
+		else
+			rc = got;
 		f->rows++;
 	}
 	if (!rc)
@@ -264,6 +246,7 @@ int store_follow_commit(struct store_follow *f)
 		log_warnx("store %s: cannot write: %s", f->path, strerror(-rc));
 		return rc;
 	}
+	f->meta_written = true;
 	f->commits++;
 	health.commits++;
 	health.last_ok = true;

@@ -22,7 +22,9 @@
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *put, *del, *meta;
+	/* Prepared once: BEGIN and COMMIT through sqlite3_exec were parsed
+	 * again for every loop iteration's transaction. */
+	sqlite3_stmt *put, *del, *meta, *begin, *commit, *rollback;
 	bool in_txn;
 };
 
@@ -105,6 +107,15 @@ static int exec(struct store *s, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int schema(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -167,7 +178,13 @@ struct store *store_open(const char *path, enum store_sync sync, char *err, size
 	    sqlite3_prepare_v3(s->db, "DELETE FROM clients WHERE client_id = ?", -1,
 			       SQLITE_PREPARE_PERSISTENT, &s->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &s->meta, NULL) != SQLITE_OK) {
+			       SQLITE_PREPARE_PERSISTENT, &s->meta, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &s->begin, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->rollback,
+			       NULL) != SQLITE_OK) {
 		errf(err, errlen, "%s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -181,11 +198,14 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->in_txn)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->in_txn && s->rollback)
+		step_reset(s->rollback);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del);
 	sqlite3_finalize(s->meta);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	sqlite3_finalize(s->rollback);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -249,25 +269,18 @@ int store_begin(struct store *s)
 {
 	if (s->in_txn)
 		return 0;
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (step_reset(s->begin) < 0)
 		return -EIO;
 	s->in_txn = true;
 	return 0;
 }
 
-static int step_reset(sqlite3_stmt *st)
+int store_put(struct store *s, uint32_t client_id, const char *doc, size_t len)
 {
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-int store_put(struct store *s, uint32_t client_id, const char *doc)
-{
+	if (len > INT_MAX)
+		return -EFBIG;
 	sqlite3_bind_int64(s->put, 1, client_id);
-	sqlite3_bind_text(s->put, 2, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put, 2, doc, (int)len, SQLITE_STATIC);
 	return step_reset(s->put);
 }
 
@@ -294,8 +307,8 @@ int store_commit(struct store *s)
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = false;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (step_reset(s->commit) < 0) {
+		step_reset(s->rollback);
 		return -EIO;
 	}
 	return 0;

@@ -45,7 +45,7 @@ int store_load(struct store *s, store_row_cb cb, void *arg, int *spi_block_shift
  * is open); put/del write one host's row; commit ends it. -EIO on a failed
  * write (logged by the caller; the transaction is rolled back). */
 int store_begin(struct store *s);
-int store_put(struct store *s, uint32_t client_id, const char *doc);
+int store_put(struct store *s, uint32_t client_id, const char *doc, size_t len);
 int store_del(struct store *s, uint32_t client_id);
 int store_del_all(struct store *s); /* before rewriting every row */
 int store_set_meta(struct store *s, const char *key, int64_t value);
