@@ -17,7 +17,8 @@ struct counter_desc {
  * test_dp_names checks that every counter has an entry. */
 static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EXIT(WAN_PASS_NOT_IPV4, "wan_pass_not_ipv4", "WAN: not IPv4 (ARP, IPv6, VLAN-tagged)"),
-    EXIT(WAN_PASS_NOT_NB, "wan_pass_not_nb", "WAN: not to one of our public addresses"),
+    EXIT(WAN_PASS_NOT_NB, "wan_pass_not_nb",
+	 "WAN: not to one of our public addresses, or a frame to another MAC"),
     EXIT(WAN_PASS_LOCAL, "wan_pass_local", "WAN: to Nb, no binding claims it: N's own"),
     EXIT(WAN_PASS_ICMP_REQ, "wan_pass_icmp_req", "WAN: ICMP request to Nb, N answers"),
     EXIT(WAN_PASS_SHORT, "wan_pass_short", "WAN: IPv4 header too short to see the destination"),
@@ -41,7 +42,8 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EXIT(WAN_SLOW_NO_NEIGH, "wan_slow_no_neigh", "WAN: client MAC unknown, to rsipd"),
     EXIT(WAN_SLOW_ICMP_ERROR, "wan_slow_icmp_error", "WAN: ICMP error to Nb, to rsipd"),
     EXIT(WAN_SLOW_LOST, "wan_slow_lost", "WAN: slow path buffer full, dropped"),
-    EXIT(LAN_PASS_NOT_TUNNEL, "lan_pass_not_tunnel", "LAN: not a tunnel packet to Na"),
+    EXIT(LAN_PASS_NOT_TUNNEL, "lan_pass_not_tunnel",
+	 "LAN: not a tunnel packet to Na, or a frame to another MAC"),
     EXIT(LAN_TX, "lan_tx", "LAN: decapsulated and forwarded"),
     EXIT(LAN_TX_FRAGMENT, "lan_tx_fragment", "LAN: non-first inner fragment forwarded"),
     EXIT(LAN_DROP_MALFORMED, "lan_drop_malformed", "LAN: truncated or invalid headers"),
