@@ -325,6 +325,23 @@ static int opt_tuple(struct gram *g)
 	return 0;
 }
 
+/* An optional part that is just [Message Counter]: the most common one.
+ * in_grammar as for opt_other. */
+static int counter_only(struct gram *g, uint32_t in_grammar)
+{
+	int rc;
+
+	while (g->more) {
+		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
+			rc = opt_counter(g);
+		else
+			rc = opt_other(g, in_grammar);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- the grammars ---- */
 
 static int validate_error_response(struct gram *g)
@@ -355,17 +372,7 @@ static int validate_error_response(struct gram *g)
 
 static int validate_register_request(struct gram *g)
 {
-	int rc;
-
-	while (g->more) {
-		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
-			rc = opt_counter(g);
-		else
-			rc = opt_other(g, 0);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return counter_only(g, 0);
 }
 
 static int validate_register_response(struct gram *g)
@@ -402,15 +409,7 @@ static int client_and_counter(struct gram *g)
 
 	if ((rc = req_client(g)))
 		return rc;
-	while (g->more) {
-		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
-			rc = opt_counter(g);
-		else
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID));
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return counter_only(g, P(RSIP_P_CLIENT_ID));
 }
 
 static int validate_deregister_request(struct gram *g)
@@ -572,16 +571,7 @@ static int validate_extend_response(struct gram *g)
 
 	if ((rc = req_client(g)) || (rc = req_bind(g)) || (rc = req_lease(g)))
 		return rc;
-	while (g->more) {
-		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
-			rc = opt_counter(g);
-		else
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) |
-					      P(RSIP_P_LEASE_TIME));
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return counter_only(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) | P(RSIP_P_LEASE_TIME));
 }
 
 /* <Client ID> <Bind ID> [Message Counter]: FREE_REQUEST and _RESPONSE. */
@@ -591,15 +581,7 @@ static int client_bind_and_counter(struct gram *g)
 
 	if ((rc = req_client(g)) || (rc = req_bind(g)))
 		return rc;
-	while (g->more) {
-		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
-			rc = opt_counter(g);
-		else
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID));
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return counter_only(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID));
 }
 
 static int validate_free_request(struct gram *g)
