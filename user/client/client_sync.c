@@ -183,6 +183,20 @@ static void set_ports_range(struct rsip_ports *p, uint16_t first, uint8_t k)
 	p->first = first;
 }
 
+/* The optional Lease Time and Tunnel Type every binding request may carry
+ * (0: not sent, the server chooses). */
+static void set_lease_tunnel(struct rsip_msg *m, uint32_t lease_s, uint8_t tunnel)
+{
+	if (lease_s) {
+		m->lease = lease_s;
+		m->has |= RSIP_HAS_LEASE;
+	}
+	if (tunnel) {
+		m->n_tunnels = 1;
+		m->tunnels[0] = tunnel;
+	}
+}
+
 int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg *m)
 {
 	uint8_t type;
@@ -249,38 +263,25 @@ int rsip_client_build_assign(const struct rsip_assign_req *req, struct rsip_msg 
 			m->spi.form = RSIP_SPI_ANY;
 		}
 	}
-	if (req->lease_s) {
-		m->lease = req->lease_s;
-		m->has |= RSIP_HAS_LEASE;
-	}
-	if (req->tunnel) {
-		m->n_tunnels = 1;
-		m->tunnels[0] = req->tunnel;
-	}
+	set_lease_tunnel(m, req->lease_s, req->tunnel);
 	return 0;
 }
 
-int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
-		       struct rsip_binding *out)
+/* Send a binding request (ASSIGN_*, LISTEN) built in m, wait for its answer
+ * and copy the binding out. Takes m. */
+static int binding_call(struct rsip_client *c, struct rsip_msg *m, uint32_t lease_s,
+			bool auto_renew, struct rsip_binding *out)
 {
 	struct sync_call s = {0};
 	const struct rsip_binding *b;
 	struct rsip_req *r;
-	struct rsip_msg *m;
 	int rc;
 
-	m = malloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	rc = rsip_client_build_assign(req, m);
-	if (rc)
-		goto out;
-	s.done = false;
 	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
 	if (rc)
 		goto out;
-	r->lease_req = req->lease_s;
-	r->auto_renew = req->auto_renew;
+	r->lease_req = lease_s;
+	r->auto_renew = auto_renew;
 	rc = rsip_client_wait(c, &s.done);
 	if (rc == 0)
 		rc = s.rc;
@@ -298,14 +299,27 @@ out:
 	return rc;
 }
 
+int rsip_client_assign(struct rsip_client *c, const struct rsip_assign_req *req,
+		       struct rsip_binding *out)
+{
+	struct rsip_msg *m;
+	int rc;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	rc = rsip_client_build_assign(req, m);
+	if (rc) {
+		free(m);
+		return rc;
+	}
+	return binding_call(c, m, req->lease_s, req->auto_renew, out);
+}
+
 int rsip_client_listen(struct rsip_client *c, const struct rsip_listen_req *req,
 		       struct rsip_binding *out)
 {
-	struct sync_call s = {0};
-	const struct rsip_binding *b;
-	struct rsip_req *r;
 	struct rsip_msg *m;
-	int rc;
 
 	if (!req->port)
 		return -EINVAL;
@@ -319,34 +333,8 @@ int rsip_client_listen(struct rsip_client *c, const struct rsip_listen_req *req,
 	set_ports_any(&m->remote_ports, 1);
 	m->has |= RSIP_HAS_LOCAL_ADDR | RSIP_HAS_LOCAL_PORTS | RSIP_HAS_REMOTE_ADDR |
 		  RSIP_HAS_REMOTE_PORTS;
-	if (req->lease_s) {
-		m->lease = req->lease_s;
-		m->has |= RSIP_HAS_LEASE;
-	}
-	if (req->tunnel) {
-		m->n_tunnels = 1;
-		m->tunnels[0] = req->tunnel;
-	}
-	rc = rsip_queue_submit(c, m, sync_done, &s, &r);
-	if (rc)
-		goto out;
-	r->lease_req = req->lease_s;
-	r->auto_renew = req->auto_renew;
-	rc = rsip_client_wait(c, &s.done);
-	if (rc == 0)
-		rc = s.rc;
-	if (rc)
-		goto out;
-	b = rsip_client_binding(c, s.bind_id);
-	if (!b) {
-		rc = -EPROTO;
-		goto out;
-	}
-	if (out)
-		*out = *b;
-out:
-	free(m);
-	return rc;
+	set_lease_tunnel(m, req->lease_s, req->tunnel);
+	return binding_call(c, m, req->lease_s, req->auto_renew, out);
 }
 
 int rsip_client_extend(struct rsip_client *c, uint32_t bind_id, uint32_t lease_s,
