@@ -232,6 +232,7 @@ int txn_reserve(struct alloc_txn *t, size_t n);
 void txn_push(struct alloc_txn *t, enum jop op, uint16_t nb, uint32_t owner, uint32_t value);
 void txn_undo_to(struct alloc_txn *t, size_t mark);
 int txn_check(struct alloc_txn *t, uint32_t owner);
+int txn_check_nb(struct alloc_txn *t, uint32_t owner, struct in_addr nb, int *nbi);
 /* Every call that takes ports or SPIs for an owner: room for n journal
  * entries and the owner's record (which charges it, hold-backs included)
  * before anything changes, *mark where its undo starts (0, or 104 out of

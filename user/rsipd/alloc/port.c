@@ -107,21 +107,6 @@ static int cmp_u16(const void *x, const void *y)
 	return (int)*(const uint16_t *)x - (int)*(const uint16_t *)y;
 }
 
-/* Checks shared by both kinds of request; *nbi gets the Nb index. */
-static int port_request_check(struct alloc_txn *t, uint32_t owner, struct in_addr nb, int *nbi)
-{
-	int err = txn_check(t, owner);
-
-	if (err)
-		return err;
-	*nbi = alloc_nb_index(t->a, nb);
-	if (*nbi < 0)
-		return RSIP_E_LOCAL_ADDR_UNALLOWED;
-	if (nb_whole_blocked(&t->a->nbs[*nbi]))
-		return RSIP_E_LOCAL_ADDR_INUSE;
-	return 0;
-}
-
 int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t n,
 		    uint16_t *out)
 {
@@ -131,7 +116,7 @@ int alloc_ports_any(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint
 	size_t mark;
 	int nbi, err;
 
-	err = port_request_check(t, owner, nb, &nbi);
+	err = txn_check_nb(t, owner, nb, &nbi);
 	if (err || n == 0)
 		return err;
 	a = t->a;
@@ -186,7 +171,7 @@ int alloc_ports_specific(struct alloc_txn *t, uint32_t owner, struct in_addr nb,
 	size_t mark;
 	int nbi, err;
 
-	err = port_request_check(t, owner, nb, &nbi);
+	err = txn_check_nb(t, owner, nb, &nbi);
 	if (err || n == 0)
 		return err;
 	a = t->a;

@@ -315,15 +315,10 @@ static int scan_block(struct alloc *a, uint16_t nbi, uint32_t *idx)
 static int spi_request_check(struct alloc_txn *t, uint32_t owner, struct in_addr nb, uint16_t k,
 			     int *nbi)
 {
-	int err = txn_check(t, owner);
+	int err = txn_check_nb(t, owner, nb, nbi);
 
 	if (err)
 		return err;
-	*nbi = alloc_nb_index(t->a, nb);
-	if (*nbi < 0)
-		return RSIP_E_LOCAL_ADDR_UNALLOWED;
-	if (nb_whole_blocked(&t->a->nbs[*nbi]))
-		return RSIP_E_LOCAL_ADDR_INUSE;
 	if (t->a->cfg.max_spis_per_client &&
 	    owner_charged_spis(t->a, owner) + k > t->a->cfg.max_spis_per_client)
 		return RSIP_E_IPSEC_SPI_UNAVAILABLE;

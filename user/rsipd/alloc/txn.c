@@ -124,3 +124,19 @@ int txn_check(struct alloc_txn *t, uint32_t owner)
 	alloc_expire(t->a);
 	return 0;
 }
+
+/* txn_check for the calls that take ports or SPIs of one Nb: nb must be in
+ * the pool and not lent (or held back) whole; *nbi gets its index. */
+int txn_check_nb(struct alloc_txn *t, uint32_t owner, struct in_addr nb, int *nbi)
+{
+	int err = txn_check(t, owner);
+
+	if (err)
+		return err;
+	*nbi = alloc_nb_index(t->a, nb);
+	if (*nbi < 0)
+		return RSIP_E_LOCAL_ADDR_UNALLOWED;
+	if (nb_whole_blocked(&t->a->nbs[*nbi]))
+		return RSIP_E_LOCAL_ADDR_INUSE;
+	return 0;
+}
