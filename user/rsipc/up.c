@@ -88,11 +88,17 @@ static const char *stop_text(enum stop_reason r)
 	}
 }
 
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
 static struct json_object *state_json(struct up *u)
 {
 	struct json_object *o = rsipc_lease_json(&u->lease), *t, *d;
 	const struct rsip_binding *b = rsip_client_binding(u->c, u->lease.bind_id);
 	uint64_t now = rsip_client_now_us(u->c);
+	int64_t left_s = b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0;
 
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(
@@ -101,16 +107,10 @@ static struct json_object *state_json(struct up *u)
 	json_object_object_add(o, "state", json_object_new_string(stop_text(u->stop)));
 	json_object_object_add(o, "uptime_s",
 			       json_object_new_int64((int64_t)((now - u->started_us) / 1000000)));
-	json_object_object_add(
-	    o, "lease_remaining_s",
-	    json_object_new_int64(
-		b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0));
+	json_object_object_add(o, "lease_remaining_s", json_object_new_int64(left_s));
 	/* Wall clock: what a restarted rsipc compares with. */
-	json_object_object_add(
-	    o, "lease_expires_unix",
-	    json_object_new_int64(
-		(int64_t)time(NULL) +
-		(b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0)));
+	json_object_object_add(o, "lease_expires_unix",
+			       json_object_new_int64((int64_t)time(NULL) + left_s));
 	json_object_object_add(o, "rule_priority", json_object_new_int64(u->o->rule_prio));
 	json_object_object_add(
 	    o, "tc_ifindex",
@@ -128,28 +128,19 @@ static struct json_object *state_json(struct up *u)
 	json_object_object_add(o, "command_pid",
 			       u->child > 0 ? json_object_new_int(u->child) : NULL);
 	t = json_object_new_object();
-	json_object_object_add(t, "tx_packets",
-			       json_object_new_int64((int64_t)u->tun.stats.tx_packets));
-	json_object_object_add(t, "tx_bytes",
-			       json_object_new_int64((int64_t)u->tun.stats.tx_bytes));
-	json_object_object_add(t, "rx_packets",
-			       json_object_new_int64((int64_t)u->tun.stats.rx_packets));
-	json_object_object_add(t, "rx_bytes",
-			       json_object_new_int64((int64_t)u->tun.stats.rx_bytes));
-	json_object_object_add(t, "tx_errors",
-			       json_object_new_int64((int64_t)u->tun.stats.tx_errors));
-	json_object_object_add(t, "rx_errors",
-			       json_object_new_int64((int64_t)u->tun.stats.rx_errors));
-	json_object_object_add(t, "rx_partial_csum",
-			       json_object_new_int64((int64_t)u->tun.stats.rx_partial_csum));
-	json_object_object_add(t, "tx_tso", json_object_new_int64((int64_t)u->tun.stats.tx_tso));
-	json_object_object_add(t, "tx_uso", json_object_new_int64((int64_t)u->tun.stats.tx_uso));
-	json_object_object_add(t, "tx_direct",
-			       json_object_new_int64((int64_t)u->tun.stats.tx_direct));
+	add_u64(t, "tx_packets", u->tun.stats.tx_packets);
+	add_u64(t, "tx_bytes", u->tun.stats.tx_bytes);
+	add_u64(t, "rx_packets", u->tun.stats.rx_packets);
+	add_u64(t, "rx_bytes", u->tun.stats.rx_bytes);
+	add_u64(t, "tx_errors", u->tun.stats.tx_errors);
+	add_u64(t, "rx_errors", u->tun.stats.rx_errors);
+	add_u64(t, "rx_partial_csum", u->tun.stats.rx_partial_csum);
+	add_u64(t, "tx_tso", u->tun.stats.tx_tso);
+	add_u64(t, "tx_uso", u->tun.stats.tx_uso);
+	add_u64(t, "tx_direct", u->tun.stats.tx_direct);
 	d = json_object_new_object();
 	for (int i = 1; i < ENCAP_N_VERDICTS; i++)
-		json_object_object_add(d, encap_verdict_name(i),
-				       json_object_new_int64((int64_t)u->tun.stats.drops[i]));
+		add_u64(d, encap_verdict_name(i), u->tun.stats.drops[i]);
 	json_object_object_add(t, "drops", d);
 	if (u->tun.bpf) {
 		uint64_t c[RSIPC_TC_N_COUNTERS];
@@ -157,8 +148,7 @@ static struct json_object *state_json(struct up *u)
 		host_tc_counters(&u->tun.tc, c);
 		d = json_object_new_object();
 		for (unsigned int i = 0; i < RSIPC_TC_N_COUNTERS; i++)
-			json_object_object_add(d, host_tc_counter_name(i),
-					       json_object_new_int64((int64_t)c[i]));
+			add_u64(d, host_tc_counter_name(i), c[i]);
 		json_object_object_add(t, "bpf", d);
 	}
 	json_object_object_add(o, "counters", t);

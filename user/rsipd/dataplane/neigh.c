@@ -161,18 +161,29 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int neigh_get(struct neigh *n, uint32_t addr, struct get_ctx *g)
+/* A neighbour request about addr on n's device, in buf. */
+static struct nlmsghdr *neigh_msg(char *buf, const struct neigh *n, uint16_t type, uint16_t flags,
+				  uint16_t state, uint32_t addr)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ndmsg *ndm;
-	int rc;
 
-	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = n->ifindex;
+	ndm->ndm_state = state;
 	mnl_attr_put(nlh, NDA_DST, 4, &addr);
+	return nlh;
+}
+
+static int neigh_get(struct neigh *n, uint32_t addr, struct get_ctx *g)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = neigh_msg(buf, n, RTM_GETNEIGH, 0, 0, addr);
+	int rc;
+
 	memset(g, 0, sizeof(*g));
 	g->n = n;
 	rc = request(n, nlh, get_cb, g);
@@ -182,16 +193,10 @@ static int neigh_get(struct neigh *n, uint32_t addr, struct get_ctx *g)
 static int neigh_install(struct neigh *n, uint32_t addr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
+	/* NUD_NONE: the kernel resolves and keeps it */
+	struct nlmsghdr *nlh =
+	    neigh_msg(buf, n, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, NUD_NONE, addr);
 
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
-	ndm->ndm_ifindex = n->ifindex;
-	ndm->ndm_state = NUD_NONE; /* the kernel resolves and keeps it */
-	mnl_attr_put(nlh, NDA_DST, 4, &addr);
 	mnl_attr_put_u32(nlh, NDA_FLAGS_EXT, NTF_EXT_MANAGED);
 	return request(n, nlh, NULL, NULL);
 }
@@ -199,15 +204,9 @@ static int neigh_install(struct neigh *n, uint32_t addr)
 static int neigh_delete(struct neigh *n, uint32_t addr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
+	struct nlmsghdr *nlh = neigh_msg(buf, n, RTM_DELNEIGH, 0, 0, addr);
 	int rc;
 
-	nlh->nlmsg_type = RTM_DELNEIGH;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
-	ndm->ndm_ifindex = n->ifindex;
-	mnl_attr_put(nlh, NDA_DST, 4, &addr);
 	rc = request(n, nlh, NULL, NULL);
 	return rc == -ENOENT ? 0 : rc;
 }
