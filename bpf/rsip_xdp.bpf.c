@@ -6,7 +6,7 @@
  *             packets (lan.h)
  *   rsip_wan_steer  instead of rsip_wan with --spi-steer: ESP by SPI to
  *             another CPU's rsip_cpumap entry, the rest as rsip_wan (steer.h)
- *   rsip_wan_cpu    rsip_wan as the cpumap entries' program
+ *   rsip_wan_cpu    rsip_wan as the cpumap entries' program (counts arrivals)
  * Load-time constants in config.h; maps in maps.h; the ABI in
  * include/rsip/dp_abi.h.
  */
@@ -41,5 +41,5 @@ int rsip_wan_steer(struct xdp_md *ctx)
 SEC("xdp/cpumap")
 int rsip_wan_cpu(struct xdp_md *ctx)
 {
-	return wan_main(ctx);
+	return steer_arrived(ctx);
 }

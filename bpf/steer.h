@@ -9,8 +9,9 @@
  * unchanged. Everything else (IKE, ports, ICMP, fragments: a fragment after
  * the first names no SPI, and rsipd reassembles them in any order anyway)
  * and an SPI whose CPU is this one go through wan_main() here, without the
- * hop. No map lookup but the array slot: the demultiplexing stays in
- * wan_main(), on the chosen CPU. Policy: docs/dataplane.md.
+ * hop. Only ESP to one of our Nb is steered: anything else is passed here
+ * (as wan_main() would), never queued to another CPU. The demultiplexing
+ * stays in wan_main(), on the chosen CPU. Policy: docs/dataplane.md.
  */
 #ifndef RSIP_BPF_STEER_H
 #define RSIP_BPF_STEER_H
@@ -39,9 +40,33 @@ struct {
 	__type(value, struct bpf_cpumap_val);
 } rsip_cpumap SEC(".maps");
 
-/* The SPI of an unfragmented ESP, AH or UDP-ESP packet in *spi: true, or
- * false for anything else (wan_main() then judges it, malformed included). */
-static __always_inline bool steer_spi(struct xdp_md *ctx, __be32 *spi)
+/* Is daddr one of our Nb? The filter bit says "certainly not" for most
+ * other addresses (an array word, inlined); rsip_nb_dir names the Nb that
+ * holds a port partition (an array, inlined); only an Nb without one, or an
+ * address that shares a bit with one of ours, pays the rsip_nb lookup. */
+static __always_inline bool steer_nb_ours(__be32 daddr)
+{
+	__u32 bit = rsip_nb_filter_bit(daddr);
+	struct rsip_nb_slot *s;
+
+	if (!nb_maybe_ours(daddr))
+		return false;
+	s = bpf_map_lookup_elem(&rsip_nb_dir, &bit);
+	if (s && s->nb == daddr)
+		return true;
+	return bpf_map_lookup_elem(&rsip_nb, &daddr) != NULL;
+}
+
+/* What the first stage makes of a frame. */
+enum steer_kind {
+	STEER_OTHER,	/* no SPI to steer by: wan_main() judges it, malformed included */
+	STEER_NOT_OURS, /* ESP, AH or UDP-ESP to an address that is not one of our Nb */
+	STEER_SPI,	/* ESP, AH or UDP-ESP to one of our Nb: *spi set */
+};
+
+/* The SPI of an unfragmented ESP, AH or UDP-ESP packet to one of our Nb in
+ * *spi. */
+static __always_inline enum steer_kind steer_spi(struct xdp_md *ctx, __be32 *spi)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct hdr_cursor nh = {.pos = (void *)(long)ctx->data};
@@ -52,10 +77,12 @@ static __always_inline bool steer_spi(struct xdp_md *ctx, __be32 *spi)
 	int proto;
 
 	if (parse_ethhdr(&nh, data_end, &eth) != bpf_htons(ETH_P_IP))
-		return false;
+		return STEER_OTHER;
+	if (frame_for_other_host(eth, cfg_wan_mac)) /* as wan_main(): not ours */
+		return STEER_OTHER;
 	iph = peek_iphdr(&nh, data_end);
 	if (!iph || ip_is_fragment(iph))
-		return false;
+		return STEER_OTHER;
 	proto = parse_iphdr(&nh, data_end, iph);
 	if (proto == IPPROTO_ESP) {
 		p = nh.pos; /* struct rsip_esp_hdr: the SPI first */
@@ -63,15 +90,17 @@ static __always_inline bool steer_spi(struct xdp_md *ctx, __be32 *spi)
 		p = (__be32 *)nh.pos + 1; /* after next header, length, reserved */
 	} else if (proto == IPPROTO_UDP) {
 		if (parse_udphdr(&nh, data_end, &udp) < 0 || udp->dest != bpf_htons(IKE_NATT_PORT))
-			return false;
+			return STEER_OTHER;
 		p = nh.pos;
 	} else {
-		return false;
+		return STEER_OTHER;
 	}
 	if ((void *)(p + 1) > data_end || *p == 0) /* 0: the non-ESP marker (IKE) */
-		return false;
+		return STEER_OTHER;
+	if (!steer_nb_ours(iph->daddr))
+		return STEER_NOT_OURS;
 	*spi = *p;
-	return true;
+	return STEER_SPI;
 }
 
 static __always_inline int steer_main(struct xdp_md *ctx)
@@ -79,8 +108,14 @@ static __always_inline int steer_main(struct xdp_md *ctx)
 	__u32 slot, *cpu;
 	__be32 spi;
 
-	if (!steer_spi(ctx, &spi))
+	switch (steer_spi(ctx, &spi)) {
+	case STEER_OTHER:
 		return wan_main(ctx);
+	case STEER_NOT_OURS: /* wan_main()'s verdict, without asking rsip_nb again */
+		return count_and_return(RSIP_CNT_WAN_PASS_NOT_NB, XDP_PASS);
+	case STEER_SPI:
+		break;
+	}
 	slot = rsip_steer_slot(bpf_ntohl(spi));
 	cpu = bpf_map_lookup_elem(&rsip_steer, &slot);
 	if (!cpu || *cpu == bpf_get_smp_processor_id())
@@ -92,6 +127,15 @@ static __always_inline int steer_main(struct xdp_md *ctx)
 	/* No entry for that CPU (went offline, a table being refilled):
 	 * handled here rather than lost. */
 	count(RSIP_CNT_WAN_STEER_LOCAL);
+	return wan_main(ctx);
+}
+
+/* rsip_wan_cpu: a frame the first stage steered here. Counted on arrival,
+ * so wan_steered - wan_steer_arrived is what was lost between the stages
+ * (the cpumap queue full, a failed redirect): both in rsip_stats. */
+static __always_inline int steer_arrived(struct xdp_md *ctx)
+{
+	count(RSIP_CNT_WAN_STEER_ARRIVED);
 	return wan_main(ctx);
 }
 

@@ -435,6 +435,9 @@ enum rsip_counter {
 	/* --spi-steer (bpf/steer.h), counted on the receiving CPU: */
 	RSIP_CNT_WAN_STEERED,	  /* handed to another CPU's rsip_cpumap entry by SPI */
 	RSIP_CNT_WAN_STEER_LOCAL, /* that CPU has no cpumap entry: handled here */
+	/* ... counted on the CPU it was steered to, when it got there: the
+	 * difference to wan_steered is what the cpumap hop lost (queue full) */
+	RSIP_CNT_WAN_STEER_ARRIVED,
 	RSIP_CNT_MAX,
 };
 

@@ -20,6 +20,7 @@ import re
 import struct
 import subprocess
 import sys
+import time
 
 from nslib import (TUNNEL_IPIP, Lab, RawSender, RsipHost, Tunnel, ah, esp, expect, udp)
 
@@ -100,6 +101,38 @@ def send_spi(y, t, nb, spi):
     return got, d
 
 
+def wait_for(name, cpu, at_least, before):
+    """The counter's delta on cpu once it reached at_least (the frames are
+    in the receiver's softirq; bounded wait, not a timing judgement)."""
+    for _ in range(100):
+        d = delta(before, per_cpu(name))
+        if d.get(cpu, 0) >= at_least:
+            return d
+        time.sleep(0.05)
+    return delta(before, per_cpu(name))
+
+
+def not_ours(y, spis):
+    """ESP, AH and UDP-ESP to an address of the public subnet that is not
+    one of our Nb, with SPIs whose slots are CPU 1's: the first stage must
+    pass them on the receiving CPU, not steer them."""
+    other = "192.0.2.99"
+    away = [s for s in spis if slot_cpu(s) == 1][:4]
+    before = {k: per_cpu(k) for k in ("wan_steered", "wan_steer_arrived", "wan_pass_not_nb")}
+    for spi in away:
+        for _, p in packets(other, spi):
+            y.send(p)
+    n = len(away) * 3 * PKTS
+    passed = wait_for("wan_pass_not_nb", 0, n, before["wan_pass_not_nb"])
+    expect(passed.get(0, 0) >= n and 1 not in passed,
+           "ESP to a non-Nb: wan_pass_not_nb per CPU %r, expected >= %d on CPU 0" % (passed, n))
+    for k in ("wan_steered", "wan_steer_arrived"):
+        d = delta(before[k], per_cpu(k))
+        expect(not d, "ESP to a non-Nb moved %s: %r" % (k, d))
+    print("  %d ESP/AH/UDP-ESP frames to %s (not an Nb): passed on CPU 0, none steered"
+          % (n, other))
+
+
 def steer(state):
     h = RsipHost(lab.ns["x1"], lab.x1, lab.na)
     t = Tunnel(lab.ns["x1"], lab.x1, lab.na)
@@ -108,7 +141,7 @@ def steer(state):
     _, nb, _, spis = h.rsipsec(64, tunnel=TUNNEL_IPIP)
     expect(len(spis) == 64, "64 SPIs leased: %d" % len(spis))
     t.drain()
-    steered0 = per_cpu("wan_steered")
+    steered0, arrived0 = per_cpu("wan_steered"), per_cpu("wan_steer_arrived")
     used, res = set(), {}
     for spi in spis:
         got, d = send_spi(y, t, nb, spi)
@@ -125,6 +158,11 @@ def steer(state):
     sd = delta(steered0, per_cpu("wan_steered"))
     expect(sd == {0: hops}, "wan_steered per CPU %r, expected %d on CPU 0" % (sd, hops))
     expect(not delta({}, per_cpu("wan_steer_local")), "wan_steer_local counted")
+    # Every steered frame reached its CPU (nothing lost in the hop at this
+    # rate), counted there.
+    ad = delta(arrived0, per_cpu("wan_steer_arrived"))
+    expect(ad == {1: hops}, "wan_steer_arrived per CPU %r, expected %d on CPU 1" % (ad, hops))
+    not_ours(y, spis)
     on1 = sum(1 for s in spis if slot_cpu(s) == 1)
     print("  %d SPIs: %d on CPU 0, %d on CPU 1; %d packets steered, all delivered in order"
           % (len(spis), len(spis) - on1, on1, hops))

@@ -91,6 +91,8 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
 	  "WAN: ESP/AH/UDP-ESP handed to the CPU its SPI is steered to (--spi-steer)"),
     EVENT(WAN_STEER_LOCAL, "wan_steer_local",
 	  "WAN: the SPI's CPU has no cpumap entry: handled on the receiving CPU"),
+    EVENT(WAN_STEER_ARRIVED, "wan_steer_arrived",
+	  "WAN: steered frames that reached their CPU (wan_steered minus this: lost in the hop)"),
 };
 
 const char *dp_counter_name(unsigned int counter)
