@@ -9,6 +9,7 @@
 #ifndef RSIP_BENCH_MAPS_H
 #define RSIP_BENCH_MAPS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +31,9 @@ static inline int bench_hash_maps_prealloc(struct bpf_object *obj)
 	return err;
 }
 
-static inline unsigned long long bench_hash_map_bytes(const struct bpf_object *obj)
+/* The sum, and each map's share on stdout when `each` (what to shrink
+ * first). */
+static inline unsigned long long bench_map_bytes(const struct bpf_object *obj, bool each)
 {
 	unsigned long long total = 0;
 	struct bpf_map *m;
@@ -50,11 +53,20 @@ static inline unsigned long long bench_hash_map_bytes(const struct bpf_object *o
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "memlock: %llu", &v) == 1)
+			if (sscanf(line, "memlock: %llu", &v) == 1) {
 				total += v;
+				if (each)
+					printf("xdp_gw: map %s: %llu bytes (max_entries %u)\n",
+					       bpf_map__name(m), v, bpf_map__max_entries(m));
+			}
 		fclose(f);
 	}
 	return total;
+}
+
+static inline unsigned long long bench_hash_map_bytes(const struct bpf_object *obj)
+{
+	return bench_map_bytes(obj, false);
 }
 
 #endif

@@ -437,7 +437,7 @@ static int cmd_rsip(const struct gw_opts *o)
 	       count_entries(skel->maps.rsip_spi_blk), count_entries(skel->maps.rsip_spi),
 	       count_entries(skel->maps.rsip_ike), now_s() - t0);
 	{
-		unsigned long long bytes = bench_hash_map_bytes(skel->obj);
+		unsigned long long bytes = bench_map_bytes(skel->obj, true);
 
 		/* two bindings per client (bench_clients.h) */
 		/* "hash maps" includes the SPI directory (bench_maps.h) */
