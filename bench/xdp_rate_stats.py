@@ -35,12 +35,16 @@ A result line is TAG followed by key=value fields:
   cpumap_drop  one, two, away: frames the gateway saw but did not tunnel, in %:
             dropped by the kernel at a full cpumap queue (the generator is
             open loop; a NIC would drop them at its ring)
+  hop_lost  one, two, away: wan_steered - wan_steer_arrived, the same loss as
+            the programs count it (frames)
 """
 import re
 import statistics
 import sys
 
 EXPECTED = {'esp': 'wan_tx_esp', 'ike': 'wan_tx_ike', 'udp': 'wan_tx_port'}
+# Events of the steering first stage (dp_abi.h), not exits.
+STEER_EVENTS = ('rsip.wan_steered', 'rsip.wan_steer_arrived')
 
 
 def load_snap(path):
@@ -137,8 +141,11 @@ def run(s0p, s1p, genp, tag, prep, postp):
             # every frame it saw was tunnelled or dropped there.
             cpumap_drop = 100 * (gw_all - tx) / gw_all if gw_all else 0.0
             out.append('cpumap_drop=%.2f' % cpumap_drop)
+            # The same loss as the programs count it (steered, not arrived).
+            out.append('hop_lost=%d' % (total('rsip.wan_steered') -
+                                        total('rsip.wan_steer_arrived')))
             other_exits = sum(total(k) for k in post if k.startswith('rsip.wan_') and
-                              k not in ('rsip.' + want, 'rsip.wan_steered'))
+                              k != 'rsip.' + want and k not in STEER_EVENTS)
             valid = (gen_err == 0 and lan_err == 0 and snk > 0 and other_exits == 0 and
                      abs(tx - snk_all) <= 0.01 * max(snk_all, 1))
             hit = 100 * tx / gw_all if gw_all else 0.0
@@ -147,7 +154,7 @@ def run(s0p, s1p, genp, tag, prep, postp):
             valid = valid and hit > 99
         out.append('hit=%.2f' % hit)
         other = ['%s:%d' % (k[5:], total(k)) for k in sorted(post)
-                 if k.startswith('rsip.') and k not in ('rsip.' + want, 'rsip.wan_steered')
+                 if k.startswith('rsip.') and k != 'rsip.' + want and k not in STEER_EVENTS
                  and total(k) > 0]
         if other:
             out.append('other=' + ','.join(other))
