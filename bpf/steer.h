@@ -40,23 +40,6 @@ struct {
 	__type(value, struct bpf_cpumap_val);
 } rsip_cpumap SEC(".maps");
 
-/* Is daddr one of our Nb? The filter bit says "certainly not" for most
- * other addresses (an array word, inlined); rsip_nb_dir names the Nb that
- * holds a port partition (an array, inlined); only an Nb without one, or an
- * address that shares a bit with one of ours, pays the rsip_nb lookup. */
-static __always_inline bool steer_nb_ours(__be32 daddr)
-{
-	__u32 bit = rsip_nb_filter_bit(daddr);
-	struct rsip_nb_slot *s;
-
-	if (!nb_maybe_ours(daddr))
-		return false;
-	s = bpf_map_lookup_elem(&rsip_nb_dir, &bit);
-	if (s && s->nb == daddr)
-		return true;
-	return bpf_map_lookup_elem(&rsip_nb, &daddr) != NULL;
-}
-
 /* What the first stage makes of a frame. */
 enum steer_kind {
 	STEER_OTHER,	/* no SPI to steer by: wan_main() judges it, malformed included */
@@ -97,7 +80,7 @@ static __always_inline enum steer_kind steer_spi(struct xdp_md *ctx, __be32 *spi
 	}
 	if ((void *)(p + 1) > data_end || *p == 0) /* 0: the non-ESP marker (IKE) */
 		return STEER_OTHER;
-	if (!steer_nb_ours(iph->daddr))
+	if (!wan_nb_ours(ctx, iph->daddr)) /* rules/wan.h */
 		return STEER_NOT_OURS;
 	*spi = *p;
 	return STEER_SPI;

@@ -98,6 +98,25 @@ static __always_inline int wan_unclaimed(RULE_ENV *env, struct wan_match *v,
 	return RULE(RULE_DROP, miss);
 }
 
+/* Is daddr one of our Nb? The pre-filter bit says "certainly not" for
+ * nearly every other address; rsip_nb_dir names the Nb that holds that bit's
+ * port partition (both arrays: no hashing); only an Nb without a partition,
+ * or an address sharing a bit with one of ours, is asked of rsip_nb. For the
+ * --spi-steer first stage (bpf/steer.h), which must not steer what is not
+ * ours. */
+static __always_inline bool wan_nb_ours(RULE_ENV *env, __be32 daddr)
+{
+	__u32 bit = rsip_nb_filter_bit(daddr);
+	struct rsip_nb_slot *s;
+
+	if (!RULE_NB_MAYBE(env, daddr))
+		return false;
+	s = RULE_LOOKUP(env, RULE_MAP(rsip_nb_dir), &bit);
+	if (s && s->nb == daddr)
+		return true;
+	return RULE_LOOKUP(env, RULE_MAP(rsip_nb), &daddr) != NULL;
+}
+
 /* Malformed or truncated beyond the IPv4 header: drop when it is ours (even
  * for an Nb leased whole: nothing sane to deliver), pass otherwise. */
 static __always_inline int wan_malformed(RULE_ENV *env, __be32 daddr)
