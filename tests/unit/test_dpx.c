@@ -750,6 +750,40 @@ static void test_sweep(void **state)
 	assert_int_equal(cv.cookies, 0); /* 3 - 3 (floored) and 1 - 1 */
 }
 
+/* An idle fan-out mark (xa 0: rsipd wrote it, no client owns it yet) swept
+ * before a client's idle cookies: each cookie still comes off that client's
+ * count (the per-client tally once merged them into the mark's). */
+static void test_sweep_fanout_mark_first(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t sec = 1000000000ull, now = 1000 * sec;
+	struct rsip_target mark = {.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT,
+				   .last_seen_ns = now - 400 * sec};
+	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr,
+				.flags = RSIP_TF_LEARNED,
+				.last_seen_ns = now - 400 * sec};
+	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
+	__be32 xa = ip("10.0.0.11").s_addr;
+	struct dpx_sweep_result r;
+	struct rsip_client cv;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	cv.cookies = 2;
+	assert_int_equal(put(fx, fx->m.clients, &xa, &cv), 0);
+	ik.cookie[0] = 1;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &mark), 0);
+	for (uint8_t i = 2; i <= 3; i++) {
+		ik.cookie[0] = i;
+		assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	}
+	assert_int_equal(dpx_sweep(fx->x, now, 300 * sec, &r), 0);
+	assert_int_equal(r.cookies, 3);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 0);
+}
+
 /* What rsip_lan does when the client uses its idle cookie again between the
  * sweep's batch read and its delete: refresh the time stamp. */
 struct touch_ctx {
@@ -864,6 +898,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stats_and_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep_rechecks_live_value, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sweep_fanout_mark_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
 	};
 

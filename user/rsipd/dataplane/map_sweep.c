@@ -107,13 +107,19 @@ static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_
 		probe.xa = t.xa;
 		node = tfind(&probe, counts, xa_cmp);
 		if (!node) {
+			/* The key before the insert: inserted with xa 0 and
+			 * named afterwards, a node met an idle fan-out mark's
+			 * (xa 0) as equal, tsearch returned that one, and the
+			 * client's count went into a node outside the tree
+			 * (lost, and leaked). */
 			c = calloc(1, sizeof(*c));
+			if (c)
+				c->xa = t.xa;
 			if (!c || !tsearch(c, counts, xa_cmp)) {
 				free(c);
 				err = -ENOMEM;
 				break;
 			}
-			c->xa = t.xa;
 		} else {
 			c = *(struct xa_count **)node;
 		}
