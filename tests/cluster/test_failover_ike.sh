@@ -73,16 +73,10 @@ iop_fail() {
 	exit 1
 }
 
-role() { fo_ctl "$1" status | fo_jget cluster role; }
-is_role() { [ "$(role "$1")" = "$2" ]; }
 counters() { # n: the data plane's non-zero counters
 	fo_ctl "$1" counters 2>/dev/null | python3 -c 'import json,sys
 d = json.load(sys.stdin)["dataplane"]
 print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))' 2>/dev/null
-}
-fwd() { # n: the packets its data plane forwarded (both ways, all kinds)
-	fo_ctl "$1" counters | python3 -c 'import json,sys; d=json.load(sys.stdin)["dataplane"]
-print(sum(v for k, v in d.items() if k.startswith(("lan_tx", "wan_tx"))))'
 }
 rsipc_status() { # the fields of X1's rsipc status that a new registration changes
 	ip netns exec "$(fo_ns x1)" "$FO_RSIPC" --state-dir "$FO_DIR/x1/state" --json status |
@@ -93,6 +87,7 @@ renewals() {
 	ip netns exec "$(fo_ns x1)" "$FO_RSIPC" --state-dir "$FO_DIR/x1/state" --json status |
 		fo_jget renewals
 }
+renewed_since() { [ "$(renewals)" -gt "$1" ]; }
 y_ike_sa_inits() { grep -c "IKE_SA_INIT request" "$FO_DIR/y/charon/charon.log"; }
 x1_in_spi() { iop_spis x1 | sed -n 's/.* in \([0-9a-f]*\).*/\1/p'; }
 in_block() { # spi(hex) min max
@@ -102,21 +97,11 @@ in_block() { # spi(hex) min max
 fo_up || iop_fail "lab setup"
 
 echo "== N1 active, N2 standby"
-fo_keepalived_start n1
-fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = MASTER ]" && fo_holds n1 ||
-	iop_fail "N1 did not become MASTER with Na and the Nb pool"
-fo_rsipd_start n1 --lease 8 || iop_fail "rsipd on N1"
-fo_wait 10 is_role n1 active || iop_fail "N1's rsipd is not active"
-fo_keepalived_start n2
-fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n2.state 2>/dev/null)\" = BACKUP ]" ||
-	iop_fail "N2 did not become BACKUP"
 if [ "${FO_IKE_BREAK:-}" = unmirrored ]; then
 	echo "FO_IKE_BREAK=unmirrored: N2 on a store prefix of its own (mirrors nothing)"
-	FO_STORE=${FO_STORE}-unmirrored fo_rsipd_start n2 --lease 8 || iop_fail "rsipd on N2"
-else
-	fo_rsipd_start n2 --lease 8 || iop_fail "rsipd on N2"
+	FO_N2_STORE=${FO_STORE}-unmirrored
 fi
-is_role n2 standby || iop_fail "N2's rsipd is not standby"
+fo_gateways_up --lease 8 || iop_fail "N1 active and N2 standby"
 
 echo "== Y's charon; X1: rsipc up -- rsipc-strongswan.sh (strongSwan 6.0.1, IKEv2)"
 iop_exec y ip addr add $IOP_Y_INNER/32 dev lo
@@ -135,7 +120,7 @@ in0=$(x1_in_spi)
 [ -n "$ike_id0" ] && [ -n "$in0" ] || iop_fail "no IKE_SA id at Y ($ike_id0) or no inbound SPI at X1 ($in0)"
 in_block "$in0" "$spimin" "$spimax" || iop_fail "X1's inbound SPI 0x$in0 is outside its block $spimin-$spimax"
 echo "SAs: $spis0(Y's IKE_SA #$ike_id0, IKE_SA_INITs seen by Y: $inits0)"
-[ "$(fwd n2)" = 0 ] || iop_fail "the standby forwarded before the failover"
+[ "$(fo_forwarded n2)" = 0 ] || iop_fail "the standby forwarded before the failover"
 
 echo "== kill -9 N1's rsipd, N1's links down; pings every 20 ms throughout"
 # ip netns exec execs ping: $! is ping's pid (SIGINT makes it print its totals)
@@ -148,8 +133,8 @@ fo_rsipd_kill n1
 ip -n "$(fo_ns n1)" link set lan0 down
 ip -n "$(fo_ns n1)" link set wan0 down
 fo_wait 20 fo_holds n2 || iop_fail "N2 did not take Na and the Nb pool"
-fo_wait 10 is_role n2 active || iop_fail "N2's rsipd did not become active"
-echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(role n2)"
+fo_wait 10 fo_is_role n2 active || iop_fail "N2's rsipd did not become active"
+echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(fo_role n2)"
 end=$((SECONDS + 20))
 until iop_exec x1 ping -n -q -c 1 -W 0.5 "$IOP_Y_INNER" >/dev/null 2>&1; do
 	[ $SECONDS -lt $end ] || iop_fail "the CHILD_SA carries nothing through N2 (20 s)"
@@ -166,20 +151,18 @@ gap = max((b - a for a, b in zip(t, t[1:])), default=0)
 print("pings across the failover: %s sent, %s answered; gap %.0f ms" %
       (tx.group(1) if tx else "?", tx.group(2) if tx else "?", gap * 1000))
 EOF
-fwd2=$(fwd n2)
+fwd2=$(fo_forwarded n2)
 lost=$(iop_ping x1 10 0.1)
 [ "$lost" = 0 ] || iop_fail "x1: $lost of 10 pings lost through N2"
-[ "$(fwd n2)" -ge $((fwd2 + 20)) ] || iop_fail "N2's data plane did not forward the pings ($fwd2 -> $(fwd n2))"
-echo "ok: 10/10 pings through the same CHILD_SA via N2 (N2 forwarded $(($(fwd n2) - fwd2)) packets)"
+[ "$(fo_forwarded n2)" -ge $((fwd2 + 20)) ] || iop_fail "N2's data plane did not forward the pings ($fwd2 -> $(fo_forwarded n2))"
+echo "ok: 10/10 pings through the same CHILD_SA via N2 (N2 forwarded $(($(fo_forwarded n2) - fwd2)) packets)"
 
 spis1=$(iop_spis x1)
 [ "$spis1" = "$spis0" ] || iop_fail "X1's SAs changed: before: $spis0; after: $spis1"
 [ "$(iop_y_ike_id x1)" = "$ike_id0" ] || iop_fail "Y's IKE_SA with X1 is #$(iop_y_ike_id x1), was #$ike_id0"
 [ "$(y_ike_sa_inits)" = "$inits0" ] || iop_fail "Y saw a new IKE_SA_INIT ($inits0 -> $(y_ike_sa_inits))"
 echo "ok: the same IKE SPIs and CHILD_SA SPIs at X1, the same IKE_SA #$ike_id0 at Y, no new IKE_SA_INIT"
-fo_wait 10 sh -c "[ \"\$(ip netns exec $(fo_ns x1) $FO_RSIPC --state-dir $FO_DIR/x1/state --json status |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"renewals\"])')\" -gt $r0 ]" ||
-	iop_fail "rsipc did not renew at N2 (renewals $r0 -> $(renewals))"
+fo_wait 10 renewed_since "$r0" || iop_fail "rsipc did not renew at N2 (renewals $r0 -> $(renewals))"
 read -r pid1 cid1 bid1 nb1 _ _ state1 <<<"$(rsipc_status)"
 [ "$pid1 $cid1 $bid1 $nb1 $state1" = "$pid0 $cid0 $bid0 $nb0 $state0" ] ||
 	iop_fail "rsipc: was $pid0 $cid0 $bid0 $nb0 $state0, now $pid1 $cid1 $bid1 $nb1 $state1"
