@@ -17,6 +17,7 @@
 #   fo_init TAG             # names, FO_DIR, trap (with etcd's)
 #   fo_up                   # etcd, namespaces, links, bpffs
 #   fo_gateways_up [FLAGS...] # N1 MASTER + rsipd active, N2 BACKUP + standby
+#   fo_n1_dies              # kill -9 N1's rsipd, its links down, N2 takes over
 #   fo_keepalived_start n1|n2 ; fo_rsipd_start n1|n2 ; fo_rsipd_kill n1|n2
 #   fo_role n1|n2 ; fo_is_role n1|n2 ROLE ; fo_forwarded n1|n2
 #   fo_rsipc_start x1|x2 ARGS... ; fo_ctl n1|n2 ARGS... (rsipctl --json)
@@ -208,6 +209,18 @@ fo_is_role() { [ "$(fo_role "$1")" = "$2" ]; }
 fo_forwarded() {
 	fo_ctl "$1" counters | python3 -c 'import json,sys; d=json.load(sys.stdin)["dataplane"]
 print(sum(v for k, v in d.items() if k.startswith(("lan_tx", "wan_tx"))))'
+}
+
+# fo_n1_dies: kill -9 N1's rsipd and take N1's links down; true once
+# keepalived moved Na and the Nb pool to N2 and N2's rsipd is active (else
+# what did not happen on stderr, 1).
+fo_n1_dies() {
+	fo_rsipd_kill n1
+	ip -n "$(fo_ns n1)" link set lan0 down
+	ip -n "$(fo_ns n1)" link set wan0 down
+	fo_wait 20 fo_holds n2 || { echo "N2 did not take Na and the Nb pool" >&2; return 1; }
+	fo_wait 10 fo_is_role n2 active || { echo "N2's rsipd did not become active" >&2; return 1; }
+	echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(fo_role n2)"
 }
 
 # fo_gateways_up [RSIPD FLAGS...]: keepalived and rsipd on N1 (MASTER with

@@ -129,12 +129,7 @@ ping_pid=$!
 FO_PID[gap-ping]=$ping_pid
 sleep 1
 r0=$(renewals)
-fo_rsipd_kill n1
-ip -n "$(fo_ns n1)" link set lan0 down
-ip -n "$(fo_ns n1)" link set wan0 down
-fo_wait 20 fo_holds n2 || iop_fail "N2 did not take Na and the Nb pool"
-fo_wait 10 fo_is_role n2 active || iop_fail "N2's rsipd did not become active"
-echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(fo_role n2)"
+fo_n1_dies || iop_fail "the takeover"
 end=$((SECONDS + 20))
 until iop_exec x1 ping -n -q -c 1 -W 0.5 "$IOP_Y_INNER" >/dev/null 2>&1; do
 	[ $SECONDS -lt $end ] || iop_fail "the CHILD_SA carries nothing through N2 (20 s)"
