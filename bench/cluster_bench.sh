@@ -79,10 +79,7 @@ for members in 1 3; do
 	etcd_cluster_init cb$members
 	trap cleanup EXIT
 	etcd_cluster_up "$members" >/dev/null 2>&1 || { echo "cluster_bench: etcd did not start" >&2; exit 1; }
-	endpoints=""
-	for i in $(seq 1 "$members"); do
-		endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"
-	done
+	endpoints=$(etcd_client_endpoints)
 	[ "$members" = 1 ] && run_store sqlite --state-file "$tmp/s.db"
 	run_store "etcd$members" --store "etcd://$endpoints/bench/$$" --gateway bench
 	etcd_cluster_down || true

@@ -41,18 +41,11 @@ die() {
 	done
 	exit 1
 }
-is_role() { [ "$(fo_ctl "$1" status | fo_jget cluster role)" = "$2" ]; }
-state_is() { [ "$(fo_state "$1")" = "$2" ]; }
 nbindings() { fo_ctl "$1" status | fo_jget bindings; }
 
 echo "== failover_bench: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 fo_up >/dev/null 2>&1 || die "lab setup"
-fo_keepalived_start n1
-fo_wait 20 state_is n1 MASTER || die "N1 not MASTER"
-fo_rsipd_start n1 || die "rsipd n1"
-fo_keepalived_start n2
-fo_wait 20 state_is n2 BACKUP || die "N2 not BACKUP"
-fo_rsipd_start n2 || die "rsipd n2"
+fo_gateways_up || die "N1 active and N2 standby"
 fo_rsipc_start x1 --transport udp --state-dir "$FO_DIR/x1" up --method rsipsec --spis 4 \
 	--ike-port --json
 fo_wait 20 sh -c "head -n 1 $FO_DIR/rsipc-x1.log | grep -q client_id" || die "rsipc x1"
@@ -111,7 +104,7 @@ for kind in links silent; do
 			fo_rsipd_kill $active
 		fi
 		fo_wait 20 fo_holds $standby || die "$standby did not take the addresses"
-		fo_wait 10 is_role $standby active || die "$standby's rsipd did not become active"
+		fo_wait 10 fo_is_role $standby active || die "$standby's rsipd did not become active"
 		sleep 2
 		echo "mark between-$kind-$r" >&9
 		# The failed gateway comes back as the standby.
@@ -127,7 +120,7 @@ for kind in links silent; do
 			echo BACKUP >"$FO_DIR/$active.state"
 			fo_keepalived_start $active
 		fi
-		fo_wait 20 state_is $active BACKUP || die "$active not BACKUP again"
+		fo_wait 20 fo_state_is $active BACKUP || die "$active not BACKUP again"
 		fo_rsipd_start $active || die "rsipd $active again"
 		fo_wait 20 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/$active.sock --json status |
 			python3 -c 'import json,sys; print(json.load(sys.stdin)[\"bindings\"])')\" = 1 ]" ||

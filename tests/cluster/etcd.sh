@@ -11,6 +11,8 @@
 #   etcd_member_pause I | etcd_member_resume I   # SIGSTOP / SIGCONT
 #   etcd_cluster_attach NS       # make the members reachable from netns NS
 #   etcd_serve_requests PID      # act on a driver's $ETCD_DIR/etcd-req while PID runs
+#   etcd_drive DRIVER.py ARGS... # run a driver there, serve its requests, its status
+#   etcd_client_endpoints        # HOST:PORT,... of the members
 #   etcd_cluster_down            # the trap; safe to call twice
 #
 # The members run in a network namespace of their own (unique name), member
@@ -234,6 +236,26 @@ etcd_serve_requests() { # PID
 		fi
 		sleep 0.05
 	done
+}
+
+# etcd_client_endpoints: the members' client addresses, HOST:PORT,...
+etcd_client_endpoints() {
+	local i eps=""
+	for i in $(seq 1 "$ETCD_N"); do eps="$eps${eps:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
+	echo "$eps"
+}
+
+# etcd_drive DRIVER.py ARGS...: a Python driver of rsipd gateways
+# (rsipd_gw.py) inside the members' namespace, its etcd requests served
+# while it runs; returns its exit status. On the way out (EXIT trap) the
+# driver is stopped first (it stops its own rsipd), then the members.
+etcd_drive() {
+	# ip netns exec execs python: $! is the driver's PID.
+	ip netns exec "$ETCD_NS" python3 "$@" &
+	ETCD_DRIVER_PID=$!
+	trap 'kill -TERM "$ETCD_DRIVER_PID" 2>/dev/null; wait "$ETCD_DRIVER_PID" 2>/dev/null; etcd_cluster_down' EXIT
+	etcd_serve_requests "$ETCD_DRIVER_PID"
+	wait "$ETCD_DRIVER_PID"
 }
 
 etcd_cluster_down() {

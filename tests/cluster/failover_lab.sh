@@ -16,11 +16,15 @@
 #   . tests/cluster/failover_lab.sh
 #   fo_init TAG             # names, FO_DIR, trap (with etcd's)
 #   fo_up                   # etcd, namespaces, links, bpffs
+#   fo_gateways_up [FLAGS...] # N1 MASTER + rsipd active, N2 BACKUP + standby
+#   fo_n1_dies              # kill -9 N1's rsipd, its links down, N2 takes over
 #   fo_keepalived_start n1|n2 ; fo_rsipd_start n1|n2 ; fo_rsipd_kill n1|n2
+#   fo_role n1|n2 ; fo_is_role n1|n2 ROLE ; fo_forwarded n1|n2
 #   fo_rsipc_start x1|x2 ARGS... ; fo_ctl n1|n2 ARGS... (rsipctl --json)
 #   fo_holds n1|n2          # true when it holds Na and the whole Nb pool
 #   fo_holds_any n1|n2      # true when it holds any of them
 #   fo_state n1|n2          # keepalived's state (its notify script's file)
+#   fo_state_is n1|n2 STATE
 #   fo_wait SECONDS CMD...  # poll CMD every 50 ms until it succeeds (bounded)
 #   fo_jget KEY... <JSON    # one field of a JSON document
 #
@@ -129,6 +133,7 @@ fo_keepalived_start() {
 }
 
 fo_state() { cat "$FO_DIR/$1.state" 2>/dev/null; }
+fo_state_is() { [ "$(fo_state "$1")" = "$2" ]; }
 
 fo_wait() {
 	local n=$(($1 * 20))
@@ -194,6 +199,45 @@ fo_ctl() {
 	local n=$1
 	shift
 	"$BUILD/rsipctl" --socket "$FO_DIR/$n.sock" --json "$@"
+}
+
+# fo_role n1|n2: its rsipd's cluster role (active, standby).
+fo_role() { fo_ctl "$1" status | fo_jget cluster role; }
+fo_is_role() { [ "$(fo_role "$1")" = "$2" ]; }
+
+# fo_forwarded n1|n2: the packets its data plane forwarded (both ways, all kinds).
+fo_forwarded() {
+	fo_ctl "$1" counters | python3 -c 'import json,sys; d=json.load(sys.stdin)["dataplane"]
+print(sum(v for k, v in d.items() if k.startswith(("lan_tx", "wan_tx"))))'
+}
+
+# fo_n1_dies: kill -9 N1's rsipd and take N1's links down; true once
+# keepalived moved Na and the Nb pool to N2 and N2's rsipd is active (else
+# what did not happen on stderr, 1).
+fo_n1_dies() {
+	fo_rsipd_kill n1
+	ip -n "$(fo_ns n1)" link set lan0 down
+	ip -n "$(fo_ns n1)" link set wan0 down
+	fo_wait 20 fo_holds n2 || { echo "N2 did not take Na and the Nb pool" >&2; return 1; }
+	fo_wait 10 fo_is_role n2 active || { echo "N2's rsipd did not become active" >&2; return 1; }
+	echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(fo_role n2)"
+}
+
+# fo_gateways_up [RSIPD FLAGS...]: keepalived and rsipd on N1 (MASTER with
+# Na and the Nb pool, active), then on N2 (BACKUP holding none of them,
+# standby). N2's rsipd gets FO_N2_STORE as its --store when that is set.
+# On failure: what went wrong on stderr, 1.
+fo_gateways_up() {
+	fo_keepalived_start n1
+	fo_wait 20 fo_state_is n1 MASTER && fo_holds n1 ||
+		{ echo "N1 did not become MASTER with Na and the Nb pool" >&2; return 1; }
+	fo_rsipd_start n1 "$@" || return 1
+	fo_wait 10 fo_is_role n1 active || { echo "N1's rsipd is not active" >&2; return 1; }
+	fo_keepalived_start n2
+	fo_wait 20 fo_state_is n2 BACKUP || { echo "N2 did not become BACKUP" >&2; return 1; }
+	! fo_holds_any n2 || { echo "N2 holds an address while BACKUP" >&2; return 1; }
+	FO_STORE=${FO_N2_STORE:-$FO_STORE} fo_rsipd_start n2 "$@" || return 1
+	fo_is_role n2 standby || { echo "N2's rsipd is not standby" >&2; return 1; }
 }
 
 # fo_rsipc_start x1|x2 ARGS...: rsipc up against Na, its lease as JSON on the

@@ -38,7 +38,7 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, R, runs  # noqa: E402
+from rsipd_gw import Env, Gateway, Host, R, runs, stop_all  # noqa: E402
 
 BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
 members = ENDPOINTS.split(",")
@@ -250,11 +250,5 @@ try:
                  lambda: "bind/%08x" % m.client_id in "".join(env.etcd_get("bind/")))
     print("n1 active %.1f s after kill -9 of n2 (its member lease: 3 s); it lends again" % took)
 finally:
-    for g in (n1, n2):
-        try:
-            g.stop()
-        except SystemExit:
-            raise
-        except Exception as e:  # noqa: BLE001
-            print("stopping %s: %s" % (g.name, e))
+    stop_all((n1, n2))
 print("PASS")

@@ -2,7 +2,8 @@
 """What the cluster drivers share: a real rsipd gateway (--store etcd://,
 --role-file, data plane none, ASan) with its control socket, a scripted RSIP
 host over UDP (rsiplib), the etcd members' requests to the shell, and the
-failure report (each gateway's last log lines). Used by rsipd_fence.py."""
+failure report (each gateway's last log lines). Used by rsipd_fence.py and
+rsipd_pair.py."""
 
 import base64
 import json
@@ -120,8 +121,11 @@ class Gateway:
         s.close()
         return json.loads(buf)
 
+    def status(self):
+        return self.ctl("status")["data"]
+
     def cluster(self):
-        return self.ctl("status")["data"]["cluster"]
+        return self.status()["cluster"]
 
     def bindings(self):
         return {b["bind_id"]: b for b in self.ctl("bindings")["data"]}
@@ -178,3 +182,15 @@ def runs(text):
         lo, _, hi = part.partition("-")
         out.update(range(int(lo, 0), int(hi or lo, 0) + 1))
     return out
+
+
+def stop_all(gateways):
+    """Stop every gateway still running (a driver's finally:), each in turn
+    even when one fails; a failed exit status still fails the test."""
+    for g in gateways:
+        try:
+            g.stop()
+        except SystemExit:
+            raise
+        except Exception as e:  # noqa: BLE001
+            print("stopping %s: %s" % (g.name, e))

@@ -15,151 +15,18 @@ uses (tests/netns)."""
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "integration"))
-import rsiplib as R  # noqa: E402
+sys.path.insert(0, here)
+from rsipd_gw import Env, Gateway, Host, R, stop_all  # noqa: E402
 
 BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-RSIPD = os.path.join(BUILD, "asan", "rsipd")
-RSIPCTL = os.path.join(BUILD, "rsipctl")
-STORE = "etcd://%s%s" % (ENDPOINTS, PREFIX)
-PORT = 4555
-
-
-def fail(why):
-    print("FAIL: " + why)
-    for n in ("n1", "n2"):
-        p = os.path.join(DIR, n + ".log")
-        if os.path.exists(p):
-            print("--- rsipd %s (last lines):" % n)
-            print("".join(open(p, errors="replace").readlines()[-25:]))
-    sys.exit(1)
-
-
-def check(cond, why):
-    if not cond:
-        fail(why)
-
-
-class Gateway:
-    def __init__(self, name, addr):
-        self.name, self.addr = name, addr
-        self.role = os.path.join(DIR, name + ".state")
-        self.ctl_path = os.path.join(DIR, name + ".sock")
-        self.proc = None
-
-    def set_role(self, word):
-        tmp = self.role + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(word + "\n")
-        os.rename(tmp, self.role)
-
-    def start(self):
-        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:halt_on_error=1")
-        log = open(os.path.join(DIR, self.name + ".log"), "ab")
-        self.proc = subprocess.Popen(
-            [RSIPD, "--listen", "%s:%d" % (self.addr, PORT), "--public", "192.0.2.10,192.0.2.11",
-             "--dataplane", "none", "--ctl-socket", self.ctl_path, "--lease", "60",
-             "--store", STORE, "--gateway", self.name, "--role-file", self.role,
-             "--register-rate", "0", "-v"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            check(self.proc.poll() is None, "%s exited with %s" % (self.name, self.proc.poll()))
-            try:
-                if self.ctl("status").get("ok"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        fail("%s did not start" % self.name)
-
-    def ctl(self, cmd, **kw):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.connect(self.ctl_path)
-        req = dict(kw, cmd=cmd)
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        s.close()
-        return json.loads(buf)
-
-    def status(self):
-        return self.ctl("status")["data"]
-
-    def bindings(self):
-        return {b["bind_id"]: b for b in self.ctl("bindings")["data"]}
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                rc = self.proc.wait()
-            check(rc == 0, "%s exited with %d on SIGTERM (sanitizer?)" % (self.name, rc))
-
-
-class Host:
-    """A scripted RSIP host over UDP; it keeps its Client ID and counters
-    across the failover, as rsipc does (no re-registration)."""
-
-    def __init__(self, addr, gw):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((addr, 0))
-        self.gw = gw
-        self.counter = 0
-        self.client_id = None
-
-    def call(self, build, *args, tries=10, wait=0.3, **kw):
-        self.counter += 1
-        data = build(*args, counter=self.counter, **kw)
-        for _ in range(tries):
-            self.sock.sendto(data, (self.gw.addr, PORT))
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
-                try:
-                    m = R.decode(self.sock.recv(65536))
-                except socket.timeout:
-                    break
-                if m.counter == self.counter:
-                    return m
-        return None
-
-
-def wait_for(what, fn, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    fail("not within %ds: %s" % (timeout, what))
-
-
-def etcd(request):
-    """Have the shell stop / pause / resume etcd members ("pause 2 3")."""
-    req = os.path.join(DIR, "etcd-req")
-    with open(req + ".tmp", "w") as f:
-        f.write(request + "\n")
-    os.rename(req + ".tmp", req)
-    wait_for("etcd: " + request, lambda: not os.path.exists(req), timeout=30)
+members = ENDPOINTS.split(",")
+env = Env(BUILD, DIR, members, PREFIX)
+check, fail, wait_for, etcd = env.check, env.fail, env.wait_for, env.etcd
+POOL = ["--public", "192.0.2.10,192.0.2.11", "--lease", "60"]
 
 
 def same_bindings(a, b):
@@ -171,7 +38,8 @@ def same_bindings(a, b):
 
 # SIGTERM (the shell's trap, a timeout): stop the gateways on the way out.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-n1, n2 = Gateway("n1", "127.0.2.1"), Gateway("n2", "127.0.2.2")
+n1 = Gateway(env, "n1", "127.0.2.1", members, POOL)
+n2 = Gateway(env, "n2", "127.0.2.2", members, POOL)
 n1.set_role("MASTER")
 n2.set_role("BACKUP")
 try:
@@ -272,8 +140,8 @@ try:
     m = h.call(R.assign_rsap_ip, h.client_id, local_ports=R.p_ports_any(1), tries=20)
     check(m is not None and m.type == R.ERROR_RESPONSE and m.error == 104,
           "ASSIGN during the outage: %r (want ERROR_RESPONSE 104)" % m)
-    log = open(os.path.join(DIR, "n2.log"), errors="replace").read()
-    check("allocation refused (RSIP 104), etcd unreachable" in log, "no log line for the 104")
+    check("allocation refused (RSIP 104), etcd unreachable" in n2.log_text(),
+          "no log line for the 104")
     etcd("resume 2 3")
     wait_for("n2's store healthy again",
              lambda: n2.status()["cluster"]["store"]["healthy"], timeout=30)
@@ -291,11 +159,5 @@ try:
     out = sys.stdout
     out.flush()
 finally:
-    for g in (n1, n2):
-        try:
-            g.stop()
-        except SystemExit:
-            raise
-        except Exception as e:  # noqa: BLE001
-            print("stopping %s: %s" % (g.name, e))
+    stop_all((n1, n2))
 print("PASS")

@@ -36,8 +36,6 @@ fail() {
 	exit 1
 }
 fo_up || fail "lab setup"
-role() { fo_ctl "$1" status | fo_jget cluster role; }
-is_role() { [ "$(role "$1")" = "$2" ]; }
 lease() { # x: the lease rsipc printed, as one comparable line
 	head -n 1 "$FO_DIR/rsipc-$1.log" | python3 -c 'import json,sys; d=json.load(sys.stdin)
 print(d["client_id"], d["bind_id"], d["address"], ",".join(map(str, d["ports"])),
@@ -54,17 +52,7 @@ for b in sorted(json.load(sys.stdin), key=lambda b: b["bind_id"]):
 same_bindings() { [ "$(bindings "$1")" = "$(bindings "$2")" ] && [ -n "$(bindings "$1")" ]; }
 
 echo "== N1 active, N2 standby"
-fo_keepalived_start n1
-fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = MASTER ]" && fo_holds n1 ||
-	fail "N1 did not become MASTER with Na and the Nb pool"
-fo_rsipd_start n1 --lease 8 || fail "rsipd on N1"
-fo_wait 10 is_role n1 active || fail "N1's rsipd is not active"
-fo_keepalived_start n2
-fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n2.state 2>/dev/null)\" = BACKUP ]" ||
-	fail "N2 did not become BACKUP"
-fo_holds_any n2 && fail "N2 holds an address while BACKUP"
-fo_rsipd_start n2 --lease 8 || fail "rsipd on N2"
-is_role n2 standby || fail "N2's rsipd is not standby"
+fo_gateways_up --lease 8 || fail "N1 active and N2 standby"
 
 echo "== X1 and X2 lease through N1 (rsipc, tunnels up)"
 fo_rsipc_start x1 --state-dir "$FO_DIR/x1" up --method rsap-ip --ports 2 --json
@@ -99,25 +87,16 @@ sleep 2
 mark steady-before
 sleep 3
 
-fwd() { # n: the packets its data plane forwarded (both ways, all kinds)
-	fo_ctl "$1" counters | python3 -c 'import json,sys; d=json.load(sys.stdin)["dataplane"]
-print(sum(v for k, v in d.items() if k.startswith(("lan_tx", "wan_tx"))))'
-}
 # Frames to N1's MACs reach N2 too whenever the switch floods them (a MAC
 # it does not know yet): N2's programs must leave them to its kernel.
-fwd1=$(fwd n1) fwd2=$(fwd n2)
+fwd1=$(fo_forwarded n1) fwd2=$(fo_forwarded n2)
 echo "forwarded before the failover: N1 $fwd1 packets, N2 $fwd2"
 [ "$fwd1" -gt 0 ] && [ "$fwd2" = 0 ] || fail "the standby forwarded (duplicates)"
 renewals() { echo "$(status_of x1 renewals) $(status_of x2 renewals)"; }
 echo "== kill -9 N1's rsipd, N1's links down"
 r0=$(renewals)
 mark failover
-fo_rsipd_kill n1
-ip -n "$(fo_ns n1)" link set lan0 down
-ip -n "$(fo_ns n1)" link set wan0 down
-fo_wait 20 fo_holds n2 || fail "N2 did not take Na and the Nb pool"
-fo_wait 10 is_role n2 active || fail "N2's rsipd did not become active"
-echo "N2 holds Na and the Nb pool, keepalived $(fo_state n2), rsipd $(role n2)"
+fo_n1_dies || fail "the takeover"
 sleep 2
 mark steady-after-failover
 # Past a renewal of each host (every 4 s), now answered by N2.
@@ -143,10 +122,10 @@ echo "== N1 comes back"
 mark n1-back
 ip -n "$(fo_ns n1)" link set lan0 up
 ip -n "$(fo_ns n1)" link set wan0 up
-fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = BACKUP ]" ||
+fo_wait 20 fo_state_is n1 BACKUP ||
 	fail "N1's keepalived did not come back as BACKUP ($(fo_state n1))"
 fo_rsipd_start n1 --lease 8 || fail "rsipd on N1 again"
-is_role n1 standby || fail "N1 came back active"
+fo_is_role n1 standby || fail "N1 came back active"
 fo_wait 20 same_bindings n2 n1 || fail "N1 does not mirror N2's bindings"
 mark steady-n1-back
 sleep 3
@@ -175,7 +154,7 @@ echo "x1, x2: the same Client ID, Bind ID, address, ports and SPIs; one registra
 fo_holds n2 && ! fo_holds_any n1 || fail "the addresses moved back to N1"
 [ "$(fo_state n1)" = BACKUP ] && [ "$(fo_state n2)" = MASTER ] ||
 	fail "keepalived: n1 $(fo_state n1), n2 $(fo_state n2)"
-is_role n2 active && is_role n1 standby || fail "rsipd roles: n1 $(role n1), n2 $(role n2)"
+fo_is_role n2 active && fo_is_role n1 standby || fail "rsipd roles: n1 $(fo_role n1), n2 $(fo_role n2)"
 echo "N1 standby with $(bindings n1 | wc -l) bindings mirrored, N2 active with the addresses"
 [ "$flows_rc" = 0 ] || fail "a flow did not deliver (above)"
 fo_log_clean || fail "sanitizers (above)"

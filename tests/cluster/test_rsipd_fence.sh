@@ -15,12 +15,4 @@ BUILD=$(cd "$BUILD" && pwd)
 etcd_cluster_init fnc
 etcd_cluster_up 3 || exit 1
 
-endpoints=""
-for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
-# ip netns exec execs the driver: $! is its PID (it stops its own rsipd).
-ip netns exec "$ETCD_NS" python3 "$here/rsipd_fence.py" "$BUILD" "$ETCD_DIR" "$endpoints" \
-	"/rsip/f$$/" &
-py=$!
-trap 'kill -TERM "$py" 2>/dev/null; wait "$py" 2>/dev/null; etcd_cluster_down' EXIT
-etcd_serve_requests "$py"
-wait "$py"
+etcd_drive "$here/rsipd_fence.py" "$BUILD" "$ETCD_DIR" "$(etcd_client_endpoints)" "/rsip/f$$/"

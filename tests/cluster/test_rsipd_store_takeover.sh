@@ -34,22 +34,4 @@ for url in etcd://127.0.1.1/x etcd://127.0.1.1:2379 etcd://127.0.1.1:99999/x \
 	echo "refused: $out" | head -n 1
 done
 
-endpoints=""
-for i in 1 2 3; do endpoints="$endpoints${endpoints:+,}$(etcd_addr "$i"):$ETCD_CLIENT_PORT"; done
-# ip netns exec execs the driver: $! is its PID (it stops its own rsipd).
-ip netns exec "$ETCD_NS" python3 "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$endpoints" "/rsip/t$$/" &
-py=$!
-# Stopped first on the way out (it stops its rsipd), then the members.
-trap 'kill -TERM "$py" 2>/dev/null; wait "$py" 2>/dev/null; etcd_cluster_down' EXIT
-# The driver asks for etcd members to stop, pause or resume through a file
-# ("stop 1", "pause 2 3"...): done here (etcd.sh acts on its own PIDs), then
-# acknowledged by removing the file.
-while kill -0 "$py" 2>/dev/null; do
-	if [ -s "$ETCD_DIR/etcd-req" ]; then
-		read -r verb members <"$ETCD_DIR/etcd-req"
-		for m in $members; do "etcd_member_$verb" "$m"; done
-		rm -f "$ETCD_DIR/etcd-req"
-	fi
-	sleep 0.05
-done
-wait "$py"
+etcd_drive "$here/rsipd_pair.py" "$BUILD" "$ETCD_DIR" "$(etcd_client_endpoints)" "/rsip/t$$/"
