@@ -273,9 +273,8 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 		goto fail;
 	}
 	/* The steering stage (--spi-steer) is never attached without the
-	 * option, which only a restart changes: the verifier's pass over its
-	 * two programs (the second a copy of rsip_wan) was about half of the
-	 * data plane's start-up. */
+	 * option, which only a restart changes: no verifier pass, no kernel
+	 * memory for two programs that would never run. */
 	if (!rc && !cfg->steer)
 		rc = bpf_program__set_autoload(skel->progs.rsip_wan_steer, false);
 	if (!rc && !cfg->steer)
