@@ -11,12 +11,12 @@
 #include "maps.h"
 
 /* The mirror's two tables (uthash), each keyed by one uint32_t: a client's
- * address, a Bind ID. A search tree (tsearch) cost a restart of 100k clients
- * about 8 % of its CPU in pointer chasing; a hash finds an entry in one or
- * two cache misses. Hosts pick their addresses (inside --allow), so the hash
- * is seeded per process (uthash's Jenkins is not): nobody can aim their
- * entries at one bucket. uthash calls exit() when malloc fails unless told
- * otherwise: the hook raises dpx_hash_oom, which the adds read. */
+ * address, a Bind ID. A search tree (tsearch) visits ~17 nodes per look-up
+ * at 100k clients, each a cache miss at a restart; a hash one or two, and it
+ * allocates no node per entry. Hosts pick their addresses (inside --allow),
+ * so the hash is seeded per process (uthash's Jenkins is not): nobody can
+ * aim their entries at one bucket. uthash calls exit() when malloc fails
+ * unless told otherwise: the hook raises dpx_hash_oom, which the adds read. */
 extern uint32_t dpx_hash_seed;
 extern bool dpx_hash_oom;
 static inline uint32_t dpx_hash_u32(uint32_t k)
