@@ -250,18 +250,15 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 	return nb_filter_sync(x, nb);
 }
 
-struct nb_used_ctx {
-	struct in_addr nb;
-	bool used;
-};
-
 static bool nb_used(struct dpx *x, struct in_addr nb)
 {
 	const struct dpx_bind *b, *tmp;
 
 	HASH_ITER(hh, x->binds, b, tmp)
-	if (b->r->nb.s_addr == nb.s_addr)
-		return true;
+	{
+		if (b->r->nb.s_addr == nb.s_addr)
+			return true;
+	}
 	return false;
 }
 
