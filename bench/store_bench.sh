@@ -7,12 +7,17 @@
 #    trip, every one also a map write) and rsipd CPU per round trip, with
 #    the lease store on (STORE_MODES: normal, full sync) and, in the same
 #    run, without a store;
-#  - for HOSTS_LIST hosts, with N = CLIENTS_LIST hosts already registered
-#    (bench/store_fill.py: restored from the store, with their bindings in
-#    the maps; "off" runs start empty);
+#  - for HOSTS_LIST hosts, with N = CLIENTS_LIST hosts already registered,
+#    each with an RSAP-IP binding in the maps: restored from a store that
+#    bench/store_fill.py wrote, or, without a store, registered over RSIP by
+#    bench/register_fill.py from X1 (their addresses local to X1 for that
+#    while: an AnyIP route; X1 does not answer ARP for them, so in both
+#    cases rsipd's neighbour watch never resolves them);
 #  - the time to restore them, and the ratios against the targets: >= 20,000
-#    tx/s with the store on, >= 0.8 of the no-store figure, and at most 10%
-#    slower with 100k hosts registered than with none.
+#    tx/s with the store on, >= 0.8 of the no-store figure with as many
+#    hosts registered, and at most 10% slower with 100k hosts registered than
+#    with none; the same ratios of rsipd's CPU per round trip (steadier than
+#    rates on a shared machine).
 # Prints numbers and ratios, no pass/fail (bench/README.md).
 #   bench/store_bench.sh [BUILD_DIR]   env: HOSTS_LIST ("16 200") CLIENTS_LIST
 #   ("0 10000 100000") STORE_MODES ("normal"; "normal full" adds --store-sync
@@ -55,6 +60,33 @@ fi
 base_flags=(--allow 10.0.0.0/8 --lease 3600 --holdback 1 --max-bindings 0 --max-ports 0
 	--max-spis 0 --register-rate 0 --max-clients 250000 --map-size 262144)
 
+# The pre-registered hosts' addresses (store_fill.py's, 10.0.1.0 and up,
+# beyond the lab's LAN 10.0.0.0/24): routed to X1, and local to X1 while
+# register_fill.py speaks for them.
+host_prefixes=(10.0.1.0/24 10.0.2.0/23 10.0.4.0/22 10.0.8.0/21 10.0.16.0/20 10.0.32.0/19
+	10.0.64.0/18 10.0.128.0/17 10.1.0.0/16 10.2.0.0/15 10.4.0.0/14)
+max_n=0
+for n in $CLIENTS_LIST; do [ "$n" -gt "$max_n" ] && max_n=$n; done
+[ "$max_n" -le 500000 ] || { echo "store_bench: at most 500000 pre-registered hosts" >&2; exit 1; }
+lab_exec x1 sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1 || exit 1
+
+# register_over_rsip N: N hosts, each with a binding, registered with the
+# running rsipd (no store) the way hosts do it.
+register_over_rsip() {
+	local p rc
+	for p in "${host_prefixes[@]}"; do
+		lab_exec x1 ip route add local "$p" dev lo || return 1
+		lab_exec n ip route add "$p" via "$LAB_X1" || return 1
+	done
+	lab_exec x1 /usr/bin/python3 "$top/bench/register_fill.py" "$LAB_NA" 4555 "$1"
+	rc=$?
+	for p in "${host_prefixes[@]}"; do
+		lab_exec x1 ip route del local "$p" dev lo
+		lab_exec n ip route del "$p" via "$LAB_X1"
+	done
+	return $rc
+}
+
 echo "== store_bench: $(uname -r), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); --dataplane xdp on veths; hosts: $HOSTS_LIST; pre-registered: $CLIENTS_LIST"
 declare -A RT
 for n in $CLIENTS_LIST; do
@@ -65,8 +97,6 @@ for n in $CLIENTS_LIST; do
 		if [ "$mode" != off ]; then
 			/usr/bin/python3 "$top/bench/store_fill.py" "$store" "$n" "$LAB_NB1,$LAB_NB2" || exit 1
 			args=(--state-file "$store" --store-sync "$mode")
-		elif [ "$n" != 0 ]; then
-			continue # without a store nothing is pre-registered
 		fi
 		# Fresh maps for every start: what is measured is this start's state.
 		lab_rsipd_stop
@@ -76,7 +106,12 @@ for n in $CLIENTS_LIST; do
 		t0=$(date +%s%N)
 		lab_rsipd_start "${base_flags[@]}" "${args[@]}" || exit 1
 		ms=$((($(date +%s%N) - t0) / 1000000))
+		if [ "$mode" = off ] && [ "$n" != 0 ]; then
+			reg=$(register_over_rsip "$n") || { echo "$reg"; exit 1; }
+			echo "-- no store: $reg"
+		fi
 		clients=$(lab_ctl --json clients | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+		[ "$clients" -ge "$n" ] || { echo "store_bench: $clients hosts registered, not $n" >&2; exit 1; }
 		[ "$mode" = off ] || echo "-- restore: $n hosts + $n bindings from the store: answering after $ms ms ($clients registered)"
 		for h in $HOSTS_LIST; do
 			out=$(lab_exec x1 "${pin_b[@]}" "$BENCH" --server "$LAB_NA:4555" --src 10.0.0.20 \
@@ -91,16 +126,18 @@ for n in $CLIENTS_LIST; do
 	done
 done
 lab_rsipd_stop
-echo "== ratios (RSIP transactions/s, rsap-ip round trips; targets: >= 20000 tx/s, >= 0.80 x no store, >= 0.90 x the same store at 0)"
+echo "== ratios (RSIP transactions/s = rsap-ip round trips/s; targets: >= 20000 tx/s, >= 0.80 x no store with as many hosts registered, >= 0.90 x the same store at 0; CPU: rsipd CPU per round trip, the inverse ratios; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 for h in $HOSTS_LIST; do
-	off=${RT[0,off,$h]%% *}
+	first=${CLIENTS_LIST%% *}
 	for n in $CLIENTS_LIST; do
+		read -r off off_cpu <<<"${RT[$n,off,$h]}"
 		for mode in $STORE_MODES; do
-			v=${RT[$n,$mode,$h]%% *}
-			z=${RT[0,$mode,$h]%% *}
-			awk -v h="$h" -v n="$n" -v m="$mode" -v v="$v" -v off="$off" -v z="$z" 'BEGIN {
-				printf "   %3d hosts, %6d pre-registered, store %-6s: %8.0f tx/s = %.2f x 20000, %.2f x no store, %.2f x the same store at 0\n",
-					h, n, m, v, v / 20000, v / off, v / z }'
+			read -r v v_cpu <<<"${RT[$n,$mode,$h]}"
+			read -r z z_cpu <<<"${RT[$first,$mode,$h]}"
+			awk -v h="$h" -v n="$n" -v m="$mode" -v v="$v" -v off="$off" -v z="$z" -v f="$first" \
+				-v vc="$v_cpu" -v oc="$off_cpu" -v zc="$z_cpu" 'BEGIN {
+				printf "   %3d hosts, %6d pre-registered, store %-6s: %6.0f tx/s = %.2f x 20000, %.2f x no store, %.2f x the same store at %d; CPU/rt %5.1f us: no store / this %.2f, at %d / this %.2f\n",
+					h, n, m, v, v / 20000, v / off, v / z, f, vc, oc / vc, f, zc / vc }'
 		done
 	done
 done

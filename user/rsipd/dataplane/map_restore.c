@@ -14,7 +14,6 @@
  * Linear in the number of entries: one sort of each set, binary searches.
  */
 #include <errno.h>
-#include <search.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +30,12 @@ struct restore_ctx {
 	int err;
 };
 
-static struct restore_ctx *rctx;
-
 /* Step 1 for one client, then its claims. */
-static void claim_walk(const void *node, VISIT which, int depth)
+static void claim_one(struct restore_ctx *r, struct dpx_client *c)
 {
-	struct dpx_client *c = *(struct dpx_client *const *)node;
-	struct restore_ctx *r = rctx;
 	const struct dpx_entry *e;
 	struct rsip_client live;
 
-	if ((which != postorder && which != leaf) || r->err)
-		return;
 	e = set_find(r->live, r->x->m.clients, &c->xa.s_addr, sizeof(c->xa.s_addr));
 	if (e) {
 		memcpy(&live, e->val, sizeof(live));
@@ -167,9 +160,14 @@ int dpx_restore_end(struct dpx *x)
 	if (!err && !r.moved)
 		err = -ENOMEM;
 	if (!err) {
-		rctx = &r;
-		twalk(x->clients, claim_walk);
-		rctx = NULL;
+		struct dpx_client *c, *tmp;
+
+		HASH_ITER(hh, x->clients, c, tmp)
+		{
+			claim_one(&r, c);
+			if (r.err)
+				break;
+		}
 		err = r.err;
 	}
 	set_sort(&r.claimed);

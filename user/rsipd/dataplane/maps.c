@@ -7,7 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <search.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,39 +17,38 @@
 #include "log.h"
 #include "rsip/wire.h"
 
-static int client_cmp(const void *a, const void *b)
-{
-	const struct dpx_client *x = a, *y = b;
-
-	if (x->xa.s_addr == y->xa.s_addr)
-		return 0;
-	return ntohl(x->xa.s_addr) < ntohl(y->xa.s_addr) ? -1 : 1;
-}
-
-static int bind_cmp(const void *a, const void *b)
-{
-	const struct dpx_bind *x = a, *y = b;
-
-	if (x->r->bind_id == y->r->bind_id)
-		return 0;
-	return x->r->bind_id < y->r->bind_id ? -1 : 1;
-}
+uint32_t dpx_hash_seed;
+bool dpx_hash_oom;
 
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa)
 {
-	struct dpx_client probe = {.xa = xa};
-	void *n = tfind(&probe, &x->clients, client_cmp);
+	struct dpx_client *c;
 
-	return n ? *(struct dpx_client **)n : NULL;
+	HASH_FIND(hh, x->clients, &xa.s_addr, sizeof(xa.s_addr), c);
+	return c;
 }
 
 struct dpx_bind *find_bind(struct dpx *x, uint32_t bind_id)
 {
-	struct binding_rec key = {.bind_id = bind_id};
-	struct dpx_bind probe = {.r = &key};
-	void *n = tfind(&probe, &x->binds, bind_cmp);
+	struct dpx_bind *b;
 
-	return n ? *(struct dpx_bind **)n : NULL;
+	HASH_FIND(hh, x->binds, &bind_id, sizeof(bind_id), b);
+	return b;
+}
+
+/* 0, or -ENOMEM with the table as it was. */
+static int client_insert(struct dpx *x, struct dpx_client *c)
+{
+	dpx_hash_oom = false;
+	HASH_ADD(hh, x->clients, xa.s_addr, sizeof(c->xa.s_addr), c);
+	return dpx_hash_oom ? -ENOMEM : 0;
+}
+
+static int bind_insert(struct dpx *x, struct dpx_bind *b)
+{
+	dpx_hash_oom = false;
+	HASH_ADD(hh, x->binds, bind_id, sizeof(b->bind_id), b);
+	return dpx_hash_oom ? -ENOMEM : 0;
 }
 
 struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
@@ -65,6 +64,11 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 			  RSIP_LEARNED_CAP_MAX);
 		return NULL;
 	}
+	/* Once per process: every mirror shares the hash, so the seed never
+	 * changes afterwards (nothing depends on the tables' order). */
+	while (!dpx_hash_seed &&
+	       getrandom(&dpx_hash_seed, sizeof(dpx_hash_seed), 0) != sizeof(dpx_hash_seed))
+		;
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		log_warn("dpx: calloc");
@@ -88,25 +92,29 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 	return x;
 }
 
-static void bind_free(void *p)
+static void bind_free(struct dpx_bind *b)
 {
-	struct dpx_bind *b = p;
-
 	free(b->r);
 	free(b);
 }
 
-static void client_free(void *p)
-{
-	free(p);
-}
-
 void dpx_free(struct dpx *x)
 {
+	struct dpx_client *c, *ctmp;
+	struct dpx_bind *b, *btmp;
+
 	if (!x)
 		return;
-	tdestroy(x->binds, bind_free);
-	tdestroy(x->clients, client_free);
+	HASH_ITER(hh, x->binds, b, btmp)
+	{
+		HASH_DEL(x->binds, b);
+		bind_free(b);
+	}
+	HASH_ITER(hh, x->clients, c, ctmp)
+	{
+		HASH_DEL(x->clients, c);
+		free(c);
+	}
 	free(x->pool);
 	free(x->pool_ports);
 	free(x);
@@ -242,29 +250,16 @@ int dpx_nb_del(struct dpx *x, struct in_addr nb)
 	return nb_filter_sync(x, nb);
 }
 
-struct nb_used_ctx {
-	struct in_addr nb;
-	bool used;
-};
-
-static __thread struct nb_used_ctx *nb_used_ctx;
-
-static void nb_used_walk(const void *node, VISIT which, int depth)
-{
-	const struct dpx_bind *b = *(const struct dpx_bind *const *)node;
-
-	if ((which == postorder || which == leaf) && b->r->nb.s_addr == nb_used_ctx->nb.s_addr)
-		nb_used_ctx->used = true;
-}
-
 static bool nb_used(struct dpx *x, struct in_addr nb)
 {
-	struct nb_used_ctx ctx = {.nb = nb};
+	const struct dpx_bind *b, *tmp;
 
-	nb_used_ctx = &ctx;
-	twalk(x->binds, nb_used_walk);
-	nb_used_ctx = NULL;
-	return ctx.used;
+	HASH_ITER(hh, x->binds, b, tmp)
+	{
+		if (b->r->nb.s_addr == nb.s_addr)
+			return true;
+	}
+	return false;
 }
 
 /* --- clients --------------------------------------------------------------- */
@@ -292,7 +287,7 @@ int dpx_client_add(struct dpx *x, const struct dp_client *dc)
 		c->ifindex = live.lan_ifindex;
 		c->cookie_cap = live.cookie_cap;
 	}
-	if (!tsearch(c, &x->clients, client_cmp)) {
+	if (client_insert(x, c)) {
 		free(c);
 		return -ENOMEM;
 	}
@@ -300,7 +295,7 @@ int dpx_client_add(struct dpx *x, const struct dp_client *dc)
 	err = put_client(&t, c);
 	if (err) {
 		txn_abort(&t);
-		tdelete(c, &x->clients, client_cmp);
+		HASH_DEL(x->clients, c);
 		free(c);
 		log_warnx("dpx: cannot add client %s: %s", inet_ntoa(dc->xa), strerror(-err));
 		return err;
@@ -431,10 +426,10 @@ forget:
 		struct dpx_bind *b = binds;
 
 		binds = b->next;
-		tdelete(b, &x->binds, bind_cmp);
+		HASH_DEL(x->binds, b);
 		bind_free(b);
 	}
-	tdelete(c, &x->clients, client_cmp);
+	HASH_DEL(x->clients, c);
 	free(c);
 	x->nclients--;
 out:
@@ -628,6 +623,7 @@ static int bind_new(struct dpx_client *c, const struct binding_rec *r, struct dp
 		free(b);
 		return -ENOMEM;
 	}
+	b->bind_id = r->bind_id;
 	*out = b;
 	return 0;
 }
@@ -668,13 +664,13 @@ int dpx_binding_add(struct dpx *x, const struct binding_rec *db)
 	err = bind_new(c, db, &b);
 	if (err)
 		return err;
-	if (!tsearch(b, &x->binds, bind_cmp)) {
+	if (bind_insert(x, b)) {
 		bind_free(b);
 		return -ENOMEM;
 	}
 	err = client_change(x, c, bind_link, bind_unlink_added, b, false);
 	if (err) {
-		tdelete(b, &x->binds, bind_cmp);
+		HASH_DEL(x->binds, b);
 		bind_free(b);
 		log_warnx("dpx: cannot add binding %u of client %s: %s", db->bind_id,
 			  inet_ntoa(db->xa), strerror(-err));
@@ -698,7 +694,7 @@ int dpx_binding_del(struct dpx *x, const struct binding_rec *db)
 			  inet_ntoa(db->xa), strerror(-err));
 		return err;
 	}
-	tdelete(b, &x->binds, bind_cmp);
+	HASH_DEL(x->binds, b);
 	bind_free(b);
 	return 0;
 }

@@ -10,6 +10,33 @@
 
 #include "maps.h"
 
+/* The mirror's two tables (uthash), each keyed by one uint32_t: a client's
+ * address, a Bind ID. A search tree (tsearch) visits ~17 nodes per look-up
+ * at 100k clients, each a cache miss at a restart; a hash one or two, and it
+ * allocates no node per entry. Hosts pick their addresses (inside --allow),
+ * so the hash is seeded per process (uthash's Jenkins is not): nobody can
+ * aim their entries at one bucket. uthash calls exit() when malloc fails
+ * unless told otherwise: the hook raises dpx_hash_oom, which the adds read. */
+extern uint32_t dpx_hash_seed;
+extern bool dpx_hash_oom;
+static inline uint32_t dpx_hash_u32(uint32_t k)
+{
+	k ^= dpx_hash_seed; /* murmur3's finaliser: a bijection */
+	k ^= k >> 16;
+	k *= 0x85ebca6bu;
+	k ^= k >> 13;
+	k *= 0xc2b2ae35u;
+	k ^= k >> 16;
+	return k;
+}
+#define HASH_FUNCTION(keyptr, keylen, hashv)                                                       \
+	((hashv) = dpx_hash_u32(*(const uint32_t *)(const void *)(keyptr)))
+#define HASH_KEYCMP(a, b, n)                                                                       \
+	(*(const uint32_t *)(const void *)(a) != *(const uint32_t *)(const void *)(b))
+#define HASH_NONFATAL_OOM	 1
+#define uthash_nonfatal_oom(obj) (dpx_hash_oom = true)
+#include <uthash.h>
+
 #define DPX_KEY_MAX 16
 #define DPX_VAL_MAX 64
 
@@ -19,6 +46,8 @@ struct dpx_bind {
 	struct dpx_bind *next; /* the client's bindings, oldest first */
 	struct dpx_client *c;
 	struct binding_rec *r; /* our copy of the engine's record */
+	uint32_t bind_id;      /* r->bind_id: the key of dpx.binds */
+	UT_hash_handle hh;
 };
 
 struct dpx_client {
@@ -31,14 +60,15 @@ struct dpx_client {
 	/* Restore mode: set_link / set_cookie_cap were called (else the live
 	 * entry's values). */
 	bool link_known, cap_known;
+	UT_hash_handle hh; /* dpx.clients, keyed by xa */
 };
 
 struct dpx {
 	struct dpx_maps m;
 	struct dpx_config cfg;
 	const struct dpx_map_ops *ops;
-	void *clients; /* tsearch root, by Xa */
-	void *binds;   /* tsearch root, by bind id */
+	struct dpx_client *clients; /* by Xa */
+	struct dpx_bind *binds;	    /* by Bind ID */
 	size_t nclients;
 	struct in_addr *pool;
 	bool *pool_ports; /* pool place i has rsip_port_dir partition i (map_dir.c) */

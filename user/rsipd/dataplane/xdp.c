@@ -477,6 +477,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
 	lc.spi_block_shift = cfg->spi_block_shift;
 	lc.n_public = (uint32_t)cfg->n_public;
+	lc.steer = cfg->n_spi_steer > 0;
 	rc = xdp_load(&lc, &x->skel, &reused, &x->dp.spi_dir);
 	if (rc)
 		goto fail;

@@ -272,7 +272,15 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 			log_warnx("preparing the maps under %s: %s", cfg->pin_path, strerror(-rc));
 		goto fail;
 	}
-	rc = rsip_xdp__load(skel);
+	/* The steering stage (--spi-steer) is never attached without the
+	 * option, which only a restart changes: no verifier pass, no kernel
+	 * memory for two programs that would never run. */
+	if (!rc && !cfg->steer)
+		rc = bpf_program__set_autoload(skel->progs.rsip_wan_steer, false);
+	if (!rc && !cfg->steer)
+		rc = bpf_program__set_autoload(skel->progs.rsip_wan_cpu, false);
+	if (!rc)
+		rc = rsip_xdp__load(skel);
 	if (rc) {
 		log_warnx("cannot load the XDP programs: %s (run with -v for the verifier's "
 			  "log)",

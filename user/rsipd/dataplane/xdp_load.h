@@ -28,6 +28,7 @@ struct xdp_load_cfg {
 	uint32_t wan_ifindex;
 	uint8_t spi_block_shift;
 	uint32_t n_public; /* --public addresses: one SPI directory partition each */
+	bool steer;	   /* --spi-steer: also load rsip_wan_steer and rsip_wan_cpu */
 };
 
 /* Open, configure, pin (or reuse the pins) and load. *reused tells whether

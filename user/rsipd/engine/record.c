@@ -22,49 +22,57 @@ enum vtype { V_INT, V_STR, V_BOOL, V_ARR_INT, V_BINDINGS };
 
 struct field {
 	const char *key;
+	size_t len; /* strlen(key): every key of every row is compared */
 	int bit;
 	enum vtype type;
 };
 
+#define F(key, bit, type)                                                                          \
+	{                                                                                          \
+		key, sizeof(key) - 1, bit, type                                                    \
+	}
+
 static const struct field cfields[] = {
-    {"client_id", RC_CLIENT_ID, V_INT},
-    {"flow_local", RC_FLOW_LOCAL, V_INT},
-    {"flow_remote", RC_FLOW_REMOTE, V_INT},
-    {"udp_port", RC_UDP_PORT, V_INT},
-    {"registered_ms", RC_REGISTERED_MS, V_INT},
-    {"expires_ms", RC_EXPIRES_MS, V_INT},
-    {"last_counter", RC_LAST_COUNTER, V_INT},
-    {"last_port", RC_LAST_PORT, V_INT},
-    {"xa", RC_XA, V_STR},
-    {"transport", RC_TRANSPORT, V_STR},
-    {"last_request", RC_LAST_REQUEST, V_STR},
-    {"last_reply", RC_LAST_REPLY, V_STR},
-    {"bindings", RC_BINDINGS, V_BINDINGS},
+    F("client_id", RC_CLIENT_ID, V_INT),
+    F("flow_local", RC_FLOW_LOCAL, V_INT),
+    F("flow_remote", RC_FLOW_REMOTE, V_INT),
+    F("udp_port", RC_UDP_PORT, V_INT),
+    F("registered_ms", RC_REGISTERED_MS, V_INT),
+    F("expires_ms", RC_EXPIRES_MS, V_INT),
+    F("last_counter", RC_LAST_COUNTER, V_INT),
+    F("last_port", RC_LAST_PORT, V_INT),
+    F("xa", RC_XA, V_STR),
+    F("transport", RC_TRANSPORT, V_STR),
+    F("last_request", RC_LAST_REQUEST, V_STR),
+    F("last_reply", RC_LAST_REPLY, V_STR),
+    F("bindings", RC_BINDINGS, V_BINDINGS),
 };
 
 static const struct field bfields[] = {
-    {"bind_id", RB_BIND_ID, V_INT},
-    {"kind", RB_KIND, V_INT},
-    {"method", RB_METHOD, V_INT},
-    {"tunnel", RB_TUNNEL, V_INT},
-    {"remote_policy", RB_REMOTE_POLICY, V_INT},
-    {"remote_port", RB_REMOTE_PORT, V_INT},
-    {"spi_block", RB_SPI_BLOCK, V_INT},
-    {"lease_s", RB_LEASE_S, V_INT},
-    {"created_ms", RB_CREATED_MS, V_INT},
-    {"expires_ms", RB_EXPIRES_MS, V_INT},
-    {"nb", RB_NB, V_STR},
-    {"remote", RB_REMOTE, V_STR},
-    {"ports", RB_PORTS, V_ARR_INT},
-    {"spis", RB_SPIS, V_ARR_INT},
-    {"has_spi_block", RB_HAS_SPI_BLOCK, V_BOOL},
-    {"ports_dont_need", RB_PORTS_DONT_NEED, V_BOOL},
+    F("bind_id", RB_BIND_ID, V_INT),
+    F("kind", RB_KIND, V_INT),
+    F("method", RB_METHOD, V_INT),
+    F("tunnel", RB_TUNNEL, V_INT),
+    F("remote_policy", RB_REMOTE_POLICY, V_INT),
+    F("remote_port", RB_REMOTE_PORT, V_INT),
+    F("spi_block", RB_SPI_BLOCK, V_INT),
+    F("lease_s", RB_LEASE_S, V_INT),
+    F("created_ms", RB_CREATED_MS, V_INT),
+    F("expires_ms", RB_EXPIRES_MS, V_INT),
+    F("nb", RB_NB, V_STR),
+    F("remote", RB_REMOTE, V_STR),
+    F("ports", RB_PORTS, V_ARR_INT),
+    F("spis", RB_SPIS, V_ARR_INT),
+    F("has_spi_block", RB_HAS_SPI_BLOCK, V_BOOL),
+    F("ports_dont_need", RB_PORTS_DONT_NEED, V_BOOL),
 };
+
+#undef F
 
 static const struct field *lookup(const struct field *t, size_t n, const struct rec_str *k)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strlen(t[i].key) == k->n && !memcmp(t[i].key, k->p, k->n))
+		if (t[i].len == k->n && !memcmp(t[i].key, k->p, k->n))
 			return &t[i];
 	return NULL;
 }
