@@ -186,7 +186,9 @@ static int start_cluster(struct rsipd *d)
 				       .cacert = cfg->etcd_cacert,
 				       .cert = cfg->etcd_cert,
 				       .key = cfg->etcd_key,
-				       .gateway = cfg->gateway};
+				       .gateway = cfg->gateway,
+				       .dp = d->dp,
+				       .learned_rate = cfg->learned_rate};
 	int err;
 
 	d->cluster = cluster_store_open(&cc, &err);

@@ -40,7 +40,8 @@ static bool listable(uint8_t kind, const uint8_t *key, const struct rsip_target 
 {
 	const struct rsip_ike_key *k = (const void *)key;
 
-	if (!(t->flags & RSIP_TF_LEARNED) || (t->flags & (RSIP_TF_IKE_SEVERAL | RSIP_TF_IKE_FANOUT)))
+	if (!(t->flags & RSIP_TF_LEARNED) ||
+	    (t->flags & (RSIP_TF_IKE_SEVERAL | RSIP_TF_IKE_FANOUT)))
 		return false;
 	return kind != DP_LEARNED_IKE || k->kind == RSIP_IKE_KIND_COOKIE;
 }
@@ -152,8 +153,9 @@ static __be32 holder(const uint8_t *val, uint8_t kind)
 {
 	__be32 xa;
 
-	memcpy(&xa, val + (kind == DP_LEARNED_OUT_SPI ? offsetof(struct rsip_out_val, xa)
-						      : offsetof(struct rsip_target, xa)),
+	memcpy(&xa,
+	       val + (kind == DP_LEARNED_OUT_SPI ? offsetof(struct rsip_out_val, xa)
+						 : offsetof(struct rsip_target, xa)),
 	       sizeof(xa));
 	return xa;
 }
