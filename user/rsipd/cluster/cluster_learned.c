@@ -63,12 +63,10 @@ struct cs_learned {
 	bool said_waiting;
 };
 
-static const char *const kind_name[] = {[DP_LEARNED_IKE] = "ike",
-					[DP_LEARNED_ICMP_ID] = "icmp",
-					[DP_LEARNED_OUT_SPI] = "out"};
-static const uint8_t kind_klen[] = {[DP_LEARNED_IKE] = 16,
-				    [DP_LEARNED_ICMP_ID] = 8,
-				    [DP_LEARNED_OUT_SPI] = 8};
+static const char *const kind_name[] = {
+    [DP_LEARNED_IKE] = "ike", [DP_LEARNED_ICMP_ID] = "icmp", [DP_LEARNED_OUT_SPI] = "out"};
+static const uint8_t kind_klen[] = {
+    [DP_LEARNED_IKE] = 16, [DP_LEARNED_ICMP_ID] = 8, [DP_LEARNED_OUT_SPI] = 8};
 
 struct cs_learned *cs_learned_new(struct dataplane *dp, const char *prefix, const char *gateway,
 				  uint32_t rate)
@@ -381,8 +379,8 @@ static const char *parse_value(const struct etcd_kv *kv, struct dp_learned *l)
 		why = "not a JSON object";
 		goto out;
 	}
-	if (!json_object_object_get_ex(o, "host", &v) || !json_object_is_type(v, json_type_string) ||
-	    strlen(json_object_get_string(v)) != 8) {
+	if (!json_object_object_get_ex(o, "host", &v) ||
+	    !json_object_is_type(v, json_type_string) || strlen(json_object_get_string(v)) != 8) {
 		why = "no host (8 hex digits)";
 		goto out;
 	}

@@ -38,12 +38,15 @@ static int map_of(const struct dpx *x, uint8_t kind, unsigned int *klen, unsigne
  * which may name several hosts, nor a fan-out in progress) and echo ids. */
 static bool listable(uint8_t kind, const uint8_t *key, const struct rsip_target *t)
 {
-	const struct rsip_ike_key *k = (const void *)key;
+	struct rsip_ike_key k;
 
 	if (!(t->flags & RSIP_TF_LEARNED) ||
 	    (t->flags & (RSIP_TF_IKE_SEVERAL | RSIP_TF_IKE_FANOUT)))
 		return false;
-	return kind != DP_LEARNED_IKE || k->kind == RSIP_IKE_KIND_COOKIE;
+	if (kind != DP_LEARNED_IKE)
+		return true;
+	memcpy(&k, key, sizeof(k));
+	return k.kind == RSIP_IKE_KIND_COOKIE;
 }
 
 int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void *arg), void *arg)
