@@ -12,9 +12,14 @@
 #     them into its own maps: bpftool finds the cookie entry in N2's rsip_ike
 #     and the (Y, SPI) entry in N2's rsip_out_spi, and rsipctl status counts
 #     them (published at N1, mirrored at N2);
+#   - rows in etcd that do not fit (a host N2 does not have, a bad key, a
+#     value that is not JSON) are skipped by N2 with a warning naming each,
+#     and nothing of them reaches its maps;
 #   - kill -9 N1's rsipd, N1's links down: keepalived moves the addresses
 #     to N2; X2 sends nothing more; Y starts an exchange on that IKE SA (an
-#     INFORMATIONAL request with X2's cookie): it reaches X2 through N2.
+#     INFORMATIONAL request with X2's cookie): it reaches X2 through N2;
+#   - X2's lease ends (rsipc down): N2, now active, withdraws both entries
+#     from etcd.
 # Without the publish (rsipd --learned-rate 0) N2's maps have neither entry
 # and Y's message is dropped at N2 (no cookie): the test fails.
 # LEARNED_RATE overrides --learned-rate (for that check).
@@ -102,6 +107,27 @@ mir=$(learned n2 mirrored)
 echo "learned entries: N1 published $pub, N2 mirrored $mir, N2 refused $(learned n2 refused)"
 [ "$pub" -ge 2 ] && [ "$mir" -ge 2 ] || fail "status: published $pub, mirrored $mir"
 [ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
+keys=$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep .)
+echo "in etcd: $(echo $keys)"
+grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" || fail "etcd does not hold both"
+
+echo "== rows that do not fit are skipped by N2, each named"
+bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001
+etcd_ctl put "${FO_PREFIX}learned/ike/$bad_ike" \
+	'{"host":"0badf00d","xa":"10.0.0.99","tunnel":2,"remote":"198.51.100.2","gateway":"x"}' \
+	>/dev/null || fail "etcdctl put"
+etcd_ctl put "${FO_PREFIX}learned/icmp/zz" '{}' >/dev/null || fail "etcdctl put"
+etcd_ctl put "${FO_PREFIX}learned/out/c63364025e5e0001" 'not json' >/dev/null ||
+	fail "etcdctl put"
+fo_wait 10 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/n2.sock --json status |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cluster\"][\"learned\"][\"refused\"])')\" -ge 3 ]" ||
+	fail "N2 refused $(learned n2 refused) rows, not 3 (or more: each full read counts them again)"
+for k in "ike/$bad_ike" icmp/zz out/c63364025e5e0001; do
+	grep "learned entry ${FO_PREFIX}learned/$k" "$FO_DIR/rsipd-n2.log" || fail "no warning names $k"
+done
+! in_map n2 rsip_ike "$bad_ike" || fail "N2 wrote a row for a host it does not have"
+kill -0 "${FO_PID[rsipd-n2]}" || fail "N2's rsipd died"
 
 echo "== kill -9 N1's rsipd, N1's links down"
 fo_rsipd_kill n1
@@ -124,5 +150,14 @@ wait $xrecv || fail "Y's IKE message with X2's cookie did not reach X2 through N
 cat "$FO_DIR/x2.recv"
 # N2's own publisher starts from the mirrored table: nothing to withdraw.
 in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking over"
+[ "$(learned n2 withdrawn)" = 0 ] || fail "N2 withdrew $(learned n2 withdrawn) entries"
+
+echo "== X2's lease ends: N2 withdraws its entries from etcd"
+ip netns exec "$(fo_ns x2)" "$FO_RSIPC" --state-dir "$FO_DIR/x2" down >/dev/null ||
+	fail "rsipc down"
+gone() { ! etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -q -e "$ike_key" -e "$out_key"; }
+fo_wait 15 gone || fail "etcd still holds X2's learned entries"
+! in_map n2 rsip_ike "$ike_key" || fail "N2's map still holds X2's cookie"
+echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 3 that did not fit)"
 fo_log_clean || fail "sanitizers (above)"
 echo "PASS: learned entries across a failover"

@@ -454,17 +454,18 @@ void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool de
 {
 	struct cs_learned *L = cs->learned;
 	struct dp_learned l = {0};
-	const char *why = parse_key(L, kv->key, kv->key_len, &l);
+	const char *why;
 	struct lrow *r;
 
+	if (cs->active)
+		return; /* the active gateway's table is what it published */
+	why = parse_key(L, kv->key, kv->key_len, &l);
 	if (why || (!deleted && (why = parse_value(kv, &l)))) {
 		L->refused++;
 		log_warnx("cluster: learned entry %.*s from etcd (revision %lld): %s: skipped",
 			  (int)kv->key_len, kv->key, (long long)kv->mod_rev, why);
 		return;
 	}
-	if (cs->active || !L->dp->ops->learned_put)
-		return; /* the active gateway's table is what it published */
 	r = row_find(L, &l);
 	if (deleted) {
 		if (r) {
