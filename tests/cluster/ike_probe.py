@@ -14,8 +14,8 @@ namespace (ip netns exec).
   ike_probe.py recv ADDR COOKIE SECS   wait (at most SECS) on ADDR:500 for an
                                        IKE message with SPIi COOKIE: exit 0
                                        and print where it came from, else 1
-  ike_probe.py esp SRC DST SPI         one ESP-shaped packet (IP protocol 50)
-                                       SRC -> DST with SPI (hex)
+  ike_probe.py esp SRC DST SPI...      one ESP-shaped packet (IP protocol 50)
+                                       SRC -> DST with each SPI (hex), at once
 """
 
 import socket
@@ -68,10 +68,11 @@ def main():
                 return 0
         return 1
     elif mode == "esp":
-        src, dst, spi = sys.argv[2], sys.argv[3], int(sys.argv[4], 16)
+        src, dst = sys.argv[2], sys.argv[3]
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
         s.bind((src, 0))
-        s.sendto(struct.pack("!II", spi, 1) + bytes(32), (dst, 0))
+        for spi in sys.argv[4:]:
+            s.sendto(struct.pack("!II", int(spi, 16), 1) + bytes(32), (dst, 0))
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -12,6 +12,9 @@
 #     them into its own maps: bpftool finds the cookie entry in N2's rsip_ike
 #     and the (Y, SPI) entry in N2's rsip_out_spi, and rsipctl status counts
 #     them (published at N1, mirrored at N2);
+#   - the rate bound (--learned-rate 2 here): X2 sends ESP on 6 more of Y's
+#     SPIs at once; N1 learns them in the same second, publishes 2 a second,
+#     logs that the others wait, and every one reaches etcd and N2;
 #   - rows in etcd that do not fit (a host N2 does not have, a bad key, a
 #     value that is not JSON) are skipped by N2 with a warning naming each,
 #     and nothing of them reaches its maps;
@@ -22,7 +25,7 @@
 #     from etcd.
 # Without the publish (rsipd --learned-rate 0) N2's maps have neither entry
 # and Y's message is dropped at N2 (no cookie): the test fails.
-# LEARNED_RATE overrides --learned-rate (for that check).
+# LEARNED_RATE overrides --learned-rate 2 (LEARNED_RATE=0 for that check).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
@@ -39,8 +42,7 @@ fail() {
 	exit 1
 }
 fo_up || fail "lab setup"
-rate=()
-[ -n "${LEARNED_RATE:-}" ] && rate=(--learned-rate "$LEARNED_RATE")
+rate=(--learned-rate "${LEARNED_RATE:-2}")
 role() { fo_ctl "$1" status | fo_jget cluster role; }
 is_role() { [ "$(role "$1")" = "$2" ]; }
 learned() { fo_ctl "$1" status | fo_jget cluster learned "$2"; }
@@ -107,10 +109,22 @@ mir=$(learned n2 mirrored)
 echo "learned entries: N1 published $pub, N2 mirrored $mir, N2 refused $(learned n2 refused)"
 [ "$pub" -ge 2 ] && [ "$mir" -ge 2 ] || fail "status: published $pub, mirrored $mir"
 [ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
+
+echo "== the rate bound: 6 more outbound SPIs at once, 2 published a second"
+more=()
+for i in 1 2 3 4 5 6; do more+=("$(printf '%08x' $((16#$yspi + 0x10000 * i)))"); done
+probe x2 esp "$nb" $FO_Y "${more[@]}" || fail "x2: cannot send ESP"
+for s in "${more[@]}"; do
+	fo_wait 20 in_map n2 rsip_out_spi "$(ip_hex $FO_Y)$s" || fail "N2 never got (Y, 0x$s)"
+done
+grep "learned entr.* wait.* for the next interval (--learned-rate 2 a second)" \
+	"$FO_DIR/rsipd-n1.log" || fail "N1 never said that entries wait for the rate"
+[ "$(learned n1 waiting)" = 0 ] || fail "N1 still has $(learned n1 waiting) waiting"
+echo "N1 published $(learned n1 published), N2 mirrored $(learned n2 mirrored): none lost"
 keys=$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep .)
-echo "in etcd: $(echo $keys)"
-grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
-	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" || fail "etcd does not hold both"
+echo "in etcd: $(grep -c . <<<"$keys") rows under ${FO_PREFIX}learned/"
+[ "$(grep -c . <<<"$keys")" = 8 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" || fail "etcd does not hold the 8 entries"
 
 echo "== rows that do not fit are skipped by N2, each named"
 bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001
@@ -155,9 +169,10 @@ in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking ove
 echo "== X2's lease ends: N2 withdraws its entries from etcd"
 ip netns exec "$(fo_ns x2)" "$FO_RSIPC" --state-dir "$FO_DIR/x2" down >/dev/null ||
 	fail "rsipc down"
-gone() { ! etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -q -e "$ike_key" -e "$out_key"; }
+gone() { [ "$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .)" = 3 ]; }
 fo_wait 15 gone || fail "etcd still holds X2's learned entries"
 ! in_map n2 rsip_ike "$ike_key" || fail "N2's map still holds X2's cookie"
+[ "$(learned n2 withdrawn)" = 8 ] || fail "N2 withdrew $(learned n2 withdrawn), not 8"
 echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 3 that did not fit)"
 fo_log_clean || fail "sanitizers (above)"
 echo "PASS: learned entries across a failover"
