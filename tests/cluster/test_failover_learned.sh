@@ -51,11 +51,13 @@ probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
 	shift
 	ip netns exec "$(fo_ns "$n")" python3 "$here/ike_probe.py" "$@"
 }
-hexbytes() { echo "$1" | sed 's/../& /g'; }
+hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
 ip_hex() { printf '%02x' ${1//./ }; }
 # in_map NODE MAP KEYHEX: NODE's pinned map has the key
 in_map() {
-	bpftool map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex $(hexbytes "$3") >/dev/null 2>&1
+	local kb
+	read -ra kb <<<"$(hexbytes "$3")"
+	bpftool map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" >/dev/null 2>&1
 }
 
 echo "== N1 active, N2 standby"
@@ -102,7 +104,8 @@ echo "== N2 (standby) mirrors what N1 learned"
 fo_wait 15 in_map n2 rsip_ike "$ike_key" ||
 	fail "N2's rsip_ike has no entry for X2's cookie (N1 published $(learned n1 published))"
 fo_wait 15 in_map n2 rsip_out_spi "$out_key" || fail "N2's rsip_out_spi has no (Y, 0x$yspi)"
-bpftool -j map lookup pinned "$FO_DIR/bpffs-n2/rsip/rsip_ike" key hex $(hexbytes "$ike_key") |
+read -ra ike_bytes <<<"$(hexbytes "$ike_key")"
+bpftool -j map lookup pinned "$FO_DIR/bpffs-n2/rsip/rsip_ike" key hex "${ike_bytes[@]}" |
 	python3 -c 'import json,sys; print("N2 rsip_ike:", json.dumps(json.load(sys.stdin).get("formatted", "")))'
 pub=$(learned n1 published)
 mir=$(learned n2 mirrored)
