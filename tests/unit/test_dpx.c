@@ -909,10 +909,18 @@ static void test_learned_from_outside(void **state)
 	assert_int_equal(t.remote, l.remote.s_addr);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);
-	/* Again: in place, not charged twice. */
+	/* Again (a standby's periodic rewrite): in place, not charged twice,
+	 * its packet counters kept, seen now (its own sweep must not expire
+	 * it). */
+	t.last_seen_ns = 1;
+	t.pkts = 42;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(dpx_learned_put(fx->x, &l), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_true(t.last_seen_ns > 1);
+	assert_int_equal(t.pkts, 42);
 
 	/* Refused, nothing written: another Client ID at that address, an
 	 * unknown host, another Nb, a tunnel it did not lease, a host without

@@ -39,7 +39,11 @@
 #include "log.h"
 
 #define PUBLISH_EVERY_MS 1000 /* the rate's interval */
-#define TXN_OPS		 100  /* per transaction: etcd's --max-txn-ops is 128 */
+/* A standby writes every mirrored entry again this often: its own sweep
+ * expires learned entries idle for 300 s (dataplane/xdp.c), and a standby
+ * sees none of their traffic; etcd still holding them is what keeps them. */
+#define REFRESH_EVERY_MS 60000
+#define TXN_OPS		 100 /* per transaction: etcd's --max-txn-ops is 128 */
 #define ROW_ID		 (1 + DP_LEARNED_KEY_MAX)
 
 struct lrow {
@@ -58,7 +62,7 @@ struct cs_learned {
 	uint32_t rate; /* operations an interval; 0: publish nothing */
 	struct lrow *rows;
 	size_t npending;
-	uint64_t due_ms;
+	uint64_t due_ms, refresh_ms;
 	uint64_t published, withdrawn, waiting, mirrored, refused;
 	bool said_waiting;
 };
@@ -418,8 +422,9 @@ static const char *put_error(int rc)
 	return strerror(-rc);
 }
 
-/* Writes r into the data plane; false: refused (logged, the row goes). */
-static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t klen)
+/* Writes r into the data plane; false: refused (logged, the row goes).
+ * refresh: the periodic rewrite of what is in place (not counted). */
+static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t klen, bool refresh)
 {
 	int rc = L->dp->ops->learned_put(L->dp, &r->l);
 
@@ -446,7 +451,8 @@ static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t 
 		row_del(L, r);
 		return false;
 	}
-	L->mirrored++;
+	if (!refresh)
+		L->mirrored++;
 	return true;
 }
 
@@ -484,7 +490,7 @@ void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool de
 	if (!r)
 		return; /* brought again by the next full read */
 	r->seen = true;
-	apply(L, r, kv->key, kv->key_len);
+	apply(L, r, kv->key, kv->key_len, false);
 }
 
 void cs_learned_reset(struct cluster_store *cs)
@@ -522,10 +528,14 @@ void cs_learned_poll(struct cluster_store *cs)
 	if (!L || !L->dp->ops->learned_list)
 		return;
 	if (!cs->active) {
-		if (L->npending) /* written once the restore is over */
+		bool refresh = now >= L->refresh_ms;
+
+		if (refresh)
+			L->refresh_ms = now + REFRESH_EVERY_MS;
+		if (refresh || L->npending) /* pending: written once the restore is over */
 			HASH_ITER(hh, L->rows, r, tmp)
-		if (r->pending)
-			apply(L, r, NULL, 0);
+		if (refresh || r->pending)
+			apply(L, r, NULL, 0, !r->pending);
 		return;
 	}
 	if (now < L->due_ms || !L->rate || !cs->last_ok)

@@ -189,11 +189,16 @@ int dpx_learned_put(struct dpx *x, const struct dp_learned *l)
 	err = dpx_lookup(x, fd, l->key, live);
 	if (err == 0 && holder(live, l->kind) == l->xa.s_addr) {
 		/* The same host's: its link and tunnel as they are now, its
-		 * counters kept (nothing is charged twice). */
-		if (l->kind == DP_LEARNED_OUT_SPI)
-			return 0;
-		memcpy(val + RSIP_TARGET_CFG_END, live + RSIP_TARGET_CFG_END,
-		       vlen - RSIP_TARGET_CFG_END);
+		 * packet counters kept, nothing charged twice; seen now (the
+		 * cluster still holds it: a standby's own sweep must not
+		 * expire what only the active gateway's traffic refreshes). */
+		if (l->kind != DP_LEARNED_OUT_SPI) {
+			uint64_t now = dpx_now_ns();
+
+			memcpy(val + RSIP_TARGET_CFG_END, live + RSIP_TARGET_CFG_END,
+			       vlen - RSIP_TARGET_CFG_END);
+			memcpy(val + offsetof(struct rsip_target, last_seen_ns), &now, sizeof(now));
+		}
 		return dpx_raw_update(x, fd, l->key, val, BPF_EXIST);
 	}
 	if (err && err != -ENOENT)
