@@ -879,6 +879,150 @@ static void test_client_del_takes_everything(void **state)
 	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 }
 
+/* l's IKE key with another Nb (0: the same) and first cookie byte (the key
+ * sits unaligned in struct dp_learned: copied, never cast). */
+static void ike_key_set(struct dp_learned *l, const char *nb, int cookie0)
+{
+	struct rsip_ike_key k;
+
+	memcpy(&k, l->key, sizeof(k));
+	if (nb)
+		k.nb = ip(nb).s_addr;
+	if (cookie0 >= 0)
+		k.cookie[0] = (uint8_t)cookie0;
+	else
+		memset(k.cookie, 0, sizeof(k.cookie));
+	memcpy(l->key, &k, sizeof(k));
+}
+
+static void collect_learned(const struct dp_learned *l, void *arg)
+{
+	struct dp_learned *out = arg;
+	size_t i = 0;
+
+	while (out[i].kind)
+		i++;
+	assert_true(i < 7);
+	out[i] = *l;
+}
+
+/* A cluster's mirror (docs/cluster.md "Learned entries"): entries written
+ * from outside are checked against their host, charged to its count (and
+ * its cap), listed back, and deleted only when they are that host's. */
+static void test_learned_from_outside(void **state)
+{
+	struct fx *fx = *state;
+	static const uint32_t spis[] = {0x5001};
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
+	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x7000)};
+	struct dp_learned l = {.kind = DP_LEARNED_IKE,
+			       .klen = sizeof(ik),
+			       .client_id = 1,
+			       .xa = ip("10.0.0.11"),
+			       .tunnel = RSIP_DP_TUNNEL_IPIP,
+			       .remote = ip("198.51.100.7")},
+			  bad, o = {.kind = DP_LEARNED_OUT_SPI, .klen = sizeof(ok), .client_id = 1};
+	struct dp_learned listed[8] = {0};
+	struct rsip_client cv;
+	struct rsip_target t;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	add_client(fx, 2, "10.0.0.12", MAC2);
+	rec_set_spis(&b, spis, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	memset(ik.cookie, 0xc1, sizeof(ik.cookie));
+	memcpy(l.key, &ik, sizeof(ik));
+
+	assert_int_equal(dpx_learned_put(fx->x, &l), 0);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_int_equal(t.xa, l.xa.s_addr);
+	assert_memory_equal(t.mac, MAC1, 6);
+	assert_int_equal(t.lan_ifindex, 7);
+	assert_int_equal(t.flags, RSIP_TF_LEARNED);
+	assert_int_equal(t.remote, l.remote.s_addr);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1);
+	/* Again (a standby's periodic rewrite): in place, not charged twice,
+	 * its packet counters kept, seen now (its own sweep must not expire
+	 * it). */
+	t.last_seen_ns = 1;
+	t.pkts = 42;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	assert_int_equal(dpx_learned_put(fx->x, &l), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_true(t.last_seen_ns > 1);
+	assert_int_equal(t.pkts, 42);
+
+	/* Refused, nothing written: another Client ID at that address, an
+	 * unknown host, another Nb, a tunnel it did not lease, a host without
+	 * RSIPSEC, a zero cookie. */
+	bad = l;
+	bad.client_id = 9;
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -ENOENT);
+	bad = l;
+	bad.xa = ip("10.0.0.99");
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -ENOENT);
+	bad = l;
+	ike_key_set(&bad, "192.0.2.2", 2);
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	bad = l;
+	bad.tunnel = RSIP_DP_TUNNEL_GRE;
+	ike_key_set(&bad, NULL, 3);
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	bad = l;
+	bad.client_id = 2;
+	bad.xa = ip("10.0.0.12");
+	ike_key_set(&bad, NULL, 4);
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	bad = l;
+	ike_key_set(&bad, NULL, -1);
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
+
+	/* An outbound SPI: the other half of the count. */
+	memcpy(o.key, &ok, sizeof(ok));
+	o.xa = l.xa;
+	assert_int_equal(dpx_learned_put(fx->x, &o), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1 + RSIP_LEARNED_OUT_SPI);
+
+	/* Listed back, with the host's Client ID. */
+	assert_int_equal(dpx_learned_list(fx->x, collect_learned, listed), 0);
+	assert_int_equal(listed[0].kind, DP_LEARNED_IKE);
+	assert_memory_equal(listed[0].key, &ik, sizeof(ik));
+	assert_int_equal(listed[0].client_id, 1);
+	assert_int_equal(listed[0].tunnel, RSIP_DP_TUNNEL_IPIP);
+	assert_int_equal(listed[1].kind, DP_LEARNED_OUT_SPI);
+	assert_int_equal(listed[1].xa.s_addr, l.xa.s_addr);
+	assert_int_equal(listed[2].kind, 0);
+
+	/* The cap: a host that holds cookie_cap (8) learns no more. */
+	set_cookies(fx, "10.0.0.11", 8 + RSIP_LEARNED_OUT_SPI);
+	bad = l;
+	ike_key_set(&bad, NULL, 5);
+	assert_int_equal(dpx_learned_put(fx->x, &bad), -EDQUOT);
+	set_cookies(fx, "10.0.0.11", 1 + RSIP_LEARNED_OUT_SPI);
+
+	/* Deleted only as that host's; taken off its count. */
+	bad = l;
+	bad.xa = ip("10.0.0.12");
+	assert_int_equal(dpx_learned_del(fx->x, &bad), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
+	assert_int_equal(dpx_learned_del(fx->x, &l), 0);
+	assert_int_equal(dpx_learned_del(fx->x, &o), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 0);
+
+	/* During a restart's restore: not now. */
+	dpx_restore_begin(fx->x);
+	assert_int_equal(dpx_learned_put(fx->x, &l), -EAGAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +1044,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sweep_rechecks_live_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep_fanout_mark_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_learned_from_outside, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

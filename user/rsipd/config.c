@@ -450,6 +450,11 @@ static int set_gateway(struct rsipd_config *cfg, const struct cfg_opt *o, const 
 	return 0;
 }
 
+static int set_learned_rate(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->learned_rate) || cfg->learned_rate > 1000000 ? -EINVAL : 0;
+}
+
 static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
@@ -637,6 +642,10 @@ static const struct cfg_opt opts[] = {
      "this gateway's name in the cluster (default: the host name)", false},
     {"role-file", required_argument, 0, set_role_file, "a path",
      "keepalived's state for this gateway (MASTER: active, else standby)", false},
+    {"learned-rate", required_argument, 0, set_learned_rate, "a number 0-1000000",
+     "learned IKE cookies, outbound SPIs and echo ids the active gateway writes to etcd a "
+     "second (1000; 0: none)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -701,6 +710,7 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->max_bindings = CFG_DEFAULT_MAX_BINDINGS;
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
 	cfg->register_rate = CFG_DEFAULT_REGISTER_RATE;
+	cfg->learned_rate = CFG_DEFAULT_LEARNED_RATE;
 	cfg->register_burst = CFG_DEFAULT_REGISTER_BURST;
 	cfg->register_prefix = CFG_DEFAULT_REGISTER_PREFIX;
 	cfg->tcp_timeout = CFG_DEFAULT_TCP_TIMEOUT;
@@ -836,10 +846,11 @@ static void check_cluster(struct parse_state *ps)
 	char why[256], host[256];
 
 	if (!cfg->store_url[0]) {
-		if (tls || cfg->etcd_key[0] || cfg->gateway[0] || cfg->role_file[0])
+		if (tls || cfg->etcd_key[0] || cfg->gateway[0] || cfg->role_file[0] ||
+		    cfg->learned_rate != CFG_DEFAULT_LEARNED_RATE)
 			errf(ps,
-			     "--etcd-cacert, --etcd-cert, --etcd-key, --gateway and --role-file "
-			     "need --store etcd://...");
+			     "--etcd-cacert, --etcd-cert, --etcd-key, --gateway, --role-file and "
+			     "--learned-rate need --store etcd://...");
 		return;
 	}
 	if (etcd_url_parse(cfg->store_url, tls, cfg->etcd_endpoints, sizeof(cfg->etcd_endpoints),

@@ -35,7 +35,8 @@
 #define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd/rsipd.sock"
 /* --max-clients under --dataplane none (under xdp: what the maps hold). */
 #define CFG_DEFAULT_MAX_CLIENTS_NONE 65536
-#define CFG_DEFAULT_REGISTER_RATE    20 /* REGISTERs per second per source prefix */
+#define CFG_DEFAULT_REGISTER_RATE    20	  /* REGISTERs per second per source prefix */
+#define CFG_DEFAULT_LEARNED_RATE     1000 /* learned entries written to etcd a second */
 #define CFG_DEFAULT_REGISTER_BURST   40
 #define CFG_DEFAULT_REGISTER_PREFIX  24
 #define CFG_DEFAULT_TCP_TIMEOUT	     5 /* seconds to complete a message */
@@ -124,6 +125,7 @@ struct rsipd_config {
 	char etcd_key[PATH_MAX];    /* its key */
 	char gateway[33];	    /* this gateway's name in the cluster */
 	char role_file[PATH_MAX];   /* keepalived's state (MASTER...); "": always active */
+	uint32_t learned_rate;	    /* learned entries written to etcd a second; 0: none */
 };
 
 /* Results of config_parse besides 0. */

@@ -186,10 +186,18 @@ static int start_cluster(struct rsipd *d)
 				       .cacert = cfg->etcd_cacert,
 				       .cert = cfg->etcd_cert,
 				       .key = cfg->etcd_key,
-				       .gateway = cfg->gateway};
+				       .gateway = cfg->gateway,
+				       .dp = d->dp,
+				       .learned_rate = cfg->learned_rate};
 	int err;
 
+	/* The full read restores every host of the cluster: one read of the
+	 * gateway's own sockets instead of a probe (a socket, a bind) per
+	 * restored port, as for the SQLite store below (a new standby syncing
+	 * 100k hosts spent a quarter of its CPU on those probes). */
+	rsipd_port_busy_snapshot();
 	d->cluster = cluster_store_open(&cc, &err);
+	rsipd_port_busy_forget();
 	if (!d->cluster)
 		return err;
 	log_notice("cluster: gateway %s, store %s, %zu host%s from etcd", cfg->gateway,

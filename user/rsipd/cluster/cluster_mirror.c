@@ -6,7 +6,8 @@
  * whose key changed is updated in place: bindings gone end, new ones are
  * restored, the others take the new lease (their map entries and counters
  * stay). The active gateway only keeps count. The same watch brings the
- * fence and the members' keys (cluster_fence.c).
+ * fence and the members' keys (cluster_fence.c) and the learned entries
+ * (cluster_learned.c).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -57,6 +58,7 @@ static void on_reset(void *arg, int64_t rev)
 	HASH_ITER(hh, cs->rows, r, tmp)
 	r->seen = false;
 	cs_fence_reset(cs);
+	cs_learned_reset(cs);
 	log_info("cluster: reading every host from etcd at revision %lld", (long long)rev);
 }
 
@@ -68,6 +70,10 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 
 	if (cs_fence_key(cs, kv->key, kv->key_len)) {
 		cs_fence_seen(cs, kv, false);
+		return;
+	}
+	if (cs_learned_key(cs, kv->key, kv->key_len)) {
+		cs_learned_seen(cs, kv, false);
 		return;
 	}
 	if (!id) {
@@ -96,6 +102,10 @@ static void on_del(void *arg, const struct etcd_kv *kv)
 
 	if (cs_fence_key(cs, kv->key, kv->key_len)) {
 		cs_fence_seen(cs, kv, true);
+		return;
+	}
+	if (cs_learned_key(cs, kv->key, kv->key_len)) {
+		cs_learned_seen(cs, kv, true);
 		return;
 	}
 	if (!id) {
@@ -156,6 +166,7 @@ static void on_synced(void *arg, int64_t rev)
 	if (!r->seen)
 		cs_row_del(cs, r->id);
 	free(g.ids);
+	cs_learned_synced(cs); /* after the hosts: a dropped host took its entries */
 	log_info("cluster: in sync with etcd at revision %lld: %zu host%s, %zu binding%s",
 		 (long long)rev, engine_n_clients(cs->eng),
 		 engine_n_clients(cs->eng) == 1 ? "" : "s", engine_n_bindings(cs->eng),

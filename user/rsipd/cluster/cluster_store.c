@@ -12,6 +12,7 @@
 
 #include "alloc/alloc.h"
 #include "cluster_store_internal.h"
+#include "dataplane/dataplane.h"
 #include "engine/engine.h"
 #include "log.h"
 #include "rsip/wire.h"
@@ -256,6 +257,7 @@ void cluster_store_poll(struct cluster_store *cs)
 		return;
 	}
 	fence_step(cs);
+	cs_learned_poll(cs);
 	if (now >= cs->member_due_ms) {
 		cs->member_due_ms = now + MEMBER_EVERY;
 		if (member_put(cs) < 0)
@@ -421,6 +423,12 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 	snprintf(cs->member_key, sizeof(cs->member_key), "%smembers/%s", cfg->prefix, cfg->gateway);
 	snprintf(cs->fence_key, sizeof(cs->fence_key), "%sactive", cfg->prefix);
 	snprintf(cs->gateway, sizeof(cs->gateway), "%s", cfg->gateway);
+	if (cfg->dp && cfg->dp->ops->learned_list && cfg->dp->ops->learned_put &&
+	    cfg->dp->ops->learned_del) {
+		cs->learned = cs_learned_new(cfg->dp, cfg->prefix, cfg->gateway, cfg->learned_rate);
+		if (!cs->learned)
+			goto fail;
+	}
 	cs->e = etcd_new(&ec, err, sizeof(err));
 	if (!cs->e) {
 		log_errx("--store etcd: %s", err);
@@ -481,6 +489,7 @@ void cluster_store_close(struct cluster_store *cs)
 		free(r);
 	}
 	cs_fence_free(cs);
+	cs_learned_free(cs->learned);
 	free(cs->dirty);
 	free(cs);
 }

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 struct engine;
+struct dataplane;
 struct cluster_store;
 struct json_object;
 
@@ -36,6 +37,11 @@ struct cluster_store_cfg {
 	const char *prefix;		 /* "/PREFIX/" */
 	const char *cacert, *cert, *key; /* NULL or "": none */
 	const char *gateway;		 /* this gateway's name */
+	/* What the data plane learns (IKE cookies, outbound SPIs, echo ids),
+	 * published while active, mirrored while standby; NULL or a data
+	 * plane without learned entries: nothing. */
+	struct dataplane *dp;
+	uint32_t learned_rate; /* entries written to etcd a second; 0: none */
 };
 
 /* Connect, read every host of the cluster into the engine (which must have

@@ -31,8 +31,11 @@ struct cs_member {
 	UT_hash_handle hh;
 };
 
+struct cs_learned;
+
 struct cluster_store {
 	struct engine *eng;
+	struct cs_learned *learned; /* NULL: the data plane learns nothing */
 	struct etcd *e;
 	struct etcd_watch *w;
 	char prefix[96];
@@ -106,6 +109,25 @@ void cs_fence_standby_note(struct cluster_store *cs);
 /* Give the fence back (this gateway holds it and leaves the role). */
 void cs_fence_release(struct cluster_store *cs);
 void cs_fence_free(struct cluster_store *cs);
+
+/* Learned entries (cluster_learned.c): PREFIX learned/... published by the
+ * active gateway (rate-bounded), mirrored by the standbys. */
+struct dataplane;
+struct json_object;
+struct cs_learned *cs_learned_new(struct dataplane *dp, const char *prefix, const char *gateway,
+				  uint32_t rate);
+void cs_learned_free(struct cs_learned *L);
+bool cs_learned_key(const struct cluster_store *cs, const char *key, size_t len);
+/* The watch saw a learned key (put or deleted): a standby writes it. */
+void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted);
+/* A full read starts / is complete (what it did not bring goes). */
+void cs_learned_reset(struct cluster_store *cs);
+void cs_learned_synced(struct cluster_store *cs);
+/* Active: publish what changed, once an interval, within the rate;
+ * standby: write what waited for the restore. Never blocks longer than its
+ * transactions. */
+void cs_learned_poll(struct cluster_store *cs);
+struct json_object *cs_learned_status(const struct cluster_store *cs);
 
 extern const struct etcd_watch_ops cs_watch_ops;
 

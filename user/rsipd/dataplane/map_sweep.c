@@ -30,23 +30,19 @@ static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
 	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
 }
 
-/* Takes n learned cookies/echo ids and n_out outbound SPIs off a client's
- * count, each half floored at 0 (RSIP_LEARNED_*; read-modify-write: the LAN
- * program may add one meanwhile; the next sweep's count is then off by that
- * one until it expires, which the cap tolerates). */
-static int uncount(struct dpx *x, __be32 xa, uint32_t n, uint32_t n_out)
+int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out)
 {
 	struct rsip_client v;
 	int err = dpx_lookup(x, x->m.clients, &xa, &v);
-	uint32_t lo, hi;
+	int64_t lo, hi;
 
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	lo = RSIP_LEARNED_COOKIES(v.cookies);
-	hi = RSIP_LEARNED_OUT_SPIS(v.cookies);
-	lo = lo > n ? lo - n : 0;
-	hi = hi > n_out ? hi - n_out : 0;
-	v.cookies = hi * RSIP_LEARNED_OUT_SPI + lo;
+	lo = (int64_t)RSIP_LEARNED_COOKIES(v.cookies) + d_cookies;
+	hi = (int64_t)RSIP_LEARNED_OUT_SPIS(v.cookies) + d_out;
+	lo = lo < 0 ? 0 : (lo > RSIP_LEARNED_CAP_MAX ? RSIP_LEARNED_CAP_MAX : lo);
+	hi = hi < 0 ? 0 : (hi > RSIP_LEARNED_CAP_MAX ? RSIP_LEARNED_CAP_MAX : hi);
+	v.cookies = (uint32_t)hi * RSIP_LEARNED_OUT_SPI + (uint32_t)lo;
 	err = dpx_raw_update(x, x->m.clients, &xa, &v, BPF_EXIST);
 	return err == -ENOENT ? 0 : err;
 }
@@ -139,7 +135,7 @@ static void uncount_walk(const void *node, VISIT which, int depth)
 
 	if (which != postorder && which != leaf)
 		return;
-	err = uncount(uncount_x, c->xa, c->n, 0);
+	err = learned_count_add(uncount_x, c->xa, -(int)c->n, 0);
 	if (err && !uncount_err)
 		uncount_err = err;
 }
@@ -189,7 +185,7 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		} else if (!err) {
 			r.out_spis++;
 			/* charged to a client that may still be there */
-			err = uncount(x, v.xa, 0, 1);
+			err = learned_count_add(x, v.xa, 0, -1);
 		}
 	}
 	set_free(&keys);

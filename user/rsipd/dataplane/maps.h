@@ -133,6 +133,13 @@ struct dpx_sweep_result {
 int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep_result *res);
 uint64_t dpx_now_ns(void);
 
+/* --- learned entries from outside (a cluster, docs/cluster.md): the
+ * dataplane_ops learned_list / learned_put / learned_del of dataplane.h,
+ * with their return values. */
+int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void *arg), void *arg);
+int dpx_learned_put(struct dpx *x, const struct dp_learned *l);
+int dpx_learned_del(struct dpx *x, const struct dp_learned *l);
+
 /* --- restart. Between restore_begin and restore_end, the calls above change
  * only the mirror (no map access: a restart with 100k clients must not cost
  * a system call per entry). restore_end then reads every map once, writes

@@ -159,6 +159,22 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	free(x);
 }
 
+static int xdp_learned_list(struct dataplane *dp, void (*fn)(const struct dp_learned *l, void *arg),
+			    void *arg)
+{
+	return dpx_learned_list(to_xdp(dp)->dpx, fn, arg);
+}
+
+static int xdp_learned_put(struct dataplane *dp, const struct dp_learned *l)
+{
+	return dpx_learned_put(to_xdp(dp)->dpx, l);
+}
+
+static int xdp_learned_del(struct dataplane *dp, const struct dp_learned *l)
+{
+	return dpx_learned_del(to_xdp(dp)->dpx, l);
+}
+
 static const struct dataplane_ops xdp_ops = {
     .name = "xdp",
     .client_add = xdp_client_add,
@@ -167,6 +183,9 @@ static const struct dataplane_ops xdp_ops = {
     .binding_del = xdp_binding_del,
     .binding_stats = xdp_binding_stats,
     .counters = xdp_counters,
+    .learned_list = xdp_learned_list,
+    .learned_put = xdp_learned_put,
+    .learned_del = xdp_learned_del,
     .destroy = xdp_destroy,
 };
 

@@ -70,6 +70,7 @@ static const struct field restart_only[] = {
     {"etcd-key", F(etcd_key)},
     {"gateway", F(gateway)},
     {"role-file", F(role_file)},
+    {"learned-rate", F(learned_rate)},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

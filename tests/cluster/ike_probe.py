@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""IKE- and ESP-shaped datagrams for test_failover_learned.sh: just the
+headers the gateways' XDP programs read (the ISAKMP header, RFC 7296 3.1;
+the ESP SPI), nothing a real IKE daemon would accept. Run inside a network
+namespace (ip netns exec).
+
+  ike_probe.py init SRC DST COOKIE     IKE_SA_INIT request from SRC:500 to
+                                       DST:500, SPIi COOKIE (16 hex digits),
+                                       I flag: the host starts an IKE SA
+  ike_probe.py peer SRC DST COOKIE     an INFORMATIONAL request the peer (the
+                                       SA's responder) starts: SPIi COOKIE,
+                                       SPIr fixed, no I flag, SK payload
+  ike_probe.py recv ADDR COOKIE SECS   wait (at most SECS) on ADDR:500 for an
+                                       IKE message with SPIi COOKIE: exit 0
+                                       and print where it came from, else 1
+  ike_probe.py esp SRC DST SPI...      one ESP-shaped packet (IP protocol 50)
+                                       SRC -> DST with each SPI (hex), at once
+"""
+
+import socket
+import struct
+import sys
+import time
+
+IKE_PORT = 500
+SPI_R = bytes.fromhex("5e5e5e5e00000001")
+
+
+def ike_header(spi_i, spi_r, next_payload, exchange, flags, body=b""):
+    return struct.pack("!8s8sBBBBII", spi_i, spi_r, next_payload, 0x20, exchange, flags, 0,
+                       28 + len(body)) + body
+
+
+def send(src, dst, msg):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((src, IKE_PORT))
+    s.sendto(msg, (dst, IKE_PORT))
+    s.close()
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "init":
+        src, dst, cookie = sys.argv[2], sys.argv[3], bytes.fromhex(sys.argv[4])
+        # SA payload (33), IKE_SA_INIT (34), I flag (0x08)
+        send(src, dst, ike_header(cookie, bytes(8), 33, 34, 0x08, bytes(8)))
+    elif mode == "peer":
+        src, dst, cookie = sys.argv[2], sys.argv[3], bytes.fromhex(sys.argv[4])
+        # SK payload (46), INFORMATIONAL (37), no flag: the responder's request
+        send(src, dst, ike_header(cookie, SPI_R, 46, 37, 0x00, bytes(32)))
+    elif mode == "recv":
+        addr, cookie, secs = sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, IKE_PORT))
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            s.settimeout(max(0.05, end - time.monotonic()))
+            try:
+                data, frm = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            if len(data) >= 28 and data[:8] == cookie:
+                print(f"IKE message with SPIi {cookie.hex()} from {frm[0]}:{frm[1]}",
+                      flush=True)
+                return 0
+        return 1
+    elif mode == "esp":
+        src, dst = sys.argv[2], sys.argv[3]
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+        s.bind((src, 0))
+        for spi in sys.argv[4:]:
+            s.sendto(struct.pack("!II", int(spi, 16), 1) + bytes(32), (dst, 0))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

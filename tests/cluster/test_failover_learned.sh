@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# test-timeout: 240
+# What the data plane learns survives a failover (issue 12, item 3): the
+# failover lab (failover_lab.sh: 3 etcd members, N1 and N2 with keepalived
+# and rsipd --dataplane xdp --store etcd:// --role-file, X2 with rsipc
+# RSIPSEC on the shared IKE ports, peer Y), real packets through the real
+# XDP programs:
+#   - X2 sends an IKE_SA_INIT from Nb:500 to Y:500 through N1 (Y receives
+#     it): N1's LAN program learns X2's cookie; X2 sends an ESP-shaped
+#     packet to Y on Y's SPI: N1 learns the outbound (Y, SPI);
+#   - N1 publishes both to etcd (PREFIX learned/...), N2 (standby) writes
+#     them into its own maps: bpftool finds the cookie entry in N2's rsip_ike
+#     and the (Y, SPI) entry in N2's rsip_out_spi, and rsipctl status counts
+#     them (published at N1, mirrored at N2);
+#   - the rate bound (--learned-rate 2 here): X2 sends ESP on 6 more of Y's
+#     SPIs at once; N1 learns them in the same second, publishes 2 a second,
+#     logs that the others wait, and every one reaches etcd and N2;
+#   - rows in etcd that do not fit (a host N2 does not have, a bad key, a
+#     value that is not JSON) are skipped by N2 with a warning naming each,
+#     and nothing of them reaches its maps;
+#   - kill -9 N1's rsipd, N1's links down: keepalived moves the addresses
+#     to N2; X2 sends nothing more; Y starts an exchange on that IKE SA (an
+#     INFORMATIONAL request with X2's cookie): it reaches X2 through N2;
+#   - X2's lease ends (rsipc down): N2, now active, withdraws both entries
+#     from etcd.
+# Without the publish (rsipd --learned-rate 0) N2's maps have neither entry
+# and Y's message is dropped at N2 (no cookie): the test fails.
+# LEARNED_RATE overrides --learned-rate 2 (LEARNED_RATE=0 for that check).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
+command -v bpftool >/dev/null || { echo "bpftool not installed (make deps)"; exit 1; }
+[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
+. "$here/failover_lab.sh"
+fo_init fol
+fail() {
+	echo "FAIL: $*"
+	for f in rsipd-n1 rsipd-n2 rsipc-x2 keepalived-n2; do
+		echo "---- $f (last lines)"
+		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
+	done
+	exit 1
+}
+fo_up || fail "lab setup"
+rate=(--learned-rate "${LEARNED_RATE:-2}")
+role() { fo_ctl "$1" status | fo_jget cluster role; }
+is_role() { [ "$(role "$1")" = "$2" ]; }
+learned() { fo_ctl "$1" status | fo_jget cluster learned "$2"; }
+probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
+	local n=$1
+	shift
+	ip netns exec "$(fo_ns "$n")" python3 "$here/ike_probe.py" "$@"
+}
+hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
+ip_hex() { printf '%02x' ${1//./ }; }
+# in_map NODE MAP KEYHEX: NODE's pinned map has the key
+in_map() {
+	local kb
+	read -ra kb <<<"$(hexbytes "$3")"
+	bpftool map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" >/dev/null 2>&1
+}
+
+echo "== N1 active, N2 standby"
+fo_keepalived_start n1
+fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n1.state 2>/dev/null)\" = MASTER ]" && fo_holds n1 ||
+	fail "N1 did not become MASTER with Na and the Nb pool"
+fo_rsipd_start n1 "${rate[@]}" || fail "rsipd on N1"
+fo_wait 10 is_role n1 active || fail "N1's rsipd is not active"
+fo_keepalived_start n2
+fo_wait 20 sh -c "[ \"\$(cat $FO_DIR/n2.state 2>/dev/null)\" = BACKUP ]" ||
+	fail "N2 did not become BACKUP"
+fo_rsipd_start n2 "${rate[@]}" || fail "rsipd on N2"
+is_role n2 standby || fail "N2's rsipd is not standby"
+
+echo "== X2 leases through N1 (RSIPSEC, IKE on the shared ports 500/4500)"
+fo_rsipc_start x2 --transport udp --state-dir "$FO_DIR/x2" up --method rsipsec --spis 4 \
+	--shared-ike --tunnel gre --json
+fo_wait 20 ip netns exec "$(fo_ns x2)" ip link show rsip0 || fail "x2: no tunnel"
+fo_wait 10 sh -c "head -n 1 $FO_DIR/rsipc-x2.log | grep -q client_id" || fail "x2: no lease"
+nb=$(head -n 1 "$FO_DIR/rsipc-x2.log" | fo_jget address)
+echo "x2 holds $nb"
+
+cookie=c00c1e$(printf '%010x' $((RANDOM * 32768 + RANDOM)))
+yspi=5e5e$(printf '%04x' $((RANDOM)))
+echo "== X2 -> Y through N1: IKE_SA_INIT with SPIi $cookie, ESP on Y's SPI 0x$yspi"
+probe y recv $FO_Y "$cookie" 15 >"$FO_DIR/y.recv" &
+yrecv=$!
+sleep 0.5
+for _ in 1 2 3 4 5; do
+	probe x2 init "$nb" $FO_Y "$cookie" || fail "x2: cannot send"
+	kill -0 $yrecv 2>/dev/null || break
+	sleep 0.5
+done
+wait $yrecv || fail "Y did not receive X2's IKE_SA_INIT through N1"
+cat "$FO_DIR/y.recv"
+probe x2 esp "$nb" $FO_Y "$yspi" || fail "x2: cannot send ESP"
+ike_key=$(ip_hex "$nb")01f40000$cookie
+out_key=$(ip_hex $FO_Y)$(printf '%08x' $((16#$yspi)))
+fo_wait 10 in_map n1 rsip_ike "$ike_key" || fail "N1 did not learn the cookie"
+fo_wait 10 in_map n1 rsip_out_spi "$out_key" || fail "N1 did not learn the outbound SPI"
+echo "N1 learned the cookie and (Y, 0x$yspi)"
+
+echo "== N2 (standby) mirrors what N1 learned"
+fo_wait 15 in_map n2 rsip_ike "$ike_key" ||
+	fail "N2's rsip_ike has no entry for X2's cookie (N1 published $(learned n1 published))"
+fo_wait 15 in_map n2 rsip_out_spi "$out_key" || fail "N2's rsip_out_spi has no (Y, 0x$yspi)"
+read -ra ike_bytes <<<"$(hexbytes "$ike_key")"
+bpftool -j map lookup pinned "$FO_DIR/bpffs-n2/rsip/rsip_ike" key hex "${ike_bytes[@]}" |
+	python3 -c 'import json,sys; print("N2 rsip_ike:", json.dumps(json.load(sys.stdin).get("formatted", "")))'
+pub=$(learned n1 published)
+mir=$(learned n2 mirrored)
+echo "learned entries: N1 published $pub, N2 mirrored $mir, N2 refused $(learned n2 refused)"
+[ "$pub" -ge 2 ] && [ "$mir" -ge 2 ] || fail "status: published $pub, mirrored $mir"
+[ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
+
+echo "== the rate bound: 6 more outbound SPIs at once, 2 published a second"
+more=()
+for i in 1 2 3 4 5 6; do more+=("$(printf '%08x' $((16#$yspi + 0x10000 * i)))"); done
+probe x2 esp "$nb" $FO_Y "${more[@]}" || fail "x2: cannot send ESP"
+for s in "${more[@]}"; do
+	fo_wait 20 in_map n2 rsip_out_spi "$(ip_hex $FO_Y)$s" || fail "N2 never got (Y, 0x$s)"
+done
+grep "learned entr.* wait.* for the next interval (--learned-rate 2 a second)" \
+	"$FO_DIR/rsipd-n1.log" || fail "N1 never said that entries wait for the rate"
+[ "$(learned n1 waiting)" = 0 ] || fail "N1 still has $(learned n1 waiting) waiting"
+echo "N1 published $(learned n1 published), N2 mirrored $(learned n2 mirrored): none lost"
+keys=$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep .)
+echo "in etcd: $(grep -c . <<<"$keys") rows under ${FO_PREFIX}learned/"
+[ "$(grep -c . <<<"$keys")" = 8 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" || fail "etcd does not hold the 8 entries"
+
+echo "== rows that do not fit are skipped by N2, each named"
+bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001
+etcd_ctl put "${FO_PREFIX}learned/ike/$bad_ike" \
+	'{"host":"0badf00d","xa":"10.0.0.99","tunnel":2,"remote":"198.51.100.2","gateway":"x"}' \
+	>/dev/null || fail "etcdctl put"
+etcd_ctl put "${FO_PREFIX}learned/icmp/zz" '{}' >/dev/null || fail "etcdctl put"
+etcd_ctl put "${FO_PREFIX}learned/out/c63364025e5e0001" 'not json' >/dev/null ||
+	fail "etcdctl put"
+fo_wait 10 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/n2.sock --json status |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cluster\"][\"learned\"][\"refused\"])')\" -ge 3 ]" ||
+	fail "N2 refused $(learned n2 refused) rows, not 3 (or more: each full read counts them again)"
+for k in "ike/$bad_ike" icmp/zz out/c63364025e5e0001; do
+	grep "learned entry ${FO_PREFIX}learned/$k" "$FO_DIR/rsipd-n2.log" || fail "no warning names $k"
+done
+! in_map n2 rsip_ike "$bad_ike" || fail "N2 wrote a row for a host it does not have"
+kill -0 "${FO_PID[rsipd-n2]}" || fail "N2's rsipd died"
+
+echo "== kill -9 N1's rsipd, N1's links down"
+fo_rsipd_kill n1
+ip -n "$(fo_ns n1)" link set lan0 down
+ip -n "$(fo_ns n1)" link set wan0 down
+fo_wait 20 fo_holds n2 || fail "N2 did not take Na and the Nb pool"
+fo_wait 10 is_role n2 active || fail "N2's rsipd did not become active"
+echo "N2 holds Na and the Nb pool, rsipd $(role n2)"
+
+echo "== Y starts an exchange on X2's IKE SA; X2 has sent nothing since the failover"
+probe x2 recv "$nb" "$cookie" 20 >"$FO_DIR/x2.recv" &
+xrecv=$!
+sleep 0.5
+for _ in $(seq 60); do
+	probe y peer $FO_Y "$nb" "$cookie" || fail "y: cannot send"
+	kill -0 $xrecv 2>/dev/null || break
+	sleep 0.3
+done
+wait $xrecv || fail "Y's IKE message with X2's cookie did not reach X2 through N2"
+cat "$FO_DIR/x2.recv"
+# N2's own publisher starts from the mirrored table: nothing to withdraw.
+in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking over"
+[ "$(learned n2 withdrawn)" = 0 ] || fail "N2 withdrew $(learned n2 withdrawn) entries"
+
+echo "== X2's lease ends: N2 withdraws its entries from etcd"
+ip netns exec "$(fo_ns x2)" "$FO_RSIPC" --state-dir "$FO_DIR/x2" down >/dev/null ||
+	fail "rsipc down"
+gone() { [ "$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .)" = 3 ]; }
+fo_wait 15 gone || fail "etcd still holds X2's learned entries"
+! in_map n2 rsip_ike "$ike_key" || fail "N2's map still holds X2's cookie"
+[ "$(learned n2 withdrawn)" = 8 ] || fail "N2 withdrew $(learned n2 withdrawn), not 8"
+echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 3 that did not fit)"
+fo_log_clean || fail "sanitizers (above)"
+echo "PASS: learned entries across a failover"

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dpx: what the LAN program learned (IKE cookies, echo ids, outbound SPIs),
+ * read out and written in from outside: a cluster's active gateway
+ * publishes its learned entries, its standbys write them into their own
+ * maps (docs/cluster.md "Learned entries"). Each entry written or deleted
+ * here is charged to / taken off its host's learned count
+ * (learned_count_add, map_sweep.c), so the per-host cap bounds the mirror
+ * as it bounds the LAN program.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "maps_internal.h"
+#include "log.h"
+
+static int map_of(const struct dpx *x, uint8_t kind, unsigned int *klen, unsigned int *vlen)
+{
+	switch (kind) {
+	case DP_LEARNED_IKE:
+		*klen = sizeof(struct rsip_ike_key);
+		*vlen = sizeof(struct rsip_target);
+		return x->m.ike;
+	case DP_LEARNED_ICMP_ID:
+		*klen = sizeof(struct rsip_icmp_key);
+		*vlen = sizeof(struct rsip_target);
+		return x->m.icmp_id;
+	case DP_LEARNED_OUT_SPI:
+		*klen = sizeof(struct rsip_out_key);
+		*vlen = sizeof(struct rsip_out_val);
+		return x->m.out_spi;
+	}
+	return -1;
+}
+
+/* Only what one host learned by itself: IKE cookies (not the peer entries,
+ * which may name several hosts, nor a fan-out in progress) and echo ids. */
+static bool listable(uint8_t kind, const uint8_t *key, const struct rsip_target *t)
+{
+	struct rsip_ike_key k;
+
+	if (!(t->flags & RSIP_TF_LEARNED) ||
+	    (t->flags & (RSIP_TF_IKE_SEVERAL | RSIP_TF_IKE_FANOUT)))
+		return false;
+	if (kind != DP_LEARNED_IKE)
+		return true;
+	memcpy(&k, key, sizeof(k));
+	return k.kind == RSIP_IKE_KIND_COOKIE;
+}
+
+int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void *arg), void *arg)
+{
+	static const uint8_t kinds[] = {DP_LEARNED_IKE, DP_LEARNED_ICMP_ID, DP_LEARNED_OUT_SPI};
+	int err = 0;
+
+	for (size_t k = 0; !err && k < sizeof(kinds); k++) {
+		struct dpx_set all = {0};
+		unsigned int klen = 0, vlen = 0;
+		int fd = map_of(x, kinds[k], &klen, &vlen);
+
+		err = dpx_dump(x, fd, klen, vlen, vlen, &all);
+		for (size_t i = 0; !err && i < all.n; i++) {
+			struct dp_learned l = {.kind = kinds[k], .klen = (uint8_t)klen};
+			const struct dpx_client *c;
+
+			memcpy(l.key, all.e[i].key, klen);
+			if (kinds[k] == DP_LEARNED_OUT_SPI) {
+				struct rsip_out_val v;
+
+				memcpy(&v, all.e[i].val, sizeof(v));
+				l.xa.s_addr = v.xa;
+			} else {
+				struct rsip_target t;
+
+				memcpy(&t, all.e[i].val, sizeof(t));
+				if (!listable(kinds[k], l.key, &t))
+					continue;
+				l.xa.s_addr = t.xa;
+				l.tunnel = t.tunnel;
+				l.remote.s_addr = t.remote;
+			}
+			c = find_client(x, l.xa);
+			if (!c)
+				continue; /* a host that is gone: the sweep takes it */
+			l.client_id = c->client_id;
+			fn(&l, arg);
+		}
+		set_free(&all);
+	}
+	return err;
+}
+
+/* The entry fits the host: its key is well formed and on the host's Nb,
+ * through a tunnel the host leased. */
+static bool fits(const struct dpx *x, const struct dpx_client *c, const struct dp_learned *l)
+{
+	struct rsip_client v;
+
+	client_value(x, c, &v);
+	switch (l->kind) {
+	case DP_LEARNED_IKE: {
+		struct rsip_ike_key k;
+		static const uint8_t zero[sizeof(k.cookie)];
+
+		memcpy(&k, l->key, sizeof(k));
+		if (k.nb != v.nb || !k.port || k.kind != RSIP_IKE_KIND_COOKIE ||
+		    !memcmp(k.cookie, zero, sizeof(zero)) || !(v.flags & RSIP_CF_IPSEC))
+			return false;
+		break;
+	}
+	case DP_LEARNED_ICMP_ID: {
+		struct rsip_icmp_key k;
+
+		memcpy(&k, l->key, sizeof(k));
+		if (k.nb != v.nb || k.pad)
+			return false;
+		break;
+	}
+	case DP_LEARNED_OUT_SPI: {
+		struct rsip_out_key k;
+
+		memcpy(&k, l->key, sizeof(k));
+		return k.peer && k.spi;
+	}
+	default:
+		return false;
+	}
+	return l->tunnel < 8 && (v.tunnels & (1u << l->tunnel));
+}
+
+/* The entry the LAN program would have written (rules/lan.h
+ * learned_target), with this gateway's MAC and ifindex for the host, seen
+ * now: the sweep counts its idleness from the moment it was mirrored. */
+static void value_of(const struct dpx_client *c, const struct dp_learned *l, uint8_t *val)
+{
+	if (l->kind == DP_LEARNED_OUT_SPI) {
+		struct rsip_out_val v = {.xa = l->xa.s_addr, .last_seen_ns = dpx_now_ns()};
+
+		memcpy(val, &v, sizeof(v));
+		return;
+	}
+	struct rsip_target t = {.xa = l->xa.s_addr,
+				.tunnel = l->tunnel,
+				.flags = RSIP_TF_LEARNED,
+				.lan_ifindex = c->ifindex,
+				.remote = l->remote.s_addr,
+				.last_seen_ns = dpx_now_ns()};
+
+	memcpy(t.mac, c->mac, sizeof(t.mac));
+	memcpy(val, &t, sizeof(t));
+}
+
+/* Which host holds the live entry; 0: none. */
+static __be32 holder(const uint8_t *val, uint8_t kind)
+{
+	__be32 xa;
+
+	memcpy(&xa,
+	       val + (kind == DP_LEARNED_OUT_SPI ? offsetof(struct rsip_out_val, xa)
+						 : offsetof(struct rsip_target, xa)),
+	       sizeof(xa));
+	return xa;
+}
+
+static int uncharge(struct dpx *x, __be32 xa, uint8_t kind)
+{
+	return kind == DP_LEARNED_OUT_SPI ? learned_count_add(x, xa, 0, -1)
+					  : learned_count_add(x, xa, -1, 0);
+}
+
+int dpx_learned_put(struct dpx *x, const struct dp_learned *l)
+{
+	uint8_t live[DPX_VAL_MAX], val[DPX_VAL_MAX];
+	const struct dpx_client *c = find_client(x, l->xa);
+	unsigned int klen = 0, vlen = 0;
+	struct rsip_client cv;
+	uint32_t held;
+	int fd = map_of(x, l->kind, &klen, &vlen);
+	int err;
+
+	if (x->restoring)
+		return -EAGAIN; /* the clients' entries are not in the maps yet */
+	if (!c || c->client_id != l->client_id)
+		return -ENOENT;
+	if (fd < 0 || l->klen != klen || !fits(x, c, l))
+		return -EINVAL;
+	value_of(c, l, val);
+	err = dpx_lookup(x, fd, l->key, live);
+	if (err == 0 && holder(live, l->kind) == l->xa.s_addr) {
+		/* The same host's: its link and tunnel as they are now, its
+		 * packet counters kept, nothing charged twice; seen now (the
+		 * cluster still holds it: a standby's own sweep must not
+		 * expire what only the active gateway's traffic refreshes). */
+		if (l->kind != DP_LEARNED_OUT_SPI) {
+			uint64_t now = dpx_now_ns();
+
+			memcpy(val + RSIP_TARGET_CFG_END, live + RSIP_TARGET_CFG_END,
+			       vlen - RSIP_TARGET_CFG_END);
+			memcpy(val + offsetof(struct rsip_target, last_seen_ns), &now, sizeof(now));
+		}
+		return dpx_raw_update(x, fd, l->key, val, BPF_EXIST);
+	}
+	if (err && err != -ENOENT)
+		return err;
+	if (dpx_lookup(x, x->m.clients, &l->xa.s_addr, &cv))
+		return -ENOENT;
+	held = l->kind == DP_LEARNED_OUT_SPI ? RSIP_LEARNED_OUT_SPIS(cv.cookies)
+					     : RSIP_LEARNED_COOKIES(cv.cookies);
+	if (held >= cv.cookie_cap)
+		return -EDQUOT;
+	if (err == 0) {
+		/* Another host's here (this gateway's own past, or a host
+		 * that left): the cluster's word wins, the other host's count
+		 * gives the entry up. */
+		err = dpx_raw_update(x, fd, l->key, val, BPF_EXIST);
+		if (!err)
+			err = uncharge(x, holder(live, l->kind), l->kind);
+	} else {
+		err = dpx_raw_update(x, fd, l->key, val, BPF_NOEXIST);
+	}
+	if (err)
+		return err;
+	return l->kind == DP_LEARNED_OUT_SPI ? learned_count_add(x, l->xa.s_addr, 0, 1)
+					     : learned_count_add(x, l->xa.s_addr, 1, 0);
+}
+
+int dpx_learned_del(struct dpx *x, const struct dp_learned *l)
+{
+	uint8_t live[DPX_VAL_MAX];
+	unsigned int klen = 0, vlen = 0;
+	int fd = map_of(x, l->kind, &klen, &vlen);
+	int err;
+
+	if (fd < 0 || l->klen != klen)
+		return -EINVAL;
+	err = dpx_lookup(x, fd, l->key, live);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (holder(live, l->kind) != l->xa.s_addr)
+		return 0;
+	err = dpx_raw_delete(x, fd, l->key);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	return uncharge(x, l->xa.s_addr, l->kind);
+}
