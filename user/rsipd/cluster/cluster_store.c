@@ -20,7 +20,10 @@
 #define TXN_OPS	     100  /* per transaction: etcd's --max-txn-ops is 128 */
 #define MEMBER_TTL_S 3	  /* a dead gateway leaves the peers this soon */
 #define MEMBER_EVERY 1000 /* ms between renewals of the member key */
-#define OPEN_WAIT_MS 5000 /* start-up: the first full read */
+/* Start-up: the first full read. Generous: members that have just started (an
+ * election) or a loaded machine answer the first reads slowly, and a gateway
+ * that gives up only gets restarted to wait again. */
+#define OPEN_WAIT_MS 15000
 /* The requests block the event loop (docs/cluster.md): short timeouts, and
  * a back-off while etcd is away (cs_failed). */
 #define REQ_TIMEOUT_MS	   1000
