@@ -19,6 +19,7 @@
 #include "dataplane.h"
 #include "dp_names.h"
 #include "xdp.h"
+#include "map_sizes.h"
 #include "maps.h"
 #include "net/event.h"
 #include "log.h"
@@ -422,6 +423,34 @@ static void warn_if_not_forwarding(const char *lan_if)
 	fclose(f);
 }
 
+/* The map sizes this configuration needs (map_sizes.c), or -EINVAL after
+ * saying why it cannot be held. */
+static int xdp_map_sizes(const struct rsipd_config *cfg, struct map_sizes *sizes)
+{
+	struct map_limits l = {
+	    .map_size = cfg->map_size,
+	    .max_clients = cfg->max_clients,
+	    .public_addrs = cfg->public_addrs,
+	    .n_public = (uint32_t)cfg->n_public,
+	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
+	    .max_ports = cfg->max_ports,
+	    .max_spis = cfg->max_spis,
+	    .learned_cap = COOKIE_CAP,
+	};
+	char why[256];
+	int rc = map_sizes_compute(&l, sizes, why, sizeof(why));
+
+	if (rc)
+		log_warnx("%s", why);
+	else
+		log_info("map sizes: rsip_clients %u, rsip_port_dir %u, rsip_ports %u (%u Nb "
+			 "without a port partition), rsip_ike %u, rsip_spi %u, rsip_spi_dir %u, "
+			 "rsip_icmp_id %u, rsip_out_spi %u (docs/dataplane.md, Map sizes)",
+			 sizes->clients, sizes->port_dir, sizes->ports, sizes->orphan_nb,
+			 sizes->ike, sizes->spi, sizes->spi_dir, sizes->icmp_id, sizes->out_spi);
+	return rc;
+}
+
 struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err)
 {
 	struct dp_xdp *x = calloc(1, sizeof(*x));
@@ -469,6 +498,9 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
+	rc = xdp_map_sizes(cfg, &lc.sizes);
+	if (rc)
+		goto fail;
 	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
