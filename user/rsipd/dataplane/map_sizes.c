@@ -88,8 +88,9 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 		return -EINVAL;
 	}
 	if (!l->n_public || !l->port_range || !l->learned_cap) {
-		snprintf(why, len, "map sizes: no --public address, empty --port-range or "
-				   "no learned entries per host");
+		snprintf(why, len,
+			 "map sizes: no --public address, empty --port-range or "
+			 "no learned entries per host");
 		return -EINVAL;
 	}
 	s->clients = base;

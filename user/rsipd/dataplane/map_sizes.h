@@ -15,8 +15,8 @@
 
 /* What the configuration allows (the flags of the same names). */
 struct map_limits {
-	uint32_t map_size;		   /* --map-size (0: RSIP_DEF_CLIENTS) */
-	uint32_t max_clients;		   /* --max-clients (0: as many as --map-size) */
+	uint32_t map_size;		    /* --map-size (0: RSIP_DEF_CLIENTS) */
+	uint32_t max_clients;		    /* --max-clients (0: as many as --map-size) */
 	const struct in_addr *public_addrs; /* --public, in pool order */
 	uint32_t n_public;
 	uint32_t port_range;  /* ports in --port-range */
