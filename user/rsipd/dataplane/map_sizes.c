@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "map_sizes.h"
 #include "rsip/dp_abi.h"
 
@@ -133,4 +134,20 @@ uint32_t map_sizes_of(const struct map_sizes *s, const char *name)
 		if (!strcmp(by_name[i].name, name))
 			return *(const uint32_t *)((const char *)s + by_name[i].off);
 	return 0;
+}
+
+int map_sizes_for_config(const struct rsipd_config *cfg, struct map_sizes *s, char *why, size_t len)
+{
+	struct map_limits l = {
+	    .map_size = cfg->map_size,
+	    .max_clients = cfg->max_clients,
+	    .public_addrs = cfg->public_addrs,
+	    .n_public = (uint32_t)cfg->n_public,
+	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
+	    .max_ports = cfg->max_ports,
+	    .max_spis = cfg->max_spis,
+	    .learned_cap = RSIP_DEF_COOKIE_CAP,
+	};
+
+	return map_sizes_compute(&l, s, why, len);
 }

@@ -38,4 +38,10 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
  * of the maps sized here. */
 uint32_t map_sizes_of(const struct map_sizes *s, const char *name);
 
+/* map_sizes_compute for rsipd's configuration (the learned-entry cap is
+ * RSIP_DEF_COOKIE_CAP, what the XDP data plane gives every host). */
+struct rsipd_config;
+int map_sizes_for_config(const struct rsipd_config *cfg, struct map_sizes *s, char *why,
+			 size_t len);
+
 #endif

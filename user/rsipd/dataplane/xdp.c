@@ -36,7 +36,6 @@
 #define SWEEP_EVERY	 10   /* ticks between sweeps of learned entries */
 #define LEARNED_IDLE_S	 300  /* a learned cookie / echo id / SPI idle this long goes */
 #define PERF_PAGES	 64   /* per CPU: 256 KiB of slow-path records */
-#define COOKIE_CAP	 64   /* learned entries per client */
 #define MAX_WAN_GATEWAYS 8
 
 struct dp_xdp {
@@ -427,18 +426,8 @@ static void warn_if_not_forwarding(const char *lan_if)
  * saying why it cannot be held. */
 static int xdp_map_sizes(const struct rsipd_config *cfg, struct map_sizes *sizes)
 {
-	struct map_limits l = {
-	    .map_size = cfg->map_size,
-	    .max_clients = cfg->max_clients,
-	    .public_addrs = cfg->public_addrs,
-	    .n_public = (uint32_t)cfg->n_public,
-	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
-	    .max_ports = cfg->max_ports,
-	    .max_spis = cfg->max_spis,
-	    .learned_cap = COOKIE_CAP,
-	};
 	char why[256];
-	int rc = map_sizes_compute(&l, sizes, why, sizeof(why));
+	int rc = map_sizes_for_config(cfg, sizes, why, sizeof(why));
 
 	if (rc)
 		log_warnx("%s", why);
@@ -516,7 +505,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	x->maps = dpx_maps_of(x->skel);
 	dc.spi_block_shift = cfg->spi_block_shift;
 	dc.spi_dir = x->dp.spi_dir;
-	dc.cookie_cap = COOKIE_CAP;
+	dc.cookie_cap = RSIP_DEF_COOKIE_CAP;
 	x->dpx = dpx_new(&x->maps, &dc);
 	if (!x->dpx) {
 		rc = -ENOMEM;
