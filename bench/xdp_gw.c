@@ -216,8 +216,6 @@ static int size_by_rsipd_rules(struct rsip_xdp *skel, uint32_t n)
 	    .public_addrs = nbs,
 	    .n_public = bench_nb_count(n),
 	    .port_range = CFG_DEFAULT_PORT_HI - CFG_DEFAULT_PORT_LO + 1,
-	    .max_ports = CFG_DEFAULT_MAX_PORTS,
-	    .max_spis = CFG_DEFAULT_MAX_SPIS,
 	    .learned_cap = RSIP_DEF_COOKIE_CAP,
 	};
 	struct bpf_map *maps[] = {skel->maps.rsip_ports, skel->maps.rsip_spi,

@@ -141,7 +141,7 @@ static void prealloc_follows_the_pins(void **state)
 }
 
 /* 100 hosts at most, three Nb but room for one port partition, 100 ports
- * leasable, 5 per host, 1 SPI per host: every size below is the rule of
+ * leasable: every size below is the rule of
  * docs/dataplane.md worked by hand, not map_sizes.c's answer. */
 static const struct in_addr three_nb[] = {
     {0x016433c6}, {0x026433c6}, {0x036433c6}}; /* 198.51.100.1-3, network order */
@@ -151,8 +151,6 @@ static const struct map_limits small_limits = {.map_size = 131072,
 					       .public_addrs = three_nb,
 					       .n_public = 3,
 					       .port_range = 100,
-					       .max_ports = 5,
-					       .max_spis = 1,
 					       .learned_cap = 64};
 
 static void sizes_follow_the_configuration(void **state)
@@ -172,11 +170,10 @@ static void sizes_follow_the_configuration(void **state)
 	/* 400 ports' share: one partition, so two Nb are without one. */
 	assert_int_equal(pinned_size(RSIP_MAP_PORT_DIR), RSIP_PORT_DIR_SPAN);
 	assert_int_equal(c.sizes.orphan_nb, 2);
-	/* min(share 400, 2 Nb x 100 ports, 100 hosts x 5) */
+	/* min(share 400, 2 Nb x 100 ports) */
 	assert_int_equal(pinned_size(RSIP_MAP_PORTS), 200);
 	assert_int_equal(pinned_size(RSIP_MAP_IKE), 200);
-	/* min(share 200, 100 hosts x 1 SPI) */
-	assert_int_equal(pinned_size(RSIP_MAP_SPI), 100);
+	assert_int_equal(pinned_size(RSIP_MAP_SPI), 200);
 	assert_int_equal(pinned_size(RSIP_MAP_SPI_DIR), 100);
 	/* share 50, at least 64 */
 	assert_int_equal(pinned_size(RSIP_MAP_ICMP_ID), 64);
@@ -226,11 +223,8 @@ static void shared_filter_bit_needs_port_map(void **state)
 {
 	/* 198.51.100.1 and 23.99.239.15 share bit 42570; 198.51.100.2 not. */
 	static const struct in_addr nbs[] = {{0x016433c6}, {0x0fef6317}, {0x026433c6}};
-	struct map_limits l = {.public_addrs = nbs,
-			       .n_public = 3,
-			       .port_range = 64512,
-			       .max_ports = 1024,
-			       .learned_cap = 64};
+	struct map_limits l = {
+	    .public_addrs = nbs, .n_public = 3, .port_range = 64512, .learned_cap = 64};
 	struct map_sizes s;
 	char why[256];
 

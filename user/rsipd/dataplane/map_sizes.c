@@ -9,15 +9,17 @@
  *   rsip_clients   --map-size; --max-clients must fit in it
  *   rsip_port_dir  whole partitions of RSIP_PORT_DIR_SPAN, at most one per Nb
  *   rsip_ports     only the ports of an Nb without a partition: those Nb
- *                  times the --port-range size, at most clients x --max-ports
- *   rsip_spi       at most clients x --max-spis
+ *                  times the --port-range size
  *   rsip_icmp_id   at most one entry per (Nb, 16-bit id), and clients x the
  *                  learned-entry cap
  *   rsip_out_spi   at most clients x the learned-entry cap
- *   rsip_ike, rsip_spi_dir: their share (rsip_ike also holds entries no
- *                  client is charged for; the directory is an array of slots)
+ *   rsip_ike, rsip_spi, rsip_spi_dir: their share (rsip_ike also holds
+ *                  entries no client is charged for; the directory is an
+ *                  array of slots)
  * "clients" is --max-clients when it is below --map-size: the hosts that can
- * register bound what they can lease and learn.
+ * register bound what they can lease and learn. Only options a SIGHUP cannot
+ * change are used (--max-ports and --max-spis are reloadable, the maps are
+ * sized once): a reload never needs a bigger map.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,12 +100,8 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 	s->port_dir = port_dir_size(share(RSIP_DEF_PORTS, base), l->n_public);
 	s->orphan_nb = orphan_nb(l, s->port_dir / RSIP_PORT_DIR_SPAN);
 	s->ports = min_u64(share(RSIP_DEF_PORTS, base), (uint64_t)s->orphan_nb * l->port_range);
-	if (l->max_ports)
-		s->ports = min_u64(s->ports, (uint64_t)base * l->max_ports);
 	s->ike = share(RSIP_DEF_IKE, base);
 	s->spi = share(RSIP_DEF_SPI, base);
-	if (l->max_spis)
-		s->spi = min_u64(s->spi, (uint64_t)base * l->max_spis);
 	s->spi_dir = share(RSIP_DEF_SPI_DIR, base);
 	s->icmp_id = min_u64(share(RSIP_DEF_ICMP_ID, base), learned);
 	s->icmp_id = min_u64(s->icmp_id, (uint64_t)l->n_public * ICMP_IDS_PER_NB);
@@ -144,8 +142,6 @@ int map_sizes_for_config(const struct rsipd_config *cfg, struct map_sizes *s, ch
 	    .public_addrs = cfg->public_addrs,
 	    .n_public = (uint32_t)cfg->n_public,
 	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
-	    .max_ports = cfg->max_ports,
-	    .max_spis = cfg->max_spis,
 	    .learned_cap = RSIP_DEF_COOKIE_CAP,
 	};
 

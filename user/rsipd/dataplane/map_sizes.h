@@ -20,8 +20,6 @@ struct map_limits {
 	const struct in_addr *public_addrs; /* --public, in pool order */
 	uint32_t n_public;
 	uint32_t port_range;  /* ports in --port-range */
-	uint32_t max_ports;   /* --max-ports per host (0: no limit) */
-	uint32_t max_spis;    /* --max-spis per host (0: no limit) */
 	uint32_t learned_cap; /* learned entries per host (rsip_client.cookie_cap) */
 };
 
