@@ -59,6 +59,8 @@
 #include "bench_net.h"
 #include "dp_names.h"
 #include "cpulist.h"
+#include "config.h"
+#include "dataplane/map_sizes.h"
 #include "dataplane/maps.h"
 #include "dataplane/xdp_steer.h"
 #include "log.h"
@@ -203,17 +205,51 @@ static int pin_map(void *m, const char *path)
 
 /* --- rsip --------------------------------------------------------------------- */
 
+/* The maps the clients here leave (nearly) empty, by rsipd's own rules
+ * (map_sizes.c) for rsipd's defaults, with --map-size n when n is more:
+ * what rsipd would give them, not a fixed worst case. */
+static int size_by_rsipd_rules(struct rsip_xdp *skel, uint32_t n)
+{
+	struct in_addr nbs[BENCH_MAX_CLIENTS / BENCH_CLIENTS_PER_NB];
+	struct map_limits l = {
+	    .map_size = n > RSIP_DEF_CLIENTS ? n : 0,
+	    .public_addrs = nbs,
+	    .n_public = bench_nb_count(n),
+	    .port_range = CFG_DEFAULT_PORT_HI - CFG_DEFAULT_PORT_LO + 1,
+	    .learned_cap = RSIP_DEF_COOKIE_CAP,
+	};
+	struct bpf_map *maps[] = {skel->maps.rsip_ports, skel->maps.rsip_spi,
+				  skel->maps.rsip_icmp_id, skel->maps.rsip_out_spi};
+	struct map_sizes s;
+	char why[256];
+	int err;
+
+	for (uint32_t i = 0; i < l.n_public; i++)
+		nbs[i].s_addr = htonl(BENCH_NB_BASE + i);
+	err = map_sizes_compute(&l, &s, why, sizeof(why));
+	if (err) {
+		log_warnx("%s", why);
+		return err;
+	}
+	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++)
+		err = bpf_map__set_max_entries(maps[i], map_sizes_of(&s, bpf_map__name(maps[i])));
+	return err;
+}
+
 /* Room for n clients in every map they fill (the defaults hold 100k), or
  * exactly capacity entries. A hash map's bucket array follows max_entries
  * even without preallocation, so the capacity sets how sparse it is. */
 static int size_maps(struct rsip_xdp *skel, uint32_t n, uint32_t capacity)
 {
-	struct bpf_map *maps[] = {skel->maps.rsip_clients, skel->maps.rsip_ports,
-				  skel->maps.rsip_ike};
+	struct bpf_map *maps[] = {skel->maps.rsip_clients, skel->maps.rsip_ike,
+				  skel->maps.rsip_ports};
 	/* Unused with the SPI directory (rsipd sizes it so too, xdp_load.c). */
 	int err = bpf_map__set_max_entries(skel->maps.rsip_spi_blk, 64);
+	/* rsip_ports (ports of an Nb without a partition) by rsipd's rules,
+	 * unless a capacity is asked for. */
+	size_t n_maps = capacity ? 3 : 2;
 
-	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
+	for (size_t i = 0; !err && i < n_maps; i++) {
 		/* rsip_ike also holds the (Nb, port, peer) entry of every Nb
 		 * the learning writes: with exactly n entries the last Nb's
 		 * clients found it full at 1M clients. */
@@ -224,6 +260,8 @@ static int size_maps(struct rsip_xdp *skel, uint32_t n, uint32_t capacity)
 		else if (bpf_map__max_entries(maps[i]) < need)
 			err = bpf_map__set_max_entries(maps[i], need);
 	}
+	if (!err && !capacity)
+		err = size_by_rsipd_rules(skel, n);
 	return err;
 }
 

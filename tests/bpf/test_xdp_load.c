@@ -3,8 +3,11 @@
  * rsipd's loader on a real bpffs: --map-prealloc creates the hash maps
  * preallocated, a restart reuses the pins as they were created whatever the
  * flag now says (libbpf refuses a pin whose flags differ), and only a start
- * after the pins are gone changes it. Pins go to a bpffs of this test's own,
- * mounted on a temporary directory and removed at the end.
+ * after the pins are gone changes it. The maps get the sizes the
+ * configuration allows (map_sizes.c), read back from the pins, and a map
+ * filled to its size refuses the next entry with -ENOSPC (nothing lost).
+ * Pins go to a bpffs of this test's own, mounted on a temporary directory and
+ * removed at the end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +27,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../lib/rec_build.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/map_sizes.h"
+#include "dataplane/maps.h"
 #include "dataplane/xdp_load.h"
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
@@ -42,9 +48,34 @@ static struct xdp_load_cfg cfg(bool prealloc)
 	    .lan_mtu = 1500,
 	    .spi_block_shift = 8,
 	    .map_prealloc = prealloc,
+	    .n_public = 1,
 	};
+	struct in_addr nb = {htonl(0xc6336401)};
+	struct map_limits l = {.map_size = 1024,
+			       .public_addrs = &nb,
+			       .n_public = 1,
+			       .port_range = 64512,
+			       .learned_cap = 64};
+	char why[256];
 
+	assert_int_equal(map_sizes_compute(&l, &c.sizes, why, sizeof(why)), 0);
 	return c;
+}
+
+/* The max_entries of the pinned map called name. */
+static uint32_t pinned_size(const char *name)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	close(fd);
+	return info.max_entries;
 }
 
 /* The map_flags of the pinned map called name. */
@@ -109,6 +140,158 @@ static void prealloc_follows_the_pins(void **state)
 	xdp_unpin_maps(pin_dir);
 }
 
+/* 100 hosts at most, three Nb but room for one port partition, 100 ports
+ * leasable: every size below is the rule of
+ * docs/dataplane.md worked by hand, not map_sizes.c's answer. */
+static const struct in_addr three_nb[] = {
+    {0x016433c6}, {0x026433c6}, {0x036433c6}}; /* 198.51.100.1-3, network order */
+
+static const struct map_limits small_limits = {.map_size = 131072,
+					       .max_clients = 100,
+					       .public_addrs = three_nb,
+					       .n_public = 3,
+					       .port_range = 100,
+					       .learned_cap = 64};
+
+static void sizes_follow_the_configuration(void **state)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	bool reused = true;
+	char why[256];
+
+	xdp_unpin_maps(pin_dir);
+	c.n_public = 3;
+	assert_int_equal(map_sizes_compute(&small_limits, &c.sizes, why, sizeof(why)), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	rsip_xdp__destroy(skel);
+	assert_int_equal(pinned_size(RSIP_MAP_CLIENTS), 100);
+	/* 400 ports' share: one partition, so two Nb are without one. */
+	assert_int_equal(pinned_size(RSIP_MAP_PORT_DIR), RSIP_PORT_DIR_SPAN);
+	assert_int_equal(c.sizes.orphan_nb, 2);
+	/* min(share 400, 2 Nb x 100 ports) */
+	assert_int_equal(pinned_size(RSIP_MAP_PORTS), 200);
+	assert_int_equal(pinned_size(RSIP_MAP_IKE), 200);
+	assert_int_equal(pinned_size(RSIP_MAP_SPI), 200);
+	assert_int_equal(pinned_size(RSIP_MAP_SPI_DIR), 100);
+	/* share 50, at least 64 */
+	assert_int_equal(pinned_size(RSIP_MAP_ICMP_ID), 64);
+	assert_int_equal(pinned_size(RSIP_MAP_OUT_SPI), 200);
+	xdp_unpin_maps(pin_dir);
+}
+
+/* The default shape: every Nb has a partition, so rsip_ports holds nothing
+ * and gets one entry, not the 524,288 it had. */
+static void no_orphan_no_port_map(void **state)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	bool reused = true;
+
+	xdp_unpin_maps(pin_dir);
+	assert_int_equal(c.sizes.orphan_nb, 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	rsip_xdp__destroy(skel);
+	assert_int_equal(pinned_size(RSIP_MAP_PORTS), 1);
+	assert_int_equal(pinned_size(RSIP_MAP_CLIENTS), 1024);
+	/* min(share 512, 1 Nb x 65536 ids, 1024 hosts x 64) */
+	assert_int_equal(pinned_size(RSIP_MAP_ICMP_ID), 512);
+	xdp_unpin_maps(pin_dir);
+}
+
+/* A configuration the maps cannot hold is refused, with the flags to
+ * change in the reason. */
+static void more_clients_than_the_maps_hold(void **state)
+{
+	struct map_limits l = small_limits;
+	struct map_sizes s;
+	char why[256] = "";
+
+	l.map_size = 1024;
+	l.max_clients = 1025;
+	assert_int_equal(map_sizes_compute(&l, &s, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "--max-clients 1025"));
+	assert_non_null(strstr(why, "--map-size"));
+}
+
+/* Two Nb on one rsip_nb_filter bit: the later one has no partition even
+ * with partitions to spare (maps.c dir_nb_added), so its ports need
+ * rsip_ports: one --port-range worth. */
+static void shared_filter_bit_needs_port_map(void **state)
+{
+	/* 198.51.100.1 and 23.99.239.15 share bit 42570; 198.51.100.2 not. */
+	static const struct in_addr nbs[] = {{0x016433c6}, {0x0fef6317}, {0x026433c6}};
+	struct map_limits l = {
+	    .public_addrs = nbs, .n_public = 3, .port_range = 64512, .learned_cap = 64};
+	struct map_sizes s;
+	char why[256];
+
+	assert_int_equal(rsip_nb_filter_bit(nbs[0].s_addr), rsip_nb_filter_bit(nbs[1].s_addr));
+	assert_int_equal(map_sizes_compute(&l, &s, why, sizeof(why)), 0);
+	assert_int_equal(s.port_dir, 3 * RSIP_PORT_DIR_SPAN);
+	assert_int_equal(s.orphan_nb, 1);
+	assert_int_equal(s.ports, 64512);
+	/* Defaults otherwise: 131,072 clients, their shares. */
+	assert_int_equal(s.clients, RSIP_DEF_CLIENTS);
+	assert_int_equal(s.out_spi, RSIP_DEF_OUT_SPI);
+	assert_int_equal(s.icmp_id, RSIP_DEF_ICMP_ID);
+}
+
+/* rsip_ports filled to its 200 entries through the map-writing layer rsipd
+ * uses: the 201st port is refused with -ENOSPC and the 200 stay. */
+static void full_port_map_refuses(void **state)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	struct dpx_maps maps;
+	struct dpx *x;
+	bool reused = true;
+	char why[256];
+	uint16_t ports[100];
+	uint32_t n = 0;
+	uint8_t key[64];
+
+	xdp_unpin_maps(pin_dir);
+	c.n_public = 3;
+	assert_int_equal(map_sizes_compute(&small_limits, &c.sizes, why, sizeof(why)), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	maps = dpx_maps_of(skel);
+	x = dpx_new(&maps, &(struct dpx_config){.spi_block_shift = 8, .spi_dir = dir, .ncpus = 0});
+	assert_non_null(x);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dpx_nb_add(x, three_nb[i]), 0);
+	/* Nb 2 and 3 are the ones without a partition: 100 ports each. */
+	for (int k = 0; k < 2; k++) {
+		struct dp_client dc = {.client_id = 1 + k, .xa = {htonl(0x0a000001 + k)}};
+		struct rec_buf b =
+		    rec_make(dc.client_id, 10 + k, dc.xa, three_nb[1 + k], RSIP_METHOD_RSAP_IP);
+
+		for (int p = 0; p < 100; p++)
+			ports[p] = (uint16_t)(1000 + p);
+		rec_set_ports(&b, ports, 100);
+		assert_int_equal(dpx_client_add(x, &dc), 0);
+		assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	}
+	{
+		struct dp_client dc = {.client_id = 3, .xa = {htonl(0x0a000003)}};
+		struct rec_buf b = rec_make(3, 12, dc.xa, three_nb[2], RSIP_METHOD_RSAP_IP);
+
+		ports[0] = 2000;
+		rec_set_ports(&b, ports, 1);
+		assert_int_equal(dpx_client_add(x, &dc), 0);
+		assert_int_equal(dpx_binding_add(x, &b.r), -ENOSPC);
+	}
+	for (void *prev = NULL; bpf_map_get_next_key(maps.ports, prev, key) == 0; prev = key)
+		n++;
+	assert_int_equal(n, 200);
+	dpx_free(x);
+	rsip_xdp__destroy(skel);
+	xdp_unpin_maps(pin_dir);
+}
+
 static int teardown(void **state)
 {
 	xdp_unpin_maps(pin_dir);
@@ -119,6 +302,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(prealloc_follows_the_pins, teardown),
+	    cmocka_unit_test_teardown(sizes_follow_the_configuration, teardown),
+	    cmocka_unit_test_teardown(no_orphan_no_port_map, teardown),
+	    cmocka_unit_test(more_clients_than_the_maps_hold),
+	    cmocka_unit_test(shared_filter_bit_needs_port_map),
+	    cmocka_unit_test_teardown(full_port_map_refuses, teardown),
 	};
 	int rc;
 

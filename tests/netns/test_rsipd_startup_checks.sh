@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Operator-facing start-up of rsipd (issue 13, items 9 and 10), in the lab:
-# --version; --check-config validates and changes nothing; the four usual
+# --version; --check-config validates and changes nothing; the five usual
 # mistakes (a --public address not on the WAN, no bpffs under --pin-path, a
-# --listen address not on the LAN, no privileges) are refused before anything
+# --listen address not on the LAN, more hosts than the maps hold, no
+# privileges) are refused before anything
 # is touched, with a message that says what to do; a second rsipd on the same
 # pin path or the same interfaces names the PID of the first and exits 1
 # without touching it; the lock files go with the instance.
@@ -61,6 +62,11 @@ untouched "no bpffs"
 run "$bin" $(lab_rsipd_flags) --listen "$LAB_N_WAN"
 expect 1 "--listen $LAB_N_WAN is not an address of the LAN interface lan0: hosts tunnel to it"
 untouched "--listen off the LAN"
+# More hosts than the maps hold (docs/dataplane.md, Map sizes).
+# shellcheck disable=SC2046
+run "$bin" $(lab_rsipd_flags) --map-size 1024 --max-clients 1025
+expect 1 "--max-clients 1025 is more than the maps hold (--map-size 1024): raise --map-size to at least 1025 or lower --max-clients"
+untouched "--max-clients over --map-size"
 # No privileges: uid nobody, no capability.
 # shellcheck disable=SC2046
 run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$bin" $(lab_rsipd_flags)
@@ -71,6 +77,10 @@ untouched "no privileges"
 run "$bin" $(lab_rsipd_flags) --public 192.0.2.99 -t
 expect 1 "--public 192.0.2.99 is not an address of the WAN interface wan0"
 untouched "-t with a mistake"
+# shellcheck disable=SC2046
+run "$bin" $(lab_rsipd_flags) --map-size 1024 --max-clients 1025 -t
+expect 1 "--max-clients 1025 is more than the maps hold"
+untouched "-t with too many hosts"
 
 # ---- one instance per pin path and per interface ----
 lab_rsipd_start || fail "first start"

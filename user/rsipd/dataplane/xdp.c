@@ -19,6 +19,7 @@
 #include "dataplane.h"
 #include "dp_names.h"
 #include "xdp.h"
+#include "map_sizes.h"
 #include "maps.h"
 #include "net/event.h"
 #include "log.h"
@@ -35,7 +36,6 @@
 #define SWEEP_EVERY	 10   /* ticks between sweeps of learned entries */
 #define LEARNED_IDLE_S	 300  /* a learned cookie / echo id / SPI idle this long goes */
 #define PERF_PAGES	 64   /* per CPU: 256 KiB of slow-path records */
-#define COOKIE_CAP	 64   /* learned entries per client */
 #define MAX_WAN_GATEWAYS 8
 
 struct dp_xdp {
@@ -441,6 +441,24 @@ static void warn_if_not_forwarding(const char *lan_if)
 	fclose(f);
 }
 
+/* The map sizes this configuration needs (map_sizes.c), or -EINVAL after
+ * saying why it cannot be held. */
+static int xdp_map_sizes(const struct rsipd_config *cfg, struct map_sizes *sizes)
+{
+	char why[256];
+	int rc = map_sizes_for_config(cfg, sizes, why, sizeof(why));
+
+	if (rc)
+		log_warnx("%s", why);
+	else
+		log_info("map sizes: rsip_clients %u, rsip_port_dir %u, rsip_ports %u (%u Nb "
+			 "without a port partition), rsip_ike %u, rsip_spi %u, rsip_spi_dir %u, "
+			 "rsip_icmp_id %u, rsip_out_spi %u (docs/dataplane.md, Map sizes)",
+			 sizes->clients, sizes->port_dir, sizes->ports, sizes->orphan_nb,
+			 sizes->ike, sizes->spi, sizes->spi_dir, sizes->icmp_id, sizes->out_spi);
+	return rc;
+}
+
 struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err)
 {
 	struct dp_xdp *x = calloc(1, sizeof(*x));
@@ -488,6 +506,9 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
+	rc = xdp_map_sizes(cfg, &lc.sizes);
+	if (rc)
+		goto fail;
 	lc.map_prealloc = cfg->map_prealloc;
 	lc.na = x->na;
 	memcpy(lc.lan_mac, x->lan.mac, 6);
@@ -504,7 +525,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	x->maps = dpx_maps_of(x->skel);
 	dc.spi_block_shift = cfg->spi_block_shift;
 	dc.spi_dir = x->dp.spi_dir;
-	dc.cookie_cap = COOKIE_CAP;
+	dc.cookie_cap = RSIP_DEF_COOKIE_CAP;
 	x->dpx = dpx_new(&x->maps, &dc);
 	if (!x->dpx) {
 		rc = -ENOMEM;

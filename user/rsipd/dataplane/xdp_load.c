@@ -17,24 +17,17 @@
 #include "rsip_xdp.skel.h"
 #include "xdp_load.h"
 
-/* The pinned maps and their default sizes (0: fixed by the object). */
+/* The pinned maps; fixed: a size not from the configuration (0: the
+ * object's, or map_sizes.c's for the maps it sizes). */
 static const struct {
 	const char *name;
-	uint32_t def;
+	uint32_t fixed;
 } pinned[] = {
-    {RSIP_MAP_CLIENTS, RSIP_DEF_CLIENTS},
-    {RSIP_MAP_NB, 0},
-    {RSIP_MAP_PORTS, RSIP_DEF_PORTS},
-    {RSIP_MAP_IKE, RSIP_DEF_IKE},
-    {RSIP_MAP_SPI, RSIP_DEF_SPI},
-    {RSIP_MAP_SPI_BLK, 64}, /* unused: rsipd loads the SPI directory (docs/dataplane.md) */
-    {RSIP_MAP_SPI_DIR, RSIP_DEF_SPI_DIR},
-    {RSIP_MAP_PORT_DIR, RSIP_DEF_PORTS}, /* rounded to whole partitions: port_dir_size() */
-    {RSIP_MAP_ICMP_ID, RSIP_DEF_ICMP_ID},
-    {RSIP_MAP_OUT_SPI, RSIP_DEF_OUT_SPI},
-    {RSIP_MAP_STATS, 0},
-    {RSIP_MAP_META, 0},
-    {RSIP_MAP_SLOWPATH, 0},
+    {RSIP_MAP_CLIENTS, 0}, {RSIP_MAP_NB, 0},	   {RSIP_MAP_PORTS, 0},	   {RSIP_MAP_IKE, 0},
+    {RSIP_MAP_SPI, 0},	   {RSIP_MAP_SPI_BLK, 64}, /* unused: rsipd loads the SPI directory
+						      (docs/dataplane.md) */
+    {RSIP_MAP_SPI_DIR, 0}, {RSIP_MAP_PORT_DIR, 0}, {RSIP_MAP_ICMP_ID, 0},  {RSIP_MAP_OUT_SPI, 0},
+    {RSIP_MAP_STATS, 0},   {RSIP_MAP_META, 0},	   {RSIP_MAP_SLOWPATH, 0},
 };
 
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
@@ -166,7 +159,7 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 		return -EPROTO;
 	}
 	if (want && info.max_entries != want)
-		log_warnx("pinned map %s keeps its %u entries (--map-size asks for %u; "
+		log_warnx("pinned map %s keeps its %u entries (this configuration asks for %u; "
 			  "resizing needs a restart with --detach-on-exit first)",
 			  path, info.max_entries, want);
 	if (info.map_flags != bpf_map__map_flags(map)) {
@@ -176,30 +169,6 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 			return rc;
 	}
 	return bpf_map__set_max_entries(map, info.max_entries);
-}
-
-/* rsip_port_dir: whole partitions of RSIP_PORT_DIR_SPAN, as many as the
- * scaled size holds (at least one), but no more than there are public
- * addresses (an array takes all its memory at once). */
-static uint32_t port_dir_size(uint32_t scaled_size, uint32_t n_public)
-{
-	uint32_t parts = scaled_size / RSIP_PORT_DIR_SPAN;
-
-	if (parts < 1)
-		parts = 1;
-	if (n_public && parts > n_public)
-		parts = n_public;
-	return parts * RSIP_PORT_DIR_SPAN;
-}
-
-static uint32_t scaled(uint32_t def, uint32_t map_size)
-{
-	uint64_t n;
-
-	if (!map_size || !def)
-		return def;
-	n = (uint64_t)def * map_size / RSIP_DEF_CLIENTS;
-	return n < 64 ? 64 : (uint32_t)n;
 }
 
 int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
@@ -254,12 +223,11 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 		rc = bpf_map__set_max_entries(skel->maps.rsip_cpumap, (uint32_t)ncpus);
 	for (i = 0; !rc && i < N_PINNED; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned[i].name);
-		uint32_t want = scaled(pinned[i].def, cfg->map_size);
+		uint32_t want =
+		    pinned[i].fixed ? pinned[i].fixed : map_sizes_of(&cfg->sizes, pinned[i].name);
 
 		if (m && cfg->map_prealloc && bpf_map__type(m) == BPF_MAP_TYPE_HASH)
 			rc = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
-		if (!strcmp(pinned[i].name, RSIP_MAP_PORT_DIR))
-			want = port_dir_size(want, cfg->n_public);
 		if (!rc)
 			rc = m ? size_map(cfg, m, want, &flags_kept) : -ENOENT;
 	}

@@ -15,13 +15,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "map_sizes.h"
+
 struct rsip_xdp;
 
 struct xdp_load_cfg {
 	const char *pin_path;
-	uint32_t map_size; /* clients; the other maps scale (0: dp_abi.h defaults) */
-	bool map_prealloc; /* hash maps preallocated (a reused pin keeps its own) */
-	uint32_t na;	   /* network order: tunnel endpoint and outer source */
+	uint32_t map_size;	/* --map-size, for the message when a pin keeps another size */
+	struct map_sizes sizes; /* what this configuration needs (map_sizes.h) */
+	bool map_prealloc;	/* hash maps preallocated (a reused pin keeps its own) */
+	uint32_t na;		/* network order: tunnel endpoint and outer source */
 	uint8_t lan_mac[6];
 	uint8_t wan_mac[6]; /* all zero: frames to any MAC (tests) */
 	uint32_t lan_mtu;

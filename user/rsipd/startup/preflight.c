@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "dataplane/map_sizes.h"
 #include "log.h"
 
 static int first_err;
@@ -195,6 +196,18 @@ out:
 	freeifaddrs(ifs);
 }
 
+/* A configuration the maps cannot hold (map_sizes.c). */
+static void check_map_sizes(const struct rsipd_config *cfg)
+{
+	struct map_sizes s;
+	char why[256];
+
+	if (map_sizes_for_config(cfg, &s, why, sizeof(why))) {
+		log_warnx("%s", why);
+		problem(-EINVAL);
+	}
+}
+
 int preflight(const struct rsipd_config *cfg, bool privileges)
 {
 	bool wan_ok = false, lan_ok = false;
@@ -206,6 +219,7 @@ int preflight(const struct rsipd_config *cfg, bool privileges)
 		wan_ok = check_if("--wan", cfg->wan_if);
 		lan_ok = check_if("--lan", cfg->lan_if);
 		check_bpffs(cfg->pin_path);
+		check_map_sizes(cfg);
 	}
 	check_addresses(cfg, wan_ok, lan_ok);
 	return first_err;

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Map sizes from the configuration (map_sizes.h). A hash map's bucket array
+ * follows max_entries even without preallocation (16 bytes per entry,
+ * rounded up to a power of two), so a map sized for a worst case the
+ * configuration cannot reach costs memory for nothing. Each map gets its
+ * default share of the client count (the dp_abi.h RSIP_DEF_* ratios), and
+ * no more than the configuration lets into it:
+ *   rsip_clients   --map-size; --max-clients must fit in it
+ *   rsip_port_dir  whole partitions of RSIP_PORT_DIR_SPAN, at most one per Nb
+ *   rsip_ports     only the ports of an Nb without a partition: those Nb
+ *                  times the --port-range size
+ *   rsip_icmp_id   at most one entry per (Nb, 16-bit id), and clients x the
+ *                  learned-entry cap
+ *   rsip_out_spi   at most clients x the learned-entry cap
+ *   rsip_ike, rsip_spi, rsip_spi_dir: their share (rsip_ike also holds
+ *                  entries no client is charged for; the directory is an
+ *                  array of slots)
+ * "clients" is --max-clients when it is below --map-size: the hosts that can
+ * register bound what they can lease and learn. Only options a SIGHUP cannot
+ * change are used (--max-ports and --max-spis are reloadable, the maps are
+ * sized once): a reload never needs a bigger map.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "map_sizes.h"
+#include "rsip/dp_abi.h"
+
+#define ICMP_IDS_PER_NB 65536u /* the echo id is 16 bits */
+
+static uint32_t min_u64(uint32_t a, uint64_t b)
+{
+	return b < a ? (uint32_t)b : a;
+}
+
+/* A map's default share of base clients (dp_abi.h ratios), at least 64. */
+static uint32_t share(uint32_t def, uint32_t base)
+{
+	uint64_t n = (uint64_t)def * base / RSIP_DEF_CLIENTS;
+
+	return n < 64 ? 64 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* rsip_port_dir: whole partitions, as many as the share holds (at least
+ * one), no more than there are Nb (an array takes all its memory at once). */
+static uint32_t port_dir_size(uint32_t shared, uint32_t n_public)
+{
+	uint32_t parts = shared / RSIP_PORT_DIR_SPAN;
+
+	if (parts < 1)
+		parts = 1;
+	if (n_public && parts > n_public)
+		parts = n_public;
+	return parts * RSIP_PORT_DIR_SPAN;
+}
+
+/* The Nb that get no partition, by the rule of maps.c dir_nb_added: pool
+ * place i has partition i when there is one and no earlier Nb with a
+ * partition holds its filter bit. */
+static uint32_t orphan_nb(const struct map_limits *l, uint32_t parts)
+{
+	uint32_t orphans = 0;
+
+	for (uint32_t i = 0; i < l->n_public; i++) {
+		uint32_t bit = rsip_nb_filter_bit(l->public_addrs[i].s_addr);
+		bool has = i < parts;
+
+		for (uint32_t j = 0; has && j < i && j < parts; j++)
+			if (rsip_nb_filter_bit(l->public_addrs[j].s_addr) == bit)
+				has = false;
+		orphans += !has;
+	}
+	return orphans;
+}
+
+int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why, size_t len)
+{
+	uint32_t cap = l->map_size ? l->map_size : RSIP_DEF_CLIENTS;
+	uint32_t base = l->max_clients && l->max_clients < cap ? l->max_clients : cap;
+	uint64_t learned = (uint64_t)base * l->learned_cap;
+
+	memset(s, 0, sizeof(*s));
+	if (l->max_clients > cap) {
+		snprintf(why, len,
+			 "--max-clients %u is more than the maps hold (--map-size %u): raise "
+			 "--map-size to at least %u or lower --max-clients",
+			 l->max_clients, cap, l->max_clients);
+		return -EINVAL;
+	}
+	if (!l->n_public || !l->port_range || !l->learned_cap) {
+		snprintf(why, len,
+			 "map sizes: no --public address, empty --port-range or "
+			 "no learned entries per host");
+		return -EINVAL;
+	}
+	s->clients = base;
+	s->port_dir = port_dir_size(share(RSIP_DEF_PORTS, base), l->n_public);
+	s->orphan_nb = orphan_nb(l, s->port_dir / RSIP_PORT_DIR_SPAN);
+	s->ports = min_u64(share(RSIP_DEF_PORTS, base), (uint64_t)s->orphan_nb * l->port_range);
+	s->ike = share(RSIP_DEF_IKE, base);
+	s->spi = share(RSIP_DEF_SPI, base);
+	s->spi_dir = share(RSIP_DEF_SPI_DIR, base);
+	s->icmp_id = min_u64(share(RSIP_DEF_ICMP_ID, base), learned);
+	s->icmp_id = min_u64(s->icmp_id, (uint64_t)l->n_public * ICMP_IDS_PER_NB);
+	s->out_spi = min_u64(share(RSIP_DEF_OUT_SPI, base), learned);
+	/* A hash map needs at least one entry, even one nothing can fill. */
+	if (!s->ports)
+		s->ports = 1;
+	return 0;
+}
+
+uint32_t map_sizes_of(const struct map_sizes *s, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} by_name[] = {
+	    {RSIP_MAP_CLIENTS, offsetof(struct map_sizes, clients)},
+	    {RSIP_MAP_PORT_DIR, offsetof(struct map_sizes, port_dir)},
+	    {RSIP_MAP_PORTS, offsetof(struct map_sizes, ports)},
+	    {RSIP_MAP_IKE, offsetof(struct map_sizes, ike)},
+	    {RSIP_MAP_SPI, offsetof(struct map_sizes, spi)},
+	    {RSIP_MAP_SPI_DIR, offsetof(struct map_sizes, spi_dir)},
+	    {RSIP_MAP_ICMP_ID, offsetof(struct map_sizes, icmp_id)},
+	    {RSIP_MAP_OUT_SPI, offsetof(struct map_sizes, out_spi)},
+	};
+
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		if (!strcmp(by_name[i].name, name))
+			return *(const uint32_t *)((const char *)s + by_name[i].off);
+	return 0;
+}
+
+int map_sizes_for_config(const struct rsipd_config *cfg, struct map_sizes *s, char *why, size_t len)
+{
+	struct map_limits l = {
+	    .map_size = cfg->map_size,
+	    .max_clients = cfg->max_clients,
+	    .public_addrs = cfg->public_addrs,
+	    .n_public = (uint32_t)cfg->n_public,
+	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
+	    .learned_cap = RSIP_DEF_COOKIE_CAP,
+	};
+
+	return map_sizes_compute(&l, s, why, len);
+}
