@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -57,23 +58,34 @@ static uint32_t port_dir_size(uint32_t shared, uint32_t n_public)
 	return parts * RSIP_PORT_DIR_SPAN;
 }
 
-/* The Nb that get no partition, by the rule of maps.c dir_nb_added: pool
- * place i has partition i when there is one and no earlier Nb with a
- * partition holds its filter bit. */
-static uint32_t orphan_nb(const struct map_limits *l, uint32_t parts)
+bool nb_gets_partition(const struct in_addr *pool, const bool *has, size_t n, size_t i,
+		       uint32_t parts)
 {
-	uint32_t orphans = 0;
+	uint32_t bit = rsip_nb_filter_bit(pool[i].s_addr);
 
+	if (i >= parts)
+		return false;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && has[j] && rsip_nb_filter_bit(pool[j].s_addr) == bit)
+			return false;
+	return true;
+}
+
+/* The Nb that get no partition when rsipd adds the pool in order, as the
+ * map layer does at start. */
+static int orphan_nb(const struct map_limits *l, uint32_t parts, uint32_t *orphans)
+{
+	bool *has = calloc(l->n_public, sizeof(*has));
+
+	if (!has)
+		return -ENOMEM;
+	*orphans = 0;
 	for (uint32_t i = 0; i < l->n_public; i++) {
-		uint32_t bit = rsip_nb_filter_bit(l->public_addrs[i].s_addr);
-		bool has = i < parts;
-
-		for (uint32_t j = 0; has && j < i && j < parts; j++)
-			if (rsip_nb_filter_bit(l->public_addrs[j].s_addr) == bit)
-				has = false;
-		orphans += !has;
+		has[i] = nb_gets_partition(l->public_addrs, has, i, i, parts);
+		*orphans += !has[i];
 	}
-	return orphans;
+	free(has);
+	return 0;
 }
 
 int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why, size_t len)
@@ -98,7 +110,10 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 	}
 	s->clients = base;
 	s->port_dir = port_dir_size(share(RSIP_DEF_PORTS, base), l->n_public);
-	s->orphan_nb = orphan_nb(l, s->port_dir / RSIP_PORT_DIR_SPAN);
+	if (orphan_nb(l, s->port_dir / RSIP_PORT_DIR_SPAN, &s->orphan_nb)) {
+		snprintf(why, len, "map sizes: out of memory");
+		return -ENOMEM;
+	}
 	s->ports = min_u64(share(RSIP_DEF_PORTS, base), (uint64_t)s->orphan_nb * l->port_range);
 	s->ike = share(RSIP_DEF_IKE, base);
 	s->spi = share(RSIP_DEF_SPI, base);

@@ -36,6 +36,14 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
  * of the maps sized here. */
 uint32_t map_sizes_of(const struct map_sizes *s, const char *name);
 
+/* The rule that gives pool place i its rsip_port_dir partition, written
+ * once for the map layer (maps.c) and the sizes here: partition i exists
+ * (i < parts) and no other Nb that has one (has[j], j < n) holds i's filter
+ * bit, by which the XDP program finds the partition. Otherwise i's leased
+ * ports live in rsip_ports. */
+bool nb_gets_partition(const struct in_addr *pool, const bool *has, size_t n, size_t i,
+		       uint32_t parts);
+
 /* map_sizes_compute for rsipd's configuration (the learned-entry cap is
  * RSIP_DEF_COOKIE_CAP, what the XDP data plane gives every host). */
 struct rsipd_config;

@@ -13,6 +13,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "map_sizes.h"
 #include "maps_internal.h"
 #include "log.h"
 #include "rsip/wire.h"
@@ -149,11 +150,9 @@ static int dir_nb_added(struct dpx *x, size_t i)
 	int err;
 
 	x->pool_ports[i] = false;
-	if (!port_dir_on(x) || i >= x->cfg.spi_dir.port_slots)
-		return 0;
-	for (size_t j = 0; j < x->npool; j++)
-		if (j != i && x->pool_ports[j] && rsip_nb_filter_bit(x->pool[j].s_addr) == bit)
-			return 0; /* the bit is another Nb's: ports stay in rsip_ports */
+	if (!port_dir_on(x) ||
+	    !nb_gets_partition(x->pool, x->pool_ports, x->npool, i, x->cfg.spi_dir.port_slots))
+		return 0; /* ports stay in rsip_ports */
 	err = dpx_raw_update(x, x->m.nb_dir, &bit, &s, BPF_ANY);
 	if (!err)
 		x->pool_ports[i] = true;
