@@ -12,12 +12,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "clock.h"
 #include "log.h"
-
-static bool hash_seeded;
 
 static int cfg_check(const struct alloc_cfg *c)
 {
@@ -173,15 +170,7 @@ struct alloc *alloc_new(const struct alloc_cfg *cfg)
 	struct alloc_cfg c = *cfg;
 	int err;
 
-	/* Once per process: the tables of every allocator share the hash,
-	 * so the seed must never change afterwards. It never affects results
-	 * (nothing depends on table order): no need for the injected source. */
-	if (!hash_seeded) {
-		while (getrandom(&alloc_hash_seed, sizeof(alloc_hash_seed), 0) !=
-		       sizeof(alloc_hash_seed))
-			;
-		hash_seeded = true;
-	}
+	hash32_seed_init();
 	cfg_defaults(&c);
 	err = cfg_check(&c);
 	if (err)

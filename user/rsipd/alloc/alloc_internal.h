@@ -19,26 +19,9 @@ extern bool alloc_hash_oom;
 #define HASH_NONFATAL_OOM	 1
 #define uthash_nonfatal_oom(obj) (alloc_hash_oom = true)
 
-/* Every table here is keyed by one aligned uint32_t, so a 32-bit mixer
- * replaces uthash's byte-wise Jenkins and memcmp. The per-process random
- * seed keeps a host that picks its own SPIs from aiming them all at one
- * bucket. */
-extern uint32_t alloc_hash_seed;
-static inline uint32_t alloc_hash_u32(uint32_t k)
-{
-	k ^= alloc_hash_seed; /* murmur3's finaliser: a bijection */
-	k ^= k >> 16;
-	k *= 0x85ebca6bu;
-	k ^= k >> 13;
-	k *= 0xc2b2ae35u;
-	k ^= k >> 16;
-	return k;
-}
-#define HASH_FUNCTION(keyptr, keylen, hashv)                                                       \
-	((hashv) = alloc_hash_u32(*(const uint32_t *)(const void *)(keyptr)))
-#define HASH_KEYCMP(a, b, n)                                                                       \
-	(*(const uint32_t *)(const void *)(a) != *(const uint32_t *)(const void *)(b))
-#include <uthash.h>
+/* Every table here is keyed by one aligned uint32_t, seeded (a host picks
+ * its own SPIs): hash32.h. */
+#include "hash32.h"
 #include <utlist.h>
 
 /* Adds elt (keyed by the uint32_t field) to head; false when out of memory

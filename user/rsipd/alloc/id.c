@@ -21,7 +21,7 @@
 
 static uint32_t home(const struct id_set *s, uint32_t id)
 {
-	return alloc_hash_u32(id) & s->mask;
+	return hash32_u32(id) & s->mask;
 }
 
 static struct id_entry *id_find(const struct id_set *s, uint32_t id)

@@ -14,7 +14,6 @@
 #include "clock.h"
 
 bool alloc_hash_oom;
-uint32_t alloc_hash_seed;
 
 uint64_t alloc_now(struct alloc *a)
 {

@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +17,6 @@
 #include "log.h"
 #include "rsip/wire.h"
 
-uint32_t dpx_hash_seed;
 bool dpx_hash_oom;
 
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa)
@@ -65,11 +63,7 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 			  RSIP_LEARNED_CAP_MAX);
 		return NULL;
 	}
-	/* Once per process: every mirror shares the hash, so the seed never
-	 * changes afterwards (nothing depends on the tables' order). */
-	while (!dpx_hash_seed &&
-	       getrandom(&dpx_hash_seed, sizeof(dpx_hash_seed), 0) != sizeof(dpx_hash_seed))
-		;
+	hash32_seed_init();
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		log_warn("dpx: calloc");

@@ -17,25 +17,10 @@
  * so the hash is seeded per process (uthash's Jenkins is not): nobody can
  * aim their entries at one bucket. uthash calls exit() when malloc fails
  * unless told otherwise: the hook raises dpx_hash_oom, which the adds read. */
-extern uint32_t dpx_hash_seed;
 extern bool dpx_hash_oom;
-static inline uint32_t dpx_hash_u32(uint32_t k)
-{
-	k ^= dpx_hash_seed; /* murmur3's finaliser: a bijection */
-	k ^= k >> 16;
-	k *= 0x85ebca6bu;
-	k ^= k >> 13;
-	k *= 0xc2b2ae35u;
-	k ^= k >> 16;
-	return k;
-}
-#define HASH_FUNCTION(keyptr, keylen, hashv)                                                       \
-	((hashv) = dpx_hash_u32(*(const uint32_t *)(const void *)(keyptr)))
-#define HASH_KEYCMP(a, b, n)                                                                       \
-	(*(const uint32_t *)(const void *)(a) != *(const uint32_t *)(const void *)(b))
 #define HASH_NONFATAL_OOM	 1
 #define uthash_nonfatal_oom(obj) (dpx_hash_oom = true)
-#include <uthash.h>
+#include "hash32.h"
 
 #define DPX_KEY_MAX 16
 #define DPX_VAL_MAX 64
