@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""IKE- and ESP-shaped datagrams for test_failover_learned.sh: just the
-headers the gateways' XDP programs read (the ISAKMP header, RFC 7296 3.1;
-the ESP SPI), nothing a real IKE daemon would accept. Run inside a network
-namespace (ip netns exec).
+"""IKE-, ESP- and ICMP-echo-shaped datagrams for test_failover_learned.sh:
+just the headers the gateways' XDP programs read (the ISAKMP header, RFC
+7296 3.1; the ESP SPI; the echo id), nothing a real IKE daemon would
+accept. Run inside a network namespace (ip netns exec).
 
   ike_probe.py init SRC DST COOKIE     IKE_SA_INIT request from SRC:500 to
                                        DST:500, SPIi COOKIE (16 hex digits),
@@ -16,6 +16,12 @@ namespace (ip netns exec).
                                        and print where it came from, else 1
   ike_probe.py esp SRC DST SPI...      one ESP-shaped packet (IP protocol 50)
                                        SRC -> DST with each SPI (hex), at once
+  ike_probe.py echo SRC DST ID         an ICMP echo request SRC -> DST with
+                                       echo id ID (hex): the host pings
+  ike_probe.py echo-reply SRC DST ID   an ICMP echo reply SRC -> DST, id ID
+  ike_probe.py echo-recv ADDR ID SECS  wait (at most SECS) for an echo reply
+                                       to ADDR with id ID: exit 0 and print
+                                       where it came from, else 1
 """
 
 import socket
@@ -38,6 +44,17 @@ def send(src, dst, msg):
     s.bind((src, IKE_PORT))
     s.sendto(msg, (dst, IKE_PORT))
     s.close()
+
+
+def icmp_echo(kind, ident):
+    """ICMP echo request (8) or reply (0), id ident, with its checksum."""
+    body = struct.pack("!BBHHH", kind, 0, 0, ident, 1) + b"rsip-failover"
+    if len(body) % 2:
+        body += b"\0"
+    c = sum(struct.unpack("!%dH" % (len(body) // 2), body))
+    c = (c & 0xFFFF) + (c >> 16)
+    c = ~((c & 0xFFFF) + (c >> 16)) & 0xFFFF
+    return body[:2] + struct.pack("!H", c) + body[4:]
 
 
 def main():
@@ -73,6 +90,28 @@ def main():
         s.bind((src, 0))
         for spi in sys.argv[4:]:
             s.sendto(struct.pack("!II", int(spi, 16), 1) + bytes(32), (dst, 0))
+    elif mode in ("echo", "echo-reply"):
+        src, dst, ident = sys.argv[2], sys.argv[3], int(sys.argv[4], 16)
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        s.bind((src, 0))
+        s.sendto(icmp_echo(8 if mode == "echo" else 0, ident), (dst, 0))
+    elif mode == "echo-recv":
+        addr, ident, secs = sys.argv[2], int(sys.argv[3], 16), float(sys.argv[4])
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            s.settimeout(max(0.05, end - time.monotonic()))
+            try:
+                data, frm = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            ihl = (data[0] & 0x0F) * 4
+            dst = socket.inet_ntoa(data[16:20])
+            if len(data) >= ihl + 8 and dst == addr and data[ihl] == 0 and \
+                    struct.unpack("!H", data[ihl + 4:ihl + 6])[0] == ident:
+                print(f"echo reply id {ident:#06x} from {frm[0]} to {dst}", flush=True)
+                return 0
+        return 1
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -7,11 +7,12 @@
 # XDP programs:
 #   - X2 sends an IKE_SA_INIT from Nb:500 to Y:500 through N1 (Y receives
 #     it): N1's LAN program learns X2's cookie; X2 sends an ESP-shaped
-#     packet to Y on Y's SPI: N1 learns the outbound (Y, SPI);
+#     packet to Y on Y's SPI: N1 learns the outbound (Y, SPI); X2 pings Y
+#     (an echo request with an id of its own): N1 learns the echo id;
 #   - N1 publishes both to etcd (PREFIX learned/...), N2 (standby) writes
 #     them into its own maps: bpftool finds the cookie entry in N2's rsip_ike
 #     and the (Y, SPI) entry in N2's rsip_out_spi, and rsipctl status counts
-#     them (published at N1, mirrored at N2);
+#     them (published at N1, mirrored at N2), and the echo id in rsip_icmp_id;
 #   - the rate bound (--learned-rate 2 here): X2 sends ESP on 6 more of Y's
 #     SPIs at once; N1 learns them in the same second, publishes 2 a second,
 #     logs that the others wait, and every one reaches etcd and N2;
@@ -21,7 +22,8 @@
 #   - kill -9 N1's rsipd, N1's links down: keepalived moves the addresses
 #     to N2; X2 sends nothing more; Y starts an exchange on that IKE SA (an
 #     INFORMATIONAL request with X2's cookie): it reaches X2 through N2;
-#   - X2's lease ends (rsipc down): N2, now active, withdraws both entries
+#     Y sends an echo reply with X2's echo id: it reaches X2 through N2;
+#   - X2's lease ends (rsipc down): N2, now active, withdraws its entries
 #     from etcd.
 # Without the publish (rsipd --learned-rate 0) N2's maps have neither entry
 # and Y's message is dropped at N2 (no cookie): the test fails.
@@ -98,19 +100,24 @@ ike_key=$(ip_hex "$nb")01f40000$cookie
 out_key=$(ip_hex $FO_Y)$(printf '%08x' $((16#$yspi)))
 fo_wait 10 in_map n1 rsip_ike "$ike_key" || fail "N1 did not learn the cookie"
 fo_wait 10 in_map n1 rsip_out_spi "$out_key" || fail "N1 did not learn the outbound SPI"
-echo "N1 learned the cookie and (Y, 0x$yspi)"
+echo_id=$(printf '%04x' $((RANDOM % 60000 + 1024)))
+probe x2 echo "$nb" $FO_Y "$echo_id" || fail "x2: cannot ping"
+icmp_key=$(ip_hex "$nb")${echo_id}0000
+fo_wait 10 in_map n1 rsip_icmp_id "$icmp_key" || fail "N1 did not learn the echo id"
+echo "N1 learned the cookie, (Y, 0x$yspi) and echo id 0x$echo_id"
 
 echo "== N2 (standby) mirrors what N1 learned"
 fo_wait 15 in_map n2 rsip_ike "$ike_key" ||
 	fail "N2's rsip_ike has no entry for X2's cookie (N1 published $(learned n1 published))"
 fo_wait 15 in_map n2 rsip_out_spi "$out_key" || fail "N2's rsip_out_spi has no (Y, 0x$yspi)"
+fo_wait 15 in_map n2 rsip_icmp_id "$icmp_key" || fail "N2's rsip_icmp_id has no echo id 0x$echo_id"
 read -ra ike_bytes <<<"$(hexbytes "$ike_key")"
 bpftool -j map lookup pinned "$FO_DIR/bpffs-n2/rsip/rsip_ike" key hex "${ike_bytes[@]}" |
 	python3 -c 'import json,sys; print("N2 rsip_ike:", json.dumps(json.load(sys.stdin).get("formatted", "")))'
 pub=$(learned n1 published)
 mir=$(learned n2 mirrored)
 echo "learned entries: N1 published $pub, N2 mirrored $mir, N2 refused $(learned n2 refused)"
-[ "$pub" -ge 2 ] && [ "$mir" -ge 2 ] || fail "status: published $pub, mirrored $mir"
+[ "$pub" -ge 3 ] && [ "$mir" -ge 3 ] || fail "status: published $pub, mirrored $mir"
 [ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
 
 echo "== the rate bound: 6 more outbound SPIs at once, 2 published a second"
@@ -126,8 +133,9 @@ grep "learned entr.* wait.* for the next interval (--learned-rate 2 a second)" \
 echo "N1 published $(learned n1 published), N2 mirrored $(learned n2 mirrored): none lost"
 keys=$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep .)
 echo "in etcd: $(grep -c . <<<"$keys") rows under ${FO_PREFIX}learned/"
-[ "$(grep -c . <<<"$keys")" = 8 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
-	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" || fail "etcd does not hold the 8 entries"
+[ "$(grep -c . <<<"$keys")" = 9 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/icmp/$icmp_key" <<<"$keys" || fail "etcd does not hold the 9 entries"
 
 echo "== rows that do not fit are skipped by N2, each named"
 bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001
@@ -165,6 +173,16 @@ for _ in $(seq 60); do
 done
 wait $xrecv || fail "Y's IKE message with X2's cookie did not reach X2 through N2"
 cat "$FO_DIR/x2.recv"
+probe x2 echo-recv "$nb" "$echo_id" 20 >"$FO_DIR/x2.echo" &
+xrecv=$!
+sleep 0.5
+for _ in $(seq 60); do
+	probe y echo-reply $FO_Y "$nb" "$echo_id" || fail "y: cannot send an echo reply"
+	kill -0 $xrecv 2>/dev/null || break
+	sleep 0.3
+done
+wait $xrecv || fail "Y's echo reply with X2's echo id did not reach X2 through N2"
+cat "$FO_DIR/x2.echo"
 # N2's own publisher starts from the mirrored table: nothing to withdraw.
 in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking over"
 [ "$(learned n2 withdrawn)" = 0 ] || fail "N2 withdrew $(learned n2 withdrawn) entries"
@@ -175,7 +193,7 @@ ip netns exec "$(fo_ns x2)" "$FO_RSIPC" --state-dir "$FO_DIR/x2" down >/dev/null
 gone() { [ "$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .)" = 3 ]; }
 fo_wait 15 gone || fail "etcd still holds X2's learned entries"
 ! in_map n2 rsip_ike "$ike_key" || fail "N2's map still holds X2's cookie"
-[ "$(learned n2 withdrawn)" = 8 ] || fail "N2 withdrew $(learned n2 withdrawn), not 8"
+[ "$(learned n2 withdrawn)" = 9 ] || fail "N2 withdrew $(learned n2 withdrawn), not 9"
 echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 3 that did not fit)"
 fo_log_clean || fail "sanitizers (above)"
 echo "PASS: learned entries across a failover"
