@@ -200,3 +200,15 @@ void cs_fence_standby_note(struct cluster_store *cs)
 		  "(split brain? it takes over when %s leaves)",
 		  cs->holder, cs->fence_key, cs->gateway, cs->holder);
 }
+
+void cs_fence_unapplied_note(struct cluster_store *cs)
+{
+	if (cs->said_unapplied)
+		return;
+	cs->said_unapplied = true;
+	log_errx("cluster: gateway %s does not take %s: %zu host%s from etcd could not be "
+		 "mirrored (see the warnings above; sync.hosts_unapplied in rsipctl status), so "
+		 "its allocator does not know every resource the cluster lends. Run every "
+		 "gateway with the same --public, --port-range, --spi-range and --spi-block",
+		 cs->gateway, cs->fence_key, cs->unapplied, cs->unapplied == 1 ? "" : "s");
+}

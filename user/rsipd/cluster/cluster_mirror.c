@@ -19,7 +19,8 @@
 #include "engine/engine.h"
 #include "log.h"
 
-static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
+/* 0: the host is in the engine as etcd has it. */
+static int apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
 {
 	struct json_tokener *tok;
 	struct json_object *o = NULL;
@@ -45,9 +46,10 @@ static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_k
 		cs->apply_failures++;
 		log_warnx("cluster: host %08x from etcd (revision %lld): %s: not mirrored", id,
 			  (long long)kv->mod_rev, rc == -ENOMEM ? "out of memory" : err);
-		return;
+		return rc;
 	}
 	cs->applied++;
+	return 0;
 }
 
 static void on_reset(void *arg, int64_t rev)
@@ -67,6 +69,7 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 	struct cluster_store *cs = arg;
 	uint32_t id = cs_key_id(cs, kv->key, kv->key_len);
 	struct cs_row *r;
+	int rc;
 
 	if (cs_fence_key(cs, kv->key, kv->key_len)) {
 		cs_fence_seen(cs, kv, false);
@@ -87,11 +90,12 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 	}
 	if (cs->active)
 		return; /* the active gateway's engine is what it writes */
-	apply_put(cs, id, kv);
+	rc = apply_put(cs, id, kv);
 	r = cs_row_get(cs, id, true);
 	if (r) {
 		r->rev = kv->mod_rev;
 		r->seen = true;
+		cs_row_set_unapplied(cs, r, rc != 0);
 	}
 }
 

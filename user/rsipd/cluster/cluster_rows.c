@@ -48,8 +48,20 @@ void cs_row_del(struct cluster_store *cs, uint32_t id)
 
 	if (!r)
 		return;
+	cs_row_set_unapplied(cs, r, false);
 	HASH_DEL(cs->rows, r);
 	free(r);
+}
+
+void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, bool unapplied)
+{
+	if (r->unapplied == unapplied)
+		return;
+	r->unapplied = unapplied;
+	if (unapplied)
+		cs->unapplied++;
+	else if (--cs->unapplied == 0)
+		cs->said_unapplied = false;
 }
 
 bool cs_is_dirty(const struct cluster_store *cs, uint32_t id)

@@ -111,6 +111,7 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(sy, "events", (int64_t)ws.events);
 	add_int(sy, "hosts_applied", (int64_t)cs->applied);
 	add_int(sy, "hosts_refused", (int64_t)cs->apply_failures);
+	add_int(sy, "hosts_unapplied", (int64_t)cs->unapplied);
 	add_int(sy, "hosts_dropped", (int64_t)cs->dropped);
 	json_object_object_add(d, "sync", sy);
 	json_object_object_add(d, "learned", cs_learned_status(cs));

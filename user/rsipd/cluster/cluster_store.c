@@ -293,6 +293,10 @@ static void fence_step(struct cluster_store *cs)
 			promote(cs);
 		return;
 	}
+	if (cs->unapplied) { /* whatever the role says: it could lend twice */
+		cs_fence_unapplied_note(cs);
+		return;
+	}
 	if (!cs->edge && !cs_fence_free_to_take(cs)) {
 		cs_fence_standby_note(cs);
 		return;

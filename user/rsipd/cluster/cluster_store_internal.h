@@ -21,7 +21,8 @@
 struct cs_row {
 	uint32_t id;
 	int64_t rev;
-	bool seen; /* confirmed by the full read under way */
+	bool seen;	/* confirmed by the full read under way */
+	bool unapplied; /* its last version could not be mirrored (cs->unapplied) */
 	UT_hash_handle hh;
 };
 
@@ -45,15 +46,17 @@ struct cluster_store {
 	char gateway[33];
 	bool active; /* holds the fence and has applied everything before it */
 	/* The fence (cluster_fence.c). */
-	bool want;	    /* the role says MASTER (or there is no role file) */
-	bool edge;	    /* want rose: take the fence even from a live holder */
-	int64_t fence_rev;  /* mod revision of fence_key as this gateway wrote it; 0: none */
-	char holder[33];    /* who holds it, as the watch says; "": nobody */
-	int64_t holder_rev; /* its mod revision */
-	bool fenced;	    /* a write was refused, or the fence moved away */
-	bool synced;	    /* the watch's full read is complete */
-	bool granted;	    /* something was lent since the last commit that worked */
-	char said[33];	    /* the holder last logged as keeping this gateway standby */
+	bool want;	     /* the role says MASTER (or there is no role file) */
+	bool edge;	     /* want rose: take the fence even from a live holder */
+	int64_t fence_rev;   /* mod revision of fence_key as this gateway wrote it; 0: none */
+	char holder[33];     /* who holds it, as the watch says; "": nobody */
+	int64_t holder_rev;  /* its mod revision */
+	bool fenced;	     /* a write was refused, or the fence moved away */
+	bool synced;	     /* the watch's full read is complete */
+	bool granted;	     /* something was lent since the last commit that worked */
+	size_t unapplied;    /* rows whose last version the mirror refused */
+	bool said_unapplied; /* ... and that was logged as keeping this gateway standby */
+	char said[33];	     /* the holder last logged as keeping this gateway standby */
 	struct cs_member *members;
 	uint64_t fence_refused, takeovers;
 	bool applying; /* the mirror is changing the engine: not a change to write */
@@ -76,6 +79,9 @@ struct cluster_store {
 uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
 uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
 struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
+/* A row's last version mirrored or not: a gateway that does not know every
+ * resource etcd records must not take the fence (cs->unapplied). */
+void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, bool unapplied);
 void cs_row_del(struct cluster_store *cs, uint32_t id);
 /* A request worked / etcd did not answer (logged once per outage; the
  * next probe waits 0.5 s, doubling to 4 s). cluster_rows.c. */
@@ -106,6 +112,8 @@ int cs_fence_take(struct cluster_store *cs);
 bool cs_fence_ready(struct cluster_store *cs);
 /* Log once per holder that the role says MASTER but another holds it. */
 void cs_fence_standby_note(struct cluster_store *cs);
+/* Why a gateway with rows it could not mirror stays standby, said once. */
+void cs_fence_unapplied_note(struct cluster_store *cs);
 /* Give the fence back (this gateway holds it and leaves the role). */
 void cs_fence_release(struct cluster_store *cs);
 void cs_fence_free(struct cluster_store *cs);

@@ -142,7 +142,9 @@ uint8_t engine_spi_block_shift(const struct engine *e);
 /* The same for a host that may be live (a cluster's mirror, docs/cluster.md):
  * restored when new; else bindings the record no longer lists end, new ones
  * are restored, the others take its lease, and the live map entries stay
- * (their counters too). 0, -EINVAL (err), -ENOMEM. */
+ * (their counters too). 0, -EINVAL (err), -ENOMEM. -EINVAL also when the
+ * host is in but some of its bindings could not come back (err says how
+ * many): the caller must treat the record as not mirrored. */
 int engine_state_update_client(struct engine *e, struct json_object *o, uint64_t wall_now_ms,
 			       char *err, size_t errlen);
 /* Take a host's registration and bindings away without a word to it

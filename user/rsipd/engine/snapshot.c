@@ -625,6 +625,7 @@ static int update_client(struct rctx *x, struct client *c, const struct rec_clie
 		if (rc) {
 			log_warnx("cluster: client %u: binding record %zu is malformed: skipped",
 				  c->r.client_id, i);
+			x->dropped++;
 			continue;
 		}
 		old = binding_by_id(e, nb->r.bind_id);
@@ -641,6 +642,7 @@ static int update_client(struct rctx *x, struct client *c, const struct rec_clie
 				  c->r.client_id, nb->r.bind_id, rc > 0 ? "RSIP error" : "errno",
 				  rc > 0 ? rc : -rc);
 			free(nb);
+			x->dropped++;
 		}
 	}
 	c->r.expires_ms = to_mono_lease(x, rec->v[RC_EXPIRES_MS]);
@@ -677,11 +679,18 @@ static int one_client(struct engine *e, const char *text, size_t len, uint64_t w
 	    rec_addr(&rec->xa, &xa))
 		return rerr(&x, "a client record without a valid client_id or xa");
 	c = client_by_id(e, (uint32_t)rec->v[RC_CLIENT_ID]);
-	if (c && c->r.xa.s_addr == xa.s_addr)
-		return update_client(&x, c, rec);
-	if (c) /* another address: a new host under an old ID, start afresh */
-		client_destroy(e, c, true);
-	return restore_client(&x, rec);
+	if (c && c->r.xa.s_addr == xa.s_addr) {
+		rc = update_client(&x, c, rec);
+	} else {
+		if (c) /* another address: a new host under an old ID, start afresh */
+			client_destroy(e, c, true);
+		rc = restore_client(&x, rec);
+	}
+	/* The host is in, some of its bindings are not: what they hold is
+	 * lent in the cluster and unknown here (the fence must know). */
+	if (!rc && x.dropped)
+		rc = rerr(&x, "%u of its bindings could not be mirrored", x.dropped);
+	return rc;
 }
 
 /* The same from a JSON object (the cluster's watch, tests): its text. */
