@@ -19,8 +19,10 @@
 #include "engine/engine.h"
 #include "log.h"
 
-/* 0: the host is in the engine as etcd has it. */
-static int apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
+/* 0: the host is in the engine as etcd has it. A retry (cs_mirror_retry)
+ * that fails again is neither counted nor logged again. */
+static int apply_text(struct cluster_store *cs, uint32_t id, int64_t rev, const char *text,
+		      size_t len, bool retry)
 {
 	struct json_tokener *tok;
 	struct json_object *o = NULL;
@@ -28,9 +30,9 @@ static int apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv
 	int rc = -EINVAL;
 
 	tok = json_tokener_new();
-	if (tok && kv->value_len <= INT32_MAX) {
-		o = json_tokener_parse_ex(tok, kv->value, (int)kv->value_len);
-		if (o && tok->char_offset != (int)kv->value_len) {
+	if (tok && len <= INT32_MAX) {
+		o = json_tokener_parse_ex(tok, text, (int)len);
+		if (o && tok->char_offset != (int)len) {
 			json_object_put(o);
 			o = NULL;
 		}
@@ -42,14 +44,36 @@ static int apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv
 		json_object_put(o);
 	}
 	cs->applying = false;
+	if (rc && retry) {
+		log_debug("cluster: host %08x (revision %lld) still not mirrored: %s", id,
+			  (long long)rev, err);
+		return rc;
+	}
 	if (rc) {
 		cs->apply_failures++;
 		log_warnx("cluster: host %08x from etcd (revision %lld): %s: not mirrored", id,
-			  (long long)kv->mod_rev, rc == -ENOMEM ? "out of memory" : err);
+			  (long long)rev, rc == -ENOMEM ? "out of memory" : err);
 		return rc;
 	}
 	cs->applied++;
+	if (retry)
+		log_notice("cluster: host %08x from etcd (revision %lld) mirrored on a later try",
+			   id, (long long)rev);
 	return 0;
+}
+
+void cs_mirror_retry(struct cluster_store *cs)
+{
+	struct cs_row *r, *tmp;
+
+	if (!cs->unapplied || cs->active)
+		return;
+	HASH_ITER(hh, cs->rows, r, tmp)
+	{
+		if (r->unapplied && r->retry &&
+		    !apply_text(cs, r->id, r->rev, r->retry, r->retry_len, true))
+			cs_row_set_unapplied(cs, r, NULL, 0);
+	}
 }
 
 static void on_reset(void *arg, int64_t rev)
@@ -90,12 +114,12 @@ static void on_put(void *arg, const struct etcd_kv *kv)
 	}
 	if (cs->active)
 		return; /* the active gateway's engine is what it writes */
-	rc = apply_put(cs, id, kv);
+	rc = apply_text(cs, id, kv->mod_rev, kv->value, kv->value_len, false);
 	r = cs_row_get(cs, id, true);
 	if (r) {
 		r->rev = kv->mod_rev;
 		r->seen = true;
-		cs_row_set_unapplied(cs, r, rc != 0);
+		cs_row_set_unapplied(cs, r, rc ? kv->value : NULL, kv->value_len);
 	}
 }
 

@@ -48,13 +48,24 @@ void cs_row_del(struct cluster_store *cs, uint32_t id)
 
 	if (!r)
 		return;
-	cs_row_set_unapplied(cs, r, false);
+	cs_row_set_unapplied(cs, r, NULL, 0);
 	HASH_DEL(cs->rows, r);
 	free(r);
 }
 
-void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, bool unapplied)
+void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, const char *value, size_t len)
 {
+	bool unapplied = value != NULL;
+
+	free(r->retry);
+	r->retry = NULL;
+	r->retry_len = 0;
+	/* No memory for the copy: still unapplied, tried again at its next
+	 * version only. */
+	if (unapplied && (r->retry = malloc(len ? len : 1))) {
+		memcpy(r->retry, value, len);
+		r->retry_len = len;
+	}
 	if (r->unapplied == unapplied)
 		return;
 	r->unapplied = unapplied;

@@ -263,6 +263,7 @@ void cluster_store_poll(struct cluster_store *cs)
 	cs_learned_poll(cs);
 	if (now >= cs->member_due_ms) {
 		cs->member_due_ms = now + MEMBER_EVERY;
+		cs_mirror_retry(cs);
 		if (member_put(cs) < 0)
 			cs_failed(cs);
 		else
@@ -491,10 +492,7 @@ void cluster_store_close(struct cluster_store *cs)
 	etcd_watch_free(cs->w);
 	etcd_free(cs->e);
 	HASH_ITER(hh, cs->rows, r, tmp)
-	{
-		HASH_DEL(cs->rows, r);
-		free(r);
-	}
+	cs_row_del(cs, r->id);
 	cs_fence_free(cs);
 	cs_learned_free(cs->learned);
 	free(cs->dirty);

@@ -23,6 +23,8 @@ struct cs_row {
 	int64_t rev;
 	bool seen;	/* confirmed by the full read under way */
 	bool unapplied; /* its last version could not be mirrored (cs->unapplied) */
+	char *retry;	/* ... that version, tried again every second (cs_mirror_retry) */
+	size_t retry_len;
 	UT_hash_handle hh;
 };
 
@@ -79,9 +81,16 @@ struct cluster_store {
 uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
 uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
 struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
-/* A row's last version mirrored or not: a gateway that does not know every
- * resource etcd records must not take the fence (cs->unapplied). */
-void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, bool unapplied);
+/* A row's last version mirrored (value NULL) or not (value: that version,
+ * kept to be tried again): a gateway that does not know every resource etcd
+ * records must not take the fence (cs->unapplied). */
+void cs_row_set_unapplied(struct cluster_store *cs, struct cs_row *r, const char *value,
+			  size_t len);
+/* Try the rows that could not be mirrored again (a standby, once a second):
+ * what refused them may have passed - the hold-back of a resource the
+ * active released a moment before this gateway heard of it and lent again
+ * once its own hold-back ended. */
+void cs_mirror_retry(struct cluster_store *cs);
 void cs_row_del(struct cluster_store *cs, uint32_t id);
 /* A request worked / etcd did not answer (logged once per outage; the
  * next probe waits 0.5 s, doubling to 4 s). cluster_rows.c. */
