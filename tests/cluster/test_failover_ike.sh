@@ -87,12 +87,6 @@ renewals() {
 	ip netns exec "$(fo_ns x1)" "$FO_RSIPC" --state-dir "$FO_DIR/x1/state" --json status |
 		fo_jget renewals
 }
-first_answer() { # true once a ping through the CHILD_SA is answered (20 s wall clock)
-	local end=$((SECONDS + 20))
-	until iop_exec x1 ping -n -q -c 1 -W 0.5 "$IOP_Y_INNER" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-	done
-}
 renewed_since() { [ "$(renewals)" -gt "$1" ]; }
 y_ike_sa_inits() { grep -c "IKE_SA_INIT request" "$FO_DIR/y/charon/charon.log"; }
 x1_in_spi() { iop_spis x1 | sed -n 's/.* in \([0-9a-f]*\).*/\1/p'; }
@@ -116,7 +110,7 @@ iop_host_start x1 $IMPL 2 leased
 iop_wait_sa x1
 read -r pid0 cid0 bid0 nb0 spimin spimax state0 <<<"$(rsipc_status)"
 echo "rsipc: pid $pid0, client $cid0, binding $bid0, Nb $nb0, SPIs $spimin-$spimax, $state0"
-first_answer || iop_fail "the CHILD_SA carries nothing through N1 (20 s)"
+iop_first_answer x1 || iop_fail "the CHILD_SA carries nothing through N1 (20 s)"
 lost=$(iop_ping x1 10 0.1)
 [ "$lost" = 0 ] || iop_fail "x1: $lost of 10 pings lost through N1"
 echo "ok: 10/10 pings through the CHILD_SA via N1"
@@ -137,7 +131,7 @@ FO_PID[gap-ping]=$ping_pid
 sleep 1
 r0=$(renewals)
 fo_n1_dies || iop_fail "the takeover"
-first_answer || iop_fail "the CHILD_SA carries nothing through N2 (20 s)"
+iop_first_answer x1 || iop_fail "the CHILD_SA carries nothing through N2 (20 s)"
 sleep 1
 kill -INT "$ping_pid"
 wait "$ping_pid"

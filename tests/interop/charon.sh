@@ -31,7 +31,8 @@
 #   iop_y_start IMPL IKEV [EXTRA]   # Y's charon (EXTRA: lines for charon {})
 #   iop_host_start x1 IMPL IKEV leased|shared [aggressive]
 #   iop_wait_sa x1                  # CHILD_SA installed (else iop_fail)
-#   iop_ping x1 COUNT INTERVAL      # prints the number of lost pings
+#   iop_ping x1 COUNT INTERVAL      # prints the number of lost pings (from the first answer)
+#   iop_first_answer x1 [SECS]      # true once one ping through the SA is answered
 #   iop_swc NODE ARGS...            # swanctl against NODE's charon
 #   iop_spis x1 ; iop_y_ike_id x1   # the host's SPIs, Y's IKE_SA unique id
 
@@ -326,12 +327,26 @@ iop_wait_sa() {
 }
 
 # iop_ping NODE COUNT INTERVAL: pings Y's inner address through the CHILD_SA,
-# prints the number lost.
+# prints the number lost; counted from the first answered ping
+# (iop_first_answer; none in 20 s: all COUNT lost).
 iop_ping() {
 	local n=$1 count=$2 ival=$3 out rx
+	iop_first_answer "$n" || { echo "$count"; return; }
 	out=$(iop_exec "$n" ping -n -q -c "$count" -i "$ival" -W 1 "$IOP_Y_INNER" 2>&1)
 	rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 	echo $((count - ${rx:-0}))
+}
+
+# iop_first_answer NODE [SECS]: true once a ping through NODE's CHILD_SA is
+# answered (SECS of wall clock, 20 by default). An installed SA can take a
+# moment to carry its first packet (kernel-libipsec's TUN route, neighbour
+# resolution; longer on a loaded machine): the tests count their pings from
+# there, so they check that the SA carries traffic, not how fast it starts.
+iop_first_answer() {
+	local end=$((SECONDS + ${2:-20}))
+	until iop_exec "$1" ping -n -q -c 1 -W 0.5 "$IOP_Y_INNER" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+	done
 }
 
 # iop_y_ike_id NODE: the unique id of Y's IKE_SA with NODE.
