@@ -137,4 +137,4 @@ try:
     print("n2 took the fence and registered %08x" % m.client_id)
     print("PASS")
 finally:
-    stop_all([n2])
+    stop_all([n1, n2])

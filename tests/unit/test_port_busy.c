@@ -3,7 +3,10 @@
  * net/port_busy.c: the snapshot a restart answers from (one read of
  * /proc/net/{tcp,udp}{,6}) says the same as the bind probe it replaces, for
  * ports held on the address, on the wildcard, over TCP and over UDP, and for
- * a free port; forgetting it goes back to probing.
+ * a free port; forgetting it goes back to probing. Live, the answers come
+ * from a read at most a second old whose "held" is checked by a probe: a
+ * port closed since is free at once, one taken since is seen within a
+ * second.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,10 +91,28 @@ static void test_snapshot_agrees_with_probe(void **state)
 	close(u);
 }
 
+static void test_live_read(void **state)
+{
+	struct in_addr lo = ip("127.0.0.1");
+	uint16_t p, q;
+	int t = hold(SOCK_STREAM, "127.0.0.1", &p), u;
+
+	(void)state;
+	rsipd_port_busy_forget(); /* live: the next question reads */
+	assert_true(rsipd_port_busy(NULL, lo, p));
+	close(t); /* listed by the read, freed since: the probe says free */
+	assert_false(rsipd_port_busy(NULL, lo, p));
+	u = hold(SOCK_DGRAM, "127.0.0.1", &q);
+	usleep(1100 * 1000); /* past the read's second: read again */
+	assert_true(rsipd_port_busy(NULL, lo, q));
+	close(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_snapshot_agrees_with_probe),
+	    cmocka_unit_test(test_live_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
  * (bound to nb or to the wildcard address). Such a port is never leased:
  * its traffic is for N, and a binding would make XDP take it away. The
  * allocator asks this for every port it is about to grant (alloc_cfg
- * .port_busy). */
+ * .port_busy). Answered from a read of the namespace's sockets at most a
+ * second old, a port it lists checked by a bind probe (port_busy.c). */
 bool rsipd_port_busy(void *arg, struct in_addr nb, uint16_t port);
 
 /* From now until rsipd_port_busy_forget(), rsipd_port_busy answers from one
