@@ -21,20 +21,22 @@
 
 static void apply_put(struct cluster_store *cs, uint32_t id, const struct etcd_kv *kv)
 {
-	struct json_tokener *tok;
 	struct json_object *o = NULL;
 	char err[256] = "not a JSON record";
 	int rc = -EINVAL;
 
-	tok = json_tokener_new();
-	if (tok && kv->value_len <= INT32_MAX) {
-		o = json_tokener_parse_ex(tok, kv->value, (int)kv->value_len);
-		if (o && tok->char_offset != (int)kv->value_len) {
+	/* One tokener for every record (a full read parses 100,000 of them),
+	 * reset before each: a record is one whole JSON text or refused. */
+	if (!cs->tok)
+		cs->tok = json_tokener_new();
+	if (cs->tok && kv->value_len <= INT32_MAX) {
+		json_tokener_reset(cs->tok);
+		o = json_tokener_parse_ex(cs->tok, kv->value, (int)kv->value_len);
+		if (o && json_tokener_get_parse_end(cs->tok) != kv->value_len) {
 			json_object_put(o);
 			o = NULL;
 		}
 	}
-	json_tokener_free(tok);
 	cs->applying = true;
 	if (o) {
 		rc = engine_state_update_client(cs->eng, o, cs_wall_ms(), err, sizeof(err));
