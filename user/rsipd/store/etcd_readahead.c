@@ -76,7 +76,7 @@ bool etcd_readahead_start(struct etcd_readahead *ra, const char *path, json_obje
 		stop(ra);
 		return false;
 	}
-	snprintf(url, sizeof(url), "%s%s", etcd_endpoint(ra->e), path);
+	snprintf(url, sizeof(url), "%s%s", ra->e->ep[ra->e->cur], path);
 	curl_easy_setopt(ra->h, CURLOPT_URL, url);
 	/* From the start of the request: a page that takes longer than one
 	 * request may (the records before it applied slowly) is asked again. */
