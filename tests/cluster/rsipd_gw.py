@@ -69,6 +69,12 @@ class Env:
         return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode()
                 for kv in kvs}
 
+    def etcdctl(self, *args):
+        """etcdctl ARGS... (put, del) on the members, as an operator would."""
+        subprocess.run(["etcdctl", "--endpoints", ",".join("http://" + e for e in self.endpoints)]
+                       + list(args), env=dict(os.environ, ETCDCTL_API="3"),
+                       capture_output=True, check=True)
+
 
 class Gateway:
     def __init__(self, env, name, addr, endpoints, extra=()):
