@@ -59,21 +59,19 @@ class Env:
         os.rename(req + ".tmp", req)
         self.wait_for("etcd: " + request, lambda: not os.path.exists(req), timeout=30)
 
+    def etcdctl(self, *args):
+        """etcdctl ARGS against the test cluster; its standard output."""
+        return subprocess.run(
+            ["etcdctl", "--endpoints", ",".join("http://" + e for e in self.endpoints)]
+            + list(args), env=dict(os.environ, ETCDCTL_API="3"), capture_output=True,
+            check=True).stdout
+
     def etcd_get(self, sub):
         """{key: value} of every key under PREFIX sub, read with etcdctl."""
-        out = subprocess.run(
-            ["etcdctl", "--endpoints", ",".join("http://" + e for e in self.endpoints),
-             "get", "--prefix", self.prefix + sub, "-w", "json"],
-            env=dict(os.environ, ETCDCTL_API="3"), capture_output=True, check=True).stdout
+        out = self.etcdctl("get", "--prefix", self.prefix + sub, "-w", "json")
         kvs = json.loads(out).get("kvs", [])
         return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode()
                 for kv in kvs}
-
-    def etcdctl(self, *args):
-        """etcdctl ARGS... (put, del) on the members, as an operator would."""
-        subprocess.run(["etcdctl", "--endpoints", ",".join("http://" + e for e in self.endpoints)]
-                       + list(args), env=dict(os.environ, ETCDCTL_API="3"),
-                       capture_output=True, check=True)
 
 
 class Gateway:
