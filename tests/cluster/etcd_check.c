@@ -113,6 +113,34 @@ static int collect(void *arg, const struct etcd_kv *kv)
 	return 0;
 }
 
+/* collect(), and while the pages are read (the next one requested ahead
+ * of the callback, etcd_readahead.c) write into the range through the same
+ * client: the read must not see it (every page at the first's revision). */
+struct meddle {
+	struct got g;
+	struct etcd *e;
+	int rc;
+};
+
+static int collect_and_meddle(void *arg, const struct etcd_kv *kv)
+{
+	struct meddle *m = arg;
+	int64_t deleted = 0;
+	int rc = 0;
+	if (m->g.n == 500) { /* page 1, page 2 on its way */
+		rc = etcd_delete(m->e, key("page/02499"), NULL, &deleted, NULL);
+		if (rc == 0)
+			rc = etcd_put(m->e, key("page/02500"), "new", 3, 0, NULL);
+	} else if (m->g.n == 1500) { /* page 2, page 3 on its way */
+		rc = etcd_put(m->e, key("page/02400"), "new", 3, 0, NULL);
+	}
+	if (rc < 0 && m->rc == 0)
+		m->rc = rc;
+	if (m->g.n == 500 && rc == 0 && deleted != 1 && m->rc == 0)
+		m->rc = -ENOENT;
+	return collect(&m->g, kv);
+}
+
 static struct got get(struct etcd *e, const char *k, const char *end)
 {
 	struct got g = {.ordered = 1};
@@ -160,6 +188,20 @@ static void check_kv(void)
 	g = get(e, key("page/"), end);
 	CHECK(g.n == 2500 && g.ordered, "paged range: %d keys, ordered %d", g.n, g.ordered);
 	CHECK(!strcmp(g.last_key, key("page/02499")), "last key %s", g.last_key);
+	struct meddle md = {.g = {.ordered = 1}, .e = e};
+	int64_t snap = 0;
+	rc = etcd_range(e, key("page/"), end, 0, collect_and_meddle, &md, &snap);
+	CHECK_RC(rc, e);
+	CHECK(md.rc == 0, "writes during the paged read: %s", strerror(-md.rc));
+	CHECK(md.g.n == 2500 && md.g.ordered && !strcmp(md.g.last_key, key("page/02499")),
+	      "a paged read written into meanwhile: %d keys, ordered %d, last %s (one snapshot)",
+	      md.g.n, md.g.ordered, md.g.last_key);
+	g = get(e, key("page/02400"), NULL);
+	CHECK(g.n == 1 && g.value_len == 3 && g.mod_rev > snap,
+	      "the write during the read landed after its revision");
+	g = get(e, key("page/"), end);
+	CHECK(g.n == 2500 && !strcmp(g.last_key, key("page/02500")), "read again: %d keys, last %s",
+	      g.n, g.last_key);
 	int64_t deleted = 0;
 	rc = etcd_delete(e, key("page/"), end, &deleted, NULL);
 	CHECK_RC(rc, e);

@@ -72,6 +72,28 @@ try:
     peers = sorted((p["gateway"], p["role"]) for p in st["cluster"]["peers"])
     check(peers == [("n1", "active"), ("n2", "standby")], "peers %r" % peers)
 
+    print("== a record that does not parse is refused; the next one is applied")
+    # The mirror parses every record with one tokener (cluster_mirror.c):
+    # a truncated record must not leave it half way through the next one.
+    sync = st["cluster"]["sync"]
+    records = env.etcd_get("bind/")
+    good_key, good = sorted(records.items())[0]
+    bad_key = env.prefix + "bind/7fff0001"
+    env.etcdctl("put", bad_key, good[:len(good) // 2])
+    wait_for("n2 refuses the truncated record",
+             lambda: n2.cluster()["sync"]["hosts_refused"] == sync["hosts_refused"] + 1)
+    check("host 7fff0001 from etcd" in n2.log_text(), "n2 did not log the refused record")
+    env.etcdctl("put", good_key, good)  # the same host again: a new revision to apply
+    wait_for("n2 applies the good record after it",
+             lambda: n2.cluster()["sync"]["hosts_applied"] == sync["hosts_applied"] + 1)
+    env.etcdctl("del", bad_key)
+    st = n2.status()
+    check(st["clients"] == len(hosts) and same_bindings(n2.bindings(), b1),
+          "n2 after the bad record: %d hosts, bindings as n1's: %s"
+          % (st["clients"], same_bindings(n2.bindings(), b1)))
+    print("n2: refused %d, applied %d (of them the record after the bad one)"
+          % (st["cluster"]["sync"]["hosts_refused"], st["cluster"]["sync"]["hosts_applied"]))
+
     print("== the standby answers nothing")
     h = hosts[0]
     h.gw = n2

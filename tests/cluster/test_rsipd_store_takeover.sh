@@ -4,7 +4,9 @@
 # through a real 3-member etcd; rsipd_pair.py drives them:
 #   - N1 (active) lends to 8 hosts; N2 (standby) mirrors every binding
 #     (same IDs, Nb, ports, SPIs; its allocator holds the same) and answers
-#     no request; a de-registration at N1 reaches N2;
+#     no request; a de-registration at N1 reaches N2; a truncated record
+#     put with etcdctl is refused by N2 (counted, logged) and the record
+#     after it applied (the mirror's one tokener starts each record afresh);
 #   - kill -9 N1, N2's role file says MASTER: every host EXTENDs its bindings
 #     at N2 with its old Client and Bind IDs (no re-registration), ports and
 #     SPIs unchanged; the time to the first answer is printed;

@@ -495,6 +495,8 @@ void cluster_store_close(struct cluster_store *cs)
 	cs_row_del(cs, r->id);
 	cs_fence_free(cs);
 	cs_learned_free(cs->learned);
+	if (cs->tok)
+		json_tokener_free(cs->tok);
 	free(cs->dirty);
 	free(cs);
 }

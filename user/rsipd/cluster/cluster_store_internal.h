@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <uthash.h>
 
+struct json_tokener;
+
 #include "cluster_store.h"
 #include "store/etcd_client.h"
 #include "store/etcd_watch.h"
@@ -61,7 +63,8 @@ struct cluster_store {
 	char said[33];	     /* the holder last logged as keeping this gateway standby */
 	struct cs_member *members;
 	uint64_t fence_refused, takeovers;
-	bool applying; /* the mirror is changing the engine: not a change to write */
+	bool applying;		  /* the mirror is changing the engine: not a change to write */
+	struct json_tokener *tok; /* the mirror's, reset for every record (cluster_mirror.c) */
 	struct cs_row *rows;
 	uint32_t *dirty; /* Client IDs changed since the last commit */
 	size_t n, cap;

@@ -16,7 +16,6 @@
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_CONNECT_MS 500
 #define RANGE_PAGE	   1000 /* keys per answer of a paged range read */
-#define MAX_ANSWER	   (64u << 20)
 
 /* gRPC status codes the gateway puts in "code". */
 enum { GRPC_DEADLINE = 4, GRPC_NOT_FOUND = 5, GRPC_PERMISSION = 7, GRPC_OUT_OF_RANGE = 11 };
@@ -168,50 +167,8 @@ void etcd_free(struct etcd *e)
 	free(e->cacert);
 	free(e->cert);
 	free(e->key);
-	free(e->body);
+	free(e->body.p);
 	free(e);
-}
-
-int etcd_curl_common(const struct etcd *e, CURL *h, struct curl_slist **hdrs)
-{
-	*hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	if (!*hdrs)
-		return -ENOMEM;
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->cfg.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	if (e->cfg.cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, e->cfg.cacert);
-	if (e->cfg.cert) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, e->cfg.cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, e->cfg.key);
-	}
-	return 0;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct etcd *e = arg;
-	size_t len = size * n;
-	if (e->body_len + len + 1 > e->body_cap) {
-		size_t cap = e->body_cap ? e->body_cap : 4096;
-		while (cap < e->body_len + len + 1)
-			cap *= 2;
-		if (cap > MAX_ANSWER)
-			return 0; /* curl fails the transfer: CURLE_WRITE_ERROR */
-		char *b = realloc(e->body, cap);
-		if (!b)
-			return 0;
-		e->body = b;
-		e->body_cap = cap;
-	}
-	memcpy(e->body + e->body_len, p, len);
-	e->body_len += len;
-	e->body[e->body_len] = '\0';
-	return len;
 }
 
 int etcd_answer_error(struct etcd *e, json_object *obj, bool *unavailable)
@@ -304,9 +261,9 @@ static int post_once(struct etcd *e, const char *path, const char *json, enum xf
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)e->cfg.timeout_ms);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, e);
-	e->body_len = 0;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, etcd_buf_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &e->body);
+	e->body.len = 0;
 	CURLcode rc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	*how = classify(rc, h);
@@ -315,7 +272,7 @@ static int post_once(struct etcd *e, const char *path, const char *json, enum xf
 		return etcd_fail(e, err, "etcd %s: %s", etcd_endpoint(e), curl_easy_strerror(rc));
 	}
 	enum json_tokener_error jerr;
-	*resp = e->body_len ? json_tokener_parse_verbose(e->body, &jerr) : NULL;
+	*resp = e->body.len ? json_tokener_parse_verbose(e->body.p, &jerr) : NULL;
 	if (!*resp || !json_object_is_type(*resp, json_type_object)) {
 		long status = 0;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -436,9 +393,8 @@ int etcd_delete(struct etcd *e, const char *key, const char *range_end, int64_t 
 	return rc;
 }
 
-/* Hands every kv of a range answer (or txn response_range) to cb; the last
- * key in *last (malloc'd) for paging. */
-static int each_kv(struct etcd *e, json_object *ans, etcd_kv_cb cb, void *arg, char **last)
+/* Hands every kv of a range answer (or txn response_range) to cb. */
+static int each_kv(struct etcd *e, json_object *ans, etcd_kv_cb cb, void *arg)
 {
 	json_object *kvs;
 	if (!json_object_object_get_ex(ans, "kvs", &kvs))
@@ -454,60 +410,111 @@ static int each_kv(struct etcd *e, json_object *ans, etcd_kv_cb cb, void *arg, c
 			return etcd_fail(e, rc, "etcd: a key-value that does not decode");
 		rc = cb ? cb(arg, &kv) : 0;
 		free(v);
-		if (last && i == n - 1) {
-			free(*last);
-			*last = k;
-		} else {
-			free(k);
-		}
+		free(k);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
+/* The request for the page of [from, range_end) at at_rev (0: newest). */
+static json_object *range_req(const char *from, const char *range_end, int64_t at_rev)
+{
+	json_object *req = json_object_new_object();
+	if (req && add_key_range(req, from, range_end) &&
+	    (!range_end || add_i64(req, "limit", RANGE_PAGE)) &&
+	    (!at_rev || add_i64(req, "revision", at_rev)))
+		return req;
+	json_object_put(req);
+	return NULL;
+}
+
+/* The next page starts just after the last key of this one: the smallest
+ * longer key a C string can be (keys here never hold a NUL byte). NULL
+ * with rc set: no key to page from, or no memory. */
+static char *next_from(struct etcd *e, json_object *page, int *rc)
+{
+	json_object *kvs, *k;
+	char *last, *from = NULL;
+	size_t n = 0, len;
+	if (json_object_object_get_ex(page, "kvs", &kvs) &&
+	    json_object_is_type(kvs, json_type_array))
+		n = json_object_array_length(kvs);
+	if (n == 0 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(kvs, n - 1), "key", &k) ||
+	    !(last = etcd_unb64(json_object_get_string(k), &len))) {
+		*rc = etcd_fail(e, -EPROTO, "etcd: 'more' without a key to page from");
+		return NULL;
+	}
+	if (asprintf(&from, "%s\x01", last) < 0) {
+		from = NULL;
+		*rc = etcd_fail(e, -ENOMEM, "out of memory");
+	}
+	free(last);
+	return from;
+}
+
+/* The caller's callback, with the read-ahead let on between records. */
+struct range_apply {
+	etcd_kv_cb cb;
+	void *arg;
+	struct etcd_readahead *ra;
+	unsigned n;
+};
+
+static int range_apply_kv(void *arg, const struct etcd_kv *kv)
+{
+	struct range_apply *ap = arg;
+	if (ap->ra && ++ap->n % 64 == 0)
+		etcd_readahead_pump(ap->ra);
+	return ap->cb ? ap->cb(ap->arg, kv) : 0;
+}
+
+/* Page after page at the revision of the first; from the second page on,
+ * page n+1 is requested (etcd_readahead.c) before page n is handed to the
+ * callback, so that etcd serves it while the records are applied. */
 int etcd_range(struct etcd *e, const char *key, const char *range_end, int64_t at_rev,
 	       etcd_kv_cb cb, void *arg, int64_t *rev)
 {
-	char *last = NULL, *from = strdup(key);
-	int rc = 0;
-	bool more = true;
-	if (!from)
-		return etcd_fail(e, -ENOMEM, "out of memory");
-	while (more && rc == 0) {
-		json_object *req = json_object_new_object(), *resp = NULL, *m;
-		rc = -ENOMEM;
-		if (req && add_key_range(req, from, range_end) &&
-		    (!range_end || add_i64(req, "limit", RANGE_PAGE)) &&
-		    (!at_rev || add_i64(req, "revision", at_rev)))
-			rc = etcd_call(e, "/v3/kv/range", req, true, &resp);
+	struct range_apply ap = {.cb = cb, .arg = arg};
+	json_object *req = range_req(key, range_end, at_rev), *page = NULL, *m;
+	int rc = req ? etcd_call(e, "/v3/kv/range", req, true, &page)
+		     : etcd_fail(e, -ENOMEM, "out of memory");
+	while (rc == 0) {
 		json_object_put(req);
-		if (rc < 0)
-			break;
+		req = NULL;
 		if (!at_rev)
-			at_rev = header_rev(resp); /* later pages: the same snapshot */
-		more = json_object_object_get_ex(resp, "more", &m) && json_object_get_boolean(m);
-		rc = each_kv(e, resp, cb, arg, &last);
-		json_object_put(resp);
-		if (rc == 0 && more) {
-			if (!last) {
-				rc = etcd_fail(e, -EPROTO, "etcd: 'more' without keys");
-				break;
-			}
-			/* The next page starts just after the last key: the
-			 * smallest longer key a C string can be (keys here
-			 * never hold a NUL byte). */
+			at_rev = header_rev(page); /* later pages: the same snapshot */
+		bool more =
+		    json_object_object_get_ex(page, "more", &m) && json_object_get_boolean(m);
+		if (more) {
+			char *from = next_from(e, page, &rc);
+			req = from ? range_req(from, range_end, at_rev) : NULL;
 			free(from);
-			if (asprintf(&from, "%s\x01", last) < 0) {
-				from = NULL;
+			if (from && !req)
 				rc = etcd_fail(e, -ENOMEM, "out of memory");
+			if (req && !ap.ra)
+				ap.ra = etcd_readahead_new(e);
+			if (req && ap.ra && !etcd_readahead_start(ap.ra, "/v3/kv/range", req)) {
+				etcd_readahead_free(ap.ra); /* pages are read one by one */
+				ap.ra = NULL;
 			}
 		}
+		if (rc == 0)
+			rc = each_kv(e, page, range_apply_kv, &ap);
+		json_object_put(page);
+		page = NULL;
+		if (rc != 0 || !more)
+			break;
+		page = ap.ra ? etcd_readahead_take(ap.ra) : NULL;
+		if (!page)
+			rc = etcd_call(e, "/v3/kv/range", req, true, &page);
 	}
 	if (rc == 0 && rev)
 		*rev = at_rev;
-	free(from);
-	free(last);
+	json_object_put(page);
+	json_object_put(req);
+	etcd_readahead_free(ap.ra);
 	return rc;
 }
 
@@ -619,7 +626,7 @@ int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const stru
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			json_object *r, *rr = json_object_array_get_idx(responses, i);
 			if (json_object_object_get_ex(rr, "response_range", &r))
-				rc = each_kv(e, r, cb, arg, NULL);
+				rc = each_kv(e, r, cb, arg);
 		}
 	}
 	json_object_put(resp);

@@ -14,15 +14,22 @@
 
 #include "etcd_client.h"
 
+/* An answer being received (a curl write callback's buffer), NUL-terminated,
+ * at most ETCD_MAX_ANSWER bytes. */
+struct etcd_buf {
+	char *p;
+	size_t len, cap;
+};
+#define ETCD_MAX_ANSWER (64u << 20)
+
 struct etcd {
 	struct etcd_cfg cfg; /* string fields point into the copies below */
 	char *endpoints_copy, *cacert, *cert, *key;
 	char *ep[ETCD_MAX_ENDPOINTS]; /* base URLs, no trailing slash */
 	size_t n_ep, cur;
 	uint64_t failovers;
-	CURL *h;    /* the request connection (kept alive) */
-	char *body; /* the answer being received */
-	size_t body_len, body_cap;
+	CURL *h;	      /* the request connection (kept alive) */
+	struct etcd_buf body; /* the answer being received */
 	char err[320];
 };
 
@@ -32,6 +39,10 @@ int etcd_fail(struct etcd *e, int rc, const char *fmt, ...) __attribute__((forma
 /* Options every connection to a member gets: TLS files, timeouts, no
  * signals (a daemon thread-safety rule of libcurl), JSON content type. */
 int etcd_curl_common(const struct etcd *e, CURL *h, struct curl_slist **hdrs);
+
+/* CURLOPT_WRITEFUNCTION appending to the struct etcd_buf in WRITEDATA;
+ * fails the transfer (CURLE_WRITE_ERROR) past ETCD_MAX_ANSWER. */
+size_t etcd_buf_write(char *p, size_t size, size_t n, void *buf);
 
 /* Move to the next endpoint (counts a failover). */
 void etcd_next_endpoint(struct etcd *e);
@@ -46,6 +57,23 @@ int etcd_call(struct etcd *e, const char *path, json_object *req, bool idempoten
  * obj carries no error. *unavailable: the member cannot serve now (gRPC
  * code 14), so another one may. */
 int etcd_answer_error(struct etcd *e, json_object *obj, bool *unavailable);
+
+/* A paged range read's next page requested while the current one is
+ * applied (etcd_readahead.c): etcd serves it meanwhile. Only an answer
+ * without error is handed back; anything else is NULL and the page is
+ * asked for again through etcd_call (which fails over, and words the
+ * error). */
+struct etcd_readahead;
+struct etcd_readahead *etcd_readahead_new(struct etcd *e);
+void etcd_readahead_free(struct etcd_readahead *ra);
+/* POST req to path on the current endpoint, without waiting; false: not
+ * started (no memory). */
+bool etcd_readahead_start(struct etcd_readahead *ra, const char *path, json_object *req);
+/* Let the transfer progress without blocking (between records). */
+void etcd_readahead_pump(struct etcd_readahead *ra);
+/* Wait for the answer (bounded by the request timeout): the answer object,
+ * to be put, or NULL. */
+json_object *etcd_readahead_take(struct etcd_readahead *ra);
 
 /* base64 of bytes into a new json string object (NULL: no memory). */
 json_object *etcd_b64_json(const void *p, size_t n);
