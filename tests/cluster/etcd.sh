@@ -5,6 +5,7 @@
 #   . tests/cluster/etcd.sh
 #   etcd_cluster_init [TAG]      # names, ETCD_DIR (mktemp), EXIT trap
 #   etcd_cluster_up [N]          # N members (default 3), waits until healthy
+#   etcd_rsipd_up TAG            # BUILD with an ASan rsipd, then init + 3 members up
 #   etcd_exec CMD...             # run CMD where the members are reachable
 #   etcd_ctl ARGS...             # etcdctl (API v3) against every member
 #   etcd_member_stop I | etcd_member_kill I | etcd_member_start I
@@ -156,6 +157,16 @@ etcd_wait_healthy() {
 	etcd_log "member m$i not healthy in time; its log:"
 	tail -n 20 "$ETCD_DIR/m$i.log" >&2
 	return 1
+}
+
+# etcd_rsipd_up TAG: the set-up of a test that drives real rsipd against the
+# cluster: BUILD (default: this tree's build/) made absolute, with an ASan
+# rsipd, then etcd_cluster_init TAG and 3 members up. 1 (said why) if not.
+etcd_rsipd_up() {
+	BUILD=$(cd "${BUILD:-$(dirname "${BASH_SOURCE[0]}")/../../build}" && pwd) || return 1
+	[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; return 1; }
+	etcd_cluster_init "$1"
+	etcd_cluster_up 3
 }
 
 etcd_cluster_up() {

@@ -57,6 +57,23 @@ def icmp_echo(kind, ident):
     return body[:2] + struct.pack("!H", c) + body[4:]
 
 
+def wait_for(s, secs, match):
+    """Datagrams from s for at most secs until match(data, frm) gives a line
+    to print: 0 then, else 1."""
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        s.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            data, frm = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        line = match(data, frm)
+        if line:
+            print(line, flush=True)
+            return 0
+    return 1
+
+
 def main():
     mode = sys.argv[1]
     if mode == "init":
@@ -72,18 +89,8 @@ def main():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((addr, IKE_PORT))
-        end = time.monotonic() + secs
-        while time.monotonic() < end:
-            s.settimeout(max(0.05, end - time.monotonic()))
-            try:
-                data, frm = s.recvfrom(2048)
-            except socket.timeout:
-                break
-            if len(data) >= 28 and data[:8] == cookie:
-                print(f"IKE message with SPIi {cookie.hex()} from {frm[0]}:{frm[1]}",
-                      flush=True)
-                return 0
-        return 1
+        return wait_for(s, secs, lambda data, frm: len(data) >= 28 and data[:8] == cookie and
+                        f"IKE message with SPIi {cookie.hex()} from {frm[0]}:{frm[1]}")
     elif mode == "esp":
         src, dst = sys.argv[2], sys.argv[3]
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
@@ -98,20 +105,14 @@ def main():
     elif mode == "echo-recv":
         addr, ident, secs = sys.argv[2], int(sys.argv[3], 16), float(sys.argv[4])
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-        end = time.monotonic() + secs
-        while time.monotonic() < end:
-            s.settimeout(max(0.05, end - time.monotonic()))
-            try:
-                data, frm = s.recvfrom(2048)
-            except socket.timeout:
-                break
+
+        def echo_reply(data, frm):  # a raw ICMP socket gets the IP header too
             ihl = (data[0] & 0x0F) * 4
             dst = socket.inet_ntoa(data[16:20])
-            if len(data) >= ihl + 8 and dst == addr and data[ihl] == 0 and \
-                    struct.unpack("!H", data[ihl + 4:ihl + 6])[0] == ident:
-                print(f"echo reply id {ident:#06x} from {frm[0]} to {dst}", flush=True)
-                return 0
-        return 1
+            return (len(data) >= ihl + 8 and dst == addr and data[ihl] == 0 and
+                    struct.unpack("!H", data[ihl + 4:ihl + 6])[0] == ident and
+                    f"echo reply id {ident:#06x} from {frm[0]} to {dst}")
+        return wait_for(s, secs, echo_reply)
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -8,11 +8,7 @@
 # gateway's write is refused by etcd and logged. rsipd_fence.py drives it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$here/../../build}
-BUILD=$(cd "$BUILD" && pwd)
-[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
 . "$here/etcd.sh"
-etcd_cluster_init fnc
-etcd_cluster_up 3 || exit 1
+etcd_rsipd_up fnc || exit 1
 
 etcd_drive "$here/rsipd_fence.py" "$BUILD" "$ETCD_DIR" "$(etcd_client_endpoints)" "/rsip/f$$/"

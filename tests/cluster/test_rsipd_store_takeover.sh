@@ -18,12 +18,8 @@
 #   - a bad --store URL stops start-up with exit 2 and names the URL.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$here/../../build}
-BUILD=$(cd "$BUILD" && pwd)
-[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
 . "$here/etcd.sh"
-etcd_cluster_init rst
-etcd_cluster_up 3 || exit 1
+etcd_rsipd_up rst || exit 1
 
 echo "== a bad --store URL"
 for url in etcd://127.0.1.1/x etcd://127.0.1.1:2379 etcd://127.0.1.1:99999/x \

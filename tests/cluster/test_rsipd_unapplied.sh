@@ -7,11 +7,7 @@
 # rsipd_unapplied.py drives it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$here/../../build}
-BUILD=$(cd "$BUILD" && pwd)
-[ -x "$BUILD/asan/rsipd" ] || { echo "missing $BUILD/asan/rsipd (make)"; exit 1; }
 . "$here/etcd.sh"
-etcd_cluster_init unc
-etcd_cluster_up 3 || exit 1
+etcd_rsipd_up unc || exit 1
 
 etcd_drive "$here/rsipd_unapplied.py" "$BUILD" "$ETCD_DIR" "$(etcd_client_endpoints)" "/rsip/u$$/"
