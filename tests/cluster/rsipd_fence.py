@@ -248,7 +248,7 @@ try:
     check(m is not None and m.type == R.REGISTER_RESPONSE, "REGISTER at n1 after n2 died: %r" % m)
     env.wait_for("the registration in etcd",
                  lambda: "bind/%08x" % m.client_id in "".join(env.etcd_get("bind/")))
-    print("n1 active %.1f s after kill -9 of n2 (its member lease: 3 s); it lends again" % took)
+    print("n1 active %.1f s after kill -9 of n2 (its member lease: 5 s); it lends again" % took)
 finally:
     stop_all((n1, n2))
 print("PASS")

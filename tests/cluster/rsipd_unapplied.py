@@ -43,7 +43,7 @@ env = Env(BUILD, DIR, members, PREFIX)
 check, fail = env.check, env.fail
 BASE = ["--public", "192.0.2.10", "--spi-range", "0x100-0x3ff", "--lease", "60"]
 COMMON = BASE + ["--port-range", "20000-20999"]
-MEMBER_TTL_S = 3  # cluster_store.c: a dead gateway's member key goes this soon
+MEMBER_TTL_S = 5  # cluster_store.c: a dead gateway's member key goes this soon
 
 
 def active(gw):

@@ -115,8 +115,9 @@ void cs_failed(struct cluster_store *cs)
 			  "and bindings get RSIP 104 until it answers",
 			  etcd_error(cs->e));
 	cs->last_ok = false;
+	/* At most 2 s: each probe renews the member key (MEMBER_TTL_S). */
 	cs->backoff_ms = cs->backoff_ms ? cs->backoff_ms * 2 : 500;
-	if (cs->backoff_ms > 4000)
-		cs->backoff_ms = 4000;
+	if (cs->backoff_ms > 2000)
+		cs->backoff_ms = 2000;
 	cs->retry_at = cs_now_ms() + cs->backoff_ms;
 }

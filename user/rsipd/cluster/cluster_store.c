@@ -17,8 +17,11 @@
 #include "log.h"
 #include "rsip/wire.h"
 
-#define TXN_OPS	     100  /* per transaction: etcd's --max-txn-ops is 128 */
-#define MEMBER_TTL_S 3	  /* a dead gateway leaves the peers this soon */
+#define TXN_OPS 100 /* per transaction: etcd's --max-txn-ops is 128 */
+/* A dead gateway leaves the peers this soon. Longer than the longest gap
+ * between renewals while etcd is slow (1 s period + 2 s back-off + a 1 s
+ * request): a live holder's key must not expire because it backed off. */
+#define MEMBER_TTL_S 5
 #define MEMBER_EVERY 1000 /* ms between renewals of the member key */
 /* Start-up: the first full read. Generous: members that have just started (an
  * election) or a loaded machine answer the first reads slowly, and a gateway
