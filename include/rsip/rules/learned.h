@@ -56,7 +56,8 @@ static __always_inline int rsip_learned_added(__u32 count, __u32 cap, __s32 d_co
 	if (cap_on && ((d_cookies > 0 && !rsip_learned_fits(lo, (__u32)d_cookies, cap)) ||
 		       (d_out > 0 && !rsip_learned_fits(hi, (__u32)d_out, cap))))
 		return -1;
-	*out = rsip_learned_half(hi, d_out) * RSIP_LEARNED_OUT_SPI + rsip_learned_half(lo, d_cookies);
+	*out =
+	    rsip_learned_half(hi, d_out) * RSIP_LEARNED_OUT_SPI + rsip_learned_half(lo, d_cookies);
 	return 0;
 }
 
