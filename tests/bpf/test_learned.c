@@ -27,6 +27,7 @@
 
 #include "../lib/bpf_scenario.h"
 #include "rsip/wire.h"
+#include "slowpath/demux.h"
 
 #define XDP_DROP     1
 #define XDP_REDIRECT 4
@@ -64,6 +65,14 @@ static int lan_esp(const struct client_def *c, uint32_t spi)
 	tunnelled(&in, c, 50);
 	return bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out);
 }
+
+/* ---- the interposer: the LAN program learns in the middle of a call --------- */
+
+static struct {
+	const struct client_def *c; /* armed: learn for c `left` times */
+	uint16_t id;		    /* the echo id it learns next */
+	int left, fired, action;
+} hook;
 
 /* ---- what a host holds ----------------------------------------------------- */
 
@@ -127,32 +136,31 @@ static void assert_exact(const struct client_def *c)
 /* Everything learned so far idle and swept: every test starts from zero. */
 static void sweep_all(void)
 {
+	hook.left = 0; /* a test that failed may have left it armed */
 	assert_int_equal(
 	    dpx_sweep(fx.x, dpx_now_ns() + 3600ull * 1000000000u, 60ull * 1000000000u, NULL), 0);
 }
 
-/* ---- the interposer: the LAN program learns in the middle of a call --------- */
-
-static struct {
-	const struct client_def *c; /* armed: learn once for c, then disarm */
-	uint16_t id;		    /* the echo id it learns */
-	int fired, action;
-} hook;
-
 static void hook_fire(void)
 {
-	if (!hook.c)
+	if (!hook.left)
 		return;
-	hook.action = lan_echo(hook.c, hook.id);
-	hook.c = NULL;
+	hook.left--;
+	hook.action = lan_echo(hook.c, hook.id++);
 	hook.fired++;
+}
+
+static void hook_arm_n(const struct client_def *c, uint16_t id, int n)
+{
+	hook.c = c;
+	hook.id = id;
+	hook.left = n;
+	hook.fired = 0;
 }
 
 static void hook_arm(const struct client_def *c, uint16_t id)
 {
-	hook.c = c;
-	hook.id = id;
-	hook.fired = 0;
+	hook_arm_n(c, id, 1);
 }
 
 /* A read of the client entry is where a read-modify-write starts. */
@@ -290,6 +298,53 @@ static void mirrored_add_keeps_the_cap(void **state)
 	assert_exact(&CL_E);
 }
 
+/* rsipd's slow path (the LAN rules over the maps, for a reassembled tunnel
+ * packet) learns too, with the LAN program learning at each of its reads of
+ * the client entry and at its charge. */
+static struct dp_view slow_view;
+
+static int slow_lookup(void *arg, enum dp_map_id m, const void *key, void *val)
+{
+	struct dp_view inner;
+	int err;
+
+	fx_slow_view(&fx, &inner);
+	err = inner.lookup(arg, m, key, val);
+	if (m == DPM_CLIENTS)
+		hook_fire();
+	return err;
+}
+
+static int slow_learned_add(void *arg, struct rsip_learned_req *req)
+{
+	struct dp_view inner;
+
+	fx_slow_view(&fx, &inner);
+	hook_fire();
+	return inner.learned_add(arg, req);
+}
+
+static void slow_path_learns_exactly(void **state)
+{
+	struct slow_result res;
+	struct pkt in;
+
+	sweep_all();
+	fx_slow_view(&fx, &slow_view);
+	slow_view.lookup = slow_lookup;
+	slow_view.learned_add = slow_learned_add;
+	pkt_init(&in);
+	pkt_icmp_echo(&in, 8, 0x300, 1);
+	tunnelled(&in, &CL_A, 1);
+	hook_arm_n(&CL_A, 0x301, 8);
+	slow_lan_check(&slow_view, in.b + 6, in.b + 14, in.len - 14, &res);
+	assert_int_equal(res.verdict, SV_SEND);
+	assert_true(hook.fired >= 2);
+	assert_int_equal(held_cookies(&CL_A), 1 + hook.fired);
+	assert_exact(&CL_A);
+	hook.left = 0;
+}
+
 static int run_learned(struct rsip_learned_req *req)
 {
 	req->result = 0;
@@ -422,6 +477,7 @@ int main(void)
 	    cmocka_unit_test(sweep_keeps_cookie_learned_meanwhile),
 	    cmocka_unit_test(sweep_keeps_other_half),
 	    cmocka_unit_test(mirrored_add_keeps_the_cap),
+	    cmocka_unit_test(slow_path_learns_exactly),
 	    cmocka_unit_test(program_rules),
 	    cmocka_unit_test(count_races_the_program),
 	};
