@@ -7,9 +7,12 @@
  * LAN program's increments are made with real packets through rsip_lan
  * (BPF_PROG_TEST_RUN), at the worst moment: from inside the map-writing
  * layer's own map calls (an interposer around the kernel's map ops, the
- * moment a read-modify-write of the client entry would lose them), and from
- * a second thread while the sweep runs. After each step the count must equal
- * the entries the host holds in the maps, and the cap must hold.
+ * moment a read-modify-write of the client entry would lose them; the same
+ * around rsipd's slow path, which learns too), and from a second thread
+ * while mirrored entries are charged and taken off. After each step the
+ * count must equal the entries the host holds in the maps, and the cap must
+ * hold. With main's read-modify-writes the interposed cases fail every time,
+ * the thread race in most runs.
  */
 #include <stdarg.h>
 #include <stddef.h>
