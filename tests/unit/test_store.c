@@ -703,6 +703,65 @@ static void test_write_fails(void **state)
 	tmp_rm(&t);
 }
 
+/* rsipd's read transaction stays open between commits; another process
+ * that writes the file meanwhile (an operator's sqlite3) makes that
+ * snapshot old: the write fails once (SQLITE_BUSY_SNAPSHOT), the retry
+ * takes a new snapshot and stores the host. A reader (a backup) changes
+ * nothing. */
+static void test_other_writer(void **state)
+{
+	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000);
+	struct harness *h = h_new(ARGS);
+	struct store_follow *f;
+	struct tmp t;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct store_health hl0, hl;
+	uint32_t idy;
+	int rc;
+
+	tmp_make(&t);
+	f = store_follow_open(h->e, t.db, STORE_SYNC_NORMAL, NULL, &rc);
+	assert_non_null(f);
+	h_register(h, &x, 1);
+	assert_int_equal(store_follow_commit(f), 0);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	/* A reader in the middle of a read: no effect on the commit. */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT client_id FROM clients", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	idy = h_register(h, &y, 1);
+	assert_int_equal(store_follow_commit(f), 0);
+	sqlite3_finalize(st);
+	/* A writer. */
+	assert_int_equal(
+	    sqlite3_exec(db, "INSERT INTO meta VALUES ('operator', 1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	{
+		struct raw r;
+
+		raw_begin(&r, RSIP_DEREGISTER_REQUEST);
+		raw_u32(&r, RSIP_P_CLIENT_ID, idy);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 2);
+		h_send(h, &y, &r);
+	}
+	assert_int_equal(engine_n_clients(h->e), 1);
+	store_follow_health(&hl0);
+	assert_int_equal(store_follow_commit(f), 0);
+	store_follow_health(&hl);
+	assert_int_equal(hl.failures, hl0.failures + 1); /* the stale snapshot, then the retry */
+	assert_true(hl.last_ok);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM clients", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	store_follow_close(f);
+	h_free(h);
+	tmp_rm(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +769,7 @@ int main(void)
 	    cmocka_unit_test(test_every_field_validated), cmocka_unit_test(test_unique),
 	    cmocka_unit_test(test_import_state_json),	  cmocka_unit_test(test_commit_locks),
 	    cmocka_unit_test(test_wal_bounded),		  cmocka_unit_test(test_write_fails),
+	    cmocka_unit_test(test_other_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
