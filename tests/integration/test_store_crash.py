@@ -10,6 +10,9 @@ that never came retransmitted byte for byte from the same port:
   refused or never answered holds nothing);
 - a retransmitted request whose reply was lost gets the same answer (the
   reply cache is in the store), so nothing is allocated twice.
+A commit that fails (the WAL cannot grow: RLIMIT_FSIZE set on the running
+rsipd) sends no reply; once the store can be written the retransmission gets
+the answer, and a restart has it.
 Also: the store is created 0600, --state-file none makes no file, an old
 state.json is imported on first start, and a corrupt store stops start-up
 with exit status 1 and a message saying what to do.
@@ -18,6 +21,7 @@ with exit status 1 and a message saying what to do.
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -162,6 +166,50 @@ def sigkill_while_hosts_work():
         print("%d SIGKILLs: %d answers received before a kill, %d retransmitted after; "
               "%d bindings held, all as the hosts were told"
               % (rounds, acked, lost, sum(len(h.bound) for h in hosts)))
+        d.stop()
+    finally:
+        if d.proc is not None:
+            d.stop(check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@suite.test
+def failed_commit_sends_no_reply():
+    work = tempfile.mkdtemp(prefix="rsipd-store-")
+    path = os.path.join(work, "rsipd.db")
+    d = Rsipd("--state-file", path, "--lease", "600", "--holdback", "0", verbose=False)
+    d.start()
+    try:
+        c = UdpClient(d, "127.0.6.100")
+        c.register()
+        # The WAL may not grow beyond what it holds now: the next commit's
+        # write fails with EFBIG (rsipd ignores SIGXFSZ), and its retry.
+        wal = os.path.getsize(path + "-wal")
+        check(wal > 0, "a WAL after the registration")
+        _, hard = resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE, (wal, hard))
+        counter = c.next_counter()
+        data = R.assign_rsap_ip(c.client_id, counter=counter)
+        for _ in range(3):
+            c.send(data)
+            m = c.recv_msg(1.0)
+            check(m is None, "a reply although the store was not written: %r" % m)
+        check(d.alive(), "rsipd alive with a failing store")
+        check("replies are not sent" in d.stderr_text(), "the failure logged")
+        # The store can be written again: the same bytes get the answer.
+        resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE, (hard, hard))
+        m = c.transact(data, counter)
+        check_eq(m.type, R.ASSIGN_RESPONSE_RSAP_IP, "answer once the store is back")
+        bid = m.bind_id
+        print("no reply while the WAL could not grow past %d bytes; then bind ID %d"
+              % (wal, bid))
+        kill9(d)
+        d.start()
+        check_eq(host_bindings(d).get(c.client_id, set()), {bid}, "the binding after kill -9")
+        c.daemon = d
+        c.sock.connect(("127.0.0.1", d.port))
+        m = c.transact(data, counter)
+        check_eq((m.type, m.bind_id), (R.ASSIGN_RESPONSE_RSAP_IP, bid), "the same answer again")
         d.stop()
     finally:
         if d.proc is not None:

@@ -3,7 +3,10 @@
  * The lease store (user/rsipd/store/): the SQLite schema and its checks on
  * open (mode 0600, no symlink, a directory nobody else may write, a newer
  * schema refused), rows in and out, the import of an old state.json, and
- * the validation of every field of a stored host record as wire input.
+ * the validation of every field of a stored host record as wire input;
+ * the cost of a commit (lock calls, counted by a VFS shim), the WAL bound
+ * (checkpoints in store_idle, never in a commit) and a failed write (rolled
+ * back, tried once more, then reported).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +159,254 @@ static void test_open_refuses(void **state)
 	assert_int_equal(chmod(t.db, 0600), 0);
 	assert_null(store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err)));
 	assert_non_null(strstr(err, "schema version 99"));
+	tmp_rm(&t);
+}
+
+/* ---- a VFS shim: counts lock calls and fails writes on demand ---------------- */
+
+/* Every file SQLite opens goes through the default VFS; this one wraps
+ * "unix", counting xLock, xUnlock and xShmLock (the locks a commit takes)
+ * and failing the next fail_writes xWrite calls with an I/O error. */
+static struct {
+	int locks;
+	int fail_writes;
+	int writes_failed;
+} shim;
+
+struct shim_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* right after this struct, szOsFile of "unix" */
+};
+
+static sqlite3_vfs *real_vfs, shim_vfs;
+static sqlite3_io_methods shim_io;
+
+#define REAL(f) (((struct shim_file *)(f))->real)
+
+static int shim_close(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int shim_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
+}
+static int shim_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	if (shim.fail_writes > 0) {
+		shim.fail_writes--;
+		shim.writes_failed++;
+		return SQLITE_IOERR_WRITE;
+	}
+	return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
+}
+static int shim_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int shim_sync(sqlite3_file *f, int flags)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int shim_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int shim_lock(sqlite3_file *f, int level)
+{
+	shim.locks++;
+	return REAL(f)->pMethods->xLock(REAL(f), level);
+}
+static int shim_unlock(sqlite3_file *f, int level)
+{
+	shim.locks++;
+	return REAL(f)->pMethods->xUnlock(REAL(f), level);
+}
+static int shim_reserved(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int shim_fcntl(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int shim_sector(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int shim_devchar(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int shim_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **p)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, p);
+}
+static int shim_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	shim.locks++;
+	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+static void shim_shm_barrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int shim_shm_unmap(sqlite3_file *f, int del)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int shim_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, p);
+}
+static int shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+}
+
+static int shim_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
+{
+	struct shim_file *f = (struct shim_file *)file;
+	int rc;
+
+	f->real = (sqlite3_file *)(f + 1);
+	rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out);
+	f->base.pMethods = f->real->pMethods ? &shim_io : NULL;
+	return rc;
+}
+
+static void shim_install(void)
+{
+	memset(&shim, 0, sizeof(shim));
+	real_vfs = sqlite3_vfs_find("unix");
+	assert_non_null(real_vfs);
+	shim_vfs = *real_vfs;
+	shim_vfs.zName = "rsip-test-shim";
+	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + real_vfs->szOsFile;
+	shim_vfs.xOpen = shim_open;
+	shim_vfs.pNext = NULL;
+	shim_io = (sqlite3_io_methods){
+	    .iVersion = 3,
+	    .xClose = shim_close,
+	    .xRead = shim_read,
+	    .xWrite = shim_write,
+	    .xTruncate = shim_truncate,
+	    .xSync = shim_sync,
+	    .xFileSize = shim_size,
+	    .xLock = shim_lock,
+	    .xUnlock = shim_unlock,
+	    .xCheckReservedLock = shim_reserved,
+	    .xFileControl = shim_fcntl,
+	    .xSectorSize = shim_sector,
+	    .xDeviceCharacteristics = shim_devchar,
+	    .xShmMap = shim_shm_map,
+	    .xShmLock = shim_shm_lock,
+	    .xShmBarrier = shim_shm_barrier,
+	    .xShmUnmap = shim_shm_unmap,
+	    .xFetch = shim_fetch,
+	    .xUnfetch = shim_unfetch,
+	};
+	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK); /* the default */
+}
+
+static void shim_remove(void)
+{
+	sqlite3_vfs_unregister(&shim_vfs);
+	sqlite3_vfs_register(real_vfs, 1);
+}
+
+static void put_commit(struct store *s, uint32_t id, const char *doc)
+{
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_put(s, id, doc, strlen(doc)), 0);
+	assert_int_equal(store_commit(s), 0);
+}
+
+/* A commit takes and drops the WAL write lock, nothing more: the read
+ * transaction stays between commits (before: the file's shared lock, a WAL
+ * read mark and the write lock, each taken and dropped: 6 lock calls). */
+static void test_commit_locks(void **state)
+{
+	struct tmp t;
+	struct store *s;
+	char err[256];
+
+	tmp_make(&t);
+	shim_install();
+	s = store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err));
+	assert_non_null(s);
+	put_commit(s, 1, "{\"a\":1}"); /* the first commit creates the WAL */
+	for (uint32_t i = 2; i < 12; i++) {
+		shim.locks = 0;
+		put_commit(s, i, "{\"a\":2}");
+		print_message("  commit %u: %d lock calls\n", i, shim.locks);
+		assert_int_equal(shim.locks, 2);
+	}
+	/* A commit with a delete and a meta row: the same. */
+	shim.locks = 0;
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_del(s, 3), 0);
+	assert_int_equal(store_set_meta(s, "spi_block_shift", 8), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(shim.locks, 2);
+	store_close(s);
+	shim_remove();
+	tmp_rm(&t);
+}
+
+static off_t wal_size(const struct tmp *t)
+{
+	char wal[160];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	return stat(wal, &st) == 0 ? st.st_size : 0;
+}
+
+/* No checkpoint inside a commit (autocheckpoint off): the WAL grows past
+ * STORE_CHECKPOINT_PAGES until store_idle runs; with store_idle after each
+ * commit, as rsipd calls it after every iteration, it stays bounded. */
+static void test_wal_bounded(void **state)
+{
+	const off_t frame = 4096 + 24; /* page size (SQLite's default) + frame header */
+	const off_t bound = 32 + (STORE_CHECKPOINT_PAGES + 16) * frame;
+	char doc[600], err[256];
+	struct store *s;
+	struct tmp t;
+	off_t most = 0;
+	int checkpoints = 0;
+
+	tmp_make(&t);
+	s = store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err));
+	assert_non_null(s);
+	memset(doc, 'x', sizeof(doc) - 1);
+	doc[sizeof(doc) - 1] = '\0';
+	/* With store_idle after every commit: 20,000 commits, the WAL reused
+	 * from its start after each checkpoint. */
+	for (uint32_t i = 0; i < 20000; i++) {
+		off_t now;
+
+		put_commit(s, 1 + (i * 7919) % 5000, doc);
+		checkpoints += store_idle(s);
+		now = wal_size(&t);
+		if (now > most)
+			most = now;
+		if (now > bound)
+			fail_msg("WAL %lld bytes after commit %u, bound %lld", (long long)now, i,
+				 (long long)bound);
+		assert_true(store_wal_frames(s) < STORE_CHECKPOINT_PAGES + 16);
+	}
+	print_message("  20000 commits: %d checkpoints, WAL at most %lld bytes (%lld pages)\n",
+		      checkpoints, (long long)most, (long long)(most / frame));
+	assert_true(checkpoints >= 2);
+	/* Without it nothing checkpoints: a commit never does. */
+	for (uint32_t i = 1; store_wal_frames(s) < STORE_CHECKPOINT_PAGES + 200; i++)
+		put_commit(s, 1 + i % 5000, doc);
+	assert_true(wal_size(&t) > bound);
+	assert_int_equal(store_idle(s), 1);
+	assert_int_equal(store_wal_frames(s), 0);
+	assert_int_equal(store_idle(s), 0); /* not due */
+	store_close(s);
 	tmp_rm(&t);
 }
 
@@ -391,12 +642,134 @@ static void test_import_state_json(void **state)
 	tmp_rm(&t);
 }
 
+/* A failed write is rolled back and tried once more; when that fails too
+ * the commit reports it (rsipd then sends none of the iteration's
+ * replies), and the next commit writes every host. */
+static void test_write_fails(void **state)
+{
+	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000);
+	struct harness *h = h_new(ARGS), *h2;
+	struct store_health hl0, hl;
+	struct store_follow *f;
+	struct tmp t;
+	int rc;
+
+	tmp_make(&t);
+	shim_install();
+	f = store_follow_open(h->e, t.db, STORE_SYNC_NORMAL, NULL, &rc);
+	assert_non_null(f);
+	store_follow_health(&hl0);
+	/* One write fails: the retry stores the host. */
+	h_register(h, &x, 1);
+	shim.fail_writes = 1;
+	assert_int_equal(store_follow_commit(f), 0);
+	assert_int_equal(shim.writes_failed, 1);
+	store_follow_health(&hl);
+	assert_true(hl.last_ok);
+	assert_int_equal(hl.failures, hl0.failures + 1);
+	/* Every write fails: reported, nothing half-written. */
+	h_register(h, &y, 1);
+	shim.fail_writes = 1000000;
+	assert_int_equal(store_follow_commit(f), -EIO);
+	store_follow_health(&hl);
+	assert_false(hl.last_ok);
+	assert_int_equal(hl.failures, hl0.failures + 3);
+	shim.fail_writes = 0;
+	{
+		struct store *peek;
+		struct rows r = {0};
+		char err[256];
+		int shift;
+
+		peek = store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err));
+		assert_non_null(peek);
+		assert_int_equal(store_load(peek, collect, &r, &shift, err, sizeof(err)), 0);
+		assert_int_equal(r.n, 1); /* x only */
+		store_close(peek);
+	}
+	/* The disk is back: the next commit, with nothing new, writes both. */
+	assert_int_equal(store_follow_commit(f), 0);
+	store_follow_health(&hl);
+	assert_true(hl.last_ok);
+	store_follow_close(f);
+	h_free(h);
+	h2 = h_new(ARGS);
+	f = store_follow_open(h2->e, t.db, STORE_SYNC_NORMAL, NULL, &rc);
+	assert_non_null(f);
+	assert_int_equal(engine_n_clients(h2->e), 2);
+	store_follow_close(f);
+	h_free(h2);
+	shim_remove();
+	tmp_rm(&t);
+}
+
+/* rsipd's read transaction stays open between commits; another process
+ * that writes the file meanwhile (an operator's sqlite3) makes that
+ * snapshot old: the write fails once (SQLITE_BUSY_SNAPSHOT), the retry
+ * takes a new snapshot and stores the host. A reader (a backup) changes
+ * nothing. */
+static void test_other_writer(void **state)
+{
+	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000);
+	struct harness *h = h_new(ARGS);
+	struct store_follow *f;
+	struct tmp t;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct store_health hl0, hl;
+	uint32_t idy;
+	int rc;
+
+	tmp_make(&t);
+	f = store_follow_open(h->e, t.db, STORE_SYNC_NORMAL, NULL, &rc);
+	assert_non_null(f);
+	h_register(h, &x, 1);
+	assert_int_equal(store_follow_commit(f), 0);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	/* A reader in the middle of a read: no effect on the commit. */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT client_id FROM clients", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	idy = h_register(h, &y, 1);
+	assert_int_equal(store_follow_commit(f), 0);
+	sqlite3_finalize(st);
+	/* A writer. */
+	assert_int_equal(
+	    sqlite3_exec(db, "INSERT INTO meta VALUES ('operator', 1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	{
+		struct raw r;
+
+		raw_begin(&r, RSIP_DEREGISTER_REQUEST);
+		raw_u32(&r, RSIP_P_CLIENT_ID, idy);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 2);
+		h_send(h, &y, &r);
+	}
+	assert_int_equal(engine_n_clients(h->e), 1);
+	store_follow_health(&hl0);
+	assert_int_equal(store_follow_commit(f), 0);
+	store_follow_health(&hl);
+	assert_int_equal(hl.failures, hl0.failures + 1); /* the stale snapshot, then the retry */
+	assert_true(hl.last_ok);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM clients", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	store_follow_close(f);
+	h_free(h);
+	tmp_rm(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_schema_and_rows),	  cmocka_unit_test(test_open_refuses),
 	    cmocka_unit_test(test_every_field_validated), cmocka_unit_test(test_unique),
-	    cmocka_unit_test(test_import_state_json),
+	    cmocka_unit_test(test_import_state_json),	  cmocka_unit_test(test_commit_locks),
+	    cmocka_unit_test(test_wal_bounded),		  cmocka_unit_test(test_write_fails),
+	    cmocka_unit_test(test_other_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

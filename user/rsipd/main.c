@@ -62,19 +62,24 @@ struct rsipd {
 };
 
 /* The end of an event-loop iteration: its changes are committed to the
- * lease store, then its replies leave (group commit). */
+ * lease store, then its replies leave (group commit). A commit that failed
+ * (twice, follow.c) sends none of them: a reply must not describe what a
+ * restart would not have; the hosts retransmit and get the same answer
+ * from the reply cache once a commit succeeds (docs/store.md). Then the
+ * store's checkpoint, when due: after the replies, never before one. */
 static void on_iteration_end(void *arg)
 {
 	struct rsipd *d = arg;
+	bool stored = store_follow_commit(d->store) == 0;
 
-	store_follow_commit(d->store);
 	cluster_store_commit(d->cluster);
 	/* Nothing lent leaves before etcd took it (the cluster's fence). */
-	if (cluster_store_may_reply(d->cluster))
+	if (stored && cluster_store_may_reply(d->cluster))
 		net_release(&d->net);
 	else
 		net_drop_held(&d->net);
 	tcp_server_reap(d->net.tcp);
+	store_follow_idle(d->store);
 }
 
 /* <dir of the store>/state.json, what an older rsipd wrote; NULL when that
@@ -216,6 +221,9 @@ static int setup_signals(struct rsipd *d)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (RLIMIT_FSIZE) makes a store write fail with EFBIG,
+	 * handled like any failed write, instead of killing rsipd. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

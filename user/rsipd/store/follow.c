@@ -193,26 +193,15 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int store_follow_commit(struct store_follow *f)
+/* One attempt: the rows of every dirty host (every host when all) in one
+ * transaction. 0, or -errno with the transaction rolled back. */
+static int write_rows(struct store_follow *f, bool all, uint64_t wall)
 {
-	uint64_t wall;
-	bool all;
 	int rc = 0;
 
-	if (!f || (!f->n && !f->oom))
-		return 0;
-	all = f->oom;
-
-	if (all) { /* an ID was lost: every row again, from scratch */
-		f->oom = false;
-		f->n = 0;
-		engine_foreach_client(f->e, mark_client, f);
-	}
-	wall = wall_ms();
-	qsort(f->dirty, f->n, sizeof(*f->dirty), cmp_u32);
 	if (store_begin(f->s) < 0)
-		rc = -EIO;
-	if (!rc && all)
+		return -EIO;
+	if (all)
 		rc = store_del_all(f->s);
 	if (!rc && (!f->meta_written || all))
 		rc = store_set_meta(f->s, "spi_block_shift", engine_spi_block_shift(f->e));
@@ -232,25 +221,70 @@ int store_follow_commit(struct store_follow *f)
 			rc = got;
 		f->rows++;
 	}
-	if (!rc)
-		rc = store_commit(f->s);
-	else
-		store_commit(f->s); /* ends (rolls back) the transaction */
-	f->n = 0;
-	if (rc < 0) {
-		/* Nothing is lost from memory: the next change rewrites
-		 * everything (oom does that). */
-		f->oom = true;
-		health.failures++;
-		health.last_ok = false;
-		log_warnx("store %s: cannot write: %s", f->path, strerror(-rc));
+	if (rc) {
+		store_rollback(f->s);
 		return rc;
 	}
+	return store_commit(f->s); /* rolls back when it fails */
+}
+
+int store_follow_commit(struct store_follow *f)
+{
+	uint64_t wall;
+	bool all;
+	int rc;
+
+	if (!f || (!f->n && !f->oom))
+		return 0;
+	all = f->oom;
+
+	if (all) { /* an ID was lost: every row again, from scratch */
+		f->oom = false;
+		f->n = 0;
+		engine_foreach_client(f->e, mark_client, f);
+	}
+	wall = wall_ms();
+	qsort(f->dirty, f->n, sizeof(*f->dirty), cmp_u32);
+	rc = write_rows(f, all, wall);
+	if (rc < 0 && rc != -ENOMEM) {
+		/* Once more (docs/store.md, "When a write fails"): a transient
+		 * error (a backup's lock beyond the busy timeout, an EINTR
+		 * turned into an I/O error) costs one iteration nothing. */
+		log_warnx("store %s: cannot write (%s): trying once more", f->path, strerror(-rc));
+		health.failures++;
+		rc = write_rows(f, all, wall);
+	}
+	if (rc < 0) {
+		/* Nothing is lost from memory: the next commit rewrites every
+		 * row (oom does that). The caller sends none of this
+		 * iteration's replies: they would claim what is not stored. */
+		f->oom = true;
+		f->n = 0;
+		health.failures++;
+		health.last_ok = false;
+		log_warnx("store %s: cannot write: %s: this iteration's replies are not sent",
+			  f->path, strerror(-rc));
+		return rc;
+	}
+	f->n = 0;
 	f->meta_written = true;
 	f->commits++;
 	health.commits++;
 	health.last_ok = true;
 	return 0;
+}
+
+int store_follow_idle(struct store_follow *f)
+{
+	int rc;
+
+	if (!f)
+		return 0;
+	rc = store_idle(f->s);
+	if (rc < 0)
+		log_warnx("store %s: checkpoint failed (the WAL keeps growing until one succeeds)",
+			  f->path);
+	return rc;
 }
 
 void store_follow_close(struct store_follow *f)

@@ -22,8 +22,13 @@ struct store_follow;
 struct store_follow *store_follow_open(struct engine *e, const char *path, enum store_sync sync,
 				       const char *import_path, int *rc);
 /* Write the rows of the hosts changed since the last commit, in one
- * transaction. 0, or -EIO (logged; the next commit rewrites every row). */
+ * transaction; a failed attempt is rolled back and tried once more. 0, or
+ * -EIO (logged; the next commit rewrites every row): then the caller must
+ * not send the iteration's replies (they describe what is not stored). */
 int store_follow_commit(struct store_follow *f);
+/* After the iteration's replies were sent: the WAL checkpoint, when due
+ * (store_idle). */
+int store_follow_idle(struct store_follow *f);
 void store_follow_close(struct store_follow *f);
 
 /* The followed store's health, for the metrics endpoint. */

@@ -25,7 +25,16 @@ struct store {
 	/* Prepared once: BEGIN and COMMIT through sqlite3_exec were parsed
 	 * again for every loop iteration's transaction. */
 	sqlite3_stmt *put, *del, *meta, *begin, *commit, *rollback;
+	/* A read of the schema row left open between commits: it keeps the
+	 * connection's read transaction (the file's shared lock and a WAL read
+	 * mark), so a commit takes and drops only the WAL write lock (2 lock
+	 * calls, not 6) and the page cache is not checked again for changes
+	 * by others (rsipd is the only writer). Ended for a checkpoint. */
+	sqlite3_stmt *reader;
 	bool in_txn;
+	/* Frames in the WAL after the last commit (the WAL hook): store_idle
+	 * checkpoints once it reaches STORE_CHECKPOINT_PAGES. */
+	int wal_frames;
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -148,6 +157,34 @@ static int schema(struct store *s, char *err, size_t errlen)
 	return exec(s, "INSERT OR IGNORE INTO meta VALUES ('schema', 1);", err, errlen);
 }
 
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* Keep the read transaction open (the reader statement stopped on its
+ * row). A failed write may have aborted it (SQLite rolls back every
+ * statement after an I/O error): then it is taken again. Without it the
+ * store still works, at the old cost per commit. */
+static void hold_read(struct store *s)
+{
+	if (sqlite3_stmt_busy(s->reader))
+		return;
+	sqlite3_reset(s->reader);
+	if (sqlite3_step(s->reader) != SQLITE_ROW)
+		sqlite3_reset(s->reader);
+}
+
+static void drop_read(struct store *s)
+{
+	sqlite3_reset(s->reader);
+}
+
 struct store *store_open(const char *path, enum store_sync sync, char *err, size_t errlen)
 {
 	struct store *s;
@@ -184,10 +221,16 @@ struct store *store_open(const char *path, enum store_sync sync, char *err, size
 	    sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit, NULL) !=
 		SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->rollback,
-			       NULL) != SQLITE_OK) {
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->reader, NULL) != SQLITE_OK) {
 		errf(err, errlen, "%s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* No checkpoint inside a commit (it would run before the iteration's
+	 * replies leave): the hook only counts, store_idle checkpoints. */
+	sqlite3_wal_autocheckpoint(s->db, 0);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	return s;
 fail:
 	store_close(s);
@@ -200,6 +243,7 @@ void store_close(struct store *s)
 		return;
 	if (s->in_txn && s->rollback)
 		step_reset(s->rollback);
+	sqlite3_finalize(s->reader);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del);
 	sqlite3_finalize(s->meta);
@@ -269,6 +313,7 @@ int store_begin(struct store *s)
 {
 	if (s->in_txn)
 		return 0;
+	hold_read(s);
 	if (step_reset(s->begin) < 0)
 		return -EIO;
 	s->in_txn = true;
@@ -308,10 +353,52 @@ int store_commit(struct store *s)
 		return 0;
 	s->in_txn = false;
 	if (step_reset(s->commit) < 0) {
-		step_reset(s->rollback);
+		/* After an I/O error SQLite may have rolled back already. */
+		if (!sqlite3_get_autocommit(s->db))
+			step_reset(s->rollback);
+		/* And the read transaction goes too: the pager leaves its error
+		 * state only when no transaction is left (store_begin takes a
+		 * new one). */
+		drop_read(s);
 		return -EIO;
 	}
 	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!s->in_txn)
+		return;
+	s->in_txn = false;
+	if (!sqlite3_get_autocommit(s->db))
+		step_reset(s->rollback);
+	drop_read(s);
+}
+
+int store_idle(struct store *s)
+{
+	int log = 0, done = 0, rc;
+
+	if (s->in_txn || s->wal_frames < STORE_CHECKPOINT_PAGES)
+		return 0;
+	/* Our own read mark would stop the checkpoint at the frame it was
+	 * taken at, and the next writer could not restart the WAL from its
+	 * start: end it, and take it again after (its mark then says "all
+	 * backfilled", which lets the next commit restart the WAL). */
+	drop_read(s);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	hold_read(s);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return -EIO;
+	/* A reader (a backup) kept part of it: the next idle tries again. */
+	if (rc == SQLITE_OK && done >= log)
+		s->wal_frames = 0;
+	return 1;
+}
+
+int store_wal_frames(const struct store *s)
+{
+	return s->wal_frames;
 }
 
 bool store_in_txn(const struct store *s)

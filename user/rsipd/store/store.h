@@ -50,6 +50,20 @@ int store_del(struct store *s, uint32_t client_id);
 int store_del_all(struct store *s); /* before rewriting every row */
 int store_set_meta(struct store *s, const char *key, int64_t value);
 int store_commit(struct store *s);
+/* Ends the open transaction without its writes (nothing when none is). */
+void store_rollback(struct store *s);
 bool store_in_txn(const struct store *s);
+
+/* The WAL is checkpointed here, never inside a commit (SQLite's
+ * autocheckpoint is off: it ran in the commit, before the iteration's
+ * replies left). Call it after the replies were sent: once the WAL holds
+ * STORE_CHECKPOINT_PAGES frames it runs a PASSIVE checkpoint (it waits for
+ * no reader; one that holds old frames makes it stop short, and the next
+ * call tries again), after which the next commit writes the WAL from its
+ * start again: its size stays about STORE_CHECKPOINT_PAGES pages.
+ * 1 when it checkpointed, 0 when not needed, -EIO on an error. */
+#define STORE_CHECKPOINT_PAGES 1000
+int store_idle(struct store *s);
+int store_wal_frames(const struct store *s); /* frames in the WAL now */
 
 #endif
