@@ -18,6 +18,10 @@
 #   - the rate bound (--learned-rate 2 here): X2 sends ESP on 6 more of Y's
 #     SPIs at once; N1 learns them in the same second, publishes 2 a second,
 #     logs that the others wait, and every one reaches etcd and N2;
+#   - the peer row turns "several" (put with etcdctl, as N1 writes it when
+#     a second host talks IKE with Y): N2 rewrites its entry in place
+#     (RSIP_TF_IKE_SEVERAL set, no second entry, X2's learned count
+#     unchanged), and back;
 #   - rows in etcd that do not fit (a host N2 does not have, a bad key, a
 #     value that is not JSON, a peer entry of X2's whose Y is a multicast
 #     address) are skipped by N2 with a warning naming each (and why), and
@@ -67,6 +71,16 @@ probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
 }
 hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
 ip_hex() { printf '%02x' ${1//./ }; }
+# map_get NODE MAP KEYHEX FIELD: a field of the value of NODE's pinned map
+map_get() {
+	local kb
+	read -ra kb <<<"$(hexbytes "$3")"
+	bpftool -j map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"][sys.argv[1]])' "$4"
+}
+map_count() { # NODE MAP: entries in NODE's pinned map
+	bpftool -j map dump pinned "$FO_DIR/bpffs-$1/rsip/$2" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
 # in_map NODE MAP KEYHEX: NODE's pinned map has the key
 in_map() {
 	local kb
@@ -158,6 +172,28 @@ echo "in etcd: $(grep -c . <<<"$keys") rows under ${FO_PREFIX}learned/"
 	grep -qx "${FO_PREFIX}learned/ike/$peer_key" <<<"$keys" &&
 	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" &&
 	grep -qx "${FO_PREFIX}learned/icmp/$icmp_key" <<<"$keys" || fail "etcd does not hold the 10 entries"
+
+echo "== the peer row turns several: N2 rewrites its entry in place, charged once"
+x2_xa=$(fo_jget xa <<<"$peer_row")
+cookies=$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)
+entries=$(map_count n2 rsip_ike)
+flags=$(map_get n2 rsip_ike "$peer_key" flags)
+echo "N2: peer entry flags $flags, X2's learned count $cookies, $entries rsip_ike entries"
+[ "$flags" = 4 ] || fail "N2's peer entry has flags $flags, not RSIP_TF_LEARNED (4)"
+etcd_ctl put "${FO_PREFIX}learned/ike/$peer_key" "${peer_row/\"several\":false/\"several\":true}" \
+	>/dev/null || fail "etcdctl put"
+several() { [ "$(map_get n2 rsip_ike "$peer_key" flags)" = "$1" ]; }
+fo_wait 10 several 12 || fail "N2's peer entry is not RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL (12)" \
+	"after the row said several: $(map_get n2 rsip_ike "$peer_key" flags)"
+[ "$(map_count n2 rsip_ike)" = "$entries" ] || fail "N2's rsip_ike: $(map_count n2 rsip_ike) entries"
+[ "$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)" = "$cookies" ] ||
+	fail "X2's learned count at N2 moved: $(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)"
+etcd_ctl put "${FO_PREFIX}learned/ike/$peer_key" "$peer_row" >/dev/null || fail "etcdctl put"
+fo_wait 10 several 4 || fail "N2's peer entry did not go back to one host"
+[ "$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)" = "$cookies" ] ||
+	fail "X2's learned count at N2 moved: $(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)"
+[ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
+echo "N2: flags 4 -> 12 -> 4 in place; X2's learned count $cookies, $entries rsip_ike entries throughout"
 
 echo "== rows that do not fit are skipped by N2, each named"
 bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001

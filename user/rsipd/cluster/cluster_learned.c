@@ -506,7 +506,8 @@ static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t 
 void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted)
 {
 	struct cs_learned *L = cs->learned;
-	struct dp_learned l = {0};
+	struct dp_learned l = {0}, old;
+	bool changed = false;
 	const char *why;
 	struct lrow *r;
 
@@ -531,13 +532,19 @@ void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool de
 		r->seen = true; /* in place already */
 		return;
 	}
-	if (r && !same(&r->l, &l))
-		L->dp->ops->learned_del(L->dp, &r->l); /* another host's now */
-	r = row_set(L, &l);
-	if (!r)
-		return; /* brought again by the next full read */
-	r->seen = true;
-	apply(L, r, kv->key, kv->key_len, false);
+	if (r && !same(&r->l, &l)) {
+		old = r->l;
+		if (old.client_id != l.client_id || old.xa.s_addr != l.xa.s_addr)
+			L->dp->ops->learned_del(L->dp, &old); /* another host's now */
+		else
+			changed = true; /* the same host's (one host became several, another
+					 * tunnel): rewritten in place, charged once */
+	}
+	r = row_set(L, &l); /* NULL (no memory): brought again by the next full read */
+	if (r)
+		r->seen = true;
+	if ((!r || !apply(L, r, kv->key, kv->key_len, false)) && changed)
+		L->dp->ops->learned_del(L->dp, &old); /* not written: the old one goes too */
 }
 
 void cs_learned_reset(struct cluster_store *cs)
