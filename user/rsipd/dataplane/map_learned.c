@@ -9,7 +9,6 @@
  * as it bounds the LAN program. What comes from outside is checked like
  * wire input against what the LAN rules would have written (misfit).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -126,7 +125,9 @@ static const char *misfit(const struct dpx *x, const struct dpx_client *c,
 		struct rsip_out_key k;
 
 		memcpy(&k, l->key, sizeof(k));
-		return k.peer && k.spi && !l->several ? NULL : "no peer or SPI";
+		if (l->several)
+			return "several hosts named on an outbound SPI";
+		return k.peer && k.spi ? NULL : "no peer or SPI";
 	}
 	default:
 		return "unknown kind";
