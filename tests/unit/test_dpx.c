@@ -1181,6 +1181,10 @@ static void test_learned_peer_from_outside(void **state)
 	peer_key_set(&bad, 500, "198.51.100.9", 0, RSIP_IKE_KIND_PEER);
 	bad.remote = ip("198.51.100.9");
 	refused(fx, &bad, "a tunnel its host did not lease");
+	bad = l; /* a cookie too: the rules learn IKE on 500 and 4500 only */
+	bad.several = false;
+	peer_key_set(&bad, 4501, "198.51.100.7", 0, RSIP_IKE_KIND_COOKIE);
+	refused(fx, &bad, "port not 500 or 4500");
 	bad = l; /* "several" belongs to peer entries: a cookie never names several */
 	peer_key_set(&bad, 500, "198.51.100.7", 0, RSIP_IKE_KIND_COOKIE);
 	refused(fx, &bad, "several hosts named on a cookie");
