@@ -7,6 +7,9 @@
  *   rsip_wan_steer  instead of rsip_wan with --spi-steer: ESP by SPI to
  *             another CPU's rsip_cpumap entry, the rest as rsip_wan (steer.h)
  *   rsip_wan_cpu    rsip_wan as the cpumap entries' program (counts arrivals)
+ *   rsip_learned    not attached: rsipd runs it (BPF_PROG_TEST_RUN) to change
+ *             a host's learned count without losing the LAN program's
+ *             increments (learned.h)
  * Load-time constants in config.h; maps in maps.h; the ABI in
  * include/rsip/dp_abi.h.
  */
@@ -15,6 +18,7 @@
 
 #include "config.h"
 #include "lan.h"
+#include "learned.h"
 #include "steer.h"
 #include "wan.h"
 
@@ -42,4 +46,10 @@ SEC("xdp/cpumap")
 int rsip_wan_cpu(struct xdp_md *ctx)
 {
 	return steer_arrived(ctx);
+}
+
+SEC("syscall")
+int rsip_learned(struct rsip_learned_req *req)
+{
+	return learned_main(req);
 }

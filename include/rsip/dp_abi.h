@@ -129,11 +129,10 @@ static inline __u32 rsip_nb_filter_bit(__be32 nb)
 /*
  * Written by user space (the map-writing layer, user/rsipd/dpx_*.c): client_id
  * .. cookie_cap (RSIP_CLIENT_CFG_END). Written by the LAN program: cookies (atomic add on learning;
- * the sweep subtracts what it expires), viol_sec/viol_mask (rate limit of
- * violation events: one per client, per reason, per second), and the
- * approximate counters (plain adds, no locked atomics: concurrent CPUs may
- * lose an increment; last_seen_ns is written only when it moved by more than
- * a second).
+ * user space changes it only through the rsip_learned program's compare-and-swap),
+ * viol_sec/viol_mask (rate limit of violation events: one per client, per reason, per second), and
+ * the approximate counters (plain adds, no locked atomics: concurrent CPUs may lose an increment;
+ * last_seen_ns is written only when it moved by more than a second).
  */
 struct rsip_client {
 	__u32 client_id;
@@ -165,6 +164,33 @@ struct rsip_client {
 #define RSIP_LEARNED_COOKIES(n)	 ((n)&0xffffu)
 #define RSIP_LEARNED_OUT_SPIS(n) ((n) >> 16)
 #define RSIP_LEARNED_CAP_MAX	 0xffffu
+
+/*
+ * The context of the rsip_learned program (BPF_PROG_TYPE_SYSCALL,
+ * bpf/learned.h), which user space runs with BPF_PROG_TEST_RUN to change a
+ * host's learned count: a compare-and-swap on rsip_client.cookies inside the
+ * kernel, so an increment the LAN program makes meanwhile is never lost (a
+ * lookup and an update of the whole value from user space would lose it).
+ * The new count follows rsip_learned_added (rules/learned.h): each half kept
+ * within 0..RSIP_LEARNED_CAP_MAX, with RSIP_LREQ_F_CAP an add that would take
+ * a half over cookie_cap is refused, as the LAN program refuses to learn.
+ */
+struct rsip_learned_req {
+	__be32 xa;	 /* in: the host (rsip_clients key) */
+	__s32 d_cookies; /* in: added to the IKE cookies / echo ids half */
+	__s32 d_out;	 /* in: added to the outbound SPIs half */
+	__u32 flags;	 /* in: RSIP_LREQ_F_* */
+	__u32 result;	 /* out: RSIP_LREQ_* */
+	__u32 count;	 /* out: rsip_client.cookies after (as found when refused) */
+};
+
+#define RSIP_LREQ_F_CAP (1u << 0) /* refuse an add over the host's cookie_cap */
+
+/* rsip_learned_req.result */
+#define RSIP_LREQ_DONE	    1 /* count written */
+#define RSIP_LREQ_NO_CLIENT 2 /* no rsip_clients entry: nothing written */
+#define RSIP_LREQ_OVER_CAP  3 /* RSIP_LREQ_F_CAP and no room: nothing written */
+#define RSIP_LREQ_BUSY	    4 /* the count changed under every try: nothing written, try again */
 
 /* Violation reasons (rsip_client.viol_mask bits, rsip_slow_meta.error). */
 #define RSIP_VIOL_BAD_TUNNEL  (1u << 0) /* 307 BAD_TUNNEL_TYPE */
@@ -459,6 +485,7 @@ RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
 RSIP_ASSERT_SIZE(struct rsip_meta, 32);
 RSIP_ASSERT_SIZE(struct rsip_slow_meta, 24);
+RSIP_ASSERT_SIZE(struct rsip_learned_req, 24);
 #define RSIP_ASSERT_OFF(t, f, n) _Static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " moved")
 RSIP_ASSERT_OFF(struct rsip_client, lan_ifindex, 16);
 RSIP_ASSERT_OFF(struct rsip_client, cookie_cap, 20);

@@ -240,10 +240,18 @@ static int view_update(void *arg, enum dp_map_id m, const void *key, const void 
 	return bpf_map_update_elem(map_fd(arg, m), key, val, flags) < 0 ? -errno : 0;
 }
 
+static int view_learned_add(void *arg, struct rsip_learned_req *req)
+{
+	const struct bpf_fx *fx = arg;
+
+	return dpx_kernel_ops.learned_add(NULL, fx->m.learned, req);
+}
+
 void fx_slow_view(struct bpf_fx *fx, struct dp_view *v)
 {
 	*v = (struct dp_view){.lookup = view_lookup,
 			      .update = view_update,
+			      .learned_add = view_learned_add,
 			      .arg = fx,
 			      .spi_block_shift = FX_SHIFT,
 			      .spi_dir_on = fx->spi_dir.slots != 0,

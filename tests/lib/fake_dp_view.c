@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fake_dp_view.h"
+#include "rsip/rules/learned.h"
 
 #define FAKE_MAX 256
 
@@ -115,6 +116,32 @@ static int fake_del(void *arg, enum dp_map_id m, const void *key)
 	return 0;
 }
 
+/* The rsip_learned program (bpf/learned.h) on the table: the same rule. */
+static int fake_learned_add(void *arg, struct rsip_learned_req *req)
+{
+	struct entry *e = find(DPM_CLIENTS, &req->xa);
+	struct rsip_client c;
+	__u32 n = 0;
+
+	(void)arg;
+	if (!e) {
+		req->result = RSIP_LREQ_NO_CLIENT;
+		return 0;
+	}
+	memcpy(&c, e->val, sizeof(c));
+	if (rsip_learned_added(c.cookies, c.cookie_cap, req->d_cookies, req->d_out,
+			       req->flags & RSIP_LREQ_F_CAP, &n)) {
+		req->count = c.cookies;
+		req->result = RSIP_LREQ_OVER_CAP;
+		return 0;
+	}
+	c.cookies = n;
+	memcpy(e->val, &c, sizeof(c));
+	req->count = n;
+	req->result = RSIP_LREQ_DONE;
+	return 0;
+}
+
 void fake_view_reset(struct dp_view *v, uint8_t shift)
 {
 	ntab = 0;
@@ -122,6 +149,7 @@ void fake_view_reset(struct dp_view *v, uint8_t shift)
 	v->update = fake_update;
 	v->next_key = fake_next_key;
 	v->del = fake_del;
+	v->learned_add = fake_learned_add;
 	v->arg = NULL;
 	v->spi_block_shift = shift;
 }

@@ -125,6 +125,39 @@ static int f_next_key(void *arg, int fd, const void *key, void *next)
 	return 0;
 }
 
+/* The rsip_learned program (bpf/learned.h) on the in-memory maps: the same
+ * rule (rules/learned.h) on the rsip_client entry of the clients map, whose
+ * fd names the program here (fake_maps_dpx). A write like any update
+ * (counted, failure injection). */
+static int f_learned_add(void *arg, int prog_fd, struct rsip_learned_req *req)
+{
+	struct fake_maps *f = arg;
+	struct fake_map *m = map_of(f, prog_fd);
+	struct rsip_client c;
+	long i;
+
+	if (!m || m->vlen != sizeof(c) || m->klen != sizeof(req->xa))
+		return -EBADF;
+	if (f->fail_after == 0) {
+		f->fail_after = -1;
+		return f->fail_err;
+	}
+	if (f->fail_after > 0)
+		f->fail_after--;
+	i = find(m, &req->xa);
+	if (i < 0) {
+		req->result = RSIP_LREQ_NO_CLIENT;
+		return 0;
+	}
+	memcpy(&c, m->vals + i * m->vlen, sizeof(c));
+	fake_learned_apply(&c, req);
+	if (req->result == RSIP_LREQ_DONE) {
+		memcpy(m->vals + i * m->vlen, &c, sizeof(c));
+		f->writes++;
+	}
+	return 0;
+}
+
 /* Batch calls as the kernel's hash maps answer them: the token is where
  * the walk stands (here an index), -ENOENT with the last chunk; update and
  * delete stop at the first failing entry with *count = entries done. */
@@ -209,6 +242,7 @@ struct fake_maps *fake_maps_new(void)
 	f->ops.update = f_update;
 	f->ops.delete = f_delete;
 	f->ops.next_key = f_next_key;
+	f->ops.learned_add = f_learned_add;
 	f->ops.arg = f;
 	return f;
 }
@@ -324,6 +358,7 @@ void fake_maps_dpx(struct fake_maps *f, struct dpx_maps *m, unsigned int max_ent
 	unsigned int tsz = sizeof(struct rsip_target);
 
 	m->clients = fake_map_create(f, 4, sizeof(struct rsip_client), max_entries);
+	m->learned = m->clients; /* f_learned_add works on it */
 	m->nb = fake_map_create(f, 4, sizeof(struct rsip_nb_val), max_entries);
 	m->ports = fake_map_create(f, sizeof(struct rsip_port_key), tsz, max_entries);
 	m->ike = fake_map_create(f, sizeof(struct rsip_ike_key), tsz, max_entries);

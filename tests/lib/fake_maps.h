@@ -39,6 +39,10 @@ struct fake_snapshot *fake_maps_snapshot(struct fake_maps *f);
 bool fake_snapshot_equal(const struct fake_snapshot *a, const struct fake_snapshot *b);
 void fake_snapshot_free(struct fake_snapshot *s);
 
+/* The rsip_learned program's work on c (fake_learned.c): fills req. Its
+ * ops run it on the clients map of fake_maps_dpx, which m->learned names. */
+void fake_learned_apply(struct rsip_client *c, struct rsip_learned_req *req);
+
 /* All the maps dpx needs, created in f with the given capacity. */
 void fake_maps_dpx(struct fake_maps *f, struct dpx_maps *m, unsigned int max_entries,
 		   unsigned int ncpus);

@@ -909,6 +909,20 @@ static void collect_learned(const struct dp_learned *l, void *arg)
 /* A cluster's mirror (docs/cluster.md "Learned entries"): entries written
  * from outside are checked against their host, charged to its count (and
  * its cap), listed back, and deleted only when they are that host's. */
+/* Learned counts change only through the rsip_learned program: map
+ * operations that cannot run it are refused at dpx_new, not found out at
+ * the first sweep. */
+static void test_ops_without_learned_add(void **state)
+{
+	struct fx *fx = *state;
+	struct dpx_map_ops ops = *fake_maps_ops(fx->f);
+	struct dpx_config cfg = {
+	    .spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2, .ops = &ops};
+
+	ops.learned_add = NULL;
+	assert_null(dpx_new(&fx->m, &cfg));
+}
+
 static void test_learned_from_outside(void **state)
 {
 	struct fx *fx = *state;
@@ -1235,6 +1249,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learned_from_outside, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learned_peer_from_outside, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ops_without_learned_add, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,7 @@
 
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
+#include "rsip/rules/learned.h"
 #include "rsip/rules/parse.h"
 #include "rsip/rules/ports.h"
 
@@ -118,7 +119,7 @@ static __always_inline int lan_take_fanout(RULE_ENV *env, const struct lan_pkt *
 
 	if (!prot)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_FANOUT_UNPROTECTED);
-	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
+	if (!rsip_learned_room(p->c->cookies, p->c->cookie_cap, RSIP_LEARNED_COOKIE))
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_COOKIE_CAP);
 	learned_target(env, &nt, p);
 	if (RULE_UPDATE(env, map, key, &nt, BPF_EXIST))
@@ -151,7 +152,7 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
 	}
 	/* Racy by design: CPUs learning for one client at the same moment
 	 * may overshoot the cap by one each. */
-	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
+	if (!rsip_learned_room(p->c->cookies, p->c->cookie_cap, RSIP_LEARNED_COOKIE))
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_COOKIE_CAP);
 	learned_target(env, &nt, p);
 	err = RULE_UPDATE(env, map, key, &nt, BPF_NOEXIST);
@@ -193,7 +194,7 @@ static __always_inline void lan_ike_peer(RULE_ENV *env, const struct lan_pkt *p,
 		RULE_UPDATE(env, RULE_MAP(rsip_ike), &pk, &nt, BPF_EXIST);
 		return;
 	}
-	if (RSIP_LEARNED_COOKIES(p->c->cookies) >= p->c->cookie_cap)
+	if (!rsip_learned_room(p->c->cookies, p->c->cookie_cap, RSIP_LEARNED_COOKIE))
 		return;
 	learned_target(env, &nt, p);
 	if (RULE_UPDATE(env, RULE_MAP(rsip_ike), &pk, &nt, BPF_NOEXIST) == 0) {
@@ -225,7 +226,7 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 		return;
 	}
 	/* Racy by design, as for cookies: CPUs may overshoot by one each. */
-	if (RSIP_LEARNED_OUT_SPIS(p->c->cookies) >= p->c->cookie_cap) {
+	if (!rsip_learned_room(p->c->cookies, p->c->cookie_cap, RSIP_LEARNED_OUT_SPI)) {
 		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_CAP);
 		return;
 	}

@@ -5,9 +5,11 @@
  * publishes its learned entries, its standbys write them into their own
  * maps (docs/cluster.md "Learned entries"). Each entry written or deleted
  * here is charged to / taken off its host's learned count
- * (learned_count_add, map_sweep.c), so the per-host cap bounds the mirror
- * as it bounds the LAN program. What comes from outside is checked like
- * wire input against what the LAN rules would have written (misfit).
+ * (learned_count_add, map_sweep.c: the rsip_learned program's
+ * compare-and-swap, never a rewrite of the client entry), so the per-host
+ * cap bounds the mirror as it bounds the LAN program. What comes from
+ * outside is checked like wire input against what the LAN rules would have
+ * written (misfit).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -170,10 +172,20 @@ static __be32 holder(const uint8_t *val, uint8_t kind)
 	return xa;
 }
 
+/* Adds n entries of the kind to xa's count; with cap, refused (-EDQUOT)
+ * past its cookie_cap. -ENOENT: no client entry. */
+static int charge(struct dpx *x, __be32 xa, uint8_t kind, int n, bool cap)
+{
+	return kind == DP_LEARNED_OUT_SPI ? learned_count_add(x, xa, 0, n, cap)
+					  : learned_count_add(x, xa, n, 0, cap);
+}
+
+/* A host that is gone has no count to take the entry off. */
 static int uncharge(struct dpx *x, __be32 xa, uint8_t kind)
 {
-	return kind == DP_LEARNED_OUT_SPI ? learned_count_add(x, xa, 0, -1)
-					  : learned_count_add(x, xa, -1, 0);
+	int err = charge(x, xa, kind, -1, false);
+
+	return err == -ENOENT ? 0 : err;
 }
 
 int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why)
@@ -181,11 +193,9 @@ int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why)
 	uint8_t live[DPX_VAL_MAX], val[DPX_VAL_MAX];
 	const struct dpx_client *c = find_client(x, l->xa);
 	unsigned int klen = 0, vlen = 0;
-	struct rsip_client cv;
-	uint32_t held;
 	int fd = map_of(x, l->kind, &klen, &vlen);
 	const char *bad;
-	int err;
+	int err, cerr;
 
 	if (x->restoring)
 		return -EAGAIN; /* the clients' entries are not in the maps yet */
@@ -215,26 +225,28 @@ int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why)
 	}
 	if (err && err != -ENOENT)
 		return err;
-	if (dpx_lookup(x, x->m.clients, &l->xa.s_addr, &cv))
-		return -ENOENT;
-	held = l->kind == DP_LEARNED_OUT_SPI ? RSIP_LEARNED_OUT_SPIS(cv.cookies)
-					     : RSIP_LEARNED_COOKIES(cv.cookies);
-	if (held >= cv.cookie_cap)
-		return -EDQUOT;
+	/* Charged first, against the cap, in one step in the kernel: the LAN
+	 * program may learn for the host at the same moment, and a check
+	 * before a separate add would let both through. */
+	cerr = charge(x, l->xa.s_addr, l->kind, 1, true);
+	if (cerr)
+		return cerr;
 	if (err == 0) {
 		/* Another host's here (this gateway's own past, or a host
 		 * that left): the cluster's word wins, the other host's count
 		 * gives the entry up. */
 		err = dpx_raw_update(x, fd, l->key, val, BPF_EXIST);
 		if (!err)
-			err = uncharge(x, holder(live, l->kind), l->kind);
+			return uncharge(x, holder(live, l->kind), l->kind);
 	} else {
 		err = dpx_raw_update(x, fd, l->key, val, BPF_NOEXIST);
 	}
-	if (err)
-		return err;
-	return l->kind == DP_LEARNED_OUT_SPI ? learned_count_add(x, l->xa.s_addr, 0, 1)
-					     : learned_count_add(x, l->xa.s_addr, 1, 0);
+	if (err) {
+		cerr = uncharge(x, l->xa.s_addr, l->kind); /* not written: not held */
+		if (cerr)
+			log_warnx("dpx: giving back a learned count: %s", strerror(-cerr));
+	}
+	return err;
 }
 
 int dpx_learned_del(struct dpx *x, const struct dp_learned *l)

@@ -30,21 +30,38 @@ static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
 	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
 }
 
-int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out)
-{
-	struct rsip_client v;
-	int err = dpx_lookup(x, x->m.clients, &xa, &v);
-	int64_t lo, hi;
+/* RSIP_LREQ_BUSY means other CPUs' adds kept landing between the
+ * program's read and its swap: each time is progress for them, so a few
+ * runs more settle it. */
+#define LEARNED_RUNS 8
 
-	if (err)
-		return err == -ENOENT ? 0 : err;
-	lo = (int64_t)RSIP_LEARNED_COOKIES(v.cookies) + d_cookies;
-	hi = (int64_t)RSIP_LEARNED_OUT_SPIS(v.cookies) + d_out;
-	lo = lo < 0 ? 0 : (lo > RSIP_LEARNED_CAP_MAX ? RSIP_LEARNED_CAP_MAX : lo);
-	hi = hi < 0 ? 0 : (hi > RSIP_LEARNED_CAP_MAX ? RSIP_LEARNED_CAP_MAX : hi);
-	v.cookies = (uint32_t)hi * RSIP_LEARNED_OUT_SPI + (uint32_t)lo;
-	err = dpx_raw_update(x, x->m.clients, &xa, &v, BPF_EXIST);
-	return err == -ENOENT ? 0 : err;
+int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool cap)
+{
+	struct rsip_learned_req req = {
+	    .xa = xa, .d_cookies = d_cookies, .d_out = d_out, .flags = cap ? RSIP_LREQ_F_CAP : 0};
+
+	for (int i = 0; i < LEARNED_RUNS; i++) {
+		int err;
+
+		req.result = 0;
+		err = x->ops->learned_add(x->ops->arg, x->m.learned, &req);
+		if (err)
+			return err;
+		switch (req.result) {
+		case RSIP_LREQ_DONE:
+			return 0;
+		case RSIP_LREQ_NO_CLIENT:
+			return -ENOENT;
+		case RSIP_LREQ_OVER_CAP:
+			return -EDQUOT;
+		case RSIP_LREQ_BUSY:
+			continue;
+		default:
+			log_warnx("dpx: the rsip_learned program answered %u", req.result);
+			return -EPROTO;
+		}
+	}
+	return -EBUSY;
 }
 
 struct xa_count {
@@ -135,7 +152,9 @@ static void uncount_walk(const void *node, VISIT which, int depth)
 
 	if (which != postorder && which != leaf)
 		return;
-	err = learned_count_add(uncount_x, c->xa, -(int)c->n, 0);
+	err = learned_count_add(uncount_x, c->xa, -(int)c->n, 0, false);
+	if (err == -ENOENT)
+		err = 0; /* a host that is gone: no count to take them off */
 	if (err && !uncount_err)
 		uncount_err = err;
 }
@@ -185,7 +204,9 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		} else if (!err) {
 			r.out_spis++;
 			/* charged to a client that may still be there */
-			err = learned_count_add(x, v.xa, 0, -1);
+			err = learned_count_add(x, v.xa, 0, -1, false);
+			if (err == -ENOENT)
+				err = 0;
 		}
 	}
 	set_free(&keys);

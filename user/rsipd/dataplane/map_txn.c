@@ -48,6 +48,15 @@ static int k_delete_batch(void *arg, int fd, const void *keys, uint32_t *count)
 	return bpf_map_delete_batch(fd, keys, count, NULL);
 }
 
+/* BPF_PROG_TEST_RUN of the BPF_PROG_TYPE_SYSCALL program: the kernel
+ * copies the context back into req. */
+static int k_learned_add(void *arg, int prog_fd, struct rsip_learned_req *req)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = req, .ctx_size_in = sizeof(*req));
+
+	return bpf_prog_test_run_opts(prog_fd, &o);
+}
+
 const struct dpx_map_ops dpx_kernel_ops = {
     .lookup = k_lookup,
     .update = k_update,
@@ -56,6 +65,7 @@ const struct dpx_map_ops dpx_kernel_ops = {
     .lookup_batch = k_lookup_batch,
     .update_batch = k_update_batch,
     .delete_batch = k_delete_batch,
+    .learned_add = k_learned_add,
 };
 
 int dpx_lookup(struct dpx *x, int fd, const void *key, void *val)

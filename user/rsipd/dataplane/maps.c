@@ -72,6 +72,12 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 	x->m = *maps;
 	x->cfg = *cfg;
 	x->ops = cfg->ops ? cfg->ops : &dpx_kernel_ops;
+	if (!x->ops->learned_add) {
+		/* learned counts change only through it (map_sweep.c) */
+		log_warnx("dpx: the map operations cannot run the rsip_learned program");
+		free(x);
+		return NULL;
+	}
 	if (!x->cfg.cookie_cap)
 		x->cfg.cookie_cap = RSIP_DEF_COOKIE_CAP;
 	if (!x->cfg.ncpus) {

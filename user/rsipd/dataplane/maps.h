@@ -58,6 +58,10 @@ struct dpx_map_ops {
 	int (*update_batch)(void *arg, int fd, const void *keys, const void *values,
 			    uint32_t *count);
 	int (*delete_batch)(void *arg, int fd, const void *keys, uint32_t *count);
+	/* Runs the rsip_learned program (prog_fd: struct dpx_maps.learned) on
+	 * req (dp_abi.h), which it fills in: 0, or -errno when it could not
+	 * run. The only way the layer changes a learned count (map_sweep.c). */
+	int (*learned_add)(void *arg, int prog_fd, struct rsip_learned_req *req);
 	void *arg;
 };
 
@@ -69,6 +73,7 @@ struct dpx_maps {
 	int spi_dir;  /* unused with spi_dir.slots 0: no SPI directory */
 	int port_dir; /* ... and these with spi_dir.port_slots 0 */
 	int nb_dir;
+	int learned; /* the rsip_learned program (a program fd, not a map) */
 };
 
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */

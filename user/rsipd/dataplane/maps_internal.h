@@ -143,12 +143,13 @@ int client_claims(struct dpx *x, const struct dpx_client *c, struct dpx_set *scr
 /* Writes the client entry (restore mode: nothing, restore_end does). */
 int put_client(struct dpx_txn *t, struct dpx_client *c);
 
-/* map_sweep.c: adds to a client's learned count (rsip_client.cookies),
- * each half (RSIP_LEARNED_*) kept within 0..RSIP_LEARNED_CAP_MAX; a
- * read-modify-write: the LAN program may add one meanwhile, and the count
- * is then off by that one until it expires, which the cap tolerates. No
- * client entry: 0, nothing. */
-int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out);
+/* map_sweep.c: adds to a client's learned count (rsip_client.cookies)
+ * through the rsip_learned program (bpf/learned.h): a compare-and-swap in
+ * the kernel, so an increment the LAN program makes meanwhile is never lost.
+ * Each half (RSIP_LEARNED_*) stays within 0..RSIP_LEARNED_CAP_MAX; with cap,
+ * an add over the client's cookie_cap is refused (-EDQUOT), the LAN rules'
+ * own cap rule (rules/learned.h). No client entry: -ENOENT, nothing. */
+int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool cap);
 /* map_learned_ike.c: an rsip_ike entry from outside against its host's
  * rsip_client value: NULL when the LAN rules could have written it, else
  * what is wrong. */

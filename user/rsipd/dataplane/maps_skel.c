@@ -22,5 +22,6 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
 	    .out_spi = bpf_map__fd(skel->maps.rsip_out_spi),
 	    .stats = bpf_map__fd(skel->maps.rsip_stats),
 	    .nb_filter = bpf_map__fd(skel->maps.rsip_nb_filter),
+	    .learned = bpf_program__fd(skel->progs.rsip_learned),
 	};
 }

@@ -329,6 +329,13 @@ static void on_tick(void *arg)
 			  res.cookies, res.icmp_ids, res.out_spis);
 }
 
+static int view_learned_add(void *arg, struct rsip_learned_req *req)
+{
+	struct dp_xdp *x = arg;
+
+	return dpx_kernel_ops.learned_add(NULL, x->maps.learned, req);
+}
+
 static int start_slow_path(struct dp_xdp *x)
 {
 	struct slow_cfg sc = {0};
@@ -338,6 +345,7 @@ static int start_slow_path(struct dp_xdp *x)
 				   .update = view_update,
 				   .next_key = view_next_key,
 				   .del = view_del,
+				   .learned_add = view_learned_add,
 				   .arg = x,
 				   .spi_block_shift = x->cfg->spi_block_shift,
 				   .spi_dir_on = x->dp.spi_dir.slots != 0,

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "demux.h"
+#include "log.h"
 #include "pkt.h"
 
 /* ---- the rules' hooks ------------------------------------------------------ */
@@ -51,17 +52,24 @@ static long rules_update(struct rules_env *env, enum dp_map_id m, const void *ke
 	return env->v->update(env->v->arg, m, key, val, flags);
 }
 
-/* The LAN program adds to `cookies` atomically; user space can only rewrite
- * the entry, so a learn by XDP in between can be lost from the count (it then
- * errs low by one until that entry expires, as after the sweep). */
+/* The LAN program adds to `cookies` atomically; a rewrite of the client
+ * entry from here would lose what it adds meanwhile, so the count changes
+ * through the rsip_learned program (dp_view.learned_add). n: RSIP_LEARNED_*
+ * (the rules checked the cap before they wrote the entry, as XDP does). A
+ * failure leaves the count low by one until that entry expires: logged. */
 static void rules_learned(struct rules_env *env, uint32_t xa, uint32_t n)
 {
-	struct rsip_client c;
+	struct rsip_learned_req req = {.xa = xa,
+				       .d_cookies = (int32_t)RSIP_LEARNED_COOKIES(n),
+				       .d_out = (int32_t)RSIP_LEARNED_OUT_SPIS(n)};
+	int err = 0;
 
-	if (env->v->lookup(env->v->arg, DPM_CLIENTS, &xa, &c) < 0)
-		return;
-	c.cookies += n;
-	env->v->update(env->v->arg, DPM_CLIENTS, &xa, &c, BPF_EXIST);
+	/* RSIP_LREQ_BUSY: the programs' adds kept landing; each is progress */
+	for (int i = 0; i < 8 && !err && (i == 0 || req.result == RSIP_LREQ_BUSY); i++)
+		err = env->v->learned_add(env->v->arg, &req);
+	if (err || (req.result != RSIP_LREQ_DONE && req.result != RSIP_LREQ_NO_CLIENT))
+		log_warnx("slow path: charging a learned entry: %s (result %u)",
+			  err ? strerror(-err) : "not written", req.result);
 }
 
 /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_coarse_ns. */

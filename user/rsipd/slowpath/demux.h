@@ -46,6 +46,11 @@ struct dp_view {
 	 * delete key, 0 or -ENOENT. */
 	int (*next_key)(void *arg, enum dp_map_id map, const void *key, void *next);
 	int (*del)(void *arg, enum dp_map_id map, const void *key);
+	/* Changes a host's learned count as the rsip_learned program does
+	 * (bpf/learned.h: a compare-and-swap in the kernel, never a rewrite of
+	 * the client entry, which would lose the programs' increments); fills
+	 * req. 0, or -errno when it could not run. */
+	int (*learned_add)(void *arg, struct rsip_learned_req *req);
 	void *arg;
 	uint8_t spi_block_shift;
 	bool spi_dir_on;  /* the programs' cfg_spi_dir_on */
