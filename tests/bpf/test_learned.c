@@ -277,7 +277,7 @@ static void mirrored_add_keeps_the_cap(void **state)
 	assert_int_equal(count_of(&CL_E), 1);
 
 	hook_arm(&CL_E, 0x202);
-	assert_int_equal(dpx_learned_put(fx.x, &l), -EDQUOT);
+	assert_int_equal(dpx_learned_put(fx.x, &l, NULL), -EDQUOT);
 	assert_int_equal(hook.fired, 1);
 	assert_int_equal(hook.action, XDP_REDIRECT);
 	memcpy(&k, l.key, sizeof(k));
@@ -289,8 +289,8 @@ static void mirrored_add_keeps_the_cap(void **state)
 	 * charged; a second put of it charges nothing. */
 	sweep_all();
 	assert_int_equal(lan_echo(&CL_E, 0x200), XDP_REDIRECT);
-	assert_int_equal(dpx_learned_put(fx.x, &l), 0);
-	assert_int_equal(dpx_learned_put(fx.x, &l), 0);
+	assert_int_equal(dpx_learned_put(fx.x, &l, NULL), 0);
+	assert_int_equal(dpx_learned_put(fx.x, &l, NULL), 0);
 	assert_int_equal(count_of(&CL_E), 2);
 	assert_exact(&CL_E);
 	/* ... and the LAN program now refuses a third, as the put did. */
@@ -459,7 +459,7 @@ static void count_races_the_program(void **state)
 	pin_apart(th, &mask);
 	__atomic_store_n(&race_go, 1, __ATOMIC_RELEASE);
 	do {
-		assert_int_equal(dpx_learned_put(fx.x, &l), 0);
+		assert_int_equal(dpx_learned_put(fx.x, &l, NULL), 0);
 		assert_int_equal(dpx_learned_del(fx.x, &l), 0);
 		rounds++;
 	} while (!__atomic_load_n(&race_done, __ATOMIC_ACQUIRE));

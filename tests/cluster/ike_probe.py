@@ -11,6 +11,13 @@ accept. Run inside a network namespace (ip netns exec).
   ike_probe.py peer SRC DST COOKIE     an INFORMATIONAL request the peer (the
                                        SA's responder) starts: SPIi COOKIE,
                                        SPIr fixed, no I flag, SK payload
+  ike_probe.py main-mode SRC DST COOKIE
+                                       an IKEv1 Main Mode's first message
+                                       from SRC:500 to DST:500: the peer
+                                       starts a new exchange (a
+                                       re-authentication) with a NEW
+                                       initiator cookie COOKIE, responder
+                                       cookie zero, unprotected
   ike_probe.py recv ADDR COOKIE SECS   wait (at most SECS) on ADDR:500 for an
                                        IKE message with SPIi COOKIE: exit 0
                                        and print where it came from, else 1
@@ -33,8 +40,8 @@ IKE_PORT = 500
 SPI_R = bytes.fromhex("5e5e5e5e00000001")
 
 
-def ike_header(spi_i, spi_r, next_payload, exchange, flags, body=b""):
-    return struct.pack("!8s8sBBBBII", spi_i, spi_r, next_payload, 0x20, exchange, flags, 0,
+def ike_header(spi_i, spi_r, next_payload, exchange, flags, body=b"", version=0x20):
+    return struct.pack("!8s8sBBBBII", spi_i, spi_r, next_payload, version, exchange, flags, 0,
                        28 + len(body)) + body
 
 
@@ -84,6 +91,10 @@ def main():
         src, dst, cookie = sys.argv[2], sys.argv[3], bytes.fromhex(sys.argv[4])
         # SK payload (46), INFORMATIONAL (37), no flag: the responder's request
         send(src, dst, ike_header(cookie, SPI_R, 46, 37, 0x00, bytes(32)))
+    elif mode == "main-mode":
+        src, dst, cookie = sys.argv[2], sys.argv[3], bytes.fromhex(sys.argv[4])
+        # IKEv1 (0x10), SA payload (1), Identity Protection (2), no flag
+        send(src, dst, ike_header(cookie, bytes(8), 1, 2, 0x00, bytes(8), version=0x10))
     elif mode == "recv":
         addr, cookie, secs = sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4])
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -6,27 +6,39 @@
 # RSIPSEC on the shared IKE ports, peer Y), real packets through the real
 # XDP programs:
 #   - X2 sends an IKE_SA_INIT from Nb:500 to Y:500 through N1 (Y receives
-#     it): N1's LAN program learns X2's cookie; X2 sends an ESP-shaped
+#     it): N1's LAN program learns X2's cookie and the peer entry
+#     (Nb, 500, Y) that routes an exchange Y starts; X2 sends an ESP-shaped
 #     packet to Y on Y's SPI: N1 learns the outbound (Y, SPI); X2 pings Y
 #     (an echo request with an id of its own): N1 learns the echo id;
 #   - N1 publishes both to etcd (PREFIX learned/...), N2 (standby) writes
 #     them into its own maps: bpftool finds the cookie entry in N2's rsip_ike
 #     and the (Y, SPI) entry in N2's rsip_out_spi, and rsipctl status counts
 #     them (published at N1, mirrored at N2), and the echo id in rsip_icmp_id;
+#     the peer entry is in etcd ("kind":1, "several":false) and N2's rsip_ike;
 #   - the rate bound (--learned-rate 2 here): X2 sends ESP on 6 more of Y's
 #     SPIs at once; N1 learns them in the same second, publishes 2 a second,
 #     logs that the others wait, and every one reaches etcd and N2;
+#   - the peer row turns "several" (put with etcdctl, as N1 writes it when
+#     a second host talks IKE with Y): N2 rewrites its entry in place
+#     (RSIP_TF_IKE_SEVERAL set, no second entry, X2's learned count
+#     unchanged), and back;
 #   - rows in etcd that do not fit (a host N2 does not have, a bad key, a
-#     value that is not JSON) are skipped by N2 with a warning naming each,
-#     and nothing of them reaches its maps;
+#     value that is not JSON, a peer entry of X2's whose Y is a multicast
+#     address) are skipped by N2 with a warning naming each (and why), and
+#     nothing of them reaches its maps;
 #   - kill -9 N1's rsipd, N1's links down: keepalived moves the addresses
 #     to N2; X2 sends nothing more; Y starts an exchange on that IKE SA (an
 #     INFORMATIONAL request with X2's cookie): it reaches X2 through N2;
 #     Y sends an echo reply with X2's echo id: it reaches X2 through N2;
+#     Y starts a new Main Mode (IKEv1, a NEW initiator cookie no host sent)
+#     to Nb:500: N2 routes it to X2 by the mirrored peer entry
+#     (wan_tx_ike_peer goes up) and X2 receives it;
 #   - X2's lease ends (rsipc down): N2, now active, withdraws its entries
 #     from etcd.
 # Without the publish (rsipd --learned-rate 0) N2's maps have neither entry
-# and Y's message is dropped at N2 (no cookie): the test fails.
+# and Y's message is dropped at N2 (no cookie): the test fails. Without peer
+# entries in the publish (main's rsipd before issue 12 item 3's peer rows)
+# N2's rsip_ike has no (Nb, 500, Y) and the new Main Mode is dropped at N2.
 # LEARNED_RATE overrides --learned-rate 2 (LEARNED_RATE=0 for that check).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +60,10 @@ rate=(--learned-rate "${LEARNED_RATE:-2}")
 role() { fo_ctl "$1" status | fo_jget cluster role; }
 is_role() { [ "$(role "$1")" = "$2" ]; }
 learned() { fo_ctl "$1" status | fo_jget cluster learned "$2"; }
+counter() { # NODE NAME: a data plane counter
+	fo_ctl "$1" counters | python3 -c 'import json,sys
+print(json.load(sys.stdin)["dataplane"].get(sys.argv[1], 0))' "$2"
+}
 probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
 	local n=$1
 	shift
@@ -55,6 +71,16 @@ probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
 }
 hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
 ip_hex() { printf '%02x' ${1//./ }; }
+# map_get NODE MAP KEYHEX FIELD: a field of the value of NODE's pinned map
+map_get() {
+	local kb
+	read -ra kb <<<"$(hexbytes "$3")"
+	bpftool -j map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"][sys.argv[1]])' "$4"
+}
+map_count() { # NODE MAP: entries in NODE's pinned map
+	bpftool -j map dump pinned "$FO_DIR/bpffs-$1/rsip/$2" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
 # in_map NODE MAP KEYHEX: NODE's pinned map has the key
 in_map() {
 	local kb
@@ -104,20 +130,29 @@ echo_id=$(printf '%04x' $((RANDOM % 60000 + 1024)))
 probe x2 echo "$nb" $FO_Y "$echo_id" || fail "x2: cannot ping"
 icmp_key=$(ip_hex "$nb")${echo_id}0000
 fo_wait 10 in_map n1 rsip_icmp_id "$icmp_key" || fail "N1 did not learn the echo id"
-echo "N1 learned the cookie, (Y, 0x$yspi) and echo id 0x$echo_id"
+# The peer entry (Nb, 500, kind 1, Y then zeros): kind is a host-order u16
+# in struct rsip_ike_key (little-endian here: 01 00).
+peer_key=$(ip_hex "$nb")01f40100$(ip_hex $FO_Y)00000000
+fo_wait 10 in_map n1 rsip_ike "$peer_key" || fail "N1 did not learn the peer entry (Nb, 500, Y)"
+echo "N1 learned the cookie, the peer entry, (Y, 0x$yspi) and echo id 0x$echo_id"
 
 echo "== N2 (standby) mirrors what N1 learned"
 fo_wait 15 in_map n2 rsip_ike "$ike_key" ||
 	fail "N2's rsip_ike has no entry for X2's cookie (N1 published $(learned n1 published))"
 fo_wait 15 in_map n2 rsip_out_spi "$out_key" || fail "N2's rsip_out_spi has no (Y, 0x$yspi)"
 fo_wait 15 in_map n2 rsip_icmp_id "$icmp_key" || fail "N2's rsip_icmp_id has no echo id 0x$echo_id"
+fo_wait 15 in_map n2 rsip_ike "$peer_key" ||
+	fail "N2's rsip_ike has no peer entry (Nb, 500, Y) (N1 published $(learned n1 published))"
+peer_row=$(etcd_ctl get "${FO_PREFIX}learned/ike/$peer_key" --print-value-only)
+echo "in etcd: learned/ike/$peer_key = $peer_row"
+grep -q '"kind":1,"several":false' <<<"$peer_row" || fail "the peer row does not say kind 1, one host"
 read -ra ike_bytes <<<"$(hexbytes "$ike_key")"
 bpftool -j map lookup pinned "$FO_DIR/bpffs-n2/rsip/rsip_ike" key hex "${ike_bytes[@]}" |
 	python3 -c 'import json,sys; print("N2 rsip_ike:", json.dumps(json.load(sys.stdin).get("formatted", "")))'
 pub=$(learned n1 published)
 mir=$(learned n2 mirrored)
 echo "learned entries: N1 published $pub, N2 mirrored $mir, N2 refused $(learned n2 refused)"
-[ "$pub" -ge 3 ] && [ "$mir" -ge 3 ] || fail "status: published $pub, mirrored $mir"
+[ "$pub" -ge 4 ] && [ "$mir" -ge 4 ] || fail "status: published $pub, mirrored $mir"
 [ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
 
 echo "== the rate bound: 6 more outbound SPIs at once, 2 published a second"
@@ -133,9 +168,32 @@ grep "learned entr.* wait.* for the next interval (--learned-rate 2 a second)" \
 echo "N1 published $(learned n1 published), N2 mirrored $(learned n2 mirrored): none lost"
 keys=$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep .)
 echo "in etcd: $(grep -c . <<<"$keys") rows under ${FO_PREFIX}learned/"
-[ "$(grep -c . <<<"$keys")" = 9 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+[ "$(grep -c . <<<"$keys")" = 10 ] && grep -qx "${FO_PREFIX}learned/ike/$ike_key" <<<"$keys" &&
+	grep -qx "${FO_PREFIX}learned/ike/$peer_key" <<<"$keys" &&
 	grep -qx "${FO_PREFIX}learned/out/$out_key" <<<"$keys" &&
-	grep -qx "${FO_PREFIX}learned/icmp/$icmp_key" <<<"$keys" || fail "etcd does not hold the 9 entries"
+	grep -qx "${FO_PREFIX}learned/icmp/$icmp_key" <<<"$keys" || fail "etcd does not hold the 10 entries"
+
+echo "== the peer row turns several: N2 rewrites its entry in place, charged once"
+x2_xa=$(fo_jget xa <<<"$peer_row")
+cookies=$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)
+entries=$(map_count n2 rsip_ike)
+flags=$(map_get n2 rsip_ike "$peer_key" flags)
+echo "N2: peer entry flags $flags, X2's learned count $cookies, $entries rsip_ike entries"
+[ "$flags" = 4 ] || fail "N2's peer entry has flags $flags, not RSIP_TF_LEARNED (4)"
+etcd_ctl put "${FO_PREFIX}learned/ike/$peer_key" "${peer_row/\"several\":false/\"several\":true}" \
+	>/dev/null || fail "etcdctl put"
+several() { [ "$(map_get n2 rsip_ike "$peer_key" flags)" = "$1" ]; }
+fo_wait 10 several 12 || fail "N2's peer entry is not RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL (12)" \
+	"after the row said several: $(map_get n2 rsip_ike "$peer_key" flags)"
+[ "$(map_count n2 rsip_ike)" = "$entries" ] || fail "N2's rsip_ike: $(map_count n2 rsip_ike) entries"
+[ "$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)" = "$cookies" ] ||
+	fail "X2's learned count at N2 moved: $(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)"
+etcd_ctl put "${FO_PREFIX}learned/ike/$peer_key" "$peer_row" >/dev/null || fail "etcdctl put"
+fo_wait 10 several 4 || fail "N2's peer entry did not go back to one host"
+[ "$(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)" = "$cookies" ] ||
+	fail "X2's learned count at N2 moved: $(map_get n2 rsip_clients "$(ip_hex "$x2_xa")" cookies)"
+[ "$(learned n2 refused)" = 0 ] || fail "N2 refused learned entries"
+echo "N2: flags 4 -> 12 -> 4 in place; X2's learned count $cookies, $entries rsip_ike entries throughout"
 
 echo "== rows that do not fit are skipped by N2, each named"
 bad_ike=$(ip_hex "$nb")01f40000badc0ffee0000001
@@ -145,13 +203,22 @@ etcd_ctl put "${FO_PREFIX}learned/ike/$bad_ike" \
 etcd_ctl put "${FO_PREFIX}learned/icmp/zz" '{}' >/dev/null || fail "etcdctl put"
 etcd_ctl put "${FO_PREFIX}learned/out/c63364025e5e0001" 'not json' >/dev/null ||
 	fail "etcdctl put"
+# X2's own peer row, as N1 wrote it, but for a Y that is a multicast
+# address (224.0.0.5): a peer entry the LAN rules never write.
+bad_peer=$(ip_hex "$nb")01f40100e000000500000000
+bad_val=$(python3 -c 'import json,sys; v=json.loads(sys.argv[1]); v["remote"]="224.0.0.5"
+print(json.dumps(v, separators=(",", ":")))' "$peer_row")
+etcd_ctl put "${FO_PREFIX}learned/ike/$bad_peer" "$bad_val" >/dev/null || fail "etcdctl put"
 fo_wait 10 sh -c "[ \"\$($BUILD/rsipctl --socket $FO_DIR/n2.sock --json status |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cluster\"][\"learned\"][\"refused\"])')\" -ge 3 ]" ||
-	fail "N2 refused $(learned n2 refused) rows, not 3 (or more: each full read counts them again)"
-for k in "ike/$bad_ike" icmp/zz out/c63364025e5e0001; do
+	python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cluster\"][\"learned\"][\"refused\"])')\" -ge 4 ]" ||
+	fail "N2 refused $(learned n2 refused) rows, not 4 (or more: each full read counts them again)"
+for k in "ike/$bad_ike" icmp/zz out/c63364025e5e0001 "ike/$bad_peer"; do
 	grep "learned entry ${FO_PREFIX}learned/$k" "$FO_DIR/rsipd-n2.log" || fail "no warning names $k"
 done
+grep -q "learned entry ${FO_PREFIX}learned/ike/$bad_peer.*peer Y not a unicast address: skipped" \
+	"$FO_DIR/rsipd-n2.log" || fail "N2's warning on the bad peer row does not say why"
 ! in_map n2 rsip_ike "$bad_ike" || fail "N2 wrote a row for a host it does not have"
+! in_map n2 rsip_ike "$bad_peer" || fail "N2 wrote a peer entry for a multicast Y"
 kill -0 "${FO_PID[rsipd-n2]}" || fail "N2's rsipd died"
 
 echo "== kill -9 N1's rsipd, N1's links down"
@@ -183,6 +250,23 @@ for _ in $(seq 60); do
 done
 wait $xrecv || fail "Y's echo reply with X2's echo id did not reach X2 through N2"
 cat "$FO_DIR/x2.echo"
+echo "== Y starts a new Main Mode with a NEW initiator cookie: the mirrored peer entry routes it"
+newcookie=11ce$(printf '%012x' $((RANDOM * 32768 + RANDOM)))
+peer_tx=$(counter n2 wan_tx_ike_peer)
+probe x2 recv "$nb" "$newcookie" 20 >"$FO_DIR/x2.mm" &
+xrecv=$!
+sleep 0.5
+for _ in $(seq 60); do
+	probe y main-mode $FO_Y "$nb" "$newcookie" || fail "y: cannot send"
+	kill -0 $xrecv 2>/dev/null || break
+	sleep 0.3
+done
+wait $xrecv || fail "Y's new Main Mode (cookie $newcookie) did not reach X2 through N2" \
+	"(wan_tx_ike_peer $peer_tx -> $(counter n2 wan_tx_ike_peer), wan_drop_no_cookie" \
+	"$(counter n2 wan_drop_no_cookie))"
+cat "$FO_DIR/x2.mm"
+echo "N2 wan_tx_ike_peer: $peer_tx -> $(counter n2 wan_tx_ike_peer)"
+[ "$(counter n2 wan_tx_ike_peer)" -gt "$peer_tx" ] || fail "N2's wan_tx_ike_peer did not go up"
 # N2's own publisher starts from the mirrored table: nothing to withdraw.
 in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking over"
 [ "$(learned n2 withdrawn)" = 0 ] || fail "N2 withdrew $(learned n2 withdrawn) entries"
@@ -190,10 +274,11 @@ in_map n2 rsip_ike "$ike_key" || fail "N2 lost the cookie entry after taking ove
 echo "== X2's lease ends: N2 withdraws its entries from etcd"
 ip netns exec "$(fo_ns x2)" "$FO_RSIPC" --state-dir "$FO_DIR/x2" down >/dev/null ||
 	fail "rsipc down"
-gone() { [ "$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .)" = 3 ]; }
+gone() { [ "$(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .)" = 4 ]; }
 fo_wait 15 gone || fail "etcd still holds X2's learned entries"
 ! in_map n2 rsip_ike "$ike_key" || fail "N2's map still holds X2's cookie"
-[ "$(learned n2 withdrawn)" = 9 ] || fail "N2 withdrew $(learned n2 withdrawn), not 9"
-echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 3 that did not fit)"
+! in_map n2 rsip_ike "$peer_key" || fail "N2's map still holds X2's peer entry"
+[ "$(learned n2 withdrawn)" = 10 ] || fail "N2 withdrew $(learned n2 withdrawn), not 10"
+echo "withdrawn by N2: $(learned n2 withdrawn); etcd: $(etcd_ctl get --prefix --keys-only "${FO_PREFIX}learned/" | grep -c .) rows left (the 4 that did not fit)"
 fo_log_clean || fail "sanitizers (above)"
 echo "PASS: learned entries across a failover"

@@ -948,7 +948,7 @@ static void test_learned_from_outside(void **state)
 	memset(ik.cookie, 0xc1, sizeof(ik.cookie));
 	memcpy(l.key, &ik, sizeof(ik));
 
-	assert_int_equal(dpx_learned_put(fx->x, &l), 0);
+	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(t.xa, l.xa.s_addr);
 	assert_memory_equal(t.mac, MAC1, 6);
@@ -963,7 +963,7 @@ static void test_learned_from_outside(void **state)
 	t.last_seen_ns = 1;
 	t.pkts = 42;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
-	assert_int_equal(dpx_learned_put(fx->x, &l), 0);
+	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
@@ -975,31 +975,31 @@ static void test_learned_from_outside(void **state)
 	 * RSIPSEC, a zero cookie. */
 	bad = l;
 	bad.client_id = 9;
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -ENOENT);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -ENOENT);
 	bad = l;
 	bad.xa = ip("10.0.0.99");
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -ENOENT);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -ENOENT);
 	bad = l;
 	ike_key_set(&bad, "192.0.2.2", 2);
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EINVAL);
 	bad = l;
 	bad.tunnel = RSIP_DP_TUNNEL_GRE;
 	ike_key_set(&bad, NULL, 3);
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EINVAL);
 	bad = l;
 	bad.client_id = 2;
 	bad.xa = ip("10.0.0.12");
 	ike_key_set(&bad, NULL, 4);
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EINVAL);
 	bad = l;
 	ike_key_set(&bad, NULL, -1);
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -EINVAL);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EINVAL);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
 
 	/* An outbound SPI: the other half of the count. */
 	memcpy(o.key, &ok, sizeof(ok));
 	o.xa = l.xa;
-	assert_int_equal(dpx_learned_put(fx->x, &o), 0);
+	assert_int_equal(dpx_learned_put(fx->x, &o, NULL), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1 + RSIP_LEARNED_OUT_SPI);
 
@@ -1017,7 +1017,7 @@ static void test_learned_from_outside(void **state)
 	set_cookies(fx, "10.0.0.11", 8 + RSIP_LEARNED_OUT_SPI);
 	bad = l;
 	ike_key_set(&bad, NULL, 5);
-	assert_int_equal(dpx_learned_put(fx->x, &bad), -EDQUOT);
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EDQUOT);
 	set_cookies(fx, "10.0.0.11", 1 + RSIP_LEARNED_OUT_SPI);
 
 	/* Deleted only as that host's; taken off its count. */
@@ -1034,7 +1034,196 @@ static void test_learned_from_outside(void **state)
 
 	/* During a restart's restore: not now. */
 	dpx_restore_begin(fx->x);
-	assert_int_equal(dpx_learned_put(fx->x, &l), -EAGAIN);
+	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), -EAGAIN);
+}
+
+/* l, a peer entry (Nb, port, Y), with port, Y, the key's last four bytes,
+ * its kind (the key sits unaligned in struct dp_learned: copied). */
+static void peer_key_set(struct dp_learned *l, uint16_t port, const char *y, uint32_t tail,
+			 uint16_t kind)
+{
+	struct rsip_ike_key k;
+	__be32 a = ip(y).s_addr;
+
+	memcpy(&k, l->key, sizeof(k));
+	k.port = htons(port);
+	k.kind = kind;
+	memcpy(k.cookie, &a, sizeof(a));
+	memcpy(k.cookie + sizeof(a), &tail, sizeof(tail));
+	memcpy(l->key, &k, sizeof(k));
+}
+
+/* l refused as not fitting (-EINVAL), with a reason that says so, and
+ * nothing written: the map and the host's count as they were. */
+static void refused(struct fx *fx, const struct dp_learned *l, const char *reason)
+{
+	const char *why = NULL;
+	size_t n = fake_map_count(fx->f, fx->m.ike);
+	struct rsip_client before, after;
+
+	assert_int_equal(get_client(fx, "10.0.0.11", &before), 0);
+	assert_int_equal(dpx_learned_put(fx->x, l, &why), -EINVAL);
+	assert_non_null(why);
+	if (!strstr(why, reason))
+		fail_msg("refused for \"%s\", expected \"%s\"", why, reason);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), n);
+	assert_int_equal(get_client(fx, "10.0.0.11", &after), 0);
+	assert_int_equal(after.cookies, before.cookies);
+}
+
+/* The IKE peer entries (Nb, port, Y) across a cluster (docs/cluster.md
+ * "Learned entries"): written from outside as the LAN program writes them
+ * (rules/lan.h lan_ike_peer), several hosts or one; the same host's again
+ * in place and charged once; listed back with "several"; a fan-out in
+ * progress never listed; rows the LAN rules could never have written
+ * refused, each with its reason, nothing written. */
+static void test_learned_peer_from_outside(void **state)
+{
+	struct fx *fx = *state;
+	static const uint32_t spis[] = {0x5001};
+	struct rec_buf b = binding(1, 100, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
+	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr}, fk;
+	struct rsip_target t, mark = {.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT};
+	struct dp_learned l = {.kind = DP_LEARNED_IKE,
+			       .klen = sizeof(ik),
+			       .client_id = 1,
+			       .xa = ip("10.0.0.11"),
+			       .tunnel = RSIP_DP_TUNNEL_IPIP,
+			       .remote = ip("198.51.100.7")},
+			  bad, l4500;
+	struct dp_learned listed[8] = {0};
+	struct rsip_client cv;
+	const char *why = NULL;
+
+	add_client(fx, 1, "10.0.0.11", MAC1);
+	add_client(fx, 2, "10.0.0.12", MAC2);
+	rec_set_spis(&b, spis, 1);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	memcpy(l.key, &ik, sizeof(ik));
+	peer_key_set(&l, 500, "198.51.100.7", 0, RSIP_IKE_KIND_PEER);
+	memcpy(&ik, l.key, sizeof(ik));
+
+	/* One host talks IKE with Y: its target, charged once. */
+	assert_int_equal(dpx_learned_put(fx->x, &l, &why), 0);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_int_equal(t.xa, l.xa.s_addr);
+	assert_memory_equal(t.mac, MAC1, 6);
+	assert_int_equal(t.lan_ifindex, 7);
+	assert_int_equal(t.flags, RSIP_TF_LEARNED);
+	assert_int_equal(t.remote, l.remote.s_addr);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1);
+
+	/* Several now: the same key, the same host named, rewritten in place
+	 * (counters kept), no second entry, not charged again. */
+	t.pkts = 42;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	l.several = true;
+	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
+	assert_int_equal(t.flags, RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL);
+	assert_int_equal(t.pkts, 42);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1);
+
+	/* 4500 too (the host's IKE floated, or lan_ike_leased): a second entry. */
+	l4500 = l;
+	l4500.several = false;
+	peer_key_set(&l4500, 4500, "198.51.100.7", 0, RSIP_IKE_KIND_PEER);
+	assert_int_equal(dpx_learned_put(fx->x, &l4500, NULL), 0);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 2);
+
+	/* A fan-out in progress (rsipd's mark, no host; here even one naming
+	 * the host): never listed. */
+	fk = ik;
+	fk.kind = RSIP_IKE_KIND_COOKIE;
+	memset(fk.cookie, 0xfa, sizeof(fk.cookie));
+	assert_int_equal(put(fx, fx->m.ike, &fk, &mark), 0);
+	fk.cookie[0] = 0xfb;
+	mark.xa = l.xa.s_addr;
+	assert_int_equal(put(fx, fx->m.ike, &fk, &mark), 0);
+
+	/* Listed back: both peer entries, "several" as written, the host's
+	 * Client ID; not the marks. */
+	assert_int_equal(dpx_learned_list(fx->x, collect_learned, listed), 0);
+	assert_int_equal(listed[2].kind, 0);
+	for (int i = 0; i < 2; i++) {
+		const struct dp_learned *want =
+		    memcmp(listed[i].key, l.key, sizeof(ik)) ? &l4500 : &l;
+
+		assert_int_equal(listed[i].kind, DP_LEARNED_IKE);
+		assert_memory_equal(listed[i].key, want->key, sizeof(ik));
+		assert_int_equal(listed[i].several, want->several);
+		assert_int_equal(listed[i].client_id, 1);
+		assert_int_equal(listed[i].remote.s_addr, l.remote.s_addr);
+		assert_int_equal(listed[i].tunnel, RSIP_DP_TUNNEL_IPIP);
+	}
+
+	/* Refused like wire input, each with its reason, nothing written. */
+	bad = l;
+	peer_key_set(&bad, 4501, "198.51.100.7", 0, RSIP_IKE_KIND_PEER);
+	refused(fx, &bad, "port not 500 or 4500");
+	bad = l;
+	peer_key_set(&bad, 0, "198.51.100.7", 0, RSIP_IKE_KIND_PEER);
+	refused(fx, &bad, "port not 500 or 4500");
+	static const char *const not_unicast[] = {"0.0.0.0",   "255.255.255.255", "224.0.0.5",
+						  "239.1.2.3", "127.0.0.1",	  "240.0.0.1"};
+	for (size_t i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++) {
+		bad = l;
+		bad.remote = ip(not_unicast[i]);
+		peer_key_set(&bad, 500, not_unicast[i], 0, RSIP_IKE_KIND_PEER);
+		refused(fx, &bad, "not a unicast address");
+	}
+	bad = l;
+	bad.remote = ip("198.51.100.8");
+	refused(fx, &bad, "remote is not the key's peer Y");
+	bad = l;
+	peer_key_set(&bad, 500, "198.51.100.7", 1, RSIP_IKE_KIND_PEER);
+	refused(fx, &bad, "peer key not Y then zeros");
+	bad = l;
+	peer_key_set(&bad, 500, "198.51.100.7", 0, 2);
+	refused(fx, &bad, "unknown IKE entry kind");
+	bad = l;
+	memcpy(&fk, bad.key, sizeof(fk));
+	fk.nb = ip("192.0.2.2").s_addr;
+	memcpy(bad.key, &fk, sizeof(fk));
+	refused(fx, &bad, "not on its host's Nb");
+	bad = l;
+	bad.tunnel = RSIP_DP_TUNNEL_GRE;
+	peer_key_set(&bad, 500, "198.51.100.9", 0, RSIP_IKE_KIND_PEER);
+	bad.remote = ip("198.51.100.9");
+	refused(fx, &bad, "a tunnel its host did not lease");
+	bad = l; /* a cookie too: the rules learn IKE on 500 and 4500 only */
+	bad.several = false;
+	peer_key_set(&bad, 4501, "198.51.100.7", 0, RSIP_IKE_KIND_COOKIE);
+	refused(fx, &bad, "port not 500 or 4500");
+	bad = l; /* "several" belongs to peer entries: a cookie never names several */
+	peer_key_set(&bad, 500, "198.51.100.7", 0, RSIP_IKE_KIND_COOKIE);
+	refused(fx, &bad, "several hosts named on a cookie");
+	bad = l; /* a host without RSIPSEC (and no Nb of its own) */
+	bad.client_id = 2;
+	bad.xa = ip("10.0.0.12");
+	refused(fx, &bad, "not on its host's Nb");
+	bad = l;
+	bad.client_id = 9;
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -ENOENT);
+
+	/* The cap bounds peer entries as it bounds cookies. */
+	set_cookies(fx, "10.0.0.11", 8);
+	bad = l;
+	peer_key_set(&bad, 500, "198.51.100.9", 0, RSIP_IKE_KIND_PEER);
+	bad.remote = ip("198.51.100.9");
+	assert_int_equal(dpx_learned_put(fx->x, &bad, NULL), -EDQUOT);
+	set_cookies(fx, "10.0.0.11", 2);
+
+	/* Deleted as that host's, taken off its count. */
+	assert_int_equal(dpx_learned_del(fx->x, &l), 0);
+	assert_int_equal(dpx_learned_del(fx->x, &l4500), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 2); /* the two marks */
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 0);
 }
 
 int main(void)
@@ -1059,6 +1248,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sweep_fanout_mark_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_del_takes_everything, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learned_from_outside, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_learned_peer_from_outside, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ops_without_learned_add, setup, teardown),
 	};
 

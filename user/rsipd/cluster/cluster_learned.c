@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * What the data plane learned (IKE cookies, outbound SPIs, echo ids), shared
- * through etcd (docs/cluster.md "Learned entries"). One key per entry:
+ * What the data plane learned (IKE cookies and peer entries, outbound SPIs,
+ * echo ids), shared through etcd (docs/cluster.md "Learned entries"). One
+ * key per entry:
  *
- *   PREFIX learned/ike/HEX32   rsip_ike key (Nb, port, kind 0, cookie)
+ *   PREFIX learned/ike/HEX32   rsip_ike key (Nb, port, kind 0, cookie), or
+ *                              a peer entry (Nb, port, kind 1, Y, zeros)
  *   PREFIX learned/icmp/HEX16  rsip_icmp_key (Nb, echo id)
  *   PREFIX learned/out/HEX16   rsip_out_key (Y, Y's SPI)
  *
  * the map key in hex as include/rsip/dp_abi.h lays it out; the value names
  * the host and how to reach it: {"host":"HEX8","xa":"A.B.C.D","tunnel":N,
- * "remote":"A.B.C.D","gateway":NAME} (the gateway that learned it).
+ * "remote":"A.B.C.D","gateway":NAME} (the gateway that learned it); an ike
+ * row adds "kind" (its key's: 0 a cookie, 1 a peer entry) and a peer entry
+ * "several" (true: several hosts talk IKE with Y, RSIP_TF_IKE_SEVERAL; the
+ * host named is the first). Fan-outs in progress are never listed.
  *
  * The active gateway publishes: every PUBLISH_EVERY_MS it lists its learned
  * entries (dataplane learned_list) and compares them with the table of what
@@ -37,6 +42,7 @@
 #include "cluster_store_internal.h"
 #include "dataplane/dataplane.h"
 #include "log.h"
+#include "rsip/dp_abi.h" /* rsip_ike_key: an ike row's kind */
 
 #define PUBLISH_EVERY_MS 1000 /* the rate's interval */
 /* A standby writes every mirrored entry again this often: its own sweep
@@ -150,7 +156,8 @@ static void row_del(struct cs_learned *L, struct lrow *r)
 static bool same(const struct dp_learned *a, const struct dp_learned *b)
 {
 	return a->client_id == b->client_id && a->xa.s_addr == b->xa.s_addr &&
-	       a->tunnel == b->tunnel && a->remote.s_addr == b->remote.s_addr;
+	       a->tunnel == b->tunnel && a->remote.s_addr == b->remote.s_addr &&
+	       a->several == b->several;
 }
 
 static void key_of(const struct cs_learned *L, const struct dp_learned *l, char *buf, size_t len)
@@ -161,16 +168,30 @@ static void key_of(const struct cs_learned *L, const struct dp_learned *l, char 
 		n += snprintf(buf + n, len - (size_t)n, "%02x", l->key[i]);
 }
 
+/* The rsip_ike key's kind (RSIP_IKE_KIND_*), as the map lays it out. */
+static uint16_t ike_kind(const struct dp_learned *l)
+{
+	struct rsip_ike_key k;
+
+	memcpy(&k, l->key, sizeof(k));
+	return k.kind;
+}
+
 static void value_of(const struct cs_learned *L, const struct dp_learned *l, char *buf, size_t len)
 {
-	char xa[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
+	char xa[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], ike[40] = "";
 
 	inet_ntop(AF_INET, &l->xa, xa, sizeof(xa));
 	inet_ntop(AF_INET, &l->remote, remote, sizeof(remote));
+	if (l->kind == DP_LEARNED_IKE && ike_kind(l) == RSIP_IKE_KIND_PEER)
+		snprintf(ike, sizeof(ike), ",\"kind\":%u,\"several\":%s", RSIP_IKE_KIND_PEER,
+			 l->several ? "true" : "false");
+	else if (l->kind == DP_LEARNED_IKE)
+		snprintf(ike, sizeof(ike), ",\"kind\":%u", RSIP_IKE_KIND_COOKIE);
 	snprintf(buf, len,
 		 "{\"host\":\"%08x\",\"xa\":\"%s\",\"tunnel\":%u,\"remote\":\"%s\","
-		 "\"gateway\":\"%s\"}",
-		 l->client_id, xa, l->tunnel, remote, L->gateway);
+		 "\"gateway\":\"%s\"%s}",
+		 l->client_id, xa, l->tunnel, remote, L->gateway, ike);
 }
 
 /* ---- the active gateway: publish --------------------------------------------- */
@@ -404,18 +425,43 @@ static const char *parse_value(const struct etcd_kv *kv, struct dp_learned *l)
 		goto out;
 	}
 	l->tunnel = (uint8_t)t;
+	/* An ike row says which kind its key is, and a peer entry whether it
+	 * names several hosts: the same words in the key and the value, or
+	 * the row is refused (a writer that does not know peer entries). */
+	if (l->kind == DP_LEARNED_IKE) {
+		uint16_t kind = ike_kind(l);
+
+		if (json_object_object_get_ex(o, "kind", &v)
+			? !json_object_is_type(v, json_type_int) ||
+			      json_object_get_int64(v) != (int64_t)kind
+			: kind != RSIP_IKE_KIND_COOKIE) {
+			why = "kind is not its key's (0 a cookie, 1 a peer entry)";
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(o, "several", &v)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			why = "several is not true or false";
+			goto out;
+		}
+		if (l->kind != DP_LEARNED_IKE || ike_kind(l) != RSIP_IKE_KIND_PEER) {
+			why = "several on a row that is not an IKE peer entry";
+			goto out;
+		}
+		l->several = json_object_get_boolean(v);
+	}
 out:
 	json_object_put(o);
 	return why;
 }
 
-static const char *put_error(int rc)
+static const char *put_error(int rc, const char *why)
 {
 	switch (rc) {
 	case -ENOENT:
 		return "its host is not mirrored here (Client ID and address)";
 	case -EINVAL:
-		return "does not fit its host (another Nb, a tunnel it did not lease, a bad key)";
+		return why ? why : "does not fit its host";
 	case -EDQUOT:
 		return "its host holds its cap of learned entries";
 	}
@@ -426,7 +472,8 @@ static const char *put_error(int rc)
  * refresh: the periodic rewrite of what is in place (not counted). */
 static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t klen, bool refresh)
 {
-	int rc = L->dp->ops->learned_put(L->dp, &r->l);
+	const char *why = NULL;
+	int rc = L->dp->ops->learned_put(L->dp, &r->l, &why);
 
 	if (rc == -EAGAIN) {
 		if (!r->pending)
@@ -447,7 +494,7 @@ static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t 
 		}
 		L->refused++;
 		log_warnx("cluster: learned entry %.*s (host %08x) from etcd: %s: skipped",
-			  (int)klen, key, r->l.client_id, put_error(rc));
+			  (int)klen, key, r->l.client_id, put_error(rc, why));
 		row_del(L, r);
 		return false;
 	}
@@ -459,7 +506,8 @@ static bool apply(struct cs_learned *L, struct lrow *r, const char *key, size_t 
 void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted)
 {
 	struct cs_learned *L = cs->learned;
-	struct dp_learned l = {0};
+	struct dp_learned l = {0}, old;
+	bool changed = false;
 	const char *why;
 	struct lrow *r;
 
@@ -484,13 +532,19 @@ void cs_learned_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool de
 		r->seen = true; /* in place already */
 		return;
 	}
-	if (r && !same(&r->l, &l))
-		L->dp->ops->learned_del(L->dp, &r->l); /* another host's now */
-	r = row_set(L, &l);
-	if (!r)
-		return; /* brought again by the next full read */
-	r->seen = true;
-	apply(L, r, kv->key, kv->key_len, false);
+	if (r && !same(&r->l, &l)) {
+		old = r->l;
+		if (old.client_id != l.client_id || old.xa.s_addr != l.xa.s_addr)
+			L->dp->ops->learned_del(L->dp, &old); /* another host's now */
+		else
+			changed = true; /* the same host's (one host became several, another
+					 * tunnel): rewritten in place, charged once */
+	}
+	r = row_set(L, &l); /* NULL (no memory): brought again by the next full read */
+	if (r)
+		r->seen = true;
+	if ((!r || !apply(L, r, kv->key, kv->key_len, false)) && changed)
+		L->dp->ops->learned_del(L->dp, &old); /* not written: the old one goes too */
 }
 
 void cs_learned_reset(struct cluster_store *cs)

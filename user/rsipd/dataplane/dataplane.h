@@ -40,7 +40,8 @@ struct dp_binding_stats {
  * "Learned entries"): the active gateway of a cluster publishes them, its
  * standbys write them into their own maps. */
 enum dp_learned_kind {
-	DP_LEARNED_IKE = 1, /* rsip_ike, kind RSIP_IKE_KIND_COOKIE: (Nb, port, cookie) */
+	DP_LEARNED_IKE =
+	    1, /* rsip_ike: a cookie (Nb, port, cookie) or a peer entry (Nb, port, Y) */
 	DP_LEARNED_ICMP_ID, /* rsip_icmp_id: (Nb, echo id) */
 	DP_LEARNED_OUT_SPI, /* rsip_out_spi: (Y, Y's SPI) the host sends to */
 };
@@ -54,6 +55,7 @@ struct dp_learned {
 	struct in_addr xa;		 /* ... and its address */
 	uint8_t tunnel;			 /* IKE, echo id: the tunnel type it came through */
 	struct in_addr remote;		 /* IKE, echo id: the peer (0: none) */
+	bool several; /* an IKE peer entry: several hosts talk IKE with Y (RSIP_TF_IKE_SEVERAL) */
 };
 
 /* Calls from the data plane back into the engine. */
@@ -80,16 +82,18 @@ struct dataplane_ops {
 	/* Optional: add the data plane's counters to a JSON object. */
 	int (*counters)(struct dataplane *dp, struct json_object *out);
 	/* Optional (NULL: the data plane learns nothing). learned_list hands
-	 * every learned IKE cookie, echo id and outbound SPI of a registered
-	 * host to fn. learned_put writes one (a standby's mirror): -ENOENT the
-	 * host (Client ID and address) is not registered here, -EINVAL a
-	 * malformed entry or one that does not fit the host (another Nb, a
-	 * tunnel it did not lease), -EDQUOT the host holds its cap of learned
-	 * entries, -EAGAIN not now (a restart's restore is under way).
-	 * learned_del removes one if it is that host's (else 0, nothing). */
+	 * every learned IKE cookie and peer entry, echo id and outbound SPI of
+	 * a registered host to fn. learned_put writes one (a standby's
+	 * mirror): -ENOENT the host (Client ID and address) is not registered
+	 * here, -EINVAL a malformed entry or one that does not fit the host
+	 * (another Nb, a tunnel it did not lease, a port or peer the rules
+	 * never learn; *why, when why is not NULL, says which), -EDQUOT the
+	 * host holds its cap of learned entries, -EAGAIN not now (a restart's
+	 * restore is under way). learned_del removes one if it is that
+	 * host's (else 0, nothing). */
 	int (*learned_list)(struct dataplane *dp, void (*fn)(const struct dp_learned *l, void *arg),
 			    void *arg);
-	int (*learned_put)(struct dataplane *dp, const struct dp_learned *l);
+	int (*learned_put)(struct dataplane *dp, const struct dp_learned *l, const char **why);
 	int (*learned_del)(struct dataplane *dp, const struct dp_learned *l);
 	/* detach: take the XDP programs down too (--detach-on-exit); otherwise
 	 * pinned programs and maps keep forwarding while rsipd is away. */

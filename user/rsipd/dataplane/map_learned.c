@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dpx: what the LAN program learned (IKE cookies, echo ids, outbound SPIs),
- * read out and written in from outside: a cluster's active gateway
+ * dpx: what the LAN program learned (IKE cookies and peer entries, echo ids,
+ * outbound SPIs), read out and written in from outside: a cluster's active gateway
  * publishes its learned entries, its standbys write them into their own
  * maps (docs/cluster.md "Learned entries"). Each entry written or deleted
  * here is charged to / taken off its host's learned count
  * (learned_count_add, map_sweep.c: the rsip_learned program's
  * compare-and-swap, never a rewrite of the client entry), so the per-host
- * cap bounds the mirror as it bounds the LAN program.
+ * cap bounds the mirror as it bounds the LAN program. What comes from
+ * outside is checked like wire input against what the LAN rules would have
+ * written (misfit).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,19 +37,22 @@ static int map_of(const struct dpx *x, uint8_t kind, unsigned int *klen, unsigne
 	return -1;
 }
 
-/* Only what one host learned by itself: IKE cookies (not the peer entries,
- * which may name several hosts, nor a fan-out in progress) and echo ids. */
+/* What one host's traffic taught: IKE cookies, IKE peer entries (one host,
+ * or several: RSIP_TF_IKE_SEVERAL, named by the first), echo ids. Never a
+ * fan-out in progress (RSIP_TF_IKE_FANOUT): rsipd's slow path wrote it
+ * with no host (xa 0), and it lives seconds; nor a cookie marked several. */
 static bool listable(uint8_t kind, const uint8_t *key, const struct rsip_target *t)
 {
 	struct rsip_ike_key k;
 
-	if (!(t->flags & RSIP_TF_LEARNED) ||
-	    (t->flags & (RSIP_TF_IKE_SEVERAL | RSIP_TF_IKE_FANOUT)))
+	if (!(t->flags & RSIP_TF_LEARNED) || (t->flags & RSIP_TF_IKE_FANOUT))
 		return false;
 	if (kind != DP_LEARNED_IKE)
-		return true;
+		return !(t->flags & RSIP_TF_IKE_SEVERAL);
 	memcpy(&k, key, sizeof(k));
-	return k.kind == RSIP_IKE_KIND_COOKIE;
+	if (k.kind == RSIP_IKE_KIND_PEER)
+		return true;
+	return k.kind == RSIP_IKE_KIND_COOKIE && !(t->flags & RSIP_TF_IKE_SEVERAL);
 }
 
 int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void *arg), void *arg)
@@ -80,6 +85,7 @@ int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void 
 				l.xa.s_addr = t.xa;
 				l.tunnel = t.tunnel;
 				l.remote.s_addr = t.remote;
+				l.several = (t.flags & RSIP_TF_IKE_SEVERAL) != 0;
 			}
 			c = find_client(x, l.xa);
 			if (!c)
@@ -93,41 +99,43 @@ int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void 
 }
 
 /* The entry fits the host: its key is well formed and on the host's Nb,
- * through a tunnel the host leased. */
-static bool fits(const struct dpx *x, const struct dpx_client *c, const struct dp_learned *l)
+ * through a tunnel the host leased. NULL, or what is wrong. */
+static const char *misfit(const struct dpx *x, const struct dpx_client *c,
+			  const struct dp_learned *l)
 {
 	struct rsip_client v;
+	const char *why;
 
 	client_value(x, c, &v);
 	switch (l->kind) {
-	case DP_LEARNED_IKE: {
-		struct rsip_ike_key k;
-		static const uint8_t zero[sizeof(k.cookie)];
-
-		memcpy(&k, l->key, sizeof(k));
-		if (k.nb != v.nb || !k.port || k.kind != RSIP_IKE_KIND_COOKIE ||
-		    !memcmp(k.cookie, zero, sizeof(zero)) || !(v.flags & RSIP_CF_IPSEC))
-			return false;
+	case DP_LEARNED_IKE:
+		why = dpx_ike_misfit(&v, l);
+		if (why)
+			return why;
 		break;
-	}
 	case DP_LEARNED_ICMP_ID: {
 		struct rsip_icmp_key k;
 
 		memcpy(&k, l->key, sizeof(k));
 		if (k.nb != v.nb || k.pad)
-			return false;
+			return "not on its host's Nb";
+		if (l->several)
+			return "several hosts named on an echo id";
 		break;
 	}
 	case DP_LEARNED_OUT_SPI: {
 		struct rsip_out_key k;
 
 		memcpy(&k, l->key, sizeof(k));
-		return k.peer && k.spi;
+		if (l->several)
+			return "several hosts named on an outbound SPI";
+		return k.peer && k.spi ? NULL : "no peer or SPI";
 	}
 	default:
-		return false;
+		return "unknown kind";
 	}
-	return l->tunnel < 8 && (v.tunnels & (1u << l->tunnel));
+	return l->tunnel < 8 && (v.tunnels & (1u << l->tunnel)) ? NULL
+								: "a tunnel its host did not lease";
 }
 
 /* The entry the LAN program would have written (rules/lan.h
@@ -143,7 +151,7 @@ static void value_of(const struct dpx_client *c, const struct dp_learned *l, uin
 	}
 	struct rsip_target t = {.xa = l->xa.s_addr,
 				.tunnel = l->tunnel,
-				.flags = RSIP_TF_LEARNED,
+				.flags = RSIP_TF_LEARNED | (l->several ? RSIP_TF_IKE_SEVERAL : 0),
 				.lan_ifindex = c->ifindex,
 				.remote = l->remote.s_addr,
 				.last_seen_ns = dpx_now_ns()};
@@ -180,20 +188,25 @@ static int uncharge(struct dpx *x, __be32 xa, uint8_t kind)
 	return err == -ENOENT ? 0 : err;
 }
 
-int dpx_learned_put(struct dpx *x, const struct dp_learned *l)
+int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why)
 {
 	uint8_t live[DPX_VAL_MAX], val[DPX_VAL_MAX];
 	const struct dpx_client *c = find_client(x, l->xa);
 	unsigned int klen = 0, vlen = 0;
 	int fd = map_of(x, l->kind, &klen, &vlen);
+	const char *bad;
 	int err, cerr;
 
 	if (x->restoring)
 		return -EAGAIN; /* the clients' entries are not in the maps yet */
 	if (!c || c->client_id != l->client_id)
 		return -ENOENT;
-	if (fd < 0 || l->klen != klen || !fits(x, c, l))
+	bad = fd < 0 || l->klen != klen ? "a key of the wrong kind or size" : misfit(x, c, l);
+	if (bad) {
+		if (why)
+			*why = bad;
 		return -EINVAL;
+	}
 	value_of(c, l, val);
 	err = dpx_lookup(x, fd, l->key, live);
 	if (err == 0 && holder(live, l->kind) == l->xa.s_addr) {

@@ -142,7 +142,7 @@ uint64_t dpx_now_ns(void);
  * dataplane_ops learned_list / learned_put / learned_del of dataplane.h,
  * with their return values. */
 int dpx_learned_list(struct dpx *x, void (*fn)(const struct dp_learned *l, void *arg), void *arg);
-int dpx_learned_put(struct dpx *x, const struct dp_learned *l);
+int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why);
 int dpx_learned_del(struct dpx *x, const struct dp_learned *l);
 
 /* --- restart. Between restore_begin and restore_end, the calls above change

@@ -150,6 +150,10 @@ int put_client(struct dpx_txn *t, struct dpx_client *c);
  * an add over the client's cookie_cap is refused (-EDQUOT), the LAN rules'
  * own cap rule (rules/learned.h). No client entry: -ENOENT, nothing. */
 int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool cap);
+/* map_learned_ike.c: an rsip_ike entry from outside against its host's
+ * rsip_client value: NULL when the LAN rules could have written it, else
+ * what is wrong. */
+const char *dpx_ike_misfit(const struct rsip_client *v, const struct dp_learned *l);
 
 /* dpx.c */
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa);

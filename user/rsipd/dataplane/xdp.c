@@ -165,9 +165,9 @@ static int xdp_learned_list(struct dataplane *dp, void (*fn)(const struct dp_lea
 	return dpx_learned_list(to_xdp(dp)->dpx, fn, arg);
 }
 
-static int xdp_learned_put(struct dataplane *dp, const struct dp_learned *l)
+static int xdp_learned_put(struct dataplane *dp, const struct dp_learned *l, const char **why)
 {
-	return dpx_learned_put(to_xdp(dp)->dpx, l);
+	return dpx_learned_put(to_xdp(dp)->dpx, l, why);
 }
 
 static int xdp_learned_del(struct dataplane *dp, const struct dp_learned *l)
