@@ -54,8 +54,14 @@ done | lab_exec x1 ip -batch - || exit 1
 
 ncpu=$(nproc)
 pin_b=()
+pin_rsipd=
 if command -v taskset >/dev/null && [ "$ncpu" -ge 2 ]; then
-	pin_b=(taskset -c 0) # rsipd's softirqs and the bench's share CPU 0; rsipd itself floats
+	# The bench and rsipd's softirqs share CPU 0; rsipd itself runs on CPU 1
+	# in every start. Left to float, one configuration's CPU per round trip
+	# moved between 20 us and 33 us from one run to the next on a quiet
+	# machine (the scheduler's placement), more than the store's own cost.
+	pin_b=(taskset -c 0)
+	pin_rsipd=1
 fi
 base_flags=(--allow 10.0.0.0/8 --lease 3600 --holdback 1 --max-bindings 0 --max-ports 0
 	--max-spis 0 --register-rate 0 --max-clients 250000 --map-size 262144)
@@ -106,6 +112,7 @@ for n in $CLIENTS_LIST; do
 		t0=$(date +%s%N)
 		lab_rsipd_start "${base_flags[@]}" "${args[@]}" || exit 1
 		ms=$((($(date +%s%N) - t0) / 1000000))
+		[ -z "$pin_rsipd" ] || taskset -a -p -c 1 "$LAB_RSIPD_PID" >/dev/null || exit 1
 		if [ "$mode" = off ] && [ "$n" != 0 ]; then
 			reg=$(register_over_rsip "$n") || { echo "$reg"; exit 1; }
 			echo "-- no store: $reg"

@@ -27,6 +27,19 @@ INSERT OR REPLACE INTO meta VALUES ('spi_block_shift', 8);
 """)
 
 
+# rsipd never lends 4500 (IKE NAT-T) or 4555 (RSIP) (engine.c's reserved
+# list; 500 is below 1024) and refuses a stored binding that holds one.
+RESERVED = (4500, 4555)
+
+
+def port_of(i):
+    port = 1024 + i // len(nbs)
+    for r in RESERVED:
+        if port >= r:
+            port += 1
+    return port
+
+
 def row(i):
     cid = i + 1
     a = cid + 256
@@ -35,7 +48,7 @@ def row(i):
          "remote_policy": 3, "remote_port": 0, "spi_block": 0, "lease_s": 3600,
          "created_ms": now, "expires_ms": now + 3600000, "has_spi_block": False,
          "ports_dont_need": False, "nb": nbs[i % len(nbs)],
-         "remote": "0.0.0.0", "ports": [1024 + i // len(nbs)], "spis": []}
+         "remote": "0.0.0.0", "ports": [port_of(i)], "spis": []}
     doc = {"client_id": cid, "xa": xa, "transport": "udp", "flow_local": 1, "flow_remote": 3,
            "udp_port": 4555, "registered_ms": now, "expires_ms": now + 3600000,
            "bindings": [b]}
