@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -762,14 +763,133 @@ static void test_other_writer(void **state)
 	tmp_rm(&t);
 }
 
+/* ---- after a failed commit, only what changed is written again ---------------- */
+
+static uint64_t test_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A stored row against the engine: the host is there and its row is the
+ * engine's record as written at some wall-clock ms in [w0, w1] (the commit
+ * took its time inside that window; timestamps are wall ms). */
+struct match_ctx {
+	struct engine *e;
+	uint64_t w0, w1;
+	int n, bad;
+};
+
+static int match_row(void *arg, int64_t id, const char *doc, size_t len)
+{
+	struct match_ctx *x = arg;
+	bool same = false;
+
+	for (uint64_t w = x->w0; !same && w <= x->w1; w++) {
+		const char *text;
+		size_t tlen;
+
+		if (engine_state_client_text(x->e, (uint32_t)id, w, &text, &tlen) != 1)
+			break; /* no such host in the engine */
+		same = tlen == len && !memcmp(text, doc, len);
+	}
+	if (!same) {
+		print_message("  row %lld is not what the engine holds: %.*s\n", (long long)id,
+			      (int)len, doc);
+		x->bad++;
+	}
+	x->n++;
+	return 0;
+}
+
+static void deregister(struct harness *h, const struct engine_src *src, uint32_t id)
+{
+	struct raw r;
+
+	raw_begin(&r, RSIP_DEREGISTER_REQUEST);
+	raw_u32(&r, RSIP_P_CLIENT_ID, id);
+	raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 2);
+	h_send(h, src, &r);
+}
+
+/* N hosts stored; an iteration registers two and deregisters one and its
+ * commit fails (both attempts); the next iteration registers one more and
+ * its commit writes those 3 + 1 rows, not all N + 2 (before, a failed
+ * commit made the next one rewrite every row). After it every row is the
+ * engine's record and the deregistered host's row is gone. */
+#define RETRY_HOSTS 200
+static void test_retry_writes_failed_rows(void **state)
+{
+	struct harness *h = h_new(ARGS " --register-rate 0");
+	struct engine_src src[RETRY_HOSTS + 3];
+	uint32_t ids[RETRY_HOSTS + 3];
+	struct store_health hl0, hl;
+	struct match_ctx x = {.e = h->e};
+	struct store_follow *f;
+	struct store *peek;
+	char ip[32], err[256];
+	struct tmp t;
+	int rc, shift;
+
+	(void)state;
+	tmp_make(&t);
+	shim_install();
+	x.w0 = test_wall_ms();
+	f = store_follow_open(h->e, t.db, STORE_SYNC_NORMAL, NULL, &rc);
+	assert_non_null(f);
+	for (int i = 0; i < RETRY_HOSTS + 3; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", 2 + i);
+		src[i] = h_udp(ip, 40000);
+	}
+	for (int i = 0; i < RETRY_HOSTS; i++)
+		ids[i] = h_register(h, &src[i], 1);
+	assert_int_equal(store_follow_commit(f), 0);
+	/* The failed iteration: two new hosts, one gone. */
+	ids[RETRY_HOSTS] = h_register(h, &src[RETRY_HOSTS], 1);
+	ids[RETRY_HOSTS + 1] = h_register(h, &src[RETRY_HOSTS + 1], 1);
+	deregister(h, &src[3], ids[3]);
+	assert_int_equal(engine_n_clients(h->e), RETRY_HOSTS + 1);
+	shim.fail_writes = 1000000;
+	assert_int_equal(store_follow_commit(f), -EIO);
+	shim.fail_writes = 0;
+	/* The next iteration: one more host; the disk is back. */
+	ids[RETRY_HOSTS + 2] = h_register(h, &src[RETRY_HOSTS + 2], 1);
+	store_follow_health(&hl0);
+	assert_int_equal(store_follow_commit(f), 0);
+	store_follow_health(&hl);
+	x.w1 = test_wall_ms();
+	print_message("  commit after the failed one: %llu rows (%d hosts)\n",
+		      (unsigned long long)(hl.rows - hl0.rows), RETRY_HOSTS + 2);
+	assert_true(hl.last_ok);
+	assert_int_equal(hl.rows - hl0.rows, 3 + 1);
+	/* What the store holds is what the engine holds. */
+	peek = store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err));
+	assert_non_null(peek);
+	assert_int_equal(store_load(peek, match_row, &x, &shift, err, sizeof(err)), 0);
+	store_close(peek);
+	assert_int_equal(x.bad, 0);
+	assert_int_equal(x.n, RETRY_HOSTS + 2);
+	store_follow_close(f);
+	h_free(h);
+	shim_remove();
+	tmp_rm(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_schema_and_rows),	  cmocka_unit_test(test_open_refuses),
-	    cmocka_unit_test(test_every_field_validated), cmocka_unit_test(test_unique),
-	    cmocka_unit_test(test_import_state_json),	  cmocka_unit_test(test_commit_locks),
-	    cmocka_unit_test(test_wal_bounded),		  cmocka_unit_test(test_write_fails),
+	    cmocka_unit_test(test_schema_and_rows),
+	    cmocka_unit_test(test_open_refuses),
+	    cmocka_unit_test(test_every_field_validated),
+	    cmocka_unit_test(test_unique),
+	    cmocka_unit_test(test_import_state_json),
+	    cmocka_unit_test(test_commit_locks),
+	    cmocka_unit_test(test_wal_bounded),
+	    cmocka_unit_test(test_write_fails),
 	    cmocka_unit_test(test_other_writer),
+	    cmocka_unit_test(test_retry_writes_failed_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

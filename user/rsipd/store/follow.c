@@ -27,7 +27,9 @@ struct store_follow {
 	char path[4096];
 	uint32_t *dirty; /* Client IDs, duplicates allowed until the commit */
 	size_t n, cap;
-	bool oom; /* a dirty ID was lost: rewrite every row at the next commit */
+	/* Rewrite every row at the next commit: a dirty ID was lost, or a
+	 * failed transaction's set outgrew STORE_FOLLOW_RETRY_MAX. */
+	bool oom;
 	/* spi_block_shift is in the store: written by the first commit only
 	 * (it cannot change while rsipd runs), not a second page per commit. */
 	bool meta_written;
@@ -193,6 +195,27 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A failed transaction's Client IDs are kept for the next commit (they
+ * are what the store lacks); past this many the next commit rewrites every
+ * row instead. Why a bound: while the disk stays broken, hosts that come
+ * and go add IDs every iteration (a deregistered host's ID is kept: its row
+ * must go), so the kept set would grow with what remote parties do; 65536
+ * IDs are 256 KiB, and a set that large costs about what the full rewrite
+ * does anyway. */
+#define STORE_FOLLOW_RETRY_MAX 65536
+
+/* Sorted dirty IDs without duplicates (one row each). */
+static void sort_unique(struct store_follow *f)
+{
+	size_t k = 0;
+
+	qsort(f->dirty, f->n, sizeof(*f->dirty), cmp_u32);
+	for (size_t i = 0; i < f->n; i++)
+		if (!k || f->dirty[i] != f->dirty[k - 1])
+			f->dirty[k++] = f->dirty[i];
+	f->n = k;
+}
+
 /* One attempt: the rows of every dirty host (every host when all) in one
  * transaction. 0, or -errno with the transaction rolled back. */
 static int write_rows(struct store_follow *f, bool all, uint64_t wall)
@@ -210,8 +233,6 @@ static int write_rows(struct store_follow *f, bool all, uint64_t wall)
 		size_t len;
 		int got;
 
-		if (i && f->dirty[i] == f->dirty[i - 1])
-			continue;
 		got = engine_state_client_text(f->e, f->dirty[i], wall, &text, &len);
 		if (got > 0)
 			rc = store_put(f->s, f->dirty[i], text, len);
@@ -244,7 +265,7 @@ int store_follow_commit(struct store_follow *f)
 		engine_foreach_client(f->e, mark_client, f);
 	}
 	wall = wall_ms();
-	qsort(f->dirty, f->n, sizeof(*f->dirty), cmp_u32);
+	sort_unique(f);
 	rc = write_rows(f, all, wall);
 	if (rc < 0 && rc != -ENOMEM) {
 		/* Once more (docs/store.md, "When a write fails"): a transient
@@ -255,17 +276,27 @@ int store_follow_commit(struct store_follow *f)
 		rc = write_rows(f, all, wall);
 	}
 	if (rc < 0) {
-		/* Nothing is lost from memory: the next commit rewrites every
-		 * row (oom does that). The caller sends none of this
-		 * iteration's replies: they would claim what is not stored. */
-		f->oom = true;
-		f->n = 0;
+		/* Nothing is lost from memory, and the store still holds what it
+		 * held before this transaction: only the rows in it are stale.
+		 * Keep their IDs (the next iteration's changes are appended) so
+		 * the next commit writes those rows and its own, not every row
+		 * (at 100,000 hosts a 100,000-row transaction on the event
+		 * loop). A failed full rewrite stays one (its DELETE of every
+		 * row was rolled back too: rows of hosts gone since are only
+		 * found by rewriting all); past the bound, the full rewrite.
+		 * The caller sends none of this iteration's replies: they would
+		 * claim what is not stored. */
+		if (all || f->n > STORE_FOLLOW_RETRY_MAX) {
+			f->oom = true;
+			f->n = 0;
+		}
 		health.failures++;
 		health.last_ok = false;
 		log_warnx("store %s: cannot write: %s: this iteration's replies are not sent",
 			  f->path, strerror(-rc));
 		return rc;
 	}
+	health.rows += f->n;
 	f->n = 0;
 	f->meta_written = true;
 	f->commits++;

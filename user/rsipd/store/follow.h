@@ -23,8 +23,9 @@ struct store_follow *store_follow_open(struct engine *e, const char *path, enum 
 				       const char *import_path, int *rc);
 /* Write the rows of the hosts changed since the last commit, in one
  * transaction; a failed attempt is rolled back and tried once more. 0, or
- * -EIO (logged; the next commit rewrites every row): then the caller must
- * not send the iteration's replies (they describe what is not stored). */
+ * -EIO (logged; the next commit writes the failed transaction's rows again
+ * with its own, or every row past a bound): then the caller must not send
+ * the iteration's replies (they describe what is not stored). */
 int store_follow_commit(struct store_follow *f);
 /* After the iteration's replies were sent: the WAL checkpoint, when due
  * (store_idle). */
@@ -37,6 +38,7 @@ struct store_health {
 	bool last_ok;	  /* the last commit succeeded */
 	uint64_t commits; /* transactions committed */
 	uint64_t failures;
+	uint64_t rows; /* rows written by the committed transactions */
 };
 void store_follow_health(struct store_health *out);
 
