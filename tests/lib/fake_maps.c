@@ -62,20 +62,31 @@ static int f_lookup(void *arg, int fd, const void *key, void *value)
 	return 0;
 }
 
-static int f_update(void *arg, int fd, const void *key, const void *value, uint64_t flags)
+/* fake_maps_fail_update_after: the call that reaches 0 fails once with the
+ * chosen error; the calls before it count down. */
+static int injected_failure(struct fake_maps *f)
 {
-	struct fake_maps *f = arg;
-	struct fake_map *m = map_of(f, fd);
-	long i;
-
-	if (!m)
-		return -EBADF;
 	if (f->fail_after == 0) {
 		f->fail_after = -1;
 		return f->fail_err;
 	}
 	if (f->fail_after > 0)
 		f->fail_after--;
+	return 0;
+}
+
+static int f_update(void *arg, int fd, const void *key, const void *value, uint64_t flags)
+{
+	struct fake_maps *f = arg;
+	struct fake_map *m = map_of(f, fd);
+	long i;
+	int rc;
+
+	if (!m)
+		return -EBADF;
+	rc = injected_failure(f);
+	if (rc)
+		return rc;
 	i = find(m, key);
 	if (i >= 0 && flags == BPF_NOEXIST)
 		return -EEXIST;
@@ -135,15 +146,13 @@ static int f_learned_add(void *arg, int prog_fd, struct rsip_learned_req *req)
 	struct fake_map *m = map_of(f, prog_fd);
 	struct rsip_client c;
 	long i;
+	int rc;
 
 	if (!m || m->vlen != sizeof(c) || m->klen != sizeof(req->xa))
 		return -EBADF;
-	if (f->fail_after == 0) {
-		f->fail_after = -1;
-		return f->fail_err;
-	}
-	if (f->fail_after > 0)
-		f->fail_after--;
+	rc = injected_failure(f);
+	if (rc)
+		return rc;
 	i = find(m, &req->xa);
 	if (i < 0) {
 		req->result = RSIP_LREQ_NO_CLIENT;

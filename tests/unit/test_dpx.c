@@ -923,6 +923,23 @@ static void test_ops_without_learned_add(void **state)
 	assert_null(dpx_new(&fx->m, &cfg));
 }
 
+/* l's IKE entry is in rsip_ike as host 1's (10.0.0.11, MAC1, LAN ifindex
+ * 7), learned, its peer l->remote, charged once to host 1; *t is the entry. */
+static void assert_learned_ike_of_host1(struct fx *fx, const struct rsip_ike_key *ik,
+					const struct dp_learned *l, struct rsip_target *t)
+{
+	struct rsip_client cv;
+
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, ik, t), 0);
+	assert_int_equal(t->xa, l->xa.s_addr);
+	assert_memory_equal(t->mac, MAC1, 6);
+	assert_int_equal(t->lan_ifindex, 7);
+	assert_int_equal(t->flags, RSIP_TF_LEARNED);
+	assert_int_equal(t->remote, l->remote.s_addr);
+	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_int_equal(cv.cookies, 1);
+}
+
 static void test_learned_from_outside(void **state)
 {
 	struct fx *fx = *state;
@@ -949,14 +966,7 @@ static void test_learned_from_outside(void **state)
 	memcpy(l.key, &ik, sizeof(ik));
 
 	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
-	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
-	assert_int_equal(t.xa, l.xa.s_addr);
-	assert_memory_equal(t.mac, MAC1, 6);
-	assert_int_equal(t.lan_ifindex, 7);
-	assert_int_equal(t.flags, RSIP_TF_LEARNED);
-	assert_int_equal(t.remote, l.remote.s_addr);
-	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
-	assert_int_equal(cv.cookies, 1);
+	assert_learned_ike_of_host1(fx, &ik, &l, &t);
 	/* Again (a standby's periodic rewrite): in place, not charged twice,
 	 * its packet counters kept, seen now (its own sweep must not expire
 	 * it). */
@@ -1105,14 +1115,7 @@ static void test_learned_peer_from_outside(void **state)
 
 	/* One host talks IKE with Y: its target, charged once. */
 	assert_int_equal(dpx_learned_put(fx->x, &l, &why), 0);
-	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
-	assert_int_equal(t.xa, l.xa.s_addr);
-	assert_memory_equal(t.mac, MAC1, 6);
-	assert_int_equal(t.lan_ifindex, 7);
-	assert_int_equal(t.flags, RSIP_TF_LEARNED);
-	assert_int_equal(t.remote, l.remote.s_addr);
-	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
-	assert_int_equal(cv.cookies, 1);
+	assert_learned_ike_of_host1(fx, &ik, &l, &t);
 
 	/* Several now: the same key, the same host named, rewritten in place
 	 * (counters kept), no second entry, not charged again. */

@@ -645,7 +645,8 @@ static void test_import_state_json(void **state)
 
 /* A failed write is rolled back and tried once more; when that fails too
  * the commit reports it (rsipd then sends none of the iteration's
- * replies), and the next commit writes every host. */
+ * replies), and the next commit writes the failed transaction's hosts
+ * (here both). */
 static void test_write_fails(void **state)
 {
 	struct engine_src x = h_udp("10.0.0.2", 40000), y = h_udp("10.0.0.3", 40000);
