@@ -157,8 +157,8 @@ static void add_client(struct dpx *x, uint32_t i)
 /* Binding 100 + i of client i, leasing port 2000 + i. */
 static struct rec_buf bind_of(uint32_t i)
 {
-	struct rec_buf b = rec_make(i, 100 + i, xa_of(i), (struct in_addr){htonl(NB)},
-				    RSIP_METHOD_RSAP_IP);
+	struct rec_buf b =
+	    rec_make(i, 100 + i, xa_of(i), (struct in_addr){htonl(NB)}, RSIP_METHOD_RSAP_IP);
 	uint16_t port = (uint16_t)(2000 + i);
 
 	rec_set_ports(&b, &port, 1);
