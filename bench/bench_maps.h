@@ -4,7 +4,8 @@
  * binding" (issue 11: at most 256): the fdinfo `memlock` of every hash map
  * of an object (on kernels >= 6.4 the actual usage of an unpreallocated map,
  * bucket arrays included; what preallocation reserves up front otherwise),
- * and of the SPI and port directories (arrays: all of them, used or not).
+ * and of the SPI and port directories and the per-binding counters (arrays:
+ * all of them, used or not; the counters once per possible CPU).
  */
 #ifndef RSIP_BENCH_MAPS_H
 #define RSIP_BENCH_MAPS_H
@@ -46,7 +47,8 @@ static inline unsigned long long bench_map_bytes(const struct bpf_object *obj, b
 
 		if (bpf_map__type(m) != BPF_MAP_TYPE_HASH &&
 		    strcmp(bpf_map__name(m), "rsip_spi_dir") != 0 &&
-		    strcmp(bpf_map__name(m), "rsip_port_dir") != 0)
+		    strcmp(bpf_map__name(m), "rsip_port_dir") != 0 &&
+		    strcmp(bpf_map__name(m), "rsip_bind_stats") != 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(m));
 		f = fopen(path, "r");

@@ -219,7 +219,8 @@ static int size_by_rsipd_rules(struct rsip_xdp *skel, uint32_t n)
 	    .learned_cap = RSIP_DEF_COOKIE_CAP,
 	};
 	struct bpf_map *maps[] = {skel->maps.rsip_ports, skel->maps.rsip_spi,
-				  skel->maps.rsip_icmp_id, skel->maps.rsip_out_spi};
+				  skel->maps.rsip_icmp_id, skel->maps.rsip_out_spi,
+				  skel->maps.rsip_bind_stats};
 	struct map_sizes s;
 	char why[256];
 	int err;

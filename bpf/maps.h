@@ -66,6 +66,16 @@ struct {
 	__type(value, __u64);
 } rsip_stats SEC(".maps");
 
+/* Per-binding packets and bytes by rsip_target.stat_slot (dp_abi.h): per
+ * CPU, so a packet writes only its own CPU's copy, never a line that holds
+ * configuration; max_entries scaled by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RSIP_DEF_BIND_STATS);
+	__type(key, __u32);
+	__type(value, struct rsip_bind_stats);
+} rsip_bind_stats SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -3,7 +3,7 @@
  * Counters: every exit of both programs goes through count_and_return() with
  * its reason (enum rsip_counter); count() is for events that are not exits
  * (learning, violation records). One per-CPU array: no shared cache lines,
- * no atomics.
+ * no atomics; per-binding packets and bytes likewise (count_target).
  */
 #ifndef RSIP_BPF_STATS_H
 #define RSIP_BPF_STATS_H
@@ -42,14 +42,22 @@ static __always_inline void touch(__u64 *last_seen_ns, __u32 *seen_jiffies)
 	}
 }
 
-/* Per-binding traffic. Plain adds on the shared map value, not locked
- * atomics: a binding's packets normally arrive on one CPU (one RX queue per
- * flow); when two CPUs race, an increment can be lost, so the figures are
- * approximate (documented), never inflated. */
-static __always_inline void target_account(struct rsip_target *t, __u32 bytes)
+/* Per-binding traffic: the one counting point of every program that
+ * delivers to a target (XDP here, the TC variants too). One array lookup
+ * (inlined by the verifier) and plain adds on this CPU's copy of the
+ * target's slot: exact, no atomics, and the target itself (configuration
+ * every CPU reads) is not written except for the time stamp, at most every
+ * RSIP_SEEN_JIFFIES. A slot beyond the map (a pin of another size) finds
+ * nothing: the packet goes uncounted rather than dropped. */
+static __always_inline void count_target(struct rsip_target *t, __u32 bytes)
 {
-	t->pkts += 1;
-	t->bytes += bytes;
+	__u32 slot = t->stat_slot;
+	struct rsip_bind_stats *s = bpf_map_lookup_elem(&rsip_bind_stats, &slot);
+
+	if (s) {
+		s->pkts += 1;
+		s->bytes += bytes;
+	}
 	touch(&t->last_seen_ns, &t->seen_jiffies);
 }
 

@@ -34,6 +34,8 @@
  *   rsip_icmp_id  (Nb, echo id) -> rsip_target   learned from clients' echo requests
  *   rsip_out_spi  (Y, SPI)      -> rsip_out_val  learned outbound SAs (ICMP errors quote them)
  *   rsip_stats    per-CPU array of __u64 indexed by enum rsip_counter
+ *   rsip_bind_stats per-CPU array of rsip_bind_stats indexed by
+ *                 rsip_target.stat_slot: per-binding packets and bytes
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
@@ -63,35 +65,39 @@
 #include <linux/types.h>
 #endif
 
-#define RSIP_DP_ABI_VERSION 2 /* 2: rsip_spi_dir, rsip_port_dir, rsip_meta.spi_key */
+/* 2: rsip_spi_dir, rsip_port_dir, rsip_meta.spi_key; 3: rsip_target's
+ * packets and bytes moved to rsip_bind_stats (stat_slot) */
+#define RSIP_DP_ABI_VERSION 3
 
-#define RSIP_MAP_CLIENTS   "rsip_clients"
-#define RSIP_MAP_NB	   "rsip_nb"
-#define RSIP_MAP_PORTS	   "rsip_ports"
-#define RSIP_MAP_IKE	   "rsip_ike"
-#define RSIP_MAP_SPI	   "rsip_spi"
-#define RSIP_MAP_SPI_BLK   "rsip_spi_blk"
-#define RSIP_MAP_SPI_DIR   "rsip_spi_dir"
-#define RSIP_MAP_PORT_DIR  "rsip_port_dir"
-#define RSIP_MAP_NB_DIR	   "rsip_nb_dir"
-#define RSIP_MAP_ICMP_ID   "rsip_icmp_id"
-#define RSIP_MAP_OUT_SPI   "rsip_out_spi"
-#define RSIP_MAP_STATS	   "rsip_stats"
-#define RSIP_MAP_META	   "rsip_meta"
-#define RSIP_MAP_SLOWPATH  "rsip_slowpath"
-#define RSIP_MAP_TX	   "rsip_tx"
-#define RSIP_MAP_NB_FILTER "rsip_nb_filter"
+#define RSIP_MAP_CLIENTS    "rsip_clients"
+#define RSIP_MAP_NB	    "rsip_nb"
+#define RSIP_MAP_PORTS	    "rsip_ports"
+#define RSIP_MAP_IKE	    "rsip_ike"
+#define RSIP_MAP_SPI	    "rsip_spi"
+#define RSIP_MAP_SPI_BLK    "rsip_spi_blk"
+#define RSIP_MAP_SPI_DIR    "rsip_spi_dir"
+#define RSIP_MAP_PORT_DIR   "rsip_port_dir"
+#define RSIP_MAP_NB_DIR	    "rsip_nb_dir"
+#define RSIP_MAP_ICMP_ID    "rsip_icmp_id"
+#define RSIP_MAP_OUT_SPI    "rsip_out_spi"
+#define RSIP_MAP_STATS	    "rsip_stats"
+#define RSIP_MAP_META	    "rsip_meta"
+#define RSIP_MAP_SLOWPATH   "rsip_slowpath"
+#define RSIP_MAP_TX	    "rsip_tx"
+#define RSIP_MAP_NB_FILTER  "rsip_nb_filter"
+#define RSIP_MAP_BIND_STATS "rsip_bind_stats"
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
-#define RSIP_DEF_NB	 1024
-#define RSIP_DEF_CLIENTS 131072
-#define RSIP_DEF_PORTS	 524288
-#define RSIP_DEF_IKE	 262144
-#define RSIP_DEF_SPI	 262144
-#define RSIP_DEF_SPI_BLK 131072
-#define RSIP_DEF_SPI_DIR 131072 /* slots: SPI blocks by index, all Nb together */
-#define RSIP_DEF_ICMP_ID 65536
-#define RSIP_DEF_OUT_SPI 262144
+#define RSIP_DEF_NB	    1024
+#define RSIP_DEF_CLIENTS    131072
+#define RSIP_DEF_PORTS	    524288
+#define RSIP_DEF_IKE	    262144
+#define RSIP_DEF_SPI	    262144
+#define RSIP_DEF_SPI_BLK    131072
+#define RSIP_DEF_SPI_DIR    131072 /* slots: SPI blocks by index, all Nb together */
+#define RSIP_DEF_ICMP_ID    65536
+#define RSIP_DEF_OUT_SPI    262144
+#define RSIP_DEF_BIND_STATS 262144 /* per-binding counter slots (two per client) */
 /* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
  * says otherwise (rsip_client.cookie_cap). */
 #define RSIP_DEF_COOKIE_CAP 64
@@ -228,16 +234,31 @@ struct rsip_target {
 	__be32 remote;	    /* policy, with RSIP_TF_REMOTE_ADDR */
 	__be16 remote_port; /* policy, with RSIP_TF_REMOTE_PORT */
 	__u16 pad;
+	/* rsip_bind_stats index of the binding's packets and bytes (rsipd
+	 * gives each binding its own, user/rsipd/dataplane/bind_slots.c);
+	 * 0: shared by everything not counted per binding (learned entries) */
+	__u32 stat_slot;
 	/* --- below: written by the programs (RSIP_TARGET_CFG_END) --- */
 	__u32 seen_jiffies; /* low 32 bits of jiffies when last_seen_ns was written */
-	__u64 pkts;	    /* public -> client, approximate (see docs) */
-	__u64 bytes;
+	__u32 pad2;
 	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns, refreshed at most every
 			     * RSIP_SEEN_JIFFIES jiffies (docs/dataplane.md) */
 };
 
 /* Non-counter part of rsip_target: what user space writes and compares. */
 #define RSIP_TARGET_CFG_END __builtin_offsetof(struct rsip_target, seen_jiffies)
+
+/*
+ * rsip_bind_stats: a per-CPU array indexed by rsip_target.stat_slot. Each CPU
+ * adds to its own copy (plain adds, exact, no atomics, no line another CPU
+ * reads); readers sum the copies. Slot 0 is never given to a binding: it
+ * counts the traffic to learned entries (IKE cookies, echo ids), which no
+ * binding owns. rsipd zeroes a slot before it gives it to a new binding.
+ */
+struct rsip_bind_stats {
+	__u64 pkts; /* public -> client, the inner packets tunnelled */
+	__u64 bytes;
+};
 
 /* last_seen_ns is refreshed when the jiffies counter moved by this much
  * (0.26 s at HZ=1000, 1 s at HZ=250, 2.56 s at HZ=100): reading the clock
@@ -472,14 +493,15 @@ _Static_assert(RSIP_CNT_MAX <= RSIP_CNT_SLOTS, "rsip_stats: raise RSIP_CNT_SLOTS
 
 #define RSIP_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " layout changed: bump the ABI")
 RSIP_ASSERT_SIZE(struct rsip_client, 64);
-RSIP_ASSERT_SIZE(struct rsip_target, 56);
-RSIP_ASSERT_SIZE(struct rsip_nb_val, 64);
+RSIP_ASSERT_SIZE(struct rsip_target, 48);
+RSIP_ASSERT_SIZE(struct rsip_bind_stats, 16);
+RSIP_ASSERT_SIZE(struct rsip_nb_val, 56);
 RSIP_ASSERT_SIZE(struct rsip_port_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_ike_key, 16);
 RSIP_ASSERT_SIZE(struct rsip_spi_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_blk_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_icmp_key, 8);
-RSIP_ASSERT_SIZE(struct rsip_dir_val, 64);
+RSIP_ASSERT_SIZE(struct rsip_dir_val, 56);
 RSIP_ASSERT_SIZE(struct rsip_nb_slot, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_key, 8);
 RSIP_ASSERT_SIZE(struct rsip_out_val, 16);
@@ -492,8 +514,9 @@ RSIP_ASSERT_OFF(struct rsip_client, cookie_cap, 20);
 RSIP_ASSERT_OFF(struct rsip_client, cookies, 24);
 RSIP_ASSERT_OFF(struct rsip_client, pkts_out, 40);
 RSIP_ASSERT_OFF(struct rsip_target, lan_ifindex, 16);
-RSIP_ASSERT_OFF(struct rsip_target, seen_jiffies, 28);
-RSIP_ASSERT_OFF(struct rsip_target, pkts, 32);
+RSIP_ASSERT_OFF(struct rsip_target, stat_slot, 28);
+RSIP_ASSERT_OFF(struct rsip_target, seen_jiffies, 32);
+RSIP_ASSERT_OFF(struct rsip_target, last_seen_ns, 40);
 RSIP_ASSERT_OFF(struct rsip_nb_val, whole, 8);
 RSIP_ASSERT_OFF(struct rsip_ike_key, cookie, 8);
 RSIP_ASSERT_OFF(struct rsip_slow_meta, error, 18);

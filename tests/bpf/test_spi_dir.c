@@ -309,9 +309,12 @@ static void same_demux(void **state)
 		b = blk_of(dst, ntohl(spi) >> FX_SHIFT);
 		/* Carried as single SPIs, a block's SPIs name their own
 		 * bindings; the hash demux's block entry names its oldest
-		 * (same client, same tunnel and policy: same frame). */
-		if (b && !b->in_dir)
+		 * (same client, same tunnel and policy: same frame), and
+		 * counts in that binding's slot. */
+		if (b && !b->in_dir) {
 			s_on.target.bind_id = s_off.target.bind_id = 0;
+			s_on.target.stat_slot = s_off.target.stat_slot = 0;
+		}
 		if (by_design(dst, spi)) {
 			designed++;
 			/* The hash demux found the block (then sent, or dropped by

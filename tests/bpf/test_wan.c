@@ -910,12 +910,79 @@ static void binding_counters(void **state)
 	assert_true(s1.last_seen_ms <= dpx_now_ns() / 1000000u + 1);
 }
 
+/* rsip_bind_stats[slot] summed over the CPUs (what rsipctl reads). */
+static struct rsip_bind_stats slot_sum(uint32_t slot)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct rsip_bind_stats *v, sum = {0};
+
+	assert_true(ncpus > 0);
+	v = calloc((size_t)ncpus, sizeof(*v));
+	assert_non_null(v);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.bind_stats, &slot, v), 0);
+	for (int i = 0; i < ncpus; i++) {
+		sum.pkts += v[i].pkts;
+		sum.bytes += v[i].bytes;
+	}
+	free(v);
+	return sum;
+}
+
+/* N packets to a target: its slot in the per-CPU map holds exactly N more
+ * packets and N times the inner length more bytes, and no other slot
+ * moved by them. */
+static void count_n(const struct pkt *in, uint32_t slot, uint32_t other)
+{
+	enum { N = 7 };
+	struct rsip_bind_stats s0 = slot_sum(slot), o0 = slot_sum(other), s1, o1;
+	struct pkt out;
+
+	for (int i = 0; i < N; i++)
+		assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, in, &out), XDP_REDIRECT);
+	s1 = slot_sum(slot);
+	o1 = slot_sum(other);
+	assert_int_equal(s1.pkts, s0.pkts + N);
+	assert_int_equal(s1.bytes, s0.bytes + (uint64_t)N * (in->len - 14));
+	assert_int_equal(o1.pkts, o0.pkts);
+	assert_int_equal(o1.bytes, o0.bytes);
+}
+
+/* Each binding counts in its own rsip_bind_stats slot (a single SPI, a
+ * whole Nb); learned entries (an echo id) in the shared slot 0. */
+static void slot_counters(void **state)
+{
+	struct rsip_spi_key sk = {.nb = ip4(FX_NB1), .spi = htonl(0x5001)};
+	struct rsip_icmp_key ik = {.nb = ip4(FX_NB1), .id = htons(ECHO_ID)};
+	__be32 nb2 = ip4(FX_NB2);
+	struct rsip_target single, learned;
+	struct rsip_nb_val whole;
+	struct fx_expect e;
+	struct pkt in;
+
+	assert_int_equal(bpf_map_lookup_elem(fx.m.spi, &sk, &single), 0);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.nb, &nb2, &whole), 0);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.icmp_id, &ik, &learned), 0);
+	assert_true(single.stat_slot != 0);
+	assert_true(whole.whole.stat_slot != 0);
+	assert_true(whole.whole.stat_slot != single.stat_slot);
+	assert_int_equal(learned.stat_slot, 0);
+
+	pkt_init(&in);
+	esp_single(&in, &e);
+	count_n(&in, single.stat_slot, whole.whole.stat_slot);
+	pkt_init(&in);
+	whole_esp(&in, &e);
+	count_n(&in, whole.whole.stat_slot, single.stat_slot);
+	pkt_init(&in);
+	icmp_echo_reply(&in, &e);
+	count_n(&in, 0, single.stat_slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest extra[] = {
-	    cmocka_unit_test(truncations),
-	    cmocka_unit_test(binding_counters),
-	    cmocka_unit_test(nb_filter),
+	    cmocka_unit_test(truncations),	cmocka_unit_test(binding_counters),
+	    cmocka_unit_test(slot_counters),	cmocka_unit_test(nb_filter),
 	    cmocka_unit_test(other_host_frame),
 	};
 	int rc;

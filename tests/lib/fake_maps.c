@@ -385,5 +385,14 @@ void fake_maps_dpx(struct fake_maps *f, struct dpx_maps *m, unsigned int max_ent
 		memset(zero, 0, sizeof(zero));
 		f_update(f, m->stats, &k, zero, BPF_ANY);
 	}
+	m->bind_slots = max_entries;
+	m->bind_stats =
+	    fake_map_create(f, 4, sizeof(struct rsip_bind_stats) * ncpus, m->bind_slots);
+	for (uint32_t k = 0; k < m->bind_slots; k++) {
+		struct rsip_bind_stats zero[ncpus];
+
+		memset(zero, 0, sizeof(zero));
+		f_update(f, m->bind_stats, &k, zero, BPF_ANY);
+	}
 	f->writes = 0;
 }

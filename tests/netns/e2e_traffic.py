@@ -414,10 +414,10 @@ def step_lookups():
                      e["value"]))
     expect(rows, "no entries in rsip_spi_dir, rsip_port_dir, rsip_ports, rsip_ike")
     for name, key, v in rows:
-        say("%-13s %-44s -> %s (%s, %s, %d packet%s)" %
+        say("%-13s %-44s -> %s (%s, %s, counted in slot %d)" %
             (name, key, who.get(v["xa"], ip(v["xa"])), "GRE" if v["tunnel"] == 2 else "IP-in-IP",
              "binding %d" % v["bind_id"] if v["bind_id"] else "learned",
-             v["pkts"], "" if v["pkts"] == 1 else "s"))
+             v["stat_slot"]))
 
 
 def step_maps(x, want):

@@ -187,7 +187,7 @@ def test_bpftool_dump():
                          capture_output=True, text=True)
     expect(out.returncode == 0, "bpftool: %s" % out.stderr)
     text = out.stdout
-    for field in ('"nb"', '"id"', '"xa"', '"bind_id"', '"tunnel"', '"pkts"'):
+    for field in ('"nb"', '"id"', '"xa"', '"bind_id"', '"tunnel"', '"stat_slot"'):
         expect(field in text, "field %s in the dump:\n%s" % (field, text[:800]))
     expect('"bind_id": %d' % S["b1p"] in text, "X1's bind id %d in the dump" % S["b1p"])
     out = subprocess.run(["bpftool", "map", "dump", "pinned", lab.pin + "/rsip_clients"],

@@ -7,8 +7,9 @@ test_xdp_restore_batch.sh, which restores a store of 900 hosts):
             (rsip_port_dir, by index: docs/dataplane.md; none left in the
             rsip_ports hash), and a sample of them carries the right client,
             binding and Client ID
-  poke      while rsipd is down (the bindings check saw): counters are written into a live port entry
-            and a live client entry, another binding's port entry is
+  poke      while rsipd is down (the bindings check saw): counters are written into a
+            binding's rsip_bind_stats slot (every CPU), a time stamp into its
+            port entry, counters into a live client entry, another binding's port entry is
             deleted, a stale port entry no lease claims is added
   after     after the next start: the counters are still there (the entries
             were compared, not rewritten), the deleted entry is back, the
@@ -28,7 +29,9 @@ from nslib import Lab, ctl, expect
 lab = Lab()
 DIR = os.environ["LAB_DIR"]
 DIR_T = 8  # struct rsip_dir_val: nb, id, then the struct rsip_target
-PKTS_AT = DIR_T + 32  # struct rsip_target: pkts, bytes after the configuration part
+SLOT_AT = DIR_T + 28  # struct rsip_target.stat_slot, the end of its configuration part
+CFG_END = DIR_T + 32
+SEEN_AT = DIR_T + 32  # struct rsip_target: seen_jiffies, pad2, last_seen_ns (the programs')
 CLIENT_PKTS_AT = 40  # struct rsip_client: pkts_out, bytes_out
 
 
@@ -52,6 +55,15 @@ def update(name, key, value):
     bpftool("map", "update", "pinned", os.path.join(lab.pin, name),
             "key", "hex", *["%02x" % b for b in key],
             "value", "hex", *["%02x" % b for b in value])
+
+
+def bind_stats(slot):
+    """rsip_bind_stats[slot] summed over the CPUs: (packets, bytes, CPUs)."""
+    e = bpftool("map", "lookup", "pinned", os.path.join(lab.pin, "rsip_bind_stats"),
+                "key", *[str(b) for b in struct.pack("=I", slot)])
+    vals = [bytes(int(b, 16) for b in c["value"]) for c in e["values"]]
+    return (sum(struct.unpack_from("=Q", v, 0)[0] for v in vals),
+            sum(struct.unpack_from("=Q", v, 8)[0] for v in vals), len(vals))
 
 
 def port_key(nb, port):
@@ -141,8 +153,12 @@ def poke():
     raw_dir_cache.update(dict(pmap.values()))
     k = port_key(keep["nb"], ports(keep)[0])
     v = bytearray(pmap[k][1])
-    struct.pack_into("=QQ", v, PKTS_AT, 12345, 678900)
+    struct.pack_into("=IIQ", v, SEEN_AT, 4242, 0, 5000000000)
     update("rsip_port_dir", pmap[k][0], v)
+    slot = struct.unpack_from("=I", v, SLOT_AT)[0]
+    expect(slot != 0, "binding %d has a counter slot" % keep["bind_id"])
+    # bpftool writes a per-CPU value to every CPU
+    update("rsip_bind_stats", struct.pack("=I", slot), struct.pack("=QQ", 12345, 678900))
     xk = socket.inet_aton(keep["client"])
     cv = bytearray(raw("rsip_clients")[xk])
     struct.pack_into("=QQ", cv, CLIENT_PKTS_AT, 4321, 98765)
@@ -154,7 +170,7 @@ def poke():
     sv = bytearray(pmap[k][1])
     sv[:8] = socket.inet_aton(lab.nb1) + struct.pack("=I", 65000)
     update("rsip_port_dir", dir_index(stale), sv)
-    save({"keep": keep, "gone": gone, "cfg": pmap[k][1][:PKTS_AT].hex()})
+    save({"keep": keep, "gone": gone, "cfg": pmap[k][1][:CFG_END].hex(), "slot": slot})
     print("poked: counters on binding %d, binding %d's port entry deleted, a stale entry added"
           % (keep["bind_id"], gone["bind_id"]))
 
@@ -165,10 +181,15 @@ def after():
     pmap = {k: v for k, (_, v) in port_dir().items()}
     v = pmap.get(port_key(keep["nb"], ports(keep)[0]))
     expect(v is not None, "binding %d's port entry is there" % keep["bind_id"])
-    expect(v[:PKTS_AT].hex() == p["cfg"], "its configuration is unchanged")
-    pkts, nbytes = struct.unpack_from("=QQ", v, PKTS_AT)
-    expect((pkts, nbytes) == (12345, 678900),
+    expect(v[:CFG_END].hex() == p["cfg"], "its configuration (and counter slot) is unchanged")
+    seen = struct.unpack_from("=IIQ", v, SEEN_AT)
+    expect((seen[0], seen[2]) == (4242, 5000000000), "its time stamp survived: %r" % (seen,))
+    pkts, nbytes, ncpus = bind_stats(p["slot"])
+    expect((pkts, nbytes) == (12345 * ncpus, 678900 * ncpus),
            "its counters survived the restart (%d packets, %d bytes)" % (pkts, nbytes))
+    shown = [b for b in ctl(lab, "bindings") if b["bind_id"] == keep["bind_id"]]
+    expect(shown and (shown[0]["pkts_in"], shown[0]["bytes_in"]) == (pkts, nbytes),
+           "rsipctl bindings sums them over the %d CPUs: %r" % (ncpus, shown))
     cv = raw("rsip_clients")[socket.inet_aton(keep["client"])]
     pkts, nbytes = struct.unpack_from("=QQ", cv, CLIENT_PKTS_AT)
     expect((pkts, nbytes) == (4321, 98765),

@@ -305,6 +305,7 @@ static void test_spi_block_shared(void **state)
 	struct rec_buf b3 = binding(1, 102, "10.0.0.11", "192.0.2.1", RSIP_METHOD_RSIPSEC);
 	struct rsip_client cv;
 	struct rsip_target t;
+	uint32_t slot;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	rec_set_spis(&b1, run1, 2);
@@ -330,10 +331,14 @@ static void test_spi_block_shared(void **state)
 	assert_int_equal(get_spi(fx, "192.0.2.1", 0x777777, &t), 0);
 	assert_int_equal(t.bind_id, 102);
 
-	/* Counters on the block survive the hand-over to the next binding. */
+	/* The programs' part of the block (its time stamp) survives the
+	 * hand-over to the next binding; the block then counts in that
+	 * binding's slot (the first binding's counts went with it). */
 	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
-	t.pkts = 5;
-	t.bytes = 500;
+	slot = t.stat_slot;
+	assert_true(slot != 0);
+	t.seen_jiffies = 5;
+	t.last_seen_ns = 500;
 	{
 		struct rsip_blk_key k = {.nb = ip("192.0.2.1").s_addr, .block = 0x1234};
 
@@ -342,8 +347,9 @@ static void test_spi_block_shared(void **state)
 	assert_int_equal(dpx_binding_del(fx->x, &b1.r), 0);
 	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
 	assert_int_equal(t.bind_id, 101);
-	assert_int_equal(t.pkts, 5);
-	assert_int_equal(t.bytes, 500);
+	assert_int_equal(t.seen_jiffies, 5);
+	assert_int_equal(t.last_seen_ns, 500);
+	assert_true(t.stat_slot != 0 && t.stat_slot != slot);
 	/* The last reference goes: so does the block. */
 	assert_int_equal(dpx_binding_del(fx->x, &b2.r), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.spi_blk), 0);
@@ -475,7 +481,7 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 					 .tunnel = RSIP_DP_TUNNEL_IPIP,
 					 .flags = RSIP_TF_LEARNED,
 					 .lan_ifindex = 7,
-					 .pkts = 3};
+					 .seen_jiffies = 3};
 	struct rsip_client cv;
 
 	memcpy(learned.mac, MAC1, 6);
@@ -486,7 +492,7 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 	assert_int_equal(put(fx, fx->m.ike, &ik, &learned), 0);
 	set_cookies(fx, "10.0.0.11", 1); /* as the LAN program counts */
 	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
-	t.pkts = 42;
+	t.seen_jiffies = 42;
 	{
 		struct rsip_port_key k = {.nb = ip("192.0.2.1").s_addr, .port = htons(1024)};
 
@@ -501,11 +507,11 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
 	assert_memory_equal(t.mac, MAC2, 6);
 	assert_int_equal(t.lan_ifindex, 9);
-	assert_int_equal(t.pkts, 42);
+	assert_int_equal(t.seen_jiffies, 42);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_memory_equal(t.mac, MAC2, 6);
 	assert_int_equal(t.lan_ifindex, 9);
-	assert_int_equal(t.pkts, 3);
+	assert_int_equal(t.seen_jiffies, 3);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_memory_equal(cv.mac, MAC2, 6);
 	assert_int_equal(dpx_client_set_link(fx->x, ip("10.9.9.9"), MAC2, 9), -ENOENT);
@@ -635,17 +641,34 @@ static void test_restore_batches(void **state)
 			assert_int_equal(dpx_binding_add(x, &b.r), 0);
 		}
 		if (pass) {
+			struct rec_buf c9 = rec_make(10, 1009, (struct in_addr){htonl(0x0a010009u)},
+						     ip("192.0.2.1"), RSIP_METHOD_RSAP_IP);
+			uint16_t port9 = 1024 + 9;
+			struct dp_binding_stats s9;
+
 			fake_maps_reset_writes(f);
 			assert_int_equal(dpx_restore_end(x), 2);
-			assert_int_equal(fake_maps_writes(f), 3);
+			/* the missing entry, and the zeroed slot of its binding,
+			 * whose live slot went with the entry */
+			assert_int_equal(fake_maps_writes(f), 3 + 1);
+			/* The counting binding kept its slot, so its counts. */
+			rec_set_ports(&c9, &port9, 1);
+			assert_int_equal(dpx_binding_stats(x, &c9.r, &s9), 0);
+			assert_int_equal(s9.packets_in, 100);
+			assert_int_equal(s9.bytes_in, 10000);
 		} else {
 			/* While rsipd is away: one entry lost, one counting. */
 			assert_int_equal(fake_maps_ops(f)->delete (f, m.ports, &missing), 0);
 			assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
-			t.pkts = 99;
-			t.bytes = 9900;
+			struct rsip_bind_stats percpu[2] = {{99, 9900}, {1, 100}};
+
+			t.seen_jiffies = 99;
+			t.last_seen_ns = 9900;
 			assert_int_equal(
 			    fake_maps_ops(f)->update(f, m.ports, &counted, &t, BPF_ANY), 0);
+			assert_int_equal(fake_maps_ops(f)->update(f, m.bind_stats, &t.stat_slot,
+								  percpu, BPF_ANY),
+					 0);
 		}
 		dpx_free(x);
 	}
@@ -655,8 +678,8 @@ static void test_restore_batches(void **state)
 	assert_int_equal(t.bind_id, 1000 + 7);
 	assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
 	assert_int_equal(t.bind_id, 1000 + 9);
-	assert_int_equal(t.pkts, 99);
-	assert_int_equal(t.bytes, 9900);
+	assert_int_equal(t.seen_jiffies, 99);
+	assert_int_equal(t.last_seen_ns, 9900);
 	fake_maps_free(f);
 }
 
@@ -678,11 +701,13 @@ static void test_stats_and_counters(void **state)
 		struct rsip_port_key pk = {.nb = ip("192.0.2.1").s_addr, .port = htons(ports[i])};
 
 		assert_int_equal(get_port(fx, "192.0.2.1", ports[i], &t), 0);
-		t.pkts = 10 + i;
-		t.bytes = 1000;
 		t.last_seen_ns = (i + 1) * 5000000000ull;
 		assert_int_equal(put(fx, fx->m.ports, &pk, &t), 0);
 	}
+	/* Both ports count in the binding's one slot, per CPU. */
+	assert_int_equal(put(fx, fx->m.bind_stats, &t.stat_slot,
+			     (struct rsip_bind_stats[2]){{10, 1000}, {11, 1000}}),
+			 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	cv.pkts_out = 7;
 	cv.bytes_out = 700;
@@ -971,14 +996,14 @@ static void test_learned_from_outside(void **state)
 	 * its packet counters kept, seen now (its own sweep must not expire
 	 * it). */
 	t.last_seen_ns = 1;
-	t.pkts = 42;
+	t.seen_jiffies = 42;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_true(t.last_seen_ns > 1);
-	assert_int_equal(t.pkts, 42);
+	assert_int_equal(t.seen_jiffies, 42);
 
 	/* Refused, nothing written: another Client ID at that address, an
 	 * unknown host, another Nb, a tunnel it did not lease, a host without
@@ -1119,13 +1144,13 @@ static void test_learned_peer_from_outside(void **state)
 
 	/* Several now: the same key, the same host named, rewritten in place
 	 * (counters kept), no second entry, not charged again. */
-	t.pkts = 42;
+	t.seen_jiffies = 42;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
 	l.several = true;
 	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(t.flags, RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL);
-	assert_int_equal(t.pkts, 42);
+	assert_int_equal(t.seen_jiffies, 42);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);

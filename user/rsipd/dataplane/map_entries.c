@@ -37,6 +37,7 @@ void binding_target(const struct dpx_client *c, const struct dpx_bind *b, struct
 	memcpy(t->mac, c->mac, sizeof(t->mac));
 	t->tunnel = r->tunnel;
 	t->lan_ifindex = c->ifindex;
+	t->stat_slot = b->slot;
 	/* Remote policy (RFC 3103 7): macro names the peer's address, micro
 	 * its address and port. A don't-care address means any peer. */
 	if ((r->remote_policy == RSIP_FLOW_MACRO || r->remote_policy == RSIP_FLOW_MICRO) &&

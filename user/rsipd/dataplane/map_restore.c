@@ -3,6 +3,9 @@
  * dpx: the end of a restart (dpx_restore_end, maps.h). While the engine
  * re-added its leases only the mirror changed; here the maps are read once,
  * compared with what the mirror claims, and moved over in batches:
+ *   0. each restored binding takes the counter slot its live entries carry
+ *      (map_bind_stats.c), so its counts go on; a binding without one gets
+ *      a new, zeroed slot;
  *   1. each restored client takes the MAC, ifindex and learned-entry cap of
  *      its live entry (same Client ID) unless rsipd learned newer ones;
  *   2. what is claimed and missing, or differs in its configuration part, is
@@ -29,6 +32,68 @@ struct restore_ctx {
 	size_t nmoved;
 	int err;
 };
+
+/* The target inside a live entry of a binding map, or NULL (learned maps,
+ * clients, a shared Nb). */
+static bool live_target(const struct dpx *x, const struct dpx_entry *e, struct rsip_target *t)
+{
+	if (e->fd == x->m.nb) {
+		struct rsip_nb_val v;
+
+		memcpy(&v, e->val, sizeof(v));
+		if (!(v.flags & RSIP_NB_WHOLE))
+			return false;
+		*t = v.whole;
+		return true;
+	}
+	if ((dir_on(x) && e->fd == x->m.spi_dir) || (port_dir_on(x) && e->fd == x->m.port_dir)) {
+		memcpy(t, e->val + offsetof(struct rsip_dir_val, t), sizeof(*t));
+		return true;
+	}
+	if (e->fd == x->m.ports || e->fd == x->m.spi || e->fd == x->m.spi_blk) {
+		memcpy(t, e->val, sizeof(*t));
+		return true;
+	}
+	return false;
+}
+
+/* Step 0. */
+static int slots_adopt(struct dpx *x, const struct dpx_set *live)
+{
+	struct dpx_bind *b, *tmp;
+	unsigned int adopted = 0, fresh = 0;
+
+	for (size_t i = 0; i < live->n; i++) {
+		struct rsip_target t;
+
+		if (!live_target(x, &live->e[i], &t))
+			continue;
+		b = find_bind(x, t.bind_id);
+		/* Another host's binding of the previous run, or a slot already
+		 * adopted (a binding has one slot; its other entries agree). */
+		if (!b || b->slot || b->c->xa.s_addr != t.xa)
+			continue;
+		if (bind_slots_claim(&x->slots, t.stat_slot)) {
+			b->slot = t.stat_slot;
+			adopted++;
+		}
+	}
+	HASH_ITER(hh, x->binds, b, tmp)
+	{
+		int err;
+
+		if (b->slot)
+			continue;
+		err = slot_take(x, b);
+		if (err)
+			return err;
+		fresh++;
+	}
+	if (fresh)
+		log_info("dpx: %u bindings kept their counters, %u start from zero", adopted,
+			 fresh);
+	return 0;
+}
 
 /* Step 1 for one client, then its claims. */
 static void claim_one(struct restore_ctx *r, struct dpx_client *c)
@@ -156,6 +221,8 @@ int dpx_restore_end(struct dpx *x)
 	x->restoring = false;
 	err = read_live(x, &live);
 	r.live = &live;
+	if (!err)
+		err = slots_adopt(x, &live);
 	r.moved = calloc(x->nclients ? x->nclients : 1, sizeof(*r.moved));
 	if (!err && !r.moved)
 		err = -ENOMEM;

@@ -16,6 +16,11 @@
  *   rsip_ike, rsip_spi, rsip_spi_dir: their share (rsip_ike also holds
  *                  entries no client is charged for; the directory is an
  *                  array of slots)
+ *   rsip_bind_stats its share (two bindings per client): one slot per
+ *                  binding, a per-CPU array allocated whole (16 bytes per
+ *                  slot per possible CPU), so it is sized to the bindings
+ *                  expected, not to every map's capacity; a binding beyond
+ *                  it is refused like one beyond a full map
  * "clients" is --max-clients when it is below --map-size: the hosts that can
  * register bound what they can lease and learn. Only options a SIGHUP cannot
  * change are used (--max-ports and --max-spis are reloadable, the maps are
@@ -118,6 +123,7 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 	s->ike = share(RSIP_DEF_IKE, base);
 	s->spi = share(RSIP_DEF_SPI, base);
 	s->spi_dir = share(RSIP_DEF_SPI_DIR, base);
+	s->bind_stats = share(RSIP_DEF_BIND_STATS, base);
 	s->icmp_id = min_u64(share(RSIP_DEF_ICMP_ID, base), learned);
 	s->icmp_id = min_u64(s->icmp_id, (uint64_t)l->n_public * ICMP_IDS_PER_NB);
 	s->out_spi = min_u64(share(RSIP_DEF_OUT_SPI, base), learned);
@@ -141,6 +147,7 @@ uint32_t map_sizes_of(const struct map_sizes *s, const char *name)
 	    {RSIP_MAP_SPI_DIR, offsetof(struct map_sizes, spi_dir)},
 	    {RSIP_MAP_ICMP_ID, offsetof(struct map_sizes, icmp_id)},
 	    {RSIP_MAP_OUT_SPI, offsetof(struct map_sizes, out_spi)},
+	    {RSIP_MAP_BIND_STATS, offsetof(struct map_sizes, bind_stats)},
 	};
 
 	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)

@@ -25,7 +25,8 @@ struct map_limits {
 
 struct map_sizes {
 	uint32_t clients, port_dir, ports, ike, spi, spi_dir, icmp_id, out_spi;
-	uint32_t orphan_nb; /* --public addresses without a rsip_port_dir partition */
+	uint32_t bind_stats; /* per-binding counter slots (per CPU), slot 0 included */
+	uint32_t orphan_nb;  /* --public addresses without a rsip_port_dir partition */
 };
 
 /* 0, or -EINVAL with the reason in why (a configuration the maps cannot

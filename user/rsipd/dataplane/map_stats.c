@@ -8,10 +8,10 @@
 #include "maps_internal.h"
 #include "rsip/wire.h"
 
-static void add_target(struct dp_binding_stats *out, uint64_t *last_ns, const struct rsip_target *t)
+/* The time stamp stays in the targets (written at most every
+ * RSIP_SEEN_JIFFIES): the latest of the binding's entries. */
+static void add_seen(uint64_t *last_ns, const struct rsip_target *t)
 {
-	out->packets_in += t->pkts;
-	out->bytes_in += t->bytes;
 	if (t->last_seen_ns > *last_ns)
 		*last_ns = t->last_seen_ns;
 }
@@ -28,12 +28,18 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		return -ENOENT;
 	r = b->r;
 	memset(out, 0, sizeof(*out));
+	if (b->slot) { /* 0: restoring, no slot yet */
+		int err = slot_read(x, b->slot, &out->packets_in, &out->bytes_in);
+
+		if (err)
+			return err;
+	}
 	if (r->method == RSIP_METHOD_RSA_IP) {
 		struct rsip_nb_val v;
 
 		if (dpx_lookup(x, x->m.nb, &r->nb.s_addr, &v) == 0 && (v.flags & RSIP_NB_WHOLE) &&
 		    v.whole.bind_id == r->bind_id)
-			add_target(out, &last_ns, &v.whole);
+			add_seen(&last_ns, &v.whole);
 	}
 	for (uint16_t i = 0; i < r->nports; i++) {
 		struct rsip_port_key k = {.nb = r->nb.s_addr, .port = htons(binding_ports(r)[i])};
@@ -43,9 +49,9 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (dir_port(x, r->nb, binding_ports(r)[i], &idx)) {
 			if (dpx_lookup(x, x->m.port_dir, &idx, &d) == 0 && d.nb == r->nb.s_addr &&
 			    d.t.bind_id == r->bind_id)
-				add_target(out, &last_ns, &d.t);
+				add_seen(&last_ns, &d.t);
 		} else if (dpx_lookup(x, x->m.ports, &k, &t) == 0 && t.bind_id == r->bind_id) {
-			add_target(out, &last_ns, &t);
+			add_seen(&last_ns, &t);
 		}
 	}
 	/* SPIs inside an agreeing block have no entry of their own. */
@@ -53,7 +59,7 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		struct rsip_spi_key k = {.nb = r->nb.s_addr, .spi = htonl(binding_spis(r)[i])};
 
 		if (dpx_lookup(x, x->m.spi, &k, &t) == 0 && t.bind_id == r->bind_id)
-			add_target(out, &last_ns, &t);
+			add_seen(&last_ns, &t);
 	}
 	if (r->has_spi_block && dir_on(x)) {
 		struct rsip_dir_val d;
@@ -62,12 +68,12 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (dir_slot(x, r->nb, r->spi_block, &slot) &&
 		    dpx_lookup(x, x->m.spi_dir, &slot, &d) == 0 && d.nb == r->nb.s_addr &&
 		    d.t.bind_id == r->bind_id)
-			add_target(out, &last_ns, &d.t);
+			add_seen(&last_ns, &d.t);
 	} else if (r->has_spi_block) {
 		struct rsip_blk_key k = {.nb = r->nb.s_addr, .block = r->spi_block};
 
 		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == r->bind_id)
-			add_target(out, &last_ns, &t);
+			add_seen(&last_ns, &t);
 	}
 	/* The LAN program counts per client (docs/dataplane.md). */
 	if (dpx_lookup(x, x->m.clients, &b->c->xa.s_addr, &cv) == 0) {

@@ -90,6 +90,12 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 		}
 		x->cfg.ncpus = n;
 	}
+	if (bind_slots_init(&x->slots, maps->bind_slots)) {
+		log_warnx("dpx: no per-binding counter slots (%s with %u entries)",
+			  RSIP_MAP_BIND_STATS, maps->bind_slots);
+		free(x);
+		return NULL;
+	}
 	return x;
 }
 
@@ -97,6 +103,14 @@ static void bind_free(struct dpx_bind *b)
 {
 	free(b->r);
 	free(b);
+}
+
+/* A binding that goes: its counter slot too. */
+static void bind_drop(struct dpx *x, struct dpx_bind *b)
+{
+	HASH_DEL(x->binds, b);
+	slot_put(x, b);
+	bind_free(b);
 }
 
 void dpx_free(struct dpx *x)
@@ -118,6 +132,7 @@ void dpx_free(struct dpx *x)
 	}
 	free(x->pool);
 	free(x->pool_ports);
+	bind_slots_fini(&x->slots);
 	free(x);
 }
 
@@ -425,8 +440,7 @@ forget:
 		struct dpx_bind *b = binds;
 
 		binds = b->next;
-		HASH_DEL(x->binds, b);
-		bind_free(b);
+		bind_drop(x, b);
 	}
 	HASH_DEL(x->clients, c);
 	free(c);
@@ -663,14 +677,20 @@ int dpx_binding_add(struct dpx *x, const struct binding_rec *db)
 	err = bind_new(c, db, &b);
 	if (err)
 		return err;
+	/* Restoring: the slot its live entries carry, in dpx_restore_end. */
+	err = x->restoring ? 0 : slot_take(x, b);
+	if (err) {
+		bind_free(b);
+		return err;
+	}
 	if (bind_insert(x, b)) {
+		slot_put(x, b);
 		bind_free(b);
 		return -ENOMEM;
 	}
 	err = client_change(x, c, bind_link, bind_unlink_added, b, false);
 	if (err) {
-		HASH_DEL(x->binds, b);
-		bind_free(b);
+		bind_drop(x, b);
 		log_warnx("dpx: cannot add binding %u of client %s: %s", db->bind_id,
 			  inet_ntoa(db->xa), strerror(-err));
 	}
@@ -693,8 +713,7 @@ int dpx_binding_del(struct dpx *x, const struct binding_rec *db)
 			  inet_ntoa(db->xa), strerror(-err));
 		return err;
 	}
-	HASH_DEL(x->binds, b);
-	bind_free(b);
+	bind_drop(x, b);
 	return 0;
 }
 

@@ -73,7 +73,9 @@ struct dpx_maps {
 	int spi_dir;  /* unused with spi_dir.slots 0: no SPI directory */
 	int port_dir; /* ... and these with spi_dir.port_slots 0 */
 	int nb_dir;
-	int learned; /* the rsip_learned program (a program fd, not a map) */
+	int learned;	     /* the rsip_learned program (a program fd, not a map) */
+	int bind_stats;	     /* per-binding packets and bytes (per CPU) */
+	uint32_t bind_slots; /* ... its max_entries: the slots bindings get */
 };
 
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */
@@ -115,14 +117,16 @@ int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap);
 
 /* --- bindings (the layer keeps a copy of the record). -ENOENT: unknown
  * client; -EEXIST: bind id in use; -EINVAL: bad tunnel/method, another Nb
- * than the client's other bindings. A binding's SPI block is
- * spi >> cfg.spi_block_shift. */
+ * than the client's other bindings; -ENOSPC: a map or the counter slots
+ * (rsip_bind_stats) full. A binding's SPI block is
+ * spi >> cfg.spi_block_shift. Each binding gets a counter slot of its own,
+ * zeroed when given (a restart keeps the slot its live entries carry). */
 int dpx_binding_add(struct dpx *x, const struct binding_rec *b);
 int dpx_binding_del(struct dpx *x, const struct binding_rec *b);
-/* In: summed over the binding's entries (a shared SPI block counts under
- * the binding whose id it carries). Out: the client's totals (the LAN
- * program counts per client; docs/dataplane.md). last_seen_ms: the latest
- * of both, CLOCK_MONOTONIC ms (the programs use bpf_ktime_get_coarse_ns,
+/* In: the binding's rsip_bind_stats slot summed over the CPUs (a shared
+ * SPI block counts under the binding whose id and slot it carries). Out: the client's totals (the
+ * LAN program counts per client; docs/dataplane.md). last_seen_ms: the latest of both,
+ * CLOCK_MONOTONIC ms (the programs use bpf_ktime_get_coarse_ns,
  * +-1 s). */
 int dpx_binding_stats(struct dpx *x, const struct binding_rec *b, struct dp_binding_stats *out);
 

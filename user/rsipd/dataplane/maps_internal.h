@@ -8,6 +8,7 @@
 
 #include <linux/bpf.h> /* BPF_ANY, BPF_NOEXIST, BPF_EXIST */
 
+#include "bind_slots.h"
 #include "maps.h"
 
 /* The mirror's two tables (uthash), each keyed by one uint32_t: a client's
@@ -32,6 +33,7 @@ struct dpx_bind {
 	struct dpx_client *c;
 	struct binding_rec *r; /* our copy of the engine's record */
 	uint32_t bind_id;      /* r->bind_id: the key of dpx.binds */
+	uint32_t slot;	       /* rsip_bind_stats slot; 0 only while restoring */
 	UT_hash_handle hh;
 };
 
@@ -58,6 +60,7 @@ struct dpx {
 	struct in_addr *pool;
 	bool *pool_ports; /* pool place i has rsip_port_dir partition i (map_dir.c) */
 	size_t npool, pool_cap;
+	struct bind_slots slots; /* rsip_bind_stats slots held by bindings */
 	bool restoring;
 };
 
@@ -154,6 +157,15 @@ int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool c
  * rsip_client value: NULL when the LAN rules could have written it, else
  * what is wrong. */
 const char *dpx_ike_misfit(const struct rsip_client *v, const struct dp_learned *l);
+
+/* map_bind_stats.c: a binding's counter slot. slot_take gives b a free
+ * slot with its per-CPU values zeroed (-ENOSPC: none free); slot_put gives
+ * it back. (A restart's bindings take the slots their live entries carry:
+ * map_restore.c.) */
+int slot_take(struct dpx *x, struct dpx_bind *b);
+void slot_put(struct dpx *x, struct dpx_bind *b);
+/* A slot's packets and bytes summed over the CPUs. */
+int slot_read(struct dpx *x, uint32_t slot, uint64_t *pkts, uint64_t *bytes);
 
 /* dpx.c */
 struct dpx_client *find_client(struct dpx *x, struct in_addr xa);

@@ -23,5 +23,7 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
 	    .stats = bpf_map__fd(skel->maps.rsip_stats),
 	    .nb_filter = bpf_map__fd(skel->maps.rsip_nb_filter),
 	    .learned = bpf_program__fd(skel->progs.rsip_learned),
+	    .bind_stats = bpf_map__fd(skel->maps.rsip_bind_stats),
+	    .bind_slots = bpf_map__max_entries(skel->maps.rsip_bind_stats),
 	};
 }

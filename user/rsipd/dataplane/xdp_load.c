@@ -27,7 +27,7 @@ static const struct {
     {RSIP_MAP_SPI, 0},	   {RSIP_MAP_SPI_BLK, 64}, /* unused: rsipd loads the SPI directory
 						      (docs/dataplane.md) */
     {RSIP_MAP_SPI_DIR, 0}, {RSIP_MAP_PORT_DIR, 0}, {RSIP_MAP_ICMP_ID, 0},  {RSIP_MAP_OUT_SPI, 0},
-    {RSIP_MAP_STATS, 0},   {RSIP_MAP_META, 0},	   {RSIP_MAP_SLOWPATH, 0},
+    {RSIP_MAP_STATS, 0},   {RSIP_MAP_META, 0},	   {RSIP_MAP_SLOWPATH, 0}, {RSIP_MAP_BIND_STATS, 0},
 };
 
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))

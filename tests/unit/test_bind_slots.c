@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Per-binding counter slots (user/rsipd/dataplane/bind_slots.c) and how the
+ * map layer uses them (map_bind_stats.c) on in-memory maps: slot 0 never
+ * handed out, exhaustion refuses the binding and writes nothing, a reused
+ * slot starts from zero, a restart keeps each binding's slot (and so its
+ * counts) and marks it used. The real programs counting into the slots are
+ * tested in tests/bpf/test_wan.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/bpf.h>
+
+#include "../lib/fake_maps.h"
+#include "../lib/rec_build.h"
+#include "dataplane/bind_slots.h"
+#include "rsip/wire.h"
+
+#define NB	 0xc0000201u /* 192.0.2.1 */
+#define NCPUS	 2
+#define N_SLOTS	 8 /* the fake rsip_bind_stats: slots 1..7 for bindings */
+#define MAX_MAPS 64
+
+/* --- the allocator alone ------------------------------------------------- */
+
+static void slots_exhaust_and_reuse(void **state)
+{
+	struct bind_slots s;
+	bool seen[N_SLOTS] = {false};
+	uint32_t slot;
+
+	(void)state;
+	assert_int_equal(bind_slots_init(&s, 0), -EINVAL);
+	assert_int_equal(bind_slots_init(&s, N_SLOTS), 0);
+	assert_true(bind_slots_held(&s, 0)); /* learned entries' */
+	for (int i = 1; i < N_SLOTS; i++) {
+		assert_int_equal(bind_slots_take(&s, &slot), 0);
+		assert_true(slot > 0 && slot < N_SLOTS);
+		assert_false(seen[slot]);
+		seen[slot] = true;
+	}
+	assert_int_equal(bind_slots_take(&s, &slot), -ENOSPC);
+	assert_int_equal(s.nused, N_SLOTS - 1);
+	/* One back: that one is the next taken, and only once. */
+	bind_slots_put(&s, 3);
+	assert_false(bind_slots_held(&s, 3));
+	assert_int_equal(bind_slots_take(&s, &slot), 0);
+	assert_int_equal(slot, 3);
+	assert_int_equal(bind_slots_take(&s, &slot), -ENOSPC);
+	/* Slot 0 and a free slot given back change nothing. */
+	bind_slots_put(&s, 0);
+	assert_true(bind_slots_held(&s, 0));
+	bind_slots_put(&s, 3);
+	bind_slots_put(&s, 3);
+	assert_int_equal(s.nused, N_SLOTS - 2);
+	bind_slots_fini(&s);
+}
+
+static void slots_next_fit(void **state)
+{
+	struct bind_slots s;
+	uint32_t a, b, c;
+
+	(void)state;
+	assert_int_equal(bind_slots_init(&s, 200), 0);
+	assert_int_equal(bind_slots_take(&s, &a), 0);
+	assert_int_equal(bind_slots_take(&s, &b), 0);
+	bind_slots_put(&s, a);
+	/* Not a again at once: a late increment for its old binding must
+	 * not land in a new binding's counts. */
+	assert_int_equal(bind_slots_take(&s, &c), 0);
+	assert_true(c != a && c != b);
+	/* Across the 64-bit words of the bitmap, then round to the start
+	 * (the last one taken is a). */
+	for (int i = 0; i < 197; i++)
+		assert_int_equal(bind_slots_take(&s, &c), 0);
+	assert_int_equal(bind_slots_take(&s, &c), -ENOSPC);
+	bind_slots_put(&s, 130);
+	assert_int_equal(bind_slots_take(&s, &c), 0);
+	assert_int_equal(c, 130);
+	bind_slots_fini(&s);
+}
+
+static void slots_claim(void **state)
+{
+	struct bind_slots s;
+	uint32_t slot;
+
+	(void)state;
+	assert_int_equal(bind_slots_init(&s, N_SLOTS), 0);
+	assert_false(bind_slots_claim(&s, 0));
+	assert_false(bind_slots_claim(&s, N_SLOTS));
+	assert_true(bind_slots_claim(&s, 5));
+	assert_false(bind_slots_claim(&s, 5)); /* one binding per slot */
+	for (int i = 0; i < N_SLOTS - 2; i++) {
+		assert_int_equal(bind_slots_take(&s, &slot), 0);
+		assert_true(slot != 5);
+	}
+	assert_int_equal(bind_slots_take(&s, &slot), -ENOSPC);
+	bind_slots_fini(&s);
+}
+
+/* --- through the map layer ------------------------------------------------ */
+
+struct fx {
+	struct fake_maps *f;
+	struct dpx_maps m;
+	struct dpx_config cfg;
+	struct dpx *x;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	fx->f = fake_maps_new();
+	fake_maps_dpx(fx->f, &fx->m, N_SLOTS, NCPUS);
+	fx->cfg = (struct dpx_config){.spi_block_shift = 8, .cookie_cap = 8, .ncpus = NCPUS};
+	fx->cfg.ops = fake_maps_ops(fx->f);
+	fx->x = dpx_new(&fx->m, &fx->cfg);
+	assert_non_null(fx->x);
+	assert_int_equal(dpx_nb_add(fx->x, (struct in_addr){htonl(NB)}), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	dpx_free(fx->x);
+	fake_maps_free(fx->f);
+	free(fx);
+	return 0;
+}
+
+static struct in_addr xa_of(uint32_t i)
+{
+	return (struct in_addr){htonl(0x0a000000u + i)};
+}
+
+static void add_client(struct dpx *x, uint32_t i)
+{
+	struct dp_client c = {.client_id = i, .xa = xa_of(i)};
+
+	assert_int_equal(dpx_client_add(x, &c), 0);
+}
+
+/* Binding 100 + i of client i, leasing port 2000 + i. */
+static struct rec_buf bind_of(uint32_t i)
+{
+	struct rec_buf b =
+	    rec_make(i, 100 + i, xa_of(i), (struct in_addr){htonl(NB)}, RSIP_METHOD_RSAP_IP);
+	uint16_t port = (uint16_t)(2000 + i);
+
+	rec_set_ports(&b, &port, 1);
+	return b;
+}
+
+static uint32_t slot_of(struct fx *fx, uint32_t i)
+{
+	struct rsip_port_key k = {.nb = htonl(NB), .port = htons((uint16_t)(2000 + i))};
+	struct rsip_target t;
+
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ports, &k, &t), 0);
+	return t.stat_slot;
+}
+
+/* What the programs do: CPU 0 and CPU 1 each count into the slot. */
+static void traffic(struct fx *fx, uint32_t slot, uint64_t pkts, uint64_t bytes)
+{
+	struct rsip_bind_stats v[NCPUS] = {{pkts, bytes}, {pkts, bytes}};
+
+	assert_int_equal(fake_maps_ops(fx->f)->update(fx->f, fx->m.bind_stats, &slot, v, BPF_ANY),
+			 0);
+}
+
+static struct dp_binding_stats stats_of(struct dpx *x, uint32_t i)
+{
+	struct rec_buf b = bind_of(i);
+	struct dp_binding_stats s;
+
+	assert_int_equal(dpx_binding_stats(x, &b.r, &s), 0);
+	return s;
+}
+
+static void map_full_and_reuse_clears(void **state)
+{
+	struct fx *fx = *state;
+	struct rec_buf b;
+	struct dp_binding_stats s;
+	uint32_t first;
+	size_t ports;
+
+	for (uint32_t i = 1; i < N_SLOTS; i++) {
+		add_client(fx->x, i);
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+		assert_int_equal(slot_of(fx, i), i); /* in order, none is 0 */
+		traffic(fx, slot_of(fx, i), 10 * i, 1000 * i);
+	}
+	s = stats_of(fx->x, 3);
+	assert_int_equal(s.packets_in, 2 * 30);
+	assert_int_equal(s.bytes_in, 2 * 3000);
+	/* The table is full: the next binding is refused, nothing written. */
+	add_client(fx->x, N_SLOTS);
+	ports = fake_map_count(fx->f, fx->m.ports);
+	fake_maps_reset_writes(fx->f);
+	b = bind_of(N_SLOTS);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), -ENOSPC);
+	assert_int_equal(fake_maps_writes(fx->f), 0);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), ports);
+	/* One goes: the new binding gets its slot, counted from zero. */
+	first = slot_of(fx, 2);
+	b = bind_of(2);
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
+	b = bind_of(N_SLOTS);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(slot_of(fx, N_SLOTS), first);
+	s = stats_of(fx->x, N_SLOTS);
+	assert_int_equal(s.packets_in, 0);
+	assert_int_equal(s.bytes_in, 0);
+	/* A whole client going gives its bindings' slots back too. */
+	assert_int_equal(dpx_client_del(fx->x, &(struct dp_client){.client_id = 5, .xa = xa_of(5)}),
+			 0);
+	b = bind_of(2); /* client 2 is still there, without a binding */
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(slot_of(fx, 2), 5);
+	assert_int_equal(stats_of(fx->x, 2).packets_in, 0);
+}
+
+/* A map error after the slot was taken gives it back: the table does not
+ * leak slots on failed adds. */
+static void failed_add_gives_slot_back(void **state)
+{
+	struct fx *fx = *state;
+	struct rec_buf b;
+
+	for (uint32_t i = 1; i < N_SLOTS; i++) {
+		add_client(fx->x, i);
+		b = bind_of(i);
+		fake_maps_fail_update_after(fx->f, 1, -EIO); /* the zeroing passes */
+		assert_int_equal(dpx_binding_add(fx->x, &b.r), -EIO);
+		fake_maps_fail_update_after(fx->f, -1, 0);
+	}
+	for (uint32_t i = 1; i < N_SLOTS; i++) {
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	}
+}
+
+/* A restart: every restored binding takes the slot its live entry carries
+ * (so its counts go on), a binding new since then gets a free one, zeroed,
+ * and a slot that only a stale entry carried is free again. */
+static void restart_keeps_slots(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t slot3, slot4;
+	struct rec_buf b;
+	struct dpx *x;
+
+	for (uint32_t i = 1; i <= 4; i++) {
+		add_client(fx->x, i);
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	}
+	slot3 = slot_of(fx, 3);
+	slot4 = slot_of(fx, 4);
+	traffic(fx, slot_of(fx, 1), 5, 500);
+	traffic(fx, slot3, 7, 700); /* a stale binding's counts */
+	dpx_free(fx->x);
+
+	x = dpx_new(&fx->m, &fx->cfg);
+	assert_non_null(x);
+	fx->x = x;
+	dpx_restore_begin(x);
+	assert_int_equal(dpx_nb_add(x, (struct in_addr){htonl(NB)}), 0);
+	for (uint32_t i = 1; i <= 4; i++) {
+		if (i == 3)
+			continue; /* gone while rsipd was away */
+		add_client(x, i);
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	}
+	add_client(x, 6);
+	b = bind_of(6);
+	assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	assert_int_equal(dpx_restore_end(x), 2); /* client 3 and its port */
+	assert_int_equal(slot_of(fx, 1), 1);
+	assert_int_equal(slot_of(fx, 4), slot4);
+	assert_int_equal(stats_of(x, 1).packets_in, 10);
+	assert_int_equal(stats_of(x, 1).bytes_in, 1000);
+	/* The new binding: a free slot (not one a restored binding holds),
+	 * zeroed although the previous run's binding 3 left counts in it. */
+	assert_int_equal(slot_of(fx, 6), slot3);
+	assert_int_equal(stats_of(x, 6).packets_in, 0);
+	/* Slots marked used: the next binding gets neither 1, 2 nor 4. */
+	add_client(x, 7);
+	b = bind_of(7);
+	assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	assert_true(slot_of(fx, 7) != 1 && slot_of(fx, 7) != 2 && slot_of(fx, 7) != slot4 &&
+		    slot_of(fx, 7) != slot3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(slots_exhaust_and_reuse),
+	    cmocka_unit_test(slots_next_fit),
+	    cmocka_unit_test(slots_claim),
+	    cmocka_unit_test_setup_teardown(map_full_and_reuse_clears, setup, teardown),
+	    cmocka_unit_test_setup_teardown(failed_add_gives_slot_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(restart_keeps_slots, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
