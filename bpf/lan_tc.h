@@ -68,7 +68,8 @@ static __always_inline int lan_tc_forward(struct __sk_buff *skb, const struct la
 	__builtin_memcpy(eth->h_source, p->c->mac, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	ipv4_ttl_dec(iph); /* the rules refused TTL <= 1 */
-	if (gso) /* each segment carries the headers */
+	/* Each segment carries the headers. */
+	if (gso)
 		bytes += (segs - 1) * tc_seg_hdrs(iph, data_end);
 
 	fib.family = AF_INET;

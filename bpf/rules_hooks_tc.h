@@ -14,7 +14,7 @@
 
 #include "tc.h"
 
-#define RULE_ENV		       struct __sk_buff
+#define RULE_ENV			     struct __sk_buff
 #define RULE_L3_FITS(env, l3, len, data_end) tc_l3_fits(env, l3, len)
 #define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
 	lan_tc_violation(env, p, error, bind_id, counter)

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_fixture.h"
+#include "dataplane/tc_attach.h"
 #include "rsip_tc.skel.h"
 #include "rsip_xdp.skel.h"
 
@@ -91,48 +92,16 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 	((struct bpf_fx *)ctx)->lost += cnt;
 }
 
-/* The TC object over the XDP object's maps, with its constants. */
+/* The TC object over the XDP object's maps, with its constants: as rsipd
+ * loads it (dataplane/tc_attach.c). */
 static int load_tc(struct bpf_fx *fx)
 {
-	struct rsip_tc *t = rsip_tc__open();
-	struct bpf_map *map, *theirs;
-	int err;
+	int err = tc_load(fx->skel, &fx->tc_skel);
 
-	if (!t) {
-		fprintf(stderr, "fixture: cannot open the TC object: %s\n", strerror(errno));
-		return -errno;
-	}
-	t->rodata->cfg_na = fx->skel->rodata->cfg_na;
-	memcpy((void *)t->rodata->cfg_lan_mac, (const void *)fx->skel->rodata->cfg_lan_mac, 6);
-	memcpy((void *)t->rodata->cfg_wan_mac, (const void *)fx->skel->rodata->cfg_wan_mac, 6);
-	t->rodata->cfg_lan_mtu = fx->skel->rodata->cfg_lan_mtu;
-	t->rodata->cfg_spi_block_shift = fx->skel->rodata->cfg_spi_block_shift;
-	t->rodata->cfg_spi_dir_on = fx->skel->rodata->cfg_spi_dir_on;
-	t->rodata->cfg_spi_key = fx->skel->rodata->cfg_spi_key;
-	t->rodata->cfg_port_dir_on = fx->skel->rodata->cfg_port_dir_on;
-	t->rodata->cfg_wan_ifindex = fx->skel->rodata->cfg_wan_ifindex;
-	bpf_object__for_each_map(map, t->obj)
-	{
-		theirs = bpf_object__find_map_by_name(fx->skel->obj, bpf_map__name(map));
-		if (!theirs || bpf_map__is_internal(map))
-			continue;
-		err = bpf_map__reuse_fd(map, bpf_map__fd(theirs));
-		if (err) {
-			fprintf(stderr, "fixture: TC object: map %s: %s\n", bpf_map__name(map),
-				strerror(-err));
-			rsip_tc__destroy(t);
-			return err;
-		}
-	}
-	err = rsip_tc__load(t);
-	if (err) {
-		fprintf(stderr, "fixture: cannot load the TC object: %s\n", strerror(-err));
-		rsip_tc__destroy(t);
+	if (err)
 		return err;
-	}
-	fx->tc_skel = t;
-	fx->wan_tc = bpf_program__fd(t->progs.rsip_wan_tc);
-	fx->lan_tc = bpf_program__fd(t->progs.rsip_lan_tc);
+	fx->wan_tc = bpf_program__fd(fx->tc_skel->progs.rsip_wan_tc);
+	fx->lan_tc = bpf_program__fd(fx->tc_skel->progs.rsip_lan_tc);
 	return 0;
 }
 
