@@ -54,13 +54,20 @@ static __always_inline int wan_tc_send(struct __sk_buff *skb, const struct wan_m
 		return tc_slow_path(skb, RSIP_SLOW_NO_NEIGH, t, RSIP_CNT_WAN_SLOW_NO_NEIGH,
 				    RSIP_CNT_WAN_SLOW_LOST);
 	if (gso) {
-		/* Each segment grows by the overhead and the kernel cuts the
-		 * payload smaller by as much (no BPF_F_ADJ_ROOM_FIXED_GSO):
-		 * a segment leaves as long as it arrived. */
+		/* TCP: each segment grows by the overhead and the kernel cuts
+		 * the payload smaller by as much (no BPF_F_ADJ_ROOM_FIXED_GSO):
+		 * a segment leaves as long as it arrived. UDP (GRO forwarding
+		 * of UDP, off by default): a segment is a datagram, its size
+		 * stays (the kernel refuses anything else), so it must fit
+		 * with the overhead. */
+		__u32 grow = iph->protocol == IPPROTO_UDP ? overhead : 0;
+
 		hdrs = tc_seg_hdrs(iph, data_end);
-		if (!hdrs || gso <= overhead || hdrs + gso > cfg_lan_mtu)
+		if (!hdrs || gso <= overhead || hdrs + gso + grow > cfg_lan_mtu)
 			return tc_slow_path(skb, RSIP_SLOW_OVERSIZE, t, RSIP_CNT_WAN_SLOW_OVERSIZE,
 					    RSIP_CNT_WAN_SLOW_LOST);
+		if (grow)
+			flags |= BPF_F_ADJ_ROOM_FIXED_GSO;
 		bytes += (segs - 1) * hdrs;
 	} else if (in.tot_len + overhead > cfg_lan_mtu) {
 		return tc_slow_path(skb, RSIP_SLOW_OVERSIZE, t, RSIP_CNT_WAN_SLOW_OVERSIZE,
