@@ -5,6 +5,8 @@
 #   plain  X1's own address, routed by N's kernel (no RSIP, no XDP): the baseline
 #   bpf    through RSIP: rsipd's XDP programs and rsipc's TC programs
 #   pump   through RSIP: rsipd's XDP programs and rsipc's userspace pump
+#   tc     through RSIP: rsipd's TC programs (--attach tc) and rsipc's TC
+#          programs: GRO-merged packets cross the gateway whole
 # each with GRO on at every forwarding and receiving hop (lab_gro: the
 # switch's bridge and ports, N's interfaces, the hosts, Y), then off (but on
 # p0 and Y's eth0, peers of XDP redirect targets: they need NAPI), TCP and
@@ -12,14 +14,19 @@
 # The iperf3 server runs on X1 (on a port leased with --listen for RSIP), the
 # client on Y: -R makes X1 the sender. Prints Gbit/s delivered (the receiver's
 # count; UDP: what was sent minus the loss), each RSIP figure as a ratio of
-# plain routing in the same GRO setting, and rsipc's CPU over each run.
-#   bench/rsipc_iperf.sh [BUILD_DIR]   env: SECS (5 per run), UDP_RATE (iperf3 -b, default 1G)
+# plain routing in the same GRO setting, and rsipc's CPU over each run. With
+# REPS > 1 every cell is measured REPS times in turn (plain, bpf, pump, tc,
+# then again): the table shows the median, and every repetition is printed
+# below it, with the load average before and after.
+#   bench/rsipc_iperf.sh [BUILD_DIR]   env: SECS (5 per run), UDP_RATE (iperf3 -b, default 1G),
+#                                      REPS (1)
 # No pass/fail: this prints numbers.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath -m "${1:-${BUILD:-build}}")
 SECS=${SECS:-5}
 UDP_RATE=${UDP_RATE:-1G}
+REPS=${REPS:-1}
 PY=/usr/bin/python3
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 (make deps)" >&2; exit 1; }
@@ -69,53 +76,81 @@ measure() { # label addr rsipc_pid
 	for proto in tcp udp; do
 		for dir in out in; do
 			c0=$(cpu_ticks "$pid")
-			R[$label,$G,$proto,$dir]=$(run "$addr" $proto $dir)
+			R[$label,$G,$proto,$dir]+="$(run "$addr" $proto $dir) "
 			c1=$(cpu_ticks "$pid")
-			CPU[$label,$G,$proto,$dir]=$(( (c1 - c0) * 100 / HZ / SECS ))
+			CPU[$label,$G,$proto,$dir]+="$(((c1 - c0) * 100 / HZ / SECS)) "
 		done
 	done
 	kill "$srv" 2>/dev/null
 	wait "$srv" 2>/dev/null
 }
 
-for G in on off; do
-	gro $G
-	# plain routing: X1 <-> Y by N's kernel, no rsipd
-	lab_exec x1 ip route replace default via $LAB_NA
-	lab_exec y ip route replace 10.0.0.0/24 via $LAB_N_WAN
-	measure plain $LAB_X1
-	lab_exec y ip route del 10.0.0.0/24 via $LAB_N_WAN
-	lab_exec x1 ip route del default via $LAB_NA
-
-	lab_rsipd_start >/dev/null || exit 1
-	for dp in bpf pump; do
+# rsip_round ATTACH LABEL DATAPATH...: rsipd with --attach ATTACH, then one
+# rsipc per data path, each measured (label LABEL for bpf under tc).
+rsip_round() {
+	local attach=$1 tclabel=$2 dp dir pid nb
+	shift 2
+	lab_rsipd_start --attach "$attach" >/dev/null || exit 1
+	for dp in "$@"; do
 		dir=$LAB_DIR/rsipc-$dp
+		rm -rf "$dir"
 		mkdir -p "$dir"
 		lab_bg x1 "$LAB_DIR/rsipc-$dp.log" "$BUILD/rsipc" --server $LAB_NA --state-dir "$dir" \
 			up --listen $PORT --datapath $dp
 		pid=$LAB_LAST_PID
 		lab_wait 15 test -s "$dir/state.json" || { echo "bench: rsipc ($dp) got no lease" >&2; exit 1; }
 		nb=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$dir/state.json")
-		measure $dp "$nb" "$pid"
+		measure "$([ "$attach" = tc ] && echo "$tclabel" || echo "$dp")" "$nb" "$pid"
 		kill "$pid"
 		wait "$pid" 2>/dev/null
 	done
 	lab_rsipd_stop
+}
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+for G in on off; do
+	gro $G
+	for ((rep = 0; rep < REPS; rep++)); do
+		# plain routing: X1 <-> Y by N's kernel, no rsipd
+		lab_exec x1 ip route replace default via $LAB_NA
+		lab_exec y ip route replace 10.0.0.0/24 via $LAB_N_WAN
+		measure plain $LAB_X1
+		lab_exec y ip route del 10.0.0.0/24 via $LAB_N_WAN
+		lab_exec x1 ip route del default via $LAB_NA
+		rsip_round xdp - bpf pump
+		rsip_round tc tc bpf
+	done
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { $PY -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }
-printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %9s %9s %9s\n' GRO prot dir "" plain bpf ratio pump ratio pump/bpf "cpu(bpf)" "cpu(pump)"
+median() { $PY -c 'import statistics,sys; print("%g" % statistics.median(float(x) for x in sys.argv[1:]))' $1; }
+printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %9s %9s\n' GRO prot dir "" plain \
+	"bpf(xdp)" ratio "bpf(tc)" ratio pump ratio pump/bpf "cpu(bpf)" "cpu(pump)"
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
-			p=${R[plain,$G,$proto,$d]} b=${R[bpf,$G,$proto,$d]} u=${R[pump,$G,$proto,$d]}
-			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %9s %8s%% %8s%%\n' "$G" $proto $d \
+			p=$(median "${R[plain,$G,$proto,$d]}") b=$(median "${R[bpf,$G,$proto,$d]}")
+			t=$(median "${R[tc,$G,$proto,$d]}") u=$(median "${R[pump,$G,$proto,$d]}")
+			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s%% %8s%%\n' "$G" $proto $d \
 				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$b" "$(ratio "$b" "$p")" \
-				"$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$b")" \
-				"${CPU[bpf,$G,$proto,$d]}" "${CPU[pump,$G,$proto,$d]}"
+				"$t" "$(ratio "$t" "$p")" "$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$b")" \
+				"$(median "${CPU[bpf,$G,$proto,$d]}")" "$(median "${CPU[pump,$G,$proto,$d]}")"
 		done
 	done
 done
-echo "(Gbit/s delivered, $SECS s per run, one run each; ratio = RSIP / plain routing with the same GRO setting;"
-echo " pump/bpf = the pump against the BPF path, which shares the gateway's per-frame XDP path;"
-echo " cpu = rsipc's user+system time over the run, % of one CPU)"
+echo "(Gbit/s delivered, $SECS s per run, median of $REPS; ratio = RSIP / plain routing with the same GRO"
+echo " setting; bpf(xdp) = the gateway's XDP programs, bpf(tc) = its TC programs (--attach tc), both"
+echo " with rsipc's BPF path; pump/bpf = the pump against bpf(xdp), which shares the gateway's"
+echo " per-frame XDP path; cpu = rsipc's user+system time over the run, % of one CPU)"
+echo
+echo "every repetition (Gbit/s, in the order run; load average $LOAD0 before, $LOAD1 after):"
+for G in on off; do
+	for proto in tcp udp; do
+		for d in out in; do
+			for l in plain bpf tc pump; do
+				printf '  GRO %-3s %s %-3s %-5s %s\n' "$G" $proto $d $l "${R[$l,$G,$proto,$d]}"
+			done
+		done
+	done
+done

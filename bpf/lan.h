@@ -25,46 +25,18 @@
 #include "rsip/rules/lan.h"
 #include "slowpath.h"
 #include "stats.h"
-
-static __always_inline __u32 violation_bit(__u16 error)
-{
-	switch (error) {
-	case RSIP_ERR_BAD_TUNNEL_TYPE:
-		return RSIP_VIOL_BAD_TUNNEL;
-	case RSIP_ERR_LOCAL_ADDR_UNALLOWED:
-		return RSIP_VIOL_BAD_SRC;
-	case RSIP_ERR_LOCAL_ADDRPORT_UNALLOWED:
-		return RSIP_VIOL_BAD_PORT;
-	case RSIP_ERR_REMOTE_ADDR_UNALLOWED:
-		return RSIP_VIOL_REMOTE;
-	}
-	return RSIP_VIOL_REMOTE_PORT;
-}
+#include "violation.h"
 
 /* RULE_VIOLATION: drop for a lease violation; tell rsipd unless this client
- * already had one of this kind during the current second. A subprogram: many
- * call sites, and not the fast path. Returns the outcome. */
+ * already had one of this kind during the current second (violation.h). A
+ * subprogram: many call sites, and not the fast path. Returns the outcome. */
 static __noinline int lan_violation(struct xdp_md *ctx, const struct lan_pkt *p, __u16 error,
 				    __u32 bind_id, __u32 cnt)
 {
-	struct rsip_client *c = p->c;
-	__u32 sec = bpf_ktime_get_coarse_ns() >> 30;
-	__u32 bit = violation_bit(error);
+	struct rsip_slow_meta meta;
 
-	if (c->viol_sec != sec) {
-		c->viol_sec = sec;
-		c->viol_mask = 0;
-	}
-	if (!(c->viol_mask & bit)) {
-		struct rsip_slow_meta meta = {
-		    .reason = RSIP_SLOW_VIOLATION,
-		    .xa = p->xa,
-		    .bind_id = bind_id,
-		    .tunnel = p->tunnel,
-		    .error = error,
-		};
-
-		c->viol_mask |= bit;
+	if (violation_due(p->c, error)) {
+		violation_meta(&meta, p->xa, p->tunnel, error, bind_id);
 		if (slow_emit(ctx, &meta, RSIP_VIOL_CAP))
 			count(RSIP_CNT_LAN_EVENT_LOST);
 		else

@@ -3,6 +3,8 @@
  * The hooks of the shared packet rules (include/rsip/rules/env.h) for the
  * XDP programs: the maps of maps.h, the load-time constants of config.h,
  * the per-CPU counters and time stamps of stats.h. Include before the rules.
+ * The TC programs (rules_hooks_tc.h) define their context, where the packet
+ * ends and how a violation is reported first, and share the rest.
  */
 #ifndef RSIP_BPF_RULES_HOOKS_H
 #define RSIP_BPF_RULES_HOOKS_H
@@ -14,7 +16,9 @@
 #include "maps.h"
 #include "stats.h"
 
-#define RULE_ENV			       struct xdp_md
+#ifndef RULE_ENV
+#define RULE_ENV struct xdp_md
+#endif
 #define RULE_MAP_T			       void *
 #define RULE_MAP(name)			       ((void *)&name)
 #define RULE_LOOKUP(env, map, key)	       bpf_map_lookup_elem(map, key)
@@ -30,8 +34,6 @@
 #define RULE_JIFFIES(env)		       ((__u32)bpf_jiffies64())
 #define RULE_NOW_NS(env)		       bpf_ktime_get_coarse_ns()
 #define RULE_NB_MAYBE(env, nb)		       nb_maybe_ours(nb)
-#define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
-	lan_violation(env, p, error, bind_id, counter)
 
 /* False: certainly not one of our Nb (rsip_nb_filter). */
 static __always_inline bool nb_maybe_ours(__be32 nb)
@@ -42,9 +44,13 @@ static __always_inline bool nb_maybe_ours(__be32 nb)
 	return w && (*w & (1u << (bit & 31)));
 }
 
+#ifndef RULE_VIOLATION
+#define RULE_VIOLATION(env, p, error, bind_id, counter)                                            \
+	lan_violation(env, p, error, bind_id, counter)
 /* bpf/lan.h: drop, and tell rsipd (rate-limited). */
 struct lan_pkt;
 static __noinline int lan_violation(struct xdp_md *ctx, const struct lan_pkt *p, __u16 error,
 				    __u32 bind_id, __u32 cnt);
+#endif
 
 #endif

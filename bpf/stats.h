@@ -43,19 +43,19 @@ static __always_inline void touch(__u64 *last_seen_ns, __u32 *seen_jiffies)
 }
 
 /* Per-binding traffic: the one counting point of every program that
- * delivers to a target (XDP here, the TC variants too). One array lookup
+ * delivers to a target (XDP: one packet; TC: a GSO packet's segments). One array lookup
  * (inlined by the verifier) and plain adds on this CPU's copy of the
  * target's slot: exact, no atomics, and the target itself (configuration
  * every CPU reads) is not written except for the time stamp, at most every
  * RSIP_SEEN_JIFFIES. A slot beyond the map (a pin of another size) finds
  * nothing: the packet goes uncounted rather than dropped. */
-static __always_inline void count_target(struct rsip_target *t, __u32 bytes)
+static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u32 bytes)
 {
 	__u32 slot = t->stat_slot;
 	struct rsip_bind_stats *s = bpf_map_lookup_elem(&rsip_bind_stats, &slot);
 
 	if (s) {
-		s->pkts += 1;
+		s->pkts += pkts;
 		s->bytes += bytes;
 	}
 	touch(&t->last_seen_ns, &t->seen_jiffies);

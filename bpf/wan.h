@@ -44,7 +44,7 @@ static __always_inline int wan_send(struct xdp_md *ctx, const struct wan_match *
 		return count_and_return(RSIP_CNT_WAN_DROP_ENCAP_FAIL, XDP_DROP);
 	if (bpf_redirect_map(&rsip_tx, t->lan_ifindex, 0) != XDP_REDIRECT)
 		return count_and_return(RSIP_CNT_WAN_DROP_NO_TX, XDP_DROP);
-	count_target(t, in.tot_len);
+	count_target(t, 1, in.tot_len);
 	return count_and_return(v->cnt, XDP_REDIRECT);
 }
 

@@ -485,6 +485,11 @@ enum rsip_counter {
 	/* ... counted on the CPU it was steered to, when it got there: the
 	 * difference to wan_steered is what the cpumap hop lost (queue full) */
 	RSIP_CNT_WAN_STEER_ARRIVED,
+	/* --attach tc (bpf/rsip_tc.bpf.c): GSO packets (several segments in
+	 * one skb) each program sent on whole; their segments are counted
+	 * in the exit counters, as XDP would have seen them */
+	RSIP_CNT_WAN_TC_GSO,
+	RSIP_CNT_LAN_TC_GSO,
 	RSIP_CNT_MAX,
 };
 

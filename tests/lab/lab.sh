@@ -30,7 +30,7 @@
 #   lab_down
 #
 # Knobs (environment, before lab_up): LAB_WAN_MTU, LAB_LAN_MTU, LAB_XDP_MODE
-# (native|generic), LAB_GRO (on|off, default on: lab_gro), LAB_PUBLIC (the Nb pool rsipd lends, default
+# (native|generic), LAB_ATTACH (xdp|tc: rsipd --attach, default xdp), LAB_GRO (on|off, default on: lab_gro), LAB_PUBLIC (the Nb pool rsipd lends, default
 # "$LAB_NB1,$LAB_NB2"; "$LAB_NB1" makes every host share one address), BUILD
 # (the build tree holding rsipd, rsipctl, bpf/).
 
@@ -72,6 +72,7 @@ lab_init() {
 	LAB_WAN_MTU=${LAB_WAN_MTU:-1500}
 	LAB_LAN_MTU=${LAB_LAN_MTU:-$((LAB_WAN_MTU + 24))}
 	LAB_XDP_MODE=${LAB_XDP_MODE:-native}
+	LAB_ATTACH=${LAB_ATTACH:-xdp} # rsipd --attach: xdp or tc (the gateway's TC programs)
 	LAB_GRO=${LAB_GRO:-on}
 	LAB_PUBLIC=${LAB_PUBLIC:-$LAB_NB1,$LAB_NB2}
 	LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -82,7 +83,7 @@ lab_init() {
 	# Helpers in other languages (tests/netns/nslib.py) read the lab from
 	# the environment.
 	export LAB_ID LAB_DIR LAB_NS_X1 LAB_NS_X2 LAB_NS_SW LAB_NS_N LAB_NS_Y LAB_BPFFS \
-		LAB_PIN LAB_CTL LAB_STATE LAB_WAN_MTU LAB_LAN_MTU LAB_XDP_MODE LAB_GRO BUILD \
+		LAB_PIN LAB_CTL LAB_STATE LAB_WAN_MTU LAB_LAN_MTU LAB_XDP_MODE LAB_ATTACH LAB_GRO BUILD \
 		LAB_NA LAB_X1 LAB_X2 LAB_N_WAN LAB_Y LAB_Y2 LAB_NB1 LAB_NB2 \
 		LAB_MAC_X1 LAB_MAC_X2 LAB_MAC_NLAN LAB_MAC_NWAN LAB_MAC_Y
 	# shellcheck disable=SC2064
@@ -243,7 +244,7 @@ lab_rsipd_flags() {
 	echo --listen $LAB_NA --public "$LAB_PUBLIC" \
 		--ctl-socket "$LAB_CTL" \
 		--dataplane xdp --wan wan0 --lan lan0 --xdp-mode "$LAB_XDP_MODE" \
-		--pin-path "$LAB_PIN" --state-file "$LAB_STATE"
+		--attach "$LAB_ATTACH" --pin-path "$LAB_PIN" --state-file "$LAB_STATE"
 }
 
 # lab_rsipd_start [FLAGS...]: run rsipd in N (log: $LAB_DIR/rsipd.log,

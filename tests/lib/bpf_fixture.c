@@ -13,6 +13,8 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_fixture.h"
+#include "dataplane/tc_attach.h"
+#include "rsip_tc.skel.h"
 #include "rsip_xdp.skel.h"
 
 const uint8_t FX_WAN_MAC[6] = {0x02, 0, 0, 0, 0x0a, 0x01};
@@ -90,6 +92,26 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 	((struct bpf_fx *)ctx)->lost += cnt;
 }
 
+/* The TC object over the XDP object's maps, with its constants: as rsipd
+ * loads it (dataplane/tc_attach.c). */
+static int load_tc(struct bpf_fx *fx)
+{
+	int err = tc_load(fx->skel, &fx->tc_skel);
+
+	if (err)
+		return err;
+	fx->wan_tc = bpf_program__fd(fx->tc_skel->progs.rsip_wan_tc);
+	fx->lan_tc = bpf_program__fd(fx->tc_skel->progs.rsip_lan_tc);
+	return 0;
+}
+
+void bpf_fx_use_tc(struct bpf_fx *fx, bool tc)
+{
+	fx->tc = tc;
+	fx->wan_prog = tc ? fx->wan_tc : fx->wan_xdp;
+	fx->lan_prog = tc ? fx->lan_tc : fx->lan_xdp;
+}
+
 int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 {
 	unsigned int size = o && o->map_size ? o->map_size : 1024;
@@ -150,8 +172,13 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 		return err;
 	}
 	fx->skel = s;
-	fx->wan_prog = bpf_program__fd(s->progs.rsip_wan);
-	fx->lan_prog = bpf_program__fd(s->progs.rsip_lan);
+	fx->wan_xdp = fx->wan_prog = bpf_program__fd(s->progs.rsip_wan);
+	fx->lan_xdp = fx->lan_prog = bpf_program__fd(s->progs.rsip_lan);
+	err = load_tc(fx);
+	if (err) {
+		bpf_fx_destroy(fx);
+		return err;
+	}
 	fx->m = dpx_maps_of(s);
 	fx->x = dpx_new(&fx->m, &cfg);
 	if (!fx->x) {
@@ -184,12 +211,52 @@ void bpf_fx_destroy(struct bpf_fx *fx)
 {
 	perf_buffer__free(fx->pb);
 	dpx_free(fx->x);
+	rsip_tc__destroy(fx->tc_skel);
 	rsip_xdp__destroy(fx->skel);
 	memset(fx, 0, sizeof(*fx));
 }
 
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define TC_ACT_REDIRECT 7
+
+int bpf_fx_run_tc_gso(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in,
+		      struct pkt *out, uint16_t gso_size, uint16_t gso_segs)
+{
+	struct __sk_buff ctx = {.ifindex = ifindex,
+				.ingress_ifindex = ifindex,
+				.gso_size = gso_size,
+				.gso_segs = gso_segs};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
+		    .data_out = out->b, .data_size_out = sizeof(out->b), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog, &o);
+
+	if (err)
+		return err;
+	out->len = o.data_size_out;
+	return o.retval;
+}
+
+static int run_tc(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in, struct pkt *out)
+{
+	int verdict = bpf_fx_run_tc_gso(fx, prog, ifindex, in, out, 0, 0);
+
+	switch (verdict) {
+	case TC_ACT_OK:
+		return 2; /* XDP_PASS */
+	case TC_ACT_SHOT:
+		return 1; /* XDP_DROP */
+	case TC_ACT_REDIRECT:
+		return 4; /* XDP_REDIRECT */
+	}
+	return verdict < 0 ? verdict : -1000 - verdict;
+}
+
 int bpf_fx_run(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in, struct pkt *out)
 {
+	if (fx->tc)
+		return run_tc(fx, prog, ifindex, in, out);
 	struct xdp_md md = {.data_end = in->len, .ingress_ifindex = ifindex};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
 		    .data_out = out->b, .data_size_out = sizeof(out->b), .ctx_in = &md,

@@ -3,8 +3,9 @@
  * Fixture for the BPF_PROG_TEST_RUN tests (tests/bpf/): a private network
  * namespace with a WAN and a LAN veth (routes, neighbours, forwarding on),
  * the rsip_xdp skeleton loaded (not attached) with its load-time constants,
- * the maps filled through dpx, both devices in rsip_tx, and a reader for the
- * slow-path perf buffer.
+ * the rsip_tc skeleton (--attach tc) loaded with the same constants over the
+ * same maps, the maps filled through dpx, both devices in rsip_tx, and a
+ * reader for the slow-path perf buffer.
  */
 #ifndef RSIP_TEST_BPF_FIXTURE_H
 #define RSIP_TEST_BPF_FIXTURE_H
@@ -38,13 +39,18 @@ struct slow_rec {
 #define FX_MAX_RECS 32
 
 struct rsip_xdp;
+struct rsip_tc;
 struct perf_buffer;
 
 struct bpf_fx {
 	struct rsip_xdp *skel;
+	struct rsip_tc *tc_skel;
 	struct dpx *x;
 	struct dpx_maps m;
+	/* The programs bpf_fx_run runs: XDP's, or TC's after bpf_fx_use_tc. */
 	int wan_prog, lan_prog;
+	int wan_xdp, lan_xdp, wan_tc, lan_tc;
+	bool tc;
 	int wan_if, lan_if;
 	struct dp_dirs spi_dir; /* as loaded (slots 0: off) */
 	struct perf_buffer *pb;
@@ -75,8 +81,19 @@ void bpf_fx_enter_netns(void);
 int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o);
 void bpf_fx_destroy(struct bpf_fx *fx);
 /* One BPF_PROG_TEST_RUN (repeat 1) of prog with the frame arriving on
- * ifindex. Returns the XDP action (or -errno); out gets the frame after. */
+ * ifindex. Returns the XDP action (or -errno); out gets the frame after.
+ * With fx->tc, prog is a TC program run on an skb, and its verdict is
+ * returned as the XDP action that means the same (TC_ACT_OK: XDP_PASS,
+ * TC_ACT_SHOT: XDP_DROP, TC_ACT_REDIRECT: XDP_REDIRECT; any other: -1000 -
+ * verdict), so every fixture row holds for both. */
 int bpf_fx_run(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in, struct pkt *out);
+/* As bpf_fx_run for a TC program, on an skb marked GSO (gso_size, gso_segs;
+ * the test runner gives no GSO type). Returns the TC verdict. */
+int bpf_fx_run_tc_gso(struct bpf_fx *fx, int prog, int ifindex, const struct pkt *in,
+		      struct pkt *out, uint16_t gso_size, uint16_t gso_segs);
+/* Run the TC programs (true) or the XDP programs (false) from now on:
+ * sets fx->tc, fx->wan_prog and fx->lan_prog. */
+void bpf_fx_use_tc(struct bpf_fx *fx, bool tc);
 /* rsip_stats summed over CPUs. */
 void bpf_fx_counters(struct bpf_fx *fx, uint64_t *out);
 /* Drains the slow-path buffer into fx->recs (cleared first); returns the

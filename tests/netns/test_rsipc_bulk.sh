@@ -14,9 +14,15 @@
 # on X1 and Y (/proc/net/snmp of their namespaces), and proof that the path
 # under test carried the bytes (rsipc status counters: the TC programs' for
 # bpf, with GRO-merged packets among them; the pump's for pump).
+# GW_ATTACH=tc (test_rsipc_bulk_tc.sh) runs the gateway's TC programs instead
+# of its XDP programs (rsipd --attach tc): then GSO packets must cross the
+# gateway whole both ways (its wan_tc_gso and lan_tc_gso counters), no XDP
+# program is attached to N's devices, no checksum needs completing, and
+# rsipd's exit leaves no filter and no qdisc of its own on them.
 set -u
 . "$(dirname "$0")/rsipc_netns.sh"
-rsipc_lab bulk
+GW_ATTACH=${GW_ATTACH:-xdp}
+rsipc_lab "bulk$GW_ATTACH"
 BYTES=${BULK_BYTES:-8000000}
 DATAPATHS=${DATAPATHS:-bpf pump}
 
@@ -24,7 +30,15 @@ lab_gro on
 for dev in p0 p1; do
 	[ "$(lab_exec sw ethtool -k $dev | awk '/generic-receive-offload/ {print $2}')" = on ] || fail "GRO is not on at the switch's $dev"
 done
-lab_rsipd_start || exit 1
+lab_rsipd_start --attach "$GW_ATTACH" || exit 1
+dp_counter() { lab_ctl --json counters | json "d[\"dataplane\"].get(\"$1\", 0)"; }
+if [ "$GW_ATTACH" = tc ]; then
+	for dev in wan0 lan0; do
+		lab_exec n ip link show dev $dev | grep -q ' xdp' && fail "an XDP program is attached to N's $dev under --attach tc"
+		lab_exec n tc filter show dev $dev ingress | grep -q 'rsip_' ||
+			fail "no TC program on N's $dev ingress under --attach tc"
+	done
+fi
 
 # transfer FROM TO ADDR PORT [BIND]: BYTES from node FROM to a receiver on
 # node TO at ADDR:PORT; checks the digest.
@@ -54,16 +68,33 @@ for dp in $DATAPATHS; do
 		p1=$(status 'd["ports"][1]')
 		x0=$(csum_errors x1)
 		y0=$(csum_errors y)
-		c0=$(lab_ctl --json counters | json 'd["dataplane"].get("lan_csum_completed", 0)')
+		c0=$(dp_counter lan_csum_completed)
+		wg0=$(dp_counter wan_tc_gso)
+		lg0=$(dp_counter lan_tc_gso)
 
 		transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
 		transfer y x1 "$nb" "$p1"
 
-		completed=$(($(lab_ctl --json counters | json 'd["dataplane"].get("lan_csum_completed", 0)') - c0))
-		# What the TC program sends is merged at p1 (the pump's raw socket
-		# sends packets GRO does not merge: no partial checksums then).
-		[ "$dp" = pump ] || [ "$completed" -gt 0 ] ||
-			fail "$dp/$tunnel: the gateway completed no partial checksum (was X1's traffic merged at p1?)"
+		completed=$(($(dp_counter lan_csum_completed) - c0))
+		wgso=$(($(dp_counter wan_tc_gso) - wg0))
+		lgso=$(($(dp_counter lan_tc_gso) - lg0))
+		if [ "$GW_ATTACH" = tc ]; then
+			# GRO merges at wan0 (what Y sends) and at p1 (what X1
+			# sends): the gateway's TC programs forward them whole,
+			# their checksum state intact (nothing to complete).
+			[ "$wgso" -gt 0 ] || fail "$dp/$tunnel: no GSO packet crossed the gateway towards X1 (wan_tc_gso)"
+			[ "$dp" = pump ] || [ "$lgso" -gt 0 ] ||
+				fail "$dp/$tunnel: no GRO-merged tunnel packet crossed the gateway towards Y (lan_tc_gso)"
+			[ "$completed" = 0 ] || fail "$dp/$tunnel: the TC programs completed $completed checksums"
+			gw="the gateway's TC programs forwarded $wgso GSO packets to X1 and $lgso to Y"
+		else
+			# What the TC program sends is merged at p1 (the pump's raw
+			# socket sends packets GRO does not merge: no partial
+			# checksums then).
+			[ "$dp" = pump ] || [ "$completed" -gt 0 ] ||
+				fail "$dp/$tunnel: the gateway completed no partial checksum (was X1's traffic merged at p1?)"
+			gw="the gateway completed $completed partial checksums"
+		fi
 		x1err=$(($(csum_errors x1) - x0))
 		yerr=$(($(csum_errors y) - y0))
 		[ "$x1err" = 0 ] || fail "$dp/$tunnel: X1 counted $x1err TcpInCsumErrors"
@@ -98,7 +129,7 @@ for dp in $DATAPATHS; do
 				fail "$dp/$tunnel: $direct packets went out through the packet socket, want >= $((BYTES / 1500))"
 			detail="pump: $(status 'd["counters"]["tx_packets"]') packets out ($tso TSO super-packets cut, $direct through the packet socket), $(status 'd["counters"]["rx_packets"]') in ($partial GRO-merged, handed on with NEEDS_CSUM)"
 		fi
-		ok "$dp/$tunnel: $BYTES bytes each way byte-exact, 0 TcpInCsumErrors on X1 and Y; $detail; the gateway completed $completed partial checksums"
+		ok "$dp/$tunnel: $BYTES bytes each way byte-exact, 0 TcpInCsumErrors on X1 and Y; $detail; $gw"
 
 		kill -TERM "$pid"
 		lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
@@ -110,4 +141,13 @@ for dp in $DATAPATHS; do
 done
 ok "rsipc removed its TC filters, routes and rules each time"
 
+if [ "$GW_ATTACH" = tc ]; then
+	q0=$(lab_exec n tc qdisc show)
+	lab_rsipd_stop
+	for dev in wan0 lan0; do
+		[ -z "$(lab_exec n tc filter show dev $dev ingress)" ] || fail "rsipd left a TC filter on N's $dev"
+		lab_exec n tc qdisc show dev $dev | grep -q clsact && fail "rsipd left its clsact qdisc on N's $dev"
+	done
+	ok "rsipd removed its TC programs and clsact qdiscs on exit (they were: $(echo "$q0" | grep -c clsact) clsact)"
+fi
 rsipc_lab_finish

@@ -165,6 +165,16 @@ static void test_every_flag(void **state)
 	assert_string_equal(cfg.state_file, "");
 	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --xdp-mode skb"),
 			 -EINVAL);
+	/* --attach: xdp by default, tc, nothing else; tc has no --spi-steer. */
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l"), 0);
+	assert_int_equal(cfg.attach, CFG_ATTACH_XDP);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --attach tc"), 0);
+	assert_int_equal(cfg.attach, CFG_ATTACH_TC);
+	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --attach xdp"), 0);
+	assert_int_equal(cfg.attach, CFG_ATTACH_XDP);
+	expect_bad(BASE "--dataplane xdp --wan w --lan l --attach tcx", "--attach", "tcx");
+	expect_bad(BASE "--dataplane xdp --wan w --lan l --attach tc --spi-steer 0", "--spi-steer",
+		   "--attach xdp");
 	/* --spi-steer: off by default, a CPU list, bad lists refused. */
 	assert_int_equal(cfg.n_spi_steer, 0);
 	assert_int_equal(parse(&cfg, BASE "--dataplane xdp --wan w --lan l --spi-steer 3,0-1"), 0);
@@ -311,6 +321,7 @@ static void test_config_file(void **state)
 			  "daemon = yes\n"
 			  "tcp-only = no\n"
 			  "verbose = 1\n"
+			  "attach = tc\n"
 			  "spi-block = 0x80\n");
 	snprintf(args, sizeof(args), "--config %s", path);
 	assert_int_equal(parse(&cfg, args), 0);
@@ -323,6 +334,7 @@ static void test_config_file(void **state)
 	assert_int_equal(cfg.verbosity, 1);
 	assert_int_equal(cfg.spi_block, 128);
 	assert_int_equal(cfg.spi_block_shift, 7);
+	assert_int_equal(cfg.attach, CFG_ATTACH_TC);
 	/* Flags override the file; a list flag replaces the file's list. */
 	snprintf(args, sizeof(args), "--lease 60 --allow 10.9.0.0/16 --config=%s", path);
 	assert_int_equal(parse(&cfg, args), 0);

@@ -93,6 +93,9 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
 	  "WAN: the SPI's CPU has no cpumap entry: handled on the receiving CPU"),
     EVENT(WAN_STEER_ARRIVED, "wan_steer_arrived",
 	  "WAN: steered frames that reached their CPU (wan_steered minus this: lost in the hop)"),
+    EVENT(WAN_TC_GSO, "wan_tc_gso",
+	  "WAN (--attach tc): GSO packets tunnelled whole (their segments count as packets)"),
+    EVENT(LAN_TC_GSO, "lan_tc_gso", "LAN (--attach tc): GRO-merged tunnel packets forwarded whole"),
 };
 
 const char *dp_counter_name(unsigned int counter)

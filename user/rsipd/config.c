@@ -331,6 +331,17 @@ static int set_xdp_mode(struct rsipd_config *cfg, const struct cfg_opt *o, const
 	return 0;
 }
 
+static int set_attach(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	if (!strcmp(v, "xdp"))
+		cfg->attach = CFG_ATTACH_XDP;
+	else if (!strcmp(v, "tc"))
+		cfg->attach = CFG_ATTACH_TC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int set_pin_path(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	/* Room for "/<map name>" after it. */
@@ -611,6 +622,10 @@ static const struct cfg_opt opts[] = {
      "xdp: the private-side interface (Na lives there)", false},
     {"xdp-mode", required_argument, 0, set_xdp_mode, "native or generic",
      "xdp: attach mode (native)", false},
+    {"attach", required_argument, 0, set_attach, "xdp or tc",
+     "xdp: run the programs as XDP (xdp, default) or on TC clsact ingress (tc: GRO/GSO "
+     "packets cross whole, for veth and virtual NICs; docs/xdp-programs.md)",
+     false},
     {"pin-path", required_argument, 0, set_pin_path, "an absolute path on a bpffs",
      "xdp: where maps and links are pinned (" CFG_DEFAULT_PIN_PATH ")", false},
     {"map-size", required_argument, 0, set_map_size, "a number 16-16777216",
@@ -894,6 +909,8 @@ static void check_consistency(struct parse_state *ps)
 		errf(ps, "--dataplane xdp needs --wan IF and --lan IF");
 	else if (cfg->dataplane == CFG_DP_XDP && !strcmp(cfg->wan_if, cfg->lan_if))
 		errf(ps, "invalid value '%s' for --lan: the same interface as --wan", cfg->lan_if);
+	else if (cfg->attach == CFG_ATTACH_TC && cfg->n_spi_steer)
+		errf(ps, "--spi-steer needs --attach xdp (it steers XDP frames through a cpumap)");
 	check_cluster(ps);
 	if (!cfg->has_state_file && cfg->dataplane == CFG_DP_XDP && !cfg->store_url[0])
 		strcpy(cfg->state_file, CFG_DEFAULT_STATE_FILE);

@@ -44,6 +44,7 @@
 
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
+enum cfg_attach { CFG_ATTACH_XDP = 0, CFG_ATTACH_TC };
 
 #define CFG_DEFAULT_PIN_PATH   "/sys/fs/bpf/rsip"
 #define CFG_DEFAULT_STATE_FILE "/var/lib/rsipd/rsipd.db"
@@ -97,6 +98,7 @@ struct rsipd_config {
 	/* --dataplane xdp (docs/dataplane.md) */
 	char wan_if[16], lan_if[16]; /* IFNAMSIZ */
 	uint8_t xdp_mode;	     /* CFG_XDP_NATIVE / CFG_XDP_GENERIC */
+	uint8_t attach;		     /* CFG_ATTACH_XDP / CFG_ATTACH_TC (docs/xdp-programs.md) */
 	char pin_path[PATH_MAX];     /* bpffs directory of the pins */
 	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
 	bool detach_on_exit;	     /* take the data plane down on exit */

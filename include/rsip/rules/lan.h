@@ -38,6 +38,7 @@
 
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
+#include "rsip/rules/l3.h"
 #include "rsip/rules/learned.h"
 #include "rsip/rules/parse.h"
 #include "rsip/rules/ports.h"
@@ -430,7 +431,7 @@ static __always_inline int lan_decide(RULE_ENV *env, struct lan_pkt *p, const __
 	if (!oip || oip->daddr != RULE_NA(env) ||
 	    (oip->protocol != IPPROTO_IPIP && oip->protocol != IPPROTO_GRE))
 		return RULE(RULE_PASS, RSIP_CNT_LAN_PASS_NOT_TUNNEL);
-	if (parse_iphdr(&nh, data_end, oip) < 0)
+	if (rule_iphdr(env, &nh, data_end, oip) < 0)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
 
 	p->xa = oip->saddr;
@@ -460,7 +461,7 @@ static __always_inline int lan_decide(RULE_ENV *env, struct lan_pkt *p, const __
 	iip = peek_iphdr(&nh, data_end);
 	if (!iip)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
-	proto = parse_iphdr(&nh, data_end, iip);
+	proto = rule_iphdr(env, &nh, data_end, iip);
 	if (proto < 0)
 		return RULE(RULE_DROP, RSIP_CNT_LAN_DROP_MALFORMED);
 	p->nb = iip->saddr;

@@ -83,24 +83,33 @@ static __always_inline struct iphdr *peek_iphdr(struct hdr_cursor *nh, void *dat
 	return iph;
 }
 
-/* Validates the header peek_iphdr() returned (version, IHL, total length
- * within the frame; options are skipped by offset) and advances past it.
- * Returns the protocol or -1. */
-static __always_inline int parse_iphdr(struct hdr_cursor *nh, void *data_end, struct iphdr *iph)
+/* Validates the header peek_iphdr() returned (version, IHL, a total length
+ * that covers the header; options are skipped by offset) and advances past
+ * it. Whether the whole packet is there is the caller's question (see
+ * parse_iphdr and rules/l3.h). Returns the protocol or -1. */
+static __always_inline int parse_iphdr_hdr(struct hdr_cursor *nh, void *data_end, struct iphdr *iph)
 {
 	__u32 hdrsize = iph->ihl * 4;
-	__u32 tot_len = bpf_ntohs(iph->tot_len);
 
 	if (iph->version != 4 || hdrsize < sizeof(*iph))
 		return -1;
 	if (nh->pos + hdrsize > data_end)
 		return -1;
-	/* The frame may carry Ethernet padding after the packet, but never
-	 * less than the packet. */
-	if (tot_len < hdrsize || (void *)iph + tot_len > data_end)
+	if (bpf_ntohs(iph->tot_len) < hdrsize)
 		return -1;
 	nh->pos += hdrsize;
 	return iph->protocol;
+}
+
+/* parse_iphdr_hdr, and the total length within the frame: the frame may
+ * carry Ethernet padding after the packet, but never less than the packet. */
+static __always_inline int parse_iphdr(struct hdr_cursor *nh, void *data_end, struct iphdr *iph)
+{
+	int proto = parse_iphdr_hdr(nh, data_end, iph);
+
+	if (proto >= 0 && (void *)iph + bpf_ntohs(iph->tot_len) > data_end)
+		return -1;
+	return proto;
 }
 
 static __always_inline bool ip_is_fragment(const struct iphdr *iph)

@@ -39,6 +39,7 @@
 
 #include "rsip/rules/env.h"
 #include "rsip/rules/ike.h"
+#include "rsip/rules/l3.h"
 #include "rsip/rules/parse.h"
 #include "rsip/rules/ports.h"
 #include "rsip/spi_dir.h"
@@ -341,7 +342,7 @@ static __always_inline int wan_decide(RULE_ENV *env, struct wan_match *v, void *
 	if (!iph)
 		return RULE(RULE_PASS, RSIP_CNT_WAN_PASS_SHORT);
 	v->iph = iph;
-	proto = parse_iphdr(&nh, data_end, iph);
+	proto = rule_iphdr(env, &nh, data_end, iph);
 	if (proto < 0)
 		return wan_malformed(env, iph->daddr);
 	/* Only the first fragment carries the SPI, cookie or port: every

@@ -28,6 +28,7 @@
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
 #include "slowpath/slowpath.h"
+#include "tc_attach.h"
 #include "xdp_attach.h"
 #include "xdp_load.h"
 #include "xdp_steer.h"
@@ -58,6 +59,7 @@ struct dp_xdp {
 	unsigned int ticks;
 	bool restoring; /* until dataplane_xdp_restored */
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
+	struct tc_lane *tc; /* --attach tc: the TC programs, attached */
 };
 
 static struct dp_xdp *to_xdp(struct dataplane *dp)
@@ -145,6 +147,8 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	struct dp_xdp *x = to_xdp(dp);
 
 	stop_io(x);
+	/* --attach tc: the filters never outlive rsipd (tc_attach.h). */
+	tc_lane_stop(x->tc);
 	if (detach) {
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);
@@ -407,8 +411,27 @@ static int fill_tx(struct dp_xdp *x)
 	return 0;
 }
 
+/* --attach tc: the TC programs instead. XDP links a previous rsipd left
+ * pinned (--attach xdp keeps them on exit) would run in front of them, and
+ * go first. */
+static int attach_tc(struct dp_xdp *x)
+{
+	int rc;
+
+	xdp_detach(x->link_wan);
+	xdp_detach(x->link_lan);
+	rc = tc_lane_start(x->skel, x->wan.ifindex, x->cfg->wan_if, x->lan.ifindex, x->cfg->lan_if,
+			   &x->tc);
+	if (!rc)
+		log_notice("TC programs on clsact ingress of %s and %s (--attach tc)",
+			   x->cfg->wan_if, x->cfg->lan_if);
+	return rc;
+}
+
 static int attach_both(struct dp_xdp *x)
 {
+	if (x->cfg->attach == CFG_ATTACH_TC)
+		return attach_tc(x);
 	bool generic = x->cfg->xdp_mode == CFG_XDP_GENERIC, upd_wan, upd_lan;
 	int rc;
 
@@ -569,6 +592,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */
 	stop_io(x);
+	tc_lane_stop(x->tc);
 	if (fresh) {
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);

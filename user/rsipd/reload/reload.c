@@ -55,6 +55,7 @@ static const struct field restart_only[] = {
     {"wan", F(wan_if)},
     {"lan", F(lan_if)},
     {"xdp-mode", F(xdp_mode)},
+    {"attach", F(attach)},
     {"pin-path", F(pin_path)},
     {"map-size", F(map_size)},
     {"map-prealloc", F(map_prealloc)},
