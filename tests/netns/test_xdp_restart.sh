@@ -77,6 +77,14 @@ lab_rsipd_stop
 start --spi-steer 0 || fail "start with --spi-steer"
 since_start "programs: loaded (another load-time configuration" || fail "--spi-steer: not loaded"
 py prog_name "$(prog_id wan0)" rsip_wan_steer || fail "--spi-steer: wan0 does not steer"
+# Again with --spi-steer: reused, the steering stage and its cpumap program too
+# (X2's stale SPI is steered to CPU 0, where rsip_wan_cpu drops and counts it).
+steer_id=$(prog_id wan0)
+lab_rsipd_stop
+start --spi-steer 0 || fail "restart with --spi-steer"
+since_start "programs: reused (same object and config)" || fail "--spi-steer: not reused"
+[ "$(prog_id wan0)" = "$steer_id" ] || fail "--spi-steer: wan0's program changed"
+py stale_check || fail "traffic through the reused steering stage"
 lab_rsipd_stop
 start || fail "start without --spi-steer"
 since_start "programs: loaded (another load-time configuration" || fail "no --spi-steer: not loaded"

@@ -17,6 +17,7 @@
 
 #define REC_MAP	   "rsip_reuse"
 #define PROG_PIN   "prog_"
+#define MAP_PIN	   "map_" /* the maps the object does not pin by name (below) */
 #define REC_LAYOUT 1u
 #define REC_NAME   32
 #define MAX_USED   64 /* map ids all the programs use together */
@@ -37,10 +38,19 @@ struct reuse_rec {
 	struct rec_obj map[XDP_REUSE_MAX_MAPS];
 };
 
+/* dir/prefix+name, a '.' of name made '_' (bpffs refuses dots in names:
+ * libbpf's internal maps are "<object>.bss", "<object>.rodata"). */
 static int pin_file(char *buf, size_t len, const char *dir, const char *prefix, const char *name)
 {
-	if (snprintf(buf, len, "%s/%s%s", dir, prefix, name) >= (int)len)
+	int head = snprintf(buf, len, "%s/%s", dir, prefix);
+	char *p;
+
+	if (head < 0 || head >= (int)len ||
+	    snprintf(buf + head, len - (size_t)head, "%s", name) >= (int)len - head)
 		return -ENAMETOOLONG;
+	for (p = buf + head; *p; p++)
+		if (*p == '.')
+			*p = '_';
 	return 0;
 }
 
@@ -313,6 +323,7 @@ static int create_like(struct bpf_map *m)
 static int take_maps(struct taking *t)
 {
 	uint32_t mine[XDP_REUSE_MAX_MAPS];
+	char path[PATH_MAX];
 	struct bpf_map *m;
 	size_t i;
 	int fd;
@@ -332,8 +343,11 @@ static int take_maps(struct taking *t)
 		if (bpf_map__pin_path(m)) {
 			fd = pin_open(bpf_map__pin_path(m));
 		} else if (id_in(t->used, t->n_used, ro->id)) {
-			fd = bpf_map_get_fd_by_id(ro->id);
-			fd = fd < 0 ? -errno : fd;
+			/* By its pin, not bpf_map_get_fd_by_id: that needs
+			 * CAP_SYS_ADMIN, which rsipd may run without. */
+			fd = pin_file(path, sizeof(path), t->pin_path, MAP_PIN, name);
+			if (!fd)
+				fd = pin_open(path);
 		} else {
 			fd = create_like(m);
 		}
@@ -346,7 +360,8 @@ static int take_maps(struct taking *t)
 			return -errno;
 		mine[t->n_maps++] = info.id;
 		/* The kernel adds BPF_F_RDONLY_PROG to a devmap's flags. */
-		if ((bpf_map__pin_path(m) && info.id != ro->id) || info.type != bpf_map__type(m) ||
+		if ((id_in(t->used, t->n_used, ro->id) && info.id != ro->id) ||
+		    (bpf_map__pin_path(m) && info.id != ro->id) || info.type != bpf_map__type(m) ||
 		    info.key_size != bpf_map__key_size(m) ||
 		    info.value_size != bpf_map__value_size(m) ||
 		    info.max_entries != bpf_map__max_entries(m) ||
@@ -376,7 +391,8 @@ static void taking_close(struct taking *t)
 	for (i = 0; i < t->n_progs; i++)
 		close(t->prog_fd[i]);
 	for (i = 0; i < t->n_maps; i++)
-		close(t->map_fd[i]);
+		if (t->map_fd[i] >= 0)
+			close(t->map_fd[i]);
 	t->n_progs = t->n_maps = 0;
 }
 
@@ -409,7 +425,8 @@ static int check(struct taking *t, const struct xdp_reuse_input *in, struct reus
 	}
 	if (memcmp(rec->cfg_digest, cfg_d, sizeof(cfg_d)) != 0) {
 		snprintf(t->why, sizeof(t->why),
-			 "another load-time configuration (constants, maps, programs, --public or devices)");
+			 "another load-time configuration (constants, maps, programs, --public or "
+			 "devices)");
 		return -ESTALE;
 	}
 	rc = take_programs(t);
@@ -452,7 +469,8 @@ int xdp_reuse_take(struct bpf_object *obj, const struct xdp_reuse_input *in, str
 			taking_close(&t);
 			return rc;
 		}
-		close(t.map_fd[i++]); /* libbpf holds a dup */
+		close(t.map_fd[i]); /* libbpf holds a dup */
+		t.map_fd[i++] = -1;
 	}
 	t.n_maps = 0;
 	for (i = 0; i < t.n_progs; i++) {
@@ -500,8 +518,11 @@ static int record_programs(struct bpf_object *obj, const char *pin_path, struct 
 	return 0;
 }
 
-static int record_maps(struct bpf_object *obj, struct reuse_rec *rec)
+/* Every map's id; the maps the object does not pin by name are pinned as
+ * map_<name>, for the next start to open them. */
+static int record_maps(struct bpf_object *obj, const char *pin_path, struct reuse_rec *rec)
 {
+	char path[PATH_MAX];
 	struct bpf_map *m;
 	int rc;
 
@@ -520,6 +541,12 @@ static int record_maps(struct bpf_object *obj, struct reuse_rec *rec)
 			return -errno;
 		ro->id = info.id;
 		rec->n_maps++;
+		rc = pin_file(path, sizeof(path), pin_path, MAP_PIN, bpf_map__name(m));
+		if (rc)
+			return rc;
+		unlink(path); /* the previous load's */
+		if (!bpf_map__pin_path(m) && bpf_obj_pin(bpf_map__fd(m), path) < 0)
+			return -errno;
 	}
 	return 0;
 }
@@ -564,7 +591,7 @@ void xdp_reuse_record(struct bpf_object *obj, const struct xdp_reuse_input *in)
 	if (!rc)
 		rc = record_programs(obj, pin_path, rec);
 	if (!rc)
-		rc = record_maps(obj, rec);
+		rc = record_maps(obj, pin_path, rec);
 	if (!rc)
 		rc = write_record(pin_path, rec);
 out:
@@ -604,7 +631,8 @@ void xdp_reuse_unpin(const char *pin_path)
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, PROG_PIN, strlen(PROG_PIN)) == 0)
+		if (strncmp(e->d_name, PROG_PIN, strlen(PROG_PIN)) == 0 ||
+		    strncmp(e->d_name, MAP_PIN, strlen(MAP_PIN)) == 0)
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
 }

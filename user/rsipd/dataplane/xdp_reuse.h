@@ -3,7 +3,8 @@
  * Reusing the programs a previous run loaded, instead of loading (and
  * verifying) the same object again at every start (docs/xdp-programs.md,
  * "Reuse at restart"). After a load, every program is pinned under the pin
- * directory (prog_<name>) and a record is pinned next to it (the array map
+ * directory (prog_<name>), so is every map the object does not pin by name
+ * (map_<name>: .bss, rsip_tx...), and a record is pinned next to them (the array map
  * rsip_reuse): two SHA-256 digests, one of the object's bytes (and the
  * libbpf that relocated them), one of everything configured before the load
  * (every map's definition, the initial bytes of .rodata/.data, which
@@ -42,9 +43,9 @@ struct xdp_reuse_input {
 };
 
 struct xdp_reuse {
-	bool reused;	/* the programs are the previous run's */
-	char how[160];	/* "reused (same object and config)" or "loaded (why)" */
-	size_t n;	/* programs taken (reused only) */
+	bool reused;   /* the programs are the previous run's */
+	char how[160]; /* "reused (same object and config)" or "loaded (why)" */
+	size_t n;      /* programs taken (reused only) */
 	const struct bpf_program *prog[XDP_REUSE_MAX_PROGS];
 	int fd[XDP_REUSE_MAX_PROGS];
 };
@@ -69,7 +70,7 @@ int xdp_reuse_prog_fd(const struct xdp_reuse *r, const struct bpf_program *p);
 /* Close the reused programs' fds (the pins and links keep them). */
 void xdp_reuse_close(struct xdp_reuse *r);
 
-/* Remove the record and the program pins (--detach-on-exit). */
+/* Remove the record and the program and map_ pins (--detach-on-exit). */
 void xdp_reuse_unpin(const char *pin_path);
 
 #endif
