@@ -106,6 +106,9 @@ lab_rsipd_stop
 lab_exec n ip link show wan0 | grep -q "prog/xdp" && fail "XDP still on wan0 after --detach-on-exit"
 lab_exec n ip link show lan0 | grep -q "prog/xdp" && fail "XDP still on lan0 after --detach-on-exit"
 [ -e "$LAB_PIN/rsip_ports" ] && fail "pins left after --detach-on-exit"
+for p in "$LAB_PIN"/prog_* "$LAB_PIN"/map_* "$LAB_PIN"/rsip_reuse; do
+	[ -e "$p" ] && fail "reuse pin $p left after --detach-on-exit"
+done
 lab_rsipd_log_clean || fail "sanitizers"
 echo "restart test: ok"
 exit 0
