@@ -450,7 +450,8 @@ static int cmd_rsip(const struct gw_opts *o)
 	if (!err)
 		err = pin_at(o->pindir, "rsip_stats", pin_map, skel->maps.rsip_stats);
 	if (!err && o->n_steer) {
-		err = xdp_steer_fill(skel, o->steer, o->n_steer);
+		err = xdp_steer_fill(skel, bpf_program__fd(skel->progs.rsip_wan_cpu), o->steer,
+				     o->n_steer);
 		if (!err)
 			err = pin_at(o->pindir, "rsip_wan_steer", pin_prog,
 				     skel->progs.rsip_wan_steer);

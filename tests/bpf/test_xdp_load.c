@@ -32,11 +32,21 @@
 #include "dataplane/map_sizes.h"
 #include "dataplane/maps.h"
 #include "dataplane/xdp_load.h"
+#include "dataplane/xdp_reuse.h"
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
 
 static char mnt[] = "/tmp/rsip-test-load.XXXXXX";
 static char pin_dir[PATH_MAX];
+
+/* pin_dir/name (a static buffer: one at a time). */
+static const char *pin_path_of(const char *name)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	return path;
+}
 
 static struct xdp_load_cfg cfg(bool prealloc)
 {
@@ -103,9 +113,10 @@ static void load(bool prealloc, bool want_reused)
 	struct xdp_load_cfg c = cfg(prealloc);
 	struct rsip_xdp *skel = NULL;
 	struct dp_dirs dir = {0};
+	struct xdp_reuse progs;
 	bool reused = !want_reused;
 
-	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
 	assert_non_null(skel);
 	assert_int_equal(reused, want_reused);
 	assert_true(dir.key != 0);
@@ -116,6 +127,7 @@ static void load(bool prealloc, bool want_reused)
 	else
 		fresh_key = dir.key;
 	rsip_xdp__destroy(skel); /* the pins stay */
+	xdp_reuse_close(&progs);
 }
 
 static void prealloc_follows_the_pins(void **state)
@@ -158,14 +170,16 @@ static void sizes_follow_the_configuration(void **state)
 	struct xdp_load_cfg c = cfg(false);
 	struct rsip_xdp *skel = NULL;
 	struct dp_dirs dir = {0};
+	struct xdp_reuse progs;
 	bool reused = true;
 	char why[256];
 
 	xdp_unpin_maps(pin_dir);
 	c.n_public = 3;
 	assert_int_equal(map_sizes_compute(&small_limits, &c.sizes, why, sizeof(why)), 0);
-	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
 	rsip_xdp__destroy(skel);
+	xdp_reuse_close(&progs);
 	assert_int_equal(pinned_size(RSIP_MAP_CLIENTS), 100);
 	/* 400 ports' share: one partition, so two Nb are without one. */
 	assert_int_equal(pinned_size(RSIP_MAP_PORT_DIR), RSIP_PORT_DIR_SPAN);
@@ -190,12 +204,14 @@ static void no_orphan_no_port_map(void **state)
 	struct xdp_load_cfg c = cfg(false);
 	struct rsip_xdp *skel = NULL;
 	struct dp_dirs dir = {0};
+	struct xdp_reuse progs;
 	bool reused = true;
 
 	xdp_unpin_maps(pin_dir);
 	assert_int_equal(c.sizes.orphan_nb, 0);
-	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
 	rsip_xdp__destroy(skel);
+	xdp_reuse_close(&progs);
 	assert_int_equal(pinned_size(RSIP_MAP_PORTS), 1);
 	assert_int_equal(pinned_size(RSIP_MAP_CLIENTS), 1024);
 	/* min(share 512, 1 Nb x 65536 ids, 1024 hosts x 64) */
@@ -250,6 +266,7 @@ static void full_port_map_refuses(void **state)
 	struct dp_dirs dir = {0};
 	struct dpx_maps maps;
 	struct dpx *x;
+	struct xdp_reuse progs;
 	bool reused = true;
 	char why[256];
 	uint16_t ports[100];
@@ -259,7 +276,7 @@ static void full_port_map_refuses(void **state)
 	xdp_unpin_maps(pin_dir);
 	c.n_public = 3;
 	assert_int_equal(map_sizes_compute(&small_limits, &c.sizes, why, sizeof(why)), 0);
-	assert_int_equal(xdp_load(&c, &skel, &reused, &dir), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
 	maps = dpx_maps_of(skel);
 	x = dpx_new(&maps, &(struct dpx_config){.spi_block_shift = 8, .spi_dir = dir, .ncpus = 0});
 	assert_non_null(x);
@@ -291,6 +308,130 @@ static void full_port_map_refuses(void **state)
 	assert_int_equal(n, 200);
 	dpx_free(x);
 	rsip_xdp__destroy(skel);
+	xdp_reuse_close(&progs);
+	xdp_unpin_maps(pin_dir);
+}
+
+/* ---- reuse of the loaded programs (xdp_reuse.h) ---- */
+
+static uint32_t fd_id(int fd)
+{
+	struct bpf_prog_info info = {0}; /* id first in map and link infos too */
+	uint32_t len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+struct loaded {
+	bool reused;
+	char how[160];
+	uint32_t wan, lan, learned; /* program ids */
+	uint32_t bss, ports;	    /* map ids: internal (unpinned), pinned */
+};
+
+static struct loaded load_progs(const struct xdp_load_cfg *c)
+{
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	struct xdp_reuse progs;
+	struct loaded l;
+	bool reused;
+	int fd;
+
+	assert_int_equal(xdp_load(c, &skel, &reused, &dir, &progs), 0);
+	l.reused = progs.reused;
+	snprintf(l.how, sizeof(l.how), "%s", progs.how);
+	l.wan = fd_id(xdp_reuse_prog_fd(&progs, skel->progs.rsip_wan));
+	l.lan = fd_id(xdp_reuse_prog_fd(&progs, skel->progs.rsip_lan));
+	l.learned = fd_id(xdp_reuse_prog_fd(&progs, skel->progs.rsip_learned));
+	l.bss = fd_id(bpf_map__fd(skel->maps.bss));
+	l.ports = fd_id(bpf_map__fd(skel->maps.rsip_ports));
+	fd = bpf_obj_get(pin_path_of(RSIP_MAP_PORTS));
+	assert_int_equal(l.ports, fd_id(fd)); /* the pinned map, no second copy */
+	close(fd);
+	rsip_xdp__destroy(skel); /* the pins keep programs and maps */
+	xdp_reuse_close(&progs);
+	return l;
+}
+
+/* Flip one byte of the pinned record (the object digest: offset 16). */
+static void tamper_record(void)
+{
+	uint32_t key = 0;
+	uint8_t v[8192];
+	int fd = bpf_obj_get(pin_path_of("rsip_reuse"));
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, v), 0);
+	v[16] ^= 1;
+	assert_int_equal(bpf_map_update_elem(fd, &key, v, BPF_ANY), 0);
+	close(fd);
+}
+
+/* Same object and configuration: the programs and every map are the first
+ * load's (ids equal), the internal .bss too; another constant, a tampered
+ * record, a pin swapped for another program: loaded again. */
+static void programs_reused_when_unchanged(void **state)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct loaded a, b, d;
+	int fd;
+
+	xdp_unpin_maps(pin_dir);
+	a = load_progs(&c);
+	assert_false(a.reused);
+	assert_non_null(strstr(a.how, "loaded (no record"));
+	b = load_progs(&c);
+	assert_true(b.reused);
+	assert_string_equal(b.how, "reused (same object and config)");
+	assert_int_equal(b.wan, a.wan);
+	assert_int_equal(b.lan, a.lan);
+	assert_int_equal(b.learned, a.learned);
+	assert_int_equal(b.bss, a.bss);
+	assert_int_equal(b.ports, a.ports);
+
+	/* A load-time constant changed (Na): a new load, the maps kept. */
+	c.na = htonl(0x0a000002);
+	d = load_progs(&c);
+	assert_false(d.reused);
+	assert_non_null(strstr(d.how, "another load-time configuration"));
+	assert_int_not_equal(d.wan, a.wan);
+	assert_int_equal(d.ports, a.ports);
+	b = load_progs(&c);
+	assert_true(b.reused);
+	assert_int_equal(b.wan, d.wan);
+	/* Another --public list: rsip_nb_filter and rsip_nb_dir (unpinned,
+	 * only added to by start-up) must start empty, so a load. */
+	c.public_addrs = &three_nb[1];
+	d = load_progs(&c);
+	assert_false(d.reused);
+	assert_int_not_equal(d.wan, b.wan);
+	b = load_progs(&c);
+	assert_true(b.reused);
+	assert_int_equal(b.wan, d.wan);
+
+	/* The record is not trusted blindly. */
+	tamper_record();
+	b = load_progs(&c);
+	assert_false(b.reused);
+	assert_non_null(strstr(b.how, "another BPF object"));
+	assert_int_not_equal(b.wan, d.wan);
+	/* A pin that holds another program (rsip_wan at rsip_lan's place). */
+	fd = bpf_obj_get(pin_path_of("prog_rsip_wan"));
+	assert_true(fd >= 0);
+	assert_int_equal(unlink(pin_path_of("prog_rsip_lan")), 0);
+	assert_int_equal(bpf_obj_pin(fd, pin_path_of("prog_rsip_lan")), 0);
+	close(fd);
+	d = load_progs(&c);
+	assert_false(d.reused);
+	assert_non_null(strstr(d.how, "rsip_lan is not the recorded one"));
+	/* A missing program pin. */
+	assert_int_equal(unlink(pin_path_of("prog_rsip_learned")), 0);
+	b = load_progs(&c);
+	assert_false(b.reused);
+	assert_non_null(strstr(b.how, "prog_rsip_learned"));
+	assert_int_not_equal(b.learned, d.learned);
 	xdp_unpin_maps(pin_dir);
 }
 
@@ -309,6 +450,7 @@ int main(void)
 	    cmocka_unit_test(more_clients_than_the_maps_hold),
 	    cmocka_unit_test(shared_filter_bit_needs_port_map),
 	    cmocka_unit_test_teardown(full_port_map_refuses, teardown),
+	    cmocka_unit_test_teardown(programs_reused_when_unchanged, teardown),
 	};
 	int rc;
 

@@ -152,12 +152,17 @@ n=$(lab_ctl --json counters | /usr/bin/python3 -c 'import json,sys; d=json.load(
 [ "${n:-0}" -ge 3 ] || fail "wan_drop_no_spi '$n' as uid 65534"
 lab_rsipd_stop
 [ "$LAB_RSIPD_RC" = 0 ] || fail "unprivileged rsipd exited $LAB_RSIPD_RC"
-# A restart replaces the programs in place, still unprivileged.
+# A restart takes the loaded programs again (docs/xdp-programs.md, "Reuse at
+# restart": by their pins, no CAP_SYS_ADMIN), still unprivileged: the same ids.
+wan_before=$(xdp_prog_id wan0)
+mark=$(wc -l <"$LAB_DIR/rsipd.log")
 RSIPD=$LAB_DIR/as-unit.sh lab_rsipd_start --pin-path "$LAB_BPFFS/unpriv" \
 	--state-file "$LAB_DIR/var/state.json" || fail "restart as uid 65534"
-grep -q "replaced in place" "$LAB_DIR/rsipd.log" || fail "not replaced in place"
+tail -n +$((mark + 1)) "$LAB_DIR/rsipd.log" | grep -q "programs: reused (same object and config)" ||
+	fail "the programs were not reused as uid 65534"
+[ "$(xdp_prog_id wan0)" = "$wan_before" ] || fail "wan0's program changed: not reused"
 lab_rsipd_stop
-echo "ok: uid 65534 with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW: attached, dropped $n unknown-SPI packets, restarted in place"
+echo "ok: uid 65534 with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW: attached, dropped $n unknown-SPI packets, restarted with the same programs"
 lab_rsipd_log_clean || fail "sanitizers"
 echo "startup checks test: ok"
 exit 0

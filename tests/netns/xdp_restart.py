@@ -10,6 +10,9 @@
           what was sent and received
   drop_binding / stale_check: a binding the state file no longer has is
           removed from the maps at the next start (reconciliation)
+  rodata ID NAME VALUE / prog_name ID NAME / tamper PIN: the running
+          program ID holds constant NAME = VALUE (its .rodata map, through
+          bpftool); ID is called NAME; flip a byte of the reuse record
   check   nothing lost in any direction; the same clients, bindings, IDs,
           ports and SPIs after the restart; each binding's packets and
           bytes in exactly what the stream sent (counted per CPU, kept
@@ -195,8 +198,51 @@ def stale_check():
     print("stale: ok")
 
 
+def bpftool(*args):
+    import subprocess
+    return json.loads(subprocess.check_output(["bpftool", "-j"] + list(args)))
+
+
+def rodata(prog_id, name, value):
+    """The constant as the running program reads it: its .rodata map."""
+    for mid in bpftool("prog", "show", "id", prog_id).get("map_ids", []):
+        if bpftool("map", "show", "id", str(mid))["name"].endswith(".rodata"):
+            dump = bpftool("map", "dump", "id", str(mid))
+            secs = dump[0]["formatted"]["value"][".rodata"]
+            got = [v[name] for v in secs if name in v]
+            expect(got == [int(value)], "%s of program %s: %r, expected %s"
+                   % (name, prog_id, got, value))
+            print("rodata: %s = %s" % (name, value))
+            return
+    raise SystemExit("program %s has no .rodata map" % prog_id)
+
+
+def prog_name(prog_id, name):
+    got = bpftool("prog", "show", "id", prog_id)["name"]
+    expect(got == name, "program %s is %s, expected %s" % (prog_id, got, name))
+
+
+def tamper(pin):
+    """Flip one byte of the object digest in the pinned record (value offset 16)."""
+    import subprocess
+    v = bpftool("map", "lookup", "pinned", pin, "key", "0", "0", "0", "0")
+    val = [int(b, 16) for b in v["value"]]
+    val[16] ^= 1
+    subprocess.check_call(["bpftool", "map", "update", "pinned", pin, "key", "0", "0", "0", "0",
+                           "value"] + [str(b) for b in val])
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
+    if cmd == "rodata":
+        rodata(*sys.argv[2:5])
+        sys.exit(0)
+    if cmd == "prog_name":
+        prog_name(*sys.argv[2:4])
+        sys.exit(0)
+    if cmd == "tamper":
+        tamper(sys.argv[2])
+        sys.exit(0)
     if cmd == "setup":
         setup()
     elif cmd == "stream":

@@ -78,6 +78,9 @@ static struct json_object *cmd_status(struct ctl_ctx *ctx)
 	json_object_object_add(d, "transports", tr);
 	json_object_object_add(
 	    d, "dataplane", json_object_new_string(cfg->dataplane == CFG_DP_XDP ? "xdp" : "none"));
+	if (engine_dataplane(e) && engine_dataplane(e)->programs)
+		json_object_object_add(d, "programs",
+				       json_object_new_string(engine_dataplane(e)->programs));
 	add_int(d, "uptime_s", (int64_t)((engine_now(e) - ctx->start_ms) / 1000));
 	add_int(d, "clients", (int64_t)engine_n_clients(e));
 	add_int(d, "bindings", (int64_t)engine_n_bindings(e));

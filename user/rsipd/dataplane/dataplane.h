@@ -118,6 +118,9 @@ struct dataplane {
 	const struct dataplane_ops *ops;
 	struct dp_callbacks cb;
 	struct dp_dirs spi_dir; /* all zero: none (--dataplane none) */
+	/* How the programs came: "reused (...)" or "loaded (why)"; NULL: no
+	 * programs (--dataplane none). For rsipctl status. */
+	const char *programs;
 };
 
 /* The in-memory data plane of --dataplane none. */

@@ -31,6 +31,7 @@
 #include "tc_attach.h"
 #include "xdp_attach.h"
 #include "xdp_load.h"
+#include "xdp_reuse.h"
 #include "xdp_steer.h"
 
 #define TICK_MS		 1000 /* slow-path reassembly timeouts */
@@ -44,6 +45,7 @@ struct dp_xdp {
 	const struct rsipd_config *cfg;
 	struct ev_loop *loop;
 	struct rsip_xdp *skel;
+	struct xdp_reuse progs; /* the programs' fds when reused */
 	struct dpx *dpx;
 	struct netdev_info lan, wan;
 	uint32_t na;
@@ -160,6 +162,7 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	dpx_free(x->dpx);
 	slow_free(x->slow);
 	rsip_xdp__destroy(x->skel);
+	xdp_reuse_close(&x->progs);
 	free(x);
 }
 
@@ -428,26 +431,32 @@ static int attach_tc(struct dp_xdp *x)
 	return rc;
 }
 
+static int prog_fd(const struct dp_xdp *x, const struct bpf_program *p)
+{
+	return xdp_reuse_prog_fd(&x->progs, p);
+}
+
 static int attach_both(struct dp_xdp *x)
 {
-	if (x->cfg->attach == CFG_ATTACH_TC)
-		return attach_tc(x);
-	bool generic = x->cfg->xdp_mode == CFG_XDP_GENERIC, upd_wan, upd_lan;
+	bool generic = x->cfg->xdp_mode == CFG_XDP_GENERIC;
+	enum xdp_attach_how wan, lan;
 	int rc;
 
+	if (x->cfg->attach == CFG_ATTACH_TC)
+		return attach_tc(x);
+
 	/* --spi-steer: the first stage in front of the same WAN program. */
-	rc = xdp_attach(x->cfg->n_spi_steer ? x->skel->progs.rsip_wan_steer
-					    : x->skel->progs.rsip_wan,
-			x->wan.ifindex, x->cfg->wan_if, generic, x->link_wan, &upd_wan);
+	rc = xdp_attach(prog_fd(x, x->cfg->n_spi_steer ? x->skel->progs.rsip_wan_steer
+						       : x->skel->progs.rsip_wan),
+			x->wan.ifindex, x->cfg->wan_if, generic, x->link_wan, &wan);
 	if (rc)
 		return rc;
-	rc = xdp_attach(x->skel->progs.rsip_lan, x->lan.ifindex, x->cfg->lan_if, generic,
-			x->link_lan, &upd_lan);
+	rc = xdp_attach(prog_fd(x, x->skel->progs.rsip_lan), x->lan.ifindex, x->cfg->lan_if,
+			generic, x->link_lan, &lan);
 	if (rc)
 		return rc;
 	log_notice("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
-		   upd_wan ? "replaced in place" : "attached", x->cfg->lan_if,
-		   upd_lan ? "replaced in place" : "attached");
+		   xdp_attach_how_name(wan), x->cfg->lan_if, xdp_attach_how_name(lan));
 	return 0;
 }
 
@@ -548,12 +557,16 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.wan_ifindex = (uint32_t)x->wan.ifindex;
 	lc.spi_block_shift = cfg->spi_block_shift;
 	lc.n_public = (uint32_t)cfg->n_public;
+	lc.public_addrs = cfg->public_addrs;
+	lc.lan_ifindex = (uint32_t)x->lan.ifindex;
 	lc.steer = cfg->n_spi_steer > 0;
-	rc = xdp_load(&lc, &x->skel, &reused, &x->dp.spi_dir);
+	rc = xdp_load(&lc, &x->skel, &reused, &x->dp.spi_dir, &x->progs);
 	if (rc)
 		goto fail;
+	x->dp.programs = x->progs.how;
 
 	x->maps = dpx_maps_of(x->skel);
+	x->maps.learned = prog_fd(x, x->skel->progs.rsip_learned);
 	dc.spi_block_shift = cfg->spi_block_shift;
 	dc.spi_dir = x->dp.spi_dir;
 	dc.cookie_cap = RSIP_DEF_COOKIE_CAP;
@@ -576,7 +589,8 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	}
 	rc = fill_tx(x);
 	if (!rc && cfg->n_spi_steer)
-		rc = xdp_steer_fill(x->skel, cfg->spi_steer, cfg->n_spi_steer);
+		rc = xdp_steer_fill(x->skel, prog_fd(x, x->skel->progs.rsip_wan_cpu),
+				    cfg->spi_steer, cfg->n_spi_steer);
 	if (!rc)
 		rc = start_neighbours(x);
 	if (!rc)
@@ -604,6 +618,7 @@ fail:
 	dpx_free(x->dpx);
 	slow_free(x->slow);
 	rsip_xdp__destroy(x->skel);
+	xdp_reuse_close(&x->progs);
 	free(x);
 	*err = rc;
 	return NULL;

@@ -14,14 +14,21 @@
 
 #include <stdbool.h>
 
-struct bpf_program;
+enum xdp_attach_how {
+	XDP_ATTACHED, /* a new link */
+	XDP_REPLACED, /* the pinned link now runs prog (BPF_LINK_UPDATE) */
+	XDP_KEPT,     /* the pinned link already runs prog (reused, xdp_reuse.h) */
+};
 
-/* Attach prog to ifindex (ifname for messages) through the link pinned at
- * pin: updated in place when it exists and holds ifindex in the same mode,
- * else replaced by a new link. *updated tells which. 0 or -errno (logged
- * with what to do). */
-int xdp_attach(struct bpf_program *prog, int ifindex, const char *ifname, bool generic,
-	       const char *pin, bool *updated);
+/* "attached", "replaced in place", "kept": for the start log. */
+const char *xdp_attach_how_name(enum xdp_attach_how how);
+
+/* Attach the program prog_fd to ifindex (ifname for messages) through the
+ * link pinned at pin: kept when it already runs prog_fd there, updated in
+ * place when it exists and holds ifindex in the same mode, else replaced by
+ * a new link. *how tells which. 0 or -errno (logged with what to do). */
+int xdp_attach(int prog_fd, int ifindex, const char *ifname, bool generic, const char *pin,
+	       enum xdp_attach_how *how);
 
 /* Detach: remove the pin; the link, and with it the program, goes when the
  * last reference closes. */

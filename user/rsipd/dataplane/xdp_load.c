@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "rsip/dp_abi.h"
 #include "rsip_xdp.skel.h"
 #include "xdp_load.h"
+#include "xdp_reuse.h"
 
 /* The pinned maps; fixed: a size not from the configuration (0: the
  * object's, or map_sizes.c's for the maps it sizes). */
@@ -172,8 +174,11 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 }
 
 int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
-	     struct dp_dirs *spi_dir)
+	     struct dp_dirs *spi_dir, struct xdp_reuse *progs)
 {
+	struct xdp_reuse_input ri = {.pin_path = cfg->pin_path};
+	uint32_t *extra = NULL;
+	size_t n_pub;
 	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
 	struct rsip_xdp *skel = NULL;
 	uint32_t key = 0;
@@ -182,6 +187,7 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	size_t i;
 	int rc, ncpus;
 
+	memset(progs, 0, sizeof(*progs));
 	rc = prepare_dir(cfg->pin_path);
 	if (rc) {
 		if (rc != -ENOTSUP)
@@ -247,14 +253,35 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 		rc = bpf_program__set_autoload(skel->progs.rsip_wan_steer, false);
 	if (!rc && !cfg->steer)
 		rc = bpf_program__set_autoload(skel->progs.rsip_wan_cpu, false);
-	if (!rc)
-		rc = rsip_xdp__load(skel);
-	if (rc) {
-		log_warnx("cannot load the XDP programs: %s (run with -v for the verifier's "
-			  "log)",
-			  strerror(-rc));
+	/* The previous run's programs when they are what this load would
+	 * verify again (xdp_reuse.h). */
+	ri.elf = rsip_xdp__elf_bytes(&ri.elf_sz);
+	n_pub = cfg->public_addrs ? cfg->n_public : 0;
+	extra = calloc(2 + n_pub, sizeof(*extra));
+	if (!extra) {
+		rc = -ENOMEM;
 		goto fail;
 	}
+	extra[0] = cfg->lan_ifindex;
+	extra[1] = cfg->wan_ifindex;
+	for (i = 0; i < n_pub; i++)
+		extra[2 + i] = cfg->public_addrs[i].s_addr;
+	ri.extra = extra;
+	ri.extra_sz = (2 + n_pub) * sizeof(*extra);
+	rc = xdp_reuse_take(skel->obj, &ri, progs);
+	if (rc)
+		goto fail;
+	if (!progs->reused) {
+		rc = rsip_xdp__load(skel);
+		if (rc) {
+			log_warnx("cannot load the XDP programs: %s (run with -v for the "
+				  "verifier's log)",
+				  strerror(-rc));
+			goto fail;
+		}
+		xdp_reuse_record(skel->obj, &ri);
+	}
+	log_notice("programs: %s", progs->how);
 	meta.spi_block_shift = cfg->spi_block_shift;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.rsip_meta), &key, &meta, BPF_ANY) < 0) {
 		rc = -errno;
@@ -265,9 +292,12 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	spi_dir->slots = bpf_map__max_entries(skel->maps.rsip_spi_dir);
 	spi_dir->per_nb = spi_dir->slots / (cfg->n_public ? cfg->n_public : 1);
 	spi_dir->port_slots = bpf_map__max_entries(skel->maps.rsip_port_dir) / RSIP_PORT_DIR_SPAN;
+	free(extra);
 	*out = skel;
 	return 0;
 fail:
+	free(extra);
+	xdp_reuse_close(progs);
 	rsip_xdp__destroy(skel);
 	return rc;
 }
@@ -280,5 +310,6 @@ void xdp_unpin_maps(const char *pin_path)
 	for (i = 0; i < N_PINNED; i++)
 		if (pin_file(path, sizeof(path), pin_path, pinned[i].name) == 0)
 			unlink(path);
+	xdp_reuse_unpin(pin_path);
 	rmdir(pin_path);
 }

@@ -13,6 +13,7 @@
 #define RSIPD_XDP_LOAD_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "map_sizes.h"
@@ -31,18 +32,24 @@ struct xdp_load_cfg {
 	uint32_t wan_ifindex;
 	uint8_t spi_block_shift;
 	uint32_t n_public; /* --public addresses: one SPI directory partition each */
-	bool steer;	   /* --spi-steer: also load rsip_wan_steer and rsip_wan_cpu */
+	const struct in_addr *public_addrs; /* the n_public addresses (program reuse) */
+	uint32_t lan_ifindex;
+	bool steer; /* --spi-steer: also load rsip_wan_steer and rsip_wan_cpu */
 };
 
 /* Open, configure, pin (or reuse the pins) and load. *reused tells whether
  * live pins were found. 0, or -errno after logging what to do about it. */
 struct dp_dirs;
+struct xdp_reuse;
 /* *spi_dir gets the SPI directory the programs were loaded with: the key of
- * live pins (rsip_meta), else a new random one. */
+ * live pins (rsip_meta), else a new random one. *progs: whether the programs
+ * are the previous run's (xdp_reuse.h; their fds are xdp_reuse_prog_fd's),
+ * else this load's; the caller closes it (xdp_reuse_close) after the skel. */
 int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
-	     struct dp_dirs *spi_dir);
+	     struct dp_dirs *spi_dir, struct xdp_reuse *progs);
 
-/* Remove the map pins and the directory, when empty (--detach-on-exit). */
+/* Remove the map and program pins and the directory, when empty
+ * (--detach-on-exit). */
 void xdp_unpin_maps(const char *pin_path);
 
 #endif

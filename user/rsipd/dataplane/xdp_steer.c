@@ -25,7 +25,7 @@ int xdp_steer_slots(int steer_fd, const uint16_t *cpus, size_t n)
 	return 0;
 }
 
-int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n)
+int xdp_steer_fill(struct rsip_xdp *skel, int cpu_prog_fd, const uint16_t *cpus, size_t n)
 {
 	int cpumap = bpf_map__fd(skel->maps.rsip_cpumap);
 	int steer = bpf_map__fd(skel->maps.rsip_steer);
@@ -37,7 +37,7 @@ int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n)
 	if (n == 0 || n > RSIP_STEER_SLOTS)
 		return -EINVAL;
 	cpulist_format(list, sizeof(list), cpus, n);
-	val.bpf_prog.fd = bpf_program__fd(skel->progs.rsip_wan_cpu);
+	val.bpf_prog.fd = cpu_prog_fd;
 	for (i = 0; i < n; i++) {
 		cpu = cpus[i];
 		if (cpu >= max) {
@@ -58,6 +58,13 @@ int xdp_steer_fill(struct rsip_xdp *skel, const uint16_t *cpus, size_t n)
 	if (xdp_steer_slots(steer, cpus, n) < 0) {
 		log_warnx("cannot fill rsip_steer: %s", strerror(errno));
 		return -errno;
+	}
+	/* No slot leads to them any more: their kthreads go. */
+	for (cpu = 0; cpu < max; cpu++) {
+		for (i = 0; i < n && cpus[i] != cpu; i++)
+			;
+		if (i == n && bpf_map_delete_elem(cpumap, &cpu) < 0 && errno != ENOENT)
+			log_debug("rsip_cpumap: cannot remove CPU %u: %s", cpu, strerror(errno));
 	}
 	log_info("SPI steering: ESP/AH/UDP-ESP spread over CPUs %s by SPI", list);
 	return 0;
