@@ -99,9 +99,7 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 		return count_and_return(RSIP_CNT_LAN_DROP_NO_TX, XDP_DROP);
 	/* Counted once it leaves: not before the FIB said where (what goes
 	 * through rsipd is in its slow_lan_* counters, not the client's). */
-	p->c->pkts_out += 1;
-	p->c->bytes_out += p->inner_len;
-	touch(&p->c->last_seen_ns, &p->c->seen_jiffies);
+	count_client(p->c, 1, p->inner_len);
 	return count_and_return(tx_cnt, XDP_REDIRECT);
 }
 

@@ -106,9 +106,7 @@ static __always_inline int lan_tc_forward(struct __sk_buff *skb, const struct la
 	tx = bpf_map_lookup_elem(&rsip_tx, &ifindex);
 	if (!tx)
 		return tc_count_and_return(RSIP_CNT_LAN_DROP_NO_TX, segs, TC_ACT_SHOT);
-	p->c->pkts_out += segs;
-	p->c->bytes_out += bytes;
-	touch(&p->c->last_seen_ns, &p->c->seen_jiffies);
+	count_client(p->c, segs, bytes);
 	if (gso)
 		count(RSIP_CNT_LAN_TC_GSO);
 	return tc_count_and_return(tx_cnt, segs, bpf_redirect(ifindex, 0));

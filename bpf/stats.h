@@ -3,7 +3,8 @@
  * Counters: every exit of both programs goes through count_and_return() with
  * its reason (enum rsip_counter); count() is for events that are not exits
  * (learning, violation records). One per-CPU array: no shared cache lines,
- * no atomics; per-binding packets and bytes likewise (count_target).
+ * no atomics; per-binding and per-client packets and bytes likewise
+ * (count_target, count_client).
  */
 #ifndef RSIP_BPF_STATS_H
 #define RSIP_BPF_STATS_H
@@ -59,6 +60,24 @@ static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u3
 		s->bytes += bytes;
 	}
 	touch(&t->last_seen_ns, &t->seen_jiffies);
+}
+
+/* A client's traffic out: the one counting point of the LAN programs (XDP:
+ * one packet; TC: a GSO packet's segments), in the client's own slot of the
+ * same per-CPU array, for the same reason: the client value is
+ * configuration the WAN and LAN programs read on every packet, so it gets
+ * no per-packet write (only the time stamp, at most every
+ * RSIP_SEEN_JIFFIES). */
+static __always_inline void count_client(struct rsip_client *c, __u32 pkts, __u32 bytes)
+{
+	__u32 slot = c->stat_slot;
+	struct rsip_bind_stats *s = bpf_map_lookup_elem(&rsip_bind_stats, &slot);
+
+	if (s) {
+		s->pkts += pkts;
+		s->bytes += bytes;
+	}
+	touch(&c->last_seen_ns, &c->seen_jiffies);
 }
 
 #endif

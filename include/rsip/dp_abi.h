@@ -35,7 +35,8 @@
  *   rsip_out_spi  (Y, SPI)      -> rsip_out_val  learned outbound SAs (ICMP errors quote them)
  *   rsip_stats    per-CPU array of __u64 indexed by enum rsip_counter
  *   rsip_bind_stats per-CPU array of rsip_bind_stats indexed by
- *                 rsip_target.stat_slot: per-binding packets and bytes
+ *                 rsip_target.stat_slot / rsip_client.stat_slot: per-binding
+ *                 packets and bytes in, per-client packets and bytes out
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
  *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
@@ -66,8 +67,9 @@
 #endif
 
 /* 2: rsip_spi_dir, rsip_port_dir, rsip_meta.spi_key; 3: rsip_target's
- * packets and bytes moved to rsip_bind_stats (stat_slot) */
-#define RSIP_DP_ABI_VERSION 3
+ * packets and bytes moved to rsip_bind_stats (stat_slot); 4: rsip_client's
+ * likewise (rsip_client.stat_slot, 64 -> 56 bytes) */
+#define RSIP_DP_ABI_VERSION 4
 
 #define RSIP_MAP_CLIENTS    "rsip_clients"
 #define RSIP_MAP_NB	    "rsip_nb"
@@ -97,7 +99,7 @@
 #define RSIP_DEF_SPI_DIR    131072 /* slots: SPI blocks by index, all Nb together */
 #define RSIP_DEF_ICMP_ID    65536
 #define RSIP_DEF_OUT_SPI    262144
-#define RSIP_DEF_BIND_STATS 262144 /* per-binding counter slots (two per client) */
+#define RSIP_DEF_BIND_STATS 393216 /* counter slots: two bindings and the client itself */
 /* Learned entries (IKE cookies, echo ids) a client may hold unless rsipd
  * says otherwise (rsip_client.cookie_cap). */
 #define RSIP_DEF_COOKIE_CAP 64
@@ -137,8 +139,9 @@ static inline __u32 rsip_nb_filter_bit(__be32 nb)
  * .. cookie_cap (RSIP_CLIENT_CFG_END). Written by the LAN program: cookies (atomic add on learning;
  * user space changes it only through the rsip_learned program's compare-and-swap),
  * viol_sec/viol_mask (rate limit of violation events: one per client, per reason, per second), and
- * the approximate counters (plain adds, no locked atomics: concurrent CPUs may lose an increment;
- * last_seen_ns is written only when it moved by more than a second).
+ * last_seen_ns (written only when the jiffies moved by RSIP_SEEN_JIFFIES). Its packets and bytes
+ * out are not here: they are in its rsip_bind_stats slot (stat_slot), so a packet writes no line
+ * that every CPU reads for configuration.
  */
 struct rsip_client {
 	__u32 client_id;
@@ -148,13 +151,15 @@ struct rsip_client {
 	__u8 flags;	   /* RSIP_CF_* */
 	__u32 lan_ifindex; /* where it lives (rsip_tx key) */
 	__u32 cookie_cap;  /* how many learned entries (IKE cookies, echo ids) it may hold */
+	/* rsip_bind_stats index of its packets and bytes out (client ->
+	 * public); rsipd gives each client its own, as to each binding */
+	__u32 stat_slot;
 	/* --- below: written by the LAN program (and the sweep) --- */
 	__u32 cookies;	    /* learned entries it holds (RSIP_LEARNED_*) */
 	__u32 viol_sec;	    /* coarse seconds (ns >> 30) of the last violation event */
 	__u32 viol_mask;    /* RSIP_VIOL_* bits already reported during viol_sec */
 	__u32 seen_jiffies; /* as in rsip_target */
-	__u64 pkts_out;	    /* client -> public, approximate (see docs) */
-	__u64 bytes_out;
+	__u32 pad;
 	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns of its last packet (+- 1 s) */
 };
 
@@ -249,14 +254,17 @@ struct rsip_target {
 #define RSIP_TARGET_CFG_END __builtin_offsetof(struct rsip_target, seen_jiffies)
 
 /*
- * rsip_bind_stats: a per-CPU array indexed by rsip_target.stat_slot. Each CPU
- * adds to its own copy (plain adds, exact, no atomics, no line another CPU
- * reads); readers sum the copies. Slot 0 is never given to a binding: it
- * counts the traffic to learned entries (IKE cookies, echo ids), which no
- * binding owns. rsipd zeroes a slot before it gives it to a new binding.
+ * rsip_bind_stats: a per-CPU array indexed by rsip_target.stat_slot (a
+ * binding's traffic in) and rsip_client.stat_slot (a client's traffic out).
+ * Each CPU adds to its own copy (plain adds, exact, no atomics, no line
+ * another CPU reads); readers sum the copies. Slot 0 is never given to a
+ * binding or a client: it counts the traffic to learned entries (IKE
+ * cookies, echo ids), which no binding owns. rsipd zeroes a slot before it
+ * gives it to a new binding or client.
  */
 struct rsip_bind_stats {
-	__u64 pkts; /* public -> client, the inner packets tunnelled */
+	__u64 pkts; /* a binding's slot: public -> client, the inner packets
+		     * tunnelled; a client's slot: client -> public */
 	__u64 bytes;
 };
 
@@ -497,7 +505,7 @@ enum rsip_counter {
 _Static_assert(RSIP_CNT_MAX <= RSIP_CNT_SLOTS, "rsip_stats: raise RSIP_CNT_SLOTS (and the ABI)");
 
 #define RSIP_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " layout changed: bump the ABI")
-RSIP_ASSERT_SIZE(struct rsip_client, 64);
+RSIP_ASSERT_SIZE(struct rsip_client, 56);
 RSIP_ASSERT_SIZE(struct rsip_target, 48);
 RSIP_ASSERT_SIZE(struct rsip_bind_stats, 16);
 RSIP_ASSERT_SIZE(struct rsip_nb_val, 56);
@@ -516,8 +524,9 @@ RSIP_ASSERT_SIZE(struct rsip_learned_req, 24);
 #define RSIP_ASSERT_OFF(t, f, n) _Static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " moved")
 RSIP_ASSERT_OFF(struct rsip_client, lan_ifindex, 16);
 RSIP_ASSERT_OFF(struct rsip_client, cookie_cap, 20);
-RSIP_ASSERT_OFF(struct rsip_client, cookies, 24);
-RSIP_ASSERT_OFF(struct rsip_client, pkts_out, 40);
+RSIP_ASSERT_OFF(struct rsip_client, stat_slot, 24);
+RSIP_ASSERT_OFF(struct rsip_client, cookies, 28);
+RSIP_ASSERT_OFF(struct rsip_client, last_seen_ns, 48);
 RSIP_ASSERT_OFF(struct rsip_target, lan_ifindex, 16);
 RSIP_ASSERT_OFF(struct rsip_target, stat_slot, 28);
 RSIP_ASSERT_OFF(struct rsip_target, seen_jiffies, 32);

@@ -1164,21 +1164,56 @@ static void partial_csum(void **state)
 	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + 2);
 }
 
+/* rsip_bind_stats[slot] summed over the CPUs (what rsipctl reads). */
+static struct rsip_bind_stats slot_sum(uint32_t slot)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct rsip_bind_stats *v, sum = {0};
+
+	assert_true(ncpus > 0);
+	v = calloc((size_t)ncpus, sizeof(*v));
+	assert_non_null(v);
+	assert_int_equal(bpf_map_lookup_elem(fx.m.bind_stats, &slot, v), 0);
+	for (int i = 0; i < ncpus; i++) {
+		sum.pkts += v[i].pkts;
+		sum.bytes += v[i].bytes;
+	}
+	free(v);
+	return sum;
+}
+
+/* A client's traffic out counts in its own rsip_bind_stats slot (XDP and
+ * TC alike): N packets are N more packets and exactly their inner lengths
+ * more bytes there, the configuration part of its rsip_clients value is
+ * not written, and nothing is counted when the packet does not leave. */
 static void client_counters(void **state)
 {
+	enum { N = 5 };
 	struct binding_rec b = {.client_id = CL_C.client_id, .bind_id = 1501};
+	__be32 xa = ip4(CL_C.xa);
 	struct dp_binding_stats s0, s1;
+	struct rsip_client cv0, cv1;
+	struct rsip_bind_stats k0, k1;
 	unsigned int moved;
 	struct pkt in;
 
-	b.xa.s_addr = ip4(CL_C.xa);
+	b.xa.s_addr = xa;
+	assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &xa, &cv0), 0);
+	assert_true(cv0.stat_slot != 0);
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
+	k0 = slot_sum(cv0.stat_slot);
 	pkt_init(&in);
 	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){0});
-	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	k1 = slot_sum(cv0.stat_slot);
+	assert_int_equal(k1.pkts, k0.pkts + N);
+	assert_int_equal(k1.bytes, k0.bytes + (uint64_t)N * (in.len - 14 - 20));
+	assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &xa, &cv1), 0);
+	assert_memory_equal(&cv0, &cv1, RSIP_CLIENT_CFG_END);
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s1), 0);
-	assert_int_equal(s1.packets_out, s0.packets_out + 1);
-	assert_int_equal(s1.bytes_out, s0.bytes_out + in.len - 14 - 20);
+	assert_int_equal(s1.packets_out, s0.packets_out + N);
+	assert_int_equal(s1.bytes_out, s0.bytes_out + (uint64_t)N * (in.len - 14 - 20));
 	/* Not counted when the FIB has no way out, nor when it goes to rsipd
 	 * (issue 11: counted after the FIB result). */
 	pkt_init(&in);
@@ -1193,6 +1228,8 @@ static void client_counters(void **state)
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
 	assert_int_equal(s0.packets_out, s1.packets_out);
 	assert_int_equal(s0.bytes_out, s1.bytes_out);
+	k0 = slot_sum(cv0.stat_slot);
+	assert_int_equal(k0.pkts, k1.pkts);
 }
 
 static void truncations(void **state)

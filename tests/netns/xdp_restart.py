@@ -16,7 +16,7 @@
   check   nothing lost in any direction; the same clients, bindings, IDs,
           ports and SPIs after the restart; each binding's packets and
           bytes in exactly what the stream sent (counted per CPU, kept
-          through the restarts); X1's retransmitted request gets the same
+          through the restarts), and X1's packets and bytes out; X1's retransmitted request gets the same
           reply bytes from the new rsipd
 """
 
@@ -151,6 +151,16 @@ def check():
                % (b["bind_id"], b.get("pkts_in"), b.get("bytes_in"), s["sent"], sizes[b["bind_id"]]))
     print("bindings %d and %d counted exactly %d packets each through two restarts"
           % (L["b1"], L["b2"], s["sent"]))
+    # A client's traffic out: in its own slot (rsip_client.stat_slot), kept
+    # by the restarts likewise. X1 tunnelled the stream's "up" packets and
+    # nothing else; X2 sent nothing out, and its slot is not X1's.
+    up = len(udp(L["nb"], lab.y, L["port"], Y_PORT, struct.pack("!I", 0) + b"up"))
+    out = {b["bind_id"]: (b.get("pkts_out"), b.get("bytes_out")) for b in after}
+    expect(out.get(L["b1"]) == (s["sent"], s["sent"] * up),
+           "X1 counted %r packets, bytes out; sent %d of %d bytes" % (out.get(L["b1"]),
+                                                                     s["sent"], up))
+    expect(out.get(L["b2"]) == (0, 0), "X2 counted %r out, sent nothing" % (out.get(L["b2"]),))
+    print("X1 counted exactly %d packets out through two restarts" % s["sent"])
     # The reply cache crossed the restart: same request, same port, same bytes.
     with NetNS(lab.ns["x1"]):
         sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

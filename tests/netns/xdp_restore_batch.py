@@ -9,7 +9,7 @@ test_xdp_restore_batch.sh, which restores a store of 900 hosts):
             binding and Client ID
   poke      while rsipd is down (the bindings check saw): counters are written into a
             binding's rsip_bind_stats slot (every CPU), a time stamp into its
-            port entry, counters into a live client entry, another binding's port entry is
+            port entry, counters into its client's own slot, another binding's port entry is
             deleted, a stale port entry no lease claims is added
   after     after the next start: the counters are still there (the entries
             were compared, not rewritten), the deleted entry is back, the
@@ -32,7 +32,7 @@ DIR_T = 8  # struct rsip_dir_val: nb, id, then the struct rsip_target
 SLOT_AT = DIR_T + 28  # struct rsip_target.stat_slot, the end of its configuration part
 CFG_END = DIR_T + 32
 SEEN_AT = DIR_T + 32  # struct rsip_target: seen_jiffies, pad2, last_seen_ns (the programs')
-CLIENT_PKTS_AT = 40  # struct rsip_client: pkts_out, bytes_out
+CLIENT_SLOT_AT = 24  # struct rsip_client.stat_slot: its packets and bytes out
 
 
 def bpftool(*args):
@@ -159,10 +159,10 @@ def poke():
     expect(slot != 0, "binding %d has a counter slot" % keep["bind_id"])
     # bpftool writes a per-CPU value to every CPU
     update("rsip_bind_stats", struct.pack("=I", slot), struct.pack("=QQ", 12345, 678900))
-    xk = socket.inet_aton(keep["client"])
-    cv = bytearray(raw("rsip_clients")[xk])
-    struct.pack_into("=QQ", cv, CLIENT_PKTS_AT, 4321, 98765)
-    update("rsip_clients", xk, cv)
+    cv = raw("rsip_clients")[socket.inet_aton(keep["client"])]
+    cslot = struct.unpack_from("=I", cv, CLIENT_SLOT_AT)[0]
+    expect(cslot not in (0, slot), "client %s has a counter slot of its own" % keep["client"])
+    update("rsip_bind_stats", struct.pack("=I", cslot), struct.pack("=QQ", 4321, 98765))
     gk = port_key(gone["nb"], ports(gone)[0])
     update("rsip_port_dir", pmap[gk][0], bytes(len(pmap[gk][1])))  # an array: emptied
     stale = port_key(lab.nb1, 65000)
@@ -170,7 +170,8 @@ def poke():
     sv = bytearray(pmap[k][1])
     sv[:8] = socket.inet_aton(lab.nb1) + struct.pack("=I", 65000)
     update("rsip_port_dir", dir_index(stale), sv)
-    save({"keep": keep, "gone": gone, "cfg": pmap[k][1][:CFG_END].hex(), "slot": slot})
+    save({"keep": keep, "gone": gone, "cfg": pmap[k][1][:CFG_END].hex(), "slot": slot,
+          "cslot": cslot})
     print("poked: counters on binding %d, binding %d's port entry deleted, a stale entry added"
           % (keep["bind_id"], gone["bind_id"]))
 
@@ -191,9 +192,14 @@ def after():
     expect(shown and (shown[0]["pkts_in"], shown[0]["bytes_in"]) == (pkts, nbytes),
            "rsipctl bindings sums them over the %d CPUs: %r" % (ncpus, shown))
     cv = raw("rsip_clients")[socket.inet_aton(keep["client"])]
-    pkts, nbytes = struct.unpack_from("=QQ", cv, CLIENT_PKTS_AT)
-    expect((pkts, nbytes) == (4321, 98765),
-           "the client entry's counters survived (%d packets, %d bytes)" % (pkts, nbytes))
+    cslot = struct.unpack_from("=I", cv, CLIENT_SLOT_AT)[0]
+    expect(cslot == p["cslot"], "the client kept its counter slot (%d, was %d)"
+           % (cslot, p["cslot"]))
+    pkts, nbytes, ncpus = bind_stats(cslot)
+    expect((pkts, nbytes) == (4321 * ncpus, 98765 * ncpus),
+           "the client's counters out survived (%d packets, %d bytes)" % (pkts, nbytes))
+    expect(shown and (shown[0]["pkts_out"], shown[0]["bytes_out"]) == (pkts, nbytes),
+           "rsipctl bindings shows them summed: %r" % (shown,))
     g = pmap.get(port_key(gone["nb"], ports(gone)[0]))
     expect(g is not None and struct.unpack("=I", g[DIR_T + 4:DIR_T + 8])[0] == gone["bind_id"],
            "binding %d's deleted port entry was written again" % gone["bind_id"])

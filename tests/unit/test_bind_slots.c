@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Per-binding counter slots (user/rsipd/dataplane/bind_slots.c) and how the
- * map layer uses them (map_bind_stats.c) on in-memory maps: slot 0 never
- * handed out, exhaustion refuses the binding and writes nothing, a reused
- * slot starts from zero, a restart keeps each binding's slot (and so its
- * counts) and marks it used. The real programs counting into the slots are
- * tested in tests/bpf/test_wan.c.
+ * Counter slots (user/rsipd/dataplane/bind_slots.c) and how the map layer
+ * gives them to bindings and clients (map_bind_stats.c) on in-memory maps:
+ * slot 0 never handed out, exhaustion refuses the binding or client and
+ * writes nothing, a reused slot starts from zero, a restart keeps each
+ * binding's and client's slot (and so its counts) and marks it used. The
+ * real programs counting into the slots are tested in tests/bpf/test_wan.c
+ * (bindings) and tests/bpf/test_lan.c (clients).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,11 +23,12 @@
 #include "../lib/fake_maps.h"
 #include "../lib/rec_build.h"
 #include "dataplane/bind_slots.h"
+#include "dataplane/maps_internal.h"
 #include "rsip/wire.h"
 
 #define NB	 0xc0000201u /* 192.0.2.1 */
 #define NCPUS	 2
-#define N_SLOTS	 8 /* the fake rsip_bind_stats: slots 1..7 for bindings */
+#define N_SLOTS	 8 /* the fake rsip_bind_stats: slots 1..7 for clients and bindings */
 #define MAX_MAPS 64
 
 /* --- the allocator alone ------------------------------------------------- */
@@ -192,90 +194,137 @@ static struct dp_binding_stats stats_of(struct dpx *x, uint32_t i)
 	return s;
 }
 
+/* Client i's own slot (its traffic out), from its rsip_clients value. */
+static uint32_t client_slot_of(struct fx *fx, uint32_t i)
+{
+	struct in_addr xa = xa_of(i);
+	struct rsip_client v;
+
+	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.clients, &xa.s_addr, &v), 0);
+	return v.stat_slot;
+}
+
+/* Clients and bindings share the table: host i (i = 1..3) holds slot
+ * 2i - 1 (its client) and 2i (its binding); client 4 the last one. */
 static void map_full_and_reuse_clears(void **state)
 {
 	struct fx *fx = *state;
+	struct dp_client c8 = {.client_id = N_SLOTS, .xa = xa_of(N_SLOTS)};
 	struct rec_buf b;
 	struct dp_binding_stats s;
-	uint32_t first;
-	size_t ports;
+	uint32_t first, c1, b1;
+	uint64_t pkts, bytes;
+	size_t ports, clients;
 
-	for (uint32_t i = 1; i < N_SLOTS; i++) {
+	for (uint32_t i = 1; i <= 3; i++) {
 		add_client(fx->x, i);
+		assert_int_equal(client_slot_of(fx, i), 2 * i - 1); /* in order, none is 0 */
 		b = bind_of(i);
 		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
-		assert_int_equal(slot_of(fx, i), i); /* in order, none is 0 */
+		assert_int_equal(slot_of(fx, i), 2 * i);
 		traffic(fx, slot_of(fx, i), 10 * i, 1000 * i);
+		traffic(fx, client_slot_of(fx, i), i, 100 * i);
 	}
 	s = stats_of(fx->x, 3);
 	assert_int_equal(s.packets_in, 2 * 30);
 	assert_int_equal(s.bytes_in, 2 * 3000);
-	/* The table is full: the next binding is refused, nothing written. */
-	add_client(fx->x, N_SLOTS);
+	assert_int_equal(s.packets_out, 2 * 3);
+	assert_int_equal(s.bytes_out, 2 * 300);
+	add_client(fx->x, 4);
+	assert_int_equal(client_slot_of(fx, 4), N_SLOTS - 1);
+	/* The table is full: the next binding and the next client are
+	 * refused, nothing written. */
 	ports = fake_map_count(fx->f, fx->m.ports);
+	clients = fake_map_count(fx->f, fx->m.clients);
 	fake_maps_reset_writes(fx->f);
-	b = bind_of(N_SLOTS);
+	b = bind_of(4);
 	assert_int_equal(dpx_binding_add(fx->x, &b.r), -ENOSPC);
+	assert_int_equal(dpx_client_add(fx->x, &c8), -ENOSPC);
 	assert_int_equal(fake_maps_writes(fx->f), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ports), ports);
-	/* One goes: the new binding gets its slot, counted from zero. */
+	assert_int_equal(fake_map_count(fx->f, fx->m.clients), clients);
+	/* One binding goes: the new binding gets its slot, counted from zero. */
 	first = slot_of(fx, 2);
 	b = bind_of(2);
 	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
-	b = bind_of(N_SLOTS);
+	b = bind_of(4);
 	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
-	assert_int_equal(slot_of(fx, N_SLOTS), first);
-	s = stats_of(fx->x, N_SLOTS);
+	assert_int_equal(slot_of(fx, 4), first);
+	s = stats_of(fx->x, 4);
 	assert_int_equal(s.packets_in, 0);
 	assert_int_equal(s.bytes_in, 0);
-	/* A whole client going gives its bindings' slots back too. */
-	assert_int_equal(dpx_client_del(fx->x, &(struct dp_client){.client_id = 5, .xa = xa_of(5)}),
+	/* A whole client going gives its own slot and its bindings' back:
+	 * the next binding and client get them, counted from zero although
+	 * client 1 and its binding left counts there. */
+	c1 = client_slot_of(fx, 1);
+	b1 = slot_of(fx, 1);
+	assert_int_equal(dpx_client_del(fx->x, &(struct dp_client){.client_id = 1, .xa = xa_of(1)}),
 			 0);
 	b = bind_of(2); /* client 2 is still there, without a binding */
 	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
-	assert_int_equal(slot_of(fx, 2), 5);
+	add_client(fx->x, N_SLOTS);
+	assert_true((slot_of(fx, 2) == c1 && client_slot_of(fx, N_SLOTS) == b1) ||
+		    (slot_of(fx, 2) == b1 && client_slot_of(fx, N_SLOTS) == c1));
 	assert_int_equal(stats_of(fx->x, 2).packets_in, 0);
+	assert_int_equal(stats_of(fx->x, 2).packets_out, 2 * 2); /* client 2's own, kept */
+	assert_int_equal(slot_read(fx->x, client_slot_of(fx, N_SLOTS), &pkts, &bytes), 0);
+	assert_int_equal(pkts, 0);
+	assert_int_equal(bytes, 0);
 }
 
 /* A map error after the slot was taken gives it back: the table does not
- * leak slots on failed adds. */
+ * leak slots on failed adds, of clients or of bindings. */
 static void failed_add_gives_slot_back(void **state)
 {
 	struct fx *fx = *state;
 	struct rec_buf b;
 
-	for (uint32_t i = 1; i < N_SLOTS; i++) {
+	for (uint32_t i = 1; i <= 3; i++) {
+		struct dp_client c = {.client_id = i, .xa = xa_of(i)};
+
+		fake_maps_fail_update_after(fx->f, 1, -EIO); /* the zeroing passes */
+		assert_int_equal(dpx_client_add(fx->x, &c), -EIO);
+		fake_maps_fail_update_after(fx->f, -1, 0);
+	}
+	for (uint32_t i = 1; i <= 3; i++) {
 		add_client(fx->x, i);
 		b = bind_of(i);
-		fake_maps_fail_update_after(fx->f, 1, -EIO); /* the zeroing passes */
+		fake_maps_fail_update_after(fx->f, 1, -EIO);
 		assert_int_equal(dpx_binding_add(fx->x, &b.r), -EIO);
 		fake_maps_fail_update_after(fx->f, -1, 0);
 	}
-	for (uint32_t i = 1; i < N_SLOTS; i++) {
+	for (uint32_t i = 1; i <= 3; i++) {
 		b = bind_of(i);
 		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	}
+	add_client(fx->x, 4); /* the last of the N_SLOTS - 1 */
+	assert_int_equal(fx->x->slots.nused, N_SLOTS - 1);
 }
 
-/* A restart: every restored binding takes the slot its live entry carries
- * (so its counts go on), a binding new since then gets a free one, zeroed,
- * and a slot that only a stale entry carried is free again. */
+/* A restart: every restored binding and client takes the slot its live
+ * entry carries (so its counts go on), a binding or client new since then
+ * gets a free one, zeroed, and a slot that only a stale entry carried is
+ * free again. */
 static void restart_keeps_slots(void **state)
 {
 	struct fx *fx = *state;
-	uint32_t slot3, slot4;
+	uint32_t slot3, cslot3, slot2, cslot2;
 	struct rec_buf b;
 	struct dpx *x;
 
-	for (uint32_t i = 1; i <= 4; i++) {
+	for (uint32_t i = 1; i <= 3; i++) {
 		add_client(fx->x, i);
 		b = bind_of(i);
 		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	}
+	slot2 = slot_of(fx, 2);
+	cslot2 = client_slot_of(fx, 2);
 	slot3 = slot_of(fx, 3);
-	slot4 = slot_of(fx, 4);
+	cslot3 = client_slot_of(fx, 3);
 	traffic(fx, slot_of(fx, 1), 5, 500);
-	traffic(fx, slot3, 7, 700); /* a stale binding's counts */
+	traffic(fx, client_slot_of(fx, 1), 3, 300);
+	traffic(fx, slot3, 7, 700);  /* a stale binding's counts */
+	traffic(fx, cslot3, 9, 900); /* and its client's */
 	dpx_free(fx->x);
 
 	x = dpx_new(&fx->m, &fx->cfg);
@@ -283,7 +332,7 @@ static void restart_keeps_slots(void **state)
 	fx->x = x;
 	dpx_restore_begin(x);
 	assert_int_equal(dpx_nb_add(x, (struct in_addr){htonl(NB)}), 0);
-	for (uint32_t i = 1; i <= 4; i++) {
+	for (uint32_t i = 1; i <= 3; i++) {
 		if (i == 3)
 			continue; /* gone while rsipd was away */
 		add_client(x, i);
@@ -294,20 +343,26 @@ static void restart_keeps_slots(void **state)
 	b = bind_of(6);
 	assert_int_equal(dpx_binding_add(x, &b.r), 0);
 	assert_int_equal(dpx_restore_end(x), 2); /* client 3 and its port */
-	assert_int_equal(slot_of(fx, 1), 1);
-	assert_int_equal(slot_of(fx, 4), slot4);
+	assert_int_equal(slot_of(fx, 1), 2);
+	assert_int_equal(client_slot_of(fx, 1), 1);
+	assert_int_equal(slot_of(fx, 2), slot2);
+	assert_int_equal(client_slot_of(fx, 2), cslot2);
 	assert_int_equal(stats_of(x, 1).packets_in, 10);
 	assert_int_equal(stats_of(x, 1).bytes_in, 1000);
-	/* The new binding: a free slot (not one a restored binding holds),
-	 * zeroed although the previous run's binding 3 left counts in it. */
-	assert_int_equal(slot_of(fx, 6), slot3);
+	assert_int_equal(stats_of(x, 1).packets_out, 6);
+	assert_int_equal(stats_of(x, 1).bytes_out, 600);
+	/* The new host: free slots (none a restored one holds), zeroed
+	 * although the previous run's host 3 left counts in them. */
+	assert_true((client_slot_of(fx, 6) == cslot3 && slot_of(fx, 6) == slot3) ||
+		    (client_slot_of(fx, 6) == slot3 && slot_of(fx, 6) == cslot3));
 	assert_int_equal(stats_of(x, 6).packets_in, 0);
-	/* Slots marked used: the next binding gets neither 1, 2 nor 4. */
+	assert_int_equal(stats_of(x, 6).packets_out, 0);
+	assert_int_equal(stats_of(x, 6).bytes_out, 0);
+	/* Slots marked used: one is left (N_SLOTS - 1 = 7, six held). */
 	add_client(x, 7);
+	assert_int_equal(client_slot_of(fx, 7), N_SLOTS - 1);
 	b = bind_of(7);
-	assert_int_equal(dpx_binding_add(x, &b.r), 0);
-	assert_true(slot_of(fx, 7) != 1 && slot_of(fx, 7) != 2 && slot_of(fx, 7) != slot4 &&
-		    slot_of(fx, 7) != slot3);
+	assert_int_equal(dpx_binding_add(x, &b.r), -ENOSPC);
 }
 
 int main(void)

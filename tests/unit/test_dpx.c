@@ -529,9 +529,11 @@ static void test_restore_without_rewrites(void **state)
 	struct dp_client c1 = client(1, "10.0.0.11"), c2 = client(2, "10.0.0.12");
 	struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
 	struct fake_snapshot *before, *after;
+	struct dp_binding_stats s;
 	struct rsip_client cv;
 	struct rsip_nb_val nv;
 	struct rsip_target t;
+	uint32_t c1_slot;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	add_client(fx, 2, "10.0.0.12", MAC2);
@@ -544,11 +546,16 @@ static void test_restore_without_rewrites(void **state)
 	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
 	assert_int_equal(dpx_binding_add(fx->x, &w.r), 0);
 	assert_int_equal(dpx_binding_add(fx->x, &stale.r), 0);
-	/* The programs counted meanwhile. */
+	/* The programs counted meanwhile (the client's traffic out in its
+	 * own slot). */
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
+	assert_true(cv.stat_slot != 0);
+	c1_slot = cv.stat_slot;
 	cv.cookies = 2;
-	cv.pkts_out = 77;
 	assert_int_equal(put(fx, fx->m.clients, &c1.xa.s_addr, &cv), 0);
+	assert_int_equal(
+	    put(fx, fx->m.bind_stats, &c1_slot, (struct rsip_bind_stats[2]){{70, 7000}, {7, 700}}),
+	    0);
 
 	/* rsipd restarts: a new mirror restores clients 1 and 2 (3's lease
 	 * ran out while it was down). */
@@ -577,7 +584,11 @@ static void test_restore_without_rewrites(void **state)
 	assert_int_equal(get_port(fx, "192.0.2.1", 4000, &t), -ENOENT);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 2);
-	assert_int_equal(cv.pkts_out, 77);
+	/* It kept its slot, so its counts out. */
+	assert_int_equal(cv.stat_slot, c1_slot);
+	assert_int_equal(dpx_binding_stats(fx->x, &b.r, &s), 0);
+	assert_int_equal(s.packets_out, 77);
+	assert_int_equal(s.bytes_out, 7700);
 	assert_memory_equal(cv.mac, MAC1, 6);
 	assert_int_equal(get_nb(fx, "192.0.2.2", &nv), 0);
 	assert_int_equal(nv.flags, RSIP_NB_WHOLE);
@@ -620,7 +631,7 @@ static void test_restore_batches(void **state)
 	struct dpx *x;
 
 	(void)state;
-	fake_maps_dpx(f, &m, N + 16, 2);
+	fake_maps_dpx(f, &m, 2 * N + 16, 2); /* counter slots: a client and a binding each */
 	fake_maps_enable_batch(f);
 	cfg.ops = fake_maps_ops(f);
 	for (int pass = 0; pass < 2; pass++) {
@@ -708,9 +719,12 @@ static void test_stats_and_counters(void **state)
 	assert_int_equal(put(fx, fx->m.bind_stats, &t.stat_slot,
 			     (struct rsip_bind_stats[2]){{10, 1000}, {11, 1000}}),
 			 0);
+	/* The client's traffic out in its own slot, per CPU. */
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
-	cv.pkts_out = 7;
-	cv.bytes_out = 700;
+	assert_true(cv.stat_slot != 0 && cv.stat_slot != t.stat_slot);
+	assert_int_equal(put(fx, fx->m.bind_stats, &cv.stat_slot,
+			     (struct rsip_bind_stats[2]){{3, 300}, {4, 400}}),
+			 0);
 	cv.last_seen_ns = 1000000000ull;
 	assert_int_equal(put(fx, fx->m.clients, &b.r.xa.s_addr, &cv), 0);
 	assert_int_equal(dpx_binding_stats(fx->x, &b.r, &s), 0);

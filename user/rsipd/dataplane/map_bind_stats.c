@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dpx: each binding's counter slot in rsip_bind_stats (dp_abi.h). Every
- * entry of a binding (its ports, SPIs, SPI block, whole Nb) carries the
- * binding's slot in its configuration part (rsip_target.stat_slot), so the
- * programs count a binding's traffic in one place per CPU and a reader sums
- * one slot over the CPUs. The slot is zeroed when a binding takes it, never
- * when it is given back or rewritten: a restart, a MAC move or a mirrored
- * update rewrites the target's configuration and leaves the counts alone.
+ * dpx: each binding's and each client's counter slot in rsip_bind_stats
+ * (dp_abi.h). Every entry of a binding (its ports, SPIs, SPI block, whole
+ * Nb) carries the binding's slot in its configuration part
+ * (rsip_target.stat_slot), and a client's rsip_clients value its own
+ * (rsip_client.stat_slot, the traffic out), so the programs count in one
+ * place per CPU and a reader sums one slot over the CPUs. The slot is
+ * zeroed when a binding or client takes it, never when it is given back or
+ * rewritten: a restart, a MAC move or a mirrored update rewrites the
+ * configuration and leaves the counts alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,30 +29,30 @@ static int slot_zero(struct dpx *x, uint32_t slot)
 	return err;
 }
 
-int slot_take(struct dpx *x, struct dpx_bind *b)
+int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 {
-	uint32_t slot;
-	int err = bind_slots_take(&x->slots, &slot);
+	uint32_t s;
+	int err = bind_slots_take(&x->slots, &s);
 
 	if (err) {
-		log_warnx("dpx: binding %u: all %u per-binding counter slots are held (%s is "
-			  "sized with the maps: --map-size)",
-			  b->bind_id, x->slots.n - 1, RSIP_MAP_BIND_STATS);
+		log_warnx("dpx: %s %u: all %u counter slots are held (%s is sized with the maps: "
+			  "--map-size)",
+			  what, id, x->slots.n - 1, RSIP_MAP_BIND_STATS);
 		return err;
 	}
-	err = slot_zero(x, slot);
+	err = slot_zero(x, s);
 	if (err) {
-		bind_slots_put(&x->slots, slot);
+		bind_slots_put(&x->slots, s);
 		return err;
 	}
-	b->slot = slot;
+	*slot = s;
 	return 0;
 }
 
-void slot_put(struct dpx *x, struct dpx_bind *b)
+void slot_put(struct dpx *x, uint32_t *slot)
 {
-	bind_slots_put(&x->slots, b->slot);
-	b->slot = 0;
+	bind_slots_put(&x->slots, *slot);
+	*slot = 0;
 }
 
 int slot_read(struct dpx *x, uint32_t slot, uint64_t *pkts, uint64_t *bytes)

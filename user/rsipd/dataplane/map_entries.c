@@ -58,6 +58,7 @@ void client_value(const struct dpx *x, const struct dpx_client *c, struct rsip_c
 	memcpy(v->mac, c->mac, sizeof(v->mac));
 	v->lan_ifindex = c->ifindex;
 	v->cookie_cap = c->cookie_cap;
+	v->stat_slot = c->slot;
 	for (const struct dpx_bind *b = c->binds; b; b = b->next) {
 		const struct binding_rec *r = b->r;
 

@@ -3,9 +3,9 @@
  * dpx: the end of a restart (dpx_restore_end, maps.h). While the engine
  * re-added its leases only the mirror changed; here the maps are read once,
  * compared with what the mirror claims, and moved over in batches:
- *   0. each restored binding takes the counter slot its live entries carry
- *      (map_bind_stats.c), so its counts go on; a binding without one gets
- *      a new, zeroed slot;
+ *   0. each restored binding and client takes the counter slot its live
+ *      entries carry (map_bind_stats.c), so its counts go on; one without
+ *      gets a new, zeroed slot;
  *   1. each restored client takes the MAC, ifindex and learned-entry cap of
  *      its live entry (same Client ID) unless rsipd learned newer ones;
  *   2. what is claimed and missing, or differs in its configuration part, is
@@ -57,12 +57,35 @@ static bool live_target(const struct dpx *x, const struct dpx_entry *e, struct r
 	return false;
 }
 
-/* Step 0. */
+/* Step 0 for a client: the slot of its live entry (same Client ID). */
+static bool client_slot_adopt(struct dpx *x, const struct dpx_set *live, struct dpx_client *c)
+{
+	const struct dpx_entry *e =
+	    set_find(live, x->m.clients, &c->xa.s_addr, sizeof(c->xa.s_addr));
+	struct rsip_client v;
+
+	if (!e)
+		return false;
+	memcpy(&v, e->val, sizeof(v));
+	if (v.client_id != c->client_id || !bind_slots_claim(&x->slots, v.stat_slot))
+		return false;
+	c->slot = v.stat_slot;
+	return true;
+}
+
+/* Step 0. All claims first, then new slots: a new slot never takes one a
+ * live entry still carries. */
 static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 {
+	struct dpx_client *c, *ctmp;
 	struct dpx_bind *b, *tmp;
 	unsigned int adopted = 0, fresh = 0;
 
+	HASH_ITER(hh, x->clients, c, ctmp)
+	{
+		if (client_slot_adopt(x, live, c))
+			adopted++;
+	}
 	for (size_t i = 0; i < live->n; i++) {
 		struct rsip_target t;
 
@@ -78,20 +101,31 @@ static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 			adopted++;
 		}
 	}
+	HASH_ITER(hh, x->clients, c, ctmp)
+	{
+		int err;
+
+		if (c->slot)
+			continue;
+		err = slot_take(x, &c->slot, "client", c->client_id);
+		if (err)
+			return err;
+		fresh++;
+	}
 	HASH_ITER(hh, x->binds, b, tmp)
 	{
 		int err;
 
 		if (b->slot)
 			continue;
-		err = slot_take(x, b);
+		err = slot_take(x, &b->slot, "binding", b->bind_id);
 		if (err)
 			return err;
 		fresh++;
 	}
 	if (fresh)
-		log_info("dpx: %u bindings kept their counters, %u start from zero", adopted,
-			 fresh);
+		log_info("dpx: %u bindings and clients kept their counters, %u start from zero",
+			 adopted, fresh);
 	return 0;
 }
 

@@ -16,11 +16,12 @@
  *   rsip_ike, rsip_spi, rsip_spi_dir: their share (rsip_ike also holds
  *                  entries no client is charged for; the directory is an
  *                  array of slots)
- *   rsip_bind_stats its share (two bindings per client): one slot per
- *                  binding, a per-CPU array allocated whole (16 bytes per
- *                  slot per possible CPU), so it is sized to the bindings
- *                  expected, not to every map's capacity; a binding beyond
- *                  it is refused like one beyond a full map
+ *   rsip_bind_stats its share (two bindings and the client itself per
+ *                  client): one slot per binding and per client, a per-CPU
+ *                  array allocated whole (16 bytes per slot per possible
+ *                  CPU), so it is sized to the bindings expected, not to
+ *                  every map's capacity; a binding or client beyond it is
+ *                  refused like one beyond a full map
  * "clients" is --max-clients when it is below --map-size: the hosts that can
  * register bound what they can lease and learn. Only options a SIGHUP cannot
  * change are used (--max-ports and --max-spis are reloadable, the maps are

@@ -34,6 +34,14 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (err)
 			return err;
 	}
+	/* The LAN program counts per client, in the client's slot
+	 * (docs/dataplane.md). */
+	if (b->c->slot) {
+		int err = slot_read(x, b->c->slot, &out->packets_out, &out->bytes_out);
+
+		if (err)
+			return err;
+	}
 	if (r->method == RSIP_METHOD_RSA_IP) {
 		struct rsip_nb_val v;
 
@@ -75,10 +83,7 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_seen(&last_ns, &t);
 	}
-	/* The LAN program counts per client (docs/dataplane.md). */
 	if (dpx_lookup(x, x->m.clients, &b->c->xa.s_addr, &cv) == 0) {
-		out->packets_out = cv.pkts_out;
-		out->bytes_out = cv.bytes_out;
 		if (cv.last_seen_ns > last_ns)
 			last_ns = cv.last_seen_ns;
 	}

@@ -109,7 +109,7 @@ static void bind_free(struct dpx_bind *b)
 static void bind_drop(struct dpx *x, struct dpx_bind *b)
 {
 	HASH_DEL(x->binds, b);
-	slot_put(x, b);
+	slot_put(x, &b->slot);
 	bind_free(b);
 }
 
@@ -301,7 +301,14 @@ int dpx_client_add(struct dpx *x, const struct dp_client *dc)
 		c->ifindex = live.lan_ifindex;
 		c->cookie_cap = live.cookie_cap;
 	}
+	/* Restoring: the slot its live entry carries, in dpx_restore_end. */
+	err = x->restoring ? 0 : slot_take(x, &c->slot, "client", c->client_id);
+	if (err) {
+		free(c);
+		return err;
+	}
 	if (client_insert(x, c)) {
+		slot_put(x, &c->slot);
 		free(c);
 		return -ENOMEM;
 	}
@@ -310,6 +317,7 @@ int dpx_client_add(struct dpx *x, const struct dp_client *dc)
 	if (err) {
 		txn_abort(&t);
 		HASH_DEL(x->clients, c);
+		slot_put(x, &c->slot);
 		free(c);
 		log_warnx("dpx: cannot add client %s: %s", inet_ntoa(dc->xa), strerror(-err));
 		return err;
@@ -443,6 +451,7 @@ forget:
 		bind_drop(x, b);
 	}
 	HASH_DEL(x->clients, c);
+	slot_put(x, &c->slot);
 	free(c);
 	x->nclients--;
 out:
@@ -678,13 +687,13 @@ int dpx_binding_add(struct dpx *x, const struct binding_rec *db)
 	if (err)
 		return err;
 	/* Restoring: the slot its live entries carry, in dpx_restore_end. */
-	err = x->restoring ? 0 : slot_take(x, b);
+	err = x->restoring ? 0 : slot_take(x, &b->slot, "binding", b->bind_id);
 	if (err) {
 		bind_free(b);
 		return err;
 	}
 	if (bind_insert(x, b)) {
-		slot_put(x, b);
+		slot_put(x, &b->slot);
 		bind_free(b);
 		return -ENOMEM;
 	}

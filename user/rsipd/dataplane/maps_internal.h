@@ -43,6 +43,7 @@ struct dpx_client {
 	uint8_t mac[6];
 	uint32_t ifindex;
 	uint32_t cookie_cap;
+	uint32_t slot; /* rsip_bind_stats slot of its traffic out; 0 only while restoring */
 	struct dpx_bind *binds;
 	/* Restore mode: set_link / set_cookie_cap were called (else the live
 	 * entry's values). */
@@ -158,12 +159,13 @@ int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool c
  * what is wrong. */
 const char *dpx_ike_misfit(const struct rsip_client *v, const struct dp_learned *l);
 
-/* map_bind_stats.c: a binding's counter slot. slot_take gives b a free
- * slot with its per-CPU values zeroed (-ENOSPC: none free); slot_put gives
- * it back. (A restart's bindings take the slots their live entries carry:
- * map_restore.c.) */
-int slot_take(struct dpx *x, struct dpx_bind *b);
-void slot_put(struct dpx *x, struct dpx_bind *b);
+/* map_bind_stats.c: the counter slot of a binding or a client. slot_take
+ * gives *slot a free slot with its per-CPU values zeroed (-ENOSPC: none
+ * free; what and id name the holder in the log); slot_put gives it back
+ * and sets *slot to 0. (A restart's bindings and clients take the slots
+ * their live entries carry: map_restore.c.) */
+int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id);
+void slot_put(struct dpx *x, uint32_t *slot);
 /* A slot's packets and bytes summed over the CPUs. */
 int slot_read(struct dpx *x, uint32_t slot, uint64_t *pkts, uint64_t *bytes);
 
