@@ -165,13 +165,15 @@ fo_holds_any() {
 
 # fo_rsipd_start n1|n2 [FLAGS...]: rsipd in the gateway's namespace (log
 # $FO_DIR/rsipd-N.log, appended), waits for its control socket. RSIPD picks
-# the binary (default: the ASan build), FO_MAP_SIZE its --map-size (4096).
+# the binary (default: the ASan build), FO_MAP_SIZE its --map-size (4096),
+# FO_PUBLIC its --public (default the whole pool; keepalived moves the whole
+# pool either way).
 fo_rsipd_start() {
 	local n=$1 i
 	shift
 	rm -f "$FO_DIR/$n.sock"
 	ip netns exec "$(fo_ns "$n")" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$@"' \
-		rsipd "$FO_RSIPD" --listen $FO_NA --public $FO_NB1,$FO_NB2 \
+		rsipd "$FO_RSIPD" --listen $FO_NA --public "${FO_PUBLIC:-$FO_NB1,$FO_NB2}" \
 		--ctl-socket "$FO_DIR/$n.sock" --dataplane xdp --wan wan0 --lan lan0 \
 		--pin-path "$FO_DIR/bpffs-$n/rsip" --map-size "${FO_MAP_SIZE:-4096}" --store "$FO_STORE" \
 		--gateway "$n" --role-file "$FO_DIR/$n.state" --register-rate 0 "$@" \
