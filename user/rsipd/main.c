@@ -193,7 +193,10 @@ static int start_cluster(struct rsipd *d)
 				       .key = cfg->etcd_key,
 				       .gateway = cfg->gateway,
 				       .dp = d->dp,
-				       .learned_rate = cfg->learned_rate};
+				       .learned_rate = cfg->learned_rate,
+				       .timeout_ms = cfg->etcd_timeout_ms,
+				       .connect_timeout_ms = cfg->etcd_connect_ms,
+				       .watch_idle_ms = cfg->etcd_watch_idle_ms};
 	int err;
 
 	/* The full read restores every host of the cluster: one read of the

@@ -108,6 +108,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(sy, "full_reads", (int64_t)ws.full_reads);
 	add_int(sy, "compacted", (int64_t)ws.compacted);
 	add_int(sy, "reconnects", (int64_t)ws.reconnects);
+	add_int(sy, "probes", (int64_t)ws.probes);
+	add_int(sy, "hung", (int64_t)ws.hung);
 	add_int(sy, "events", (int64_t)ws.events);
 	add_int(sy, "hosts_applied", (int64_t)cs->applied);
 	add_int(sy, "hosts_refused", (int64_t)cs->apply_failures);

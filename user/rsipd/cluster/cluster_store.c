@@ -27,8 +27,9 @@
  * election) or a loaded machine answer the first reads slowly, and a gateway
  * that gives up only gets restarted to wait again. */
 #define OPEN_WAIT_MS 15000
-/* The requests block the event loop (docs/cluster.md): short timeouts, and
- * a back-off while etcd is away (cs_failed). */
+/* The requests block the event loop (docs/cluster.md): short timeouts
+ * (--etcd-timeout, --etcd-connect-timeout), and a back-off while etcd is
+ * away (cs_failed). */
 #define REQ_TIMEOUT_MS	   1000
 #define CONNECT_TIMEOUT_MS 200
 
@@ -135,6 +136,29 @@ out:
 	return rc;
 }
 
+/* One log line each time requests or the watch moved to another member
+ * (a deadline passed, a member refused or hung): where they go now and
+ * why. */
+static void note_switches(struct cluster_store *cs)
+{
+	struct etcd_watch_stats ws;
+	uint64_t n = etcd_failovers(cs->e);
+
+	if (n != cs->said_failovers) {
+		cs->said_failovers = n;
+		log_warnx("cluster: etcd requests now go to %s (switch %llu): %s",
+			  etcd_endpoint(cs->e), (unsigned long long)n, etcd_error(cs->e));
+	}
+	if (!cs->w)
+		return;
+	etcd_watch_stats(cs->w, &ws);
+	if (ws.reconnects != cs->said_reconnects) {
+		cs->said_reconnects = ws.reconnects;
+		log_warnx("cluster: the etcd watch resumes on %s (reconnect %llu): %s", ws.endpoint,
+			  (unsigned long long)ws.reconnects, ws.ended);
+	}
+}
+
 int cluster_store_commit(struct cluster_store *cs)
 {
 	size_t i, j, done = 0;
@@ -166,10 +190,20 @@ int cluster_store_commit(struct cluster_store *cs)
 		size_t to = cs->n - done > TXN_OPS ? done + TXN_OPS : cs->n;
 
 		rc = commit_chunk(cs, done, to, wall);
+		/* The member did not answer in time (hung, or lost): the
+		 * client moved on to the next one; write the chunk there at
+		 * once rather than refuse allocations for a back-off. Whole
+		 * records under the same fence comparison: writing them again
+		 * is harmless whether the first one was applied or not. */
+		if (rc == -ETIMEDOUT && etcd_n_endpoints(cs->e) > 1) {
+			note_switches(cs);
+			rc = commit_chunk(cs, done, to, wall);
+		}
 		if (rc < 0)
 			break;
 		done = to;
 	}
+	note_switches(cs);
 	/* What was not written stays for the next commit (a put is the whole
 	 * record: writing it again is harmless, even after a write whose
 	 * outcome was unknown). */
@@ -245,6 +279,7 @@ void cluster_store_poll(struct cluster_store *cs)
 
 	if (!cs)
 		return;
+	note_switches(cs);
 	/* etcd away: one probe (the member key) per back-off step, so the
 	 * loop, which answers EXTENDs and keeps the maps, is not held up. */
 	if (!cs->last_ok) {
@@ -416,8 +451,11 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 {
 	struct cluster_store *cs = calloc(1, sizeof(*cs));
 	struct etcd_cfg ec = {.endpoints = cfg->endpoints,
-			      .timeout_ms = REQ_TIMEOUT_MS,
-			      .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+			      .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : REQ_TIMEOUT_MS,
+			      .connect_timeout_ms = cfg->connect_timeout_ms
+							? cfg->connect_timeout_ms
+							: CONNECT_TIMEOUT_MS,
+			      .watch_idle_ms = cfg->watch_idle_ms,
 			      .cacert = cfg->cacert && *cfg->cacert ? cfg->cacert : NULL,
 			      .cert = cfg->cert && *cfg->cert ? cfg->cert : NULL,
 			      .key = cfg->key && *cfg->key ? cfg->key : NULL};

@@ -42,6 +42,10 @@ struct cluster_store_cfg {
 	 * plane without learned entries: nothing. */
 	struct dataplane *dp;
 	uint32_t learned_rate; /* entries written to etcd a second; 0: none */
+	/* One request on one member, and its connect (0: 1000 and 200):
+	 * past them the next member is tried. */
+	uint32_t timeout_ms, connect_timeout_ms;
+	uint32_t watch_idle_ms; /* etcd_cfg.watch_idle_ms; 0: 2000 */
 };
 
 /* Connect, read every host of the cluster into the engine (which must have

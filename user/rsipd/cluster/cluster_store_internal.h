@@ -76,6 +76,8 @@ struct cluster_store {
 	bool last_ok;	     /* false: etcd away, allocations refused, back-off */
 	uint64_t retry_at, backoff_ms;
 	uint64_t refused; /* allocations refused while etcd was away */
+	/* What was last logged of where requests and the watch go. */
+	uint64_t said_failovers, said_reconnects;
 	int64_t member_lease;
 	bool member_stale; /* the member key must be written (new lease, new role) */
 	uint64_t member_due_ms;

@@ -15,6 +15,7 @@
 
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_CONNECT_MS 500
+#define DEFAULT_WATCH_IDLE 2000
 #define RANGE_PAGE	   1000 /* keys per answer of a paged range read */
 
 /* gRPC status codes the gateway puts in "code". */
@@ -146,6 +147,7 @@ struct etcd *etcd_new(const struct etcd_cfg *cfg, char *err, size_t errlen)
 	    .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS,
 	    .connect_timeout_ms =
 		cfg->connect_timeout_ms ? cfg->connect_timeout_ms : DEFAULT_CONNECT_MS,
+	    .watch_idle_ms = cfg->watch_idle_ms ? cfg->watch_idle_ms : DEFAULT_WATCH_IDLE,
 	};
 	if (oom || parse_endpoints(e, err, errlen) < 0 || !(e->h = curl_easy_init())) {
 		etcd_free(e);
