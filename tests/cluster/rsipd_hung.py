@@ -21,17 +21,15 @@ Without the request deadline the loop waits on the stopped member for
 good (no answers); without the watch's probe the stream stays on it (the
 status check fails)."""
 
-import ipaddress
-import json
 import os
 import signal
 import sys
-import threading
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, R, runs, stop_all  # noqa: E402
+from rsipd_gw import Env, Gateway, Host, stop_all  # noqa: E402
+from rsipd_load import Load, check_answered, check_etcd  # noqa: E402
 
 BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
 members = ENDPOINTS.split(",")
@@ -39,67 +37,6 @@ env = Env(BUILD, DIR, members, PREFIX)
 check, fail = env.check, env.fail
 POOL = ["--public", "192.0.2.10", "--port-range", "20000-29999", "--lease", "60"]
 HOSTS = 8
-
-
-class Load(threading.Thread):
-    """One host: REGISTER (once), then ASSIGN RSAP-IP (1 port) again and
-    again, FREEing its oldest binding past 16, each request sent until
-    answered (at most 60 s of retransmissions, every 0.3 s: a hung request
-    is a failure, not a wait). live: the bindings it holds; freed: those it
-    was told are gone."""
-
-    def __init__(self, host):
-        super().__init__(daemon=True)
-        self.host = host
-        self.live, self.freed, self.grants = [], [], 0
-        self.errors, self.unanswered, self.answers = 0, 0, []
-        self.stop = threading.Event()
-
-    def ask(self, build, *args, **kw):
-        m = self.host.call(build, *args, tries=200, wait=0.3, **kw)
-        if m is None:
-            self.unanswered += 1
-        else:
-            self.answers.append(time.monotonic())
-            if m.type == R.ERROR_RESPONSE:
-                self.errors += 1
-        return m
-
-    def run(self):
-        h = self.host
-        while not self.stop.is_set():
-            if h.client_id is None:
-                m = self.ask(R.register_request)
-                if m is not None and m.type == R.REGISTER_RESPONSE:
-                    h.client_id = m.client_id
-                continue
-            if len(self.live) > 16:
-                old = self.live[0]
-                m = self.ask(R.free_request, h.client_id, old[1])
-                if m is not None and m.type == R.FREE_RESPONSE:
-                    self.freed.append(self.live.pop(0))
-                continue
-            m = self.ask(R.assign_rsap_ip, h.client_id, local_ports=R.p_ports_any(1))
-            if m is not None and m.type == R.ASSIGN_RESPONSE_RSAP_IP:
-                self.grants += 1
-                self.live.append((h.client_id, m.bind_id, str(m.local_addr.value),
-                                  set(m.local_ports.expand())))
-            time.sleep(0.02)
-
-
-def etcd_bindings():
-    """bind_id -> (client_id, nb, ports) from the records in etcd."""
-    out = {}
-    for key, val in env.etcd_get("bind/").items():
-        doc = json.loads(val)
-        for b in doc["bindings"]:
-            nb = b["nb"] if isinstance(b["nb"], str) else str(ipaddress.IPv4Address(b["nb"]))
-            out[b["bind_id"]] = (doc["client_id"], nb, set(b["ports"]))
-    return out
-
-
-def gw_bindings(gw):
-    return {k: (b["client_id"], b["nb"], runs(b["ports"])) for k, b in gw.bindings().items()}
 
 
 def run_load(seconds, during=None):
@@ -116,41 +53,6 @@ def run_load(seconds, during=None):
         ld.join(90)
         check(not ld.is_alive(), "a host is still waiting for an answer after 90 s")
     return loads
-
-
-def check_answered(loads, what):
-    asked = sum(len(ld.answers) + ld.unanswered for ld in loads)
-    lost = sum(ld.unanswered for ld in loads)
-    grants = sum(ld.grants for ld in loads)
-    frees = sum(len(ld.freed) for ld in loads)
-    errors = sum(ld.errors for ld in loads)
-    print("%s: %d requests, %d answered (%d grants, %d frees, %d RSIP errors), %d unanswered"
-          % (what, asked, asked - lost, grants, frees, errors, lost))
-    check(lost == 0, "%s: %d request(s) never answered" % (what, lost))
-    check(grants > 0, "%s: no grant at all" % what)
-
-
-def check_etcd(loads, what):
-    """Every binding a host holds is in etcd as granted, none it was told
-    is freed is; the gateway holds what etcd holds."""
-    eb = etcd_bindings()
-    live = {}
-    for ld in loads:
-        for cid, bind_id, nb, ports in ld.freed:
-            live.pop(bind_id, None)
-        for g in ld.live:
-            live[g[1]] = g
-    freed = {g[1] for ld in loads for g in ld.freed} - set(live)
-    for cid, bind_id, nb, ports in live.values():
-        check(eb.get(bind_id) == (cid, nb, ports),
-              "%s: binding %d (%s %r) granted to %08x; etcd has %r"
-              % (what, bind_id, nb, sorted(ports), cid, eb.get(bind_id)))
-    gone = sorted(b for b in freed if b in eb)
-    check(not gone, "%s: bindings freed (answered) still in etcd: %r" % (what, gone[:5]))
-    env.wait_for("%s: n1 holds what etcd holds" % what, lambda: gw_bindings(n1) == etcd_bindings(),
-                 timeout=15)
-    print("%s: the %d bindings hosts hold are in etcd, the %d freed are not; n1's bindings "
-          "are etcd's" % (what, len(live), len(freed)))
 
 
 def member_of(url):
@@ -183,7 +85,7 @@ try:
         t_stop.append(time.monotonic())
 
     loads = run_load(14.0, stop_member)
-    check_answered(loads, "member %d stopped" % stuck)
+    check_answered(env, loads, "member %d stopped" % stuck)
     after = sum(1 for ld in loads for t in ld.answers if t > t_stop[0] + 0.5)
     print("answers received more than 0.5 s after the stop: %d" % after)
     check(after > 0, "no answer after member %d stopped" % stuck)
@@ -202,13 +104,13 @@ try:
         line = [x for x in log.splitlines() if what in x]
         check(line, "n1 did not log '%s'" % what)
         print("n1 log: " + line[0].strip())
-    check_etcd(loads, "member %d stopped" % stuck)
+    check_etcd(env, n1, loads, "member %d stopped" % stuck)
 
     print("== member %d resumed (SIGCONT), more load" % stuck)
     env.etcd("resume %d" % stuck)
     loads2 = run_load(3.0)
-    check_answered(loads2, "member %d resumed" % stuck)
-    check_etcd(loads + loads2, "member %d resumed" % stuck)
+    check_answered(env, loads2, "member %d resumed" % stuck)
+    check_etcd(env, n1, loads + loads2, "member %d resumed" % stuck)
     print("PASS: a hung member stalls neither requests nor the watch; nothing lost")
 except SystemExit:
     raise

@@ -93,6 +93,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(st, "commits", (int64_t)cs->commits);
 	add_int(st, "commit_failures", (int64_t)cs->commit_failures);
 	add_int(st, "pending", (int64_t)cs->n);
+	add_int(st, "in_flight", (int64_t)cs->n_txn);
+	add_int(st, "in_flight_max", (int64_t)cs->inflight_max);
 	add_int(st, "allocations_refused", (int64_t)cs->refused);
 	json_object_object_add(d, "store", st);
 

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "rsip/wire.h"
 
-#define TXN_OPS 100 /* per transaction: etcd's --max-txn-ops is 128 */
 /* A dead gateway leaves the peers this soon. Longer than the longest gap
  * between renewals while etcd is slow (1 s period + 2 s back-off + a 1 s
  * request): a live holder's key must not expire because it backed off. */
@@ -43,35 +42,7 @@ static void on_dirty(void *arg, uint32_t id)
 
 	if (cs->applying || !cs->active)
 		return;
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 256;
-		uint32_t *d = realloc(cs->dirty, cap * sizeof(*d));
-
-		if (!d) {
-			cs->dirty_lost = true;
-			return;
-		}
-		cs->dirty = d;
-		cs->cap = cap;
-	}
-	cs->dirty[cs->n++] = id;
-}
-
-static void mark_client(const struct engine_client_view *v, void *arg)
-{
-	on_dirty(arg, v->client_id);
-}
-
-static void key_of(const struct cluster_store *cs, uint32_t id, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%08x", cs->bind_prefix, id);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
+	cs_mark_dirty(cs, id);
 }
 
 /* One transaction for dirty[from, to): puts of the hosts that exist, deletes
@@ -79,10 +50,10 @@ static int cmp_u32(const void *a, const void *b)
  * -EPERM when etcd refused them for that. */
 static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64_t wall)
 {
-	struct etcd_op ops[TXN_OPS] = {0};
+	struct etcd_op ops[CS_TXN_OPS] = {0};
 	struct etcd_cmp fence = cs_fence_cmp(cs);
-	char keys[TXN_OPS][128];
-	char *docs[TXN_OPS] = {0};
+	char keys[CS_TXN_OPS][128];
+	char *docs[CS_TXN_OPS] = {0};
 	size_t n = to - from;
 	int64_t rev = 0;
 	bool ok = false;
@@ -92,7 +63,7 @@ static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64
 		uint32_t id = cs->dirty[from + i];
 		struct json_object *o = engine_state_client(cs->eng, id, wall);
 
-		key_of(cs, id, keys[i], sizeof(keys[i]));
+		cs_key_of(cs, id, keys[i], sizeof(keys[i]));
 		ops[i] = (struct etcd_op){.key = keys[i]};
 		if (!o) {
 			ops[i].type = ETCD_OP_DELETE;
@@ -159,13 +130,31 @@ static void note_switches(struct cluster_store *cs)
 	}
 }
 
+static int commit_sync(struct cluster_store *cs);
+
+/* What is in flight settles first; then the rest is written at once, and
+ * the replies waiting leave (or, when they lent and it failed, are
+ * dropped). */
 int cluster_store_commit(struct cluster_store *cs)
 {
-	size_t i, j, done = 0;
+	int rc;
+
+	if (!cs)
+		return 0;
+	cs_commit_drain(cs);
+	rc = commit_sync(cs);
+	if (rc != -EPERM)
+		cs_batches_settle(cs, rc == 0);
+	return rc;
+}
+
+static int commit_sync(struct cluster_store *cs)
+{
+	size_t done = 0;
 	uint64_t wall;
 	int rc = 0;
 
-	if (!cs || !cs->active)
+	if (!cs->active)
 		return 0;
 	if (!cs->n && !cs->dirty_lost) {
 		cs->granted = false; /* an allocation that failed: nothing to write */
@@ -175,30 +164,29 @@ int cluster_store_commit(struct cluster_store *cs)
 	 * than block every loop iteration on a timeout. */
 	if (!cs->last_ok)
 		return -EAGAIN;
-	if (cs->dirty_lost) { /* an ID was lost: every host again */
-		cs->dirty_lost = false;
-		cs->n = 0;
-		engine_foreach_client(cs->eng, mark_client, cs);
-	}
-	qsort(cs->dirty, cs->n, sizeof(*cs->dirty), cmp_u32);
-	for (i = j = 0; i < cs->n; i++) /* unique */
-		if (!j || cs->dirty[j - 1] != cs->dirty[i])
-			cs->dirty[j++] = cs->dirty[i];
-	cs->n = j;
+	cs_dirty_unique(cs);
 	wall = cs_wall_ms();
 	while (done < cs->n) {
-		size_t to = cs->n - done > TXN_OPS ? done + TXN_OPS : cs->n;
+		size_t to = cs->n - done > CS_TXN_OPS ? done + CS_TXN_OPS : cs->n;
 
-		rc = commit_chunk(cs, done, to, wall);
+		/* A write before may still land: the fence first moves on. */
+		rc = cs->fence_stale ? cs_fence_renew(cs) : 0;
+		if (rc == 0)
+			rc = commit_chunk(cs, done, to, wall);
 		/* The member did not answer in time (hung, or lost): the
 		 * client moved on to the next one; write the chunk there at
-		 * once rather than refuse allocations for a back-off. Whole
-		 * records under the same fence comparison: writing them again
-		 * is harmless whether the first one was applied or not. */
+		 * once rather than refuse allocations for a back-off, after
+		 * renewing the fence (the first write, should it land later,
+		 * is refused then). */
 		if (rc == -ETIMEDOUT && etcd_n_endpoints(cs->e) > 1) {
 			note_switches(cs);
-			rc = commit_chunk(cs, done, to, wall);
+			cs->fence_stale = true;
+			rc = cs_fence_renew(cs);
+			if (rc == 0)
+				rc = commit_chunk(cs, done, to, wall);
 		}
+		if (rc < 0 && rc != -EPERM && rc != -ENOMEM)
+			cs->fence_stale = true;
 		if (rc < 0)
 			break;
 		done = to;
@@ -227,11 +215,6 @@ int cluster_store_commit(struct cluster_store *cs)
 	cs->granted = false;
 	cs_ok(cs);
 	return 0;
-}
-
-bool cluster_store_may_reply(const struct cluster_store *cs)
-{
-	return !cs || !cs->granted;
 }
 
 /* ---- member key ---------------------------------------------------------------- */
@@ -414,6 +397,7 @@ static void demote(struct cluster_store *cs, bool fenced)
 	cs->fenced = false;
 	engine_set_passive(cs->eng, true);
 	if (fenced) {
+		cs_batches_drop(cs); /* nothing waiting leaves */
 		/* What etcd did not take must not stay. The hosts changed since
 		 * the last write etcd took are dropped now and read again from
 		 * etcd (below) as the new active left them; what they held was
@@ -438,6 +422,13 @@ static void demote(struct cluster_store *cs, bool fenced)
 	cs->member_stale = true;
 	log_notice("cluster: gateway %s is now standby%s", cs->gateway,
 		   fenced ? " (fenced: its writes are refused; reading every host from etcd)" : "");
+}
+
+/* cluster_commit.c's way to demote (a refused write) without calling
+ * back into this file. */
+static void demote_fenced(struct cluster_store *cs)
+{
+	demote(cs, true);
 }
 
 bool cluster_store_active(const struct cluster_store *cs)
@@ -466,6 +457,7 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 	*rc = -ENOMEM;
 	if (!cs)
 		return NULL;
+	cs->timer_fd = -1;
 	cs->eng = cfg->engine;
 	snprintf(cs->prefix, sizeof(cs->prefix), "%s", cfg->prefix);
 	snprintf(cs->bind_prefix, sizeof(cs->bind_prefix), "%sbind/", cfg->prefix);
@@ -484,6 +476,9 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 		*rc = -EINVAL;
 		goto fail;
 	}
+	cs->demote_fenced = demote_fenced;
+	if (cs_commit_open(cs, cfg->loop, &cfg->replies) < 0)
+		goto fail;
 	/* The whole prefix: hosts, the fence and the members. */
 	cs->w = etcd_watch_new(cs->e, cs->prefix, &cs_watch_ops, cs);
 	if (!cs->w)
@@ -530,6 +525,7 @@ void cluster_store_close(struct cluster_store *cs)
 	}
 	if (cs->member_lease) /* leave the peers at once, not in MEMBER_TTL_S */
 		etcd_lease_revoke(cs->e, cs->member_lease);
+	cs_commit_close(cs);
 	etcd_watch_free(cs->w);
 	etcd_free(cs->e);
 	HASH_ITER(hh, cs->rows, r, tmp)
