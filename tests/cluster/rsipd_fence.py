@@ -131,7 +131,10 @@ def rise(gw):
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 order2 = members[1:] + members[:1]
-n1 = Gateway(env, "n1", "127.0.2.1", members, POOL)
+# n1's watch never probes its member here: step 3 stages a gateway that has
+# not yet seen the fence move (a hung watch member, noticed only after
+# --etcd-watch-idle; test_rsipd_hung_member.sh covers the noticing).
+n1 = Gateway(env, "n1", "127.0.2.1", members, POOL + ["--etcd-watch-idle", "3600000"])
 n2 = Gateway(env, "n2", "127.0.2.2", order2, POOL)
 n1.set_role("MASTER")
 n2.set_role("BACKUP")

@@ -35,7 +35,11 @@ class Env:
         for p in self.logs:
             if os.path.exists(p):
                 print("--- %s (last lines):" % os.path.basename(p))
-                print("".join(open(p, errors="replace").readlines()[-30:]))
+                lines = open(p, errors="replace").readlines()
+                print("".join(lines[-30:]))
+                said = [x for x in lines if "cluster:" in x]
+                print("--- %s (its last cluster: lines):" % os.path.basename(p))
+                print("".join(said[-40:]))
         sys.exit(1)
 
     def check(self, cond, why):

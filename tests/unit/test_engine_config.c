@@ -290,6 +290,28 @@ static void test_cluster_flags(void **state)
 		   "--gateway", NULL);
 	expect_bad(BASE "--role-file /run/x", "--role-file", NULL);
 	expect_bad(BASE "--etcd-cacert /ca.pem", "--etcd-cacert", NULL);
+
+	/* The deadlines of a hung member (docs/cluster.md, "A hung member"). */
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --gateway g"), 0);
+	assert_int_equal(cfg.etcd_timeout_ms, 1000);
+	assert_int_equal(cfg.etcd_connect_ms, 200);
+	assert_int_equal(cfg.etcd_watch_idle_ms, 2000);
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --gateway g --etcd-timeout 300 "
+					  "--etcd-connect-timeout 100 --etcd-watch-idle 500"),
+			 0);
+	assert_int_equal(cfg.etcd_timeout_ms, 300);
+	assert_int_equal(cfg.etcd_connect_ms, 100);
+	assert_int_equal(cfg.etcd_watch_idle_ms, 500);
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-timeout 49", "--etcd-timeout",
+		   "49");
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-timeout 1s", "--etcd-timeout",
+		   "1s");
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-watch-idle 99",
+		   "--etcd-watch-idle", "99");
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-timeout 300 "
+			"--etcd-connect-timeout 400",
+		   "--etcd-connect-timeout", "400");
+	expect_bad(BASE "--etcd-timeout 300", "--etcd-timeout", NULL);
 }
 
 static char *write_file(const char *text)

@@ -466,6 +466,33 @@ static int set_learned_rate(struct rsipd_config *cfg, const struct cfg_opt *o, c
 	return parse_u32(v, &cfg->learned_rate) || cfg->learned_rate > 1000000 ? -EINVAL : 0;
 }
 
+/* 50 ms - 60 s: shorter fails requests of a loaded but live member,
+ * longer lets one hung member hold the event loop for longer than a host
+ * waits for an answer. */
+static int set_etcd_timeout(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->etcd_timeout_ms) || cfg->etcd_timeout_ms < 50 ||
+		       cfg->etcd_timeout_ms > 60000
+		   ? -EINVAL
+		   : 0;
+}
+
+static int set_etcd_connect(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->etcd_connect_ms) || cfg->etcd_connect_ms < 10 ||
+		       cfg->etcd_connect_ms > 60000
+		   ? -EINVAL
+		   : 0;
+}
+
+static int set_etcd_watch_idle(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->etcd_watch_idle_ms) || cfg->etcd_watch_idle_ms < 100 ||
+		       cfg->etcd_watch_idle_ms > 3600000
+		   ? -EINVAL
+		   : 0;
+}
+
 static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
@@ -661,6 +688,14 @@ static const struct cfg_opt opts[] = {
      "learned IKE cookies, outbound SPIs and echo ids the active gateway writes to etcd a "
      "second (1000; 0: none)",
      false},
+    {"etcd-timeout", required_argument, 0, set_etcd_timeout, "milliseconds 50-60000",
+     "deadline of one etcd request on one member; past it the next member is tried (1000)", false},
+    {"etcd-connect-timeout", required_argument, 0, set_etcd_connect, "milliseconds 10-60000",
+     "deadline of the connection to an etcd member, within --etcd-timeout (200)", false},
+    {"etcd-watch-idle", required_argument, 0, set_etcd_watch_idle, "milliseconds 100-3600000",
+     "a watch stream silent this long has its etcd member probed; no answer within "
+     "--etcd-timeout: the watch resumes on the next member (2000)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -726,6 +761,9 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
 	cfg->register_rate = CFG_DEFAULT_REGISTER_RATE;
 	cfg->learned_rate = CFG_DEFAULT_LEARNED_RATE;
+	cfg->etcd_timeout_ms = CFG_DEFAULT_ETCD_TIMEOUT_MS;
+	cfg->etcd_connect_ms = CFG_DEFAULT_ETCD_CONNECT_MS;
+	cfg->etcd_watch_idle_ms = CFG_DEFAULT_ETCD_WATCH_IDLE_MS;
 	cfg->register_burst = CFG_DEFAULT_REGISTER_BURST;
 	cfg->register_prefix = CFG_DEFAULT_REGISTER_PREFIX;
 	cfg->tcp_timeout = CFG_DEFAULT_TCP_TIMEOUT;
@@ -862,12 +900,20 @@ static void check_cluster(struct parse_state *ps)
 
 	if (!cfg->store_url[0]) {
 		if (tls || cfg->etcd_key[0] || cfg->gateway[0] || cfg->role_file[0] ||
-		    cfg->learned_rate != CFG_DEFAULT_LEARNED_RATE)
-			errf(ps,
-			     "--etcd-cacert, --etcd-cert, --etcd-key, --gateway, --role-file and "
-			     "--learned-rate need --store etcd://...");
+		    cfg->learned_rate != CFG_DEFAULT_LEARNED_RATE ||
+		    cfg->etcd_timeout_ms != CFG_DEFAULT_ETCD_TIMEOUT_MS ||
+		    cfg->etcd_connect_ms != CFG_DEFAULT_ETCD_CONNECT_MS ||
+		    cfg->etcd_watch_idle_ms != CFG_DEFAULT_ETCD_WATCH_IDLE_MS)
+			errf(
+			    ps,
+			    "--etcd-cacert, --etcd-cert, --etcd-key, --etcd-timeout, "
+			    "--etcd-connect-timeout, --etcd-watch-idle, --gateway, --role-file and "
+			    "--learned-rate need --store etcd://...");
 		return;
 	}
+	if (cfg->etcd_connect_ms > cfg->etcd_timeout_ms)
+		errf(ps, "--etcd-connect-timeout (%u ms) is longer than --etcd-timeout (%u ms)",
+		     cfg->etcd_connect_ms, cfg->etcd_timeout_ms);
 	if (etcd_url_parse(cfg->store_url, tls, cfg->etcd_endpoints, sizeof(cfg->etcd_endpoints),
 			   cfg->etcd_prefix, sizeof(cfg->etcd_prefix), why, sizeof(why))) {
 		errf(ps, "invalid value '%s' for --store: %s", cfg->store_url, why);

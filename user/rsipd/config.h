@@ -42,6 +42,13 @@
 #define CFG_DEFAULT_TCP_TIMEOUT	     5 /* seconds to complete a message */
 #define CFG_DEFAULT_TCP_PER_ADDR     8 /* connections per source address */
 
+/* One etcd request on one member, and its connect: past them the next
+ * member is tried; a silent watch stream's member is probed after the
+ * idle time (docs/cluster.md, "A hung member"). */
+#define CFG_DEFAULT_ETCD_TIMEOUT_MS    1000
+#define CFG_DEFAULT_ETCD_CONNECT_MS    200
+#define CFG_DEFAULT_ETCD_WATCH_IDLE_MS 2000
+
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
 enum cfg_attach { CFG_ATTACH_XDP = 0, CFG_ATTACH_TC };
@@ -128,6 +135,9 @@ struct rsipd_config {
 	char gateway[33];	    /* this gateway's name in the cluster */
 	char role_file[PATH_MAX];   /* keepalived's state (MASTER...); "": always active */
 	uint32_t learned_rate;	    /* learned entries written to etcd a second; 0: none */
+
+	/* --etcd-timeout, --etcd-connect-timeout, --etcd-watch-idle (ms) */
+	uint32_t etcd_timeout_ms, etcd_connect_ms, etcd_watch_idle_ms;
 };
 
 /* Results of config_parse besides 0. */

@@ -70,16 +70,36 @@ struct rsipd {
 static void on_iteration_end(void *arg)
 {
 	struct rsipd *d = arg;
-	bool stored = store_follow_commit(d->store) == 0;
+	bool stored;
 
-	cluster_store_commit(d->cluster);
-	/* Nothing lent leaves before etcd took it (the cluster's fence). */
-	if (stored && cluster_store_may_reply(d->cluster))
+	if (d->cluster) {
+		/* Sent to etcd without waiting; the replies leave once it
+		 * committed (docs/cluster.md, "Pipelined commits"). A
+		 * connection to close waits for its last reply. */
+		cluster_store_end_iteration(d->cluster, net_take_held(&d->net));
+		if (!cluster_store_replies_waiting(d->cluster))
+			tcp_server_reap(d->net.tcp);
+		return;
+	}
+	stored = store_follow_commit(d->store) == 0;
+	if (stored)
 		net_release(&d->net);
 	else
 		net_drop_held(&d->net);
 	tcp_server_reap(d->net.tcp);
 	store_follow_idle(d->store);
+}
+
+static void replies_send(void *arg, void *batch)
+{
+	struct rsipd *d = arg;
+
+	net_send_held(&d->net, batch);
+}
+
+static void replies_drop(void *arg, void *batch)
+{
+	net_free_held(batch);
 }
 
 /* <dir of the store>/state.json, what an older rsipd wrote; NULL when that
@@ -185,15 +205,21 @@ static void on_cluster(void *arg)
 static int start_cluster(struct rsipd *d)
 {
 	struct rsipd_config *cfg = &d->cfg;
-	struct cluster_store_cfg cc = {.engine = d->engine,
-				       .endpoints = cfg->etcd_endpoints,
-				       .prefix = cfg->etcd_prefix,
-				       .cacert = cfg->etcd_cacert,
-				       .cert = cfg->etcd_cert,
-				       .key = cfg->etcd_key,
-				       .gateway = cfg->gateway,
-				       .dp = d->dp,
-				       .learned_rate = cfg->learned_rate};
+	struct cluster_store_cfg cc = {
+	    .engine = d->engine,
+	    .endpoints = cfg->etcd_endpoints,
+	    .prefix = cfg->etcd_prefix,
+	    .cacert = cfg->etcd_cacert,
+	    .cert = cfg->etcd_cert,
+	    .key = cfg->etcd_key,
+	    .gateway = cfg->gateway,
+	    .dp = d->dp,
+	    .learned_rate = cfg->learned_rate,
+	    .timeout_ms = cfg->etcd_timeout_ms,
+	    .connect_timeout_ms = cfg->etcd_connect_ms,
+	    .watch_idle_ms = cfg->etcd_watch_idle_ms,
+	    .loop = d->loop,
+	    .replies = {.send = replies_send, .drop = replies_drop, .arg = d}};
 	int err;
 
 	/* The full read restores every host of the cluster: one read of the
@@ -372,6 +398,9 @@ static void stop(struct rsipd *d)
 {
 	metrics_server_free(d->metrics);
 	ctl_server_free(d->ctl);
+	/* Replies waiting for a commit go with the transports: the hosts
+	 * retransmit to the next rsipd, which has what was committed. */
+	cluster_store_drop_replies(d->cluster);
 	/* The transports report closed connections to the engine: before it. */
 	tcp_server_free(d->net.tcp);
 	udp_server_free(d->net.udp);

@@ -19,6 +19,7 @@
  * taken. The key has no lease: an etcd outage longer than the member
  * lease does not take the role away from a gateway nobody replaced.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,31 @@ struct etcd_cmp cs_fence_cmp(const struct cluster_store *cs)
 				 .target = ETCD_CMP_MOD,
 				 .result = ETCD_CMP_EQUAL,
 				 .num = cs->fence_rev};
+}
+
+int cs_fence_renew(struct cluster_store *cs)
+{
+	struct etcd_cmp cmp = cs_fence_cmp(cs);
+	struct etcd_op put = {.type = ETCD_OP_PUT,
+			      .key = cs->fence_key,
+			      .value = cs->gateway,
+			      .value_len = strlen(cs->gateway)};
+	int64_t rev = 0;
+	bool ok = false;
+	int rc = etcd_txn(cs->e, &cmp, 1, &put, 1, NULL, 0, NULL, NULL, &ok, &rev);
+
+	if (rc < 0)
+		return rc;
+	if (!ok) {
+		cs->fence_refused++;
+		log_warnx("cluster: gateway %s cannot renew %s: no longer at revision %lld "
+			  "(another gateway took it)",
+			  cs->gateway, cs->fence_key, (long long)cs->fence_rev);
+		return -EPERM;
+	}
+	cs->fence_rev = rev;
+	cs->fence_stale = false;
+	return 0;
 }
 
 void cs_fence_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool deleted)

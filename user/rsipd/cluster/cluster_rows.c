@@ -4,11 +4,13 @@
  * mod revision each), and the small helpers cluster_store.c and
  * cluster_mirror.c share: the bottom layer, calling neither of them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cluster_store_internal.h"
+#include "engine/engine.h"
 #include "log.h"
 
 uint64_t cs_now_ms(void)
@@ -120,4 +122,55 @@ void cs_failed(struct cluster_store *cs)
 	if (cs->backoff_ms > 2000)
 		cs->backoff_ms = 2000;
 	cs->retry_at = cs_now_ms() + cs->backoff_ms;
+}
+
+void cs_mark_dirty(struct cluster_store *cs, uint32_t id)
+{
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 256;
+		uint32_t *d = realloc(cs->dirty, cap * sizeof(*d));
+
+		if (!d) {
+			cs->dirty_lost = true;
+			return;
+		}
+		cs->dirty = d;
+		cs->cap = cap;
+	}
+	cs->dirty[cs->n++] = id;
+}
+
+void cs_key_of(const struct cluster_store *cs, uint32_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%08x", cs->bind_prefix, id);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void mark_client(const struct engine_client_view *v, void *arg)
+{
+	cs_mark_dirty(arg, v->client_id);
+}
+
+void cs_dirty_unique(struct cluster_store *cs)
+{
+	size_t i, j;
+
+	if (cs->dirty_lost) { /* an ID was lost: every host again */
+		cs->dirty_lost = false;
+		cs->n = 0;
+		engine_foreach_client(cs->eng, mark_client, cs);
+	}
+	if (!cs->n)
+		return;
+	qsort(cs->dirty, cs->n, sizeof(*cs->dirty), cmp_u32);
+	for (i = j = 0; i < cs->n; i++) /* unique */
+		if (!j || cs->dirty[j - 1] != cs->dirty[i])
+			cs->dirty[j++] = cs->dirty[i];
+	cs->n = j;
 }

@@ -93,6 +93,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(st, "commits", (int64_t)cs->commits);
 	add_int(st, "commit_failures", (int64_t)cs->commit_failures);
 	add_int(st, "pending", (int64_t)cs->n);
+	add_int(st, "in_flight", (int64_t)cs->n_txn);
+	add_int(st, "in_flight_max", (int64_t)cs->inflight_max);
 	add_int(st, "allocations_refused", (int64_t)cs->refused);
 	json_object_object_add(d, "store", st);
 
@@ -108,6 +110,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(sy, "full_reads", (int64_t)ws.full_reads);
 	add_int(sy, "compacted", (int64_t)ws.compacted);
 	add_int(sy, "reconnects", (int64_t)ws.reconnects);
+	add_int(sy, "probes", (int64_t)ws.probes);
+	add_int(sy, "hung", (int64_t)ws.hung);
 	add_int(sy, "events", (int64_t)ws.events);
 	add_int(sy, "hosts_applied", (int64_t)cs->applied);
 	add_int(sy, "hosts_refused", (int64_t)cs->apply_failures);

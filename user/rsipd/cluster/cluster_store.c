@@ -17,7 +17,6 @@
 #include "log.h"
 #include "rsip/wire.h"
 
-#define TXN_OPS 100 /* per transaction: etcd's --max-txn-ops is 128 */
 /* A dead gateway leaves the peers this soon. Longer than the longest gap
  * between renewals while etcd is slow (1 s period + 2 s back-off + a 1 s
  * request): a live holder's key must not expire because it backed off. */
@@ -27,8 +26,9 @@
  * election) or a loaded machine answer the first reads slowly, and a gateway
  * that gives up only gets restarted to wait again. */
 #define OPEN_WAIT_MS 15000
-/* The requests block the event loop (docs/cluster.md): short timeouts, and
- * a back-off while etcd is away (cs_failed). */
+/* The requests block the event loop (docs/cluster.md): short timeouts
+ * (--etcd-timeout, --etcd-connect-timeout), and a back-off while etcd is
+ * away (cs_failed). */
 #define REQ_TIMEOUT_MS	   1000
 #define CONNECT_TIMEOUT_MS 200
 
@@ -42,35 +42,7 @@ static void on_dirty(void *arg, uint32_t id)
 
 	if (cs->applying || !cs->active)
 		return;
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 256;
-		uint32_t *d = realloc(cs->dirty, cap * sizeof(*d));
-
-		if (!d) {
-			cs->dirty_lost = true;
-			return;
-		}
-		cs->dirty = d;
-		cs->cap = cap;
-	}
-	cs->dirty[cs->n++] = id;
-}
-
-static void mark_client(const struct engine_client_view *v, void *arg)
-{
-	on_dirty(arg, v->client_id);
-}
-
-static void key_of(const struct cluster_store *cs, uint32_t id, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%08x", cs->bind_prefix, id);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
+	cs_mark_dirty(cs, id);
 }
 
 /* One transaction for dirty[from, to): puts of the hosts that exist, deletes
@@ -78,10 +50,10 @@ static int cmp_u32(const void *a, const void *b)
  * -EPERM when etcd refused them for that. */
 static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64_t wall)
 {
-	struct etcd_op ops[TXN_OPS] = {0};
+	struct etcd_op ops[CS_TXN_OPS] = {0};
 	struct etcd_cmp fence = cs_fence_cmp(cs);
-	char keys[TXN_OPS][128];
-	char *docs[TXN_OPS] = {0};
+	char keys[CS_TXN_OPS][128];
+	char *docs[CS_TXN_OPS] = {0};
 	size_t n = to - from;
 	int64_t rev = 0;
 	bool ok = false;
@@ -91,7 +63,7 @@ static int commit_chunk(struct cluster_store *cs, size_t from, size_t to, uint64
 		uint32_t id = cs->dirty[from + i];
 		struct json_object *o = engine_state_client(cs->eng, id, wall);
 
-		key_of(cs, id, keys[i], sizeof(keys[i]));
+		cs_key_of(cs, id, keys[i], sizeof(keys[i]));
 		ops[i] = (struct etcd_op){.key = keys[i]};
 		if (!o) {
 			ops[i].type = ETCD_OP_DELETE;
@@ -135,13 +107,54 @@ out:
 	return rc;
 }
 
+/* One log line each time requests or the watch moved to another member
+ * (a deadline passed, a member refused or hung): where they go now and
+ * why. */
+static void note_switches(struct cluster_store *cs)
+{
+	struct etcd_watch_stats ws;
+	uint64_t n = etcd_failovers(cs->e);
+
+	if (n != cs->said_failovers) {
+		cs->said_failovers = n;
+		log_warnx("cluster: etcd requests now go to %s (switch %llu): %s",
+			  etcd_endpoint(cs->e), (unsigned long long)n, etcd_error(cs->e));
+	}
+	if (!cs->w)
+		return;
+	etcd_watch_stats(cs->w, &ws);
+	if (ws.reconnects != cs->said_reconnects) {
+		cs->said_reconnects = ws.reconnects;
+		log_warnx("cluster: the etcd watch resumes on %s (reconnect %llu): %s", ws.endpoint,
+			  (unsigned long long)ws.reconnects, ws.ended);
+	}
+}
+
+static int commit_sync(struct cluster_store *cs);
+
+/* What is in flight settles first; then the rest is written at once, and
+ * the replies waiting leave (or, when they lent and it failed, are
+ * dropped). */
 int cluster_store_commit(struct cluster_store *cs)
 {
-	size_t i, j, done = 0;
+	int rc;
+
+	if (!cs)
+		return 0;
+	cs_commit_drain(cs);
+	rc = commit_sync(cs);
+	if (rc != -EPERM)
+		cs_batches_settle(cs, rc == 0);
+	return rc;
+}
+
+static int commit_sync(struct cluster_store *cs)
+{
+	size_t done = 0;
 	uint64_t wall;
 	int rc = 0;
 
-	if (!cs || !cs->active)
+	if (!cs->active)
 		return 0;
 	if (!cs->n && !cs->dirty_lost) {
 		cs->granted = false; /* an allocation that failed: nothing to write */
@@ -151,25 +164,34 @@ int cluster_store_commit(struct cluster_store *cs)
 	 * than block every loop iteration on a timeout. */
 	if (!cs->last_ok)
 		return -EAGAIN;
-	if (cs->dirty_lost) { /* an ID was lost: every host again */
-		cs->dirty_lost = false;
-		cs->n = 0;
-		engine_foreach_client(cs->eng, mark_client, cs);
-	}
-	qsort(cs->dirty, cs->n, sizeof(*cs->dirty), cmp_u32);
-	for (i = j = 0; i < cs->n; i++) /* unique */
-		if (!j || cs->dirty[j - 1] != cs->dirty[i])
-			cs->dirty[j++] = cs->dirty[i];
-	cs->n = j;
+	cs_dirty_unique(cs);
 	wall = cs_wall_ms();
 	while (done < cs->n) {
-		size_t to = cs->n - done > TXN_OPS ? done + TXN_OPS : cs->n;
+		size_t to = cs->n - done > CS_TXN_OPS ? done + CS_TXN_OPS : cs->n;
 
-		rc = commit_chunk(cs, done, to, wall);
+		/* A write before may still land: the fence first moves on. */
+		rc = cs->fence_stale ? cs_fence_renew(cs) : 0;
+		if (rc == 0)
+			rc = commit_chunk(cs, done, to, wall);
+		/* The member did not answer in time (hung, or lost): the
+		 * client moved on to the next one; write the chunk there at
+		 * once rather than refuse allocations for a back-off, after
+		 * renewing the fence (the first write, should it land later,
+		 * is refused then). */
+		if (rc == -ETIMEDOUT && etcd_n_endpoints(cs->e) > 1) {
+			note_switches(cs);
+			cs->fence_stale = true;
+			rc = cs_fence_renew(cs);
+			if (rc == 0)
+				rc = commit_chunk(cs, done, to, wall);
+		}
+		if (rc < 0 && rc != -EPERM && rc != -ENOMEM)
+			cs->fence_stale = true;
 		if (rc < 0)
 			break;
 		done = to;
 	}
+	note_switches(cs);
 	/* What was not written stays for the next commit (a put is the whole
 	 * record: writing it again is harmless, even after a write whose
 	 * outcome was unknown). */
@@ -193,11 +215,6 @@ int cluster_store_commit(struct cluster_store *cs)
 	cs->granted = false;
 	cs_ok(cs);
 	return 0;
-}
-
-bool cluster_store_may_reply(const struct cluster_store *cs)
-{
-	return !cs || !cs->granted;
 }
 
 /* ---- member key ---------------------------------------------------------------- */
@@ -245,6 +262,7 @@ void cluster_store_poll(struct cluster_store *cs)
 
 	if (!cs)
 		return;
+	note_switches(cs);
 	/* etcd away: one probe (the member key) per back-off step, so the
 	 * loop, which answers EXTENDs and keeps the maps, is not held up. */
 	if (!cs->last_ok) {
@@ -379,6 +397,7 @@ static void demote(struct cluster_store *cs, bool fenced)
 	cs->fenced = false;
 	engine_set_passive(cs->eng, true);
 	if (fenced) {
+		cs_batches_drop(cs); /* nothing waiting leaves */
 		/* What etcd did not take must not stay. The hosts changed since
 		 * the last write etcd took are dropped now and read again from
 		 * etcd (below) as the new active left them; what they held was
@@ -405,6 +424,13 @@ static void demote(struct cluster_store *cs, bool fenced)
 		   fenced ? " (fenced: its writes are refused; reading every host from etcd)" : "");
 }
 
+/* cluster_commit.c's way to demote (a refused write) without calling
+ * back into this file. */
+static void demote_fenced(struct cluster_store *cs)
+{
+	demote(cs, true);
+}
+
 bool cluster_store_active(const struct cluster_store *cs)
 {
 	return cs && cs->active;
@@ -416,8 +442,11 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 {
 	struct cluster_store *cs = calloc(1, sizeof(*cs));
 	struct etcd_cfg ec = {.endpoints = cfg->endpoints,
-			      .timeout_ms = REQ_TIMEOUT_MS,
-			      .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+			      .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : REQ_TIMEOUT_MS,
+			      .connect_timeout_ms = cfg->connect_timeout_ms
+							? cfg->connect_timeout_ms
+							: CONNECT_TIMEOUT_MS,
+			      .watch_idle_ms = cfg->watch_idle_ms,
 			      .cacert = cfg->cacert && *cfg->cacert ? cfg->cacert : NULL,
 			      .cert = cfg->cert && *cfg->cert ? cfg->cert : NULL,
 			      .key = cfg->key && *cfg->key ? cfg->key : NULL};
@@ -428,6 +457,7 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 	*rc = -ENOMEM;
 	if (!cs)
 		return NULL;
+	cs->timer_fd = -1;
 	cs->eng = cfg->engine;
 	snprintf(cs->prefix, sizeof(cs->prefix), "%s", cfg->prefix);
 	snprintf(cs->bind_prefix, sizeof(cs->bind_prefix), "%sbind/", cfg->prefix);
@@ -446,6 +476,9 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 		*rc = -EINVAL;
 		goto fail;
 	}
+	cs->demote_fenced = demote_fenced;
+	if (cs_commit_open(cs, cfg->loop, &cfg->replies) < 0)
+		goto fail;
 	/* The whole prefix: hosts, the fence and the members. */
 	cs->w = etcd_watch_new(cs->e, cs->prefix, &cs_watch_ops, cs);
 	if (!cs->w)
@@ -492,6 +525,7 @@ void cluster_store_close(struct cluster_store *cs)
 	}
 	if (cs->member_lease) /* leave the peers at once, not in MEMBER_TTL_S */
 		etcd_lease_revoke(cs->e, cs->member_lease);
+	cs_commit_close(cs);
 	etcd_watch_free(cs->w);
 	etcd_free(cs->e);
 	HASH_ITER(hh, cs->rows, r, tmp)

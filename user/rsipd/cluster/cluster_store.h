@@ -31,6 +31,16 @@ struct dataplane;
 struct cluster_store;
 struct json_object;
 
+struct ev_loop;
+
+/* Where an iteration's replies go once its commit is settled: send (in
+ * order) or drop a batch the caller handed to cluster_store_end_iteration. */
+struct cluster_store_replies {
+	void (*send)(void *arg, void *batch);
+	void (*drop)(void *arg, void *batch);
+	void *arg;
+};
+
 struct cluster_store_cfg {
 	struct engine *engine;
 	const char *endpoints;		 /* etcd_cfg.endpoints */
@@ -42,6 +52,14 @@ struct cluster_store_cfg {
 	 * plane without learned entries: nothing. */
 	struct dataplane *dp;
 	uint32_t learned_rate; /* entries written to etcd a second; 0: none */
+	/* One request on one member, and its connect (0: 1000 and 200):
+	 * past them the next member is tried. */
+	uint32_t timeout_ms, connect_timeout_ms;
+	uint32_t watch_idle_ms; /* etcd_cfg.watch_idle_ms; 0: 2000 */
+	/* The event loop that drives the pipelined commits, and where their
+	 * replies go; loop NULL: every commit blocks (cluster_store_commit). */
+	struct ev_loop *loop;
+	struct cluster_store_replies replies;
 };
 
 /* Connect, read every host of the cluster into the engine (which must have
@@ -57,10 +75,17 @@ void cluster_store_close(struct cluster_store *cs);
  * is standby now and reads every host again); other -errno when etcd did
  * not take them (logged; they are written again at the next commit). */
 int cluster_store_commit(struct cluster_store *cs);
-/* Whether the replies held for this iteration may leave: not while
- * something was lent that etcd has not taken yet (they are dropped; the
- * host's retransmission is answered from the reply cache once it has). */
-bool cluster_store_may_reply(const struct cluster_store *cs);
+/* The end of an event-loop iteration (with a loop): the hosts it changed
+ * are sent to etcd in one transaction without waiting (at most
+ * CS_MAX_INFLIGHT in flight; docs/cluster.md, "Pipelined commits"), and
+ * batch - the iteration's replies - leaves through cfg.replies once that
+ * transaction and every one before it has committed; dropped if one of
+ * them fails and the batch lent something. */
+void cluster_store_end_iteration(struct cluster_store *cs, void *batch);
+/* Whether batches are waiting (a TCP connection to close waits too). */
+bool cluster_store_replies_waiting(const struct cluster_store *cs);
+/* Drop every waiting batch (shutdown: the transports go first). */
+void cluster_store_drop_replies(struct cluster_store *cs);
 /* Apply what the watch delivered (standby), without blocking; renew the
  * member key when due. */
 void cluster_store_poll(struct cluster_store *cs);

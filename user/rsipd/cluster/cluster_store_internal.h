@@ -37,6 +37,13 @@ struct cs_member {
 };
 
 struct cs_learned;
+struct cs_batch;
+struct cs_txn;
+struct etcd_async;
+struct ev_loop;
+
+#define CS_TXN_OPS	100 /* per transaction: etcd's --max-txn-ops is 128 */
+#define CS_MAX_INFLIGHT 4   /* transactions in flight (docs/cluster.md, "Pipelined commits") */
 
 struct cluster_store {
 	struct engine *eng;
@@ -58,6 +65,7 @@ struct cluster_store {
 	bool fenced;	     /* a write was refused, or the fence moved away */
 	bool synced;	     /* the watch's full read is complete */
 	bool granted;	     /* something was lent since the last commit that worked */
+	bool fence_stale;    /* a write may land late: renew the fence before the next */
 	size_t unapplied;    /* rows whose last version the mirror refused */
 	bool said_unapplied; /* ... and that was logged as keeping this gateway standby */
 	char said[33];	     /* the holder last logged as keeping this gateway standby */
@@ -76,6 +84,23 @@ struct cluster_store {
 	bool last_ok;	     /* false: etcd away, allocations refused, back-off */
 	uint64_t retry_at, backoff_ms;
 	uint64_t refused; /* allocations refused while etcd was away */
+	/* Pipelined commits (cluster_commit.c). */
+	struct ev_loop *loop;
+	struct etcd_async *async; /* NULL: no loop, every commit blocks */
+	int timer_fd;
+	struct cluster_store_replies replies;
+	struct cs_batch *batches;	     /* replies waiting for their commit, in order */
+	struct cs_txn *txn[CS_MAX_INFLIGHT]; /* in flight, in the order sent */
+	size_t n_txn;
+	uint64_t started_seq, committed_seq; /* of the transactions sent / settled ok */
+	bool settling;			     /* completions are only marked (re-entry) */
+	size_t fail_streak;		     /* transactions failed in a row */
+	size_t inflight_max;		     /* the most in flight at once */
+	/* A write was refused by the fence: standby now, every host read
+	 * again (cluster_store.c's demote, called from cluster_commit.c). */
+	void (*demote_fenced)(struct cluster_store *cs);
+	/* What was last logged of where requests and the watch go. */
+	uint64_t said_failovers, said_reconnects;
 	int64_t member_lease;
 	bool member_stale; /* the member key must be written (new lease, new role) */
 	uint64_t member_due_ms;
@@ -100,6 +125,23 @@ void cs_row_del(struct cluster_store *cs, uint32_t id);
 void cs_ok(struct cluster_store *cs);
 void cs_failed(struct cluster_store *cs);
 bool cs_is_dirty(const struct cluster_store *cs, uint32_t id);
+/* Add id to the hosts to write; sort them, once each (cluster_rows.c). */
+void cs_mark_dirty(struct cluster_store *cs, uint32_t id);
+void cs_dirty_unique(struct cluster_store *cs);
+/* PREFIX bind/HEX8 of a Client ID. */
+void cs_key_of(const struct cluster_store *cs, uint32_t id, char *buf, size_t len);
+
+/* Pipelined commits (cluster_commit.c). open: with a loop, commits are
+ * sent without waiting (else every commit blocks). drain: let what is in
+ * flight settle (bounded), before a synchronous commit. settle: every
+ * waiting batch leaves (committed) or, when it lent, is dropped (not);
+ * drop: every waiting batch dropped. */
+int cs_commit_open(struct cluster_store *cs, struct ev_loop *loop,
+		   const struct cluster_store_replies *replies);
+void cs_commit_close(struct cluster_store *cs);
+void cs_commit_drain(struct cluster_store *cs);
+void cs_batches_settle(struct cluster_store *cs, bool committed);
+void cs_batches_drop(struct cluster_store *cs);
 /* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
 uint32_t cs_key_id(const struct cluster_store *cs, const char *key, size_t len);
 
@@ -113,6 +155,13 @@ bool cs_member_seen(struct cluster_store *cs, const struct etcd_kv *kv, bool del
 void cs_fence_reset(struct cluster_store *cs);
 /* The comparison every write transaction carries. */
 struct etcd_cmp cs_fence_cmp(const struct cluster_store *cs);
+/* After a write whose outcome is unknown (a deadline passed, a transaction
+ * cancelled): write the fence key again (same value, compared with its
+ * revision), so that the old write, should it land later, is refused by
+ * the comparison instead of putting older records over newer ones. 0;
+ * -EPERM another gateway holds it (counted and logged); -errno etcd did
+ * not answer (fence_stale stays set). Blocks. */
+int cs_fence_renew(struct cluster_store *cs);
 /* Whether the fence may be taken without a rise to MASTER: nobody holds
  * it, it names this gateway (a restart), or its holder's member key is gone. */
 bool cs_fence_free_to_take(struct cluster_store *cs);

@@ -70,6 +70,13 @@ struct net {
 int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t len);
 /* Send what was held, in order. */
 void net_release(struct net *n);
+/* What was held, taken away as one list (the replies of one event-loop
+ * iteration, waiting for their commit: the cluster store's pipelined
+ * commits); NULL when nothing was. */
+struct net_held *net_take_held(struct net *n);
+/* Send such a list, in order, and free it / free it unsent. */
+void net_send_held(struct net *n, struct net_held *list);
+void net_free_held(struct net_held *list);
 /* Drop what was held (shutdown). */
 void net_drop_held(struct net *n);
 

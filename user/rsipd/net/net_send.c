@@ -49,12 +49,17 @@ int net_send(void *arg, const struct engine_src *to, const uint8_t *buf, size_t 
 	return 0;
 }
 
-void net_release(struct net *n)
+struct net_held *net_take_held(struct net *n)
 {
 	struct net_held *h = n->held;
 
 	n->held = n->held_tail = NULL;
 	n->n_held = 0;
+	return h;
+}
+
+void net_send_held(struct net *n, struct net_held *h)
+{
 	while (h) {
 		struct net_held *next = h->next;
 
@@ -64,16 +69,22 @@ void net_release(struct net *n)
 	}
 }
 
-void net_drop_held(struct net *n)
+void net_free_held(struct net_held *h)
 {
-	struct net_held *h = n->held;
-
-	n->held = n->held_tail = NULL;
-	n->n_held = 0;
 	while (h) {
 		struct net_held *next = h->next;
 
 		free(h);
 		h = next;
 	}
+}
+
+void net_release(struct net *n)
+{
+	net_send_held(n, net_take_held(n));
+}
+
+void net_drop_held(struct net *n)
+{
+	net_free_held(net_take_held(n));
 }

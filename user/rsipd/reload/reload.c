@@ -72,6 +72,9 @@ static const struct field restart_only[] = {
     {"gateway", F(gateway)},
     {"role-file", F(role_file)},
     {"learned-rate", F(learned_rate)},
+    {"etcd-timeout", F(etcd_timeout_ms)},
+    {"etcd-connect-timeout", F(etcd_connect_ms)},
+    {"etcd-watch-idle", F(etcd_watch_idle_ms)},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

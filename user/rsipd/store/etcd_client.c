@@ -15,6 +15,7 @@
 
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_CONNECT_MS 500
+#define DEFAULT_WATCH_IDLE 2000
 #define RANGE_PAGE	   1000 /* keys per answer of a paged range read */
 
 /* gRPC status codes the gateway puts in "code". */
@@ -146,6 +147,7 @@ struct etcd *etcd_new(const struct etcd_cfg *cfg, char *err, size_t errlen)
 	    .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS,
 	    .connect_timeout_ms =
 		cfg->connect_timeout_ms ? cfg->connect_timeout_ms : DEFAULT_CONNECT_MS,
+	    .watch_idle_ms = cfg->watch_idle_ms ? cfg->watch_idle_ms : DEFAULT_WATCH_IDLE,
 	};
 	if (oom || parse_endpoints(e, err, errlen) < 0 || !(e->h = curl_easy_init())) {
 		etcd_free(e);
@@ -200,11 +202,7 @@ int etcd_answer_error(struct etcd *e, json_object *obj, bool *unavailable)
 	}
 }
 
-/* How a failed transfer is treated: never reached the member (any request
- * may go to the next one), or reached it and the outcome is unknown. */
-enum xfer { XFER_OK, XFER_NOT_SENT, XFER_UNKNOWN, XFER_LOCAL };
-
-static enum xfer classify(CURLcode rc, CURL *h)
+enum xfer etcd_classify(CURLcode rc, CURL *h)
 {
 	long connected = 0;
 	switch (rc) {
@@ -229,7 +227,7 @@ static enum xfer classify(CURLcode rc, CURL *h)
 	}
 }
 
-static int xfer_errno(CURLcode rc)
+int etcd_xfer_errno(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -266,9 +264,9 @@ static int post_once(struct etcd *e, const char *path, const char *json, enum xf
 	e->body.len = 0;
 	CURLcode rc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
-	*how = classify(rc, h);
+	*how = etcd_classify(rc, h);
 	if (rc != CURLE_OK) {
-		int err = xfer_errno(rc);
+		int err = etcd_xfer_errno(rc);
 		return etcd_fail(e, err, "etcd %s: %s", etcd_endpoint(e), curl_easy_strerror(rc));
 	}
 	enum json_tokener_error jerr;
@@ -595,31 +593,46 @@ static json_object *op_json_v(const void *p)
 	return op_json(p);
 }
 
+int etcd_txn_request(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp,
+		     const struct etcd_op *ok, size_t nok, const struct etcd_op *fail, size_t nfail,
+		     json_object **req)
+{
+	*req = NULL;
+	for (size_t i = 0; i < ncmp; i++)
+		if ((unsigned)cmp[i].target > ETCD_CMP_VALUE ||
+		    (unsigned)cmp[i].result > ETCD_CMP_LESS)
+			return etcd_fail(e, -EINVAL, "etcd txn: bad comparison %zu", i);
+	*req = json_object_new_object();
+	if (*req && add_array(*req, "compare", ncmp, cmp_json_v, cmp, sizeof(*cmp)) &&
+	    add_array(*req, "success", nok, op_json_v, ok, sizeof(*ok)) &&
+	    add_array(*req, "failure", nfail, op_json_v, fail, sizeof(*fail)))
+		return 0;
+	json_object_put(*req);
+	*req = NULL;
+	return etcd_fail(e, -ENOMEM, "out of memory");
+}
+
+void etcd_txn_outcome(json_object *resp, bool *succeeded, int64_t *rev)
+{
+	json_object *s;
+	*succeeded = json_object_object_get_ex(resp, "succeeded", &s) && json_object_get_boolean(s);
+	if (rev)
+		*rev = header_rev(resp);
+}
+
 int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const struct etcd_op *ok,
 	     size_t nok, const struct etcd_op *fail, size_t nfail, etcd_kv_cb cb, void *arg,
 	     bool *succeeded, int64_t *rev)
 {
-	json_object *req = json_object_new_object(), *resp = NULL;
-	int rc = -ENOMEM;
-	for (size_t i = 0; i < ncmp; i++)
-		if ((unsigned)cmp[i].target > ETCD_CMP_VALUE ||
-		    (unsigned)cmp[i].result > ETCD_CMP_LESS) {
-			json_object_put(req);
-			return etcd_fail(e, -EINVAL, "etcd txn: bad comparison %zu", i);
-		}
-	if (req && add_array(req, "compare", ncmp, cmp_json_v, cmp, sizeof(*cmp)) &&
-	    add_array(req, "success", nok, op_json_v, ok, sizeof(*ok)) &&
-	    add_array(req, "failure", nfail, op_json_v, fail, sizeof(*fail)))
+	json_object *req, *resp = NULL;
+	int rc = etcd_txn_request(e, cmp, ncmp, ok, nok, fail, nfail, &req);
+	if (rc == 0)
 		rc = etcd_call(e, "/v3/kv/txn", req, false, &resp);
-	else
-		etcd_fail(e, rc, "out of memory");
 	json_object_put(req);
 	if (rc < 0)
 		return rc;
-	json_object *s, *responses;
-	*succeeded = json_object_object_get_ex(resp, "succeeded", &s) && json_object_get_boolean(s);
-	if (rev)
-		*rev = header_rev(resp);
+	json_object *responses;
+	etcd_txn_outcome(resp, succeeded, rev);
 	if (cb && json_object_object_get_ex(resp, "responses", &responses) &&
 	    json_object_is_type(responses, json_type_array)) {
 		size_t n = json_object_array_length(responses);

@@ -41,6 +41,9 @@ struct etcd_cfg {
 	const char *cert, *key;	     /* client certificate and its key (PEM), or NULL */
 	uint32_t timeout_ms;	     /* one request on one endpoint; 0: 2000 */
 	uint32_t connect_timeout_ms; /* 0: 500 */
+	/* A watch stream silent this long has its member probed (etcd_watch.h);
+	 * 0: 2000. */
+	uint32_t watch_idle_ms;
 };
 
 struct etcd;

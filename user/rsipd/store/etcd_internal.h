@@ -44,6 +44,21 @@ int etcd_curl_common(const struct etcd *e, CURL *h, struct curl_slist **hdrs);
  * fails the transfer (CURLE_WRITE_ERROR) past ETCD_MAX_ANSWER. */
 size_t etcd_buf_write(char *p, size_t size, size_t n, void *buf);
 
+/* A txn request's JSON (etcd_txn's comparisons and operations): 0 and
+ * *req to be put, or -EINVAL / -ENOMEM with etcd_error set. */
+int etcd_txn_request(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp,
+		     const struct etcd_op *ok, size_t nok, const struct etcd_op *fail, size_t nfail,
+		     json_object **req);
+/* Which branch a txn answer ran, and the revision after it. */
+void etcd_txn_outcome(json_object *resp, bool *succeeded, int64_t *rev);
+
+/* How a failed transfer is treated: never reached the member (any request
+ * may go to the next one), or reached it and the outcome is unknown. */
+enum xfer { XFER_OK, XFER_NOT_SENT, XFER_UNKNOWN, XFER_LOCAL };
+enum xfer etcd_classify(CURLcode rc, CURL *h);
+/* A failed transfer as -errno (-ETIMEDOUT, -EACCES, -ENOMEM, -ECONNREFUSED). */
+int etcd_xfer_errno(CURLcode rc);
+
 /* Move to the next endpoint (counts a failover). */
 void etcd_next_endpoint(struct etcd *e);
 

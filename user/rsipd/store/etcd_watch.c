@@ -4,7 +4,8 @@
  * timeout never blocks longer than asked, lines of JSON cut out of the
  * stream as they arrive, and a small state machine: SYNC (full read needed)
  * -> STREAM (events) -> back to SYNC on ErrCompacted, or a new stream from
- * the last revision when the stream ends.
+ * the last revision when the stream ends - or when its member, probed after
+ * a silence, does not answer (a hung member).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,8 +33,22 @@ struct etcd_watch {
 	size_t line_len, line_cap;
 	bool broken; /* the stream must end: compacted, bad data */
 	int delivered;
+	int64_t last_rx; /* CLOCK_MONOTONIC ms: the stream or a probe last said something */
+	/* The probe of a silent stream's member (same multi handle). */
+	CURL *probe;
+	struct curl_slist *probe_hdrs;
+	char *probe_req;
+	struct etcd_buf probe_body;
+	char ended[200];
 	struct etcd_watch_stats st;
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct etcd_watch *etcd_watch_new(struct etcd *e, const char *prefix,
 				  const struct etcd_watch_ops *ops, void *arg)
@@ -58,8 +73,22 @@ struct etcd_watch *etcd_watch_new(struct etcd *e, const char *prefix,
 	return w;
 }
 
+static void probe_close(struct etcd_watch *w)
+{
+	if (!w->probe)
+		return;
+	curl_multi_remove_handle(w->multi, w->probe);
+	curl_easy_cleanup(w->probe);
+	curl_slist_free_all(w->probe_hdrs);
+	free(w->probe_req);
+	w->probe = NULL;
+	w->probe_hdrs = NULL;
+	w->probe_req = NULL;
+}
+
 static void stream_close(struct etcd_watch *w)
 {
+	probe_close(w);
 	if (!w->h)
 		return;
 	curl_multi_remove_handle(w->multi, w->h);
@@ -84,6 +113,7 @@ void etcd_watch_free(struct etcd_watch *w)
 	free(w->prefix);
 	free(w->end);
 	free(w->line);
+	free(w->probe_body.p);
 	free(w);
 }
 
@@ -92,6 +122,7 @@ void etcd_watch_stats(const struct etcd_watch *w, struct etcd_watch_stats *st)
 	*st = w->st;
 	st->rev = w->rev;
 	st->endpoint = w->e->ep[w->ep % w->e->n_ep];
+	st->ended = w->ended;
 }
 
 /* --- full read ------------------------------------------------------------- */
@@ -196,6 +227,7 @@ static size_t on_stream(char *p, size_t size, size_t n, void *arg)
 {
 	struct etcd_watch *w = arg;
 	size_t len = size * n;
+	w->last_rx = now_ms(); /* events, a progress notification: the member lives */
 	for (size_t i = 0; i < len && !w->broken; i++) {
 		if (p[i] == '\n') {
 			if (w->line_len) {
@@ -234,6 +266,7 @@ static int stream_open(struct etcd_watch *w)
 	    (k = NULL, json_object_object_add(create, "range_end", e) == 0) &&
 	    (e = NULL,
 	     json_object_object_add(create, "start_revision", json_object_new_string(rev)) == 0) &&
+	    json_object_object_add(create, "progress_notify", json_object_new_boolean(1)) == 0 &&
 	    json_object_object_add(req, "create_request", create) == 0) {
 		create = NULL;
 		w->req = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
@@ -262,8 +295,8 @@ static int stream_open(struct etcd_watch *w)
 	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
 	/* No overall timeout: the stream lasts as long as the member. TCP
 	 * keepalive notices a member whose machine is gone; a member process
-	 * that hangs with its kernel still answering is not noticed here
-	 * (docs/cluster.md: progress notifications, to build). */
+	 * that hangs with its kernel still answering is found by the probe
+	 * (probe_start). */
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 1L);
@@ -274,14 +307,45 @@ static int stream_open(struct etcd_watch *w)
 	w->line_len = 0;
 	w->broken = false;
 	w->st.streaming = true;
+	w->last_rx = now_ms();
 	return 0;
 }
 
-static int64_t now_ms(void)
+/* The stream has been silent for watch_idle_ms: ask its member for one
+ * key, serializable (answered by that member alone, leader or not), on a
+ * connection of its own, within the request deadline. A member that
+ * answers is alive and the stream merely quiet; one that does not is hung
+ * (probe_done). */
+static void probe_start(struct etcd_watch *w)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	json_object *req = json_object_new_object();
+	json_object *k = etcd_b64_json(w->prefix, strlen(w->prefix));
+	char url[512];
+	bool ok = req && k && json_object_object_add(req, "key", k) == 0 &&
+		  (k = NULL,
+		   json_object_object_add(req, "serializable", json_object_new_boolean(1)) == 0) &&
+		  json_object_object_add(req, "count_only", json_object_new_boolean(1)) == 0;
+	if (ok)
+		w->probe_req = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	json_object_put(k);
+	json_object_put(req);
+	w->probe = w->probe_req ? curl_easy_init() : NULL;
+	if (!w->probe || etcd_curl_common(w->e, w->probe, &w->probe_hdrs) < 0) {
+		probe_close(w); /* no memory: tried again at the next poll */
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/v3/kv/range", w->e->ep[w->ep % w->e->n_ep]);
+	curl_easy_setopt(w->probe, CURLOPT_URL, url);
+	curl_easy_setopt(w->probe, CURLOPT_POSTFIELDS, w->probe_req);
+	curl_easy_setopt(w->probe, CURLOPT_TIMEOUT_MS, (long)w->e->cfg.timeout_ms);
+	curl_easy_setopt(w->probe, CURLOPT_WRITEFUNCTION, etcd_buf_write);
+	curl_easy_setopt(w->probe, CURLOPT_WRITEDATA, &w->probe_body);
+	w->probe_body.len = 0;
+	if (curl_multi_add_handle(w->multi, w->probe) != CURLM_OK) {
+		probe_close(w);
+		return;
+	}
+	w->st.probes++;
 }
 
 /* The stream ended or must end: next time, another endpoint. */
@@ -289,11 +353,34 @@ static void stream_ended(struct etcd_watch *w, const char *why)
 {
 	if (!w->need_sync) {
 		w->st.reconnects++;
-		etcd_fail(w->e, -ECONNRESET, "etcd watch on %s ended: %s",
-			  w->e->ep[w->ep % w->e->n_ep], why);
+		snprintf(w->ended, sizeof(w->ended), "etcd watch on %s ended: %s",
+			 w->e->ep[w->ep % w->e->n_ep], why);
+		etcd_fail(w->e, -ECONNRESET, "%s", w->ended);
 		w->ep = (w->ep + 1) % w->e->n_ep;
 	}
 	stream_close(w);
+}
+
+/* The probe's answer: any v3 answer (HTTP 200) shows the member alive. */
+static void probe_done(struct etcd_watch *w, CURLcode rc)
+{
+	long status = 0;
+	char why[160];
+	curl_easy_getinfo(w->probe, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_OK && status == 200) {
+		probe_close(w);
+		w->last_rx = now_ms();
+		return;
+	}
+	w->st.hung++;
+	if (rc == CURLE_OK)
+		snprintf(why, sizeof(why), "silent for %u ms, and a probe got HTTP %ld",
+			 w->e->cfg.watch_idle_ms, status);
+	else
+		snprintf(why, sizeof(why),
+			 "silent for %u ms, and a probe got no answer: %s (a hung member?)",
+			 w->e->cfg.watch_idle_ms, curl_easy_strerror(rc));
+	stream_ended(w, why);
 }
 
 int etcd_watch_poll(struct etcd_watch *w, int timeout_ms)
@@ -320,11 +407,21 @@ int etcd_watch_poll(struct etcd_watch *w, int timeout_ms)
 		} else {
 			int left;
 			CURLMsg *m;
-			while ((m = curl_multi_info_read(w->multi, &left)))
-				if (m->msg == CURLMSG_DONE && w->h) {
+			while ((m = curl_multi_info_read(w->multi, &left))) {
+				if (m->msg != CURLMSG_DONE || !w->h)
+					continue;
+				if (m->easy_handle == w->probe) {
+					probe_done(w, m->data.result);
+				} else if (m->easy_handle == w->h) {
 					stream_ended(w, curl_easy_strerror(m->data.result));
 					break;
 				}
+				if (!w->h)
+					break;
+			}
+			if (w->h && !w->probe &&
+			    now_ms() - w->last_rx >= (int64_t)w->e->cfg.watch_idle_ms)
+				probe_start(w);
 		}
 		int64_t remaining = deadline - now_ms();
 		if (w->delivered > 0 || remaining <= 0)

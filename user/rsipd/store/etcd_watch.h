@@ -9,6 +9,16 @@
  * lost) resumes on the next endpoint from the last revision seen, so
  * nothing is missed and nothing is seen twice.
  *
+ * A member that hangs (its process stopped, its kernel still holding the
+ * connection open) ends nothing: a stream that has said nothing for
+ * etcd_cfg.watch_idle_ms has its member probed - a serializable read of
+ * one key on a second connection to that member, within the request
+ * deadline (etcd_cfg.timeout_ms). No answer in time: the stream is ended
+ * and resumed on the next endpoint, as if it had broken. The stream asks
+ * for etcd's progress notifications too (progress_notify), so a member
+ * run with --experimental-watch-progress-notify-interval shorter than the
+ * idle time is never probed while it is well.
+ *
  * Callbacks run inside etcd_watch_poll(); they must not call the watch.
  */
 #ifndef RSIPD_ETCD_WATCH_H
@@ -54,9 +64,12 @@ struct etcd_watch_stats {
 	uint64_t full_reads; /* the first one included */
 	uint64_t compacted;  /* resumes refused because of a compaction */
 	uint64_t reconnects; /* streams that ended and were opened again */
+	uint64_t probes;     /* a silent stream's member asked whether it lives */
+	uint64_t hung;	     /* ... which did not answer in time: stream moved */
 	uint64_t events;
 	bool streaming;
 	const char *endpoint; /* where the stream goes now */
+	const char *ended;    /* why the last stream ended ("": none yet) */
 };
 void etcd_watch_stats(const struct etcd_watch *w, struct etcd_watch_stats *st);
 
