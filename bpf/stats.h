@@ -50,15 +50,19 @@ static __always_inline void touch(__u64 *last_seen_ns, __u32 *seen_jiffies)
  * every CPU reads) is not written except for the time stamp, at most every
  * RSIP_SEEN_JIFFIES. A slot beyond the map (a pin of another size) finds
  * nothing: the packet goes uncounted rather than dropped. */
-static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u32 bytes)
+static __always_inline void count_slot(__u32 slot, __u32 pkts, __u32 bytes)
 {
-	__u32 slot = t->stat_slot;
 	struct rsip_bind_stats *s = bpf_map_lookup_elem(&rsip_bind_stats, &slot);
 
 	if (s) {
 		s->pkts += pkts;
 		s->bytes += bytes;
 	}
+}
+
+static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u32 bytes)
+{
+	count_slot(t->stat_slot, pkts, bytes);
 	touch(&t->last_seen_ns, &t->seen_jiffies);
 }
 
@@ -70,13 +74,7 @@ static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u3
  * RSIP_SEEN_JIFFIES). */
 static __always_inline void count_client(struct rsip_client *c, __u32 pkts, __u32 bytes)
 {
-	__u32 slot = c->stat_slot;
-	struct rsip_bind_stats *s = bpf_map_lookup_elem(&rsip_bind_stats, &slot);
-
-	if (s) {
-		s->pkts += pkts;
-		s->bytes += bytes;
-	}
+	count_slot(c->stat_slot, pkts, bytes);
 	touch(&c->last_seen_ns, &c->seen_jiffies);
 }
 

@@ -1164,24 +1164,6 @@ static void partial_csum(void **state)
 	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + 2);
 }
 
-/* rsip_bind_stats[slot] summed over the CPUs (what rsipctl reads). */
-static struct rsip_bind_stats slot_sum(uint32_t slot)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct rsip_bind_stats *v, sum = {0};
-
-	assert_true(ncpus > 0);
-	v = calloc((size_t)ncpus, sizeof(*v));
-	assert_non_null(v);
-	assert_int_equal(bpf_map_lookup_elem(fx.m.bind_stats, &slot, v), 0);
-	for (int i = 0; i < ncpus; i++) {
-		sum.pkts += v[i].pkts;
-		sum.bytes += v[i].bytes;
-	}
-	free(v);
-	return sum;
-}
-
 /* A client's traffic out counts in its own rsip_bind_stats slot (XDP and
  * TC alike): N packets are N more packets and exactly their inner lengths
  * more bytes there, the configuration part of its rsip_clients value is
@@ -1201,12 +1183,12 @@ static void client_counters(void **state)
 	assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &xa, &cv0), 0);
 	assert_true(cv0.stat_slot != 0);
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
-	k0 = slot_sum(cv0.stat_slot);
+	k0 = bpf_fx_slot_sum(&fx, cv0.stat_slot);
 	pkt_init(&in);
 	udp_from(&in, &CL_C, RSIP_TUNNEL_IPIP, 5000, 53, &(struct inner){0});
 	for (int i = 0; i < N; i++)
 		assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
-	k1 = slot_sum(cv0.stat_slot);
+	k1 = bpf_fx_slot_sum(&fx, cv0.stat_slot);
 	assert_int_equal(k1.pkts, k0.pkts + N);
 	assert_int_equal(k1.bytes, k0.bytes + (uint64_t)N * (in.len - 14 - 20));
 	assert_int_equal(bpf_map_lookup_elem(fx.m.clients, &xa, &cv1), 0);
@@ -1228,7 +1210,7 @@ static void client_counters(void **state)
 	assert_int_equal(dpx_binding_stats(fx.x, &b, &s0), 0);
 	assert_int_equal(s0.packets_out, s1.packets_out);
 	assert_int_equal(s0.bytes_out, s1.bytes_out);
-	k0 = slot_sum(cv0.stat_slot);
+	k0 = bpf_fx_slot_sum(&fx, cv0.stat_slot);
 	assert_int_equal(k0.pkts, k1.pkts);
 }
 

@@ -912,37 +912,20 @@ static void binding_counters(void **state)
 	assert_true(s1.last_seen_ms <= dpx_now_ns() / 1000000u + 1);
 }
 
-/* rsip_bind_stats[slot] summed over the CPUs (what rsipctl reads). */
-static struct rsip_bind_stats slot_sum(uint32_t slot)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct rsip_bind_stats *v, sum = {0};
-
-	assert_true(ncpus > 0);
-	v = calloc((size_t)ncpus, sizeof(*v));
-	assert_non_null(v);
-	assert_int_equal(bpf_map_lookup_elem(fx.m.bind_stats, &slot, v), 0);
-	for (int i = 0; i < ncpus; i++) {
-		sum.pkts += v[i].pkts;
-		sum.bytes += v[i].bytes;
-	}
-	free(v);
-	return sum;
-}
-
 /* N packets to a target: its slot in the per-CPU map holds exactly N more
  * packets and N times the inner length more bytes, and no other slot
  * moved by them. */
 static void count_n(const struct pkt *in, uint32_t slot, uint32_t other)
 {
 	enum { N = 7 };
-	struct rsip_bind_stats s0 = slot_sum(slot), o0 = slot_sum(other), s1, o1;
+	struct rsip_bind_stats s0 = bpf_fx_slot_sum(&fx, slot), o0 = bpf_fx_slot_sum(&fx, other),
+			       s1, o1;
 	struct pkt out;
 
 	for (int i = 0; i < N; i++)
 		assert_int_equal(bpf_fx_run(&fx, fx.wan_prog, fx.wan_if, in, &out), XDP_REDIRECT);
-	s1 = slot_sum(slot);
-	o1 = slot_sum(other);
+	s1 = bpf_fx_slot_sum(&fx, slot);
+	o1 = bpf_fx_slot_sum(&fx, other);
 	assert_int_equal(s1.pkts, s0.pkts + N);
 	assert_int_equal(s1.bytes, s0.bytes + (uint64_t)N * (in->len - 14));
 	assert_int_equal(o1.pkts, o0.pkts);

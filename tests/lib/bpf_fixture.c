@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_fixture.h"
+#include "dataplane/maps_internal.h"
 #include "dataplane/tc_attach.h"
 #include "rsip_tc.skel.h"
 #include "rsip_xdp.skel.h"
@@ -275,6 +276,20 @@ void bpf_fx_counters(struct bpf_fx *fx, uint64_t *out)
 		fprintf(stderr, "fixture: cannot read rsip_stats\n");
 		exit(1);
 	}
+}
+
+struct rsip_bind_stats bpf_fx_slot_sum(struct bpf_fx *fx, uint32_t slot)
+{
+	struct rsip_bind_stats sum = {0};
+	uint64_t pkts, bytes;
+
+	if (slot_read(fx->x, slot, &pkts, &bytes)) {
+		fprintf(stderr, "fixture: cannot read rsip_bind_stats slot %u\n", slot);
+		exit(1);
+	}
+	sum.pkts = pkts;
+	sum.bytes = bytes;
+	return sum;
 }
 
 int bpf_fx_poll(struct bpf_fx *fx)

@@ -96,6 +96,8 @@ int bpf_fx_run_tc_gso(struct bpf_fx *fx, int prog, int ifindex, const struct pkt
 void bpf_fx_use_tc(struct bpf_fx *fx, bool tc);
 /* rsip_stats summed over CPUs. */
 void bpf_fx_counters(struct bpf_fx *fx, uint64_t *out);
+/* rsip_bind_stats[slot] summed over CPUs, read as rsipctl reads it. */
+struct rsip_bind_stats bpf_fx_slot_sum(struct bpf_fx *fx, uint32_t slot);
 /* Drains the slow-path buffer into fx->recs (cleared first); returns the
  * number of records. */
 int bpf_fx_poll(struct bpf_fx *fx);
