@@ -239,12 +239,15 @@ lab_wait() {
 	return 1
 }
 
-# The flags every lab rsipd gets; tests add theirs after these.
+# The flags every lab rsipd gets; tests add theirs after these. --attach
+# only when it is not the default, so that an rsipd older than the option
+# still runs in the lab (the benchmarks' BEFORE= builds).
 lab_rsipd_flags() {
 	echo --listen $LAB_NA --public "$LAB_PUBLIC" \
 		--ctl-socket "$LAB_CTL" \
 		--dataplane xdp --wan wan0 --lan lan0 --xdp-mode "$LAB_XDP_MODE" \
-		--attach "$LAB_ATTACH" --pin-path "$LAB_PIN" --state-file "$LAB_STATE"
+		$([ "$LAB_ATTACH" = xdp ] || echo --attach "$LAB_ATTACH") \
+		--pin-path "$LAB_PIN" --state-file "$LAB_STATE"
 }
 
 # lab_rsipd_start [FLAGS...]: run rsipd in N (log: $LAB_DIR/rsipd.log,
