@@ -365,6 +365,16 @@ static void restart_keeps_slots(void **state)
 	assert_int_equal(dpx_binding_add(x, &b.r), -ENOSPC);
 }
 
+/* The same restart with batched map writes: the new slots are zeroed by
+ * one BPF_MAP_UPDATE_BATCH (slots_zero), not one write each. */
+static void restart_keeps_slots_batched(void **state)
+{
+	struct fx *fx = *state;
+
+	fake_maps_enable_batch(fx->f);
+	restart_keeps_slots(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +384,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(map_full_and_reuse_clears, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failed_add_gives_slot_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(restart_keeps_slots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(restart_keeps_slots_batched, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

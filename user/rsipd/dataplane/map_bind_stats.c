@@ -29,17 +29,24 @@ static int slot_zero(struct dpx *x, uint32_t slot)
 	return err;
 }
 
-int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
+int slot_take_unzeroed(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 {
-	uint32_t s;
-	int err = bind_slots_take(&x->slots, &s);
+	int err = bind_slots_take(&x->slots, slot);
 
-	if (err) {
+	if (err)
 		log_warnx("dpx: %s %u: all %u counter slots are held (%s is sized with the maps: "
 			  "--map-size)",
 			  what, id, x->slots.n - 1, RSIP_MAP_BIND_STATS);
+	return err;
+}
+
+int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
+{
+	uint32_t s;
+	int err = slot_take_unzeroed(x, &s, what, id);
+
+	if (err)
 		return err;
-	}
 	err = slot_zero(x, s);
 	if (err) {
 		bind_slots_put(&x->slots, s);
@@ -47,6 +54,37 @@ int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 	}
 	*slot = s;
 	return 0;
+}
+
+/* Measured on the 2-vCPU VM: a restart that gave 200,000 slots out zeroed
+ * them in about 350 ms one syscall each; in chunks of this many per
+ * BPF_MAP_UPDATE_BATCH the syscalls no longer count. */
+#define ZERO_CHUNK 4096
+
+int slots_zero(struct dpx *x, const uint32_t *slots, size_t n)
+{
+	const struct dpx_map_ops *b = x->ops;
+	struct rsip_bind_stats *zero;
+	int err = 0;
+
+	if (!b || !b->update_batch) {
+		for (size_t i = 0; !err && i < n; i++)
+			err = slot_zero(x, slots[i]);
+		return err;
+	}
+	zero = calloc((size_t)ZERO_CHUNK * x->cfg.ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (size_t at = 0; !err && at < n;) {
+		uint32_t k = n - at > ZERO_CHUNK ? ZERO_CHUNK : (uint32_t)(n - at);
+
+		err = b->update_batch(b->arg, x->m.bind_stats, slots + at, zero, &k);
+		if (!err && k == 0)
+			err = -EIO; /* no progress: never loop */
+		at += k;
+	}
+	free(zero);
+	return err;
 }
 
 void slot_put(struct dpx *x, uint32_t *slot)

@@ -101,28 +101,36 @@ static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 			adopted++;
 		}
 	}
+	/* New slots: taken one by one, zeroed together (slots_zero). */
+	uint32_t *zero =
+	    malloc((HASH_COUNT(x->clients) + HASH_COUNT(x->binds) + 1) * sizeof(*zero));
+	int err = zero ? 0 : -ENOMEM;
+
 	HASH_ITER(hh, x->clients, c, ctmp)
 	{
-		int err;
-
-		if (c->slot)
+		if (err || c->slot)
 			continue;
-		err = slot_take(x, &c->slot, "client", c->client_id);
-		if (err)
-			return err;
-		fresh++;
+		err = slot_take_unzeroed(x, &c->slot, "client", c->client_id);
+		if (!err)
+			zero[fresh++] = c->slot;
 	}
 	HASH_ITER(hh, x->binds, b, tmp)
 	{
-		int err;
-
-		if (b->slot)
+		if (err || b->slot)
 			continue;
-		err = slot_take(x, &b->slot, "binding", b->bind_id);
-		if (err)
-			return err;
-		fresh++;
+		err = slot_take_unzeroed(x, &b->slot, "binding", b->bind_id);
+		if (!err)
+			zero[fresh++] = b->slot;
 	}
+	if (zero) {
+		/* Even after a failed take: no slot handed out keeps old counts. */
+		int zerr = slots_zero(x, zero, fresh);
+
+		err = err ? err : zerr;
+	}
+	free(zero);
+	if (err)
+		return err;
 	if (fresh)
 		log_info("dpx: %u bindings and clients kept their counters, %u start from zero",
 			 adopted, fresh);

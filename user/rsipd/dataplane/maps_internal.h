@@ -165,6 +165,10 @@ const char *dpx_ike_misfit(const struct rsip_client *v, const struct dp_learned 
  * and sets *slot to 0. (A restart's bindings and clients take the slots
  * their live entries carry: map_restore.c.) */
 int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id);
+/* slot_take for many at once: the slot is taken, its values are not zeroed
+ * until the caller passes it to slots_zero (batched writes). */
+int slot_take_unzeroed(struct dpx *x, uint32_t *slot, const char *what, uint32_t id);
+int slots_zero(struct dpx *x, const uint32_t *slots, size_t n);
 void slot_put(struct dpx *x, uint32_t *slot);
 /* A slot's packets and bytes summed over the CPUs. */
 int slot_read(struct dpx *x, uint32_t slot, uint64_t *pkts, uint64_t *bytes);
