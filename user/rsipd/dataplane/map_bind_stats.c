@@ -56,9 +56,10 @@ int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 	return 0;
 }
 
-/* Measured on the 2-vCPU VM: a restart that gave 200,000 slots out zeroed
- * them in about 350 ms one syscall each; in chunks of this many per
- * BPF_MAP_UPDATE_BATCH the syscalls no longer count. */
+/* A cold restart gives out a slot per host and per binding: zeroed one
+ * syscall each, 200,000 slots added about 330 ms to a 100,000-host start on
+ * the 2-vCPU VM; in batches of this many, about 30 ms (docs/performance.md,
+ * the quiet restore_bench runs). */
 #define ZERO_CHUNK 4096
 
 int slots_zero(struct dpx *x, const uint32_t *slots, size_t n)
