@@ -58,7 +58,7 @@ int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 
 /* A cold restart gives out a slot per host and per binding: zeroed one
  * syscall each, 200,000 slots added about 330 ms to a 100,000-host start on
- * the 2-vCPU VM; in batches of this many, about 30 ms (docs/performance.md,
+ * the 2-vCPU VM; in batches of this many, 30-60 ms (docs/performance.md,
  * the quiet restore_bench runs). */
 #define ZERO_CHUNK 4096
 
