@@ -217,6 +217,7 @@ static int size_by_rsipd_rules(struct rsip_xdp *skel, uint32_t n)
 	    .n_public = bench_nb_count(n),
 	    .port_range = CFG_DEFAULT_PORT_HI - CFG_DEFAULT_PORT_LO + 1,
 	    .learned_cap = RSIP_DEF_COOKIE_CAP,
+	    .stat_slots = CFG_DEFAULT_STAT_SLOTS,
 	};
 	struct bpf_map *maps[] = {skel->maps.rsip_ports, skel->maps.rsip_spi,
 				  skel->maps.rsip_icmp_id, skel->maps.rsip_out_spi,

@@ -5,7 +5,9 @@
  * flag now says (libbpf refuses a pin whose flags differ), and only a start
  * after the pins are gone changes it. The maps get the sizes the
  * configuration allows (map_sizes.c), read back from the pins, and a map
- * filled to its size refuses the next entry with -ENOSPC (nothing lost).
+ * filled to its size refuses the next entry with -ENOSPC (nothing lost);
+ * --stat-slots sizes rsip_bind_stats, a restart with another value gets a
+ * new one, and a host beyond its slots is served uncounted.
  * Pins go to a bpffs of this test's own, mounted on a temporary directory and
  * removed at the end.
  */
@@ -65,7 +67,8 @@ static struct xdp_load_cfg cfg(bool prealloc)
 			       .public_addrs = &nb,
 			       .n_public = 1,
 			       .port_range = 64512,
-			       .learned_cap = 64};
+			       .learned_cap = 64,
+			       .stat_slots = 3};
 	char why[256];
 
 	assert_int_equal(map_sizes_compute(&l, &c.sizes, why, sizeof(why)), 0);
@@ -163,7 +166,8 @@ static const struct map_limits small_limits = {.map_size = 131072,
 					       .public_addrs = three_nb,
 					       .n_public = 3,
 					       .port_range = 100,
-					       .learned_cap = 64};
+					       .learned_cap = 64,
+					       .stat_slots = 3};
 
 static void sizes_follow_the_configuration(void **state)
 {
@@ -312,6 +316,146 @@ static void full_port_map_refuses(void **state)
 	xdp_unpin_maps(pin_dir);
 }
 
+/* The id of the pinned map called name. */
+static uint32_t pinned_id(const char *name)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(pin_path_of(name));
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	close(fd);
+	return info.id;
+}
+
+/* rsip_bind_stats[slot] summed over the possible CPUs, from the pin. */
+static uint64_t pinned_slot_pkts(uint32_t slot)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct rsip_bind_stats v[ncpus > 0 ? ncpus : 1];
+	uint64_t sum = 0;
+	int fd = bpf_obj_get(pin_path_of(RSIP_MAP_BIND_STATS));
+
+	assert_true(ncpus > 0 && fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &slot, v), 0);
+	close(fd);
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i].pkts;
+	return sum;
+}
+
+static void set_slot_pkts(uint32_t slot, uint64_t pkts)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct rsip_bind_stats v[ncpus > 0 ? ncpus : 1];
+	int fd = bpf_obj_get(pin_path_of(RSIP_MAP_BIND_STATS));
+
+	assert_true(ncpus > 0 && fd >= 0);
+	memset(v, 0, sizeof(v));
+	v[0].pkts = pkts;
+	assert_int_equal(bpf_map_update_elem(fd, &slot, v, BPF_ANY), 0);
+	close(fd);
+}
+
+/* Load with --stat-slots n (100 hosts at most), the pins kept. */
+static void load_stat_slots(uint32_t n)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct map_limits l = small_limits;
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	struct xdp_reuse progs;
+	bool reused;
+	char why[256];
+
+	c.n_public = 3;
+	l.stat_slots = n;
+	assert_int_equal(map_sizes_compute(&l, &c.sizes, why, sizeof(why)), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
+	rsip_xdp__destroy(skel);
+	xdp_reuse_close(&progs);
+}
+
+/* --stat-slots reaches the kernel as rsip_bind_stats' max_entries, and a
+ * restart with another value makes a new map (counts from zero) while the
+ * forwarding maps stay the same objects; the same value keeps the map and
+ * its counts. */
+static void stat_slots_size_the_counter_map(void **state)
+{
+	uint32_t clients_id, stats_id;
+
+	xdp_unpin_maps(pin_dir);
+	load_stat_slots(2);
+	assert_int_equal(pinned_size(RSIP_MAP_BIND_STATS), 200); /* 100 hosts x 2 */
+	clients_id = pinned_id(RSIP_MAP_CLIENTS);
+	stats_id = pinned_id(RSIP_MAP_BIND_STATS);
+	set_slot_pkts(150, 42);
+
+	load_stat_slots(2); /* same value: the same map, the count kept */
+	assert_int_equal(pinned_id(RSIP_MAP_BIND_STATS), stats_id);
+	assert_int_equal(pinned_slot_pkts(150), 42);
+
+	load_stat_slots(5); /* more: a new map */
+	assert_int_equal(pinned_size(RSIP_MAP_BIND_STATS), 500);
+	assert_int_not_equal(pinned_id(RSIP_MAP_BIND_STATS), stats_id);
+	assert_int_equal(pinned_slot_pkts(150), 0);
+	assert_int_equal(pinned_id(RSIP_MAP_CLIENTS), clients_id);
+
+	load_stat_slots(0); /* none: slot 0 alone */
+	assert_int_equal(pinned_size(RSIP_MAP_BIND_STATS), 1);
+	assert_int_equal(pinned_id(RSIP_MAP_CLIENTS), clients_id);
+
+	load_stat_slots(1); /* 100 hosts x 1 */
+	assert_int_equal(pinned_size(RSIP_MAP_BIND_STATS), 100);
+	xdp_unpin_maps(pin_dir);
+}
+
+/* With the counter map full (--stat-slots 0 here: slot 0 alone) hosts and
+ * bindings are still added, through the map layer rsipd uses, on the real
+ * maps: they carry slot 0, read zero, and are counted as uncounted. */
+static void no_slot_is_no_error(void **state)
+{
+	struct xdp_load_cfg c = cfg(false);
+	struct map_limits l = small_limits;
+	struct rsip_xdp *skel = NULL;
+	struct dp_dirs dir = {0};
+	struct dp_binding_stats st;
+	struct dpx_maps maps;
+	struct rsip_client cv;
+	struct dpx *x;
+	struct xdp_reuse progs;
+	bool reused;
+	char why[256];
+	uint16_t port = 3000;
+	struct dp_client dc = {.client_id = 7, .xa = {htonl(0x0a000007)}};
+	struct rec_buf b = rec_make(7, 70, dc.xa, three_nb[0], RSIP_METHOD_RSAP_IP);
+
+	xdp_unpin_maps(pin_dir);
+	c.n_public = 3;
+	l.stat_slots = 0;
+	assert_int_equal(map_sizes_compute(&l, &c.sizes, why, sizeof(why)), 0);
+	assert_int_equal(xdp_load(&c, &skel, &reused, &dir, &progs), 0);
+	maps = dpx_maps_of(skel);
+	assert_int_equal(maps.bind_slots, 1);
+	x = dpx_new(&maps, &(struct dpx_config){.spi_block_shift = 8, .spi_dir = dir});
+	assert_non_null(x);
+	assert_int_equal(dpx_nb_add(x, three_nb[0]), 0);
+	rec_set_ports(&b, &port, 1);
+	assert_int_equal(dpx_client_add(x, &dc), 0);
+	assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	assert_int_equal(dpx_slots_uncounted(x), 2);
+	assert_int_equal(bpf_map_lookup_elem(maps.clients, &dc.xa.s_addr, &cv), 0);
+	assert_int_equal(cv.stat_slot, 0);
+	assert_int_equal(dpx_binding_stats(x, &b.r, &st), 0);
+	assert_int_equal(st.packets_in, 0);
+	assert_int_equal(st.packets_out, 0);
+	dpx_free(x);
+	rsip_xdp__destroy(skel);
+	xdp_reuse_close(&progs);
+	xdp_unpin_maps(pin_dir);
+}
+
 /* ---- reuse of the loaded programs (xdp_reuse.h) ---- */
 
 static uint32_t fd_id(int fd)
@@ -450,6 +594,8 @@ int main(void)
 	    cmocka_unit_test(more_clients_than_the_maps_hold),
 	    cmocka_unit_test(shared_filter_bit_needs_port_map),
 	    cmocka_unit_test_teardown(full_port_map_refuses, teardown),
+	    cmocka_unit_test_teardown(stat_slots_size_the_counter_map, teardown),
+	    cmocka_unit_test_teardown(no_slot_is_no_error, teardown),
 	    cmocka_unit_test_teardown(programs_reused_when_unchanged, teardown),
 	};
 	int rc;

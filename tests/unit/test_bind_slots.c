@@ -2,9 +2,11 @@
 /*
  * Counter slots (user/rsipd/dataplane/bind_slots.c) and how the map layer
  * gives them to bindings and clients (map_bind_stats.c) on in-memory maps:
- * slot 0 never handed out, exhaustion refuses the binding or client and
- * writes nothing, a reused slot starts from zero, a restart keeps each
- * binding's and client's slot (and so its counts) and marks it used. The
+ * slot 0 never handed out, a binding or client beyond the slots is added
+ * all the same with slot 0 (uncounted, counted as such), a reused slot
+ * starts from zero, a restart keeps each binding's and client's slot (and
+ * so its counts) and marks it used, a restart on a counter map of another
+ * size (--stat-slots changed) gives new slots from it. The
  * real programs counting into the slots are tested in tests/bpf/test_wan.c
  * (bindings) and tests/bpf/test_lan.c (clients).
  */
@@ -107,6 +109,22 @@ static void slots_claim(void **state)
 		assert_true(slot != 5);
 	}
 	assert_int_equal(bind_slots_take(&s, &slot), -ENOSPC);
+	bind_slots_fini(&s);
+}
+
+/* --stat-slots 0: the map holds slot 0 alone, so nothing is ever handed
+ * out or claimed. */
+static void slots_none(void **state)
+{
+	struct bind_slots s;
+	uint32_t slot = 99;
+
+	assert_int_equal(bind_slots_init(&s, 1), 0);
+	assert_int_equal(bind_slots_take(&s, &slot), -ENOSPC);
+	assert_int_equal(slot, 99);
+	assert_false(bind_slots_claim(&s, 0));
+	assert_false(bind_slots_claim(&s, 1));
+	assert_int_equal(s.nused, 0);
 	bind_slots_fini(&s);
 }
 
@@ -232,17 +250,30 @@ static void map_full_and_reuse_clears(void **state)
 	assert_int_equal(s.bytes_out, 2 * 300);
 	add_client(fx->x, 4);
 	assert_int_equal(client_slot_of(fx, 4), N_SLOTS - 1);
-	/* The table is full: the next binding and the next client are
-	 * refused, nothing written. */
+	/* The table is full: the next binding and the next client are added
+	 * all the same with slot 0 (uncounted, and counted as such); their
+	 * stats read zero whatever slot 0 holds, no slot is zeroed. */
 	ports = fake_map_count(fx->f, fx->m.ports);
 	clients = fake_map_count(fx->f, fx->m.clients);
-	fake_maps_reset_writes(fx->f);
+	traffic(fx, 0, 50, 5000); /* learned entries' traffic */
+	assert_int_equal(dpx_slots_uncounted(fx->x), 0);
 	b = bind_of(4);
-	assert_int_equal(dpx_binding_add(fx->x, &b.r), -ENOSPC);
-	assert_int_equal(dpx_client_add(fx->x, &c8), -ENOSPC);
-	assert_int_equal(fake_maps_writes(fx->f), 0);
-	assert_int_equal(fake_map_count(fx->f, fx->m.ports), ports);
-	assert_int_equal(fake_map_count(fx->f, fx->m.clients), clients);
+	assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+	assert_int_equal(slot_of(fx, 4), 0);
+	assert_int_equal(dpx_client_add(fx->x, &c8), 0);
+	assert_int_equal(client_slot_of(fx, N_SLOTS), 0);
+	assert_int_equal(dpx_slots_uncounted(fx->x), 2);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ports), ports + 1);
+	assert_int_equal(fake_map_count(fx->f, fx->m.clients), clients + 1);
+	assert_int_equal(slot_read(fx->x, 0, &pkts, &bytes), 0);
+	assert_int_equal(pkts, 2 * 50); /* not zeroed for them */
+	s = stats_of(fx->x, 4);
+	assert_int_equal(s.packets_in, 0);
+	assert_int_equal(s.packets_out, 0);
+	/* They go: nothing was held, nothing is given back. */
+	assert_int_equal(dpx_binding_del(fx->x, &b.r), 0);
+	assert_int_equal(dpx_client_del(fx->x, &c8), 0);
+	assert_int_equal(fx->x->slots.nused, N_SLOTS - 1);
 	/* One binding goes: the new binding gets its slot, counted from zero. */
 	first = slot_of(fx, 2);
 	b = bind_of(2);
@@ -362,7 +393,69 @@ static void restart_keeps_slots(void **state)
 	add_client(x, 7);
 	assert_int_equal(client_slot_of(fx, 7), N_SLOTS - 1);
 	b = bind_of(7);
-	assert_int_equal(dpx_binding_add(x, &b.r), -ENOSPC);
+	assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	assert_int_equal(slot_of(fx, 7), 0);
+	assert_int_equal(dpx_slots_uncounted(x), 1);
+}
+
+/* A restart after --stat-slots changed: the loader made a new counter map
+ * of the new size (xdp_load.c), so the live entries carry slots of the old
+ * one. A slot inside the new map is claimed again (its counts are the new
+ * map's: zero); one beyond it cannot be, and its holder takes a free slot,
+ * or slot 0 when there is none. Here 8 slots become 4 (slots 1-3). */
+static void restart_on_smaller_map(void **state)
+{
+	struct fx *fx = *state;
+	struct rec_buf b;
+	struct dpx *x;
+	uint32_t held[2 * 3];
+
+	for (uint32_t i = 1; i <= 3; i++) {
+		add_client(fx->x, i);
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(fx->x, &b.r), 0);
+		held[2 * (i - 1)] = client_slot_of(fx, i);
+		held[2 * (i - 1) + 1] = slot_of(fx, i);
+	}
+	assert_int_equal(held[4], 5); /* host 3: client 5, binding 6 */
+	assert_int_equal(held[5], 6);
+	dpx_free(fx->x);
+	fx->x = NULL;
+
+	fx->m.bind_slots = 4;
+	fx->m.bind_stats = fake_map_create(fx->f, 4, sizeof(struct rsip_bind_stats) * NCPUS, 4);
+	for (uint32_t k = 0; k < 4; k++) {
+		struct rsip_bind_stats zero[NCPUS] = {{0, 0}};
+
+		assert_int_equal(
+		    fake_maps_ops(fx->f)->update(fx->f, fx->m.bind_stats, &k, zero, BPF_ANY), 0);
+	}
+	x = dpx_new(&fx->m, &fx->cfg);
+	assert_non_null(x);
+	fx->x = x;
+	dpx_restore_begin(x);
+	assert_int_equal(dpx_nb_add(x, (struct in_addr){htonl(NB)}), 0);
+	for (uint32_t i = 1; i <= 3; i++) {
+		add_client(x, i);
+		b = bind_of(i);
+		assert_int_equal(dpx_binding_add(x, &b.r), 0);
+	}
+	assert_int_equal(dpx_restore_end(x), 0);
+	/* Host 1 keeps 1 and 2, host 2 keeps 3 (client) and its binding's 4
+	 * is beyond the map, so it and host 3 share what is left: nothing. */
+	assert_int_equal(client_slot_of(fx, 1), 1);
+	assert_int_equal(slot_of(fx, 1), 2);
+	assert_int_equal(client_slot_of(fx, 2), 3);
+	assert_int_equal(slot_of(fx, 2), 0);
+	assert_int_equal(client_slot_of(fx, 3), 0);
+	assert_int_equal(slot_of(fx, 3), 0);
+	assert_int_equal(dpx_slots_uncounted(x), 3);
+	assert_int_equal(x->slots.nused, 3);
+	/* Every entry's slot is inside the new map. */
+	for (uint32_t i = 1; i <= 3; i++) {
+		assert_true(client_slot_of(fx, i) < 4);
+		assert_true(slot_of(fx, i) < 4);
+	}
 }
 
 /* The same restart with batched map writes: the new slots are zeroed by
@@ -381,10 +474,12 @@ int main(void)
 	    cmocka_unit_test(slots_exhaust_and_reuse),
 	    cmocka_unit_test(slots_next_fit),
 	    cmocka_unit_test(slots_claim),
+	    cmocka_unit_test(slots_none),
 	    cmocka_unit_test_setup_teardown(map_full_and_reuse_clears, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failed_add_gives_slot_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(restart_keeps_slots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(restart_keeps_slots_batched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(restart_on_smaller_map, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,6 +188,16 @@ static void test_every_flag(void **state)
 	assert_int_equal(cfg.n_spi_steer, 0);
 	assert_int_equal(parse(&cfg, BASE "--pin-path relative"), -EINVAL);
 	assert_int_equal(parse(&cfg, BASE "--map-size 8"), -EINVAL);
+	/* --stat-slots: 3 by default, 0 (no per-binding counters) to 256. */
+	assert_int_equal(parse(&cfg, BASE), 0);
+	assert_int_equal(cfg.stat_slots, CFG_DEFAULT_STAT_SLOTS);
+	assert_int_equal(parse(&cfg, BASE "--stat-slots 0"), 0);
+	assert_int_equal(cfg.stat_slots, 0);
+	assert_int_equal(parse(&cfg, BASE "--stat-slots 256"), 0);
+	assert_int_equal(cfg.stat_slots, 256);
+	expect_bad(BASE "--stat-slots 257", "--stat-slots", "257");
+	expect_bad(BASE "--stat-slots -1", "--stat-slots", "-1");
+	expect_bad(BASE "--stat-slots many", "--stat-slots", "many");
 	assert_int_equal(parse(&cfg, BASE "--wan a/b"), -EINVAL);
 	assert_int_equal(parse(&cfg, BASE "--lan 0123456789abcdef"), -EINVAL);
 	/* Without xdp no state file unless one is named. */

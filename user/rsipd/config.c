@@ -361,6 +361,16 @@ static int set_map_size(struct rsipd_config *cfg, const struct cfg_opt *o, const
 	return 0;
 }
 
+static int set_stat_slots(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n) || n > CFG_MAX_STAT_SLOTS)
+		return -EINVAL;
+	cfg->stat_slots = n;
+	return 0;
+}
+
 static int set_map_prealloc(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_bool(v, &cfg->map_prealloc);
@@ -657,6 +667,10 @@ static const struct cfg_opt opts[] = {
      "xdp: where maps and links are pinned (" CFG_DEFAULT_PIN_PATH ")", false},
     {"map-size", required_argument, 0, set_map_size, "a number 16-16777216",
      "xdp: clients the maps hold; the other maps scale with it (131072)", false},
+    {"stat-slots", required_argument, 0, set_stat_slots, "a number 0-256",
+     "xdp: per-binding counter slots per host the counter map holds (3; 0: no per-binding "
+     "counters; memory: slots x 16 bytes x possible CPUs, docs/dataplane.md)",
+     false},
     {"map-prealloc", no_argument, 0, set_map_prealloc, "yes or no",
      "xdp: reserve the hash maps' memory at start (faster with many active clients, "
      "docs/performance.md; default: memory follows the bindings)",
@@ -758,6 +772,7 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->flow_local = RSIP_FLOW_MACRO;
 	cfg->flow_remote = RSIP_FLOW_NONE;
 	cfg->max_bindings = CFG_DEFAULT_MAX_BINDINGS;
+	cfg->stat_slots = CFG_DEFAULT_STAT_SLOTS;
 	cfg->max_ports = CFG_DEFAULT_MAX_PORTS;
 	cfg->register_rate = CFG_DEFAULT_REGISTER_RATE;
 	cfg->learned_rate = CFG_DEFAULT_LEARNED_RATE;

@@ -30,9 +30,13 @@
 #define CFG_DEFAULT_PORT_HI	 65535
 #define CFG_DEFAULT_HOLDBACK	 120
 #define CFG_DEFAULT_MAX_BINDINGS 64
-#define CFG_DEFAULT_MAX_PORTS	 1024
-#define CFG_DEFAULT_MAX_SPIS	 1024
-#define CFG_DEFAULT_CTL_SOCKET	 "/run/rsipd/rsipd.sock"
+/* --stat-slots: per-binding counter slots per host (rsip_bind_stats):
+ * two bindings and the client itself (dp_abi.h RSIP_DEF_BIND_STATS). */
+#define CFG_DEFAULT_STAT_SLOTS 3
+#define CFG_MAX_STAT_SLOTS     256
+#define CFG_DEFAULT_MAX_PORTS  1024
+#define CFG_DEFAULT_MAX_SPIS   1024
+#define CFG_DEFAULT_CTL_SOCKET "/run/rsipd/rsipd.sock"
 /* --max-clients under --dataplane none (under xdp: what the maps hold). */
 #define CFG_DEFAULT_MAX_CLIENTS_NONE 65536
 #define CFG_DEFAULT_REGISTER_RATE    20	  /* REGISTERs per second per source prefix */
@@ -110,6 +114,7 @@ struct rsipd_config {
 	uint32_t map_size;	     /* clients the maps hold (others scale); 0: defaults */
 	bool detach_on_exit;	     /* take the data plane down on exit */
 	bool map_prealloc;	     /* hash maps preallocated (docs/performance.md) */
+	uint32_t stat_slots;	     /* counter slots per host; 0: no per-binding counters */
 	/* --spi-steer: the CPUs ESP/AH/UDP-ESP is spread over by SPI
 	 * (docs/dataplane.md); none: off. */
 	uint16_t spi_steer[CFG_MAX_STEER_CPUS];

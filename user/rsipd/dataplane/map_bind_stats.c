@@ -29,24 +29,39 @@ static int slot_zero(struct dpx *x, uint32_t slot)
 	return err;
 }
 
+/* No free slot: the binding or client is served all the same, with slot 0
+ * (its traffic counts there with the learned entries', not as its own): a
+ * full counter map must never cost a host its lease. Counted, and said once
+ * a run (a log line per host would flood the log of a gateway that runs
+ * with few slots on purpose); with --stat-slots 0 it is the configuration,
+ * not news. */
+static void slot_none(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
+{
+	*slot = 0;
+	if (!x->slots_uncounted++ && x->slots.n > 1)
+		log_warnx("dpx: %s %u: all %u counter slots are held; it and every further one "
+			  "go uncounted (counter bind_slots_uncounted; %s is sized by "
+			  "--stat-slots x hosts)",
+			  what, id, x->slots.n - 1, RSIP_MAP_BIND_STATS);
+}
+
 int slot_take_unzeroed(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 {
-	int err = bind_slots_take(&x->slots, slot);
-
-	if (err)
-		log_warnx("dpx: %s %u: all %u counter slots are held (%s is sized with the maps: "
-			  "--map-size)",
-			  what, id, x->slots.n - 1, RSIP_MAP_BIND_STATS);
-	return err;
+	if (bind_slots_take(&x->slots, slot))
+		slot_none(x, slot, what, id);
+	return 0;
 }
 
 int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id)
 {
 	uint32_t s;
-	int err = slot_take_unzeroed(x, &s, what, id);
+	int err;
 
-	if (err)
-		return err;
+	slot_take_unzeroed(x, &s, what, id);
+	if (!s) {
+		*slot = 0;
+		return 0;
+	}
 	err = slot_zero(x, s);
 	if (err) {
 		bind_slots_put(&x->slots, s);
@@ -86,6 +101,11 @@ int slots_zero(struct dpx *x, const uint32_t *slots, size_t n)
 	}
 	free(zero);
 	return err;
+}
+
+uint64_t dpx_slots_uncounted(const struct dpx *x)
+{
+	return x->slots_uncounted;
 }
 
 void slot_put(struct dpx *x, uint32_t *slot)

@@ -111,7 +111,7 @@ static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 		if (err || c->slot)
 			continue;
 		err = slot_take_unzeroed(x, &c->slot, "client", c->client_id);
-		if (!err)
+		if (!err && c->slot)
 			zero[fresh++] = c->slot;
 	}
 	HASH_ITER(hh, x->binds, b, tmp)
@@ -119,7 +119,7 @@ static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 		if (err || b->slot)
 			continue;
 		err = slot_take_unzeroed(x, &b->slot, "binding", b->bind_id);
-		if (!err)
+		if (!err && b->slot)
 			zero[fresh++] = b->slot;
 	}
 	if (zero) {

@@ -16,12 +16,13 @@
  *   rsip_ike, rsip_spi, rsip_spi_dir: their share (rsip_ike also holds
  *                  entries no client is charged for; the directory is an
  *                  array of slots)
- *   rsip_bind_stats its share (two bindings and the client itself per
- *                  client): one slot per binding and per client, a per-CPU
- *                  array allocated whole (16 bytes per slot per possible
- *                  CPU), so it is sized to the bindings expected, not to
- *                  every map's capacity; a binding or client beyond it is
- *                  refused like one beyond a full map
+ *   rsip_bind_stats --stat-slots per client (3 by default: two bindings
+ *                  and the client itself), at least 64; with 0, slot 0
+ *                  alone. A per-CPU array allocated whole (16 bytes per
+ *                  slot per possible CPU), so it is sized to the bindings
+ *                  the operator wants counted, not to every map's
+ *                  capacity; a binding or client beyond it is served
+ *                  uncounted (slot 0, map_bind_stats.c), never refused
  * "clients" is --max-clients when it is below --map-size: the hosts that can
  * register bound what they can lease and learn. Only options a SIGHUP cannot
  * change are used (--max-ports and --max-spis are reloadable, the maps are
@@ -37,6 +38,8 @@
 #include "rsip/dp_abi.h"
 
 #define ICMP_IDS_PER_NB 65536u /* the echo id is 16 bits */
+/* The kernel refuses an array of more than 2^31 entries (its index mask). */
+#define MAX_STAT_SLOTS (1u << 31)
 
 static uint32_t min_u64(uint32_t a, uint64_t b)
 {
@@ -124,7 +127,17 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 	s->ike = share(RSIP_DEF_IKE, base);
 	s->spi = share(RSIP_DEF_SPI, base);
 	s->spi_dir = share(RSIP_DEF_SPI_DIR, base);
-	s->bind_stats = share(RSIP_DEF_BIND_STATS, base);
+	if (l->stat_slots && (uint64_t)base * l->stat_slots > MAX_STAT_SLOTS) {
+		snprintf(why, len,
+			 "--stat-slots %u: %u hosts x %u slots is more than a map holds (%u): "
+			 "lower --stat-slots or --max-clients",
+			 l->stat_slots, base, l->stat_slots, MAX_STAT_SLOTS);
+		return -EINVAL;
+	}
+	/* Slot 0 (learned entries, and whatever finds no slot) always exists. */
+	s->bind_stats = l->stat_slots ? base * l->stat_slots : 1;
+	if (l->stat_slots && s->bind_stats < 64)
+		s->bind_stats = 64;
 	s->icmp_id = min_u64(share(RSIP_DEF_ICMP_ID, base), learned);
 	s->icmp_id = min_u64(s->icmp_id, (uint64_t)l->n_public * ICMP_IDS_PER_NB);
 	s->out_spi = min_u64(share(RSIP_DEF_OUT_SPI, base), learned);
@@ -132,6 +145,27 @@ int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why
 	if (!s->ports)
 		s->ports = 1;
 	return 0;
+}
+
+uint64_t map_sizes_bind_stats_bytes(const struct map_sizes *s, unsigned int ncpus)
+{
+	return (uint64_t)s->bind_stats * sizeof(struct rsip_bind_stats) * ncpus;
+}
+
+void map_sizes_bind_stats_line(const struct map_sizes *s, uint32_t stat_slots, int ncpus, char *buf,
+			       size_t len)
+{
+	if (ncpus <= 0) {
+		snprintf(buf, len, "%s: %u slots (--stat-slots %u), possible CPUs unknown: %s",
+			 RSIP_MAP_BIND_STATS, s->bind_stats, stat_slots, strerror(-ncpus));
+		return;
+	}
+	snprintf(buf, len,
+		 "%s: %u slots (--stat-slots %u%s) x %zu bytes x %d possible CPUs = %llu bytes",
+		 RSIP_MAP_BIND_STATS, s->bind_stats, stat_slots,
+		 stat_slots ? " per host" : ": no per-binding counters",
+		 sizeof(struct rsip_bind_stats), ncpus,
+		 (unsigned long long)map_sizes_bind_stats_bytes(s, (unsigned int)ncpus));
 }
 
 uint32_t map_sizes_of(const struct map_sizes *s, const char *name)
@@ -166,6 +200,7 @@ int map_sizes_for_config(const struct rsipd_config *cfg, struct map_sizes *s, ch
 	    .n_public = (uint32_t)cfg->n_public,
 	    .port_range = (uint32_t)cfg->port_hi - cfg->port_lo + 1,
 	    .learned_cap = RSIP_DEF_COOKIE_CAP,
+	    .stat_slots = cfg->stat_slots,
 	};
 
 	return map_sizes_compute(&l, s, why, len);

@@ -21,6 +21,7 @@ struct map_limits {
 	uint32_t n_public;
 	uint32_t port_range;  /* ports in --port-range */
 	uint32_t learned_cap; /* learned entries per host (rsip_client.cookie_cap) */
+	uint32_t stat_slots;  /* --stat-slots: counter slots per host; 0: none */
 };
 
 struct map_sizes {
@@ -32,6 +33,16 @@ struct map_sizes {
 /* 0, or -EINVAL with the reason in why (a configuration the maps cannot
  * hold). */
 int map_sizes_compute(const struct map_limits *l, struct map_sizes *s, char *why, size_t len);
+
+/* What rsip_bind_stats takes in kernel memory with ncpus possible CPUs:
+ * its slots x its value x the CPUs (a per-CPU array is allocated whole,
+ * at creation). The kernel adds a pointer per slot (8 bytes), not counted
+ * here. */
+uint64_t map_sizes_bind_stats_bytes(const struct map_sizes *s, unsigned int ncpus);
+/* The line the start log and rsipd -t print about it: slots, bytes, how
+ * computed. ncpus <= 0: the possible CPUs could not be counted (an errno). */
+void map_sizes_bind_stats_line(const struct map_sizes *s, uint32_t stat_slots, int ncpus, char *buf,
+			       size_t len);
 
 /* The size of the pinned map called name (dp_abi.h RSIP_MAP_*); 0: not one
  * of the maps sized here. */

@@ -28,7 +28,7 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		return -ENOENT;
 	r = b->r;
 	memset(out, 0, sizeof(*out));
-	if (b->slot) { /* 0: restoring, no slot yet */
+	if (b->slot) { /* 0: uncounted, or restoring (no slot yet) */
 		int err = slot_read(x, b->slot, &out->packets_in, &out->bytes_in);
 
 		if (err)

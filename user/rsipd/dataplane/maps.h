@@ -117,10 +117,11 @@ int dpx_client_set_cookie_cap(struct dpx *x, struct in_addr xa, uint32_t cap);
 
 /* --- bindings (the layer keeps a copy of the record). -ENOENT: unknown
  * client; -EEXIST: bind id in use; -EINVAL: bad tunnel/method, another Nb
- * than the client's other bindings; -ENOSPC: a map or the counter slots
- * (rsip_bind_stats) full. A binding's SPI block is
- * spi >> cfg.spi_block_shift. Each binding gets a counter slot of its own,
- * zeroed when given (a restart keeps the slot its live entries carry). */
+ * than the client's other bindings; -ENOSPC: a map full. A binding's SPI
+ * block is spi >> cfg.spi_block_shift. Each binding gets a counter slot of
+ * its own, zeroed when given (a restart keeps the slot its live entries
+ * carry), or none when rsip_bind_stats has no free slot (--stat-slots): it
+ * is added all the same and its stats read zero (dpx_slots_uncounted). */
 int dpx_binding_add(struct dpx *x, const struct binding_rec *b);
 int dpx_binding_del(struct dpx *x, const struct binding_rec *b);
 /* In: the binding's rsip_bind_stats slot summed over the CPUs (a shared
@@ -132,6 +133,9 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *b, struct dp_bind
 
 /* --- counters: rsip_stats summed over CPUs, out[RSIP_CNT_MAX]. */
 int dpx_counters(struct dpx *x, uint64_t *out);
+/* Bindings and clients given no counter slot of their own since dpx_new
+ * (rsip_bind_stats full, or --stat-slots 0). */
+uint64_t dpx_slots_uncounted(const struct dpx *x);
 
 /* --- learned entries (IKE cookies, echo ids, outbound SPIs) idle for more
  * than idle_ns (now_ns: CLOCK_MONOTONIC, dpx_now_ns()) are deleted; each

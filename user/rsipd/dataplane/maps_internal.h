@@ -33,7 +33,7 @@ struct dpx_bind {
 	struct dpx_client *c;
 	struct binding_rec *r; /* our copy of the engine's record */
 	uint32_t bind_id;      /* r->bind_id: the key of dpx.binds */
-	uint32_t slot;	       /* rsip_bind_stats slot; 0 only while restoring */
+	uint32_t slot;	       /* rsip_bind_stats slot; 0: uncounted, or restoring */
 	UT_hash_handle hh;
 };
 
@@ -43,7 +43,7 @@ struct dpx_client {
 	uint8_t mac[6];
 	uint32_t ifindex;
 	uint32_t cookie_cap;
-	uint32_t slot; /* rsip_bind_stats slot of its traffic out; 0 only while restoring */
+	uint32_t slot; /* rsip_bind_stats slot of its traffic out; 0: uncounted, or restoring */
 	struct dpx_bind *binds;
 	/* Restore mode: set_link / set_cookie_cap were called (else the live
 	 * entry's values). */
@@ -61,7 +61,8 @@ struct dpx {
 	struct in_addr *pool;
 	bool *pool_ports; /* pool place i has rsip_port_dir partition i (map_dir.c) */
 	size_t npool, pool_cap;
-	struct bind_slots slots; /* rsip_bind_stats slots held by bindings */
+	struct bind_slots slots;  /* rsip_bind_stats slots held by bindings */
+	uint64_t slots_uncounted; /* bindings and clients given slot 0: none free */
 	bool restoring;
 };
 
@@ -160,13 +161,16 @@ int learned_count_add(struct dpx *x, __be32 xa, int d_cookies, int d_out, bool c
 const char *dpx_ike_misfit(const struct rsip_client *v, const struct dp_learned *l);
 
 /* map_bind_stats.c: the counter slot of a binding or a client. slot_take
- * gives *slot a free slot with its per-CPU values zeroed (-ENOSPC: none
- * free; what and id name the holder in the log); slot_put gives it back
- * and sets *slot to 0. (A restart's bindings and clients take the slots
- * their live entries carry: map_restore.c.) */
+ * gives *slot a free slot with its per-CPU values zeroed, or slot 0 when
+ * none is free (uncounted: counted in dpx.slots_uncounted, never an error
+ * for the host; what and id name the holder in the log); 0, or -errno when
+ * zeroing failed. slot_put gives it back and sets *slot to 0. (A restart's
+ * bindings and clients take the slots their live entries carry:
+ * map_restore.c.) */
 int slot_take(struct dpx *x, uint32_t *slot, const char *what, uint32_t id);
 /* slot_take for many at once: the slot is taken, its values are not zeroed
- * until the caller passes it to slots_zero (batched writes). */
+ * until the caller passes it to slots_zero (batched writes); slot 0 is
+ * never zeroed. Always 0. */
 int slot_take_unzeroed(struct dpx *x, uint32_t *slot, const char *what, uint32_t id);
 int slots_zero(struct dpx *x, const uint32_t *slots, size_t n);
 void slot_put(struct dpx *x, uint32_t *slot);

@@ -124,6 +124,8 @@ static int xdp_counters(struct dataplane *dp, struct json_object *out)
 		for (i = 0; i < RSIP_CNT_MAX; i++)
 			json_object_object_add(out, dp_counter_name(i),
 					       json_object_new_int64((int64_t)ctr[i]));
+	json_object_object_add(out, "bind_slots_uncounted",
+			       json_object_new_int64((int64_t)dpx_slots_uncounted(x->dpx)));
 	slow_counters(x->slow, sc);
 	for (i = 0; i < SC_MAX; i++)
 		json_object_object_add(out, slow_counter_name(i),
@@ -496,6 +498,11 @@ static int xdp_map_sizes(const struct rsipd_config *cfg, struct map_sizes *sizes
 			 "rsip_icmp_id %u, rsip_out_spi %u (docs/dataplane.md, Map sizes)",
 			 sizes->clients, sizes->port_dir, sizes->ports, sizes->orphan_nb,
 			 sizes->ike, sizes->spi, sizes->spi_dir, sizes->icmp_id, sizes->out_spi);
+	if (!rc) {
+		map_sizes_bind_stats_line(sizes, cfg->stat_slots, libbpf_num_possible_cpus(), why,
+					  sizeof(why));
+		log_info("%s", why);
+	}
 	return rc;
 }
 

@@ -20,7 +20,11 @@
 #include "xdp_reuse.h"
 
 /* The pinned maps; fixed: a size not from the configuration (0: the
- * object's, or map_sizes.c's for the maps it sizes). */
+ * object's, or map_sizes.c's for the maps it sizes). A pin of another size
+ * is kept (its entries are forwarding state), except rsip_bind_stats: it
+ * holds only counters, so --stat-slots takes effect at a restart with a new
+ * map and the counts start from zero (docs/dataplane.md, Per-binding
+ * counters). */
 static const struct {
 	const char *name;
 	uint32_t fixed;
@@ -159,6 +163,16 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 			  path, info.type, info.key_size, info.value_size, bpf_map__type(map),
 			  bpf_map__key_size(map), bpf_map__value_size(map));
 		return -EPROTO;
+	}
+	if (want && info.max_entries != want && !strcmp(bpf_map__name(map), RSIP_MAP_BIND_STATS)) {
+		/* The running programs keep the old map until the new ones
+		 * replace them; bindings get slots of the new one (map_restore.c). */
+		if (unlink(path) < 0)
+			return -errno;
+		log_info("%s: %u slots, the pinned map had %u: a new map, every per-binding "
+			 "counter starts from zero",
+			 RSIP_MAP_BIND_STATS, want, info.max_entries);
+		return bpf_map__set_max_entries(map, want);
 	}
 	if (want && info.max_entries != want)
 		log_warnx("pinned map %s keeps its %u entries (this configuration asks for %u; "

@@ -21,6 +21,7 @@ enum family {
 	F_FORWARDED, /* <side>_tx[_<kind>], slow_<side>_tx[_<kind>] */
 	F_PUNTED,    /* wan_slow_<reason>: sent to the slow path */
 	F_EVENTS,    /* the rest of the slow path's counters */
+	F_UNCOUNTED, /* bind_slots_uncounted: no counter slot of their own */
 	F_MAX
 };
 
@@ -36,6 +37,9 @@ static const struct {
     [F_PUNTED] = {"rsip_dataplane_slowpath_total",
 		  "Packets the XDP programs sent to rsipd's slow path, by side and reason."},
     [F_EVENTS] = {"rsip_slowpath_events_total", "Slow-path events, by event."},
+    [F_UNCOUNTED] = {"rsip_dataplane_uncounted_bindings_total",
+		     "Bindings and hosts given no per-binding counter slot (--stat-slots full "
+		     "or 0): their traffic is forwarded, not counted as theirs."},
 };
 
 struct sample {
@@ -50,6 +54,11 @@ static void classify(const char *key, struct sample *s)
 	const char *path = "xdp", *k = key, *side, *rest;
 	char sidebuf[8];
 
+	if (!strcmp(k, "bind_slots_uncounted")) {
+		s->f = F_UNCOUNTED;
+		s->labels[0] = '\0';
+		return;
+	}
 	if (!strncmp(k, "slow_", 5)) {
 		path = "slow";
 		k += 5;
@@ -165,9 +174,11 @@ static void dataplane_counters(FILE *f, struct json_object *dp)
 	for (fam = 0; fam < F_MAX; fam++) {
 		family_head(f, families[fam].name, "counter", families[fam].help);
 		for (i = 0; i < n; i++)
-			if (s[i].f == (enum family)fam)
+			if (s[i].f == (enum family)fam && s[i].labels[0])
 				fprintf(f, "%s{%s} %lld\n", families[fam].name, s[i].labels,
 					s[i].v);
+			else if (s[i].f == (enum family)fam)
+				fprintf(f, "%s %lld\n", families[fam].name, s[i].v);
 	}
 	free(s);
 }

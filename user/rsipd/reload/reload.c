@@ -59,6 +59,7 @@ static const struct field restart_only[] = {
     {"pin-path", F(pin_path)},
     {"map-size", F(map_size)},
     {"map-prealloc", F(map_prealloc)},
+    {"stat-slots", F(stat_slots)},
     {"spi-steer", F(spi_steer)},
     {"spi-steer", F(n_spi_steer)},
     {"detach-on-exit", F(detach_on_exit)},

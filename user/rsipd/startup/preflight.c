@@ -2,6 +2,7 @@
 #include "preflight.h"
 
 #include <arpa/inet.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -205,7 +206,12 @@ static void check_map_sizes(const struct rsipd_config *cfg)
 	if (map_sizes_for_config(cfg, &s, why, sizeof(why))) {
 		log_warnx("%s", why);
 		problem(-EINVAL);
+		return;
 	}
+	/* What --stat-slots costs on this machine, before anything is made. */
+	map_sizes_bind_stats_line(&s, cfg->stat_slots, libbpf_num_possible_cpus(), why,
+				  sizeof(why));
+	log_info("%s", why);
 }
 
 int preflight(const struct rsipd_config *cfg, bool privileges)
