@@ -11,7 +11,8 @@
 # program ids on wan0/lan0 unchanged: a start that loaded again, whatever it
 # logs, gets new ids); another load-time constant (the LAN MTU), another
 # program set (--spi-steer) or a tampered record load again, and the new
-# constant is the one the running program holds.
+# constant is the one the running program holds. A restart with another
+# --stat-slots gets a counter map of the new size, forwarding unchanged.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then echo "needs root (namespaces, XDP)"; exit 77; fi
@@ -98,6 +99,22 @@ start || fail "start with a tampered record"
 since_start "programs: loaded (another BPF object" || fail "a tampered record was trusted"
 [ "$(prog_id wan0)" != "$wan_id" ] || fail "wan0 kept its program despite the tampered record"
 py stale_check || fail "traffic after the tampered record"
+
+# --stat-slots (docs/dataplane.md, "Per-binding counters: sizing"): another
+# value makes a new rsip_bind_stats of the size rsipd logs, X1 stays served;
+# with 0 it is uncounted, back at 3 it counts from zero.
+logged_slots() {
+	tail -n +$((mark + 1)) "$LAB_DIR/rsipd.log" |
+		grep -oE 'rsip_bind_stats: [0-9]+ slots \(--stat-slots' | head -n 1 | awk '{print $2}'
+}
+lab_rsipd_stop
+start --stat-slots 0 || fail "start with --stat-slots 0"
+since_start "a new map, every per-binding counter starts from zero" || fail "--stat-slots 0: the counter map was kept"
+py slots "$LAB_PIN" 0 "$(logged_slots)" || fail "--stat-slots 0"
+lab_rsipd_stop
+start || fail "start with the default --stat-slots"
+since_start "a new map, every per-binding counter starts from zero" || fail "--stat-slots 3: the counter map was kept"
+py slots "$LAB_PIN" 3 "$(logged_slots)" || fail "--stat-slots 3"
 
 # --detach-on-exit takes everything down.
 lab_rsipd_stop

@@ -10,6 +10,9 @@
           what was sent and received
   drop_binding / stale_check: a binding the state file no longer has is
           removed from the maps at the next start (reconciliation)
+  slots PIN N LOGGED: after a start with --stat-slots N, rsip_bind_stats
+          has the logged size and X1's binding counts from zero (N 0:
+          uncounted, bind_slots_uncounted)
   rodata ID NAME VALUE / prog_name ID NAME / tamper PIN: the running
           program ID holds constant NAME = VALUE (its .rodata map, through
           bpftool); ID is called NAME; flip a byte of the reuse record
@@ -208,6 +211,41 @@ def stale_check():
     print("stale: ok")
 
 
+def slots(pin, per_host, logged):
+    """After a start with --stat-slots PER_HOST: rsip_bind_stats in the
+    kernel has the size rsipd logged (1 for 0), X1 is still served, and its
+    binding counts the packets exactly from zero on a new map, or not at
+    all (uncounted, counted as such) with 0."""
+    from nslib import counters
+    L = load("leases.json")
+    info = bpftool("map", "show", "pinned", os.path.join(pin, "rsip_bind_stats"))
+    want = 1 if int(per_host) == 0 else int(logged)
+    expect(info["max_entries"] == want and int(logged) == want,
+           "rsip_bind_stats has %d entries, rsipd logged %s, expected %d"
+           % (info["max_entries"], logged, want))
+    y = RawSender(lab.ns["y"])
+    t1 = Tunnel(lab.ns["x1"], lab.x1, lab.na)
+    n = 20
+    for i in range(n):
+        pkt = udp(lab.y, L["nb"], Y_PORT, L["port"], b"slots %d" % i)
+        y.send(pkt)
+        expect(t1.recv_match(lambda inner, p=pkt: inner == p) is not None,
+               "X1 served (packet %d)" % i)
+    b1 = [b for b in bindings() if b["bind_id"] == L["b1"]]
+    expect(len(b1) == 1, "X1's binding is there")
+    uncounted = counters(lab).get("bind_slots_uncounted")
+    if int(per_host) == 0:
+        expect(b1[0].get("pkts_in") == 0, "uncounted: X1 shows %r packets in" % b1[0].get("pkts_in"))
+        expect(uncounted is not None and uncounted >= 2,
+               "bind_slots_uncounted %r, X1 and its binding have no slot" % uncounted)
+    else:
+        expect(b1[0].get("pkts_in") == n, "a new map: X1 counted %r of %d packets in"
+               % (b1[0].get("pkts_in"), n))
+        expect(uncounted == 0, "bind_slots_uncounted %r with slots to spare" % uncounted)
+    print("slots: --stat-slots %s, %d entries, %d packets to X1, %s"
+          % (per_host, want, n, "uncounted" if int(per_host) == 0 else "counted from zero"))
+
+
 def bpftool(*args):
     import subprocess
     return json.loads(subprocess.check_output(["bpftool", "-j"] + list(args)))
@@ -249,6 +287,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if cmd == "prog_name":
         prog_name(*sys.argv[2:4])
+        sys.exit(0)
+    if cmd == "slots":
+        slots(*sys.argv[2:5])
         sys.exit(0)
     if cmd == "tamper":
         tamper(sys.argv[2])
