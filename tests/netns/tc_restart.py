@@ -127,13 +127,15 @@ def check(restarts):
                       % (n, what, len(window), "to" if k == "down" else "from",
                          len(window & got[k]), lost))
                 if lost:
-                    bad.append("restart %d (%s, %s): %d lost, e.g. %r"
-                               % (n, what, k, lost, sorted(window - got[k])[:10]))
+                    bad.append("restart %d (rsipd %s, %s X1): %d lost, e.g. %r"
+                               % (n, what, "to" if k == "down" else "from", lost,
+                                  sorted(window - got[k])[:10]))
         expect(st - d >= 100, "restart %d: rsipd was down for only %d packets" % (n, st - d))
     for k in ("down", "up"):
         lost = set(range(sent)) - got[k]
         if lost:
-            bad.append("%s overall: %d lost, e.g. %r" % (k, len(lost), sorted(lost)[:10]))
+            bad.append("%s X1 overall: %d lost, e.g. %r" % ("to" if k == "down" else "from",
+                                                             len(lost), sorted(lost)[:10]))
     expect(not bad, "; ".join(bad))
     print("check: ok")
 
