@@ -10,7 +10,8 @@
 # failed restart leaves the running filters; --detach-on-exit removes the
 # filters and the clsact qdisc rsipd created (in an earlier run), not the
 # one it found; a failed first start leaves no filter; --attach xdp removes
-# the filters, and tc again the XDP links.
+# the filters, and tc again the XDP links; TC programs recorded over an older
+# XDP load (maps it no longer has) are not reused.
 # test-timeout: 600
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -154,6 +155,27 @@ start || fail "start (tc again)"
 filters_there || fail "no filters after xdp -> tc"
 lab_exec n ip link show wan0 | grep -q "prog/xdp" && fail "XDP left on wan0 after xdp -> tc"
 lab_rsipd_stop
+
+# A TC record of an older XDP load is not trusted, even with matching digests:
+# its programs use maps (rsip_tx, rsip_nb_filter...) the XDP object replaced.
+tc_pins="prog_rsip_wan_tc prog_rsip_lan_tc rsip_reuse_tc"
+for p in $tc_pins; do mv "$LAB_PIN/$p" "$LAB_BPFFS/old_$p" || fail "saving $p"; done
+py tamper "$LAB_PIN/rsip_reuse" || fail "tampering the XDP record"
+start || fail "start with the XDP programs loaded again"
+since_start "TC programs: loaded (the XDP programs were loaded)" || fail "TC reused over a new XDP load"
+lab_rsipd_stop
+for p in $tc_pins; do
+	rm -f "$LAB_PIN/$p"
+	mv "$LAB_BPFFS/old_$p" "$LAB_PIN/$p" || fail "restoring $p"
+done
+start || fail "start with the older TC record"
+since_start "programs: reused (same object and config)" || fail "the XDP programs were not reused"
+since_start "TC programs: loaded (the pinned program rsip_wan_tc uses map id" ||
+	fail "TC programs over maps the XDP object no longer has were reused"
+since_start "tc filters: replaced in place on wan0, replaced in place on lan0" ||
+	fail "the filters were not replaced"
+lab_rsipd_stop
+echo "an older TC record over a new XDP load: loaded again"
 lab_rsipd_log_clean || fail "sanitizers"
 echo "tc restart test: ok"
 exit 0
