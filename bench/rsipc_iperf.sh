@@ -90,7 +90,8 @@ measure() { # label addr rsipc_pid
 rsip_round() {
 	local attach=$1 tclabel=$2 dp dir pid nb
 	shift 2
-	lab_rsipd_start --attach "$attach" >/dev/null || exit 1
+	# --detach-on-exit: the plain runs that follow see no program of ours.
+	lab_rsipd_start --attach "$attach" --detach-on-exit >/dev/null || exit 1
 	for dp in "$@"; do
 		dir=$LAB_DIR/rsipc-$dp
 		rm -rf "$dir"

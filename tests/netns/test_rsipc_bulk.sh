@@ -144,10 +144,18 @@ ok "rsipc removed its TC filters, routes and rules each time"
 if [ "$GW_ATTACH" = tc ]; then
 	q0=$(lab_exec n tc qdisc show)
 	lab_rsipd_stop
+	# A stop leaves the filters forwarding (docs/dataplane.md, "With --attach
+	# tc"); --detach-on-exit takes them and rsipd's qdiscs away.
+	for dev in wan0 lan0; do
+		lab_exec n tc filter show dev $dev ingress | grep -q "handle 0x5253" ||
+			fail "a stop removed rsipd's TC filter on N's $dev"
+	done
+	lab_rsipd_start --detach-on-exit || fail "start with --detach-on-exit"
+	lab_rsipd_stop
 	for dev in wan0 lan0; do
 		[ -z "$(lab_exec n tc filter show dev $dev ingress)" ] || fail "rsipd left a TC filter on N's $dev"
 		lab_exec n tc qdisc show dev $dev | grep -q clsact && fail "rsipd left its clsact qdisc on N's $dev"
 	done
-	ok "rsipd removed its TC programs and clsact qdiscs on exit (they were: $(echo "$q0" | grep -c clsact) clsact)"
+	ok "rsipd's TC programs outlived a stop; --detach-on-exit removed them and the clsact qdiscs (they were: $(echo "$q0" | grep -c clsact) clsact)"
 fi
 rsipc_lab_finish

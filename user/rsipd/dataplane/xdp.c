@@ -62,6 +62,8 @@ struct dp_xdp {
 	bool restoring; /* until dataplane_xdp_restored */
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
 	struct tc_lane *tc; /* --attach tc: the TC programs, attached */
+	bool fresh;	    /* no pins of a previous run at start */
+	bool filled;	    /* the restore ended: the maps hold every lease */
 };
 
 static struct dp_xdp *to_xdp(struct dataplane *dp)
@@ -151,8 +153,9 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	struct dp_xdp *x = to_xdp(dp);
 
 	stop_io(x);
-	/* --attach tc: the filters never outlive rsipd (tc_attach.h). */
-	tc_lane_stop(x->tc);
+	/* --attach tc: the filters stay, as the links do, unless a first start
+	 * ends before its maps were filled (docs/dataplane.md). */
+	tc_lane_stop(x->tc, detach || (x->fresh && !x->filled));
 	if (detach) {
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);
@@ -421,12 +424,17 @@ static int fill_tx(struct dp_xdp *x)
  * go first. */
 static int attach_tc(struct dp_xdp *x)
 {
+	struct tc_lane_cfg tc = {.pin_path = x->cfg->pin_path,
+				 .xdp_reused = x->progs.reused,
+				 .wan_ifindex = x->wan.ifindex,
+				 .lan_ifindex = x->lan.ifindex,
+				 .wan_if = x->cfg->wan_if,
+				 .lan_if = x->cfg->lan_if};
 	int rc;
 
 	xdp_detach(x->link_wan);
 	xdp_detach(x->link_lan);
-	rc = tc_lane_start(x->skel, x->wan.ifindex, x->cfg->wan_if, x->lan.ifindex, x->cfg->lan_if,
-			   &x->tc);
+	rc = tc_lane_start(x->skel, &tc, &x->tc);
 	if (!rc)
 		log_notice("TC programs on clsact ingress of %s and %s (--attach tc)",
 			   x->cfg->wan_if, x->cfg->lan_if);
@@ -459,6 +467,8 @@ static int attach_both(struct dp_xdp *x)
 		return rc;
 	log_notice("XDP %s on %s (%s) and %s (%s)", generic ? "generic" : "native", x->cfg->wan_if,
 		   xdp_attach_how_name(wan), x->cfg->lan_if, xdp_attach_how_name(lan));
+	/* TC filters of an earlier --attach tc run: behind XDP now, so no gap. */
+	tc_filters_remove(x->cfg->pin_path, x->wan.ifindex, x->lan.ifindex);
 	return 0;
 }
 
@@ -550,6 +560,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	 * failure takes it away again (nothing is left of a failed first start). */
 	snprintf(meta, sizeof(meta), "%s/%s", cfg->pin_path, RSIP_MAP_META);
 	fresh = access(meta, F_OK) < 0 && errno == ENOENT;
+	x->fresh = fresh;
 
 	lc.pin_path = cfg->pin_path;
 	lc.map_size = cfg->map_size;
@@ -613,8 +624,9 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */
 	stop_io(x);
-	tc_lane_stop(x->tc);
+	tc_lane_stop(x->tc, fresh);
 	if (fresh) {
+		tc_filters_remove(cfg->pin_path, x->wan.ifindex, x->lan.ifindex);
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);
 		xdp_unpin_maps(cfg->pin_path);
@@ -636,6 +648,7 @@ int dataplane_xdp_restored(struct dataplane *dp)
 	int n = dpx_restore_end(to_xdp(dp)->dpx);
 
 	to_xdp(dp)->restoring = false;
+	to_xdp(dp)->filled = n >= 0;
 
 	if (n < 0) {
 		log_warnx("data plane: cleaning up after the restart: %s%s", strerror(-n),

@@ -151,6 +151,14 @@ static int digest_config(struct bpf_object *obj, const struct xdp_reuse_input *i
 	return ok ? 0 : -EIO;
 }
 
+int xdp_reuse_digests(struct bpf_object *obj, const struct xdp_reuse_input *in,
+		      uint8_t obj_digest[32], uint8_t cfg_digest[32])
+{
+	int rc = digest_object(in->elf, in->elf_sz, obj_digest);
+
+	return rc ? rc : digest_config(obj, in, cfg_digest);
+}
+
 /* ---- the record ------------------------------------------------------------- */
 
 static int read_record(const char *pin_path, struct reuse_rec *rec)

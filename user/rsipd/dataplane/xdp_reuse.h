@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bpf_object;
 struct bpf_program;
@@ -63,6 +64,11 @@ int xdp_reuse_take(struct bpf_object *obj, const struct xdp_reuse_input *in, str
 /* After a load of obj: pin its programs and write the record. A failure is
  * logged and leaves no record (the next start loads). */
 void xdp_reuse_record(struct bpf_object *obj, const struct xdp_reuse_input *in);
+
+/* The two digests of the record for obj as configured now (the TC object's
+ * reuse, tc_reuse.h, records them too). 0 or -errno. */
+int xdp_reuse_digests(struct bpf_object *obj, const struct xdp_reuse_input *in,
+		      uint8_t obj_digest[32], uint8_t cfg_digest[32]);
 
 /* The fd of p: the reused program's, else libbpf's (bpf_program__fd). */
 int xdp_reuse_prog_fd(const struct xdp_reuse *r, const struct bpf_program *p);
