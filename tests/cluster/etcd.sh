@@ -41,7 +41,7 @@
 # Benchmarks only (bench/cluster_bench.sh): ETCD_DATA_BASE (default /tmp) is
 # where ETCD_DIR is made - /dev/shm puts every member's WAL on tmpfs, where
 # fsync costs nothing (not a deployment: a power cut loses every member's
-# data); ETCD_ARGS adds words to every member's command line.
+# data).
 
 ETCD_CLIENT_PORT=2379
 ETCD_PEER_PORT=2380
@@ -132,7 +132,7 @@ etcd_member_start() {
 		--initial-advertise-peer-urls "$sch://$a:$ETCD_PEER_PORT" \
 		--initial-cluster "$(_etcd_initial_cluster)" --initial-cluster-state "$state" \
 		--initial-cluster-token "$ETCD_ID" --heartbeat-interval 250 --election-timeout 2500 \
-		--logger zap --log-level warn "${tls[@]}" ${ETCD_ARGS:-} >>"$ETCD_DIR/m$i.log" 2>&1 &
+		--logger zap --log-level warn "${tls[@]}" >>"$ETCD_DIR/m$i.log" 2>&1 &
 	ETCD_PIDS[$i]=$!
 }
 
