@@ -39,7 +39,7 @@
 #include "parse.h"
 #include "rsip/msg.h"
 
-#define MAX_HOSTS      250
+#define MAX_HOSTS      1000
 #define MAX_ROUNDS     50
 #define RETRANSMIT_MS  250
 #define REGISTER_TRIES 20

@@ -37,6 +37,11 @@
 #
 # Timing: heartbeat 100 ms and election timeout 1 s are etcd's defaults, too
 # tight for a machine shared by several builds; the members use 250 / 2500.
+#
+# Benchmarks only (bench/cluster_bench.sh): ETCD_DATA_BASE (default /tmp) is
+# where ETCD_DIR is made - /dev/shm puts every member's WAL on tmpfs, where
+# fsync costs nothing (not a deployment: a power cut loses every member's
+# data).
 
 ETCD_CLIENT_PORT=2379
 ETCD_PEER_PORT=2380
@@ -48,7 +53,7 @@ etcd_cluster_init() {
 	if [ -n "${ETCD_ID:-}" ]; then return 0; fi
 	ETCD_ID="re${tag:0:4}$(printf '%04x' $((RANDOM)))$$"
 	ETCD_ID=${ETCD_ID:0:14}
-	ETCD_DIR=$(mktemp -d "/tmp/rsip-etcd.$ETCD_ID.XXXXXX")
+	ETCD_DIR=$(mktemp -d "${ETCD_DATA_BASE:-/tmp}/rsip-etcd.$ETCD_ID.XXXXXX")
 	ETCD_NS=$ETCD_ID-etcd
 	ETCD_N=0
 	ETCD_PIDS=()

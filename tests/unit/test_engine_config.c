@@ -322,6 +322,20 @@ static void test_cluster_flags(void **state)
 			"--etcd-connect-timeout 400",
 		   "--etcd-connect-timeout", "400");
 	expect_bad(BASE "--etcd-timeout 300", "--etcd-timeout", NULL);
+
+	/* Pipelined commits in flight (docs/cluster.md, "Pipelined commits"). */
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --gateway g"), 0);
+	assert_int_equal(cfg.etcd_inflight, 4);
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --gateway g --etcd-inflight 1"), 0);
+	assert_int_equal(cfg.etcd_inflight, 1);
+	assert_int_equal(parse(&cfg, BASE "--store etcd://h:1/p --gateway g --etcd-inflight 16"),
+			 0);
+	assert_int_equal(cfg.etcd_inflight, 16);
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-inflight 0", "--etcd-inflight",
+		   "0");
+	expect_bad(BASE "--store etcd://h:1/p --gateway g --etcd-inflight 17", "--etcd-inflight",
+		   "17");
+	expect_bad(BASE "--etcd-inflight 8", "--etcd-inflight", NULL);
 }
 
 static char *write_file(const char *text)

@@ -503,6 +503,15 @@ static int set_etcd_watch_idle(struct rsipd_config *cfg, const struct cfg_opt *o
 		   : 0;
 }
 
+/* 1-16: 16 is the table of transactions in flight (CS_MAX_INFLIGHT). */
+static int set_etcd_inflight(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
+{
+	return parse_u32(v, &cfg->etcd_inflight) || cfg->etcd_inflight < 1 ||
+		       cfg->etcd_inflight > 16
+		   ? -EINVAL
+		   : 0;
+}
+
 static int set_max_clients(struct rsipd_config *cfg, const struct cfg_opt *o, const char *v)
 {
 	return parse_u32(v, &cfg->max_clients) || cfg->max_clients == 0 ? -EINVAL : 0;
@@ -710,6 +719,10 @@ static const struct cfg_opt opts[] = {
      "a watch stream silent this long has its etcd member probed; no answer within "
      "--etcd-timeout: the watch resumes on the next member (2000)",
      false},
+    {"etcd-inflight", required_argument, 0, set_etcd_inflight, "a number 1-16",
+     "etcd transactions of the active gateway in flight at once; what arrives meanwhile "
+     "waits for the next (4)",
+     false},
     {"config", required_argument, 0, set_config, "a file name",
      "INI file; keys are the long flag names, flags override it", false},
     {"daemon", no_argument, 0, set_daemon, "yes or no", "run in the background, log to syslog",
@@ -779,6 +792,7 @@ void config_defaults(struct rsipd_config *cfg)
 	cfg->etcd_timeout_ms = CFG_DEFAULT_ETCD_TIMEOUT_MS;
 	cfg->etcd_connect_ms = CFG_DEFAULT_ETCD_CONNECT_MS;
 	cfg->etcd_watch_idle_ms = CFG_DEFAULT_ETCD_WATCH_IDLE_MS;
+	cfg->etcd_inflight = CFG_DEFAULT_ETCD_INFLIGHT;
 	cfg->register_burst = CFG_DEFAULT_REGISTER_BURST;
 	cfg->register_prefix = CFG_DEFAULT_REGISTER_PREFIX;
 	cfg->tcp_timeout = CFG_DEFAULT_TCP_TIMEOUT;
@@ -918,12 +932,13 @@ static void check_cluster(struct parse_state *ps)
 		    cfg->learned_rate != CFG_DEFAULT_LEARNED_RATE ||
 		    cfg->etcd_timeout_ms != CFG_DEFAULT_ETCD_TIMEOUT_MS ||
 		    cfg->etcd_connect_ms != CFG_DEFAULT_ETCD_CONNECT_MS ||
-		    cfg->etcd_watch_idle_ms != CFG_DEFAULT_ETCD_WATCH_IDLE_MS)
-			errf(
-			    ps,
-			    "--etcd-cacert, --etcd-cert, --etcd-key, --etcd-timeout, "
-			    "--etcd-connect-timeout, --etcd-watch-idle, --gateway, --role-file and "
-			    "--learned-rate need --store etcd://...");
+		    cfg->etcd_watch_idle_ms != CFG_DEFAULT_ETCD_WATCH_IDLE_MS ||
+		    cfg->etcd_inflight != CFG_DEFAULT_ETCD_INFLIGHT)
+			errf(ps, "--etcd-cacert, --etcd-cert, --etcd-key, --etcd-timeout, "
+				 "--etcd-connect-timeout, --etcd-watch-idle, --etcd-inflight, "
+				 "--gateway, "
+				 "--role-file and "
+				 "--learned-rate need --store etcd://...");
 		return;
 	}
 	if (cfg->etcd_connect_ms > cfg->etcd_timeout_ms)

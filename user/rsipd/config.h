@@ -52,6 +52,7 @@
 #define CFG_DEFAULT_ETCD_TIMEOUT_MS    1000
 #define CFG_DEFAULT_ETCD_CONNECT_MS    200
 #define CFG_DEFAULT_ETCD_WATCH_IDLE_MS 2000
+#define CFG_DEFAULT_ETCD_INFLIGHT      4
 
 enum cfg_dataplane { CFG_DP_NONE = 0, CFG_DP_XDP };
 enum cfg_xdp_mode { CFG_XDP_NATIVE = 0, CFG_XDP_GENERIC };
@@ -143,6 +144,8 @@ struct rsipd_config {
 
 	/* --etcd-timeout, --etcd-connect-timeout, --etcd-watch-idle (ms) */
 	uint32_t etcd_timeout_ms, etcd_connect_ms, etcd_watch_idle_ms;
+	/* --etcd-inflight: commits in flight at once (docs/cluster.md) */
+	uint32_t etcd_inflight;
 };
 
 /* Results of config_parse besides 0. */

@@ -218,6 +218,7 @@ static int start_cluster(struct rsipd *d)
 	    .timeout_ms = cfg->etcd_timeout_ms,
 	    .connect_timeout_ms = cfg->etcd_connect_ms,
 	    .watch_idle_ms = cfg->etcd_watch_idle_ms,
+	    .max_inflight = cfg->etcd_inflight,
 	    .loop = d->loop,
 	    .replies = {.send = replies_send, .drop = replies_drop, .arg = d}};
 	int err;

@@ -6,7 +6,7 @@
  * driven by the loop's fds and a timerfd), and the iteration's replies
  * wait in a batch until that transaction - and every one before it - has
  * committed. Meanwhile the loop reads new requests and builds the next
- * transaction: up to CS_MAX_INFLIGHT at once.
+ * transaction: up to --etcd-inflight (cs->max_inflight) at once.
  *
  * Order: two transactions in flight travel on two connections and etcd may
  * apply them in either order, so they never carry the same host: a host
@@ -55,6 +55,7 @@ struct cs_txn {
 	bool done, ok;
 	int rc;
 	int64_t rev;
+	uint64_t sent_us; /* CLOCK_MONOTONIC: its commit latency, for the status */
 };
 
 /* ---- the loop's side: curl's sockets and timer ------------------------------ */
@@ -314,6 +315,7 @@ static void settle(struct cluster_store *cs)
 		}
 		cs->last_commit_rev = t->rev;
 		cs->committed_seq = t->seq;
+		cs_commit_stats_add(&cs->cstats, t->n, cs_now_us() - t->sent_us);
 		cs->commits++;
 		cs->fail_streak = 0;
 		cs_ok(cs);
@@ -369,6 +371,7 @@ static bool send_chunk(struct cluster_store *cs, size_t from, size_t to, uint64_
 		ops[i].value_len = strlen(docs[i]);
 	}
 	t->seq = cs->started_seq + 1;
+	t->sent_us = cs_now_us();
 	if (etcd_async_txn(cs->async, &fence, 1, ops, n, txn_done, t) == 0) {
 		cs->started_seq = t->seq;
 		cs->txn[cs->n_txn++] = t;
@@ -384,10 +387,14 @@ out:
 	return sent;
 }
 
-/* Send what changed, if nothing of it is in flight and there is room. */
+/* Send what changed, if nothing of it is in flight, in as many transactions
+ * as there is room for; the rest waits for the next free one. (Waiting until
+ * every chunk fits at once never sends a change of more hosts than
+ * --etcd-inflight transactions carry: 200 hosts at --etcd-inflight 1 hung.)
+ * The iteration's replies are sealed once the last of its hosts is sent. */
 static void pipeline_start(struct cluster_store *cs)
 {
-	size_t done = 0, chunks;
+	size_t done = 0;
 	uint64_t wall;
 
 	cs_dirty_unique(cs);
@@ -411,14 +418,17 @@ static void pipeline_start(struct cluster_store *cs)
 			return;
 		}
 	}
-	chunks = (cs->n + CS_TXN_OPS - 1) / CS_TXN_OPS;
-	if (cs->n_txn + chunks > CS_MAX_INFLIGHT)
+	if (cs->n_txn >= cs->max_inflight) {
+		cs->cstats.waits_full++;
 		return;
+	}
 	for (size_t i = 0; i < cs->n; i++)
-		if (in_flight(cs, cs->dirty[i]))
+		if (in_flight(cs, cs->dirty[i])) {
+			cs->cstats.waits_host++;
 			return;
+		}
 	wall = cs_wall_ms();
-	while (done < cs->n) {
+	while (done < cs->n && cs->n_txn < cs->max_inflight) {
 		size_t to = cs->n - done > CS_TXN_OPS ? done + CS_TXN_OPS : cs->n;
 
 		if (!send_chunk(cs, done, to, wall))

@@ -60,7 +60,7 @@ static struct json_object *fence_status(const struct cluster_store *cs)
 struct json_object *cluster_store_status(struct cluster_store *cs)
 {
 	struct json_object *d = json_object_new_object(), *st = json_object_new_object();
-	struct json_object *sy = json_object_new_object();
+	struct json_object *sy = json_object_new_object(), *cm;
 	struct peers_arg p = {.cs = cs, .arr = json_object_new_array()};
 	struct etcd_watch_stats ws;
 	char key[160], end[160];
@@ -95,6 +95,8 @@ struct json_object *cluster_store_status(struct cluster_store *cs)
 	add_int(st, "pending", (int64_t)cs->n);
 	add_int(st, "in_flight", (int64_t)cs->n_txn);
 	add_int(st, "in_flight_max", (int64_t)cs->inflight_max);
+	if ((cm = cs_commit_stats_json(&cs->cstats)))
+		json_object_object_add(st, "committed", cm);
 	add_int(st, "allocations_refused", (int64_t)cs->refused);
 	json_object_object_add(d, "store", st);
 

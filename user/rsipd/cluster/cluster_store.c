@@ -477,6 +477,9 @@ struct cluster_store *cluster_store_open(const struct cluster_store_cfg *cfg, in
 		goto fail;
 	}
 	cs->demote_fenced = demote_fenced;
+	cs->max_inflight = cfg->max_inflight ? cfg->max_inflight : 4;
+	if (cs->max_inflight > CS_MAX_INFLIGHT)
+		cs->max_inflight = CS_MAX_INFLIGHT;
 	if (cs_commit_open(cs, cfg->loop, &cfg->replies) < 0)
 		goto fail;
 	/* The whole prefix: hosts, the fence and the members. */

@@ -56,6 +56,8 @@ struct cluster_store_cfg {
 	 * past them the next member is tried. */
 	uint32_t timeout_ms, connect_timeout_ms;
 	uint32_t watch_idle_ms; /* etcd_cfg.watch_idle_ms; 0: 2000 */
+	/* Pipelined commits in flight at once, 1 to CS_MAX_INFLIGHT; 0: 4. */
+	uint32_t max_inflight;
 	/* The event loop that drives the pipelined commits, and where their
 	 * replies go; loop NULL: every commit blocks (cluster_store_commit). */
 	struct ev_loop *loop;
@@ -77,7 +79,7 @@ void cluster_store_close(struct cluster_store *cs);
 int cluster_store_commit(struct cluster_store *cs);
 /* The end of an event-loop iteration (with a loop): the hosts it changed
  * are sent to etcd in one transaction without waiting (at most
- * CS_MAX_INFLIGHT in flight; docs/cluster.md, "Pipelined commits"), and
+ * cfg.max_inflight in flight; docs/cluster.md, "Pipelined commits"), and
  * batch - the iteration's replies - leaves through cfg.replies once that
  * transaction and every one before it has committed; dropped if one of
  * them fails and the batch lent something. */

@@ -14,6 +14,7 @@
 struct json_tokener;
 
 #include "cluster_store.h"
+#include "commit_stats.h"
 #include "store/etcd_client.h"
 #include "store/etcd_watch.h"
 
@@ -42,8 +43,10 @@ struct cs_txn;
 struct etcd_async;
 struct ev_loop;
 
-#define CS_TXN_OPS	100 /* per transaction: etcd's --max-txn-ops is 128 */
-#define CS_MAX_INFLIGHT 4   /* transactions in flight (docs/cluster.md, "Pipelined commits") */
+#define CS_TXN_OPS 100 /* per transaction: etcd's --max-txn-ops is 128 */
+/* The most transactions in flight --etcd-inflight allows (docs/cluster.md,
+ * "Pipelined commits"); cs->max_inflight is the gateway's own. */
+#define CS_MAX_INFLIGHT 16
 
 struct cluster_store {
 	struct engine *eng;
@@ -91,11 +94,13 @@ struct cluster_store {
 	struct cluster_store_replies replies;
 	struct cs_batch *batches;	     /* replies waiting for their commit, in order */
 	struct cs_txn *txn[CS_MAX_INFLIGHT]; /* in flight, in the order sent */
+	size_t max_inflight;		     /* --etcd-inflight: at most this many */
 	size_t n_txn;
 	uint64_t started_seq, committed_seq; /* of the transactions sent / settled ok */
 	bool settling;			     /* completions are only marked (re-entry) */
 	size_t fail_streak;		     /* transactions failed in a row */
 	size_t inflight_max;		     /* the most in flight at once */
+	struct cs_commit_stats cstats;	     /* hosts, latencies, waits (status) */
 	/* A write was refused by the fence: standby now, every host read
 	 * again (cluster_store.c's demote, called from cluster_commit.c). */
 	void (*demote_fenced)(struct cluster_store *cs);
@@ -107,6 +112,7 @@ struct cluster_store {
 };
 
 uint64_t cs_now_ms(void);  /* CLOCK_MONOTONIC ms */
+uint64_t cs_now_us(void);  /* CLOCK_MONOTONIC us */
 uint64_t cs_wall_ms(void); /* CLOCK_REALTIME ms: the records' times */
 struct cs_row *cs_row_get(struct cluster_store *cs, uint32_t id, bool create);
 /* A row's last version mirrored (value NULL) or not (value: that version,

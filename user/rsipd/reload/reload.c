@@ -76,6 +76,7 @@ static const struct field restart_only[] = {
     {"etcd-timeout", F(etcd_timeout_ms)},
     {"etcd-connect-timeout", F(etcd_connect_ms)},
     {"etcd-watch-idle", F(etcd_watch_idle_ms)},
+    {"etcd-inflight", F(etcd_inflight)},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
