@@ -97,7 +97,10 @@ measure() { # label addr rsipc_pid
 rsip_round() {
 	local attach=$1 cell label dp bin dir pid nb
 	shift
-	lab_rsipd_start --attach "$attach" >/dev/null || exit 1
+	# --holdback 1: the pool has two addresses, so the third rsipc of a
+	# round gets the first one's again, and its --listen port must not be
+	# held back (120 s by default) after the first rsipc freed it.
+	lab_rsipd_start --attach "$attach" --holdback 1 >/dev/null || exit 1
 	for cell in "$@"; do
 		IFS=: read -r label dp bin <<<"$cell"
 		bin=${bin:-$BUILD/rsipc}
@@ -107,7 +110,11 @@ rsip_round() {
 		lab_bg x1 "$LAB_DIR/rsipc-$label.log" "$bin" --server $LAB_NA --state-dir "$dir" \
 			up --listen $PORT --datapath $dp
 		pid=$LAB_LAST_PID
-		lab_wait 15 test -s "$dir/state.json" || { echo "bench: rsipc ($label) got no lease" >&2; exit 1; }
+		if ! lab_wait 30 test -s "$dir/state.json"; then
+			echo "bench: rsipc ($label) got no lease in 30 s; its log:" >&2
+			cat "$LAB_DIR/rsipc-$label.log" >&2
+			exit 1
+		fi
 		nb=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$dir/state.json")
 		measure "$label" "$nb" "$pid"
 		kill "$pid"

@@ -420,28 +420,48 @@ void tunnel_down(struct tunnel *t)
  * TSO super-packet are cut into seg_arena; others stay in the read buffer. */
 struct pump_out {
 	struct mmsghdr mm[PUMP_SEGS];
-	struct iovec iov[PUMP_SEGS][2];
+	struct iovec iov[PUMP_SEGS][3];
+	struct virtio_net_hdr vh[PUMP_SEGS];	/* direct with vnet */
 	uint8_t hdr[PUMP_SEGS][PKT_TX_HDR_MAX]; /* direct: the frame headers */
 	size_t lens[PUMP_SEGS];
 	unsigned int n;
-	size_t used; /* of seg_arena */
-	bool direct; /* through the packet socket (else the raw socket) */
+	size_t used;  /* of seg_arena */
+	bool direct;  /* through the packet socket (else the raw socket) */
+	bool partial; /* direct with vnet: L4 checksums may be left partial */
 };
 
 static uint8_t seg_arena[SEG_ARENA];
 
-static void pump_add(struct tunnel *t, struct pump_out *po, uint8_t *pkt, size_t len)
+/* Add one packet to the batch; csum: its L4 checksum is partial (the field
+ * holds the pseudo-header sum), only where po->partial. */
+static void pump_add(struct tunnel *t, struct pump_out *po, uint8_t *pkt, size_t len,
+		     const struct encap_csum *csum)
 {
 	static uint8_t gre[GRE_HDR_LEN];
 	struct mmsghdr *m = &po->mm[po->n];
+	struct virtio_net_hdr *vh = &po->vh[po->n];
+	size_t hlen;
 
 	encap_gre_header(gre);
 	memset(m, 0, sizeof(*m));
 	m->msg_hdr.msg_iov = po->iov[po->n];
-	if (po->direct)
-		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){
-		    po->hdr[po->n], pkt_tx_header(&t->ptx, po->hdr[po->n], pkt, len)};
-	else if (t->type == RSIP_TUNNEL_GRE)
+	if (po->direct && t->ptx.vnet) {
+		memset(vh, 0, sizeof(*vh));
+		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){vh, sizeof(*vh)};
+	}
+	if (po->direct) {
+		hlen = pkt_tx_header(&t->ptx, po->hdr[po->n], pkt, len);
+		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){po->hdr[po->n], hlen};
+		if (csum) {
+			/* Offsets from the frame's start; the kernel wants the
+			 * headers up to the field in the skb's linear part. */
+			vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh->csum_start = (uint16_t)(hlen + csum->start);
+			vh->csum_offset = csum->offset;
+			vh->hdr_len = (uint16_t)(vh->csum_start + vh->csum_offset + 2);
+			STAT_ADD(t->out_stats.tx_partial_csum, 1);
+		}
+	} else if (t->type == RSIP_TUNNEL_GRE)
 		po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){gre, sizeof(gre)};
 	po->iov[po->n][m->msg_hdr.msg_iovlen++] = (struct iovec){pkt, len};
 	po->lens[po->n++] = len;
@@ -480,8 +500,11 @@ static void pump_flush(struct tunnel *t, struct pump_out *po)
 static int pump_add_gso(struct tunnel *t, struct pump_out *po, const uint8_t *pkt, size_t len,
 			uint8_t gso, uint16_t gso_size)
 {
+	bool tcp = gso == VIRTIO_NET_HDR_GSO_TCPV4;
 	int (*cut)(const uint8_t *, size_t, uint16_t, uint8_t *, size_t, size_t *, unsigned int) =
-	    gso == VIRTIO_NET_HDR_GSO_TCPV4 ? gso_tcp4_segment : gso_udp4_segment;
+	    po->partial ? (tcp ? gso_tcp4_segment_partial : gso_udp4_segment_partial)
+			: (tcp ? gso_tcp4_segment : gso_udp4_segment);
+	struct encap_csum c = {(uint16_t)((pkt[0] & 0x0f) * 4), tcp ? 16 : 6};
 	size_t lens[PUMP_SEGS];
 	int k;
 
@@ -494,7 +517,7 @@ static int pump_add_gso(struct tunnel *t, struct pump_out *po, const uint8_t *pk
 	if (k < 0)
 		return ENCAP_BAD_HEADER;
 	for (int i = 0; i < k; i++) {
-		pump_add(t, po, seg_arena + po->used, lens[i]);
+		pump_add(t, po, seg_arena + po->used, lens[i], po->partial ? &c : NULL);
 		po->used += lens[i];
 	}
 	if (gso == VIRTIO_NET_HDR_GSO_TCPV4)
@@ -520,9 +543,11 @@ static void pump_out(void *arg)
 	po.n = 0;
 	po.used = 0;
 	po.direct = pump_direct(t);
+	po.partial = po.direct && t->ptx.vnet;
 	for (unsigned int i = 0; i < PUMP_BATCH; i++) {
 		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf[i];
 		uint8_t *pkt = buf[i] + VNET_HLEN;
+		struct encap_csum c;
 		uint8_t gso;
 		size_t len;
 
@@ -551,18 +576,19 @@ static void pump_out(void *arg)
 			STAT_ADD(t->out_stats.drops[v], 1);
 			continue;
 		}
+		c = (struct encap_csum){vh->csum_start, vh->csum_offset};
 		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-			struct encap_csum c = {vh->csum_start, vh->csum_offset};
-
 			if ((size_t)c.start + c.offset + 2 > len) {
 				STAT_ADD(t->out_stats.drops[ENCAP_BAD_HEADER], 1);
 				continue;
 			}
-			encap_csum_complete(pkt, len, &c);
+			if (!po.partial)
+				encap_csum_complete(pkt, len, &c);
 		}
 		if (po.n == PUMP_SEGS)
 			pump_flush(t, &po);
-		pump_add(t, &po, pkt, len);
+		pump_add(t, &po, pkt, len,
+			 po.partial && (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ? &c : NULL);
 	}
 	pump_flush(t, &po);
 }
