@@ -7,6 +7,10 @@
 #   pump   through RSIP: rsipd's XDP programs and rsipc's userspace pump
 #   tc     through RSIP: rsipd's TC programs (--attach tc) and rsipc's TC
 #          programs: GRO-merged packets cross the gateway whole
+#   pump(tc)  rsipd's TC programs and rsipc's userspace pump: the fallback
+#          as a host without BPF runs it behind a TC gateway
+#   pump(tc) before  the same with the rsipc binary RSIPC_BEFORE (if set), in
+#          the same rotation: a change to the pump measured in one run
 # each with GRO on at every forwarding and receiving hop (lab_gro: the
 # switch's bridge and ports, N's interfaces, the hosts, Y), then off (but on
 # p0 and Y's eth0, peers of XDP redirect targets: they need NAPI), TCP and
@@ -16,10 +20,10 @@
 # count; UDP: what was sent minus the loss), each RSIP figure as a ratio of
 # plain routing in the same GRO setting, and rsipc's CPU over each run. With
 # REPS > 1 every cell is measured REPS times in turn (plain, bpf, pump, tc,
-# then again): the table shows the median, and every repetition is printed
+# pump(tc)[, pump(tc) before], then again): the table shows the median, and every repetition is printed
 # below it, with the load average before and after.
 #   bench/rsipc_iperf.sh [BUILD_DIR]   env: SECS (5 per run), UDP_RATE (iperf3 -b, default 1G),
-#                                      REPS (1)
+#                                      REPS (1), RSIPC_BEFORE (an rsipc binary)
 # No pass/fail: this prints numbers.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +37,8 @@ command -v iperf3 >/dev/null || { echo "bench: no iperf3 (make deps)" >&2; exit 
 for f in "$BUILD/rsipd" "$BUILD/rsipc" "$BUILD/rsipctl"; do
 	[ -x "$f" ] || { echo "bench: $f not built" >&2; exit 1; }
 done
+RSIPC_BEFORE=${RSIPC_BEFORE:-}
+[ -z "$RSIPC_BEFORE" ] || [ -x "$RSIPC_BEFORE" ] || { echo "bench: $RSIPC_BEFORE not executable" >&2; exit 1; }
 export BUILD
 RSIPD=$BUILD/rsipd
 . "$top/tests/lab/lab.sh"
@@ -85,23 +91,33 @@ measure() { # label addr rsipc_pid
 	wait "$srv" 2>/dev/null
 }
 
-# rsip_round ATTACH LABEL DATAPATH...: rsipd with --attach ATTACH, then one
-# rsipc per data path, each measured (label LABEL for bpf under tc).
+# rsip_round ATTACH CELL...: rsipd with --attach ATTACH, then one rsipc per
+# cell, each measured. A cell is LABEL:DATAPATH[:RSIPC] (RSIPC: the binary,
+# default $BUILD/rsipc).
 rsip_round() {
-	local attach=$1 tclabel=$2 dp dir pid nb
-	shift 2
+	local attach=$1 cell label dp bin dir pid nb
+	shift
+	# --holdback 1: the pool has two addresses, so the third rsipc of a
+	# round gets the first one's again, and its --listen port must not be
+	# held back (120 s by default) after the first rsipc freed it.
 	# --detach-on-exit: the plain runs that follow see no program of ours.
-	lab_rsipd_start --attach "$attach" --detach-on-exit >/dev/null || exit 1
-	for dp in "$@"; do
-		dir=$LAB_DIR/rsipc-$dp
+	lab_rsipd_start --attach "$attach" --holdback 1 --detach-on-exit >/dev/null || exit 1
+	for cell in "$@"; do
+		IFS=: read -r label dp bin <<<"$cell"
+		bin=${bin:-$BUILD/rsipc}
+		dir=$LAB_DIR/rsipc-$label
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		lab_bg x1 "$LAB_DIR/rsipc-$dp.log" "$BUILD/rsipc" --server $LAB_NA --state-dir "$dir" \
+		lab_bg x1 "$LAB_DIR/rsipc-$label.log" "$bin" --server $LAB_NA --state-dir "$dir" \
 			up --listen $PORT --datapath $dp
 		pid=$LAB_LAST_PID
-		lab_wait 15 test -s "$dir/state.json" || { echo "bench: rsipc ($dp) got no lease" >&2; exit 1; }
+		if ! lab_wait 30 test -s "$dir/state.json"; then
+			echo "bench: rsipc ($label) got no lease in 30 s; its log:" >&2
+			cat "$LAB_DIR/rsipc-$label.log" >&2
+			exit 1
+		fi
 		nb=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$dir/state.json")
-		measure "$([ "$attach" = tc ] && echo "$tclabel" || echo "$dp")" "$nb" "$pid"
+		measure "$label" "$nb" "$pid"
 		kill "$pid"
 		wait "$pid" 2>/dev/null
 	done
@@ -118,38 +134,56 @@ for G in on off; do
 		measure plain $LAB_X1
 		lab_exec y ip route del 10.0.0.0/24 via $LAB_N_WAN
 		lab_exec x1 ip route del default via $LAB_NA
-		rsip_round xdp - bpf pump
-		rsip_round tc tc bpf
+		rsip_round xdp bpf:bpf pump:pump
+		# the two pump builds swap places every repetition
+		pumps=(pumptc:pump)
+		if [ -n "$RSIPC_BEFORE" ] && ((rep % 2)); then
+			pumps=("pumpbefore:pump:$RSIPC_BEFORE" pumptc:pump)
+		elif [ -n "$RSIPC_BEFORE" ]; then
+			pumps+=("pumpbefore:pump:$RSIPC_BEFORE")
+		fi
+		rsip_round tc tc:bpf "${pumps[@]}"
 	done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { $PY -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }
 median() { $PY -c 'import statistics,sys; print("%g" % statistics.median(float(x) for x in sys.argv[1:]))' $1; }
-printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %9s %9s\n' GRO prot dir "" plain \
-	"bpf(xdp)" ratio "bpf(tc)" ratio pump ratio pump/bpf "cpu(bpf)" "cpu(pump)"
+printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s %6s' GRO prot dir "" plain \
+	"bpf(xdp)" ratio "bpf(tc)" ratio pump ratio pump/bpf "pump(tc)" ratio
+[ -z "$RSIPC_BEFORE" ] || printf ' %8s %6s %7s' before ratio "tc/bef"
+printf ' %9s %9s %9s\n' "cpu(bpf)" "cpu(pump)" "cpu(p-tc)"
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
 			p=$(median "${R[plain,$G,$proto,$d]}") b=$(median "${R[bpf,$G,$proto,$d]}")
 			t=$(median "${R[tc,$G,$proto,$d]}") u=$(median "${R[pump,$G,$proto,$d]}")
-			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s%% %8s%%\n' "$G" $proto $d \
+			ut=$(median "${R[pumptc,$G,$proto,$d]}")
+			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s %6s' "$G" $proto $d \
 				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$b" "$(ratio "$b" "$p")" \
 				"$t" "$(ratio "$t" "$p")" "$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$b")" \
-				"$(median "${CPU[bpf,$G,$proto,$d]}")" "$(median "${CPU[pump,$G,$proto,$d]}")"
+				"$ut" "$(ratio "$ut" "$p")"
+			if [ -n "$RSIPC_BEFORE" ]; then
+				ub=$(median "${R[pumpbefore,$G,$proto,$d]}")
+				printf ' %8s %6s %7s' "$ub" "$(ratio "$ub" "$p")" "$(ratio "$ut" "$ub")"
+			fi
+			printf ' %8s%% %8s%% %8s%%\n' "$(median "${CPU[bpf,$G,$proto,$d]}")" \
+				"$(median "${CPU[pump,$G,$proto,$d]}")" "$(median "${CPU[pumptc,$G,$proto,$d]}")"
 		done
 	done
 done
 echo "(Gbit/s delivered, $SECS s per run, median of $REPS; ratio = RSIP / plain routing with the same GRO"
 echo " setting; bpf(xdp) = the gateway's XDP programs, bpf(tc) = its TC programs (--attach tc), both"
 echo " with rsipc's BPF path; pump/bpf = the pump against bpf(xdp), which shares the gateway's"
-echo " per-frame XDP path; cpu = rsipc's user+system time over the run, % of one CPU)"
+echo " per-frame XDP path; pump(tc) = the pump through the TC gateway; before = the same with"
+echo " RSIPC_BEFORE, tc/bef = pump(tc) / before; cpu = rsipc's user+system time over the run,"
+echo " % of one CPU, p-tc = pump(tc))"
 echo
 echo "every repetition (Gbit/s, in the order run; load average $LOAD0 before, $LOAD1 after):"
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
-			for l in plain bpf tc pump; do
+			for l in plain bpf tc pump pumptc ${RSIPC_BEFORE:+pumpbefore}; do
 				printf '  GRO %-3s %s %-3s %-5s %s\n' "$G" $proto $d $l "${R[$l,$G,$proto,$d]}"
 			done
 		done

@@ -222,12 +222,52 @@ static void test_udp_refused(void **state)
 	assert_int_equal(gso_udp4_segment(pkt, len, 1000, out, sizeof(out), lens, 16), -EINVAL);
 }
 
+/* The partial cut: the same bytes as the full one but for the L4 checksum
+ * field, which holds the pseudo-header sum; summing the L4 bytes with it
+ * there (what the kernel or the device does for CHECKSUM_PARTIAL) gives the
+ * full cut's checksum. */
+static void check_partial(size_t len, uint8_t proto)
+{
+	static uint8_t full[8192];
+	size_t flens[16], off = 0, field = proto == IPPROTO_TCP ? 16 : 6;
+	int n, k;
+
+	n = (proto == IPPROTO_TCP ? gso_tcp4_segment : gso_udp4_segment)(pkt, len, 1000, full,
+									 sizeof(full), flens, 16);
+	k = (proto == IPPROTO_TCP ? gso_tcp4_segment_partial : gso_udp4_segment_partial)(
+	    pkt, len, 1000, out, sizeof(out), lens, 16);
+	assert_int_equal(k, n);
+	assert_true(n > 1);
+	for (int i = 0; i < n; i++) {
+		const uint8_t *f = full + off, *p = out + off;
+		size_t l4 = lens[i] - IHL;
+
+		assert_int_equal(lens[i], flens[i]);
+		assert_memory_equal(p, f, IHL + field);
+		assert_memory_equal(p + IHL + field + 2, f + IHL + field + 2,
+				    lens[i] - IHL - field - 2);
+		assert_int_equal(rd(p + IHL + field, 2), sum(p + 12, 8, proto + (uint32_t)l4));
+		assert_int_equal((uint16_t)~sum(p + IHL, l4, 0), rd(f + IHL + field, 2));
+		off += lens[i];
+	}
+}
+
+static void test_partial(void **state)
+{
+	(void)state;
+	check_partial(super(2500, 0x18, 7), IPPROTO_TCP);
+	check_partial(super_udp(2500), IPPROTO_UDP);
+	assert_int_equal(gso_tcp4_segment_partial(pkt, IHL + 4, 1000, out, sizeof(out), lens, 16),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cut),		  cmocka_unit_test(test_exact_and_one),
 	    cmocka_unit_test(test_refused),	  cmocka_unit_test(test_udp_cut),
 	    cmocka_unit_test(test_udp_zero_csum), cmocka_unit_test(test_udp_refused),
+	    cmocka_unit_test(test_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

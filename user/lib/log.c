@@ -3,6 +3,7 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,10 @@ struct site {
 };
 
 static struct site sites[SITES];
+/* rsipc's pump and rsipd's start-up log from a second thread: the table is
+ * shared, so admitting a line is serialised (lines are rare; the lock is
+ * never held while a line is formatted). */
+static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t now_s(void)
 {
@@ -51,8 +56,8 @@ static void summarise(struct site *s)
 	emit(s->prio, msg);
 }
 
-/* True when this line may be written now. */
-static bool admit(int prio, const char *fmt)
+/* True when this line may be written now. Called with sites_lock held. */
+static bool admit_locked(int prio, const char *fmt)
 {
 	struct site *s = &sites[((uintptr_t)fmt >> 3) % SITES];
 	uint64_t now = now_s();
@@ -73,17 +78,29 @@ static bool admit(int prio, const char *fmt)
 	return false;
 }
 
+static bool admit(int prio, const char *fmt)
+{
+	bool ok;
+
+	pthread_mutex_lock(&sites_lock);
+	ok = admit_locked(prio, fmt);
+	pthread_mutex_unlock(&sites_lock);
+	return ok;
+}
+
 void log_flush_suppressed(void)
 {
 	uint64_t now = now_s();
 	size_t i;
 
+	pthread_mutex_lock(&sites_lock);
 	for (i = 0; i < SITES; i++)
 		if (sites[i].suppressed && now - sites[i].window_start >= LOG_WINDOW_S) {
 			summarise(&sites[i]);
 			sites[i].window_start = now;
 			sites[i].lines = 0;
 		}
+	pthread_mutex_unlock(&sites_lock);
 }
 
 /* ---- output -------------------------------------------------------------------- */

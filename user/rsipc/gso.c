@@ -2,6 +2,7 @@
 /* rsipc: TCP and UDP/IPv4 segmentation in userspace (gso.h). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "encap.h"
@@ -34,7 +35,7 @@ static void wr16(uint8_t *p, uint16_t v)
  * split at gso_size; then what differs per segment (IP length and ID, TCP
  * sequence and flags, UDP length) and both checksums. */
 static int segment4(const uint8_t *pkt, size_t len, uint8_t proto, uint16_t gso_size, uint8_t *out,
-		    size_t outcap, size_t *lens, unsigned int max_segs)
+		    size_t outcap, size_t *lens, unsigned int max_segs, bool partial)
 {
 	size_t min_l4h = proto == IPPROTO_TCP ? 20 : 8;
 	size_t ihl, l4h, hdr, tot, payload, done = 0, used = 0;
@@ -79,7 +80,8 @@ static int segment4(const uint8_t *pkt, size_t len, uint8_t proto, uint16_t gso_
 			wr16(s + ihl + 4, (uint16_t)(l4h + chunk));
 		}
 		wr16(s + ihl + c.offset, encap_pseudo_sum(s, l4h + chunk));
-		encap_csum_complete(s, hdr + chunk, &c);
+		if (!partial)
+			encap_csum_complete(s, hdr + chunk, &c);
 		lens[n++] = hdr + chunk;
 		used += hdr + chunk;
 		done += chunk;
@@ -90,11 +92,23 @@ static int segment4(const uint8_t *pkt, size_t len, uint8_t proto, uint16_t gso_
 int gso_tcp4_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out, size_t outcap,
 		     size_t *lens, unsigned int max_segs)
 {
-	return segment4(pkt, len, IPPROTO_TCP, gso_size, out, outcap, lens, max_segs);
+	return segment4(pkt, len, IPPROTO_TCP, gso_size, out, outcap, lens, max_segs, false);
 }
 
 int gso_udp4_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out, size_t outcap,
 		     size_t *lens, unsigned int max_segs)
 {
-	return segment4(pkt, len, IPPROTO_UDP, gso_size, out, outcap, lens, max_segs);
+	return segment4(pkt, len, IPPROTO_UDP, gso_size, out, outcap, lens, max_segs, false);
+}
+
+int gso_tcp4_segment_partial(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out,
+			     size_t outcap, size_t *lens, unsigned int max_segs)
+{
+	return segment4(pkt, len, IPPROTO_TCP, gso_size, out, outcap, lens, max_segs, true);
+}
+
+int gso_udp4_segment_partial(const uint8_t *pkt, size_t len, uint16_t gso_size, uint8_t *out,
+			     size_t outcap, size_t *lens, unsigned int max_segs)
+{
+	return segment4(pkt, len, IPPROTO_UDP, gso_size, out, outcap, lens, max_segs, true);
 }

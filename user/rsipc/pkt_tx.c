@@ -53,6 +53,9 @@ int pkt_tx_open(struct pkt_tx *p, int ifindex, struct in_addr nexthop, struct in
 		rc = -errno;
 		goto fail;
 	}
+	/* Without it (a kernel or socket that refuses) checksums are summed
+	 * in user space, as for the raw socket. */
+	p->vnet = setsockopt(p->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
 	pkt_tx_refresh(p, "/proc/net/arp");
 	return 0;
 fail:

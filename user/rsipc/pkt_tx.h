@@ -11,7 +11,10 @@
  * not Ethernet, the pump sends through its raw socket (which also makes the
  * kernel resolve the neighbour). Outer packets leave without the host's
  * netfilter (as the TC data path's: it makes them after netfilter), TC
- * egress and qdisc on the LAN device.
+ * egress and qdisc on the LAN device. Frames carry a virtio_net_hdr
+ * (PACKET_VNET_HDR, where the kernel has it): the inner TCP or UDP checksum
+ * of a segment is left to the kernel or the device (CHECKSUM_PARTIAL, as the
+ * host's own TCP leaves it), not summed over every payload byte here.
  */
 #ifndef RSIPC_PKT_TX_H
 #define RSIPC_PKT_TX_H
@@ -34,6 +37,10 @@ struct pkt_tx {
 	struct in_addr src, endpoint;
 	uint8_t tunnel; /* enum rsip_tunnel_type */
 	uint16_t id;	/* next outer IP ID */
+	/* PACKET_VNET_HDR is on: every frame goes behind a virtio_net_hdr,
+	 * and an inner L4 checksum may be left partial (the kernel or the
+	 * device completes it, as for the host's own TCP). */
+	bool vnet;
 };
 
 /* Open the packet socket on ifindex (an Ethernet device, else -EOPNOTSUPP)

@@ -32,6 +32,7 @@
 #include "leased.h"
 #include "nl.h"
 #include "pkt_tx.h"
+#include "pump_thread.h"
 
 enum tunnel_datapath {
 	TUNNEL_DP_AUTO = 0, /* bpf, else pump (with a log line saying why) */
@@ -47,6 +48,7 @@ struct tunnel_stats {
 	uint64_t tx_tso;	       /* TSO super-packets read and cut */
 	uint64_t tx_uso;	       /* USO (UDP GSO) super-packets read and cut */
 	uint64_t tx_direct;	       /* of tx_packets: through the packet socket */
+	uint64_t tx_partial_csum;      /* of tx_direct: L4 checksum left to the kernel */
 	uint64_t drops[ENCAP_N_VERDICTS];
 };
 
@@ -68,7 +70,11 @@ struct tunnel {
 	long ptx_checked;     /* monotonic second of its last neighbour look-up */
 	struct leased leased; /* for the raw socket's receiver */
 	struct nl *nl;
-	struct tunnel_stats stats;
+	/* Each half counts in its own (one writer each, relaxed atomic
+	 * stores); tunnel_stats_read sums them. */
+	struct tunnel_stats stats;     /* inbound: rsipc's poll loop */
+	struct tunnel_stats out_stats; /* outbound: the pump's thread */
+	struct pump_thread out_thread; /* pump: TUN -> gateway */
 };
 
 struct tunnel_cfg {
@@ -100,9 +106,12 @@ const char *tunnel_datapath_name(const struct tunnel *t); /* "bpf" or "pump" */
  * and the receiver's set. 0 or -errno. */
 int tunnel_add_port(struct tunnel *t, uint16_t port);
 
-/* Move what is waiting (a bounded batch, to stay fair to the other fds). */
-void tunnel_pump_out(struct tunnel *t); /* TUN readable */
-void tunnel_pump_in(struct tunnel *t);	/* raw socket readable (both data paths) */
+/* Move what the raw socket holds to the TUN (a bounded batch, to stay fair
+ * to the other fds; both data paths). The pump's outbound half runs on a
+ * thread of its own from tunnel_up to tunnel_down (pump_thread.h). */
+void tunnel_pump_in(struct tunnel *t);
+/* Both halves' counters, as of now. */
+void tunnel_stats_read(const struct tunnel *t, struct tunnel_stats *s);
 
 /* The MTU of the path to dst (what the route to it uses), or -errno. */
 int tunnel_path_mtu(struct in_addr dst);

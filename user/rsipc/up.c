@@ -96,6 +96,7 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 static struct json_object *state_json(struct up *u)
 {
 	struct json_object *o = rsipc_lease_json(&u->lease), *t, *d;
+	struct tunnel_stats st;
 	const struct rsip_binding *b = rsip_client_binding(u->c, u->lease.bind_id);
 	uint64_t now = rsip_client_now_us(u->c);
 	int64_t left_s = b && b->expires_us > now ? (int64_t)((b->expires_us - now) / 1000000) : 0;
@@ -127,20 +128,22 @@ static struct json_object *state_json(struct up *u)
 			       u->o->cmd_argc ? json_object_new_string(u->o->cmd_argv[0]) : NULL);
 	json_object_object_add(o, "command_pid",
 			       u->child > 0 ? json_object_new_int(u->child) : NULL);
+	tunnel_stats_read(&u->tun, &st);
 	t = json_object_new_object();
-	add_u64(t, "tx_packets", u->tun.stats.tx_packets);
-	add_u64(t, "tx_bytes", u->tun.stats.tx_bytes);
-	add_u64(t, "rx_packets", u->tun.stats.rx_packets);
-	add_u64(t, "rx_bytes", u->tun.stats.rx_bytes);
-	add_u64(t, "tx_errors", u->tun.stats.tx_errors);
-	add_u64(t, "rx_errors", u->tun.stats.rx_errors);
-	add_u64(t, "rx_partial_csum", u->tun.stats.rx_partial_csum);
-	add_u64(t, "tx_tso", u->tun.stats.tx_tso);
-	add_u64(t, "tx_uso", u->tun.stats.tx_uso);
-	add_u64(t, "tx_direct", u->tun.stats.tx_direct);
+	add_u64(t, "tx_packets", st.tx_packets);
+	add_u64(t, "tx_bytes", st.tx_bytes);
+	add_u64(t, "rx_packets", st.rx_packets);
+	add_u64(t, "rx_bytes", st.rx_bytes);
+	add_u64(t, "tx_errors", st.tx_errors);
+	add_u64(t, "rx_errors", st.rx_errors);
+	add_u64(t, "rx_partial_csum", st.rx_partial_csum);
+	add_u64(t, "tx_tso", st.tx_tso);
+	add_u64(t, "tx_uso", st.tx_uso);
+	add_u64(t, "tx_direct", st.tx_direct);
+	add_u64(t, "tx_partial_csum", st.tx_partial_csum);
 	d = json_object_new_object();
 	for (int i = 1; i < ENCAP_N_VERDICTS; i++)
-		add_u64(d, encap_verdict_name(i), u->tun.stats.drops[i]);
+		add_u64(d, encap_verdict_name(i), st.drops[i]);
 	json_object_object_add(t, "drops", d);
 	if (u->tun.bpf) {
 		uint64_t c[RSIPC_TC_N_COUNTERS];
@@ -543,7 +546,7 @@ static void on_signal(struct up *u)
 	}
 }
 
-enum { PFD_SIG, PFD_CTL, PFD_RSIP, PFD_TUN, PFD_RAW, PFD_CONN0, PFD_N = PFD_CONN0 + MAX_CONNS };
+enum { PFD_SIG, PFD_CTL, PFD_RSIP, PFD_RAW, PFD_CONN0, PFD_N = PFD_CONN0 + MAX_CONNS };
 
 static void loop(struct up *u)
 {
@@ -555,9 +558,6 @@ static void loop(struct up *u)
 		pfd[PFD_CTL] = (struct pollfd){.fd = u->ctl_fd, .events = POLLIN};
 		pfd[PFD_RSIP] = (struct pollfd){.fd = rsip_client_fd(u->c),
 						.events = rsip_client_poll_events(u->c)};
-		/* The BPF data path moves no packet through user space. */
-		pfd[PFD_TUN] =
-		    (struct pollfd){.fd = u->tun.bpf ? -1 : u->tun.tun_fd, .events = POLLIN};
 		pfd[PFD_RAW] = (struct pollfd){.fd = u->tun.raw_fd, .events = POLLIN};
 		for (int i = 0; i < MAX_CONNS; i++)
 			pfd[PFD_CONN0 + i] =
@@ -574,8 +574,6 @@ static void loop(struct up *u)
 		if (pfd[PFD_SIG].revents)
 			on_signal(u);
 		rsip_client_dispatch(u->c, pfd[PFD_RSIP].fd >= 0 ? pfd[PFD_RSIP].revents : 0);
-		if (pfd[PFD_TUN].revents & POLLIN)
-			tunnel_pump_out(&u->tun);
 		if (pfd[PFD_RAW].revents & POLLIN)
 			tunnel_pump_in(&u->tun);
 		if (pfd[PFD_CTL].revents & POLLIN)
