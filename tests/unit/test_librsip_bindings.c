@@ -221,6 +221,14 @@ static uint64_t lease(struct fixture *f, uint16_t n_spis, uint16_t nports, uint3
 	assert_int_equal(rsip_client_assign(f->c, &ar, b), 0);
 	freeze(f);
 	assert_int_equal(fake_gw_join(&f->gw), 0);
+	/* On a loaded machine the live clock can pass a retransmission
+	 * timeout before the fake gateway's thread answers: the library then
+	 * rightly sent the request again, and the copy still waits in the
+	 * socket. Only such copies may be there; a test that reads the next
+	 * request must not take one for it. */
+	while (fake_recv(f->sv[1], false, f->req, 0) > 0)
+		assert_true(f->req->type == RSIP_REGISTER_REQUEST ||
+			    f->req->type == RSIP_ASSIGN_REQUEST_RSIPSEC);
 	assert_int_equal(b->bind_id, 70);
 	t = b->expires_us - (uint64_t)b->lease_s * SEC;
 	free(b);
