@@ -39,6 +39,14 @@ fail() {
 		echo "---- ${f##*/}"
 		tail -n 25 "$f"
 	done
+	# Where a lost packet went: the gateway's non-zero counters (a drop
+	# names its reason) and X1's neighbour entry as N sees it.
+	if [ -S "${LAB_CTL:-}" ]; then
+		echo "---- rsipctl counters (non-zero)"
+		lab_ctl counters 2>&1 | awk 'NF >= 2 && $NF != "0"' | head -n 60
+		echo "---- N's neighbours on lan0"
+		lab_exec n ip neigh show dev lan0 2>&1 | head -n 10
+	fi
 	exit 1
 }
 ok() { echo "ok    $*"; }

@@ -508,11 +508,7 @@ static int xdp_map_sizes(const struct rsipd_config *cfg, struct map_sizes *sizes
 			 "rsip_icmp_id %u, rsip_out_spi %u (docs/dataplane.md, Map sizes)",
 			 sizes->clients, sizes->port_dir, sizes->ports, sizes->orphan_nb,
 			 sizes->ike, sizes->spi, sizes->spi_dir, sizes->icmp_id, sizes->out_spi);
-	if (!rc) {
-		map_sizes_bind_stats_line(sizes, cfg->stat_slots, libbpf_num_possible_cpus(), why,
-					  sizeof(why));
-		log_info("%s", why);
-	}
+	/* The rsip_bind_stats line is preflight's (start-up and -t alike). */
 	return rc;
 }
 
