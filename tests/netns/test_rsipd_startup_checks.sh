@@ -129,6 +129,47 @@ lab_exec n ip addr del "$LAB_NB2/32" dev lo
 caps=-all,+bpf,+perfmon,+net_admin,+net_raw
 rm -r "$LAB_PIN"  # the root-run data plane goes (removing the link pins detaches it)
 [ -z "$(xdp_prog_id wan0)" ] || fail "XDP still on wan0 after removing the pins"
+
+# ---- a corrupt store, found once the data plane is up ----
+# exit 1 with the store's message; a first start then takes down what it
+# attached and pinned, a restart leaves the previous run's programs and pins
+# as they were (dataplane_xdp_start_failed).
+sanitized() { ! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$1"; }
+cpin=$LAB_BPFFS/corrupt
+mkdir -m 0700 "$LAB_DIR/corrupt"
+cstore=$LAB_DIR/corrupt/leases.db
+printf 'this is not a database%.0s' $(seq 200) >"$cstore"
+chmod 0600 "$cstore"
+# shellcheck disable=SC2046
+run "$bin" $(lab_rsipd_flags) --pin-path "$cpin" --state-file "$cstore"
+expect 1 "move the file away"
+grep -qF "removed what this failed start pinned under $cpin" "$LAB_DIR/run.log" ||
+	{ cat "$LAB_DIR/run.log"; fail "the failed first start did not say it removed its pins"; }
+[ ! -e "$cpin" ] || fail "a failed first start left $(ls "$cpin")"
+[ -z "$(xdp_prog_id wan0)" ] && [ -z "$(xdp_prog_id lan0)" ] ||
+	fail "a failed first start left XDP attached"
+sanitized "$LAB_DIR/run.log" || fail "sanitizers (first start, corrupt store)"
+echo "ok: corrupt store on a first start: exit 1, no pin and no XDP left"
+# A restart: a run with a good store, stopped; then the store is corrupt.
+rm "$cstore"
+lab_rsipd_start --pin-path "$cpin" --state-file "$cstore" || fail "start with a new store"
+lab_rsipd_stop
+wan_before=$(xdp_prog_id wan0)
+[ -n "$wan_before" ] || fail "no XDP on wan0 after a clean stop"
+pins_before=$(ls "$cpin" | sort | tr '\n' ' ')
+rm -f "$cstore"*
+printf 'this is not a database%.0s' $(seq 200) >"$cstore"
+chmod 0600 "$cstore"
+# shellcheck disable=SC2046
+run "$bin" $(lab_rsipd_flags) --pin-path "$cpin" --state-file "$cstore"
+expect 1 "move the file away"
+[ "$(xdp_prog_id wan0)" = "$wan_before" ] || fail "a failed restart replaced wan0's program"
+[ "$(ls "$cpin" | sort | tr '\n' ' ')" = "$pins_before" ] ||
+	fail "a failed restart changed the pins: $(ls "$cpin")"
+sanitized "$LAB_DIR/run.log" || fail "sanitizers (restart, corrupt store)"
+rm -r "$cpin"
+[ -z "$(xdp_prog_id wan0)" ] || fail "XDP still on wan0 after removing the pins"
+echo "ok: corrupt store on a restart: exit 1, the previous programs and pins kept"
 mkdir -p "$LAB_DIR/run" "$LAB_DIR/var" "$LAB_BPFFS/unpriv"
 # RuntimeDirectory=, StateDirectory=, the tmpfiles.d pin directory: its own.
 chown 65534:65534 "$LAB_DIR/run" "$LAB_DIR/var" "$LAB_BPFFS/unpriv"

@@ -474,6 +474,8 @@ int main(int argc, char **argv)
 	d.sigfd = -1;
 	if (start(&d) < 0) {
 		log_errx("not started (the lines above say why)");
+		if (d.dp && d.cfg.dataplane == CFG_DP_XDP)
+			dataplane_xdp_start_failed(d.dp);
 		stop(&d);
 		instance_lock_release(&d.lock);
 		return 1;

@@ -60,6 +60,7 @@ struct dp_xdp {
 	struct ev_timer *timer;
 	unsigned int ticks;
 	bool restoring; /* until dataplane_xdp_restored */
+	bool undo;	/* dataplane_xdp_start_failed on a fresh start */
 	char link_wan[PATH_MAX], link_lan[PATH_MAX];
 	struct tc_lane *tc; /* --attach tc: the TC programs, attached */
 	bool fresh;	    /* no pins of a previous run at start */
@@ -154,13 +155,19 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 
 	stop_io(x);
 	/* --attach tc: the filters stay, as the links do, unless a first start
-	 * ends before its maps were filled (docs/dataplane.md). */
-	tc_lane_stop(x->tc, detach || (x->fresh && !x->filled));
+	 * ends before its maps were filled (docs/dataplane.md) or failed after
+	 * (dataplane_xdp_start_failed). */
+	tc_lane_stop(x->tc, detach || x->undo || (x->fresh && !x->filled));
+	detach = detach || x->undo;
 	if (detach) {
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);
 		xdp_unpin_maps(x->cfg->pin_path);
-		log_info("XDP data plane taken down (--detach-on-exit)");
+		if (x->undo)
+			log_info("removed what this failed start pinned under %s",
+				 x->cfg->pin_path);
+		else
+			log_info("XDP data plane taken down (--detach-on-exit)");
 	}
 	neigh_free(x->lan_neigh, detach);
 	neigh_free(x->wan_neigh, detach);
@@ -658,4 +665,9 @@ int dataplane_xdp_restored(struct dataplane *dp)
 		log_info("data plane: %d stale entr%s of the previous run removed", n,
 			 n == 1 ? "y" : "ies");
 	return 0;
+}
+
+void dataplane_xdp_start_failed(struct dataplane *dp)
+{
+	to_xdp(dp)->undo = to_xdp(dp)->fresh;
 }

@@ -22,5 +22,10 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 /* The engine has re-added everything it knows: delete what nothing claims
  * (leases of the previous run that are gone). 0 or -errno. */
 int dataplane_xdp_restored(struct dataplane *dp);
+/* rsipd's start failed after the data plane was up (the store, a socket):
+ * on a first start (no pins before it) the destroy that follows takes down
+ * what this start attached and pinned, as when the data plane itself
+ * failed; a restart leaves the previous run's pins and programs running. */
+void dataplane_xdp_start_failed(struct dataplane *dp);
 
 #endif

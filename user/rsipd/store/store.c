@@ -259,9 +259,11 @@ bool store_is_empty(struct store *s)
 	sqlite3_stmt *st;
 	bool empty = true;
 
+	/* EXISTS stops at the first row; count(*) read every page of the
+	 * table (51 MB at 100,000 hosts: 0.1 s of a restart, for a yes). */
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT (SELECT count(*) FROM clients) + "
-			       "(SELECT count(*) FROM meta WHERE key = 'spi_block_shift')",
+			       "SELECT EXISTS (SELECT 1 FROM clients) OR "
+			       "EXISTS (SELECT 1 FROM meta WHERE key = 'spi_block_shift')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return false;
 	if (sqlite3_step(st) == SQLITE_ROW)
