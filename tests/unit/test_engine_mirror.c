@@ -140,6 +140,19 @@ static void test_passive(void **state)
 	assert_int_equal(engine_counters(b->e)->passive_dropped, 1);
 	assert_int_equal(engine_n_clients(b->e), 1);
 
+	/* Over TCP it closes the stream instead: the host never resends
+	 * there, so its request fails now and is asked again elsewhere. */
+	{
+		struct engine_src t = h_tcp("10.0.0.3", 40001, 9);
+
+		raw_begin(&r, RSIP_REGISTER_REQUEST);
+		raw_u32(&r, RSIP_P_MESSAGE_COUNTER, 2);
+		assert_int_equal(h_send(b, &t, &r), ENGINE_CLOSE);
+		assert_int_equal(b->n_sent, 0);
+		assert_int_equal(engine_counters(b->e)->passive_dropped, 2);
+		assert_int_equal(engine_n_clients(b->e), 1);
+	}
+
 	/* Nor does it end leases: the active gateway does, once. */
 	b->now += 601 * 1000;
 	engine_tick(b->e);

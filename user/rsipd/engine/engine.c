@@ -360,11 +360,16 @@ int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t
 {
 	int rc;
 
-	/* A standby answers nothing: the host retransmits until the address
-	 * has moved to the active gateway, which holds the same state. */
+	/* A standby answers nothing: over UDP the host retransmits until the
+	 * address has moved to the active gateway, which holds the same
+	 * state. Over TCP the host never resends (spec D3) and would wait for
+	 * a reply until its lease ran out: the stream is closed instead, so
+	 * the request fails at once and the host asks again on a new
+	 * connection (spec D4; its renewal is retried), which reaches the
+	 * active gateway. A standby sees TCP only while the address moves. */
 	if (e->passive) {
 		e->ctr.passive_dropped++;
-		return ENGINE_OK;
+		return from->transport == RSIP_T_TCP ? ENGINE_CLOSE : ENGINE_OK;
 	}
 	rc = handle_one(e, from, buf, len);
 
