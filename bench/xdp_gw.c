@@ -19,11 +19,14 @@
  *       Deals the pinned rsip_steer's slots over CPULIST (CPUs given to -S).
  *   xdp_gw ref   -l LAN -M CLIENT_MAC -a NA -d PINDIR
  *       Loads the trivial encapsulating program (ref_progs.bpf.c) towards
- *       client 0 and pins it as PINDIR/ref_encap.
+ *       client 0 and pins it as PINDIR/ref_encap, and its DEVMAP_HASH
+ *       variant as PINDIR/ref_encap_hash.
  *   xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR
  *       Loads ref_lookup three times, one per frame kind, each with a map
  *       sized like the project's for that path and an entry per client, and
- *       pins them as PINDIR/ref_lookup_{esp,ike,udp}.
+ *       pins them as PINDIR/ref_lookup_{esp,ike,udp}; likewise ref_lookup12
+ *       and ref_lookup16 (the same entries under a 12- and a 16-byte key) as
+ *       PINDIR/ref_lookup{12,16}_{esp,ike,udp}.
  *   xdp_gw sink IFNAME            attaches ref_drop (native; stays attached)
  *   xdp_gw attach IFNAME PROGPIN  attaches a pinned program (native, replaces)
  *   xdp_gw detach IFNAME
@@ -540,6 +543,7 @@ static int cmd_ref(const struct gw_opts *o)
 	memcpy((void *)skel->rodata->ref_dst_mac, o->client_mac, 6);
 	skel->rodata->ref_outer_src = o->na.s_addr;
 	skel->rodata->ref_outer_dst = c0.xa.s_addr;
+	skel->rodata->ref_lan_ifindex = lan_ifindex;
 	err = ref_progs__load(skel);
 	if (err) {
 		log_warnx("cannot load ref_progs: %s (-v for libbpf's log)", strerror(-err));
@@ -550,11 +554,19 @@ static int cmd_ref(const struct gw_opts *o)
 		log_warn("ref_tx[0]");
 		goto out;
 	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ref_tx_hash), &lan_ifindex, &lan_ifindex,
+				BPF_ANY)) {
+		err = -errno;
+		log_warn("ref_tx_hash[%u]", lan_ifindex);
+		goto out;
+	}
 	err = pin_at(o->pindir, "ref_encap", pin_prog, skel->progs.ref_encap);
+	if (!err)
+		err = pin_at(o->pindir, "ref_encap_hash", pin_prog, skel->progs.ref_encap_hash);
 	if (!err)
 		err = pin_at(o->pindir, "ref_drop", pin_prog, skel->progs.ref_drop);
 	if (!err)
-		printf("xdp_gw: ref_encap, ref_drop pinned\n");
+		printf("xdp_gw: ref_encap, ref_encap_hash, ref_drop pinned\n");
 out:
 	ref_progs__destroy(skel);
 	return err;
@@ -588,7 +600,15 @@ static int load_lookup(const struct gw_opts *o, enum bench_kind kind, uint32_t l
 	memcpy((void *)skel->rodata->ref_src_mac, lan_mac, 6);
 	skel->rodata->ref_outer_src = o->na.s_addr;
 	skel->rodata->ref_key_off = off;
-	err = bpf_map__set_max_entries(skel->maps.ref_keys, cap < o->clients ? o->clients : cap);
+	struct bpf_map *maps[] = {skel->maps.ref_keys, skel->maps.ref_keys12,
+				  skel->maps.ref_keys16};
+	struct bpf_program *progs[] = {skel->progs.ref_lookup, skel->progs.ref_lookup12,
+				       skel->progs.ref_lookup16};
+	const char *prog_names[] = {"ref_lookup", "ref_lookup12", "ref_lookup16"};
+
+	err = 0;
+	for (size_t m = 0; !err && m < sizeof(maps) / sizeof(maps[0]); m++)
+		err = bpf_map__set_max_entries(maps[m], cap < o->clients ? o->clients : cap);
 	if (!err)
 		err = ref_progs__load(skel);
 	if (err) {
@@ -600,9 +620,8 @@ static int load_lookup(const struct gw_opts *o, enum bench_kind kind, uint32_t l
 		log_warn("ref_tx[0]");
 		goto out;
 	}
-	fd = bpf_map__fd(skel->maps.ref_keys);
 	for (uint32_t k = 0; k < o->clients; k++) {
-		uint8_t frame[BENCH_FRAME_MAX], key[8];
+		uint8_t frame[BENCH_FRAME_MAX], key[16] = {0};
 		struct rsip_target t = {.tunnel = RSIP_DP_TUNNEL_IPIP, .lan_ifindex = lan_ifindex};
 		struct bench_client c;
 
@@ -612,14 +631,20 @@ static int load_lookup(const struct gw_opts *o, enum bench_kind kind, uint32_t l
 		memcpy(key + 4, frame + off, 4);
 		t.xa = c.xa.s_addr;
 		memcpy(t.mac, o->client_mac, 6);
-		if (bpf_map_update_elem(fd, key, &t, BPF_NOEXIST)) {
-			err = -errno;
-			log_warn("ref_keys: client %u", k);
-			goto out;
+		/* the same key in each map, zero-padded to its length */
+		for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+			fd = bpf_map__fd(maps[m]);
+			if (bpf_map_update_elem(fd, key, &t, BPF_NOEXIST)) {
+				err = -errno;
+				log_warn("%s: client %u", bpf_map__name(maps[m]), k);
+				goto out;
+			}
 		}
 	}
-	snprintf(name, sizeof(name), "ref_lookup_%s", bench_kind_name(kind));
-	err = pin_at(o->pindir, name, pin_prog, skel->progs.ref_lookup);
+	for (size_t p = 0; !err && p < sizeof(progs) / sizeof(progs[0]); p++) {
+		snprintf(name, sizeof(name), "%s_%s", prog_names[p], bench_kind_name(kind));
+		err = pin_at(o->pindir, name, pin_prog, progs[p]);
+	}
 out:
 	ref_progs__destroy(skel);
 	return err;
@@ -637,7 +662,7 @@ static int cmd_lookup(const struct gw_opts *o)
 	for (int k = BENCH_ESP; !err && k <= BENCH_UDP; k++)
 		err = load_lookup(o, (enum bench_kind)k, lan_ifindex, lan_mac);
 	if (!err)
-		printf("xdp_gw: ref_lookup_{esp,ike,udp} pinned: clients=%u\n", o->clients);
+		printf("xdp_gw: ref_lookup{,12,16}_{esp,ike,udp} pinned: clients=%u\n", o->clients);
 	return err;
 }
 

@@ -33,7 +33,10 @@
 # Knobs (environment): RATE_CASES ("1:1 1000:1000 100000:1000
 # 100000:100000 1000000:1000 1000000:100000"), RATE_KINDS ("esp ike udp"), RATE_PROGS ("rsip ref lkp":
 # rsip_wan, ref_encap, ref_lookup; add "pre" for rsip_wan on a second copy of
-# the same tables whose hash maps are preallocated, docs/performance.md),
+# the same tables whose hash maps are preallocated, docs/performance.md;
+# "l12" and "l16" for ref_lookup with a 12- and a 16-byte key, the same
+# entries: what the key's length costs the one lookup; "refh" for ref_encap
+# redirecting through a DEVMAP_HASH by ifindex, as rsip_wan does),
 # RATE_REPS (5), RATE_SECS (6),
 # (add "one" and "two" for rsip_wan_steer, the --spi-steer first stage, on the
 # same tables: "one" steers every SPI to the generator's CPU, i.e. everything
@@ -175,7 +178,10 @@ measure() { # prog kind rep
 	case $prog in
 	rsip) pin=$PIN/n$N/rsip_wan ;;
 	ref) pin=$PIN/ref_encap ;;
+	refh) pin=$PIN/ref_encap_hash ;;
 	lkp) pin=$PIN/n$N/ref_lookup_$kind ;;
+	l12) pin=$PIN/n$N/ref_lookup12_$kind ;;
+	l16) pin=$PIN/n$N/ref_lookup16_$kind ;;
 	pre) pin=$PIN/n$N/pre/rsip_wan ;;
 	one | two | away)
 		pin=$PIN/n$N/rsip_wan_steer
@@ -185,7 +191,7 @@ measure() { # prog kind rep
 		away) cpus=${OTHER_CPUS%%,*} ;;
 		esac
 		gw "$XDP_GW" steer "$PIN/n$N/rsip_steer" "$cpus" || return 1 ;;
-	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref lkp pre one two away)" >&2; return 1 ;;
+	*) echo "xdp_rate: unknown program '$prog' (RATE_PROGS: rsip ref refh lkp l12 l16 pre one two away)" >&2; return 1 ;;
 	esac
 	gw "$XDP_GW" attach "$IF_WAN" "$pin" || return 1
 	inline_napi
@@ -257,7 +263,7 @@ for c in $CASES; do
 		load_rsip rsip "$PIN/n$N" $steer ||
 			{ echo "xdp_rate: cannot load rsip_wan with $N clients" >&2; exit 1; }
 		case " $PROGS " in
-		*" lkp "*)
+		*" lkp "* | *" l12 "* | *" l16 "*)
 			gw "$XDP_GW" lookup -l "$IF_LAN" -M $MAC_SNK -a $NA -n "$N" -d "$PIN/n$N" ||
 				{ echo "xdp_rate: cannot load ref_lookup with $N clients" >&2; exit 1; } ;;
 		esac

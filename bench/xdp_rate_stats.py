@@ -242,6 +242,42 @@ def plotdata(files):
         print(' '.join(row))
 
 
+def reference_variants(runs):
+    """The reference programs' variants, each against the one it differs
+    from by one thing, per repetition (softirq ns/pkt): ref_encap through a
+    DEVMAP_HASH (refh) against ref_encap (ref); ref_lookup with a 12-byte
+    (l12) against an 8-byte key (lkp), and a 16-byte (l16, rsip_ike's
+    length) against a 12-byte one."""
+    pairs = (('refh', 'ref'), ('l12', 'lkp'), ('l16', 'l12'))
+    cells = {}
+    for r in runs:
+        key = (int(r['clients']), int(r['flows']), r['kind'])
+        cells.setdefault(key, {}).setdefault(r['rep'], {})[r['prog']] = r
+    if not any(r['prog'] in ('refh', 'l12', 'l16') for r in runs):
+        return
+    print()
+    print('| clients | flows | path | ' + ' | '.join(
+        '%s minus %s per rep (median)' % p for p in pairs) + ' | ' + ' | '.join(
+        '%s ns' % p for p in ('ref', 'refh', 'lkp', 'l12', 'l16')) + ' |')
+    print('|' + '---|' * (3 + len(pairs) + 5))
+    for key in sorted(cells):
+        reps = cells[key]
+
+        def med(prog):
+            v = [float(p[prog]['sirq_ns']) for p in reps.values() if prog in p]
+            return '%.1f' % statistics.median(v) if v else '-'
+
+        def diff(a, b):
+            v = [float(p[a]['sirq_ns']) - float(p[b]['sirq_ns'])
+                 for p in reps.values() if a in p and b in p]
+            return ('%s (%+.1f)' % (', '.join('%+.1f' % x for x in v), statistics.median(v))
+                    if v else '-')
+
+        print('| %d | %d | %s | %s | %s |' % (
+            key[0], key[1], key[2], ' | '.join(diff(a, b) for a, b in pairs),
+            ' | '.join(med(p) for p in ('ref', 'refh', 'lkp', 'l12', 'l16'))))
+
+
 def summary(files):
     runs, mems = load(files)
     cells = {}
@@ -336,6 +372,7 @@ def summary(files):
           ' lookup); "prealloc": rsip_wan on the same tables with preallocated hash maps;'
           ' medians of per-repetition pairs.')
     steering(runs)
+    reference_variants(runs)
     if mems:
         print()
         print('| clients | program | hash maps MiB (memlock) | bytes per binding |')
