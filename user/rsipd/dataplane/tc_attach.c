@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane.h"
 #include "log.h"
 #include "pinned_record.h"
 #include "rsip_tc.skel.h"
@@ -296,6 +297,17 @@ int tc_lane_start(struct rsip_xdp *xdp, const struct tc_lane_cfg *cfg, struct tc
 		   how_name(t->hook[SIDE_LAN].how), cfg->lan_if);
 	*out = t;
 	return 0;
+}
+
+void tc_lane_status(const struct tc_lane *t, struct dp_tc_status *out)
+{
+	int s;
+
+	out->programs = t->progs.how;
+	for (s = 0; s < SIDES; s++) {
+		out->dev[s] = t->hook[s].ifname;
+		out->filter[s] = how_name(t->hook[s].how);
+	}
 }
 
 void tc_lane_stop(struct tc_lane *t, bool remove)
