@@ -138,8 +138,8 @@ static void client_row(const struct engine_client_view *v, void *arg)
 
 	add_int(o, "client_id", v->client_id);
 	json_object_object_add(o, "address", json_object_new_string(inet_ntoa(v->addr)));
-	json_object_object_add(o, "transport",
-			       json_object_new_string(v->transport == RSIP_T_TCP ? "tcp" : "udp"));
+	json_object_object_add(
+	    o, "transport", json_object_new_string(v->transport == ENGINE_T_TCP ? "tcp" : "udp"));
 	add_int(o, "bindings", v->nbindings);
 	add_int(o, "lease_remaining_s", remaining_s(v->expires_ms, la->now));
 	add_int(o, "registered_s_ago", (int64_t)((la->now - v->registered_ms) / 1000));
