@@ -16,6 +16,14 @@ set -u
 layer=${1:?usage: run-layer.sh LAYER [BUILD_DIR]}
 BUILD=$(realpath -m "${2:-build}")
 export BUILD
+# Logs go under BUILD: a second argument that is not a build (a test's name,
+# say) would make a new folder of logs beside the sources. A build holds
+# rsipd (the Makefile's first program).
+if [ ! -e "$BUILD/rsipd" ]; then
+	echo "run-layer: $BUILD is not a build directory (no rsipd in it; run make first)" >&2
+	echo "usage: run-layer.sh LAYER [BUILD_DIR]   (one test: BUILD=DIR bash tests/LAYER/NAME)" >&2
+	exit 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 TEST_DIR=${RSIP_TEST_DIR:-$here}

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """What the cluster drivers share: a real rsipd gateway (--store etcd://,
 --role-file, data plane none, ASan) with its control socket, a scripted RSIP
-host over UDP (rsiplib), the etcd members' requests to the shell, and the
-failure report (each gateway's last log lines). Used by rsipd_fence.py and
-rsipd_pair.py."""
+host over UDP (rsiplib), the etcd members' requests to the shell, the
+failure report (each gateway's last log lines), and a driver's Env from its
+arguments. Used by the rsipd_*.py drivers."""
 
 import base64
 import json
@@ -19,6 +19,16 @@ sys.path.insert(0, os.path.join(here, "..", "integration"))
 import rsiplib as R  # noqa: E402
 
 PORT = 4555
+
+
+def driver_env():
+    """For a driver run as NAME.py BUILD DIR ENDPOINTS PREFIX (etcd_drive):
+    its Env and the member endpoints. SIGTERM (the test's timeout) exits 1,
+    so that the driver's finally stops the gateways it started."""
+    build, dir_, endpoints, prefix = sys.argv[1:5]
+    members = endpoints.split(",")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    return Env(build, dir_, members, prefix), members
 
 
 class Env:
@@ -54,6 +64,10 @@ class Env:
                 return v
             time.sleep(0.05)
         self.fail("not within %ds: %s" % (timeout, what))
+
+    def every_member(self):
+        """The members' numbers for etcd(): "1 2 3"."""
+        return " ".join(str(i + 1) for i in range(len(self.endpoints)))
 
     def etcd(self, request):
         """Have the shell stop / pause / resume etcd members ("pause 2 3")."""

@@ -19,23 +19,19 @@ killed with SIGKILL, the members resumed: every binding a host was told of
 (and did not free or ask to free) is in etcd."""
 
 import os
-import signal
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, driver_env, stop_all  # noqa: E402
 from rsipd_load import Load, check_answered, check_etcd, etcd_bindings  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check = env.check
 POOL = ["--public", "192.0.2.10", "--port-range", "20000-29999", "--lease", "60"]
-ALL = " ".join(str(i + 1) for i in range(len(members)))
+ALL = env.every_member()
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 n1 = Gateway(env, "n1", "127.0.2.1", members, POOL)
 n1.set_role("MASTER")
 loads = []

@@ -19,26 +19,23 @@ checks; exit 0 or 1.
 
 import os
 import select
-import signal
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 from rsipd_gw import PORT as R_PORT  # noqa: E402
-from rsipd_gw import Env, Gateway, Host, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, driver_env, stop_all  # noqa: E402
 from rsipd_load import etcd_bindings  # noqa: E402
 import rsiplib as R  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check = env.check
 N = 250
 PORT_WANTED = 20000
 POOL = ["--public", "192.0.2.10", "--port-range", "20000-29999", "--lease", "60",
         "--etcd-timeout", "5000", "--etcd-connect-timeout", "1000"]
-ALL = " ".join(str(i + 1) for i in range(len(members)))
+ALL = env.every_member()
 
 
 def burst(hosts, build, accept, seconds=30):
@@ -69,8 +66,6 @@ def burst(hosts, build, accept, seconds=30):
                 got[h] = m
     return got
 
-
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
 n1 = Gateway(env, "n1", "127.0.2.1", members, POOL + ["--etcd-inflight", "1"])
 n1.set_role("MASTER")

@@ -73,7 +73,7 @@ void h_free(struct harness *h)
 
 struct engine_src h_udp(const char *ip, uint16_t port)
 {
-	struct engine_src s = {.transport = RSIP_T_UDP, .port = port};
+	struct engine_src s = {.transport = ENGINE_T_UDP, .port = port};
 
 	assert_int_equal(inet_pton(AF_INET, ip, &s.addr), 1);
 	return s;
@@ -81,7 +81,7 @@ struct engine_src h_udp(const char *ip, uint16_t port)
 
 struct engine_src h_tcp(const char *ip, uint16_t port, uint64_t conn)
 {
-	struct engine_src s = {.transport = RSIP_T_TCP, .port = port, .conn = conn};
+	struct engine_src s = {.transport = ENGINE_T_TCP, .port = port, .conn = conn};
 
 	assert_int_equal(inet_pton(AF_INET, ip, &s.addr), 1);
 	return s;

@@ -395,6 +395,40 @@ def wait_counter(lab, delta, name, at_least, timeout=WAIT):
         time.sleep(0.1)
 
 
+# ---- a test's steps and the pinned maps --------------------------------------------
+
+def save(name, obj):
+    """obj as JSON in $LAB_DIR/name: what one step of a test (a separate run
+    of its helper) hands the next."""
+    with open(os.path.join(env("LAB_DIR"), name), "w") as f:
+        json.dump(obj, f)
+
+
+def load(name):
+    with open(os.path.join(env("LAB_DIR"), name)) as f:
+        return json.load(f)
+
+
+def bpftool(*args):
+    """bpftool -j ARGS, its JSON (None when it printed nothing)."""
+    r = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("bpftool %s: %s" % (" ".join(args), r.stderr.strip()))
+    return json.loads(r.stdout) if r.stdout.strip() else None
+
+
+def tamper_reuse_record(pin):
+    """Flip one byte of the object digest in a pinned reuse record (rsip_reuse
+    or rsip_reuse_tc: value offset 16, after the layout and three counts), so
+    that the next start must load the programs again."""
+    v = bpftool("map", "lookup", "pinned", pin, "key", "0", "0", "0", "0")
+    val = [int(b, 16) for b in v["value"]]
+    val[16] ^= 1
+    subprocess.check_call(["bpftool", "map", "update", "pinned", pin, "key", "0", "0", "0", "0",
+                           "value"] + [str(b) for b in val])
+
+
 # ---- tiny test runner -----------------------------------------------------------
 
 def expect(cond, what):

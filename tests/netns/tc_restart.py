@@ -16,7 +16,6 @@ test_tc_restart.sh, rsipd --attach tc):
           arrived each way; nothing may be lost in any window or overall
 """
 
-import json
 import os
 import select
 import socket
@@ -24,7 +23,8 @@ import struct
 import sys
 import time
 
-from nslib import NetNS, Lab, RawSender, RsipHost, Tunnel, expect, udp
+from nslib import (NetNS, Lab, RawSender, RsipHost, Tunnel, expect, load, save,
+                   tamper_reuse_record, udp)
 
 lab = Lab()
 DIR = os.environ["LAB_DIR"]
@@ -32,16 +32,6 @@ Y_PORT = 9999
 SO_RCVBUFFORCE = 33
 RCVBUF = 8 << 20  # a second of the stream and more: a busy machine may stall us
 MAX_SECONDS = 300
-
-
-def save(name, obj):
-    with open(os.path.join(DIR, name), "w") as f:
-        json.dump(obj, f)
-
-
-def load(name):
-    with open(os.path.join(DIR, name)) as f:
-        return json.load(f)
 
 
 def setup():
@@ -140,18 +130,6 @@ def check(restarts):
     print("check: ok")
 
 
-def tamper(pin):
-    """Flip one byte of the TC object's digest in the pinned record (value
-    offset 16): the next start loads the TC programs again."""
-    import subprocess
-    v = json.loads(subprocess.check_output(["bpftool", "-j", "map", "lookup", "pinned", pin,
-                                            "key", "0", "0", "0", "0"]))
-    val = [int(b, 16) for b in v["value"]]
-    val[16] ^= 1
-    subprocess.check_call(["bpftool", "map", "update", "pinned", pin, "key", "0", "0", "0", "0",
-                           "value"] + [str(b) for b in val])
-
-
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "setup":
@@ -161,6 +139,6 @@ if __name__ == "__main__":
     elif cmd == "check":
         check(sys.argv[2])
     elif cmd == "tamper":
-        tamper(sys.argv[2])
+        tamper_reuse_record(sys.argv[2])
     else:
         raise SystemExit("usage: tc_restart.py setup|stream|check RESTARTS|tamper PIN")

@@ -47,6 +47,24 @@ time.sleep(600)"
 	lab_wait 10 test -e "$LAB_DIR/blocked" || fail "cannot hold the RSIP port"
 }
 unblock_port() { kill "$blocker"; wait "$blocker" 2>/dev/null; rm -f "$LAB_DIR/blocked"; }
+# tc_status WAN LAN PROGRAMS: rsipctl status says what this start did with
+# the filter on wan0 and on lan0 (attached, replaced in place, kept) and
+# how the TC programs came (PROGRAMS: the start of it), in the JSON and the
+# table.
+tc_status() {
+	lab_ctl --json status >"$LAB_DIR/status.json" || fail "rsipctl --json status"
+	/usr/bin/python3 - "$LAB_DIR/status.json" "$@" <<'EOF' || fail "rsipctl status: wrong tc"
+import json, sys
+tc = json.load(open(sys.argv[1])).get("tc")
+want = {"wan0": sys.argv[2], "lan0": sys.argv[3]}
+if not tc or tc.get("filters") != want or not tc.get("programs", "").startswith(sys.argv[4]):
+    sys.exit(f"status tc: {tc!r}; want filters {want}, programs {sys.argv[4]}...")
+EOF
+	lab_ctl status >"$LAB_DIR/status.txt" || fail "rsipctl status"
+	grep -qx "  filters:" "$LAB_DIR/status.txt" && grep -qx "    wan0: $1" "$LAB_DIR/status.txt" &&
+		grep -qx "    lan0: $2" "$LAB_DIR/status.txt" ||
+		{ cat "$LAB_DIR/status.txt"; fail "rsipctl status: the table does not say $1, $2"; }
+}
 failed_start() {
 	mark_line=$(wc -l <"$LAB_DIR/rsipd.log")
 	LAB_START_WAIT=5 lab_rsipd_start "$@" 2>/dev/null && fail "rsipd started with its port held"
@@ -59,6 +77,7 @@ lab_exec n tc qdisc add dev wan0 clsact || fail "clsact on wan0"
 lab_rsipd_start || fail "start"
 py setup || fail "setup"
 filters_there || fail "no filters after the start"
+tc_status attached attached "loaded ("
 wan_id=$(filter_id wan0) lan_id=$(filter_id lan0)
 
 # The poller: both filters at every look, from before the first stop until
@@ -97,12 +116,14 @@ restart() {
 restart 1
 since_start "TC programs: reused (same object and config)" || fail "the TC programs were not reused"
 since_start "tc filters: kept on wan0, kept on lan0" || fail "the filters were not kept"
+tc_status kept kept "reused (same object and config)"
 [ "$(filter_id wan0)" = "$wan_id" ] && [ "$(filter_id lan0)" = "$lan_id" ] ||
 	fail "program ids changed: wan0 $wan_id -> $(filter_id wan0), lan0 $lan_id -> $(filter_id lan0)"
 restart 2 tamper
 since_start "TC programs: loaded (another TC object" || fail "a tampered TC record was trusted"
 since_start "tc filters: replaced in place on wan0, replaced in place on lan0" ||
 	fail "the filters were not replaced in place"
+tc_status "replaced in place" "replaced in place" "loaded (another TC object"
 [ "$(filter_id wan0)" != "$wan_id" ] && [ "$(filter_id lan0)" != "$lan_id" ] ||
 	fail "the filters still run the old programs"
 mark end
@@ -150,6 +171,8 @@ start --attach xdp || fail "start with --attach xdp"
 lab_exec n ip link show wan0 | grep -q "prog/xdp" || fail "no XDP on wan0"
 [ -z "$(filter_id wan0)" ] && [ -z "$(filter_id lan0)" ] || fail "--attach xdp left the filters"
 clsact lan0 && fail "--attach xdp left rsipd's clsact qdisc on lan0"
+lab_ctl --json status | /usr/bin/python3 -c 'import json, sys; sys.exit("tc" in json.load(sys.stdin))' ||
+	fail "rsipctl status shows TC filters with --attach xdp"
 lab_rsipd_stop
 start || fail "start (tc again)"
 filters_there || fail "no filters after xdp -> tc"

@@ -31,24 +31,14 @@ import struct
 import sys
 import time
 
-from nslib import (IPPROTO_ESP, NetNS, Lab, RawSender, RsipHost, Tunnel, ctl, esp, expect,
-                   udp)
+from nslib import (IPPROTO_ESP, NetNS, Lab, RawSender, RsipHost, Tunnel, bpftool, ctl, esp,
+                   expect, load, save, tamper_reuse_record, udp)
 import rsiplib as R
 
 lab = Lab()
 DIR = os.environ["LAB_DIR"]
 RSIP_PORT_X1 = 40001  # fixed: a retransmission must come from the same port
 Y_PORT = 9999
-
-
-def save(name, obj):
-    with open(os.path.join(DIR, name), "w") as f:
-        json.dump(obj, f)
-
-
-def load(name):
-    with open(os.path.join(DIR, name)) as f:
-        return json.load(f)
 
 
 def bindings():
@@ -246,11 +236,6 @@ def slots(pin, per_host, logged):
           % (per_host, want, n, "uncounted" if int(per_host) == 0 else "counted from zero"))
 
 
-def bpftool(*args):
-    import subprocess
-    return json.loads(subprocess.check_output(["bpftool", "-j"] + list(args)))
-
-
 def rodata(prog_id, name, value):
     """The constant as the running program reads it: its .rodata map."""
     for mid in bpftool("prog", "show", "id", prog_id).get("map_ids", []):
@@ -270,16 +255,6 @@ def prog_name(prog_id, name):
     expect(got == name, "program %s is %s, expected %s" % (prog_id, got, name))
 
 
-def tamper(pin):
-    """Flip one byte of the object digest in the pinned record (value offset 16)."""
-    import subprocess
-    v = bpftool("map", "lookup", "pinned", pin, "key", "0", "0", "0", "0")
-    val = [int(b, 16) for b in v["value"]]
-    val[16] ^= 1
-    subprocess.check_call(["bpftool", "map", "update", "pinned", pin, "key", "0", "0", "0", "0",
-                           "value"] + [str(b) for b in val])
-
-
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "rodata":
@@ -292,7 +267,7 @@ if __name__ == "__main__":
         slots(*sys.argv[2:5])
         sys.exit(0)
     if cmd == "tamper":
-        tamper(sys.argv[2])
+        tamper_reuse_record(sys.argv[2])
         sys.exit(0)
     if cmd == "setup":
         setup()

@@ -21,10 +21,9 @@ import os
 import random
 import socket
 import struct
-import subprocess
 import sys
 
-from nslib import Lab, ctl, expect
+from nslib import Lab, bpftool, ctl, expect
 
 lab = Lab()
 DIR = os.environ["LAB_DIR"]
@@ -33,14 +32,6 @@ SLOT_AT = DIR_T + 28  # struct rsip_target.stat_slot, the end of its configurati
 CFG_END = DIR_T + 32
 SEEN_AT = DIR_T + 32  # struct rsip_target: seen_jiffies, pad2, last_seen_ns (the programs')
 CLIENT_SLOT_AT = 24  # struct rsip_client.stat_slot: its packets and bytes out
-
-
-def bpftool(*args):
-    r = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True,
-                       timeout=60)
-    if r.returncode != 0:
-        raise AssertionError("bpftool %s: %s" % (" ".join(args), r.stderr.strip()))
-    return json.loads(r.stdout) if r.stdout.strip() else None
 
 
 def raw(name):

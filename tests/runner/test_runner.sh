@@ -79,6 +79,23 @@ runner() { # env-assignments... -- script args...
 		RSIP_FAKE_PIDFILE="$T/hang.pid" "${envs[@]}" bash "$@"
 }
 
+# A build, as far as the runner asks: a folder holding rsipd.
+mkdir -p "$T/build"
+: >"$T/build/rsipd"
+
+# ---- a second argument that is not a build ----
+# A test's name where BUILD_DIR goes: refused (exit 2), nothing written.
+out=$T/notbuild.out
+(cd "$T" && runner -- "$tests/run-layer.sh" fake test_pass.sh) >"$out" 2>&1
+expect_rc 2 $? "a test name as BUILD_DIR"
+expect_line "$out" "^run-layer: $T/test_pass\.sh is not a build directory \(no rsipd in it" \
+	"a test name as BUILD_DIR is named as not a build"
+[ ! -e "$T/test_pass.sh" ] || fail "a test name as BUILD_DIR: $T/test_pass.sh was created"
+mkdir -p "$T/notabuild"
+runner -- "$tests/run-layer.sh" fake "$T/notabuild" >"$out" 2>&1
+expect_rc 2 $? "a folder without rsipd as BUILD_DIR"
+[ ! -e "$T/notabuild/test-logs" ] || fail "a folder without rsipd as BUILD_DIR got test logs"
+
 # ---- one layer with every outcome ----
 out=$T/fake.out
 start=$(date +%s)
@@ -160,8 +177,8 @@ expect_total "$out" 0 1 1 "an empty layer and an unbuilt test"
 # ---- a root-only layer as another user ----
 one_layer rootonly
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	mkdir -p "$T/nobody"
-	chmod 777 "$T/nobody"
+	mkdir -p "$T/nobody/build"
+	chmod 777 "$T/nobody" "$T/nobody/build"
 	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 elif [ "$(id -u)" -ne 0 ]; then
 	as_user=()
@@ -169,6 +186,8 @@ else
 	echo "no setpriv: cannot run the runner as another user"
 	exit 77
 fi
+mkdir -p "$T/nobody/build"
+: >"$T/nobody/build/rsipd"
 runner -- /dev/stdin <<<"cd / && exec ${as_user[*]} bash '$tests/run-all.sh' '$T/nobody/build'" \
 	>"$out" 2>&1
 expect_rc 1 $? "a root-only layer as non-root"

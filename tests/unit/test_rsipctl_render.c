@@ -97,6 +97,25 @@ static void test_object_key_value_nested(void **state)
 	       "    x: 1\n");
 }
 
+static void test_status_with_tc(void **state)
+{
+	/* rsipd --attach tc: status says how the TC programs came and what
+	 * start-up did with the filter on each device, after the XDP programs'
+	 * line (user/rsipd/ctl/commands.c). */
+	expect("{\"dataplane\":\"xdp\",\"programs\":\"reused (same object and config)\","
+	       "\"tc\":{\"programs\":\"loaded (the record lists other programs)\","
+	       "\"filters\":{\"wan0\":\"kept\",\"lan0\":\"replaced in place\"}},"
+	       "\"uptime_s\":3}",
+	       "dataplane: xdp\n"
+	       "programs: reused (same object and config)\n"
+	       "tc:\n"
+	       "  programs: loaded (the record lists other programs)\n"
+	       "  filters:\n"
+	       "    wan0: kept\n"
+	       "    lan0: replaced in place\n"
+	       "uptime_s: 3\n");
+}
+
 static void test_counters_with_error_map(void **state)
 {
 	expect("{\"rsip\":{\"messages_in\":10,\"errors\":{\"301 REGISTER_FIRST\":2,"
@@ -163,6 +182,7 @@ int main(void)
 	    cmocka_unit_test(test_bindings_table),
 	    cmocka_unit_test(test_table_missing_and_extra_keys),
 	    cmocka_unit_test(test_object_key_value_nested),
+	    cmocka_unit_test(test_status_with_tc),
 	    cmocka_unit_test(test_counters_with_error_map),
 	    cmocka_unit_test(test_table_inside_object),
 	    cmocka_unit_test(test_empty_and_scalars),

@@ -59,6 +59,22 @@ static int64_t remaining_s(uint64_t expires_ms, uint64_t now)
 
 /* ---- status ------------------------------------------------------------------- */
 
+/* --attach tc: {"programs": how they came, "filters": {device: what
+ * start-up did with rsipd's filter on it}}. */
+static struct json_object *tc_status(const struct dp_tc_status *tc)
+{
+	struct json_object *o = json_object_new_object(), *f = json_object_new_object();
+	size_t s;
+
+	json_object_object_add(o, "programs", json_object_new_string(tc->programs));
+	for (s = 0; s < sizeof(tc->dev) / sizeof(tc->dev[0]); s++)
+		if (tc->dev[s] && tc->filter[s])
+			json_object_object_add(f, tc->dev[s],
+					       json_object_new_string(tc->filter[s]));
+	json_object_object_add(o, "filters", f);
+	return o;
+}
+
 static struct json_object *cmd_status(struct ctl_ctx *ctx)
 {
 	const struct rsipd_config *cfg = ctx->cfg;
@@ -81,6 +97,8 @@ static struct json_object *cmd_status(struct ctl_ctx *ctx)
 	if (engine_dataplane(e) && engine_dataplane(e)->programs)
 		json_object_object_add(d, "programs",
 				       json_object_new_string(engine_dataplane(e)->programs));
+	if (engine_dataplane(e) && engine_dataplane(e)->tc.programs)
+		json_object_object_add(d, "tc", tc_status(&engine_dataplane(e)->tc));
 	add_int(d, "uptime_s", (int64_t)((engine_now(e) - ctx->start_ms) / 1000));
 	add_int(d, "clients", (int64_t)engine_n_clients(e));
 	add_int(d, "bindings", (int64_t)engine_n_bindings(e));
@@ -120,8 +138,8 @@ static void client_row(const struct engine_client_view *v, void *arg)
 
 	add_int(o, "client_id", v->client_id);
 	json_object_object_add(o, "address", json_object_new_string(inet_ntoa(v->addr)));
-	json_object_object_add(o, "transport",
-			       json_object_new_string(v->transport == RSIP_T_TCP ? "tcp" : "udp"));
+	json_object_object_add(
+	    o, "transport", json_object_new_string(v->transport == ENGINE_T_TCP ? "tcp" : "udp"));
 	add_int(o, "bindings", v->nbindings);
 	add_int(o, "lease_remaining_s", remaining_s(v->expires_ms, la->now));
 	add_int(o, "registered_s_ago", (int64_t)((la->now - v->registered_ms) / 1000));

@@ -114,6 +114,17 @@ struct dp_dirs {
 	uint32_t port_slots;
 };
 
+/* --attach tc: what start-up did with the TC programs and their filters
+ * (tc_attach.h), for rsipctl status. All NULL: no TC programs. */
+struct dp_tc_status {
+	const char *programs; /* as struct dataplane's, for the TC object */
+	/* The WAN device, then the LAN device: its name, and what start-up did
+	 * with rsipd's filter on it: "attached" (there was none), "replaced in
+	 * place" (it ran another program) or "kept" (it ran this one). */
+	const char *dev[2];
+	const char *filter[2];
+};
+
 struct dataplane {
 	const struct dataplane_ops *ops;
 	struct dp_callbacks cb;
@@ -121,6 +132,7 @@ struct dataplane {
 	/* How the programs came: "reused (...)" or "loaded (why)"; NULL: no
 	 * programs (--dataplane none). For rsipctl status. */
 	const char *programs;
+	struct dp_tc_status tc;
 };
 
 /* The in-memory data plane of --dataplane none. */

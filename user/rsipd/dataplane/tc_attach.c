@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane.h"
 #include "log.h"
+#include "pinned_record.h"
 #include "rsip_tc.skel.h"
 #include "rsip_xdp.skel.h"
 #include "tc_attach.h"
@@ -113,70 +115,28 @@ int tc_load(struct rsip_xdp *xdp, struct rsip_tc **out)
 
 /* ---- the pinned record --------------------------------------------------------- */
 
-static int rec_path(char *buf, size_t len, const char *pin_path)
-{
-	return snprintf(buf, len, "%s/%s", pin_path, REC_PIN) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
 /* The record, or all zero when there is none (or it is not ours to read). */
 static void rec_read(const char *pin_path, struct tc_filters_rec *rec)
 {
-	struct bpf_map_info info = {0};
-	uint32_t len = sizeof(info), key = 0;
-	char path[PATH_MAX];
-	int fd;
-
-	memset(rec, 0, sizeof(*rec));
-	if (rec_path(path, sizeof(path), pin_path))
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != BPF_MAP_TYPE_ARRAY ||
-	    info.key_size != sizeof(key) || info.value_size != sizeof(*rec) ||
-	    bpf_map_lookup_elem(fd, &key, rec) < 0 || rec->layout != REC_LAYOUT)
+	if (pinned_record_read(pin_path, REC_PIN, rec, sizeof(*rec)) || rec->layout != REC_LAYOUT)
 		memset(rec, 0, sizeof(*rec));
-	close(fd);
 }
 
 /* Replace the record with what t has attached now. */
 static void rec_write(const struct tc_lane *t)
 {
 	struct tc_filters_rec rec = {.layout = REC_LAYOUT};
-	char path[PATH_MAX];
-	uint32_t key = 0;
-	int fd, s, rc;
+	int s, rc;
 
 	for (s = 0; s < SIDES; s++) {
 		rec.ifindex[s] = (uint32_t)t->hook[s].ifindex;
 		rec.qdisc_ours[s] = t->hook[s].qdisc_ours;
 	}
-	rc = rec_path(path, sizeof(path), t->pin_path);
-	fd = rc ? -1
-		: bpf_map_create(BPF_MAP_TYPE_ARRAY, REC_PIN, sizeof(key), sizeof(rec), 1, NULL);
-	if (!rc && fd < 0)
-		rc = -errno;
-	if (!rc && bpf_map_update_elem(fd, &key, &rec, BPF_ANY) < 0)
-		rc = -errno;
-	if (!rc) {
-		unlink(path);
-		if (bpf_obj_pin(fd, path) < 0)
-			rc = -errno;
-	}
-	if (fd >= 0)
-		close(fd);
+	rc = pinned_record_write(t->pin_path, REC_PIN, &rec, sizeof(rec));
 	if (rc)
 		log_warnx("cannot pin %s under %s: a --detach-on-exit stop will not know which "
 			  "clsact qdisc rsipd created: %s",
 			  REC_PIN, t->pin_path, strerror(-rc));
-}
-
-static void rec_remove(const char *pin_path)
-{
-	char path[PATH_MAX];
-
-	if (rec_path(path, sizeof(path), pin_path) == 0)
-		unlink(path);
 }
 
 /* ---- one device ------------------------------------------------------------------ */
@@ -339,6 +299,17 @@ int tc_lane_start(struct rsip_xdp *xdp, const struct tc_lane_cfg *cfg, struct tc
 	return 0;
 }
 
+void tc_lane_status(const struct tc_lane *t, struct dp_tc_status *out)
+{
+	int s;
+
+	out->programs = t->progs.how;
+	for (s = 0; s < SIDES; s++) {
+		out->dev[s] = t->hook[s].ifname;
+		out->filter[s] = how_name(t->hook[s].how);
+	}
+}
+
 void tc_lane_stop(struct tc_lane *t, bool remove)
 {
 	int s;
@@ -350,7 +321,7 @@ void tc_lane_stop(struct tc_lane *t, bool remove)
 			if (t->hook[s].ifindex)
 				filter_remove(t->hook[s].ifindex, t->hook[s].ifname,
 					      t->hook[s].qdisc_ours);
-		rec_remove(t->pin_path);
+		pinned_record_withdraw(t->pin_path, REC_PIN);
 		tc_reuse_unpin(t->pin_path);
 	}
 	tc_reuse_close(&t->progs);
@@ -386,6 +357,6 @@ void tc_filters_remove(const char *pin_path, int wan_ifindex, int lan_ifindex)
 			filter_remove(dev[i], "a device of a previous --attach tc", ours);
 		}
 	}
-	rec_remove(pin_path);
+	pinned_record_withdraw(pin_path, REC_PIN);
 	tc_reuse_unpin(pin_path);
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 
+struct dp_tc_status;
 struct rsip_xdp;
 struct rsip_tc;
 struct tc_lane;
@@ -44,6 +45,9 @@ struct tc_lane_cfg {
  * runs against are filled: the previous run's, or this start's before it
  * attaches). 0 or -errno (logged). */
 int tc_lane_start(struct rsip_xdp *xdp, const struct tc_lane_cfg *cfg, struct tc_lane **out);
+
+/* What tc_lane_start did, into out (its strings live as long as t). */
+void tc_lane_status(const struct tc_lane *t, struct dp_tc_status *out);
 
 /* Frees t; remove: also take away its filters, the qdiscs rsipd created
  * and the pins of tc_lane_start (--detach-on-exit). NULL: nothing. */

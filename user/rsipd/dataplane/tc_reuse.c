@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "pinned_record.h"
 #include "rsip_tc.skel.h"
 #include "tc_reuse.h"
 #include "xdp_reuse.h"
@@ -36,25 +36,6 @@ struct tc_reuse_rec {
 	struct tc_rec_prog prog[TC_REUSE_MAX_PROGS];
 	uint32_t own[MAX_OWN];
 };
-
-static int path_of(char *buf, size_t len, const char *dir, const char *prefix, const char *name)
-{
-	return snprintf(buf, len, "%s/%s%s", dir, prefix, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
-/* A pin, never through a symlink. fd or -errno. */
-static int pin_open(const char *path)
-{
-	struct stat st;
-	int fd;
-
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
 
 static uint32_t map_id(int fd)
 {
@@ -117,37 +98,6 @@ static int digests(struct bpf_object *obj, const char *pin_path, uint8_t obj_d[3
 	return xdp_reuse_digests(obj, &in, obj_d, cfg_d);
 }
 
-static int read_record(const char *pin_path, struct tc_reuse_rec *rec)
-{
-	struct bpf_map_info info = {0};
-	uint32_t len = sizeof(info), key = 0;
-	char path[PATH_MAX];
-	int fd, rc;
-
-	rc = path_of(path, sizeof(path), pin_path, "", REC_MAP);
-	if (rc)
-		return rc;
-	fd = pin_open(path);
-	if (fd < 0)
-		return fd;
-	rc = bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -errno : 0;
-	if (!rc && (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
-		    info.value_size != sizeof(*rec)))
-		rc = -EPROTO;
-	if (!rc && bpf_map_lookup_elem(fd, &key, rec) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static void withdraw_record(const char *pin_path)
-{
-	char path[PATH_MAX];
-
-	if (path_of(path, sizeof(path), pin_path, "", REC_MAP) == 0)
-		unlink(path);
-}
-
 /* One pinned program: the recorded one (id, tag, type), using only the
  * shared maps and its own recorded ones. fd, or -errno with why set. */
 static int take_one(const char *pin_path, struct bpf_program *p, const struct tc_rec_prog *ro,
@@ -158,11 +108,11 @@ static int take_one(const char *pin_path, struct bpf_program *p, const struct tc
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info), used[MAX_USED];
 	char path[PATH_MAX];
-	int fd, n, i, rc = path_of(path, sizeof(path), pin_path, PROG_PIN, name);
+	int fd, n, i, rc = pinned_path(path, sizeof(path), pin_path, PROG_PIN, name);
 
 	if (rc)
 		return rc;
-	fd = pin_open(path);
+	fd = pinned_open(path);
 	if (fd < 0) {
 		snprintf(why, why_len, "program pin %s%s: %s", PROG_PIN, name, strerror(-fd));
 		return fd;
@@ -213,7 +163,7 @@ void tc_reuse_take(struct bpf_object *obj, const char *pin_path, bool xdp_reused
 		rc = -ESTALE;
 	}
 	if (!rc) {
-		rc = read_record(pin_path, rec);
+		rc = pinned_record_read(pin_path, REC_MAP, rec, sizeof(*rec));
 		if (rc == -ENOENT)
 			snprintf(why, sizeof(why), "no record of a previous load");
 		else if (rc || rec->layout != REC_LAYOUT || rec->n_own > MAX_OWN ||
@@ -255,7 +205,7 @@ void tc_reuse_take(struct bpf_object *obj, const char *pin_path, bool xdp_reused
 	free(rec);
 	if (rc) {
 		tc_reuse_close(r);
-		withdraw_record(pin_path);
+		pinned_record_withdraw(pin_path, REC_MAP);
 		snprintf(r->how, sizeof(r->how), "loaded (%s)", why[0] ? why : strerror(-rc));
 		return;
 	}
@@ -266,13 +216,13 @@ void tc_reuse_take(struct bpf_object *obj, const char *pin_path, bool xdp_reused
 void tc_reuse_record(struct bpf_object *obj, const char *pin_path)
 {
 	struct tc_reuse_rec *rec = calloc(1, sizeof(*rec));
-	uint32_t shared[MAX_USED], used[MAX_USED], key = 0;
+	uint32_t shared[MAX_USED], used[MAX_USED];
 	unsigned int n_shared = shared_ids(obj, shared, MAX_USED);
 	struct bpf_program *p;
 	char path[PATH_MAX];
-	int rc = rec ? 0 : -ENOMEM, n, i, fd;
+	int rc = rec ? 0 : -ENOMEM, n, i;
 
-	withdraw_record(pin_path);
+	pinned_record_withdraw(pin_path, REC_MAP);
 	if (!rc) {
 		rec->layout = REC_LAYOUT;
 		rc = digests(obj, pin_path, rec->obj_digest, rec->cfg_digest);
@@ -285,7 +235,7 @@ void tc_reuse_record(struct bpf_object *obj, const char *pin_path)
 
 		if (rc)
 			break;
-		rc = path_of(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p));
+		rc = pinned_path(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p));
 		if (rc)
 			break;
 		unlink(path); /* the previous load's */
@@ -322,18 +272,7 @@ void tc_reuse_record(struct bpf_object *obj, const char *pin_path)
 		}
 	}
 	if (!rc)
-		rc = path_of(path, sizeof(path), pin_path, "", REC_MAP);
-	if (!rc) {
-		fd =
-		    bpf_map_create(BPF_MAP_TYPE_ARRAY, REC_MAP, sizeof(key), sizeof(*rec), 1, NULL);
-		rc = fd < 0 ? -errno : 0;
-		if (!rc && bpf_map_update_elem(fd, &key, rec, BPF_ANY) < 0)
-			rc = -errno;
-		if (!rc && bpf_obj_pin(fd, path) < 0)
-			rc = -errno;
-		if (fd >= 0)
-			close(fd);
-	}
+		rc = pinned_record_write(pin_path, REC_MAP, rec, sizeof(*rec));
 	if (rc)
 		log_warnx("cannot record the loaded TC programs under %s (the next start loads "
 			  "them again): %s",
@@ -366,12 +305,12 @@ void tc_reuse_unpin(const char *pin_path)
 	struct bpf_program *p;
 	char path[PATH_MAX];
 
-	withdraw_record(pin_path);
+	pinned_record_withdraw(pin_path, REC_MAP);
 	if (!t)
 		return;
 	bpf_object__for_each_program(p, t->obj)
 	{
-		if (path_of(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p)) == 0)
+		if (pinned_path(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p)) == 0)
 			unlink(path);
 	}
 	rsip_tc__destroy(t);

@@ -442,9 +442,11 @@ static int attach_tc(struct dp_xdp *x)
 	xdp_detach(x->link_wan);
 	xdp_detach(x->link_lan);
 	rc = tc_lane_start(x->skel, &tc, &x->tc);
-	if (!rc)
+	if (!rc) {
+		tc_lane_status(x->tc, &x->dp.tc);
 		log_notice("TC programs on clsact ingress of %s and %s (--attach tc)",
 			   x->cfg->wan_if, x->cfg->lan_if);
+	}
 	return rc;
 }
 

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "pinned_record.h"
 #include "xdp_reuse.h"
 
 #define REC_MAP	   "rsip_reuse"
@@ -37,37 +37,6 @@ struct reuse_rec {
 	struct rec_obj prog[XDP_REUSE_MAX_PROGS];
 	struct rec_obj map[XDP_REUSE_MAX_MAPS];
 };
-
-/* dir/prefix+name, a '.' of name made '_' (bpffs refuses dots in names:
- * libbpf's internal maps are "<object>.bss", "<object>.rodata"). */
-static int pin_file(char *buf, size_t len, const char *dir, const char *prefix, const char *name)
-{
-	int head = snprintf(buf, len, "%s/%s", dir, prefix);
-	char *p;
-
-	if (head < 0 || head >= (int)len ||
-	    snprintf(buf + head, len - (size_t)head, "%s", name) >= (int)len - head)
-		return -ENAMETOOLONG;
-	for (p = buf + head; *p; p++)
-		if (*p == '.')
-			*p = '_';
-	return 0;
-}
-
-/* A pin, never through a symlink (a pin is a regular file of the bpffs; the
- * directory is rsipd's, 0700). fd or -errno. */
-static int pin_open(const char *path)
-{
-	struct stat st;
-	int fd;
-
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
 
 /* ---- identity ---------------------------------------------------------------- */
 
@@ -161,37 +130,6 @@ int xdp_reuse_digests(struct bpf_object *obj, const struct xdp_reuse_input *in,
 
 /* ---- the record ------------------------------------------------------------- */
 
-static int read_record(const char *pin_path, struct reuse_rec *rec)
-{
-	struct bpf_map_info info = {0};
-	uint32_t len = sizeof(info), key = 0;
-	char path[PATH_MAX];
-	int fd, rc;
-
-	rc = pin_file(path, sizeof(path), pin_path, "", REC_MAP);
-	if (rc)
-		return rc;
-	fd = pin_open(path);
-	if (fd < 0)
-		return fd;
-	rc = bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -errno : 0;
-	if (!rc && (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
-		    info.value_size != sizeof(*rec)))
-		rc = -EPROTO; /* another layout */
-	if (!rc && bpf_map_lookup_elem(fd, &key, rec) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static void withdraw_record(const char *pin_path)
-{
-	char path[PATH_MAX];
-
-	if (pin_file(path, sizeof(path), pin_path, "", REC_MAP) == 0)
-		unlink(path);
-}
-
 static int name_into(char dst[REC_NAME], const char *name)
 {
 	if (strlen(name) >= REC_NAME)
@@ -279,10 +217,10 @@ static int take_programs(struct taking *t)
 			snprintf(t->why, sizeof(t->why), "the record lists other programs");
 			return -ENOENT;
 		}
-		rc = pin_file(path, sizeof(path), t->pin_path, PROG_PIN, name);
+		rc = pinned_path(path, sizeof(path), t->pin_path, PROG_PIN, name);
 		if (rc)
 			return rc;
-		fd = pin_open(path);
+		fd = pinned_open(path);
 		if (fd < 0) {
 			snprintf(t->why, sizeof(t->why), "program pin %s%s: %s", PROG_PIN, name,
 				 strerror(-fd));
@@ -349,13 +287,13 @@ static int take_maps(struct taking *t)
 			return -ENOENT;
 		}
 		if (bpf_map__pin_path(m)) {
-			fd = pin_open(bpf_map__pin_path(m));
+			fd = pinned_open(bpf_map__pin_path(m));
 		} else if (id_in(t->used, t->n_used, ro->id)) {
 			/* By its pin, not bpf_map_get_fd_by_id: that needs
 			 * CAP_SYS_ADMIN, which rsipd may run without. */
-			fd = pin_file(path, sizeof(path), t->pin_path, MAP_PIN, name);
+			fd = pinned_path(path, sizeof(path), t->pin_path, MAP_PIN, name);
 			if (!fd)
-				fd = pin_open(path);
+				fd = pinned_open(path);
 		} else {
 			fd = create_like(m);
 		}
@@ -417,7 +355,7 @@ static int check(struct taking *t, const struct xdp_reuse_input *in, struct reus
 		snprintf(t->why, sizeof(t->why), "cannot compute the digests: %s", strerror(-rc));
 		return rc;
 	}
-	rc = read_record(t->pin_path, rec);
+	rc = pinned_record_read(t->pin_path, REC_MAP, rec, sizeof(*rec));
 	if (rc == -ENOENT) {
 		snprintf(t->why, sizeof(t->why), "no record of a previous load");
 		return rc;
@@ -463,7 +401,7 @@ int xdp_reuse_take(struct bpf_object *obj, const struct xdp_reuse_input *in, str
 		free(rec);
 		/* The load that follows replaces the pins: no record until it
 		 * wrote a new one. */
-		withdraw_record(pin_path);
+		pinned_record_withdraw(pin_path, REC_MAP);
 		snprintf(r->how, sizeof(r->how), "loaded (%s)", t.why);
 		return 0;
 	}
@@ -506,7 +444,7 @@ static int record_programs(struct bpf_object *obj, const char *pin_path, struct 
 		uint32_t len = sizeof(info);
 		int fd = bpf_program__fd(p);
 
-		rc = pin_file(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p));
+		rc = pinned_path(path, sizeof(path), pin_path, PROG_PIN, bpf_program__name(p));
 		if (rc)
 			return rc;
 		unlink(path); /* the previous load's, or a stale one */
@@ -549,7 +487,7 @@ static int record_maps(struct bpf_object *obj, const char *pin_path, struct reus
 			return -errno;
 		ro->id = info.id;
 		rec->n_maps++;
-		rc = pin_file(path, sizeof(path), pin_path, MAP_PIN, bpf_map__name(m));
+		rc = pinned_path(path, sizeof(path), pin_path, MAP_PIN, bpf_map__name(m));
 		if (rc)
 			return rc;
 		unlink(path); /* the previous load's */
@@ -559,35 +497,13 @@ static int record_maps(struct bpf_object *obj, const char *pin_path, struct reus
 	return 0;
 }
 
-static int write_record(const char *pin_path, const struct reuse_rec *rec)
-{
-	char path[PATH_MAX];
-	uint32_t key = 0;
-	int fd, rc;
-
-	rc = pin_file(path, sizeof(path), pin_path, "", REC_MAP);
-	if (rc)
-		return rc;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, REC_MAP, sizeof(key), sizeof(*rec), 1, NULL);
-	if (fd < 0)
-		return -errno;
-	rc = 0;
-	if (bpf_map_update_elem(fd, &key, rec, BPF_ANY) < 0)
-		rc = -errno;
-	unlink(path);
-	if (!rc && bpf_obj_pin(fd, path) < 0) /* 0600: bpffs pins get no group or other bits */
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 void xdp_reuse_record(struct bpf_object *obj, const struct xdp_reuse_input *in)
 {
 	const char *pin_path = in->pin_path;
 	struct reuse_rec *rec = calloc(1, sizeof(*rec));
 	int rc;
 
-	withdraw_record(pin_path);
+	pinned_record_withdraw(pin_path, REC_MAP);
 	if (!rec) {
 		rc = -ENOMEM;
 		goto out;
@@ -601,7 +517,7 @@ void xdp_reuse_record(struct bpf_object *obj, const struct xdp_reuse_input *in)
 	if (!rc)
 		rc = record_maps(obj, pin_path, rec);
 	if (!rc)
-		rc = write_record(pin_path, rec);
+		rc = pinned_record_write(pin_path, REC_MAP, rec, sizeof(*rec));
 out:
 	if (rc)
 		log_warnx("cannot record the loaded programs under %s (the next start loads "
@@ -634,7 +550,7 @@ void xdp_reuse_unpin(const char *pin_path)
 	struct dirent *e;
 	DIR *d;
 
-	withdraw_record(pin_path);
+	pinned_record_withdraw(pin_path, REC_MAP);
 	d = opendir(pin_path);
 	if (!d)
 		return;

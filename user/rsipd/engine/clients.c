@@ -50,8 +50,8 @@ int client_create(struct engine *e, const struct engine_src *src, struct client 
 	c->r.transport = (uint8_t)src->transport;
 	c->r.flow_local = e->cfg->flow_local;
 	c->r.flow_remote = e->cfg->flow_remote;
-	c->r.udp_port = src->transport == RSIP_T_UDP ? src->port : 0;
-	c->tcp_conn = src->transport == RSIP_T_TCP ? src->conn : 0;
+	c->r.udp_port = src->transport == ENGINE_T_UDP ? src->port : 0;
+	c->tcp_conn = src->transport == ENGINE_T_TCP ? src->conn : 0;
 	c->r.registered_ms = now;
 	c->r.expires_ms = now + (uint64_t)e->cfg->lease * 1000u;
 
@@ -130,8 +130,8 @@ const uint8_t *client_cached_reply(const struct client *c, const struct req_ctx 
 	if (!c->r.has_last || c->r.last_counter != x->req->counter ||
 	    c->last_req_len != x->raw_len || memcmp(c->last_req, x->raw, x->raw_len))
 		return NULL;
-	if (x->src->transport == RSIP_T_UDP ? c->last_port != x->src->port
-					    : c->last_conn != x->src->conn)
+	if (x->src->transport == ENGINE_T_UDP ? c->last_port != x->src->port
+					      : c->last_conn != x->src->conn)
 		return NULL;
 	*len = c->reply_len;
 	return c->reply;

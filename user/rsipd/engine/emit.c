@@ -53,7 +53,7 @@ void engine_send_unsolicited(struct engine *e, struct client *c, struct rsip_msg
 		e->ctr.unsolicited_dropped++;
 		return;
 	}
-	if (c->r.transport == RSIP_T_TCP) {
+	if (c->r.transport == ENGINE_T_TCP) {
 		dst.conn = c->tcp_conn;
 		if (!dst.conn) { /* D4: no connection, nowhere to send it */
 			e->ctr.unsolicited_dropped++;

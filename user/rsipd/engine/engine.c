@@ -201,7 +201,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	 * gets no answer at all, so rsipd cannot reflect traffic (the
 	 * answers are larger than the requests) at strangers. TCP sources
 	 * completed a handshake and still get 304. */
-	if (from->transport == RSIP_T_UDP && !policy_may_register(e, from->addr)) {
+	if (from->transport == ENGINE_T_UDP && !policy_may_register(e, from->addr)) {
 		e->ctr.dropped_not_allowed++;
 		log_debug("<- %s:%u udp: outside --allow, not answered", inet_ntoa(from->addr),
 			  from->port);
@@ -211,7 +211,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	if (rsip_decode(buf, len, req, &de)) {
 		e->ctr.malformed++;
 		log_debug("<- %s:%u %s: malformed (%u %s): %s", inet_ntoa(from->addr), from->port,
-			  from->transport == RSIP_T_TCP ? "tcp" : "udp", de.error,
+			  from->transport == ENGINE_T_TCP ? "tcp" : "udp", de.error,
 			  rsip_error_name(de.error), de.why ? de.why : "");
 		rsip_msg_init(req, 0);
 		if (de.has_counter) {
@@ -227,17 +227,17 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 		if (!de.fatal && rc != RSIP_E_UNSUPPORTED_RSIP_VERSION && len >= 2 &&
 		    rsip_msg_is_response(buf[1]))
 			rc = RSIP_E_ILLEGAL_MESSAGE;
-		if (e->cfg->tcp_only && from->transport == RSIP_T_UDP)
+		if (e->cfg->tcp_only && from->transport == ENGINE_T_UDP)
 			rc = RSIP_E_USE_TCP;
 		answer(e, &x, rc, false);
-		return from->transport == RSIP_T_TCP && de.fatal ? ENGINE_CLOSE : ENGINE_OK;
+		return from->transport == ENGINE_T_TCP && de.fatal ? ENGINE_CLOSE : ENGINE_OK;
 	}
 	if (log_get_verbosity() > 0) {
 		char line[256];
 
 		rsip_msg_format(req, line, sizeof(line));
 		log_debug("<- %s:%u %s: %s", inet_ntoa(from->addr), from->port,
-			  from->transport == RSIP_T_TCP ? "tcp" : "udp", line);
+			  from->transport == ENGINE_T_TCP ? "tcp" : "udp", line);
 	}
 	hc = req->has & RSIP_HAS_COUNTER;
 	x.err_has_client = req->has & RSIP_HAS_CLIENT_ID;
@@ -245,7 +245,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	x.err_has_bind = req->has & RSIP_HAS_BIND_ID;
 	x.err_bind = req->bind_id;
 
-	if (e->cfg->tcp_only && from->transport == RSIP_T_UDP) {
+	if (e->cfg->tcp_only && from->transport == ENGINE_T_UDP) {
 		answer(e, &x, RSIP_E_USE_TCP, false);
 		return ENGINE_OK;
 	}
@@ -261,7 +261,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 		return ENGINE_OK;
 	}
 	/* 6: the counter (UDP: mandatory; 0 is the gateway's, D3). */
-	if (from->transport == RSIP_T_UDP && !hc) {
+	if (from->transport == ENGINE_T_UDP && !hc) {
 		answer(e, &x, RSIP_E_MESSAGE_COUNTER_REQUIRED, false);
 		return ENGINE_OK;
 	}
@@ -296,7 +296,8 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	if (c && c->r.transport != from->transport) {
 		x.err_has_client = true;
 		x.err_client = c->r.client_id;
-		answer(e, &x, c->r.transport == RSIP_T_TCP ? RSIP_E_USE_TCP : RSIP_E_UNKNOWN_ERROR,
+		answer(e, &x,
+		       c->r.transport == ENGINE_T_TCP ? RSIP_E_USE_TCP : RSIP_E_UNKNOWN_ERROR,
 		       false);
 		return ENGINE_OK;
 	}
@@ -318,8 +319,8 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 			log_info("%s: REGISTER over --register-rate %u/s for its /%u, %s",
 				 inet_ntoa(from->addr), e->cfg->register_rate,
 				 e->cfg->register_prefix,
-				 from->transport == RSIP_T_UDP ? "dropped" : "answered 304");
-			if (from->transport == RSIP_T_TCP)
+				 from->transport == ENGINE_T_UDP ? "dropped" : "answered 304");
+			if (from->transport == ENGINE_T_TCP)
 				answer(e, &x, RSIP_E_REGISTRATION_DENIED, false);
 			return ENGINE_OK;
 		}
@@ -345,7 +346,7 @@ static int handle_one(struct engine *e, const struct engine_src *from, const uin
 	/* Validated: where unsolicited messages go from now on (D4). */
 	x.c = c;
 	client_proven(e, c);
-	if (from->transport == RSIP_T_TCP)
+	if (from->transport == ENGINE_T_TCP)
 		c->tcp_conn = from->conn;
 	else
 		c->r.udp_port = from->port;
@@ -369,7 +370,7 @@ int engine_handle(struct engine *e, const struct engine_src *from, const uint8_t
 	 * active gateway. A standby sees TCP only while the address moves. */
 	if (e->passive) {
 		e->ctr.passive_dropped++;
-		return from->transport == RSIP_T_TCP ? ENGINE_CLOSE : ENGINE_OK;
+		return from->transport == ENGINE_T_TCP ? ENGINE_CLOSE : ENGINE_OK;
 	}
 	rc = handle_one(e, from, buf, len);
 

@@ -22,11 +22,13 @@ struct alloc;
 struct dataplane;
 struct rsipd_config;
 
-enum rsip_transport { RSIP_T_UDP = 0, RSIP_T_TCP = 1 };
+/* rsipd's own numbering, not librsip's enum rsip_transport (include/rsip/
+ * client.h: TCP 1, UDP 2): the names differ so that one means one thing. */
+enum engine_transport { ENGINE_T_UDP = 0, ENGINE_T_TCP = 1 };
 
 /* Where a message came from, or goes to. */
 struct engine_src {
-	enum rsip_transport transport;
+	enum engine_transport transport;
 	struct in_addr addr; /* the host's source IP (network order) */
 	uint16_t port;	     /* host order */
 	uint64_t conn;	     /* TCP connection id (non-zero); 0 over UDP */
@@ -170,7 +172,7 @@ bool engine_is_passive(const struct engine *e);
 struct engine_client_view {
 	uint32_t client_id;
 	struct in_addr addr;
-	enum rsip_transport transport;
+	enum engine_transport transport;
 	uint32_t nbindings, nports, nspis;
 	uint64_t registered_ms, expires_ms;
 };

@@ -29,7 +29,7 @@ enum violation_slot { VIOL_307, VIOL_312, VIOL_313, VIOL_314, VIOL_315, VIOL_N }
 struct client_rec {
 	uint32_t client_id;
 	struct in_addr xa; /* the host's private address: the key (D4) */
-	uint8_t transport; /* enum rsip_transport, fixed at registration */
+	uint8_t transport; /* enum engine_transport, fixed at registration */
 	uint8_t flow_local, flow_remote;
 	uint16_t udp_port; /* last UDP source port (host order) */
 	uint64_t registered_ms;

@@ -59,12 +59,12 @@ int handle_register(struct engine *e, struct req_ctx *x)
 		lease_schedule_client(e, c);
 	}
 	e->ctr.registrations++;
-	if (c->r.transport == RSIP_T_UDP) { /* TCP: the handshake proved the source */
+	if (c->r.transport == ENGINE_T_UDP) { /* TCP: the handshake proved the source */
 		c->unproven = true;
 		DL_APPEND2(e->unproven, c, uprev, unext);
 	}
 	log_info("client %u registered: %s over %s", c->r.client_id, inet_ntoa(c->r.xa),
-		 c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+		 c->r.transport == ENGINE_T_TCP ? "tcp" : "udp");
 
 	rsip_msg_init(rep, RSIP_REGISTER_RESPONSE);
 	rep->client_id = c->r.client_id;

@@ -80,7 +80,7 @@ static void put_client(struct rec_out *o, struct client *c, uint64_t mono_now, u
 
 	rec_put_int(o, "{\"client_id\":", c->r.client_id);
 	put_addr(o, ",\"xa\":", c->r.xa);
-	rec_put_str(o, ",\"transport\":", c->r.transport == RSIP_T_TCP ? "tcp" : "udp");
+	rec_put_str(o, ",\"transport\":", c->r.transport == ENGINE_T_TCP ? "tcp" : "udp");
 	rec_put_int(o, ",\"flow_local\":", c->r.flow_local);
 	rec_put_int(o, ",\"flow_remote\":", c->r.flow_remote);
 	rec_put_int(o, ",\"udp_port\":", c->r.udp_port);
@@ -89,7 +89,7 @@ static void put_client(struct rec_out *o, struct client *c, uint64_t mono_now, u
 	/* The reply cache (spec 6.2): a UDP retransmission that crosses the
 	 * restart still gets the same bytes. A TCP one cannot: its connection
 	 * is gone with the old process. */
-	if (c->r.has_last && c->reply && c->last_req && c->r.transport == RSIP_T_UDP) {
+	if (c->r.has_last && c->reply && c->last_req && c->r.transport == ENGINE_T_UDP) {
 		rec_put_int(o, ",\"last_counter\":", c->r.last_counter);
 		rec_put_int(o, ",\"last_port\":", c->last_port);
 		rec_put_hex(o, ",\"last_request\":", c->last_req, c->last_req_len);
@@ -445,7 +445,7 @@ static int restore_client(struct rctx *x, const struct rec_client *rec)
 		return -ENOMEM;
 	c->r.client_id = (uint32_t)id;
 	c->r.xa = xa;
-	c->r.transport = rec_is(&rec->transport, "tcp") ? RSIP_T_TCP : RSIP_T_UDP;
+	c->r.transport = rec_is(&rec->transport, "tcp") ? ENGINE_T_TCP : ENGINE_T_UDP;
 	c->r.flow_local = (uint8_t)v[RC_FLOW_LOCAL];
 	c->r.flow_remote = (uint8_t)v[RC_FLOW_REMOTE];
 	c->r.udp_port = (uint16_t)v[RC_UDP_PORT];

@@ -21,7 +21,7 @@ struct net_held {
 
 static int send_now(struct net *n, const struct engine_src *to, const uint8_t *buf, size_t len)
 {
-	if (to->transport == RSIP_T_TCP)
+	if (to->transport == ENGINE_T_TCP)
 		return n->tcp ? tcp_send(n->tcp, to, buf, len) : -ENOTCONN;
 	return n->udp ? udp_send(n->udp, to, buf, len) : -ENOTCONN;
 }

@@ -141,7 +141,7 @@ static int conn_flush(struct tcp_conn *c)
 static void conn_process(struct tcp_conn *c)
 {
 	struct engine_src src = {
-	    .transport = RSIP_T_TCP, .addr = c->addr, .port = c->port, .conn = c->id};
+	    .transport = ENGINE_T_TCP, .addr = c->addr, .port = c->port, .conn = c->id};
 	size_t off = 0;
 	bool completed = false;
 

@@ -32,7 +32,7 @@ static void udp_readable(int fd, uint32_t events, void *arg)
 	for (i = 0; i < 64; i++) {
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
-		struct engine_src src = {.transport = RSIP_T_UDP};
+		struct engine_src src = {.transport = ENGINE_T_UDP};
 		ssize_t n = recvfrom(fd, u->buf, sizeof(u->buf), MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &flen);
 
