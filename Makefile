@@ -318,10 +318,10 @@ test: deps
 
 # The layers are listed in tests/layers.conf; tests/README.md says how they
 # run, time out and skip. test-layer runs any of them: make test-layer LAYER=x
-test-runner:
+test-runner: $(BUILD)/rsipd
 	@bash tests/run-layer.sh runner "$(BUILD)"
 
-test-layer:
+test-layer: $(BUILD)/rsipd
 	@bash tests/run-layer.sh "$(LAYER)" "$(BUILD)"
 
 test-unit: $(UNIT_BINS)
