@@ -18,7 +18,9 @@
 # towards Y (lan_tc_gso), X1's TCP retransmissions and the frames X1's eth0
 # dropped (a full veth ring). Medians of REPS at the end.
 #   bench/rsipc_switch_napi.sh [BUILD_DIR]   env: SECS (5), REPS (3), FLUSH_NS,
-#                                            SETTINGS (a subset of the four, in order)
+#                                            SETTINGS (a subset of the four, in order),
+#                                            CC (iperf3 -C: TCP congestion control of
+#                                            both ends; default the system's)
 # No pass/fail: this prints numbers.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,6 +78,9 @@ declare -A R
 run() {
 	local label=$1 dir=$3 args=(-c "$2" -p "$PORT" -t "$SECS" -J) p0 b0 g0 d0 out
 	[ "$dir" = out ] && args+=(-R) # X1 sends
+	# iperf3 sets it on both ends' sockets; a namespace may only pick from
+	# net.ipv4.tcp_allowed_congestion_control, a socket of root any loaded one
+	[ -n "${CC:-}" ] && args+=(-C "$CC")
 	p0=$(stat n lan0 rx_packets) b0=$(stat n lan0 rx_bytes) g0=$(tc_gso) d0=$(stat x1 eth0 tx_dropped)
 	local s0 e0
 	s0=$(sw_drops) e0=$(pump_errors)
@@ -152,7 +157,7 @@ for S in $SETTINGS; do
 		done
 	done
 done
-echo "(TCP, $SECS s per run, medians of $REPS; lan0 pk / avg B: what N's lan0 received in the run;"
+echo "(TCP ${CC:-$(sysctl -n net.ipv4.tcp_congestion_control)}, $SECS s per run, medians of $REPS; lan0 pk / avg B: what N's lan0 received in the run;"
 echo " lan_gso: GSO packets the TC gateway forwarded towards Y; retrans: the sender's TCP"
 echo " retransmissions; x1drops: frames X1's eth0 dropped; swdrops: frames the switch's p0 and p1"
 echo " dropped; pumperr: the pump's failed sends)"
