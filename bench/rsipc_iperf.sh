@@ -23,7 +23,9 @@
 # pump(tc)[, pump(tc) before], then again): the table shows the median, and every repetition is printed
 # below it, with the load average before and after.
 #   bench/rsipc_iperf.sh [BUILD_DIR]   env: SECS (5 per run), UDP_RATE (iperf3 -b, default 1G),
-#                                      REPS (1), RSIPC_BEFORE (an rsipc binary)
+#                                      REPS (1), RSIPC_BEFORE (an rsipc binary),
+#                                      CC (iperf3 -C: the TCP congestion control of
+#                                      both ends; default the machine's, printed)
 # No pass/fail: this prints numbers.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +61,9 @@ run() {
 	local addr=$1 proto=$2 dir=$3 args=(-c "$1" -p $PORT -t "$SECS" -J) out
 	[ "$proto" = udp ] && args+=(-u -b "$UDP_RATE" -l 1400)
 	[ "$dir" = out ] && args+=(-R) # X1 sends
+	# The plain baseline depends on it (dp19: 4.6 Gbit/s X1 -> Y with BBR,
+	# 6.7 with CUBIC; the pump did not move): the table names it.
+	[ -n "${CC:-}" ] && args+=(-C "$CC")
 	out=$(lab_exec y timeout $((SECS + 20)) iperf3 "${args[@]}" 2>/dev/null)
 	echo "$out" | $PY -c '
 import json, sys
@@ -172,7 +177,7 @@ for G in on off; do
 		done
 	done
 done
-echo "(Gbit/s delivered, $SECS s per run, median of $REPS; ratio = RSIP / plain routing with the same GRO"
+echo "(TCP ${CC:-$(sysctl -n net.ipv4.tcp_congestion_control)}; Gbit/s delivered, $SECS s per run, median of $REPS; ratio = RSIP / plain routing with the same GRO"
 echo " setting; bpf(xdp) = the gateway's XDP programs, bpf(tc) = its TC programs (--attach tc), both"
 echo " with rsipc's BPF path; pump/bpf = the pump against bpf(xdp), which shares the gateway's"
 echo " per-frame XDP path; pump(tc) = the pump through the TC gateway; before = the same with"
