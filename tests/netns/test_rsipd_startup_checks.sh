@@ -133,7 +133,11 @@ rm -r "$LAB_PIN"  # the root-run data plane goes (removing the link pins detache
 # ---- a corrupt store, found once the data plane is up ----
 # exit 1 with the store's message; a first start then takes down what it
 # attached and pinned, a restart leaves the previous run's programs and pins
-# as they were (dataplane_xdp_start_failed).
+# as they were (dataplane_xdp_start_failed). On a first start the store is
+# read while the programs load on a second thread (xdp_load.h): the failed
+# start waits for that load to end ("programs: loaded" is logged) before it
+# removes the pins the load made; without the wait the pins stay, or the
+# process exits in the middle of the load.
 sanitized() { ! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$1"; }
 cpin=$LAB_BPFFS/corrupt
 mkdir -m 0700 "$LAB_DIR/corrupt"
@@ -148,8 +152,15 @@ grep -qF "removed what this failed start pinned under $cpin" "$LAB_DIR/run.log" 
 [ ! -e "$cpin" ] || fail "a failed first start left $(ls "$cpin")"
 [ -z "$(xdp_prog_id wan0)" ] && [ -z "$(xdp_prog_id lan0)" ] ||
 	fail "a failed first start left XDP attached"
+grep -q "programs: loaded" "$LAB_DIR/run.log" ||
+	{ cat "$LAB_DIR/run.log"; fail "the failed first start did not wait for its programs' load"; }
 sanitized "$LAB_DIR/run.log" || fail "sanitizers (first start, corrupt store)"
-echo "ok: corrupt store on a first start: exit 1, no pin and no XDP left"
+# Which ended first says whether this run overlapped them (information only:
+# the outcome above must not depend on it).
+order=$(grep -n -e "programs: loaded" -e "move the file away" "$LAB_DIR/run.log" | head -1)
+case $order in *"move the file away"*) order="the store failed while the programs loaded" ;;
+*) order="the programs loaded before the store failed" ;; esac
+echo "ok: corrupt store on a first start: exit 1, the load waited for, no pin and no XDP left ($order)"
 # A restart: a run with a good store, stopped; then the store is corrupt.
 rm "$cstore"
 lab_rsipd_start --pin-path "$cpin" --state-file "$cstore" || fail "start with a new store"

@@ -99,6 +99,17 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 	return x;
 }
 
+int dpx_set_maps(struct dpx *x, const struct dpx_maps *maps)
+{
+	if (maps->bind_slots != x->m.bind_slots) {
+		log_warnx("dpx: %s has %u slots, the mirror was built for %u", RSIP_MAP_BIND_STATS,
+			  maps->bind_slots, x->m.bind_slots);
+		return -EINVAL;
+	}
+	x->m = *maps;
+	return 0;
+}
+
 static void bind_free(struct dpx_bind *b)
 {
 	free(b->r);

@@ -81,6 +81,11 @@ struct dpx_maps {
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */
 struct rsip_xdp;
 struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel);
+/* No map yet (every fd -1), only rsip_bind_stats' size: a first start
+ * builds the mirror in restore mode while the programs load, and gives the
+ * fds with dpx_set_maps before dpx_restore_end (or any other call outside
+ * restore mode). */
+struct dpx_maps dpx_maps_later(uint32_t bind_slots);
 
 struct dpx_config {
 	uint8_t spi_block_shift;       /* must match the programs' cfg_spi_block_shift */
@@ -94,6 +99,9 @@ struct dpx_config {
  * caller's. */
 struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg);
 void dpx_free(struct dpx *x);
+/* The maps, once loaded (dpx_maps_later). -EINVAL, nothing changed, when
+ * rsip_bind_stats has another size than the one the mirror was built for. */
+int dpx_set_maps(struct dpx *x, const struct dpx_maps *maps);
 
 /* --- public addresses: the Nb pool (shared unless a binding leases one
  * whole). Adding keeps a live entry as it is (it may be leased whole by a

@@ -27,3 +27,25 @@ struct dpx_maps dpx_maps_of(const struct rsip_xdp *skel)
 	    .bind_slots = bpf_map__max_entries(skel->maps.rsip_bind_stats),
 	};
 }
+
+struct dpx_maps dpx_maps_later(uint32_t bind_slots)
+{
+	return (struct dpx_maps){
+	    .clients = -1,
+	    .nb = -1,
+	    .ports = -1,
+	    .ike = -1,
+	    .spi = -1,
+	    .spi_blk = -1,
+	    .spi_dir = -1,
+	    .port_dir = -1,
+	    .nb_dir = -1,
+	    .icmp_id = -1,
+	    .out_spi = -1,
+	    .stats = -1,
+	    .nb_filter = -1,
+	    .learned = -1,
+	    .bind_stats = -1,
+	    .bind_slots = bind_slots,
+	};
+}

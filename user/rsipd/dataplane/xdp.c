@@ -7,12 +7,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -44,8 +46,8 @@ struct dp_xdp {
 	struct dataplane dp; /* first: to_xdp() */
 	const struct rsipd_config *cfg;
 	struct ev_loop *loop;
-	struct rsip_xdp *skel;
-	struct xdp_reuse progs; /* the programs' fds when reused */
+	struct xdp_load ld; /* the object, its programs (reused or loaded) */
+	int loaded;	    /* dataplane_xdp_loaded: 0 not yet, 1 done, else its -errno */
 	struct dpx *dpx;
 	struct netdev_info lan, wan;
 	uint32_t na;
@@ -153,6 +155,9 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 {
 	struct dp_xdp *x = to_xdp(dp);
 
+	/* A load still running on its thread (a start that failed meanwhile)
+	 * pins maps and programs: it ends before anything is taken down. */
+	xdp_load_wait(&x->ld);
 	stop_io(x);
 	/* --attach tc: the filters stay, as the links do, unless a first start
 	 * ends before its maps were filled (docs/dataplane.md) or failed after
@@ -160,6 +165,8 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	tc_lane_stop(x->tc, detach || x->undo || (x->fresh && !x->filled));
 	detach = detach || x->undo;
 	if (detach) {
+		if (x->undo) /* as a start that fails in dataplane_xdp_new */
+			tc_filters_remove(x->cfg->pin_path, x->wan.ifindex, x->lan.ifindex);
 		xdp_detach(x->link_wan);
 		xdp_detach(x->link_lan);
 		xdp_unpin_maps(x->cfg->pin_path);
@@ -173,8 +180,7 @@ static void xdp_destroy(struct dataplane *dp, bool detach)
 	neigh_free(x->wan_neigh, detach);
 	dpx_free(x->dpx);
 	slow_free(x->slow);
-	rsip_xdp__destroy(x->skel);
-	xdp_reuse_close(&x->progs);
+	xdp_load_close(&x->ld);
 	free(x);
 }
 
@@ -386,7 +392,7 @@ static int start_slow_path(struct dp_xdp *x)
 	x->slow = slow_new(&sc);
 	if (!x->slow)
 		return -ENOMEM;
-	x->pb = perf_buffer__new(bpf_map__fd(x->skel->maps.rsip_slowpath), PERF_PAGES, on_sample,
+	x->pb = perf_buffer__new(bpf_map__fd(x->ld.skel->maps.rsip_slowpath), PERF_PAGES, on_sample,
 				 on_lost, x, NULL);
 	if (!x->pb) {
 		rc = -errno;
@@ -415,7 +421,7 @@ static int get_dev(const char *flag, const char *name, struct netdev_info *out)
 
 static int fill_tx(struct dp_xdp *x)
 {
-	int fd = bpf_map__fd(x->skel->maps.rsip_tx);
+	int fd = bpf_map__fd(x->ld.skel->maps.rsip_tx);
 	uint32_t lan = (uint32_t)x->lan.ifindex, wan = (uint32_t)x->wan.ifindex;
 
 	if (bpf_map_update_elem(fd, &lan, &lan, BPF_ANY) < 0 ||
@@ -432,7 +438,7 @@ static int fill_tx(struct dp_xdp *x)
 static int attach_tc(struct dp_xdp *x)
 {
 	struct tc_lane_cfg tc = {.pin_path = x->cfg->pin_path,
-				 .xdp_reused = x->progs.reused,
+				 .xdp_reused = x->ld.progs.reused,
 				 .wan_ifindex = x->wan.ifindex,
 				 .lan_ifindex = x->lan.ifindex,
 				 .wan_if = x->cfg->wan_if,
@@ -441,7 +447,7 @@ static int attach_tc(struct dp_xdp *x)
 
 	xdp_detach(x->link_wan);
 	xdp_detach(x->link_lan);
-	rc = tc_lane_start(x->skel, &tc, &x->tc);
+	rc = tc_lane_start(x->ld.skel, &tc, &x->tc);
 	if (!rc) {
 		tc_lane_status(x->tc, &x->dp.tc);
 		log_notice("TC programs on clsact ingress of %s and %s (--attach tc)",
@@ -452,7 +458,7 @@ static int attach_tc(struct dp_xdp *x)
 
 static int prog_fd(const struct dp_xdp *x, const struct bpf_program *p)
 {
-	return xdp_reuse_prog_fd(&x->progs, p);
+	return xdp_reuse_prog_fd(&x->ld.progs, p);
 }
 
 static int attach_both(struct dp_xdp *x)
@@ -465,12 +471,12 @@ static int attach_both(struct dp_xdp *x)
 		return attach_tc(x);
 
 	/* --spi-steer: the first stage in front of the same WAN program. */
-	rc = xdp_attach(prog_fd(x, x->cfg->n_spi_steer ? x->skel->progs.rsip_wan_steer
-						       : x->skel->progs.rsip_wan),
+	rc = xdp_attach(prog_fd(x, x->cfg->n_spi_steer ? x->ld.skel->progs.rsip_wan_steer
+						       : x->ld.skel->progs.rsip_wan),
 			x->wan.ifindex, x->cfg->wan_if, generic, x->link_wan, &wan);
 	if (rc)
 		return rc;
-	rc = xdp_attach(prog_fd(x, x->skel->progs.rsip_lan), x->lan.ifindex, x->cfg->lan_if,
+	rc = xdp_attach(prog_fd(x, x->ld.skel->progs.rsip_lan), x->lan.ifindex, x->cfg->lan_if,
 			generic, x->link_lan, &lan);
 	if (rc)
 		return rc;
@@ -527,8 +533,7 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	struct xdp_load_cfg lc = {0};
 	struct dpx_config dc = {0};
 	char meta[PATH_MAX + 16];
-	bool reused = false, fresh = false;
-	size_t i;
+	bool fresh = false;
 	int rc;
 
 	if (!x) {
@@ -583,16 +588,17 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	lc.public_addrs = cfg->public_addrs;
 	lc.lan_ifindex = (uint32_t)x->lan.ifindex;
 	lc.steer = cfg->n_spi_steer > 0;
-	rc = xdp_load(&lc, &x->skel, &reused, &x->dp.spi_dir, &x->progs);
+	rc = xdp_load_open(&lc, &x->ld);
 	if (rc)
 		goto fail;
-	x->dp.programs = x->progs.how;
-
-	x->maps = dpx_maps_of(x->skel);
-	x->maps.learned = prog_fd(x, x->skel->progs.rsip_learned);
+	/* The mirror and the allocator need the SPI directory and the maps'
+	 * sizes, not the maps: they are built now, the maps' fds are given
+	 * at dataplane_xdp_loaded. */
+	x->dp.spi_dir = x->ld.spi_dir;
 	dc.spi_block_shift = cfg->spi_block_shift;
 	dc.spi_dir = x->dp.spi_dir;
 	dc.cookie_cap = RSIP_DEF_COOKIE_CAP;
+	x->maps = dpx_maps_later(x->ld.bind_slots);
 	x->dpx = dpx_new(&x->maps, &dc);
 	if (!x->dpx) {
 		rc = -ENOMEM;
@@ -602,32 +608,15 @@ struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_lo
 	 * is compared with what the pins hold, not rewritten. */
 	dpx_restore_begin(x->dpx);
 	x->restoring = true;
-	for (i = 0; i < cfg->n_public; i++) {
-		rc = dpx_nb_add(x->dpx, cfg->public_addrs[i]);
-		if (rc) {
-			log_warnx("cannot add --public %s to the data plane: %s",
-				  inet_ntoa(cfg->public_addrs[i]), strerror(-rc));
-			goto fail;
-		}
-	}
-	rc = fill_tx(x);
-	if (!rc && cfg->n_spi_steer)
-		rc = xdp_steer_fill(x->skel, prog_fd(x, x->skel->progs.rsip_wan_cpu),
-				    cfg->spi_steer, cfg->n_spi_steer);
+	rc = start_neighbours(x);
 	if (!rc)
-		rc = start_neighbours(x);
-	if (!rc)
-		rc = start_slow_path(x);
-	if (!rc)
-		rc = attach_both(x);
+		rc = xdp_load_start(&x->ld); /* the last step that can fail here */
 	if (rc)
 		goto fail;
-	log_notice("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
-		   inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu,
-		   cfg->wan_if, x->wan.mtu, cfg->pin_path, reused ? " (reused)" : "");
 	return &x->dp;
 fail:
 	/* Nothing of a previous run is taken down: its pins stay as they were. */
+	xdp_load_wait(&x->ld);
 	stop_io(x);
 	tc_lane_stop(x->tc, fresh);
 	if (fresh) {
@@ -641,16 +630,81 @@ fail:
 	neigh_free(x->wan_neigh, false);
 	dpx_free(x->dpx);
 	slow_free(x->slow);
-	rsip_xdp__destroy(x->skel);
-	xdp_reuse_close(&x->progs);
+	xdp_load_close(&x->ld);
 	free(x);
 	*err = rc;
 	return NULL;
 }
 
+/* After the load: the maps' fds to the mirror, the public addresses, the
+ * devices, the slow path, then the programs attached. */
+static int loaded_setup(struct dp_xdp *x)
+{
+	const struct rsipd_config *cfg = x->cfg;
+	size_t i;
+	int rc;
+
+	x->dp.programs = x->ld.progs.how;
+	x->maps = dpx_maps_of(x->ld.skel);
+	x->maps.learned = prog_fd(x, x->ld.skel->progs.rsip_learned);
+	rc = dpx_set_maps(x->dpx, &x->maps);
+	if (rc)
+		return rc;
+	for (i = 0; i < cfg->n_public; i++) {
+		rc = dpx_nb_add(x->dpx, cfg->public_addrs[i]);
+		if (rc) {
+			log_warnx("cannot add --public %s to the data plane: %s",
+				  inet_ntoa(cfg->public_addrs[i]), strerror(-rc));
+			return rc;
+		}
+	}
+	rc = fill_tx(x);
+	if (!rc && cfg->n_spi_steer)
+		rc = xdp_steer_fill(x->ld.skel, prog_fd(x, x->ld.skel->progs.rsip_wan_cpu),
+				    cfg->spi_steer, cfg->n_spi_steer);
+	if (!rc)
+		rc = start_slow_path(x);
+	if (!rc)
+		rc = attach_both(x);
+	if (rc)
+		return rc;
+	log_notice("XDP data plane: Na %s, LAN %s (MTU %u), WAN %s (MTU %u), pins %s%s",
+		   inet_ntoa((struct in_addr){.s_addr = x->na}), cfg->lan_if, x->lan.mtu,
+		   cfg->wan_if, x->wan.mtu, cfg->pin_path, x->ld.reused ? " (reused)" : "");
+	return 0;
+}
+
+int dataplane_xdp_loaded(struct dataplane *dp)
+{
+	struct dp_xdp *x = to_xdp(dp);
+	bool threaded = x->ld.on_thread;
+	struct timespec t0, t1;
+	int rc;
+
+	if (x->loaded)
+		return x->loaded < 0 ? x->loaded : 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = xdp_load_wait(&x->ld);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (threaded)
+		log_info("programs loaded on a second thread in %" PRIu64
+			 " ms; rsipd's thread waited %" PRIu64 " ms for them",
+			 x->ld.thread_ms,
+			 (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 +
+				    (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	if (!rc)
+		rc = loaded_setup(x);
+	x->loaded = rc ? rc : 1;
+	return rc;
+}
+
 int dataplane_xdp_restored(struct dataplane *dp)
 {
-	int n = dpx_restore_end(to_xdp(dp)->dpx);
+	int n = dataplane_xdp_loaded(dp);
+
+	if (n < 0)
+		return n;
+	n = dpx_restore_end(to_xdp(dp)->dpx);
 
 	to_xdp(dp)->restoring = false;
 	to_xdp(dp)->filled = n >= 0;

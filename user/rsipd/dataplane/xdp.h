@@ -13,12 +13,19 @@ struct dataplane;
 struct ev_loop;
 struct rsipd_config;
 
-/* Load (or take over from a previous run) and attach. Until
- * dataplane_xdp_restored(), the maps are in restore mode: the engine
- * re-adds the clients and bindings of its state file, and nothing live is
- * rewritten. NULL with *err = -errno (the reason is logged). cfg and loop
- * must outlive it. */
+/* Open the object and size its maps, take the previous run's programs when
+ * they fit, and start loading the rest: on a second thread when the kernel
+ * must verify programs (a first start), so that the engine restores its
+ * leases meanwhile (xdp_load.h). Until dataplane_xdp_restored(), the maps
+ * are in restore mode: the engine re-adds the clients and bindings of its
+ * store into the mirror only, and nothing live is rewritten. NULL with
+ * *err = -errno (the reason is logged). cfg and loop must outlive it. */
 struct dataplane *dataplane_xdp_new(const struct rsipd_config *cfg, struct ev_loop *loop, int *err);
+/* Wait for the load, then give the mirror its maps and attach the programs.
+ * Before anything but the engine's restore (client_add, binding_add and
+ * their deletes in restore mode) uses the data plane; dataplane_xdp_restored
+ * calls it too. 0 or -errno (logged); again after a failure: the same. */
+int dataplane_xdp_loaded(struct dataplane *dp);
 /* The engine has re-added everything it knows: delete what nothing claims
  * (leases of the previous run that are gone). 0 or -errno. */
 int dataplane_xdp_restored(struct dataplane *dp);

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataplane.h"
@@ -187,39 +188,35 @@ static int size_map(const struct xdp_load_cfg *cfg, struct bpf_map *map, uint32_
 	return bpf_map__set_max_entries(map, info.max_entries);
 }
 
-int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
-	     struct dp_dirs *spi_dir, struct xdp_reuse *progs)
+int xdp_load_open(const struct xdp_load_cfg *cfg, struct xdp_load *ld)
 {
-	struct xdp_reuse_input ri = {.pin_path = cfg->pin_path};
-	uint32_t *extra = NULL;
-	size_t n_pub;
-	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION};
 	struct rsip_xdp *skel = NULL;
-	uint32_t key = 0;
 	uint64_t spi_key = 0;
 	bool flags_kept = false;
-	size_t i;
+	size_t n_pub, i;
 	int rc, ncpus;
 
-	memset(progs, 0, sizeof(*progs));
+	memset(ld, 0, sizeof(*ld));
+	ld->ri.pin_path = cfg->pin_path;
+	ld->spi_block_shift = cfg->spi_block_shift;
 	rc = prepare_dir(cfg->pin_path);
 	if (rc) {
 		if (rc != -ENOTSUP)
 			log_warnx("--pin-path %s: %s", cfg->pin_path, strerror(-rc));
 		return rc;
 	}
-	rc = check_meta(cfg, reused, &spi_key);
+	rc = check_meta(cfg, &ld->reused, &spi_key);
 	if (!rc && !spi_key)
 		rc = new_spi_key(&spi_key);
 	if (rc)
 		return rc;
-	meta.spi_key = spi_key;
 	skel = rsip_xdp__open();
 	if (!skel) {
 		rc = -errno;
 		log_warnx("cannot open the XDP object: %s", strerror(-rc));
 		return rc;
 	}
+	ld->skel = skel;
 	skel->rodata->cfg_na = cfg->na;
 	memcpy(skel->rodata->cfg_lan_mac, cfg->lan_mac, 6);
 	memcpy((void *)skel->rodata->cfg_wan_mac, cfg->wan_mac, 6);
@@ -227,16 +224,14 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	skel->rodata->cfg_spi_block_shift = cfg->spi_block_shift;
 	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;
 	skel->rodata->cfg_spi_dir_on = 1;
-	skel->rodata->cfg_spi_key = meta.spi_key;
+	skel->rodata->cfg_spi_key = spi_key;
 	skel->rodata->cfg_port_dir_on = 1;
 
 	/* A perf event array has one slot per possible CPU; say so, or the
 	 * pin (created with that size) does not match max_entries 0. */
 	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 0) {
-		rc = ncpus;
-		goto fail;
-	}
+	if (ncpus < 0)
+		return ncpus;
 	rc = bpf_map__set_max_entries(skel->maps.rsip_slowpath, (uint32_t)ncpus);
 	/* One rsip_cpumap key per CPU (--spi-steer): a key is a CPU number. */
 	if (!rc)
@@ -258,62 +253,143 @@ int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused
 	if (rc) {
 		if (rc != -EPROTO)
 			log_warnx("preparing the maps under %s: %s", cfg->pin_path, strerror(-rc));
-		goto fail;
+		return rc;
 	}
+	/* The maps are sized: what the map layer's mirror and the allocator
+	 * need is known before they exist. */
+	ld->spi_dir.key = spi_key;
+	ld->spi_dir.slots = bpf_map__max_entries(skel->maps.rsip_spi_dir);
+	ld->spi_dir.per_nb = ld->spi_dir.slots / (cfg->n_public ? cfg->n_public : 1);
+	ld->spi_dir.port_slots =
+	    bpf_map__max_entries(skel->maps.rsip_port_dir) / RSIP_PORT_DIR_SPAN;
+	ld->bind_slots = bpf_map__max_entries(skel->maps.rsip_bind_stats);
 	/* The steering stage (--spi-steer) is never attached without the
 	 * option, which only a restart changes: no verifier pass, no kernel
 	 * memory for two programs that would never run. */
-	if (!rc && !cfg->steer)
+	if (!cfg->steer)
 		rc = bpf_program__set_autoload(skel->progs.rsip_wan_steer, false);
 	if (!rc && !cfg->steer)
 		rc = bpf_program__set_autoload(skel->progs.rsip_wan_cpu, false);
+	if (rc)
+		return rc;
 	/* The previous run's programs when they are what this load would
 	 * verify again (xdp_reuse.h). */
-	ri.elf = rsip_xdp__elf_bytes(&ri.elf_sz);
+	ld->ri.elf = rsip_xdp__elf_bytes(&ld->ri.elf_sz);
 	n_pub = cfg->public_addrs ? cfg->n_public : 0;
-	extra = calloc(2 + n_pub, sizeof(*extra));
-	if (!extra) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	extra[0] = cfg->lan_ifindex;
-	extra[1] = cfg->wan_ifindex;
+	ld->extra = calloc(2 + n_pub, sizeof(*ld->extra));
+	if (!ld->extra)
+		return -ENOMEM;
+	ld->extra[0] = cfg->lan_ifindex;
+	ld->extra[1] = cfg->wan_ifindex;
 	for (i = 0; i < n_pub; i++)
-		extra[2 + i] = cfg->public_addrs[i].s_addr;
-	ri.extra = extra;
-	ri.extra_sz = (2 + n_pub) * sizeof(*extra);
-	rc = xdp_reuse_take(skel->obj, &ri, progs);
-	if (rc)
-		goto fail;
-	if (!progs->reused) {
-		rc = rsip_xdp__load(skel);
+		ld->extra[2 + i] = cfg->public_addrs[i].s_addr;
+	ld->ri.extra = ld->extra;
+	ld->ri.extra_sz = (2 + n_pub) * sizeof(*ld->extra);
+	return xdp_reuse_take(skel->obj, &ld->ri, &ld->progs);
+}
+
+/* The second step: what may run on the thread. It reads and writes only
+ * ld (and the kernel); log.c serialises its lines with rsipd's. */
+static int load_finish(struct xdp_load *ld)
+{
+	struct rsip_meta meta = {.abi_version = RSIP_DP_ABI_VERSION,
+				 .spi_block_shift = ld->spi_block_shift,
+				 .spi_key = ld->spi_dir.key};
+	uint32_t key = 0;
+	int rc;
+
+	if (!ld->progs.reused) {
+		rc = rsip_xdp__load(ld->skel);
 		if (rc) {
 			log_warnx("cannot load the XDP programs: %s (run with -v for the "
 				  "verifier's log)",
 				  strerror(-rc));
-			goto fail;
+			return rc;
 		}
-		xdp_reuse_record(skel->obj, &ri);
+		xdp_reuse_record(ld->skel->obj, &ld->ri);
 	}
-	log_notice("programs: %s", progs->how);
-	meta.spi_block_shift = cfg->spi_block_shift;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.rsip_meta), &key, &meta, BPF_ANY) < 0) {
+	log_notice("programs: %s", ld->progs.how);
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.rsip_meta), &key, &meta, BPF_ANY) < 0) {
 		rc = -errno;
 		log_warnx("cannot write rsip_meta: %s", strerror(-rc));
-		goto fail;
+		return rc;
 	}
-	spi_dir->key = meta.spi_key;
-	spi_dir->slots = bpf_map__max_entries(skel->maps.rsip_spi_dir);
-	spi_dir->per_nb = spi_dir->slots / (cfg->n_public ? cfg->n_public : 1);
-	spi_dir->port_slots = bpf_map__max_entries(skel->maps.rsip_port_dir) / RSIP_PORT_DIR_SPAN;
-	free(extra);
-	*out = skel;
 	return 0;
-fail:
-	free(extra);
-	xdp_reuse_close(progs);
-	rsip_xdp__destroy(skel);
-	return rc;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *load_thread(void *arg)
+{
+	struct xdp_load *ld = arg;
+	uint64_t t0 = mono_ms();
+
+	ld->thread_rc = load_finish(ld);
+	ld->thread_ms = mono_ms() - t0;
+	return NULL;
+}
+
+int xdp_load_start(struct xdp_load *ld)
+{
+	int rc;
+
+	/* Reused programs: nothing to verify, nothing worth a thread. */
+	if (ld->progs.reused)
+		return load_finish(ld);
+	rc = pthread_create(&ld->tid, NULL, load_thread, ld);
+	if (rc) {
+		log_warnx("cannot start the thread that loads the XDP programs: %s", strerror(rc));
+		return -rc;
+	}
+	ld->on_thread = true;
+	return 0;
+}
+
+int xdp_load_wait(struct xdp_load *ld)
+{
+	if (!ld->on_thread)
+		return 0;
+	pthread_join(ld->tid, NULL);
+	ld->on_thread = false;
+	return ld->thread_rc;
+}
+
+void xdp_load_close(struct xdp_load *ld)
+{
+	xdp_load_wait(ld);
+	free(ld->extra);
+	ld->extra = NULL;
+	xdp_reuse_close(&ld->progs);
+	rsip_xdp__destroy(ld->skel);
+	ld->skel = NULL;
+}
+
+int xdp_load(const struct xdp_load_cfg *cfg, struct rsip_xdp **out, bool *reused,
+	     struct dp_dirs *spi_dir, struct xdp_reuse *progs)
+{
+	struct xdp_load ld;
+	int rc = xdp_load_open(cfg, &ld);
+
+	if (!rc)
+		rc = xdp_load_start(&ld);
+	if (!rc)
+		rc = xdp_load_wait(&ld);
+	if (rc) {
+		xdp_load_close(&ld);
+		return rc;
+	}
+	*out = ld.skel;
+	*reused = ld.reused;
+	*spi_dir = ld.spi_dir;
+	*progs = ld.progs;
+	free(ld.extra);
+	return 0;
 }
 
 void xdp_unpin_maps(const char *pin_path)
