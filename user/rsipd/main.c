@@ -367,7 +367,7 @@ static int start(struct rsipd *d)
 		/* The restart figure of docs/store.md (bench/restore_bench.sh). */
 		log_notice("restore: %zu clients, %zu bindings, maps reconciled in %" PRIu64
 			   " ms (data plane opened %" PRIu64 ", leases read %" PRIu64
-			   ", waited for the programs %" PRIu64
+			   ", programs waited for and attached %" PRIu64
 			   ", maps compared and written %" PRIu64 ")",
 			   engine_n_clients(d->engine), engine_n_bindings(d->engine),
 			   mono_ms() - t0, t_dp - t0, (t_leases - t_dp) + (t_cluster - t_loaded),
