@@ -481,6 +481,19 @@ void cs_commit_drain(struct cluster_store *cs)
 	settle(cs);
 }
 
+/* Fenced: what is in flight can only be refused (etcd compares the fence
+ * another gateway now holds). Its hosts go back among the changed ones, to
+ * be dropped with them before the standby reads etcd again: left in the
+ * engine, their unwritten grants would make it refuse the new active's
+ * records that lend the same ports or SPIs. */
+void cs_commit_abandon(struct cluster_store *cs)
+{
+	if (!cs->n_txn)
+		return;
+	unwind(cs);
+	cs->committed_seq = cs->started_seq;
+}
+
 void cs_commit_close(struct cluster_store *cs)
 {
 	if (cs->async) {

@@ -397,7 +397,8 @@ static void demote(struct cluster_store *cs, bool fenced)
 	cs->fenced = false;
 	engine_set_passive(cs->eng, true);
 	if (fenced) {
-		cs_batches_drop(cs); /* nothing waiting leaves */
+		cs_commit_abandon(cs); /* its hosts are dropped below */
+		cs_batches_drop(cs);   /* nothing waiting leaves */
 		/* What etcd did not take must not stay. The hosts changed since
 		 * the last write etcd took are dropped now and read again from
 		 * etcd (below) as the new active left them; what they held was

@@ -146,6 +146,9 @@ int cs_commit_open(struct cluster_store *cs, struct ev_loop *loop,
 		   const struct cluster_store_replies *replies);
 void cs_commit_close(struct cluster_store *cs);
 void cs_commit_drain(struct cluster_store *cs);
+/* Fenced: every transaction in flight ended unanswered, its hosts marked
+ * changed (to be dropped by the demotion). */
+void cs_commit_abandon(struct cluster_store *cs);
 void cs_batches_settle(struct cluster_store *cs, bool committed);
 void cs_batches_drop(struct cluster_store *cs);
 /* PREFIX bind/HEX8 -> the Client ID; 0 when the key is not one. cluster_rows.c. */
