@@ -27,6 +27,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp.h"
 #include "engine/engine.h"
+#include "heap_thp.h"
 #include "net/port_busy.h"
 #include "net/event.h"
 #include "log.h"
@@ -339,10 +340,15 @@ static int start(struct rsipd *d)
 		char old[PATH_MAX + 16];
 
 		rsipd_port_busy_snapshot(); /* the ports of every restored binding */
+		/* The rows' many small blocks on huge pages (heap_thp.h): their
+		 * 4 KB page faults made the lease read slow, and by how much
+		 * varied from start to start (docs/performance.md). */
+		heap_thp_begin();
 		d->store =
 		    store_follow_open(d->engine, cfg->state_file,
 				      cfg->store_sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
 				      old_state_path(cfg->state_file, old, sizeof(old)), &err);
+		heap_thp_end();
 		rsipd_port_busy_forget();
 		if (!d->store)
 			return err;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "heap_thp.h"
 #include "log.h"
 #include "statefile.h"
 #include "store.h"
@@ -83,6 +84,7 @@ static int load_row(void *arg, int64_t client_id, const char *doc, size_t len)
 	int rc;
 
 	rc = engine_state_restore_client_text(x->f->e, doc, len, x->wall, err, sizeof(err));
+	heap_thp_follow(); /* the row's blocks may have grown the heap */
 	if (rc == -ENOMEM) {
 		x->rc = rc;
 		return 1;
