@@ -446,7 +446,7 @@ enum rsip_counter {
 	RSIP_CNT_WAN_DROP_REMOTE_POLICY, /* a binding matched but the peer is not allowed */
 	RSIP_CNT_WAN_DROP_NO_ICMP_ID,	 /* echo reply with no learned id */
 	RSIP_CNT_WAN_DROP_ENCAP_FAIL,	 /* adjust_head failed (no headroom) */
-	RSIP_CNT_WAN_DROP_NO_TX,	 /* no rsip_tx slot for the target */
+	RSIP_CNT_WAN_DROP_NO_TX,	 /* redirect target missing from rsip_tx */
 	RSIP_CNT_WAN_DROP_KEEPALIVE,	 /* NAT-T keepalive (1 byte 0xff) to 4500: no owner */
 	/* WAN: to rsipd's slow path */
 	RSIP_CNT_WAN_SLOW_FRAGMENT,

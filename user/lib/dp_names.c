@@ -35,7 +35,7 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EXIT(WAN_DROP_REMOTE_POLICY, "wan_drop_remote_policy", "WAN: peer not allowed by the binding"),
     EXIT(WAN_DROP_NO_ICMP_ID, "wan_drop_no_icmp_id", "WAN: echo reply with no learned id"),
     EXIT(WAN_DROP_ENCAP_FAIL, "wan_drop_encap_fail", "WAN: no headroom to encapsulate"),
-    EXIT(WAN_DROP_NO_TX, "wan_drop_no_tx", "WAN: no rsip_tx slot for the target's device"),
+    EXIT(WAN_DROP_NO_TX, "wan_drop_no_tx", "WAN: LAN device missing from rsip_tx"),
     EXIT(WAN_DROP_KEEPALIVE, "wan_drop_keepalive", "WAN: NAT-T keepalive to 4500 (no owner)"),
     EXIT(WAN_SLOW_FRAGMENT, "wan_slow_fragment", "WAN: fragment to Nb, to rsipd"),
     EXIT(WAN_SLOW_OVERSIZE, "wan_slow_oversize", "WAN: too big for the LAN MTU, to rsipd"),
