@@ -271,8 +271,6 @@ int main(int argc, char **argv)
 	memcpy((void *)s->rodata->cfg_lan_mac, LAN_MAC, 6);
 	s->rodata->cfg_lan_mtu = 1500;
 	s->rodata->cfg_spi_block_shift = 8;
-	s->rodata->cfg_wan_ifindex = LO_IFINDEX;
-	s->rodata->cfg_lan_ifindex = LO_IFINDEX;
 	if (prealloc)
 		must(bench_hash_maps_prealloc(s->obj), "prealloc");
 	must(rsip_xdp__load(s), "load rsip_xdp");
@@ -288,9 +286,7 @@ int main(int argc, char **argv)
 	{
 		__u32 lo = LO_IFINDEX;
 
-		for (__u32 slot = 0; slot < RSIP_TX_SLOTS; slot++)
-			must(bpf_map_update_elem(bpf_map__fd(s->maps.rsip_tx), &slot, &lo, BPF_ANY),
-			     "tx");
+		must(bpf_map_update_elem(bpf_map__fd(s->maps.rsip_tx), &lo, &lo, BPF_ANY), "tx");
 		must(bpf_map_update_elem(bpf_map__fd(b->maps.bench_tx), &lo, &lo, BPF_ANY), "tx");
 	}
 	{

@@ -22,7 +22,7 @@
  *              identical; since dp18 ref_lookup's key costs two more stores).
  *   ref_encap_hash
  *              ref_encap redirecting through a DEVMAP_HASH keyed by the LAN
- *              ifindex, as rsip_wan did before dp20 (rsip_tx): what that redirect costs
+ *              ifindex, as rsip_wan does (rsip_tx): what that redirect costs
  *              against the DEVMAP (array) of ref_encap.
  *   ref_drop   the sink: XDP_DROP. Attached to the sink's veth it also gives
  *              the gateway's LAN veth its ndo_xdp_xmit (a veth accepts

@@ -407,7 +407,6 @@ static int cmd_rsip(const struct gw_opts *o)
 	skel->rodata->cfg_lan_mtu = 1500;
 	skel->rodata->cfg_spi_block_shift = BENCH_SPI_SHIFT;
 	skel->rodata->cfg_wan_ifindex = wan_ifindex;
-	skel->rodata->cfg_lan_ifindex = lan_ifindex;
 	skel->rodata->cfg_spi_dir_on = 1;
 	skel->rodata->cfg_spi_key = BENCH_SPI_KEY;
 	skel->rodata->cfg_port_dir_on = 1;
@@ -428,10 +427,10 @@ static int cmd_rsip(const struct gw_opts *o)
 		log_warnx("cannot load rsip_xdp: %s (-v for libbpf's log)", strerror(-err));
 		goto out;
 	}
-	key = RSIP_TX_LAN;
+	key = lan_ifindex;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.rsip_tx), &key, &lan_ifindex, BPF_ANY)) {
 		err = -errno;
-		log_warn("rsip_tx[RSIP_TX_LAN] = %u", lan_ifindex);
+		log_warn("rsip_tx[%u]", lan_ifindex);
 		goto out;
 	}
 

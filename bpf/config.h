@@ -30,12 +30,9 @@ const volatile __u64 cfg_spi_key = 0;
 /* Leased ports by index: on (1), an Nb with an rsip_nb_dir entry has its
  * ports in rsip_port_dir; off (0), all in rsip_ports. */
 const volatile __u32 cfg_port_dir_on = 0;
-/* The WAN device (rsip_tx[RSIP_TX_WAN]): the LAN program forwards only
- * there. */
+/* The WAN device: the LAN program forwards only there (0: wherever the FIB
+ * says, e.g. in tests). */
 const volatile __u32 cfg_wan_ifindex = 0;
-/* The LAN device (rsip_tx[RSIP_TX_LAN]): the WAN program tunnels only to
- * targets whose lan_ifindex it is (tx_slot_of_target). */
-const volatile __u32 cfg_lan_ifindex = 0;
 
 /* Copies cfg_lan_mac byte by byte: a memcpy from a volatile object would let
  * the compiler read the compile-time zeros. */

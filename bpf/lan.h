@@ -91,11 +91,11 @@ static __always_inline int lan_forward(struct xdp_md *ctx, const struct lan_pkt 
 		return count_and_return(RSIP_CNT_LAN_DROP_FIB, XDP_DROP);
 	}
 	/* Nb-sourced packets belong in the public realm only. */
-	if (fib.ifindex != cfg_wan_ifindex)
+	if (cfg_wan_ifindex && fib.ifindex != cfg_wan_ifindex)
 		return count_and_return(RSIP_CNT_LAN_DROP_FIB, XDP_DROP);
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	if (bpf_redirect_map(&rsip_tx, RSIP_TX_WAN, 0) != XDP_REDIRECT)
+	if (bpf_redirect_map(&rsip_tx, fib.ifindex, 0) != XDP_REDIRECT)
 		return count_and_return(RSIP_CNT_LAN_DROP_NO_TX, XDP_DROP);
 	/* Counted once it leaves: not before the FIB said where (what goes
 	 * through rsipd is in its slow_lan_* counters, not the client's). */

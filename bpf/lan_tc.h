@@ -51,6 +51,7 @@ static __always_inline int lan_tc_forward(struct __sk_buff *skb, const struct la
 	void *data, *data_end;
 	struct ethhdr *eth;
 	struct iphdr *iph;
+	__u32 *tx;
 	long rc;
 
 	if (bpf_skb_adjust_room(skb, -(__s32)p->outer_len, BPF_ADJ_ROOM_MAC,
@@ -92,7 +93,7 @@ static __always_inline int lan_tc_forward(struct __sk_buff *skb, const struct la
 	default:
 		return tc_count_and_return(RSIP_CNT_LAN_DROP_FIB, segs, TC_ACT_SHOT);
 	}
-	if (fib.ifindex != cfg_wan_ifindex)
+	if (cfg_wan_ifindex && fib.ifindex != cfg_wan_ifindex)
 		return tc_count_and_return(RSIP_CNT_LAN_DROP_FIB, segs, TC_ACT_SHOT);
 	data = SKB_PTR(skb, data);
 	data_end = SKB_PTR(skb, data_end);
@@ -101,9 +102,10 @@ static __always_inline int lan_tc_forward(struct __sk_buff *skb, const struct la
 		return tc_count_and_return(RSIP_CNT_LAN_DROP_MALFORMED, segs, TC_ACT_SHOT);
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	/* Out of cfg_wan_ifindex (checked above) without rsip_tx: the TC
-	 * programs cannot use the XDP programs' array devmap (bpf/tx.h). */
 	ifindex = fib.ifindex;
+	tx = bpf_map_lookup_elem(&rsip_tx, &ifindex);
+	if (!tx)
+		return tc_count_and_return(RSIP_CNT_LAN_DROP_NO_TX, segs, TC_ACT_SHOT);
 	count_client(p->c, segs, bytes);
 	if (gso)
 		count(RSIP_CNT_LAN_TC_GSO);

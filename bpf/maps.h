@@ -89,13 +89,10 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } rsip_slowpath SEC(".maps");
 
-/* enum rsip_tx_slot -> ifindex: the LAN device and the WAN device. An array
- * devmap: the redirect indexes it, where a DEVMAP_HASH (keyed by ifindex)
- * costs a helper call and a bucket walk per packet (docs/performance.md,
- * dp20). */
+/* ifindex -> ifindex: the LAN device(s) and the WAN device. */
 struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP);
-	__uint(max_entries, RSIP_TX_SLOTS);
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 64);
 	__type(key, __u32);
 	__type(value, __u32);
 } rsip_tx SEC(".maps");

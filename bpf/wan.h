@@ -21,7 +21,6 @@
 #include "rsip/rules/wan.h"
 #include "slowpath.h"
 #include "stats.h"
-#include "tx.h"
 
 /* Tunnels the IPv4 packet at iph to the matched client and redirects it to
  * the LAN. */
@@ -43,7 +42,7 @@ static __always_inline int wan_send(struct xdp_md *ctx, const struct wan_match *
 				 RSIP_CNT_WAN_SLOW_LOST);
 	if (encap_push(ctx, t, &in))
 		return count_and_return(RSIP_CNT_WAN_DROP_ENCAP_FAIL, XDP_DROP);
-	if (bpf_redirect_map(&rsip_tx, tx_slot_of_target(t), 0) != XDP_REDIRECT)
+	if (bpf_redirect_map(&rsip_tx, t->lan_ifindex, 0) != XDP_REDIRECT)
 		return count_and_return(RSIP_CNT_WAN_DROP_NO_TX, XDP_DROP);
 	count_target(t, 1, in.tot_len);
 	return count_and_return(v->cnt, XDP_REDIRECT);

@@ -21,7 +21,6 @@
 #include "maps.h"
 #include "rsip/rules/wan.h"
 #include "tc.h"
-#include "tx.h"
 
 /* What encapsulation puts in front of the inner packet, written at once
  * from eth on (the pad aligns the IPv4 header without packing). */
@@ -86,7 +85,7 @@ static __always_inline int wan_tc_send(struct __sk_buff *skb, const struct wan_m
 	if (bpf_skb_adjust_room(skb, (__s32)overhead, BPF_ADJ_ROOM_MAC, flags) ||
 	    bpf_skb_store_bytes(skb, 0, &o.eth, sizeof(o.eth) + overhead, 0))
 		return tc_count_and_return(RSIP_CNT_WAN_DROP_ENCAP_FAIL, segs, TC_ACT_SHOT);
-	if (tx_slot_of_target(t) != RSIP_TX_LAN)
+	if (!bpf_map_lookup_elem(&rsip_tx, &ifindex))
 		return tc_count_and_return(RSIP_CNT_WAN_DROP_NO_TX, segs, TC_ACT_SHOT);
 	count_target(t, segs, bytes);
 	if (gso)

@@ -39,8 +39,7 @@
  *                 packets and bytes in, per-client packets and bytes out
  *   rsip_meta     array[1] of rsip_meta          ABI version, for pin reuse checks
  *   rsip_slowpath perf event array: rsip_slow_meta + the frame, for rsipd
- *   rsip_tx       DEVMAP of RSIP_TX_SLOTS: enum rsip_tx_slot -> ifindex, the
- *                 devices the programs redirect to (not pinned)
+ *   rsip_tx       DEVMAP_HASH ifindex -> ifindex  redirect targets (not pinned)
  *   rsip_nb_filter array of RSIP_NB_FILTER_WORDS __u32: one bit per
  *                 rsip_nb_filter_bit() of every Nb (not pinned: dpx_nb_add
  *                 fills it before the programs are attached). A clear bit
@@ -89,16 +88,6 @@
 #define RSIP_MAP_TX	    "rsip_tx"
 #define RSIP_MAP_NB_FILTER  "rsip_nb_filter"
 #define RSIP_MAP_BIND_STATS "rsip_bind_stats"
-
-/* rsip_tx's slots: the gateway has one LAN and one WAN device, so a redirect
- * names a fixed slot of an array devmap (an index, no hash of an ifindex).
- * A target whose lan_ifindex is not the LAN device's has no slot
- * (RSIP_TX_SLOTS: the redirect fails, wan_drop_no_tx). */
-enum rsip_tx_slot {
-	RSIP_TX_LAN = 0,
-	RSIP_TX_WAN = 1,
-	RSIP_TX_SLOTS = 2,
-};
 
 /* Default capacities: sized for 100k clients (rsipd --map-size scales them). */
 #define RSIP_DEF_NB	    1024

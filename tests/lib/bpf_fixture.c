@@ -142,7 +142,6 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 	s->rodata->cfg_lan_mtu = FX_LAN_MTU;
 	s->rodata->cfg_spi_block_shift = FX_SHIFT;
 	s->rodata->cfg_wan_ifindex = fx->wan_if;
-	s->rodata->cfg_lan_ifindex = fx->lan_if;
 	if (o && o->spi_dir_slots) {
 		fx->spi_dir = (struct dp_dirs){
 		    .key = o->spi_key, .slots = o->spi_dir_slots, .per_nb = o->spi_dir_per_nb};
@@ -187,11 +186,11 @@ int bpf_fx_load(struct bpf_fx *fx, const struct bpf_fx_opts *o)
 		bpf_fx_destroy(fx);
 		return -ENOMEM;
 	}
-	/* bpf_redirect_map returns XDP_REDIRECT only for a filled slot. */
-	for (__u32 slot = 0; slot < RSIP_TX_SLOTS; slot++) {
-		__u32 ifx = slot == RSIP_TX_WAN ? fx->wan_if : fx->lan_if;
+	/* bpf_redirect_map returns XDP_REDIRECT only for a key in the devmap. */
+	for (int i = 0; i < 2; i++) {
+		__u32 ifx = i ? fx->wan_if : fx->lan_if;
 
-		err = bpf_map_update_elem(bpf_map__fd(s->maps.rsip_tx), &slot, &ifx, BPF_ANY);
+		err = bpf_map_update_elem(bpf_map__fd(s->maps.rsip_tx), &ifx, &ifx, BPF_ANY);
 		if (err) {
 			fprintf(stderr, "fixture: rsip_tx: %s\n", strerror(-err));
 			bpf_fx_destroy(fx);

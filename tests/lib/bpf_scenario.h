@@ -12,7 +12,7 @@
  *   W  10.0.0.13  IP-IP  Nb2 leased whole (RSA-IP)
  *   Z  10.0.0.14  IP-IP  Nb3 port 4000; MAC never resolved
  *   C  10.0.0.15  IP-IP  Nb1 port 5000; no IPsec
- *   D  10.0.0.16  IP-IP  Nb1 port 6000; its LAN ifindex is not the LAN device's
+ *   D  10.0.0.16  IP-IP  Nb1 port 6000; its LAN ifindex is not in rsip_tx
  *   E  10.0.0.17  IP-IP  Nb1 SPI 0x7001 (RSIPSEC); learned-entry cap 2
  */
 #ifndef RSIP_TEST_BPF_SCENARIO_H

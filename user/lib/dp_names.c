@@ -60,7 +60,7 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EXIT(LAN_DROP_LEARN_FULL, "lan_drop_learn_full", "LAN: cookie/echo-id map full"),
     EXIT(LAN_DROP_TTL, "lan_drop_ttl", "LAN: inner TTL expired"),
     EXIT(LAN_DROP_FIB, "lan_drop_fib", "LAN: no route to the public destination"),
-    EXIT(LAN_DROP_NO_TX, "lan_drop_no_tx", "LAN: WAN device missing from rsip_tx (XDP)"),
+    EXIT(LAN_DROP_NO_TX, "lan_drop_no_tx", "LAN: WAN device missing from rsip_tx"),
     EXIT(LAN_SLOW_ROUTE, "lan_slow_route", "LAN: no next hop in XDP, to rsipd"),
     EXIT(LAN_SLOW_FRAGMENT, "lan_slow_fragment", "LAN: fragmented tunnel packet, to rsipd"),
     EXIT(LAN_SLOW_LOST, "lan_slow_lost", "LAN: slow path buffer full, dropped"),

@@ -76,7 +76,6 @@ static int tc_open(struct rsip_xdp *xdp, struct rsip_tc **out)
 	t->rodata->cfg_spi_key = xdp->rodata->cfg_spi_key;
 	t->rodata->cfg_port_dir_on = xdp->rodata->cfg_port_dir_on;
 	t->rodata->cfg_wan_ifindex = xdp->rodata->cfg_wan_ifindex;
-	t->rodata->cfg_lan_ifindex = xdp->rodata->cfg_lan_ifindex;
 	/* Every map of the TC object is one of the XDP object's (maps.h): its
 	 * own data sections (.rodata, .bss) are the only ones it creates. */
 	bpf_object__for_each_map(map, t->obj)

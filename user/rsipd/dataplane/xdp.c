@@ -423,10 +423,9 @@ static int fill_tx(struct dp_xdp *x)
 {
 	int fd = bpf_map__fd(x->ld.skel->maps.rsip_tx);
 	uint32_t lan = (uint32_t)x->lan.ifindex, wan = (uint32_t)x->wan.ifindex;
-	uint32_t lan_slot = RSIP_TX_LAN, wan_slot = RSIP_TX_WAN;
 
-	if (bpf_map_update_elem(fd, &lan_slot, &lan, BPF_ANY) < 0 ||
-	    bpf_map_update_elem(fd, &wan_slot, &wan, BPF_ANY) < 0) {
+	if (bpf_map_update_elem(fd, &lan, &lan, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(fd, &wan, &wan, BPF_ANY) < 0) {
 		log_warnx("cannot fill rsip_tx: %s", strerror(errno));
 		return -errno;
 	}

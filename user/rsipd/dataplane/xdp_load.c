@@ -223,7 +223,6 @@ int xdp_load_open(const struct xdp_load_cfg *cfg, struct xdp_load *ld)
 	skel->rodata->cfg_lan_mtu = cfg->lan_mtu;
 	skel->rodata->cfg_spi_block_shift = cfg->spi_block_shift;
 	skel->rodata->cfg_wan_ifindex = cfg->wan_ifindex;
-	skel->rodata->cfg_lan_ifindex = cfg->lan_ifindex;
 	skel->rodata->cfg_spi_dir_on = 1;
 	skel->rodata->cfg_spi_key = spi_key;
 	skel->rodata->cfg_port_dir_on = 1;
