@@ -22,7 +22,11 @@
 #   bench/store_bench.sh [BUILD_DIR]   env: HOSTS_LIST ("16 200") CLIENTS_LIST
 #   ("0 10000 100000") STORE_MODES ("normal"; "normal full" adds --store-sync
 #   full) PHASE_SECONDS (2) ROUNDS (2)
-#   WARMUP (1)
+#   WARMUP (1) STARTS (1: rsipd starts per configuration; with more, the
+#   configurations take turns, start after start, and the ratios are those
+#   of the medians: one start's CPU per round trip moved by up to 1.5x
+#   between starts of the same configuration on a quiet machine, more than
+#   the store's own cost, bench/README.md)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath -m "${1:-$top/build}")
@@ -32,6 +36,7 @@ STORE_MODES=${STORE_MODES:-normal}
 PHASE_SECONDS=${PHASE_SECONDS:-2}
 ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-1}
+STARTS=${STARTS:-1}
 RSIPD=$BUILD/rsipd # the release build, not the sanitizers'
 BENCH=$BUILD/bench/rsip_assign_bench
 LAB_START_WAIT=180 # the control socket opens once the restore is done
@@ -93,8 +98,10 @@ register_over_rsip() {
 	return $rc
 }
 
-echo "== store_bench: $(uname -r), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); --dataplane xdp on veths; hosts: $HOSTS_LIST; pre-registered: $CLIENTS_LIST"
-declare -A RT
+[[ "$STARTS" =~ ^[1-9][0-9]?$ ]] || { echo "store_bench: STARTS must be 1-99, not '$STARTS'" >&2; exit 1; }
+echo "== store_bench: $(uname -r), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); --dataplane xdp on veths; hosts: $HOSTS_LIST; pre-registered: $CLIENTS_LIST; $STARTS start(s) each"
+declare -A RT # "tx/s cpu_us" of every start, by "n,mode,hosts": one line per start
+for start in $(seq 1 "$STARTS"); do
 for n in $CLIENTS_LIST; do
 	for mode in off $STORE_MODES; do
 		store=$LAB_DIR/leases.db
@@ -126,25 +133,39 @@ for n in $CLIENTS_LIST; do
 				--warmup "$WARMUP" --rounds "$ROUNDS" 2>&1) || { echo "$out"; exit 1; }
 			# rsap-ip: round trips/s (ASSIGN and FREE each one) and CPU per round trip
 			line=$(echo "$out" | awk '$1 == "rsap-ip" {print $2, $5}')
-			RT[$n,$mode,$h]=$line
-			printf -- "-- %6s hosts pre-registered, store %-6s, %3s hosts: rsap-ip %s tx/s, rsipd CPU %s us per round trip\n" \
-				"$n" "$mode" "$h" ${line}
+			[ -n "$line" ] || { echo "$out"; echo "store_bench: no rsap-ip line" >&2; exit 1; }
+			RT[$n,$mode,$h]+="$line"$'\n'
+			printf -- "-- start %d: %6s hosts pre-registered, store %-6s, %3s hosts: rsap-ip %s tx/s, rsipd CPU %s us per round trip\n" \
+				"$start" "$n" "$mode" "$h" ${line}
 		done
 	done
 done
+done
 lab_rsipd_stop
-echo "== ratios (RSIP transactions/s = rsap-ip round trips/s; targets: >= 20000 tx/s, >= 0.80 x no store with as many hosts registered, >= 0.90 x the same store at 0; CPU: rsipd CPU per round trip, the inverse ratios; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+
+# median COLUMN: the median of a column of RT's lines (stdin), and its range.
+median() {
+	sort -g -k"$1","$1" | awk -v c="$1" '{v[NR] = $c} END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%s %s %s\n", m, v[1], v[NR] }'
+}
+echo "== ratios (RSIP transactions/s = rsap-ip round trips/s; targets: >= 20000 tx/s, >= 0.80 x no store with as many hosts registered, >= 0.90 x the same store at 0; CPU: rsipd CPU per round trip, the inverse ratios; medians of $STARTS start(s); load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 for h in $HOSTS_LIST; do
 	first=${CLIENTS_LIST%% *}
 	for n in $CLIENTS_LIST; do
-		read -r off off_cpu <<<"${RT[$n,off,$h]}"
+		read -r off _ _ <<<"$(printf '%s' "${RT[$n,off,$h]}" | median 1)"
+		read -r off_cpu _ _ <<<"$(printf '%s' "${RT[$n,off,$h]}" | median 2)"
 		for mode in $STORE_MODES; do
-			read -r v v_cpu <<<"${RT[$n,$mode,$h]}"
-			read -r z z_cpu <<<"${RT[$first,$mode,$h]}"
+			read -r v _ _ <<<"$(printf '%s' "${RT[$n,$mode,$h]}" | median 1)"
+			read -r v_cpu v_lo v_hi <<<"$(printf '%s' "${RT[$n,$mode,$h]}" | median 2)"
+			read -r z _ _ <<<"$(printf '%s' "${RT[$first,$mode,$h]}" | median 1)"
+			read -r z_cpu _ _ <<<"$(printf '%s' "${RT[$first,$mode,$h]}" | median 2)"
 			awk -v h="$h" -v n="$n" -v m="$mode" -v v="$v" -v off="$off" -v z="$z" -v f="$first" \
-				-v vc="$v_cpu" -v oc="$off_cpu" -v zc="$z_cpu" 'BEGIN {
-				printf "   %3d hosts, %6d pre-registered, store %-6s: %6.0f tx/s = %.2f x 20000, %.2f x no store, %.2f x the same store at %d; CPU/rt %5.1f us: no store / this %.2f, at %d / this %.2f\n",
-					h, n, m, v, v / 20000, v / off, v / z, f, vc, oc / vc, f, zc / vc }'
+				-v vc="$v_cpu" -v oc="$off_cpu" -v zc="$z_cpu" -v lo="$v_lo" -v hi="$v_hi" -v s="$STARTS" 'BEGIN {
+				printf "   %3d hosts, %6d pre-registered, store %-6s: %6.0f tx/s = %.2f x 20000, %.2f x no store, %.2f x the same store at %d; CPU/rt %5.1f us",
+					h, n, m, v, v / 20000, v / off, v / z, f, vc
+				if (s > 1) printf " (%.1f-%.1f)", lo, hi
+				printf ": no store / this %.2f, at %d / this %.2f\n", oc / vc, f, zc / vc }'
 		done
 	done
 done
