@@ -14,6 +14,7 @@
 # gratuitous ARP moves it), not through a router address.
 #
 #   . tests/cluster/failover_lab.sh
+#   fo_need [TOOL...]       # keepalived, /dev/net/tun and TOOL..., or exit 1
 #   fo_init TAG             # names, FO_DIR, trap (with etcd's)
 #   fo_up                   # etcd, namespaces, links, bpffs
 #   fo_gateways_up [FLAGS...] # N1 MASTER + rsipd active, N2 BACKUP + standby
@@ -27,6 +28,7 @@
 #   fo_state_is n1|n2 STATE
 #   fo_wait SECONDS CMD...  # poll CMD every 50 ms until it succeeds (bounded)
 #   fo_jget KEY... <JSON    # one field of a JSON document
+#   fo_logs NAME...         # the last lines of FO_DIR/NAME.log each (a failure's report)
 #
 # Every name carries a unique prefix; fo_down (the EXIT trap) stops what was
 # started here by PID, removes the namespaces and the directory.
@@ -40,6 +42,25 @@ _fo_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_fo_here/etcd.sh"
 # For _lab_ns_up (a namespace as the netns lab makes them); nothing else.
 . "$_fo_here/../lab/lab.sh"
+
+# What every failover test needs besides etcd and the built binaries; a
+# missing one ends the test with the reason (exit 1: a failure, as before
+# these checks were shared).
+fo_need() {
+	local t
+	for t in keepalived "$@"; do
+		command -v "$t" >/dev/null || { echo "$t not installed (make deps)"; exit 1; }
+	done
+	[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
+}
+
+fo_logs() {
+	local f
+	for f in "$@"; do
+		echo "---- $f (last lines)"
+		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
+	done
+}
 
 fo_init() {
 	local tag=${1:-fo}

@@ -38,17 +38,12 @@
 # (wan_tx_ike_peer) and the test fails at "X2 did not receive".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
-command -v bpftool >/dev/null || { echo "bpftool not installed (make deps)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
 . "$here/failover_lab.sh"
+fo_need bpftool
 fo_init fos
 fail() {
 	echo "FAIL: $*"
-	for f in rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2; do
-		echo "---- $f (last lines)"
-		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
-	done
+	fo_logs rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2
 	exit 1
 }
 fo_up || fail "lab setup"

@@ -42,17 +42,12 @@
 # LEARNED_RATE overrides --learned-rate 2 (LEARNED_RATE=0 for that check).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
-command -v bpftool >/dev/null || { echo "bpftool not installed (make deps)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
 . "$here/failover_lab.sh"
+fo_need bpftool
 fo_init fol
 fail() {
 	echo "FAIL: $*"
-	for f in rsipd-n1 rsipd-n2 rsipc-x2 keepalived-n2; do
-		echo "---- $f (last lines)"
-		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
-	done
+	fo_logs rsipd-n1 rsipd-n2 rsipc-x2 keepalived-n2
 	exit 1
 }
 fo_up || fail "lab setup"
