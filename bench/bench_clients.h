@@ -23,10 +23,12 @@
 #define RSIP_BENCH_CLIENTS_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "parse.h"
 #include "rsip/spi_dir.h"
 
 #define BENCH_CLIENTS_PER_NB 32768u
@@ -85,6 +87,19 @@ static inline void bench_client(uint32_t k, struct bench_client *c)
 static inline uint32_t bench_nb_count(uint32_t n)
 {
 	return (n + BENCH_CLIENTS_PER_NB - 1) / BENCH_CLIENTS_PER_NB;
+}
+
+/* A client count of the command line (-n of xdp_gw and pktgen): 1 to
+ * BENCH_MAX_CLIENTS, what the loader can give Nb and SPI slots to.
+ * 0, or -EINVAL leaving *n as it was. */
+static inline int bench_parse_clients(const char *s, uint32_t *n)
+{
+	uint32_t v;
+
+	if (parse_u32(s, &v) < 0 || !v || v > BENCH_MAX_CLIENTS)
+		return -EINVAL;
+	*n = v;
+	return 0;
 }
 
 #endif

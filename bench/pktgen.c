@@ -108,8 +108,7 @@ static int parse_opts(int argc, char **argv, struct pktgen_opts *o)
 				goto bad;
 			break;
 		case 'n':
-			if (parse_u32(optarg, &o->clients) < 0 || !o->clients ||
-			    o->clients > BENCH_MAX_CLIENTS)
+			if (bench_parse_clients(optarg, &o->clients) < 0)
 				goto bad;
 			break;
 		case 'f':

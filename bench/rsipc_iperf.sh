@@ -33,20 +33,11 @@ BUILD=$(realpath -m "${1:-${BUILD:-build}}")
 SECS=${SECS:-5}
 UDP_RATE=${UDP_RATE:-1G}
 REPS=${REPS:-1}
-PY=/usr/bin/python3
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
-command -v iperf3 >/dev/null || { echo "bench: no iperf3 (make deps)" >&2; exit 1; }
-for f in "$BUILD/rsipd" "$BUILD/rsipc" "$BUILD/rsipctl"; do
-	[ -x "$f" ] || { echo "bench: $f not built" >&2; exit 1; }
-done
 RSIPC_BEFORE=${RSIPC_BEFORE:-}
 [ -z "$RSIPC_BEFORE" ] || [ -x "$RSIPC_BEFORE" ] || { echo "bench: $RSIPC_BEFORE not executable" >&2; exit 1; }
-export BUILD
-RSIPD=$BUILD/rsipd
-. "$top/tests/lab/lab.sh"
+. "$top/bench/lib/rsipc_lab.sh"
 lab_init ipf
 lab_up || exit 1
-PORT=5201
 HZ=$(getconf CLK_TCK)
 
 gro() { lab_gro "$1"; } # on|off: every hop (tests/lab/lab.sh)
@@ -100,7 +91,7 @@ measure() { # label addr rsipc_pid
 # cell, each measured. A cell is LABEL:DATAPATH[:RSIPC] (RSIPC: the binary,
 # default $BUILD/rsipc).
 rsip_round() {
-	local attach=$1 cell label dp bin dir pid nb
+	local attach=$1 cell label dp bin
 	shift
 	# --holdback 1: the pool has two addresses, so the third rsipc of a
 	# round gets the first one's again, and its --listen port must not be
@@ -109,22 +100,10 @@ rsip_round() {
 	lab_rsipd_start --attach "$attach" --holdback 1 --detach-on-exit >/dev/null || exit 1
 	for cell in "$@"; do
 		IFS=: read -r label dp bin <<<"$cell"
-		bin=${bin:-$BUILD/rsipc}
-		dir=$LAB_DIR/rsipc-$label
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		lab_bg x1 "$LAB_DIR/rsipc-$label.log" "$bin" --server $LAB_NA --state-dir "$dir" \
-			up --listen $PORT --datapath $dp
-		pid=$LAB_LAST_PID
-		if ! lab_wait 30 test -s "$dir/state.json"; then
-			echo "bench: rsipc ($label) got no lease in 30 s; its log:" >&2
-			cat "$LAB_DIR/rsipc-$label.log" >&2
-			exit 1
-		fi
-		nb=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$dir/state.json")
-		measure "$label" "$nb" "$pid"
-		kill "$pid"
-		wait "$pid" 2>/dev/null
+		rsipc_up "$label" "${bin:-$BUILD/rsipc}" "$dp"
+		measure "$label" "$RSIPC_NB" "$RSIPC_PID"
+		kill "$RSIPC_PID"
+		wait "$RSIPC_PID" 2>/dev/null
 	done
 	lab_rsipd_stop
 }
@@ -134,11 +113,9 @@ for G in on off; do
 	gro $G
 	for ((rep = 0; rep < REPS; rep++)); do
 		# plain routing: X1 <-> Y by N's kernel, no rsipd
-		lab_exec x1 ip route replace default via $LAB_NA
-		lab_exec y ip route replace 10.0.0.0/24 via $LAB_N_WAN
+		plain_routes add
 		measure plain $LAB_X1
-		lab_exec y ip route del 10.0.0.0/24 via $LAB_N_WAN
-		lab_exec x1 ip route del default via $LAB_NA
+		plain_routes del
 		rsip_round xdp bpf:bpf pump:pump
 		# the two pump builds swap places every repetition
 		pumps=(pumptc:pump)
@@ -153,7 +130,6 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { $PY -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }
-median() { $PY -c 'import statistics,sys; print("%g" % statistics.median(float(x) for x in sys.argv[1:]))' $1; }
 printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s %6s' GRO prot dir "" plain \
 	"bpf(xdp)" ratio "bpf(tc)" ratio pump ratio pump/bpf "pump(tc)" ratio
 [ -z "$RSIPC_BEFORE" ] || printf ' %8s %6s %7s' before ratio "tc/bef"

@@ -27,18 +27,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath -m "${1:-${BUILD:-build}}")
 SECS=${SECS:-5}
 REPS=${REPS:-3}
-PY=/usr/bin/python3
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
-command -v iperf3 >/dev/null || { echo "bench: no iperf3 (make deps)" >&2; exit 1; }
-for f in "$BUILD/rsipd" "$BUILD/rsipc" "$BUILD/rsipctl"; do
-	[ -x "$f" ] || { echo "bench: $f not built" >&2; exit 1; }
-done
-export BUILD
-RSIPD=$BUILD/rsipd
-. "$top/tests/lab/lab.sh"
+. "$top/bench/lib/rsipc_lab.sh"
 lab_init nap
 lab_up || exit 1
-PORT=5201
 SETTINGS=${SETTINGS:-base udpfwd threaded flushto}
 
 # switch SETTING: lab_gro on, then what SETTING adds; undoes the others.
@@ -113,36 +104,21 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((rep = 0; rep < REPS; rep++)); do
 	for S in $SETTINGS; do
 		switch "$S"
-		lab_exec x1 ip route replace default via $LAB_NA
-		lab_exec y ip route replace 10.0.0.0/24 via $LAB_N_WAN
+		plain_routes add
 		measure plain $LAB_X1
-		lab_exec y ip route del 10.0.0.0/24 via $LAB_N_WAN
-		lab_exec x1 ip route del default via $LAB_NA
+		plain_routes del
 		lab_rsipd_start --attach tc --holdback 1 --detach-on-exit >/dev/null || exit 1
-		dir=$LAB_DIR/rsipc
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		lab_bg x1 "$LAB_DIR/rsipc.log" "$BUILD/rsipc" --server $LAB_NA --state-dir "$dir" \
-			up --listen $PORT --datapath pump
-		pid=$LAB_LAST_PID
-		if ! lab_wait 30 test -s "$dir/state.json"; then
-			echo "bench: rsipc got no lease in 30 s; its log:" >&2
-			cat "$LAB_DIR/rsipc.log" >&2
-			exit 1
-		fi
-		nb=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$dir/state.json")
-		PUMP_DIR=$dir
-		measure pumptc "$nb"
+		rsipc_up pumptc "$BUILD/rsipc" pump
+		PUMP_DIR=$RSIPC_DIR
+		measure pumptc "$RSIPC_NB"
 		PUMP_DIR=
-		kill "$pid"
-		wait "$pid" 2>/dev/null
+		kill "$RSIPC_PID"
+		wait "$RSIPC_PID" 2>/dev/null
 		lab_rsipd_stop ""
 	done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# shellcheck disable=SC2086 # $1: the repetitions, one word each
-median() { $PY -c 'import statistics,sys; print("%g" % statistics.median(float(x) for x in sys.argv[1:]))' $1; }
 printf '\n%-9s %-6s %-6s %7s %8s %7s %8s %8s %8s %8s %8s\n' switch path dir Gbit/s "lan0 pk" "avg B" \
 	lan_gso retrans x1drops swdrops pumperr
 for S in $SETTINGS; do

@@ -131,8 +131,7 @@ static int parse_opts(int argc, char **argv, struct gw_opts *o)
 				goto bad;
 			break;
 		case 'n':
-			if (parse_u32(optarg, &o->clients) < 0 || !o->clients ||
-			    o->clients > BENCH_MAX_CLIENTS)
+			if (bench_parse_clients(optarg, &o->clients) < 0)
 				goto bad;
 			break;
 		case 'd':
@@ -778,8 +777,7 @@ static int cmd_prun(int argc, char **argv)
 	optind = 3;
 	while ((c = getopt(argc, argv, "k:n:f:c:")) != -1) {
 		if ((c == 'k' && bench_kind_parse(optarg, &kind) < 0) ||
-		    (c == 'n' && (parse_u32(optarg, &clients) < 0 || !clients ||
-				  clients > BENCH_MAX_CLIENTS)) ||
+		    (c == 'n' && bench_parse_clients(optarg, &clients) < 0) ||
 		    (c == 'f' && (parse_u32(optarg, &flows) < 0 || !flows)) ||
 		    (c == 'c' && (parse_u32(optarg, &calls) < 0 || !calls)) || c == '?') {
 			usage(stderr);

@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "maps.h"
+#include "slow_record.h"
 #include "stats.h"
 
 /* A 32-bit field of the XDP context, loaded with one instruction at a fixed
@@ -39,13 +40,7 @@ static __always_inline long slow_emit(struct xdp_md *ctx, struct rsip_slow_meta 
 {
 	__u64 len = frame_len(ctx);
 
-	if (cap > len)
-		cap = len;
-	meta->ifindex = CTX_LOAD(ctx, ingress_ifindex);
-	meta->pkt_len = len > 0xffff ? 0xffff : len;
-	meta->cap_len = cap;
-	return bpf_perf_event_output(ctx, &rsip_slowpath, BPF_F_CURRENT_CPU | (cap << 32), meta,
-				     sizeof(*meta));
+	return slow_record_emit(ctx, meta, cap, len, CTX_LOAD(ctx, ingress_ifindex));
 }
 
 /* Hands the frame to rsipd with a reason and the matched binding (t may be
@@ -54,12 +49,9 @@ static __always_inline long slow_emit(struct xdp_md *ctx, struct rsip_slow_meta 
 static __noinline int slow_path(struct xdp_md *ctx, __u32 reason, const struct rsip_target *t,
 				__u32 cnt, __u32 lost)
 {
-	struct rsip_slow_meta meta = {.reason = reason};
-	if (t) {
-		meta.xa = t->xa;
-		meta.bind_id = t->bind_id;
-		meta.tunnel = t->tunnel;
-	}
+	struct rsip_slow_meta meta = {};
+
+	slow_meta_for(&meta, reason, t);
 	if (frame_len(ctx) > RSIP_SLOW_MAX_FRAME)
 		count(RSIP_CNT_SLOW_TRUNCATED);
 	if (slow_emit(ctx, &meta, RSIP_SLOW_MAX_FRAME))

@@ -3,7 +3,7 @@
  * What the gateway's TC programs (rsip_tc.bpf.c, --attach tc) do alike on
  * either interface: reach the skb's fields, make the headers linear, count
  * a GSO packet as the segments XDP would have seen, and hand a packet to
- * rsipd's slow path (slowpath.h's record, written from the skb).
+ * rsipd's slow path (slow_record.h's record, written from the skb).
  */
 #ifndef RSIP_BPF_TC_H
 #define RSIP_BPF_TC_H
@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "maps.h"
+#include "slow_record.h"
 #include "stats.h"
 
 #define TC_ACT_OK	0
@@ -99,13 +100,7 @@ static __always_inline long tc_slow_emit(struct __sk_buff *skb, struct rsip_slow
 {
 	__u64 len = SKB_LOAD(skb, len);
 
-	if (cap > len)
-		cap = len;
-	meta->ifindex = SKB_LOAD(skb, ingress_ifindex);
-	meta->pkt_len = len > 0xffff ? 0xffff : len;
-	meta->cap_len = cap;
-	return bpf_perf_event_output(skb, &rsip_slowpath, BPF_F_CURRENT_CPU | (cap << 32), meta,
-				     sizeof(*meta));
+	return slow_record_emit(skb, meta, cap, len, SKB_LOAD(skb, ingress_ifindex));
 }
 
 /* slowpath.h's slow_path from an skb: hand it to rsipd, count, drop. A GSO
@@ -115,14 +110,10 @@ static __always_inline long tc_slow_emit(struct __sk_buff *skb, struct rsip_slow
 static __noinline int tc_slow_path(struct __sk_buff *skb, __u32 reason, const struct rsip_target *t,
 				   __u32 cnt, __u32 lost)
 {
-	struct rsip_slow_meta meta = {.reason = reason};
+	struct rsip_slow_meta meta = {};
 	__u32 segs = tc_segs(skb);
 
-	if (t) {
-		meta.xa = t->xa;
-		meta.bind_id = t->bind_id;
-		meta.tunnel = t->tunnel;
-	}
+	slow_meta_for(&meta, reason, t);
 	if (SKB_LOAD(skb, len) > RSIP_SLOW_MAX_FRAME)
 		count(RSIP_CNT_SLOW_TRUNCATED);
 	if (tc_slow_emit(skb, &meta, RSIP_SLOW_MAX_FRAME))

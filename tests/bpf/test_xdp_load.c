@@ -75,8 +75,8 @@ static struct xdp_load_cfg cfg(bool prealloc)
 	return c;
 }
 
-/* The max_entries of the pinned map called name. */
-static uint32_t pinned_size(const char *name)
+/* The kernel's description of the pinned map called name. */
+static struct bpf_map_info pinned_info(const char *name)
 {
 	struct bpf_map_info info = {0};
 	uint32_t len = sizeof(info);
@@ -88,23 +88,17 @@ static uint32_t pinned_size(const char *name)
 	assert_true(fd >= 0);
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
 	close(fd);
-	return info.max_entries;
+	return info;
 }
 
-/* The map_flags of the pinned map called name. */
+static uint32_t pinned_size(const char *name)
+{
+	return pinned_info(name).max_entries;
+}
+
 static uint32_t pinned_flags(const char *name)
 {
-	struct bpf_map_info info = {0};
-	uint32_t len = sizeof(info);
-	char path[PATH_MAX + 32];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	fd = bpf_obj_get(path);
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
-	close(fd);
-	return info.map_flags;
+	return pinned_info(name).map_flags;
 }
 
 /* The SPI directory key of the last fresh load: reused pins keep it (the

@@ -14,6 +14,7 @@
 # gratuitous ARP moves it), not through a router address.
 #
 #   . tests/cluster/failover_lab.sh
+#   fo_need [TOOL...]       # keepalived, /dev/net/tun and TOOL..., or exit 1
 #   fo_init TAG             # names, FO_DIR, trap (with etcd's)
 #   fo_up                   # etcd, namespaces, links, bpffs
 #   fo_gateways_up [FLAGS...] # N1 MASTER + rsipd active, N2 BACKUP + standby
@@ -27,6 +28,13 @@
 #   fo_state_is n1|n2 STATE
 #   fo_wait SECONDS CMD...  # poll CMD every 50 ms until it succeeds (bounded)
 #   fo_jget KEY... <JSON    # one field of a JSON document
+#   fo_logs NAME...         # the last lines of FO_DIR/NAME.log each (a failure's report)
+#   fo_counter n1|n2 NAME   # a data plane counter (the programs' or the slow path's)
+#   fo_probe NODE ARGS...   # ike_probe.py in NODE's namespace
+#   fo_map_get n1|n2 MAP KEYHEX FIELD ; fo_in_map n1|n2 MAP KEYHEX ; fo_map_count n1|n2 MAP
+#                           # NODE's pinned map: a field of a value, has the key, entries
+#   fo_ip_hex A.B.C.D       # "c0000a01": an address as a map key's hex digits
+#   fo_hexbytes HEX         # "c0 00 0a 01 ": hex digits as bpftool's key bytes
 #
 # Every name carries a unique prefix; fo_down (the EXIT trap) stops what was
 # started here by PID, removes the namespaces and the directory.
@@ -40,6 +48,56 @@ _fo_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_fo_here/etcd.sh"
 # For _lab_ns_up (a namespace as the netns lab makes them); nothing else.
 . "$_fo_here/../lab/lab.sh"
+
+# What every failover test needs besides etcd and the built binaries; a
+# missing one ends the test with the reason (exit 1: a failure, as before
+# these checks were shared).
+fo_need() {
+	local t
+	for t in keepalived "$@"; do
+		command -v "$t" >/dev/null || { echo "$t not installed (make deps)"; exit 1; }
+	done
+	[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
+}
+
+fo_logs() {
+	local f
+	for f in "$@"; do
+		echo "---- $f (last lines)"
+		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
+	done
+}
+
+fo_counter() {
+	fo_ctl "$1" counters | python3 -c 'import json,sys
+print(json.load(sys.stdin)["dataplane"].get(sys.argv[1], 0))' "$2"
+}
+
+fo_probe() {
+	local n=$1
+	shift
+	ip netns exec "$(fo_ns "$n")" python3 "$_fo_here/ike_probe.py" "$@"
+}
+
+fo_ip_hex() { printf '%02x' ${1//./ }; }
+fo_hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
+
+fo_map_get() {
+	local kb
+	read -ra kb <<<"$(fo_hexbytes "$3")"
+	bpftool -j map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"][sys.argv[1]])' "$4"
+}
+
+fo_in_map() {
+	local kb
+	read -ra kb <<<"$(fo_hexbytes "$3")"
+	bpftool map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" >/dev/null 2>&1
+}
+
+fo_map_count() {
+	bpftool -j map dump pinned "$FO_DIR/bpffs-$1/rsip/$2" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
 
 fo_init() {
 	local tag=${1:-fo}

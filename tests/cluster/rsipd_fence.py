@@ -31,18 +31,15 @@ that two allocators that did not know each other would lend the same ports:
 import ipaddress
 import json
 import os
-import signal
 import sys
 import threading
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, R, runs, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, R, driver_env, runs, stop_all  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check, fail = env.check, env.fail
 POOL = ["--public", "192.0.2.10", "--port-range", "20000-20999", "--spi-range", "0x100-0x3ff",
         "--lease", "60"]
@@ -129,7 +126,6 @@ def rise(gw):
     gw.set_role("MASTER")
 
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 order2 = members[1:] + members[:1]
 # n1's watch never probes its member here: step 3 stages a gateway that has
 # not yet seen the fence move (a hung watch member, noticed only after

@@ -22,18 +22,15 @@ good (no answers); without the watch's probe the stream stays on it (the
 status check fails)."""
 
 import os
-import signal
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, driver_env, stop_all  # noqa: E402
 from rsipd_load import Load, check_answered, check_etcd  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check, fail = env.check, env.fail
 POOL = ["--public", "192.0.2.10", "--port-range", "20000-29999", "--lease", "60"]
 HOSTS = 8
@@ -61,7 +58,6 @@ def member_of(url):
     return found[0] + 1
 
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 n1 = Gateway(env, "n1", "127.0.2.1", members, POOL)
 n1.set_role("MASTER")
 hosts = [Host("127.0.3.%d" % (i + 1), n1) for i in range(HOSTS)]

@@ -14,17 +14,14 @@ uses (tests/netns)."""
 
 import json
 import os
-import signal
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, R, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, R, driver_env, stop_all  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check, fail, wait_for, etcd = env.check, env.fail, env.wait_for, env.etcd
 POOL = ["--public", "192.0.2.10,192.0.2.11", "--lease", "60"]
 
@@ -36,8 +33,6 @@ def same_bindings(a, b):
     return key(a) == key(b)
 
 
-# SIGTERM (the shell's trap, a timeout): stop the gateways on the way out.
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 n1 = Gateway(env, "n1", "127.0.2.1", members, POOL)
 n2 = Gateway(env, "n2", "127.0.2.2", members, POOL)
 n1.set_role("MASTER")

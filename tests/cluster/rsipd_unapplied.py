@@ -29,17 +29,14 @@ Then n2 is restarted misconfigured, with another --port-range,
 """
 
 import os
-import signal
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-from rsipd_gw import Env, Gateway, Host, R, stop_all  # noqa: E402
+from rsipd_gw import Gateway, Host, R, driver_env, stop_all  # noqa: E402
 
-BUILD, DIR, ENDPOINTS, PREFIX = sys.argv[1:5]
-members = ENDPOINTS.split(",")
-env = Env(BUILD, DIR, members, PREFIX)
+env, members = driver_env()
 check, fail = env.check, env.fail
 BASE = ["--public", "192.0.2.10", "--spi-range", "0x100-0x3ff", "--lease", "60"]
 COMMON = BASE + ["--port-range", "20000-20999"]
@@ -54,7 +51,6 @@ def unapplied(gw):
     return gw.cluster()["sync"]["hosts_unapplied"]
 
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 order2 = members[1:] + members[:1]
 n1 = Gateway(env, "n1", "127.0.2.1", members, COMMON + ["--holdback", "1"])
 n2 = Gateway(env, "n2", "127.0.2.2", order2, COMMON + ["--holdback", "8"])

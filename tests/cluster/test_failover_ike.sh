@@ -30,9 +30,8 @@
 # carries nothing through N2").
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
 . "$here/failover_lab.sh"
+fo_need
 . "$here/../interop/charon.sh"
 IMPL=trixie # raw ESP: ESP reaches X1 by its leased SPI block, IKE by its leased port
 iop_check
@@ -61,13 +60,9 @@ iop_bg() {
 	FO_PID[bg-$IOP_LAST_PID]=$IOP_LAST_PID
 }
 iop_fail() {
-	local f
 	echo "FAIL: $*"
 	iop_charon_logs
-	for f in rsipd-n1 rsipd-n2 keepalived-n1 keepalived-n2; do
-		echo "---- $f (last lines)"
-		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
-	done
+	fo_logs rsipd-n1 rsipd-n2 keepalived-n1 keepalived-n2
 	echo "---- N2's bindings: $(fo_ctl n2 bindings 2>&1 | tr -d '\n' | cut -c1-600)"
 	echo "---- N2's data plane: $(counters n2)"
 	exit 1

@@ -38,46 +38,17 @@
 # (wan_tx_ike_peer) and the test fails at "X2 did not receive".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
-command -v bpftool >/dev/null || { echo "bpftool not installed (make deps)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
 . "$here/failover_lab.sh"
+fo_need bpftool
 fo_init fos
 fail() {
 	echo "FAIL: $*"
-	for f in rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2; do
-		echo "---- $f (last lines)"
-		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
-	done
+	fo_logs rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2
 	exit 1
 }
 fo_up || fail "lab setup"
 FO_Y2=198.51.100.3
 ip -n "$(fo_ns y)" addr add $FO_Y2/24 dev eth0 || fail "Y2's address"
-counter() { # NODE NAME: a data plane counter (the programs' or the slow path's)
-	fo_ctl "$1" counters | python3 -c 'import json,sys
-print(json.load(sys.stdin)["dataplane"].get(sys.argv[1], 0))' "$2"
-}
-probe() { # NODE ARGS...: ike_probe.py in NODE's namespace
-	local n=$1
-	shift
-	ip netns exec "$(fo_ns "$n")" python3 "$here/ike_probe.py" "$@"
-}
-hexbytes() { echo "$1" | sed 's/../& /g'; } # "c0000a01" -> "c0 00 0a 01 "
-ip_hex() { printf '%02x' ${1//./ }; }
-# map_get NODE MAP KEYHEX FIELD: a field of the value of NODE's pinned map
-map_get() {
-	local kb
-	read -ra kb <<<"$(hexbytes "$3")"
-	bpftool -j map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"][sys.argv[1]])' "$4"
-}
-# in_map NODE MAP KEYHEX: NODE's pinned map has the key
-in_map() {
-	local kb
-	read -ra kb <<<"$(hexbytes "$3")"
-	bpftool map lookup pinned "$FO_DIR/bpffs-$1/rsip/$2" key hex "${kb[@]}" >/dev/null 2>&1
-}
 # within SECS CMD...: CMD until it succeeds, for at most SECS seconds (a
 # bound on the wait, never asserted: fo_wait counts tries, and each of
 # these checks runs bpftool and python, slow on a loaded machine)
@@ -89,11 +60,11 @@ within() {
 		sleep 0.2
 	done
 }
-flags_are() { [ "$(map_get "$1" rsip_ike "$2" flags)" = "$3" ]; } # NODE KEYHEX FLAGS
+flags_are() { [ "$(fo_map_get "$1" rsip_ike "$2" flags)" = "$3" ]; } # NODE KEYHEX FLAGS
 u32_ip() { python3 -c 'import socket,struct,sys; print(socket.inet_ntoa(struct.pack("=I", int(sys.argv[1]))))' "$1"; }
 # entry_names NODE KEYHEX: "XA REMOTE" of NODE's rsip_ike entry (the map
 # holds them in network order; bpftool prints them as host-order numbers)
-entry_names() { echo "$(u32_ip "$(map_get "$1" rsip_ike "$2" xa)") $(u32_ip "$(map_get "$1" rsip_ike "$2" remote)")"; }
+entry_names() { echo "$(u32_ip "$(fo_map_get "$1" rsip_ike "$2" xa)") $(u32_ip "$(fo_map_get "$1" rsip_ike "$2" remote)")"; }
 
 echo "== N1 active, N2 standby, both lending $FO_NB1 only"
 export FO_PUBLIC=$FO_NB1
@@ -118,30 +89,30 @@ echo "x1 (${xa[x1]}) holds $nb, x2 (${xa[x2]}) holds $nb2"
 declare -A cookie
 cookie[x1]=c1c1$(printf '%012x' $((RANDOM * 32768 + RANDOM)))
 cookie[x2]=c2c2$(printf '%012x' $((RANDOM * 32768 + RANDOM)))
-peer_key=$(ip_hex "$nb")01f40100$(ip_hex $FO_Y)00000000
+peer_key=$(fo_ip_hex "$nb")01f40100$(fo_ip_hex $FO_Y)00000000
 for x in x1 x2; do
 	echo "== $x -> Y through N1: IKE_SA_INIT with SPIi ${cookie[$x]}"
-	probe y recv $FO_Y "${cookie[$x]}" 15 >"$FO_DIR/y.$x.recv" &
+	fo_probe y recv $FO_Y "${cookie[$x]}" 15 >"$FO_DIR/y.$x.recv" &
 	yrecv=$!
 	sleep 0.5
 	for _ in 1 2 3 4 5; do
-		probe $x init "$nb" $FO_Y "${cookie[$x]}" || fail "$x: cannot send"
+		fo_probe $x init "$nb" $FO_Y "${cookie[$x]}" || fail "$x: cannot send"
 		kill -0 $yrecv 2>/dev/null || break
 		sleep 0.5
 	done
 	wait $yrecv || fail "Y did not receive $x's IKE_SA_INIT through N1"
 	cat "$FO_DIR/y.$x.recv"
-	within 10 in_map n1 rsip_ike "$(ip_hex "$nb")01f40000${cookie[$x]}" ||
+	within 10 fo_in_map n1 rsip_ike "$(fo_ip_hex "$nb")01f40000${cookie[$x]}" ||
 		fail "N1 did not learn $x's cookie"
-	within 10 in_map n1 rsip_ike "$peer_key" || fail "N1 has no peer entry (Nb, 500, Y)"
+	within 10 fo_in_map n1 rsip_ike "$peer_key" || fail "N1 has no peer entry (Nb, 500, Y)"
 	if [ $x = x1 ]; then
 		flags_are n1 "$peer_key" 4 ||
-			fail "N1's peer entry after X1 alone: flags $(map_get n1 rsip_ike "$peer_key" flags), not 4"
+			fail "N1's peer entry after X1 alone: flags $(fo_map_get n1 rsip_ike "$peer_key" flags), not 4"
 	fi
 done
 within 5 flags_are n1 "$peer_key" 12 ||
 	fail "N1's peer entry is not RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL (12):" \
-		"flags $(map_get n1 rsip_ike "$peer_key" flags)"
+		"flags $(fo_map_get n1 rsip_ike "$peer_key" flags)"
 echo "N1: peer entry (Nb, 500, Y) flags 4 after X1, 12 (several) after X2; names $(entry_names n1 "$peer_key")"
 [ "$(entry_names n1 "$peer_key")" = "${xa[x1]} $FO_Y" ] || fail "N1's peer entry does not name X1 and Y"
 
@@ -158,17 +129,17 @@ if [ -n "${FO_SEVERAL_BREAK:-}" ]; then
 	within 15 flags_are n2 "$peer_key" 4 || echo "N2 did not mirror the rewrite (the test goes on)"
 fi
 for x in x1 x2; do
-	k=$(ip_hex "$nb")01f40000${cookie[$x]}
-	within 15 in_map n2 rsip_ike "$k" || fail "N2's rsip_ike has no entry for $x's cookie"
+	k=$(fo_ip_hex "$nb")01f40000${cookie[$x]}
+	within 15 fo_in_map n2 rsip_ike "$k" || fail "N2's rsip_ike has no entry for $x's cookie"
 	[ "$(entry_names n2 "$k")" = "${xa[$x]} $FO_Y" ] ||
 		fail "N2's entry for $x's cookie names $(entry_names n2 "$k"), not ${xa[$x]} $FO_Y"
 done
-within 15 in_map n2 rsip_ike "$peer_key" || fail "N2's rsip_ike has no peer entry (Nb, 500, Y)"
+within 15 fo_in_map n2 rsip_ike "$peer_key" || fail "N2's rsip_ike has no peer entry (Nb, 500, Y)"
 if [ "${FO_SEVERAL_BREAK:-}" != nomap ]; then
 	within 15 flags_are n2 "$peer_key" 12 ||
-		fail "N2's peer entry is not several: flags $(map_get n2 rsip_ike "$peer_key" flags), not 12"
+		fail "N2's peer entry is not several: flags $(fo_map_get n2 rsip_ike "$peer_key" flags), not 12"
 fi
-echo "N2: peer entry flags $(map_get n2 rsip_ike "$peer_key" flags), names $(entry_names n2 "$peer_key");" \
+echo "N2: peer entry flags $(fo_map_get n2 rsip_ike "$peer_key" flags), names $(entry_names n2 "$peer_key");" \
 	"both cookies mirrored, each naming its host and Y"
 [ "$(fo_ctl n2 status | fo_jget cluster learned refused)" = 0 ] || fail "N2 refused learned entries"
 
@@ -183,12 +154,12 @@ deliver() {
 	local src=$1 mode=$2 c=$3 x pids=() all=0 any
 	shift 3
 	for x in "$@"; do
-		probe $x recv "$nb" "$c" 15 >"$FO_DIR/$x.got" &
+		fo_probe $x recv "$nb" "$c" 15 >"$FO_DIR/$x.got" &
 		pids+=($!)
 	done
 	sleep 0.5
 	for _ in $(seq 40); do
-		probe y "$mode" "$src" "$nb" "$c" || fail "y: cannot send from $src"
+		fo_probe y "$mode" "$src" "$nb" "$c" || fail "y: cannot send from $src"
 		any=0
 		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && any=1; done
 		[ $any = 1 ] || break
@@ -210,12 +181,12 @@ deliver() {
 receives_nothing() {
 	local src=$1 mode=$2 c=$3 x pids=() got=0
 	for x in x1 x2; do
-		probe $x recv "$nb" "$c" 5 >"$FO_DIR/$x.got" &
+		fo_probe $x recv "$nb" "$c" 5 >"$FO_DIR/$x.got" &
 		pids+=($!)
 	done
 	sleep 0.5
 	for _ in $(seq 10); do
-		probe y "$mode" "$src" "$nb" "$c" || fail "y: cannot send from $src"
+		fo_probe y "$mode" "$src" "$nb" "$c" || fail "y: cannot send from $src"
 		sleep 0.3
 	done
 	for p in "${pids[@]}"; do wait "$p" && got=1; done
@@ -226,7 +197,7 @@ snap() { # the counters this test reads, as "name=value ..."
 	local n out=
 	for n in wan_slow_ike_fanout slow_fanout_started slow_fanout_repeated slow_fanout_copies \
 		slow_fanout_no_candidate wan_tx_ike_peer wan_drop_ike_ambiguous wan_drop_no_cookie; do
-		out="$out $n=$(counter n2 $n)"
+		out="$out $n=$(fo_counter n2 $n)"
 	done
 	echo "${out# }"
 }

@@ -23,16 +23,12 @@
 # are printed, never asserted).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-command -v keepalived >/dev/null || { echo "keepalived not installed (make deps)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "no /dev/net/tun"; exit 1; }
 . "$here/failover_lab.sh"
+fo_need
 fo_init fot
 fail() {
 	echo "FAIL: $*"
-	for f in rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2 keepalived-n1 keepalived-n2; do
-		echo "---- $f (last lines)"
-		tail -n 15 "$FO_DIR/$f.log" 2>/dev/null
-	done
+	fo_logs rsipd-n1 rsipd-n2 rsipc-x1 rsipc-x2 keepalived-n1 keepalived-n2
 	exit 1
 }
 fo_up || fail "lab setup"

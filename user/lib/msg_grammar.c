@@ -48,6 +48,17 @@ static int g_fail(struct gram *g, uint16_t code, const char *why)
 	return code;
 }
 
+/* The end of taking one parameter: its decoder's verdict (rc, why), then the
+ * parameter counts as present (bit) and the walk moves on. */
+static int g_took(struct gram *g, int rc, const char *why, uint32_t bit)
+{
+	if (rc)
+		return g_fail(g, rc, why);
+	g->m->has |= bit;
+	g_advance(g);
+	return 0;
+}
+
 /* ---- required parameters: the next one must be exactly this ---- */
 
 static int g_expect(struct gram *g, uint8_t code, const char *why)
@@ -59,16 +70,13 @@ static int g_expect(struct gram *g, uint8_t code, const char *why)
 
 static int req_u32(struct gram *g, uint8_t code, uint32_t bit, uint32_t *dst)
 {
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
 	if ((rc = g_expect(g, code, "required parameter missing or out of order")))
 		return rc;
-	if ((rc = rsip_dec_u32(&g->t, dst, &why)))
-		return g_fail(g, rc, why);
-	g->m->has |= bit;
-	g_advance(g);
-	return 0;
+	rc = rsip_dec_u32(&g->t, dst, &why);
+	return g_took(g, rc, why, bit);
 }
 
 static int req_client(struct gram *g)
@@ -88,30 +96,24 @@ static int req_lease(struct gram *g)
 
 static int req_error(struct gram *g)
 {
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
 	if ((rc = g_expect(g, RSIP_P_ERROR, "Error missing or out of order")))
 		return rc;
-	if ((rc = rsip_dec_error(&g->t, &g->m->error, &why)))
-		return g_fail(g, rc, why);
-	g->m->has |= RSIP_HAS_ERROR;
-	g_advance(g);
-	return 0;
+	rc = rsip_dec_error(&g->t, &g->m->error, &why);
+	return g_took(g, rc, why, RSIP_HAS_ERROR);
 }
 
 static int req_flow(struct gram *g)
 {
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
 	if ((rc = g_expect(g, RSIP_P_FLOW_POLICY, "Flow Policy missing or out of order")))
 		return rc;
-	if ((rc = rsip_dec_flow(&g->t, &g->m->flow_local, &g->m->flow_remote, &why)))
-		return g_fail(g, rc, why);
-	g->m->has |= RSIP_HAS_FLOW_POLICY;
-	g_advance(g);
-	return 0;
+	rc = rsip_dec_flow(&g->t, &g->m->flow_local, &g->m->flow_remote, &why);
+	return g_took(g, rc, why, RSIP_HAS_FLOW_POLICY);
 }
 
 static int take_address(struct gram *g, struct rsip_address *dst, enum rsip_addr_role role)
@@ -178,16 +180,13 @@ static int req_remote_ports(struct gram *g)
 
 static int req_spi(struct gram *g)
 {
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
 	if ((rc = g_expect(g, RSIP_P_SPI, "SPI missing or out of order")))
 		return rc;
-	if ((rc = rsip_dec_spi(&g->t, &g->m->spi, &why)))
-		return g_fail(g, rc, why);
-	g->m->has |= RSIP_HAS_SPI;
-	g_advance(g);
-	return 0;
+	rc = rsip_dec_spi(&g->t, &g->m->spi, &why);
+	return g_took(g, rc, why, RSIP_HAS_SPI);
 }
 
 /* A Tunnel Type, required or optional: at most max of them. A second one
@@ -222,16 +221,13 @@ static int req_tunnel(struct gram *g)
 
 static int opt_u32(struct gram *g, uint32_t bit, uint32_t *dst)
 {
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
 	if (g->m->has & bit)
 		return g_fail(g, RSIP_E_DUPLICATE_PARAM, "repeated parameter");
-	if ((rc = rsip_dec_u32(&g->t, dst, &why)))
-		return g_fail(g, rc, why);
-	g->m->has |= bit;
-	g_advance(g);
-	return 0;
+	rc = rsip_dec_u32(&g->t, dst, &why);
+	return g_took(g, rc, why, bit);
 }
 
 static int opt_counter(struct gram *g)
@@ -325,15 +321,46 @@ static int opt_tuple(struct gram *g)
 	return 0;
 }
 
-/* An optional part that is just [Message Counter]: the most common one.
- * in_grammar as for opt_other. */
-static int counter_only(struct gram *g, uint32_t in_grammar)
+/* One parameter of the optional part that the grammar takes by name (its
+ * bit is in takes, bits P(code)). In a QUERY (takes Indicators) an Address
+ * belongs inside a tuple; elsewhere the optional Address is the third one,
+ * the tunnel endpoint of a response. */
+static int take_option(struct gram *g, uint32_t takes, uint8_t max_tunnels)
+{
+	switch (g->t.code) {
+	case RSIP_P_MESSAGE_COUNTER:
+		return opt_counter(g);
+	case RSIP_P_CLIENT_ID:
+		return opt_u32(g, RSIP_HAS_CLIENT_ID, &g->m->client_id);
+	case RSIP_P_BIND_ID:
+		return opt_u32(g, RSIP_HAS_BIND_ID, &g->m->bind_id);
+	case RSIP_P_LEASE_TIME:
+		return opt_u32(g, RSIP_HAS_LEASE, &g->m->lease);
+	case RSIP_P_RSIP_METHOD:
+		return opt_method(g);
+	case RSIP_P_TUNNEL_TYPE:
+		return take_tunnel(g, max_tunnels);
+	case RSIP_P_INDICATOR:
+		return opt_tuple(g);
+	case RSIP_P_ADDRESS:
+		if (takes & P(RSIP_P_INDICATOR))
+			return g_fail(g, RSIP_E_MISSING_PARAM,
+				      "Address outside a tuple: no Indicator");
+		return opt_endpoint(g);
+	}
+	return opt_other(g, 0);
+}
+
+/* The optional part of every grammar, any order: what it takes by name
+ * (take_option; at most max_tunnels Tunnel Types), anything else as
+ * opt_other with the required part's parameters (in_grammar). */
+static int optional_part(struct gram *g, uint32_t takes, uint32_t in_grammar, uint8_t max_tunnels)
 {
 	int rc;
 
 	while (g->more) {
-		if (g->t.code == RSIP_P_MESSAGE_COUNTER)
-			rc = opt_counter(g);
+		if (g->t.code < 32 && (takes & P(g->t.code)))
+			rc = take_option(g, takes, max_tunnels);
 		else
 			rc = opt_other(g, in_grammar);
 		if (rc)
@@ -341,6 +368,15 @@ static int counter_only(struct gram *g, uint32_t in_grammar)
 	}
 	return 0;
 }
+
+/* The optional parts by name. ASSIGN_REQUEST_*: [Message Counter] [Lease
+ * Time] [Tunnel Type] (LISTEN_REQUEST allows several Tunnel Types);
+ * ASSIGN_RESPONSE_* and LISTEN_RESPONSE: [Address (tunnel endpoint)]
+ * [Message Counter]. */
+#define COUNTER_ONLY P(RSIP_P_MESSAGE_COUNTER)
+#define ASSIGN_REQUEST_OPTIONS                                                                     \
+	(P(RSIP_P_MESSAGE_COUNTER) | P(RSIP_P_LEASE_TIME) | P(RSIP_P_TUNNEL_TYPE))
+#define ASSIGN_RESPONSE_OPTIONS (P(RSIP_P_ADDRESS) | P(RSIP_P_MESSAGE_COUNTER))
 
 /* ---- the grammars ---- */
 
@@ -350,29 +386,13 @@ static int validate_error_response(struct gram *g)
 
 	if ((rc = req_error(g)))
 		return rc;
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		case RSIP_P_CLIENT_ID:
-			rc = opt_u32(g, RSIP_HAS_CLIENT_ID, &g->m->client_id);
-			break;
-		case RSIP_P_BIND_ID:
-			rc = opt_u32(g, RSIP_HAS_BIND_ID, &g->m->bind_id);
-			break;
-		default:
-			rc = opt_other(g, P(RSIP_P_ERROR));
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return optional_part(g, COUNTER_ONLY | P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID),
+			     P(RSIP_P_ERROR), 0);
 }
 
 static int validate_register_request(struct gram *g)
 {
-	return counter_only(g, 0);
+	return optional_part(g, COUNTER_ONLY, 0, 0);
 }
 
 static int validate_register_response(struct gram *g)
@@ -381,94 +401,19 @@ static int validate_register_response(struct gram *g)
 
 	if ((rc = req_client(g)) || (rc = req_lease(g)) || (rc = req_flow(g)))
 		return rc;
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		case RSIP_P_RSIP_METHOD:
-			rc = opt_method(g);
-			break;
-		case RSIP_P_TUNNEL_TYPE:
-			rc = take_tunnel(g, RSIP_MAX_TUNNELS);
-			break;
-		default:
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_LEASE_TIME) |
-					      P(RSIP_P_FLOW_POLICY));
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return optional_part(g, COUNTER_ONLY | P(RSIP_P_RSIP_METHOD) | P(RSIP_P_TUNNEL_TYPE),
+			     P(RSIP_P_CLIENT_ID) | P(RSIP_P_LEASE_TIME) | P(RSIP_P_FLOW_POLICY),
+			     RSIP_MAX_TUNNELS);
 }
 
 /* <Client ID> [Message Counter]: DE-REGISTER_REQUEST and _RESPONSE. */
-static int client_and_counter(struct gram *g)
+static int validate_client_and_counter(struct gram *g)
 {
 	int rc;
 
 	if ((rc = req_client(g)))
 		return rc;
-	return counter_only(g, P(RSIP_P_CLIENT_ID));
-}
-
-static int validate_deregister_request(struct gram *g)
-{
-	return client_and_counter(g);
-}
-
-static int validate_deregister_response(struct gram *g)
-{
-	return client_and_counter(g);
-}
-
-/* The optional part of ASSIGN_REQUEST_*: [Message Counter] [Lease Time]
- * [Tunnel Type]; LISTEN_REQUEST allows several Tunnel Types. */
-static int assign_request_options(struct gram *g, uint32_t in_grammar, uint8_t max_tunnels)
-{
-	int rc;
-
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		case RSIP_P_LEASE_TIME:
-			rc = opt_u32(g, RSIP_HAS_LEASE, &g->m->lease);
-			break;
-		case RSIP_P_TUNNEL_TYPE:
-			rc = take_tunnel(g, max_tunnels);
-			break;
-		default:
-			rc = opt_other(g, in_grammar);
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/* The optional part of ASSIGN_RESPONSE_* and LISTEN_RESPONSE:
- * [Address (tunnel endpoint)] [Message Counter]. */
-static int assign_response_options(struct gram *g, uint32_t in_grammar)
-{
-	int rc;
-
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_ADDRESS:
-			rc = opt_endpoint(g);
-			break;
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		default:
-			rc = opt_other(g, in_grammar);
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return optional_part(g, COUNTER_ONLY, P(RSIP_P_CLIENT_ID), 0);
 }
 
 static int validate_assign_request_rsa_ip(struct gram *g)
@@ -478,8 +423,8 @@ static int validate_assign_request_rsa_ip(struct gram *g)
 	if ((rc = req_client(g)) || (rc = req_local_addr(g)) || (rc = req_remote_addr(g)) ||
 	    (rc = req_remote_ports(g)))
 		return rc;
-	return assign_request_options(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_ADDRESS) | P(RSIP_P_PORTS),
-				      1);
+	return optional_part(g, ASSIGN_REQUEST_OPTIONS,
+			     P(RSIP_P_CLIENT_ID) | P(RSIP_P_ADDRESS) | P(RSIP_P_PORTS), 1);
 }
 
 static int validate_assign_response_rsa_ip(struct gram *g)
@@ -490,9 +435,10 @@ static int validate_assign_response_rsa_ip(struct gram *g)
 	    (rc = req_remote_addr(g)) || (rc = req_remote_ports(g)) || (rc = req_lease(g)) ||
 	    (rc = req_tunnel(g)))
 		return rc;
-	return assign_response_options(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) |
-					      P(RSIP_P_PORTS) | P(RSIP_P_LEASE_TIME) |
-					      P(RSIP_P_TUNNEL_TYPE));
+	return optional_part(g, ASSIGN_RESPONSE_OPTIONS,
+			     P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) | P(RSIP_P_PORTS) |
+				 P(RSIP_P_LEASE_TIME) | P(RSIP_P_TUNNEL_TYPE),
+			     0);
 }
 
 /* <Client ID> <Address (local)> <Ports (local)> <Address (remote)>
@@ -530,7 +476,7 @@ static int validate_assign_request_rsap_ip(struct gram *g)
 
 	if ((rc = rsap_request_head(g)))
 		return rc;
-	return assign_request_options(g, RSAP_REQUEST_PARAMS, 1);
+	return optional_part(g, ASSIGN_REQUEST_OPTIONS, RSAP_REQUEST_PARAMS, 1);
 }
 
 static int validate_assign_response_rsap_ip(struct gram *g)
@@ -539,7 +485,7 @@ static int validate_assign_response_rsap_ip(struct gram *g)
 
 	if ((rc = rsap_response_head(g)) || (rc = req_lease(g)) || (rc = req_tunnel(g)))
 		return rc;
-	return assign_response_options(g, RSAP_RESPONSE_PARAMS);
+	return optional_part(g, ASSIGN_RESPONSE_OPTIONS, RSAP_RESPONSE_PARAMS, 0);
 }
 
 static int validate_extend_request(struct gram *g)
@@ -548,21 +494,8 @@ static int validate_extend_request(struct gram *g)
 
 	if ((rc = req_client(g)) || (rc = req_bind(g)))
 		return rc;
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_LEASE_TIME:
-			rc = opt_u32(g, RSIP_HAS_LEASE, &g->m->lease);
-			break;
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		default:
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID));
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return optional_part(g, COUNTER_ONLY | P(RSIP_P_LEASE_TIME),
+			     P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID), 0);
 }
 
 static int validate_extend_response(struct gram *g)
@@ -571,67 +504,31 @@ static int validate_extend_response(struct gram *g)
 
 	if ((rc = req_client(g)) || (rc = req_bind(g)) || (rc = req_lease(g)))
 		return rc;
-	return counter_only(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) | P(RSIP_P_LEASE_TIME));
+	return optional_part(g, COUNTER_ONLY,
+			     P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID) | P(RSIP_P_LEASE_TIME), 0);
 }
 
 /* <Client ID> <Bind ID> [Message Counter]: FREE_REQUEST and _RESPONSE. */
-static int client_bind_and_counter(struct gram *g)
+static int validate_client_bind_and_counter(struct gram *g)
 {
 	int rc;
 
 	if ((rc = req_client(g)) || (rc = req_bind(g)))
 		return rc;
-	return counter_only(g, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID));
-}
-
-static int validate_free_request(struct gram *g)
-{
-	return client_bind_and_counter(g);
-}
-
-static int validate_free_response(struct gram *g)
-{
-	return client_bind_and_counter(g);
+	return optional_part(g, COUNTER_ONLY, P(RSIP_P_CLIENT_ID) | P(RSIP_P_BIND_ID), 0);
 }
 
 /* QUERY_REQUEST and QUERY_RESPONSE differ only in their Indicator values
  * (rsip_indicator_bad). Tuple kinds may come in any order: they are
  * optional parameters. A Message Counter may sit between tuples (D1). */
-static int query(struct gram *g)
+static int validate_query(struct gram *g)
 {
 	int rc;
 
 	if ((rc = req_client(g)))
 		return rc;
-	while (g->more) {
-		switch (g->t.code) {
-		case RSIP_P_MESSAGE_COUNTER:
-			rc = opt_counter(g);
-			break;
-		case RSIP_P_INDICATOR:
-			rc = opt_tuple(g);
-			break;
-		case RSIP_P_ADDRESS:
-			rc = g_fail(g, RSIP_E_MISSING_PARAM,
-				    "Address outside a tuple: no Indicator");
-			break;
-		default:
-			rc = opt_other(g, P(RSIP_P_CLIENT_ID));
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int validate_query_request(struct gram *g)
-{
-	return query(g);
-}
-
-static int validate_query_response(struct gram *g)
-{
-	return query(g);
+	return optional_part(g, COUNTER_ONLY | P(RSIP_P_INDICATOR) | P(RSIP_P_ADDRESS),
+			     P(RSIP_P_CLIENT_ID), 0);
 }
 
 static int validate_listen_request(struct gram *g)
@@ -640,7 +537,7 @@ static int validate_listen_request(struct gram *g)
 
 	if ((rc = rsap_request_head(g)))
 		return rc;
-	return assign_request_options(g, RSAP_REQUEST_PARAMS, RSIP_MAX_TUNNELS);
+	return optional_part(g, ASSIGN_REQUEST_OPTIONS, RSAP_REQUEST_PARAMS, RSIP_MAX_TUNNELS);
 }
 
 static int validate_listen_response(struct gram *g)
@@ -650,7 +547,7 @@ static int validate_listen_response(struct gram *g)
 	/* Tunnel Type BEFORE Lease Time, unlike every ASSIGN_RESPONSE. */
 	if ((rc = rsap_response_head(g)) || (rc = req_tunnel(g)) || (rc = req_lease(g)))
 		return rc;
-	return assign_response_options(g, RSAP_RESPONSE_PARAMS);
+	return optional_part(g, ASSIGN_RESPONSE_OPTIONS, RSAP_RESPONSE_PARAMS, 0);
 }
 
 static int validate_assign_request_rsipsec(struct gram *g)
@@ -659,7 +556,7 @@ static int validate_assign_request_rsipsec(struct gram *g)
 
 	if ((rc = rsap_request_head(g)) || (rc = req_spi(g)))
 		return rc;
-	return assign_request_options(g, RSAP_REQUEST_PARAMS | P(RSIP_P_SPI), 1);
+	return optional_part(g, ASSIGN_REQUEST_OPTIONS, RSAP_REQUEST_PARAMS | P(RSIP_P_SPI), 1);
 }
 
 static int validate_assign_response_rsipsec(struct gram *g)
@@ -669,25 +566,25 @@ static int validate_assign_response_rsipsec(struct gram *g)
 	if ((rc = rsap_response_head(g)) || (rc = req_spi(g)) || (rc = req_lease(g)) ||
 	    (rc = req_tunnel(g)))
 		return rc;
-	return assign_response_options(g, RSAP_RESPONSE_PARAMS | P(RSIP_P_SPI));
+	return optional_part(g, ASSIGN_RESPONSE_OPTIONS, RSAP_RESPONSE_PARAMS | P(RSIP_P_SPI), 0);
 }
 
 static int (*const validators[])(struct gram *) = {
     [RSIP_ERROR_RESPONSE] = validate_error_response,
     [RSIP_REGISTER_REQUEST] = validate_register_request,
     [RSIP_REGISTER_RESPONSE] = validate_register_response,
-    [RSIP_DEREGISTER_REQUEST] = validate_deregister_request,
-    [RSIP_DEREGISTER_RESPONSE] = validate_deregister_response,
+    [RSIP_DEREGISTER_REQUEST] = validate_client_and_counter,
+    [RSIP_DEREGISTER_RESPONSE] = validate_client_and_counter,
     [RSIP_ASSIGN_REQUEST_RSA_IP] = validate_assign_request_rsa_ip,
     [RSIP_ASSIGN_RESPONSE_RSA_IP] = validate_assign_response_rsa_ip,
     [RSIP_ASSIGN_REQUEST_RSAP_IP] = validate_assign_request_rsap_ip,
     [RSIP_ASSIGN_RESPONSE_RSAP_IP] = validate_assign_response_rsap_ip,
     [RSIP_EXTEND_REQUEST] = validate_extend_request,
     [RSIP_EXTEND_RESPONSE] = validate_extend_response,
-    [RSIP_FREE_REQUEST] = validate_free_request,
-    [RSIP_FREE_RESPONSE] = validate_free_response,
-    [RSIP_QUERY_REQUEST] = validate_query_request,
-    [RSIP_QUERY_RESPONSE] = validate_query_response,
+    [RSIP_FREE_REQUEST] = validate_client_bind_and_counter,
+    [RSIP_FREE_RESPONSE] = validate_client_bind_and_counter,
+    [RSIP_QUERY_REQUEST] = validate_query,
+    [RSIP_QUERY_RESPONSE] = validate_query,
     [RSIP_LISTEN_REQUEST] = validate_listen_request,
     [RSIP_LISTEN_RESPONSE] = validate_listen_response,
     [RSIP_ASSIGN_REQUEST_RSIPSEC] = validate_assign_request_rsipsec,

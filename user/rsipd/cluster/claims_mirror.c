@@ -170,6 +170,17 @@ static void unpin(struct claims *c, struct claim_rec *r)
 	c->st.pinned--;
 }
 
+/* A new record for key in place of old (unpinned and deleted first, when
+ * there is one). NULL without memory. */
+static struct claim_rec *rec_renew(struct claims *c, struct claim_rec *old, const char *key)
+{
+	if (old) {
+		unpin(c, old);
+		rec_del(c, old);
+	}
+	return rec_add(c, key);
+}
+
 void claims_learn_put(struct claims *c, const char *key, const char *val, int64_t rev)
 {
 	struct claim cl;
@@ -195,11 +206,7 @@ void claims_learn_put(struct claims *c, const char *key, const char *val, int64_
 		r->rev = rev;
 		return; /* the same claim, rewritten */
 	}
-	if (r) {
-		unpin(c, r);
-		rec_del(c, r);
-	}
-	r = rec_add(c, key);
+	r = rec_renew(c, r, key);
 	if (!r)
 		return;
 	r->cl = cl;
@@ -222,11 +229,7 @@ void claims_own_add(struct claims *c, const struct claim *cl, int64_t rev)
 	if (claims_key(c, cl, key, sizeof(key)) < 0)
 		return;
 	struct claim_rec *r = claims_rec_find(c, key);
-	if (r) {
-		unpin(c, r);
-		rec_del(c, r);
-	}
-	r = rec_add(c, key);
+	r = rec_renew(c, r, key);
 	if (!r)
 		return;
 	r->cl = *cl;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -93,4 +94,23 @@ void pinned_record_withdraw(const char *dir, const char *name)
 
 	if (pinned_path(path, sizeof(path), dir, "", name) == 0)
 		unlink(path);
+}
+
+int pinned_prog_fd(const struct bpf_program *const *prog, const int *fd, size_t n,
+		   const struct bpf_program *p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (prog[i] == p)
+			return fd[i];
+	return bpf_program__fd(p);
+}
+
+void pinned_progs_close(const int *fd, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		close(fd[i]);
 }

@@ -34,4 +34,15 @@ int pinned_record_write(const char *dir, const char *name, const void *value, si
 /* Remove the record dir/name, if there is one. */
 void pinned_record_withdraw(const char *dir, const char *name);
 
+struct bpf_program;
+
+/* The programs a start took from their pins instead of loading them
+ * (xdp_reuse.h, tc_reuse.h): prog[i] has fd[i], n of them. The fd of p:
+ * the taken one, else libbpf's (bpf_program__fd). */
+int pinned_prog_fd(const struct bpf_program *const *prog, const int *fd, size_t n,
+		   const struct bpf_program *p);
+
+/* Close the n fds of taken programs (their pins and links keep them). */
+void pinned_progs_close(const int *fd, size_t n);
+
 #endif

@@ -282,20 +282,12 @@ void tc_reuse_record(struct bpf_object *obj, const char *pin_path)
 
 int tc_reuse_prog_fd(const struct tc_reuse *r, const struct bpf_program *p)
 {
-	unsigned int i;
-
-	for (i = 0; i < r->n; i++)
-		if (r->prog[i] == p)
-			return r->fd[i];
-	return bpf_program__fd(p);
+	return pinned_prog_fd(r->prog, r->fd, r->n, p);
 }
 
 void tc_reuse_close(struct tc_reuse *r)
 {
-	unsigned int i;
-
-	for (i = 0; i < r->n; i++)
-		close(r->fd[i]);
+	pinned_progs_close(r->fd, r->n);
 	r->n = 0;
 }
 

@@ -528,20 +528,12 @@ out:
 
 int xdp_reuse_prog_fd(const struct xdp_reuse *r, const struct bpf_program *p)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (r->prog[i] == p)
-			return r->fd[i];
-	return bpf_program__fd(p);
+	return pinned_prog_fd(r->prog, r->fd, r->n, p);
 }
 
 void xdp_reuse_close(struct xdp_reuse *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		close(r->fd[i]);
+	pinned_progs_close(r->fd, r->n);
 	r->n = 0;
 }
 

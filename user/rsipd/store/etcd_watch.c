@@ -73,17 +73,26 @@ struct etcd_watch *etcd_watch_new(struct etcd *e, const char *prefix,
 	return w;
 }
 
+/* End one request on the multi handle, the stream's or the probe's: its
+ * easy handle (removed from multi if it was added), its headers and its
+ * body, freed and forgotten. Whatever part of it exists, so a start that
+ * failed halfway (a body but no handle) leaks nothing. */
+static void request_end(CURLM *multi, CURL **h, struct curl_slist **hdrs, char **body)
+{
+	if (*h) {
+		curl_multi_remove_handle(multi, *h);
+		curl_easy_cleanup(*h);
+	}
+	curl_slist_free_all(*hdrs);
+	free(*body);
+	*h = NULL;
+	*hdrs = NULL;
+	*body = NULL;
+}
+
 static void probe_close(struct etcd_watch *w)
 {
-	if (!w->probe)
-		return;
-	curl_multi_remove_handle(w->multi, w->probe);
-	curl_easy_cleanup(w->probe);
-	curl_slist_free_all(w->probe_hdrs);
-	free(w->probe_req);
-	w->probe = NULL;
-	w->probe_hdrs = NULL;
-	w->probe_req = NULL;
+	request_end(w->multi, &w->probe, &w->probe_hdrs, &w->probe_req);
 }
 
 static void stream_close(struct etcd_watch *w)
@@ -91,13 +100,7 @@ static void stream_close(struct etcd_watch *w)
 	probe_close(w);
 	if (!w->h)
 		return;
-	curl_multi_remove_handle(w->multi, w->h);
-	curl_easy_cleanup(w->h);
-	curl_slist_free_all(w->hdrs);
-	free(w->req);
-	w->h = NULL;
-	w->hdrs = NULL;
-	w->req = NULL;
+	request_end(w->multi, &w->h, &w->hdrs, &w->req);
 	w->line_len = 0;
 	w->broken = false;
 	w->st.streaming = false;
@@ -279,13 +282,7 @@ static int stream_open(struct etcd_watch *w)
 	json_object_put(create);
 	json_object_put(req);
 	if (rc < 0) {
-		if (w->h)
-			curl_easy_cleanup(w->h);
-		curl_slist_free_all(w->hdrs);
-		free(w->req);
-		w->h = NULL;
-		w->hdrs = NULL;
-		w->req = NULL;
+		request_end(w->multi, &w->h, &w->hdrs, &w->req); /* never added */
 		return rc;
 	}
 	snprintf(url, sizeof(url), "%s/v3/watch", w->e->ep[w->ep % w->e->n_ep]);
