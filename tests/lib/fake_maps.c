@@ -386,6 +386,7 @@ void fake_maps_dpx(struct fake_maps *f, struct dpx_maps *m, unsigned int max_ent
 		f_update(f, m->stats, &k, zero, BPF_ANY);
 	}
 	m->bind_slots = max_entries;
+	m->bind_stats_new = false; /* as a pinned map: a restore zeroes the slots it gives out */
 	m->bind_stats =
 	    fake_map_create(f, 4, sizeof(struct rsip_bind_stats) * ncpus, m->bind_slots);
 	for (uint32_t k = 0; k < m->bind_slots; k++) {

@@ -694,6 +694,62 @@ static void test_restore_batches(void **state)
 	fake_maps_free(f);
 }
 
+/* A first start: the maps are empty, so every claim is written as it is
+ * (one client and one port entry a host), and the counter slots are zeroed
+ * only when rsip_bind_stats is not new (a new one holds zeros, as the fake's
+ * does). */
+static void test_restore_first_start(void **state)
+{
+	enum { N = 300 };
+
+	(void)state;
+	for (int fresh = 0; fresh < 2; fresh++) {
+		struct fake_maps *f = fake_maps_new();
+		struct dpx_config cfg = {.spi_block_shift = SHIFT, .cookie_cap = 8, .ncpus = 2};
+		struct dpx_maps m;
+		struct dpx *x;
+
+		fake_maps_dpx(f, &m, 2 * N + 16, 2);
+		fake_maps_enable_batch(f);
+		m.bind_stats_new = fresh;
+		cfg.ops = fake_maps_ops(f);
+		x = dpx_new(&m, &cfg);
+		assert_non_null(x);
+		dpx_restore_begin(x);
+		assert_int_equal(dpx_nb_add(x, ip("192.0.2.1")), 0);
+		for (uint32_t i = 0; i < N; i++) {
+			struct in_addr xa = {.s_addr = htonl(0x0a020000u + i)};
+			struct dp_client c = {.client_id = i + 1, .xa = xa};
+			struct rec_buf b =
+			    rec_make(i + 1, 2000 + i, xa, ip("192.0.2.1"), RSIP_METHOD_RSAP_IP);
+			uint16_t port = (uint16_t)(2048 + i);
+
+			rec_set_ports(&b, &port, 1);
+			assert_int_equal(dpx_client_add(x, &c), 0);
+			assert_int_equal(dpx_binding_add(x, &b.r), 0);
+		}
+		fake_maps_reset_writes(f);
+		assert_int_equal(dpx_restore_end(x), 0);
+		/* A client and a port a host; a slot each for the client and
+		 * its binding unless the map is new. */
+		assert_int_equal(fake_maps_writes(f), fresh ? 2 * N : 4 * N);
+		assert_int_equal(fake_map_count(f, m.clients), N);
+		assert_int_equal(fake_map_count(f, m.ports), N);
+		for (uint32_t i = 0; i < N; i += 37) {
+			struct rsip_port_key k = {.nb = ip("192.0.2.1").s_addr,
+						  .port = htons((uint16_t)(2048 + i))};
+			struct rsip_target t;
+
+			assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &k, &t), 0);
+			assert_int_equal(t.bind_id, 2000 + i);
+			assert_int_equal(t.xa, htonl(0x0a020000u + i));
+			assert_int_not_equal(t.stat_slot, 0);
+		}
+		dpx_free(x);
+		fake_maps_free(f);
+	}
+}
+
 static void test_stats_and_counters(void **state)
 {
 	struct fx *fx = *state;
@@ -1284,6 +1340,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_restore_without_rewrites, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restore_prunes_stale_whole, setup, teardown),
 	    cmocka_unit_test(test_restore_batches),
+	    cmocka_unit_test(test_restore_first_start),
 	    cmocka_unit_test_setup_teardown(test_stats_and_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sweep_rechecks_live_value, setup, teardown),

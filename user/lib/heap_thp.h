@@ -12,6 +12,13 @@
  * and every new part of it is marked MADV_HUGEPAGE: a fault then maps 2 MB.
  * Only the main heap (brk) is concerned: blocks glibc mmaps on their own
  * (large arrays) and other threads' arenas are not.
+ * A second thread, from begin to end, faults each new step in
+ * (MADV_POPULATE_WRITE, 4 MB a call) while the caller goes on: on a first
+ * start the host had often taken the guest's free memory back, and each
+ * 2 MB fault then cost the restoring thread about 3 ms (clearing the page);
+ * the other CPU is idle then (docs/performance.md). Its price: the part of
+ * the last step no row used is resident too (up to HEAP_THP_STEP). Without
+ * the thread (it could not be created) the faults stay with the caller.
  */
 #ifndef RSIP_HEAP_THP_H
 #define RSIP_HEAP_THP_H
@@ -22,7 +29,8 @@ void heap_thp_begin(void);
  * grow: no system call); call it often, e.g. once per restored row, so
  * little of a new step is touched before it is marked. */
 void heap_thp_follow(void);
-/* Marks the last growth and puts the growth step back to glibc's default. */
+/* Marks the last growth, stops the thread (waiting for one chunk at most)
+ * and puts the growth step back to glibc's default. */
 void heap_thp_end(void);
 
 #define HEAP_THP_STEP (64u << 20)

@@ -122,7 +122,10 @@ static int slots_adopt(struct dpx *x, const struct dpx_set *live)
 		if (!err && b->slot)
 			zero[fresh++] = b->slot;
 	}
-	if (zero) {
+	/* A map this start created is zero already (the kernel zeroes a new
+	 * array, and no entry carries a slot before the writes below): a first
+	 * start skips the 200,000 slots' writes of a 100,000-host restore. */
+	if (zero && !x->m.bind_stats_new) {
 		/* Even after a failed take: no slot handed out keeps old counts. */
 		int zerr = slots_zero(x, zero, fresh);
 
@@ -280,9 +283,11 @@ int dpx_restore_end(struct dpx *x)
 		err = r.err;
 	}
 	set_sort(&r.claimed);
-	if (!err)
+	/* Empty maps (a first start): every claim is a write, and nothing is
+	 * stale; the claims are written as they are, without a sorted copy. */
+	if (!err && live.n)
 		err = to_write(&r.claimed, &live, &writes);
-	if (!err)
+	if (!err && live.n)
 		err = to_prune(x, &r.claimed, &live, &writes, &dels);
 	if (!err)
 		err = prune_learned(x, x->m.ike, sizeof(struct rsip_ike_key),
@@ -299,7 +304,7 @@ int dpx_restore_end(struct dpx *x)
 	/* Writes before deletes: traffic never meets a gap. */
 	set_sort(&writes);
 	if (!err)
-		err = dpx_write_all(x, &writes);
+		err = dpx_write_all(x, live.n ? &writes : &r.claimed);
 	for (size_t i = 0; !err && i < writes.n; i++)
 		if (writes.e[i].fd == x->m.nb &&
 		    !set_find(&r.claimed, x->m.nb, writes.e[i].key, writes.e[i].klen))

@@ -76,6 +76,7 @@ struct dpx_maps {
 	int learned;	     /* the rsip_learned program (a program fd, not a map) */
 	int bind_stats;	     /* per-binding packets and bytes (per CPU) */
 	uint32_t bind_slots; /* ... its max_entries: the slots bindings get */
+	bool bind_stats_new; /* ... created by this start: every slot reads zero */
 };
 
 /* The fds of a loaded skeleton's maps (they stay the skeleton's). */

@@ -647,6 +647,7 @@ static int loaded_setup(struct dp_xdp *x)
 	x->dp.programs = x->ld.progs.how;
 	x->maps = dpx_maps_of(x->ld.skel);
 	x->maps.learned = prog_fd(x, x->ld.skel->progs.rsip_learned);
+	x->maps.bind_stats_new = x->ld.bind_stats_new;
 	rc = dpx_set_maps(x->dpx, &x->maps);
 	if (rc)
 		return rc;

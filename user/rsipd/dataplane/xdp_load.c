@@ -193,6 +193,7 @@ int xdp_load_open(const struct xdp_load_cfg *cfg, struct xdp_load *ld)
 	struct rsip_xdp *skel = NULL;
 	uint64_t spi_key = 0;
 	bool flags_kept = false;
+	char path[PATH_MAX];
 	size_t n_pub, i;
 	int rc, ncpus;
 
@@ -263,6 +264,10 @@ int xdp_load_open(const struct xdp_load_cfg *cfg, struct xdp_load *ld)
 	ld->spi_dir.port_slots =
 	    bpf_map__max_entries(skel->maps.rsip_port_dir) / RSIP_PORT_DIR_SPAN;
 	ld->bind_slots = bpf_map__max_entries(skel->maps.rsip_bind_stats);
+	rc = pin_file(path, sizeof(path), cfg->pin_path, RSIP_MAP_BIND_STATS);
+	if (rc)
+		return rc;
+	ld->bind_stats_new = access(path, F_OK) < 0 && errno == ENOENT;
 	/* The steering stage (--spi-steer) is never attached without the
 	 * option, which only a restart changes: no verifier pass, no kernel
 	 * memory for two programs that would never run. */
@@ -285,7 +290,10 @@ int xdp_load_open(const struct xdp_load_cfg *cfg, struct xdp_load *ld)
 		ld->extra[2 + i] = cfg->public_addrs[i].s_addr;
 	ld->ri.extra = ld->extra;
 	ld->ri.extra_sz = (2 + n_pub) * sizeof(*ld->extra);
-	return xdp_reuse_take(skel->obj, &ld->ri, &ld->progs);
+	rc = xdp_reuse_take(skel->obj, &ld->ri, &ld->progs);
+	if (ld->progs.reused)
+		ld->bind_stats_new = false; /* the previous run's maps come with them */
+	return rc;
 }
 
 /* The second step: what may run on the thread. It reads and writes only

@@ -64,6 +64,10 @@ struct xdp_load {
 	bool reused;		/* live pins (rsip_meta) were found */
 	struct dp_dirs spi_dir; /* the live pins' key, else a new one; the maps' sizes */
 	uint32_t bind_slots;	/* rsip_bind_stats' max_entries */
+	/* rsip_bind_stats is created by this load (no pin, or a pin of another
+	 * size removed): the kernel hands it out zeroed, so a first start's
+	 * restore need not zero the slots it gives out (map_restore.c). */
+	bool bind_stats_new;
 	/* Whether the programs are the previous run's (their fds are
 	 * xdp_reuse_prog_fd's), else this load's (usable after xdp_load_wait). */
 	struct xdp_reuse progs;
