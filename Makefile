@@ -102,6 +102,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.
 $(BUILD)/bpf/%.bpf.o: bench/%.bpf.c $(wildcard bench/*.h) $(wildcard include/rsip/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Ablation variants of rsip_xdp for bench/wan_ablate.sh (bpf/ablate.h): the
+# stem is the RSIP_ABLATE mask. Benchmark objects only: nothing installs or
+# loads them but bench/bpf_prog_bench -B.
+$(BUILD)/bench/ablate/rsip_xdp-%.bpf.o: bpf/rsip_xdp.bpf.c $(wildcard bpf/*.h) $(wildcard include/rsip/*.h include/rsip/rules/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DRSIP_ABLATE=$* -c $< -o $@
+
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 

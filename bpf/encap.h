@@ -78,9 +78,12 @@ static __always_inline void build_outer_ip(struct iphdr *oip, const struct rsip_
 	oip->check = ipv4_hdr_csum(oip);
 }
 
+/* dst: rsip_target.mac (2-aligned, see mac16). */
 static __always_inline void build_eth(struct ethhdr *eth, const __u8 *dst)
 {
-	__builtin_memcpy(eth->h_dest, dst, ETH_ALEN);
+	mac16_mut(eth->h_dest)[0] = mac16(dst)[0];
+	mac16_mut(eth->h_dest)[1] = mac16(dst)[1];
+	mac16_mut(eth->h_dest)[2] = mac16(dst)[2];
 	copy_lan_mac(eth->h_source);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 }

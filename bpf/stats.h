@@ -9,6 +9,7 @@
 #ifndef RSIP_BPF_STATS_H
 #define RSIP_BPF_STATS_H
 
+#include "ablate.h"
 #include "maps.h"
 
 static __always_inline void count(__u32 reason)
@@ -62,8 +63,10 @@ static __always_inline void count_slot(__u32 slot, __u32 pkts, __u32 bytes)
 
 static __always_inline void count_target(struct rsip_target *t, __u32 pkts, __u32 bytes)
 {
-	count_slot(t->stat_slot, pkts, bytes);
-	touch(&t->last_seen_ns, &t->seen_jiffies);
+	if (!ablated(ABLATE_BIND_COUNT))
+		count_slot(t->stat_slot, pkts, bytes);
+	if (!ablated(ABLATE_TOUCH))
+		touch(&t->last_seen_ns, &t->seen_jiffies);
 }
 
 /* A client's traffic out: the one counting point of the LAN programs (XDP:

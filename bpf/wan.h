@@ -14,6 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "ablate.h"
 #include "config.h"
 #include "encap.h"
 #include "maps.h"
@@ -34,17 +35,29 @@ static __always_inline int wan_send(struct xdp_md *ctx, const struct wan_match *
 	    .df = (iph->frag_off & bpf_htons(IP_DF)) != 0,
 	};
 
-	if (mac_is_zero(t->mac))
+	if (!ablated(ABLATE_SLOW_TESTS) && mac_is_zero(t->mac))
 		return slow_path(ctx, RSIP_SLOW_NO_NEIGH, t, RSIP_CNT_WAN_SLOW_NO_NEIGH,
 				 RSIP_CNT_WAN_SLOW_LOST);
-	if (in.tot_len + tunnel_overhead(t->tunnel) > cfg_lan_mtu)
+	if (!ablated(ABLATE_SLOW_TESTS) && in.tot_len + tunnel_overhead(t->tunnel) > cfg_lan_mtu)
 		return slow_path(ctx, RSIP_SLOW_OVERSIZE, t, RSIP_CNT_WAN_SLOW_OVERSIZE,
 				 RSIP_CNT_WAN_SLOW_LOST);
 	if (encap_push(ctx, t, &in))
 		return count_and_return(RSIP_CNT_WAN_DROP_ENCAP_FAIL, XDP_DROP);
-	if (bpf_redirect_map(&rsip_tx, t->lan_ifindex, 0) != XDP_REDIRECT)
+	if (ablated(ABLATE_TX_LOOKUP)) {
+		__u32 ifindex = t->lan_ifindex;
+
+		if (!bpf_map_lookup_elem(&rsip_tx, &ifindex))
+			return count_and_return(RSIP_CNT_WAN_DROP_NO_TX, XDP_DROP);
+		bpf_redirect(ifindex, 0);
+	} else if (ablated(ABLATE_TX_MAP)) {
+		if (bpf_redirect(t->lan_ifindex, 0) != XDP_REDIRECT)
+			return count_and_return(RSIP_CNT_WAN_DROP_NO_TX, XDP_DROP);
+	} else if (bpf_redirect_map(&rsip_tx, t->lan_ifindex, 0) != XDP_REDIRECT) {
 		return count_and_return(RSIP_CNT_WAN_DROP_NO_TX, XDP_DROP);
+	}
 	count_target(t, 1, in.tot_len);
+	if (ablated(ABLATE_EXIT_COUNT))
+		return XDP_REDIRECT;
 	return count_and_return(v->cnt, XDP_REDIRECT);
 }
 
@@ -62,7 +75,7 @@ static __always_inline int wan_main(struct xdp_md *ctx)
 	 * kernel handles them (docs/dataplane.md). */
 	if (parse_ethhdr(&nh, data_end, &eth) != bpf_htons(ETH_P_IP))
 		return count_and_return(RSIP_CNT_WAN_PASS_NOT_IPV4, XDP_PASS);
-	if (frame_for_other_host(eth, cfg_wan_mac))
+	if (!ablated(ABLATE_MAC_CHECK) && frame_for_other_host(eth, cfg_wan_mac))
 		return count_and_return(RSIP_CNT_WAN_PASS_NOT_NB, XDP_PASS);
 	ret = wan_decide(ctx, &v, nh.pos, data_end);
 	switch (RULE_ACTION(ret)) {
