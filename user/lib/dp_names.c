@@ -105,6 +105,13 @@ const char *dp_counter_name(unsigned int counter)
 	return counters[counter].name;
 }
 
+const char *dp_counter_help(unsigned int counter)
+{
+	if (counter >= RSIP_CNT_MAX || !counters[counter].help)
+		return "";
+	return counters[counter].help;
+}
+
 bool dp_counter_is_exit(unsigned int counter)
 {
 	return counter < RSIP_CNT_MAX && counters[counter].exit;

@@ -12,7 +12,9 @@
 
 /* "wan_tx_esp", ... Never NULL: out of range gives "unknown". */
 const char *dp_counter_name(unsigned int counter);
-/* One-line description of what the counter counts. */
+/* One line on what it counts (docs/dataplane.md "Counters" has the same
+ * text). Never NULL: out of range gives "". */
+const char *dp_counter_help(unsigned int counter);
 /* true for counters that count a packet's exit (pass, tx, drop, slow path);
  * false for events (learning, violation records, truncation): every packet
  * the programs see increments exactly one exit counter. */
