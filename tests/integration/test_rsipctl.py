@@ -5,7 +5,7 @@ and counters as tables/key-value text and as --json (equal to what the
 control socket says), free and deregister sending the unsolicited
 FREE_RESPONSE / DE-REGISTER_RESPONSE (counter 0) over UDP and over TCP, and
 the errors: daemon not running (exit 1), daemon refusal (exit 1), bad usage
-(exit 2)."""
+(exit 2); explain, which needs no daemon."""
 
 import json
 import os
@@ -175,6 +175,37 @@ def errors_and_usage():
     check_eq(rc, 1)
     check(("cannot connect to %s" % sock) in err and "is rsipd running? --socket PATH" in err,
           err)
+
+
+@suite.test
+def explain():
+    with Rsipd() as d:
+        sock = d.ctl_path
+    # No daemon behind the socket: explain answers from rsipctl's own table.
+    rc, out, err = d.rsipctl("explain", socket_path=sock)
+    check_eq((rc, err), (0, ""))
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    names = [r[0] for r in rows]
+    check(len(rows) > 50 and len(set(names)) == len(names), out)
+    check(all(len(r) == 3 and r[1] in ("exit", "event") and r[2] for r in rows), out)
+    check(["lan_drop_cookie_cap", "exit", "LAN: client at its learned-entry cap"] in rows, out)
+    check(["lan_learn_cookie", "event", "IKE cookies learned (trial and error)"] in rows, out)
+    # --json: the same table.
+    rc, out, err = d.rsipctl("--json", "explain", socket_path=sock)
+    check_eq((rc, err), (0, ""))
+    check_eq([[o["name"], o["kind"], o["counts"]] for o in json.loads(out)], rows)
+    # One counter; a slow-path twin; an unknown name is bad usage.
+    rc, out, err = d.rsipctl("explain", "wan_drop_no_spi", socket_path=sock)
+    check_eq((rc, out.split(None, 2)[:2], err), (0, ["wan_drop_no_spi", "exit"], ""))
+    rc, out, err = d.rsipctl("explain", "slow_wan_drop_no_spi", socket_path=sock)
+    check_eq(rc, 0)
+    check(out.startswith("slow_wan_drop_no_spi  exit   rsipd's slow path") and
+          out.rstrip().endswith(dict((r[0], r[2]) for r in rows)["wan_drop_no_spi"]), out)
+    for args in (("explain", "no_such_counter"), ("explain", "slow_records"),
+                 ("explain", "wan_tx_esp", "x")):
+        rc, out, err = d.rsipctl(*args, socket_path=sock)
+        check_eq((rc, out), (2, ""), "rsipctl %r" % (args,))
+        check(err.startswith("rsipctl: "), err)
 
 
 sys.exit(suite.run())

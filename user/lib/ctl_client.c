@@ -24,6 +24,7 @@ const char ctl_usage[] =
     "  counters                protocol and data-plane counters\n"
     "  free BIND_ID            revoke a binding (its client gets a FREE_RESPONSE)\n"
     "  deregister CLIENT_ID    revoke a registration (DE-REGISTER_RESPONSE)\n"
+    "  explain [COUNTER]       what the data-plane counters count (no daemon needed)\n"
     "options:\n"
     "  -s, --socket PATH       control socket (default " CTL_DEFAULT_SOCKET ")\n"
     "  -j, --json              print the daemon's data as JSON\n"
@@ -33,7 +34,7 @@ const char ctl_usage[] =
 static const struct {
 	const char *name;
 	enum ctl_cmd cmd;
-	int id; /* 0: no ID, 1: optional, 2: required */
+	int id; /* 0: no ID, 1: optional, 2: required, 3: an optional name */
 	const char *id_name;
 } commands[] = {
     {"status", CTL_CMD_STATUS, 0, NULL},
@@ -42,6 +43,7 @@ static const struct {
     {"counters", CTL_CMD_COUNTERS, 0, NULL},
     {"free", CTL_CMD_FREE, 2, "BIND_ID"},
     {"deregister", CTL_CMD_DEREGISTER, 2, "CLIENT_ID"},
+    {"explain", CTL_CMD_EXPLAIN, 3, "COUNTER"},
 };
 
 int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a, char *err, size_t errlen)
@@ -105,7 +107,9 @@ int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a, char *err, 
 		snprintf(err, errlen, "%s needs a %s", commands[c].name, commands[c].id_name);
 		return -EINVAL;
 	}
-	if (npos == 2) {
+	if (npos == 2 && commands[c].id == 3) {
+		a->name = pos[1];
+	} else if (npos == 2) {
 		if (parse_u32(pos[1], &a->id)) {
 			snprintf(err, errlen, "%s: bad %s '%s' (a number up to 4294967295)",
 				 commands[c].name, commands[c].id_name, pos[1]);

@@ -24,6 +24,7 @@ enum ctl_cmd {
 	CTL_CMD_COUNTERS,
 	CTL_CMD_FREE,
 	CTL_CMD_DEREGISTER,
+	CTL_CMD_EXPLAIN, /* answered by rsipctl itself: no daemon needed */
 };
 
 struct ctl_args {
@@ -33,6 +34,7 @@ struct ctl_args {
 	enum ctl_cmd cmd;
 	bool has_id; /* bindings CLIENT_ID, free BIND_ID, deregister CLIENT_ID */
 	uint32_t id;
+	const char *name; /* explain COUNTER; NULL: every counter */
 };
 
 /* Usage text, for --help and for bad usage. */

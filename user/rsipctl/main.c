@@ -13,6 +13,7 @@
 
 #include "ctl_client.h"
 #include "ctl_render.h"
+#include "explain.h"
 
 int main(int argc, char **argv)
 {
@@ -27,6 +28,22 @@ int main(int argc, char **argv)
 	}
 	if (a.help) {
 		fputs(ctl_usage, stdout);
+		return 0;
+	}
+	if (a.cmd == CTL_CMD_EXPLAIN) {
+		ret = ctl_explain(stdout, a.name, a.json);
+		if (ret == -ENOENT) {
+			fprintf(stderr,
+				"rsipctl: no program counter is called '%s' (rsipctl explain "
+				"lists them; the slow path's own slow_* counters are in "
+				"docs/dataplane.md, Counters)\n",
+				a.name);
+			return 2;
+		}
+		if (ret || fflush(stdout)) {
+			fprintf(stderr, "rsipctl: cannot write the output\n");
+			return 1;
+		}
 		return 0;
 	}
 	fd = ctl_connect(a.socket, err, sizeof(err));
