@@ -52,8 +52,8 @@ static int explain_json(FILE *f, const char *name)
 			json_object_put(o);
 			goto out;
 		}
-		if (json_object_object_add(o, "name",
-					   json_object_new_string(slow ? name : dp_counter_name(c))) ||
+		if (json_object_object_add(
+			o, "name", json_object_new_string(slow ? name : dp_counter_name(c))) ||
 		    json_object_object_add(o, "kind", json_object_new_string(kind(c))) ||
 		    json_object_object_add(o, "counts", json_object_new_string(counts)))
 			goto out;
