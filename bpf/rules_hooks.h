@@ -30,7 +30,7 @@
 #define RULE_UPDATE(env, map, key, val, flags) bpf_map_update_elem(map, key, val, flags)
 #define RULE_LEARNED(env, p, n)		       __sync_fetch_and_add(&(p)->c->cookies, n)
 #define RULE_COUNT_EVENT(env, counter)	       count(counter)
-#define RULE_TOUCH(env, ns, jiffies)	       touch(ns, jiffies)
+#define RULE_TOUCH(env, seen)		       touch(seen)
 #define RULE_JIFFIES(env)		       ((__u32)bpf_jiffies64())
 #define RULE_NOW_NS(env)		       bpf_ktime_get_coarse_ns()
 #define RULE_NB_MAYBE(env, nb)		       nb_maybe_ours(nb)

@@ -33,7 +33,7 @@ static __always_inline __u32 violation_bit(__u16 error)
  * reported for the current second. */
 static __always_inline bool violation_due(struct rsip_client *c, __u16 error)
 {
-	__u32 sec = bpf_ktime_get_coarse_ns() >> 30;
+	__u32 sec = rsip_seen_sec(bpf_ktime_get_coarse_ns());
 	__u32 bit = violation_bit(error);
 
 	if (c->viol_sec != sec) {

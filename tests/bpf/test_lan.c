@@ -999,14 +999,22 @@ static void outbound_spis(void **state)
 	unsigned int moved;
 	struct pkt in;
 
+	uint64_t before, after;
+
 	pkt_init(&in);
 	pkt_esp(&in, 0x31337, 1);
 	tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 50);
+	before = dpx_now_ns();
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
+	after = dpx_now_ns();
 	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_OUT_SPI), learned + 1);
 	assert_int_equal(bpf_map_lookup_elem(fx.m.out_spi, &key, &v), 0);
 	assert_int_equal(v.xa, ip4(CL_A.xa));
-	assert_true(v.last_seen_ns > 0);
+	/* The program's clock (CLOCK_MONOTONIC at jiffy resolution, up to
+	 * 10 ms behind at HZ=100) rounded down to 2^30 ns. */
+	assert_true(v.seen.sec > 0);
+	assert_true(rsip_seen_ns(&v.seen) <= after);
+	assert_true(rsip_seen_ns(&v.seen) + (1ull << RSIP_SEEN_SHIFT) + 10000000ull > before);
 	/* Known: no map write per packet. */
 	assert_int_equal(run(fx.lan_prog, &in, &moved), XDP_REDIRECT);
 	assert_int_equal(counter(RSIP_CNT_LAN_LEARN_OUT_SPI), learned + 1);

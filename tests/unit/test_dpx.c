@@ -38,6 +38,13 @@ static struct in_addr ip(const char *s)
 	return a;
 }
 
+/* A time stamp as rsipd writes one (no jiffies: the programs' next packet
+ * refreshes it). */
+static struct rsip_seen seen_at(uint64_t ns)
+{
+	return rsip_seen_at(0, ns);
+}
+
 static const uint8_t MAC1[6] = {0x02, 0, 0, 0, 0, 0x11};
 static const uint8_t MAC2[6] = {0x02, 0, 0, 0, 0, 0x22};
 
@@ -337,8 +344,7 @@ static void test_spi_block_shared(void **state)
 	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
 	slot = t.stat_slot;
 	assert_true(slot != 0);
-	t.seen_jiffies = 5;
-	t.last_seen_ns = 500;
+	t.seen = rsip_seen_at(5, 500ull << RSIP_SEEN_SHIFT);
 	{
 		struct rsip_blk_key k = {.nb = ip("192.0.2.1").s_addr, .block = 0x1234};
 
@@ -347,8 +353,8 @@ static void test_spi_block_shared(void **state)
 	assert_int_equal(dpx_binding_del(fx->x, &b1.r), 0);
 	assert_int_equal(get_blk(fx, "192.0.2.1", 0x1234, &t), 0);
 	assert_int_equal(t.bind_id, 101);
-	assert_int_equal(t.seen_jiffies, 5);
-	assert_int_equal(t.last_seen_ns, 500);
+	assert_int_equal(t.seen.jiffies, 5);
+	assert_int_equal(rsip_seen_ns(&t.seen), 500ull << RSIP_SEEN_SHIFT);
 	assert_true(t.stat_slot != 0 && t.stat_slot != slot);
 	/* The last reference goes: so does the block. */
 	assert_int_equal(dpx_binding_del(fx->x, &b2.r), 0);
@@ -481,7 +487,7 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 					 .tunnel = RSIP_DP_TUNNEL_IPIP,
 					 .flags = RSIP_TF_LEARNED,
 					 .lan_ifindex = 7,
-					 .seen_jiffies = 3};
+					 .seen = {.jiffies = 3}};
 	struct rsip_client cv;
 
 	memcpy(learned.mac, MAC1, 6);
@@ -492,7 +498,7 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 	assert_int_equal(put(fx, fx->m.ike, &ik, &learned), 0);
 	set_cookies(fx, "10.0.0.11", 1); /* as the LAN program counts */
 	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
-	t.seen_jiffies = 42;
+	t.seen.jiffies = 42;
 	{
 		struct rsip_port_key k = {.nb = ip("192.0.2.1").s_addr, .port = htons(1024)};
 
@@ -507,11 +513,11 @@ static void test_set_link_rewrites_keeping_counters(void **state)
 	assert_int_equal(get_port(fx, "192.0.2.1", 1024, &t), 0);
 	assert_memory_equal(t.mac, MAC2, 6);
 	assert_int_equal(t.lan_ifindex, 9);
-	assert_int_equal(t.seen_jiffies, 42);
+	assert_int_equal(t.seen.jiffies, 42);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_memory_equal(t.mac, MAC2, 6);
 	assert_int_equal(t.lan_ifindex, 9);
-	assert_int_equal(t.seen_jiffies, 3);
+	assert_int_equal(t.seen.jiffies, 3);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_memory_equal(cv.mac, MAC2, 6);
 	assert_int_equal(dpx_client_set_link(fx->x, ip("10.9.9.9"), MAC2, 9), -ENOENT);
@@ -673,8 +679,7 @@ static void test_restore_batches(void **state)
 			assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
 			struct rsip_bind_stats percpu[2] = {{99, 9900}, {1, 100}};
 
-			t.seen_jiffies = 99;
-			t.last_seen_ns = 9900;
+			t.seen = rsip_seen_at(99, 9900ull << RSIP_SEEN_SHIFT);
 			assert_int_equal(
 			    fake_maps_ops(f)->update(f, m.ports, &counted, &t, BPF_ANY), 0);
 			assert_int_equal(fake_maps_ops(f)->update(f, m.bind_stats, &t.stat_slot,
@@ -689,8 +694,8 @@ static void test_restore_batches(void **state)
 	assert_int_equal(t.bind_id, 1000 + 7);
 	assert_int_equal(fake_maps_ops(f)->lookup(f, m.ports, &counted, &t), 0);
 	assert_int_equal(t.bind_id, 1000 + 9);
-	assert_int_equal(t.seen_jiffies, 99);
-	assert_int_equal(t.last_seen_ns, 9900);
+	assert_int_equal(t.seen.jiffies, 99);
+	assert_int_equal(rsip_seen_ns(&t.seen), 9900ull << RSIP_SEEN_SHIFT);
 	fake_maps_free(f);
 }
 
@@ -768,7 +773,8 @@ static void test_stats_and_counters(void **state)
 		struct rsip_port_key pk = {.nb = ip("192.0.2.1").s_addr, .port = htons(ports[i])};
 
 		assert_int_equal(get_port(fx, "192.0.2.1", ports[i], &t), 0);
-		t.last_seen_ns = (i + 1) * 5000000000ull;
+		/* 5 and 10 units of 2^30 ns, the second 12345 ns into its unit */
+		t.seen = rsip_seen_at(0, ((i + 1) * 5ull << RSIP_SEEN_SHIFT) + (uint64_t)i * 12345);
 		assert_int_equal(put(fx, fx->m.ports, &pk, &t), 0);
 	}
 	/* Both ports count in the binding's one slot, per CPU. */
@@ -781,14 +787,14 @@ static void test_stats_and_counters(void **state)
 	assert_int_equal(put(fx, fx->m.bind_stats, &cv.stat_slot,
 			     (struct rsip_bind_stats[2]){{3, 300}, {4, 400}}),
 			 0);
-	cv.last_seen_ns = 1000000000ull;
+	cv.seen = rsip_seen_at(0, 1ull << RSIP_SEEN_SHIFT);
 	assert_int_equal(put(fx, fx->m.clients, &b.r.xa.s_addr, &cv), 0);
 	assert_int_equal(dpx_binding_stats(fx->x, &b.r, &s), 0);
 	assert_int_equal(s.packets_in, 21);
 	assert_int_equal(s.bytes_in, 2000);
 	assert_int_equal(s.packets_out, 7);
 	assert_int_equal(s.bytes_out, 700);
-	assert_int_equal(s.last_seen_ms, 10000);
+	assert_int_equal(s.last_seen_ms, 10737); /* 10 * 2^30 ns, rounded down */
 
 	assert_int_equal(put(fx, fx->m.stats, &k, percpu), 0);
 	assert_int_equal(dpx_counters(fx->x, out), 0);
@@ -804,7 +810,7 @@ static void test_sweep(void **state)
 	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
 	struct rsip_icmp_key ck = {.nb = ip("192.0.2.1").s_addr, .id = htons(9)};
 	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x5000)};
-	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .last_seen_ns = now - 500 * sec};
+	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .seen = seen_at(now - 500 * sec)};
 	struct dpx_sweep_result r;
 	struct rsip_client cv;
 
@@ -817,16 +823,22 @@ static void test_sweep(void **state)
 
 		assert_int_equal(put(fx, fx->m.clients, &xa, &cv), 0);
 	}
-	/* Two idle cookies, one fresh one, one idle echo id, one idle out SPI. */
-	t.last_seen_ns = now - 400 * sec;
+	/* Two idle cookies (one just past the 300 s), two fresh ones (one
+	 * 298 s old: the time stamp's rounding down to 2^30 ns adds at most
+	 * 1.07 s), one idle echo id, one idle out SPI. */
+	t.seen = seen_at(now - 400 * sec);
 	ik.cookie[0] = 1;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	t.seen = seen_at(now - 301 * sec);
 	ik.cookie[0] = 2;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
-	t.last_seen_ns = now - 10 * sec;
+	t.seen = seen_at(now - 10 * sec);
 	ik.cookie[0] = 3;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
-	t.last_seen_ns = now - 400 * sec;
+	t.seen = seen_at(now - 298 * sec);
+	ik.cookie[0] = 5;
+	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
+	t.seen = seen_at(now - 400 * sec);
 	assert_int_equal(put(fx, fx->m.icmp_id, &ck, &t), 0);
 	assert_int_equal(put(fx, fx->m.out_spi, &ok, &ov), 0);
 	/* A binding-owned (not learned) entry is never swept. */
@@ -838,7 +850,7 @@ static void test_sweep(void **state)
 	assert_int_equal(r.cookies, 2);
 	assert_int_equal(r.icmp_ids, 1);
 	assert_int_equal(r.out_spis, 1);
-	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 2);
+	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 3);
 	assert_int_equal(fake_map_count(fx->f, fx->m.icmp_id), 0);
 	assert_int_equal(fake_map_count(fx->f, fx->m.out_spi), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
@@ -853,10 +865,10 @@ static void test_sweep_fanout_mark_first(void **state)
 	struct fx *fx = *state;
 	const uint64_t sec = 1000000000ull, now = 1000 * sec;
 	struct rsip_target mark = {.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT,
-				   .last_seen_ns = now - 400 * sec};
+				   .seen = seen_at(now - 400 * sec)};
 	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr,
 				.flags = RSIP_TF_LEARNED,
-				.last_seen_ns = now - 400 * sec};
+				.seen = seen_at(now - 400 * sec)};
 	struct rsip_ike_key ik = {.nb = ip("192.0.2.1").s_addr, .port = htons(500)};
 	__be32 xa = ip("10.0.0.11").s_addr;
 	struct dpx_sweep_result r;
@@ -894,7 +906,7 @@ static void touch_cookie(void *arg)
 
 	if (fake_maps_ops(c->fx->f)->lookup(c->fx->f, c->fx->m.ike, &c->key, &t))
 		return;
-	t.last_seen_ns = c->now_ns;
+	t.seen = seen_at(c->now_ns);
 	assert_int_equal(put(c->fx, c->fx->m.ike, &c->key, &t), 0);
 }
 
@@ -905,12 +917,13 @@ static void test_sweep_rechecks_live_value(void **state)
 	struct rsip_target t = {.xa = ip("10.0.0.11").s_addr, .flags = RSIP_TF_LEARNED};
 	struct touch_ctx c = {.fx = fx, .now_ns = now - sec};
 	struct dpx_sweep_result r;
+	struct rsip_seen want;
 
 	fake_maps_enable_batch(fx->f);
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	c.key.nb = ip("192.0.2.1").s_addr;
 	c.key.port = htons(500);
-	t.last_seen_ns = now - 400 * sec;
+	t.seen = seen_at(now - 400 * sec);
 	for (uint8_t i = 1; i <= 7; i++) {
 		c.key.cookie[0] = i;
 		assert_int_equal(put(fx, fx->m.ike, &c.key, &t), 0);
@@ -924,7 +937,8 @@ static void test_sweep_rechecks_live_value(void **state)
 	assert_int_equal(r.cookies, 6);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &c.key, &t), 0);
-	assert_true(t.last_seen_ns == now - sec);
+	want = seen_at(now - sec);
+	assert_true(rsip_seen_ns(&t.seen) == rsip_seen_ns(&want));
 }
 
 static void test_client_del_takes_everything(void **state)
@@ -937,7 +951,7 @@ static void test_client_del_takes_everything(void **state)
 	struct rsip_target other = {.xa = ip("10.0.0.12").s_addr, .flags = RSIP_TF_LEARNED};
 	struct rsip_icmp_key ck = {.nb = ip("192.0.2.1").s_addr, .id = htons(9)};
 	struct rsip_out_key ok = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x5000)};
-	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .last_seen_ns = dpx_now_ns()};
+	struct rsip_out_val ov = {.xa = ip("10.0.0.11").s_addr, .seen = seen_at(dpx_now_ns())};
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	rec_set_ports(&b, ports, 1);
@@ -959,7 +973,7 @@ static void test_client_del_takes_everything(void **state)
 		struct dpx_sweep_result r;
 		struct rsip_out_key ok2 = {.peer = ip("198.51.100.7").s_addr, .spi = htonl(0x6000)};
 		struct rsip_out_val ov2 = {.xa = ip("10.0.0.12").s_addr,
-					   .last_seen_ns = dpx_now_ns()};
+					   .seen = seen_at(dpx_now_ns())};
 
 		add_client(fx, 2, "10.0.0.12", MAC2);
 		assert_int_equal(put(fx, fx->m.out_spi, &ok2, &ov2), 0);
@@ -1052,6 +1066,7 @@ static void test_learned_from_outside(void **state)
 	struct dp_learned listed[8] = {0};
 	struct rsip_client cv;
 	struct rsip_target t;
+	struct rsip_seen before;
 
 	add_client(fx, 1, "10.0.0.11", MAC1);
 	add_client(fx, 2, "10.0.0.12", MAC2);
@@ -1065,15 +1080,15 @@ static void test_learned_from_outside(void **state)
 	/* Again (a standby's periodic rewrite): in place, not charged twice,
 	 * its packet counters kept, seen now (its own sweep must not expire
 	 * it). */
-	t.last_seen_ns = 1;
-	t.seen_jiffies = 42;
+	t.seen = rsip_seen_at(42, 0);
+	before = seen_at(dpx_now_ns());
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
-	assert_true(t.last_seen_ns > 1);
-	assert_int_equal(t.seen_jiffies, 42);
+	assert_true(t.seen.sec > 0 && rsip_seen_ns(&t.seen) >= rsip_seen_ns(&before));
+	assert_int_equal(t.seen.jiffies, 42);
 
 	/* Refused, nothing written: another Client ID at that address, an
 	 * unknown host, another Nb, a tunnel it did not lease, a host without
@@ -1214,13 +1229,13 @@ static void test_learned_peer_from_outside(void **state)
 
 	/* Several now: the same key, the same host named, rewritten in place
 	 * (counters kept), no second entry, not charged again. */
-	t.seen_jiffies = 42;
+	t.seen.jiffies = 42;
 	assert_int_equal(put(fx, fx->m.ike, &ik, &t), 0);
 	l.several = true;
 	assert_int_equal(dpx_learned_put(fx->x, &l, NULL), 0);
 	assert_int_equal(fake_maps_ops(fx->f)->lookup(fx->f, fx->m.ike, &ik, &t), 0);
 	assert_int_equal(t.flags, RSIP_TF_LEARNED | RSIP_TF_IKE_SEVERAL);
-	assert_int_equal(t.seen_jiffies, 42);
+	assert_int_equal(t.seen.jiffies, 42);
 	assert_int_equal(fake_map_count(fx->f, fx->m.ike), 1);
 	assert_int_equal(get_client(fx, "10.0.0.11", &cv), 0);
 	assert_int_equal(cv.cookies, 1);

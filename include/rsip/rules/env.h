@@ -29,7 +29,7 @@
  *                                 (struct lan_pkt): add n (RSIP_LEARNED_*)
  *                                 to its count
  *   RULE_COUNT_EVENT(env, counter)   count an event that is not an exit
- *   RULE_TOUCH(env, ns, jiffies)  refresh an entry's time stamp
+ *   RULE_TOUCH(env, seen)         refresh an entry's time stamp (struct rsip_seen)
  *   RULE_JIFFIES(env), RULE_NOW_NS(env)     a new entry's time stamp
  *   RULE_VIOLATION(env, p, error, bind_id, counter)   report a lease
  *                                 violation (D14); returns the outcome

@@ -102,8 +102,10 @@ static __always_inline void learned_target(RULE_ENV *env, struct rsip_target *t,
 	/* The peer, without RSIP_TF_REMOTE_ADDR (no policy): rsipd's fan-out
 	 * finds the clients talking IKE with a peer by it. */
 	t->remote = p->peer;
-	t->seen_jiffies = RULE_JIFFIES(env);
-	t->last_seen_ns = RULE_NOW_NS(env);
+	/* Field by field, not rsip_seen_at: the programs then store each
+	 * half as it is, without packing them into one 64-bit word first. */
+	t->seen.jiffies = RULE_JIFFIES(env);
+	t->seen.sec = rsip_seen_sec(RULE_NOW_NS(env));
 }
 
 /*
@@ -148,7 +150,7 @@ static __always_inline int lan_learn(RULE_ENV *env, const struct lan_pkt *p, RUL
 			return lan_take_fanout(env, p, map, key, prot);
 		if (t->xa != p->xa)
 			return RULE(RULE_DROP, taken_cnt);
-		RULE_TOUCH(env, &t->last_seen_ns, &t->seen_jiffies);
+		RULE_TOUCH(env, &t->seen);
 		return 0;
 	}
 	/* Racy by design: CPUs learning for one client at the same moment
@@ -187,7 +189,7 @@ static __always_inline void lan_ike_peer(RULE_ENV *env, const struct lan_pkt *p,
 	t = RULE_LOOKUP(env, RULE_MAP(rsip_ike), &pk);
 	if (t) {
 		if (t->xa == p->xa || (t->flags & RSIP_TF_IKE_SEVERAL)) {
-			RULE_TOUCH(env, &t->last_seen_ns, &t->seen_jiffies);
+			RULE_TOUCH(env, &t->seen);
 			return;
 		}
 		nt = *t;
@@ -221,7 +223,7 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 
 	if (v) {
 		if (v->xa == p->xa)
-			RULE_TOUCH(env, &v->last_seen_ns, &v->seen_jiffies);
+			RULE_TOUCH(env, &v->seen);
 		else
 			RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_TAKEN);
 		return;
@@ -231,11 +233,10 @@ static __always_inline void lan_learn_out_spi(RULE_ENV *env, const struct lan_pk
 		RULE_COUNT_EVENT(env, RSIP_CNT_LAN_OUT_SPI_CAP);
 		return;
 	}
-	struct rsip_out_val nv = {
-	    .xa = p->xa,
-	    .seen_jiffies = RULE_JIFFIES(env),
-	    .last_seen_ns = RULE_NOW_NS(env),
-	};
+	struct rsip_out_val nv = {.xa = p->xa};
+
+	nv.seen.jiffies = RULE_JIFFIES(env); /* as in learned_target */
+	nv.seen.sec = rsip_seen_sec(RULE_NOW_NS(env));
 
 	err = RULE_UPDATE(env, RULE_MAP(rsip_out_spi), &k, &nv, BPF_NOEXIST);
 	if (err == 0) {

@@ -144,7 +144,7 @@ static const char *misfit(const struct dpx *x, const struct dpx_client *c,
 static void value_of(const struct dpx_client *c, const struct dp_learned *l, uint8_t *val)
 {
 	if (l->kind == DP_LEARNED_OUT_SPI) {
-		struct rsip_out_val v = {.xa = l->xa.s_addr, .last_seen_ns = dpx_now_ns()};
+		struct rsip_out_val v = {.xa = l->xa.s_addr, .seen = rsip_seen_at(0, dpx_now_ns())};
 
 		memcpy(val, &v, sizeof(v));
 		return;
@@ -154,7 +154,7 @@ static void value_of(const struct dpx_client *c, const struct dp_learned *l, uin
 				.flags = RSIP_TF_LEARNED | (l->several ? RSIP_TF_IKE_SEVERAL : 0),
 				.lan_ifindex = c->ifindex,
 				.remote = l->remote.s_addr,
-				.last_seen_ns = dpx_now_ns()};
+				.seen = rsip_seen_at(0, dpx_now_ns())};
 
 	memcpy(t.mac, c->mac, sizeof(t.mac));
 	memcpy(val, &t, sizeof(t));
@@ -215,11 +215,16 @@ int dpx_learned_put(struct dpx *x, const struct dp_learned *l, const char **why)
 		 * cluster still holds it: a standby's own sweep must not
 		 * expire what only the active gateway's traffic refreshes). */
 		if (l->kind != DP_LEARNED_OUT_SPI) {
-			uint64_t now = dpx_now_ns();
+			const size_t at = offsetof(struct rsip_target, seen);
+			struct rsip_seen seen;
 
 			memcpy(val + RSIP_TARGET_CFG_END, live + RSIP_TARGET_CFG_END,
 			       vlen - RSIP_TARGET_CFG_END);
-			memcpy(val + offsetof(struct rsip_target, last_seen_ns), &now, sizeof(now));
+			/* The programs' jiffies kept: their next refresh comes when it would have.
+			 */
+			memcpy(&seen, live + at, sizeof(seen));
+			seen = rsip_seen_at(seen.jiffies, dpx_now_ns());
+			memcpy(val + at, &seen, sizeof(seen));
 		}
 		return dpx_raw_update(x, fd, l->key, val, BPF_EXIST);
 	}

@@ -8,12 +8,17 @@
 #include "maps_internal.h"
 #include "rsip/wire.h"
 
-/* The time stamp stays in the targets (written at most every
- * RSIP_SEEN_JIFFIES): the latest of the binding's entries. */
+/* The time stamp stays in the entries (written at most every
+ * RSIP_SEEN_JIFFIES): the latest of the binding's entries and its client's. */
+static void latest_seen(uint64_t *last_ns, const struct rsip_seen *s)
+{
+	if (rsip_seen_ns(s) > *last_ns)
+		*last_ns = rsip_seen_ns(s);
+}
+
 static void add_seen(uint64_t *last_ns, const struct rsip_target *t)
 {
-	if (t->last_seen_ns > *last_ns)
-		*last_ns = t->last_seen_ns;
+	latest_seen(last_ns, &t->seen);
 }
 
 int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_binding_stats *out)
@@ -83,10 +88,8 @@ int dpx_binding_stats(struct dpx *x, const struct binding_rec *db, struct dp_bin
 		if (dpx_lookup(x, x->m.spi_blk, &k, &t) == 0 && t.bind_id == r->bind_id)
 			add_seen(&last_ns, &t);
 	}
-	if (dpx_lookup(x, x->m.clients, &b->c->xa.s_addr, &cv) == 0) {
-		if (cv.last_seen_ns > last_ns)
-			last_ns = cv.last_seen_ns;
-	}
+	if (dpx_lookup(x, x->m.clients, &b->c->xa.s_addr, &cv) == 0)
+		latest_seen(&last_ns, &cv.seen);
 	out->last_seen_ms = last_ns / 1000000u;
 	return 0;
 }

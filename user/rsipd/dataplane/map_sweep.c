@@ -25,9 +25,11 @@ uint64_t dpx_now_ns(void)
  * instead of a key step and a lookup per entry) may have been used since:
  * the idle decision is taken again on the live value just before the
  * delete. */
-static bool idle(uint64_t now_ns, uint64_t last_seen_ns, uint64_t idle_ns)
+static bool idle(uint64_t now_ns, const struct rsip_seen *seen, uint64_t idle_ns)
 {
-	return now_ns >= last_seen_ns && now_ns - last_seen_ns > idle_ns;
+	uint64_t last_ns = rsip_seen_ns(seen);
+
+	return now_ns >= last_ns && now_ns - last_ns > idle_ns;
 }
 
 /* RSIP_LREQ_BUSY means other CPUs' adds kept landing between the
@@ -104,10 +106,9 @@ static int sweep_targets(struct dpx *x, int fd, unsigned int klen, uint64_t now_
 		void *node;
 
 		memcpy(&t, keys.e[i].val, sizeof(t));
-		if (!(t.flags & RSIP_TF_LEARNED) || !idle(now_ns, t.last_seen_ns, idle_here))
+		if (!(t.flags & RSIP_TF_LEARNED) || !idle(now_ns, &t.seen, idle_here))
 			continue;
-		if (dpx_lookup(x, fd, keys.e[i].key, &t) ||
-		    !idle(now_ns, t.last_seen_ns, idle_here))
+		if (dpx_lookup(x, fd, keys.e[i].key, &t) || !idle(now_ns, &t.seen, idle_here))
 			continue;
 		err = dpx_raw_delete(x, fd, keys.e[i].key);
 		if (err == -ENOENT) {
@@ -191,12 +192,12 @@ int dpx_sweep(struct dpx *x, uint64_t now_ns, uint64_t idle_ns, struct dpx_sweep
 		 * quoting the old SA must not reach it. */
 		memcpy(&v, keys.e[i].val, sizeof(v));
 		xa.s_addr = v.xa;
-		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
+		if (find_client(x, xa) && !idle(now_ns, &v.seen, idle_ns))
 			continue;
 		if (dpx_lookup(x, x->m.out_spi, keys.e[i].key, &v))
 			continue;
 		xa.s_addr = v.xa;
-		if (find_client(x, xa) && !idle(now_ns, v.last_seen_ns, idle_ns))
+		if (find_client(x, xa) && !idle(now_ns, &v.seen, idle_ns))
 			continue;
 		err = dpx_raw_delete(x, x->m.out_spi, keys.e[i].key);
 		if (err == -ENOENT) {

@@ -110,9 +110,9 @@ static int rules_violation(struct rules_env *env, uint16_t error, uint32_t bind_
 #define RULE_COUNT_EVENT(env, counter) ((void)(counter))
 /* A time stamp refreshed here would be a read-modify-write of an entry the
  * programs write too; the next packet through XDP refreshes it. */
-#define RULE_TOUCH(env, ns, jiffies) ((void)(ns), (void)(jiffies))
-#define RULE_JIFFIES(env)	     0 /* the programs' next refresh fixes it */
-#define RULE_NOW_NS(env)	     rules_now_ns()
+#define RULE_TOUCH(env, seen) ((void)(seen))
+#define RULE_JIFFIES(env)     0 /* the programs' next refresh fixes it */
+#define RULE_NOW_NS(env)      rules_now_ns()
 /* No pre-filter here: what reaches the slow path was to one of our Nb, and
  * the rules ask rsip_nb itself whenever it matters. */
 #define RULE_NB_MAYBE(env, nb) ((void)(nb), 1)

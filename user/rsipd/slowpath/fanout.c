@@ -157,7 +157,7 @@ int fanout_packet(struct fanout *f, const struct dp_view *v, const struct pkt_ip
 		return 0;
 	}
 	mark.flags = RSIP_TF_LEARNED | RSIP_TF_IKE_FANOUT;
-	mark.last_seen_ns = now_ns;
+	mark.seen = rsip_seen_at(0, now_ns);
 	rc = v->update(v->arg, DPM_IKE, &k, &mark, BPF_NOEXIST);
 	if (rc == -EEXIST) {
 		/* A client claimed it meanwhile: Y's retransmission goes to it. */
