@@ -12,7 +12,10 @@
 #     only, and no C file outside include/rsip/rules/ spells port 500 or 4500
 #     in a byte-order conversion (that is a rule about those ports);
 #  3. both sides call the shared decisions: wan_decide() and lan_decide() in
-#     bpf/ and in user/rsipd/slowpath/.
+#     bpf/ and in user/rsipd/slowpath/;
+#  4. one rule for every hash table in user space, too: only user/lib/hash32.h
+#     includes <uthash.h>, so every table is seeded (remote parties choose
+#     many keys; an unseeded hash lets them fill one bucket).
 # Exit 1 with the offending lines.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,5 +49,13 @@ for f in wan_decide lan_decide; do
 	done
 done
 
-[ $fail -eq 0 ] && echo "== rules: every packet rule is written once (include/rsip/rules/)"
+bad=$(grep -rnE '#\s*include\s*[<"]uthash\.h[>"]' --include='*.c' --include='*.h' user bench tests |
+	grep -v '^user/lib/hash32\.h:')
+if [ -n "$bad" ]; then
+	echo "rules: <uthash.h> included directly (include hash32.h: the seeded hash):"
+	echo "$bad"
+	fail=1
+fi
+
+[ $fail -eq 0 ] && echo "== rules: every packet rule is written once (include/rsip/rules/), every hash table seeded (hash32.h)"
 exit $fail

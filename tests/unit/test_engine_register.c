@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../lib/engine_harness.h"
+#include "engine/engine_priv.h"
 
 #define ARGS "--listen 10.0.0.1 --public 192.0.2.1 --allow 10.0.0.0/24 --lease 600"
 
@@ -152,6 +153,54 @@ static void test_max_clients_304(void **state)
 	h_expect_error(h, mark, RSIP_E_REGISTRATION_DENIED);
 	assert_int_equal(engine_n_clients(h->e), 2);
 	assert_int_equal(engine_counters(h->e)->registers_capped, 1);
+	h_free(h);
+}
+
+/* Hosts choose their addresses (inside --allow), and a spoofed REGISTER any
+ * address there. Addresses picked so that uthash's own hash (Jenkins, not
+ * seeded) puts them in one bucket of every table up to 1,024 buckets would
+ * stop the engine's address table from growing (uthash's "noexpand") and
+ * make every host's look-up walk a chain of them all. The engine's tables
+ * are seeded (hash32.h): the same addresses spread. */
+static void test_register_colliding_addresses(void **state)
+{
+	enum { N = 1024, MASK = 1023 };
+	struct harness *h = h_new("--listen 10.0.0.1 --public 192.0.2.1 --allow 10.0.0.0/11 "
+				  "--lease 600 --max-clients 5000 --register-rate 0");
+	const UT_hash_table *tbl;
+	uint32_t a, hv, target = 0, n = 0, chain = 0, i;
+	bool have_target = false;
+
+	for (a = 2; a < (1u << 21) && n < N; a++) {
+		uint32_t be = htonl(0x0a000000u | a);
+		struct engine_src x;
+		char ip[INET_ADDRSTRLEN];
+
+		HASH_JEN(&be, sizeof(be), hv);
+		if (!have_target) {
+			target = hv & MASK;
+			have_target = true;
+		}
+		if ((hv & MASK) != target)
+			continue;
+		inet_ntop(AF_INET, &be, ip, sizeof(ip));
+		x = h_udp(ip, 40000);
+		h->n_sent = 0;
+		h_register(h, &x, 1);
+		n++;
+	}
+	assert_int_equal(n, N);
+	assert_int_equal(engine_n_clients(h->e), N);
+	tbl = h->e->by_addr->hh_addr.tbl;
+	for (i = 0; i < tbl->num_buckets; i++)
+		if (tbl->buckets[i].count > chain)
+			chain = tbl->buckets[i].count;
+	print_message("%u addresses in one Jenkins bucket: %u buckets, longest chain %u, "
+		      "noexpand %u\n",
+		      n, tbl->num_buckets, chain, tbl->noexpand);
+	assert_int_equal(tbl->noexpand, 0);
+	assert_true(tbl->num_buckets >= N / 16);
+	assert_true(chain <= 64);
 	h_free(h);
 }
 
@@ -546,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_registration_denied_304),
 	    cmocka_unit_test(test_max_clients_304),
 	    cmocka_unit_test(test_max_clients_evicts_unproven),
+	    cmocka_unit_test(test_register_colliding_addresses),
 	    cmocka_unit_test(test_register_rate),
 	    cmocka_unit_test(test_register_first_301),
 	    cmocka_unit_test(test_bad_client_id_305),

@@ -170,7 +170,6 @@ struct alloc *alloc_new(const struct alloc_cfg *cfg)
 	struct alloc_cfg c = *cfg;
 	int err;
 
-	hash32_seed_init();
 	cfg_defaults(&c);
 	err = cfg_check(&c);
 	if (err)

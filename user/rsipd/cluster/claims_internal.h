@@ -15,7 +15,7 @@
 extern bool claims_hash_oom;
 #define HASH_NONFATAL_OOM	 1
 #define uthash_nonfatal_oom(obj) (claims_hash_oom = true)
-#include <uthash.h>
+#include "hash32.h"
 
 #include "claims.h"
 #include "store/etcd_watch.h"

@@ -63,7 +63,6 @@ struct dpx *dpx_new(const struct dpx_maps *maps, const struct dpx_config *cfg)
 			  RSIP_LEARNED_CAP_MAX);
 		return NULL;
 	}
-	hash32_seed_init();
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		log_warn("dpx: calloc");

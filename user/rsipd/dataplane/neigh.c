@@ -9,7 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <uthash.h>
+#include "hash32.h"
 
 #include "net/event.h"
 #include "log.h"

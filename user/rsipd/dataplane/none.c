@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "hash32.h"
 
 struct none_client {
 	struct dp_client c;

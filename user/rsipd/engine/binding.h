@@ -9,7 +9,7 @@
 #define RSIPD_BINDING_H
 
 #include <stdint.h>
-#include <uthash.h>
+#include "hash32.h"
 
 #include "binding_rec.h"
 

@@ -8,7 +8,7 @@
 #ifndef RSIPD_ENGINE_PRIV_H
 #define RSIPD_ENGINE_PRIV_H
 
-#include <uthash.h>
+#include "hash32.h"
 
 #include "binding.h"
 #include "config.h"

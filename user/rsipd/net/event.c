@@ -14,7 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-#include <uthash.h>
+#include "hash32.h"
 
 #include "log.h"
 

@@ -29,7 +29,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uthash.h>
+#include "hash32.h"
 #include <utlist.h>
 
 #include "accept_pause.h"
