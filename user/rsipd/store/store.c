@@ -6,6 +6,8 @@
  */
 #include "store.h"
 
+#include "checkpointer.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -35,6 +37,14 @@ struct store {
 	/* Frames in the WAL after the last commit (the WAL hook): store_idle
 	 * checkpoints once it reaches STORE_CHECKPOINT_PAGES. */
 	int wal_frames;
+	/* Counts the WAL's restarts (a commit that found it shorter than the
+	 * last one): a background result from before one says nothing now. */
+	unsigned wal_gen;
+	/* NULL: every checkpoint on rsipd's thread. */
+	struct checkpointer *ck;
+	unsigned ck_gen; /* wal_gen when the running one was asked for */
+	int ck_copied;	 /* frames of this WAL the background ones copied */
+	unsigned n_background, n_foreground;
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -157,12 +167,22 @@ static int schema(struct store *s, char *err, size_t errlen)
 	return exec(s, "INSERT OR IGNORE INTO meta VALUES ('schema', 1);", err, errlen);
 }
 
+/* The WAL starts again from its first frame: what the background
+ * checkpoints copied of the old one says nothing about the new one. */
+static void wal_restarted(struct store *s)
+{
+	s->wal_gen++;
+	s->ck_copied = 0;
+}
+
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *s = arg;
 
 	(void)db;
 	(void)name;
+	if (frames < s->wal_frames)
+		wal_restarted(s);
 	s->wal_frames = frames;
 	return SQLITE_OK;
 }
@@ -231,6 +251,7 @@ struct store *store_open(const char *path, enum store_sync sync, char *err, size
 	 * replies leave): the hook only counts, store_idle checkpoints. */
 	sqlite3_wal_autocheckpoint(s->db, 0);
 	sqlite3_wal_hook(s->db, wal_hook, s);
+	s->ck = checkpointer_start(path);
 	return s;
 fail:
 	store_close(s);
@@ -241,6 +262,7 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	checkpointer_stop(s->ck);
 	if (s->in_txn && s->rollback)
 		step_reset(s->rollback);
 	sqlite3_finalize(s->reader);
@@ -377,12 +399,12 @@ void store_rollback(struct store *s)
 	drop_read(s);
 }
 
-int store_idle(struct store *s)
+/* On rsipd's thread: what every checkpoint was before the checkpointer,
+ * and what bounds the WAL when the background ones cannot catch up. */
+static int checkpoint_here(struct store *s)
 {
 	int log = 0, done = 0, rc;
 
-	if (s->in_txn || s->wal_frames < STORE_CHECKPOINT_PAGES)
-		return 0;
 	/* Our own read mark would stop the checkpoint at the frame it was
 	 * taken at, and the next writer could not restart the WAL from its
 	 * start: end it, and take it again after (its mark then says "all
@@ -390,12 +412,75 @@ int store_idle(struct store *s)
 	drop_read(s);
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	hold_read(s);
+	/* BUSY: a reader (a backup) or the background checkpoint holds part of
+	 * it; the next idle tries again. */
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return -EIO;
-	/* A reader (a backup) kept part of it: the next idle tries again. */
-	if (rc == SQLITE_OK && done >= log)
-		s->wal_frames = 0;
+	s->n_foreground++;
+	if (rc == SQLITE_OK && done >= log) {
+		s->wal_frames = 0; /* the next commit restarts it */
+		wal_restarted(s);
+	}
 	return 1;
+}
+
+/* The background checkpoint that finished, if one did: 1, or -EIO. */
+static int background_done(struct store *s)
+{
+	int rc, log, done;
+
+	if (!checkpointer_result(s->ck, &rc, &log, &done))
+		return 0;
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return -EIO;
+	s->n_background++;
+	if (rc != SQLITE_OK || log < 0 || s->ck_gen != s->wal_gen)
+		return 1;
+	s->ck_copied = done;
+	/* It copied the whole WAL as it was. Our read mark is older than that
+	 * (taken when it was asked for): take it again, so that if no commit
+	 * came since we read from the database file alone and the next commit
+	 * writes the WAL from its start. */
+	if (done >= log) {
+		drop_read(s);
+		hold_read(s);
+	}
+	return 1;
+}
+
+int store_idle(struct store *s)
+{
+	int rc = 0;
+
+	if (s->in_txn)
+		return 0;
+	if (!s->ck)
+		return s->wal_frames < STORE_CHECKPOINT_PAGES ? 0 : checkpoint_here(s);
+	rc = background_done(s);
+	if (rc < 0)
+		return rc;
+	if (checkpointer_busy(s->ck))
+		return rc;
+	/* Under a steady stream of commits the WAL never ends where a
+	 * background checkpoint stopped, so it never restarts by itself: past
+	 * STORE_CHECKPOINT_MAX_PAGES rsipd's thread copies what is left (the
+	 * background ones copied the rest) and the next commit restarts it. */
+	if (s->wal_frames >= STORE_CHECKPOINT_MAX_PAGES)
+		return checkpoint_here(s);
+	if (s->wal_frames - s->ck_copied < STORE_CHECKPOINT_PAGES)
+		return rc;
+	/* Our read mark now, at the WAL's end: the checkpoint may copy all of
+	 * it. */
+	drop_read(s);
+	hold_read(s);
+	s->ck_gen = s->wal_gen;
+	return checkpointer_request(s->ck) ? 1 : rc;
+}
+
+void store_checkpoints(const struct store *s, unsigned *background, unsigned *foreground)
+{
+	*background = s->n_background;
+	*foreground = s->n_foreground;
 }
 
 int store_wal_frames(const struct store *s)

@@ -54,16 +54,27 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 bool store_in_txn(const struct store *s);
 
-/* The WAL is checkpointed here, never inside a commit (SQLite's
+/* The WAL is checkpointed from here, never inside a commit (SQLite's
  * autocheckpoint is off: it ran in the commit, before the iteration's
- * replies left). Call it after the replies were sent: once the WAL holds
- * STORE_CHECKPOINT_PAGES frames it runs a PASSIVE checkpoint (it waits for
- * no reader; one that holds old frames makes it stop short, and the next
- * call tries again), after which the next commit writes the WAL from its
- * start again: its size stays about STORE_CHECKPOINT_PAGES pages.
- * 1 when it checkpointed, 0 when not needed, -EIO on an error. */
-#define STORE_CHECKPOINT_PAGES 1000
+ * replies left). Call it after the replies were sent. Once the WAL holds
+ * STORE_CHECKPOINT_PAGES frames not yet copied, it asks the background
+ * checkpointer (checkpointer.h) for a PASSIVE checkpoint and returns: the
+ * copy and its syncs run on another thread while rsipd commits. Under a
+ * steady stream of commits the WAL then never restarts by itself (a
+ * checkpoint ends where the WAL was when it began, and more came since), so
+ * at STORE_CHECKPOINT_MAX_PAGES rsipd's thread checkpoints what is left
+ * itself, and the next commit writes the WAL from its start again: the WAL
+ * stays under about STORE_CHECKPOINT_MAX_PAGES pages (4 KiB each). Without
+ * the checkpointer (its thread or connection could not start) every
+ * checkpoint runs here, at STORE_CHECKPOINT_PAGES. A reader holding old
+ * frames (a backup) makes a checkpoint stop short; a later call tries
+ * again. 1 when it checkpointed or asked for one, 0 when not needed, -EIO
+ * on an error (also one of a background checkpoint). */
+#define STORE_CHECKPOINT_PAGES	   1000
+#define STORE_CHECKPOINT_MAX_PAGES 8000
 int store_idle(struct store *s);
+/* Checkpoints finished in the background and run on rsipd's thread. */
+void store_checkpoints(const struct store *s, unsigned *background, unsigned *foreground);
 int store_wal_frames(const struct store *s); /* frames in the WAL now */
 
 #endif
