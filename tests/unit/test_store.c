@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -451,6 +452,72 @@ static void test_wal_bounded(void **state)
 	assert_int_equal(store_load(s, count_row, &rows, &shift, err, sizeof(err)), 0);
 	assert_int_equal(rows, 5000);
 	store_close(s);
+	tmp_rm(&t);
+}
+
+/* rsipd --daemon opens the store, then daemon() forks and the parent exits:
+ * the checkpointer's thread must be started after that, in the child, or
+ * the child would ask a thread it does not have and never checkpoint
+ * again. Done the same way here: a helper process opens the store, forks
+ * and exits; the grandchild commits past the bound, waits for background
+ * checkpoints to finish and reports through a pipe. (No cmocka in either:
+ * a failed assertion would unwind into a copy of the test runner.) */
+static void test_checkpointer_after_fork(void **state)
+{
+	int fds[2], status;
+	unsigned char verdict = 0;
+	struct tmp t;
+	pid_t pid;
+
+	tmp_make(&t);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char doc[600], err[256];
+		unsigned bg = 0, fg = 0;
+		struct store *s = store_open(t.db, STORE_SYNC_NORMAL, err, sizeof(err));
+		int i;
+
+		close(fds[0]);
+		if (!s)
+			_exit(2);
+		memset(doc, 'x', sizeof(doc) - 1);
+		doc[sizeof(doc) - 1] = '\0';
+		if (store_begin(s) || store_put(s, 1, doc, strlen(doc)) || store_commit(s))
+			_exit(2);
+		if (fork() != 0)
+			_exit(0); /* daemon()'s parent */
+		for (i = 0; i < 3000; i++) {
+			if (store_begin(s) ||
+			    store_put(s, 1 + (uint32_t)i % 500, doc, strlen(doc)) ||
+			    store_commit(s) || store_idle(s) < 0)
+				_exit(2);
+		}
+		for (i = 0; i < 10000 && !bg; i++) {
+			if (store_idle(s) < 0)
+				_exit(2);
+			store_checkpoints(s, &bg, &fg);
+			usleep(1000);
+		}
+		fprintf(stderr,
+			"  after the fork: %u background checkpoints, %u on rsipd's thread, "
+			"WAL %d frames\n",
+			bg, fg, store_wal_frames(s));
+		verdict = bg > 0 && fg == 0 ? 'y' : 'n';
+		if (write(fds[1], &verdict, 1) != 1)
+			_exit(2);
+		store_close(s);
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The grandchild writes once, then closes: EOF without it is a failure. */
+	assert_int_equal(read(fds[0], &verdict, 1), 1);
+	close(fds[0]);
+	assert_int_equal(verdict, 'y');
 	tmp_rm(&t);
 }
 
@@ -931,6 +998,7 @@ int main(void)
 	    cmocka_unit_test(test_import_state_json),
 	    cmocka_unit_test(test_commit_locks),
 	    cmocka_unit_test(test_wal_bounded),
+	    cmocka_unit_test(test_checkpointer_after_fork),
 	    cmocka_unit_test(test_write_fails),
 	    cmocka_unit_test(test_other_writer),
 	    cmocka_unit_test(test_retry_writes_failed_rows),

@@ -40,8 +40,12 @@ struct store {
 	/* Counts the WAL's restarts (a commit that found it shorter than the
 	 * last one): a background result from before one says nothing now. */
 	unsigned wal_gen;
-	/* NULL: every checkpoint on rsipd's thread. */
+	/* Started by the first checkpoint store_idle needs, not at open:
+	 * rsipd --daemon forks after opening the store, and a thread does not
+	 * survive a fork. NULL once tried: every checkpoint on rsipd's thread. */
 	struct checkpointer *ck;
+	bool ck_tried;
+	char *path;
 	unsigned ck_gen; /* wal_gen when the running one was asked for */
 	int ck_copied;	 /* frames of this WAL the background ones copied */
 	unsigned n_background, n_foreground;
@@ -251,7 +255,11 @@ struct store *store_open(const char *path, enum store_sync sync, char *err, size
 	 * replies leave): the hook only counts, store_idle checkpoints. */
 	sqlite3_wal_autocheckpoint(s->db, 0);
 	sqlite3_wal_hook(s->db, wal_hook, s);
-	s->ck = checkpointer_start(path);
+	s->path = strdup(path);
+	if (!s->path) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
 	return s;
 fail:
 	store_close(s);
@@ -273,6 +281,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rollback);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -454,8 +463,16 @@ int store_idle(struct store *s)
 
 	if (s->in_txn)
 		return 0;
-	if (!s->ck)
-		return s->wal_frames < STORE_CHECKPOINT_PAGES ? 0 : checkpoint_here(s);
+	if (!s->ck) {
+		if (s->wal_frames < STORE_CHECKPOINT_PAGES)
+			return 0;
+		if (!s->ck_tried) {
+			s->ck_tried = true;
+			s->ck = checkpointer_start(s->path);
+		}
+		if (!s->ck)
+			return checkpoint_here(s);
+	}
 	rc = background_done(s);
 	if (rc < 0)
 		return rc;
