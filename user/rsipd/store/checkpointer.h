@@ -18,7 +18,9 @@ struct checkpointer;
 
 /* Opens the second connection (never through a symlink) and starts the
  * thread, with every signal blocked in it. NULL when either fails: the
- * caller then checkpoints on its own thread, as before. */
+ * caller then checkpoints on its own thread, as before. Call it after any
+ * fork the process will make (rsipd --daemon): a thread does not survive
+ * one. */
 struct checkpointer *checkpointer_start(const char *path);
 
 /* Asks for one checkpoint; false when one is still running (nothing is
