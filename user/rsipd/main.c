@@ -36,6 +36,7 @@
 #include "store/follow.h"
 #include "reload/reload.h"
 #include "rsip/dp_abi.h"
+#include "startup/detach.h"
 #include "startup/lock.h"
 #include "startup/preflight.h"
 
@@ -448,7 +449,7 @@ int main(int argc, char **argv)
 	static struct rsipd d; /* large: keep it off the stack */
 	const char *lock_dir;
 	char err[512];
-	int rc;
+	int rc, ready_fd = -1;
 
 	d.argc = argc;
 	d.argv = argv;
@@ -483,8 +484,17 @@ int main(int argc, char **argv)
 	lock_dir = getenv("RUNTIME_DIRECTORY");
 	if (!lock_dir || !*lock_dir || strchr(lock_dir, ':'))
 		lock_dir = INSTANCE_LOCK_DIR;
-	if (instance_lock_take(&d.lock, &d.cfg, lock_dir) < 0)
+	/* --daemon forks before anything is opened (startup/detach.h says
+	 * what a fork after start-up did to the lease store). */
+	if (d.cfg.daemon && (rc = detach_begin(&ready_fd)) < 0) {
+		log_errx("cannot go into the background: %s", strerror(-rc));
 		return 1;
+	}
+	if (instance_lock_take(&d.lock, &d.cfg, lock_dir) < 0) {
+		if (ready_fd >= 0)
+			detach_done(ready_fd, false);
+		return 1;
+	}
 
 	d.sigfd = -1;
 	if (start(&d) < 0) {
@@ -493,16 +503,13 @@ int main(int argc, char **argv)
 			dataplane_xdp_start_failed(d.dp);
 		stop(&d);
 		instance_lock_release(&d.lock);
+		if (ready_fd >= 0)
+			detach_done(ready_fd, false);
 		return 1;
 	}
-	if (d.cfg.daemon) {
-		if (daemon(0, 0) < 0) {
-			log_warn("daemon");
-			stop(&d);
-			return 1;
-		}
+	if (ready_fd >= 0) {
 		log_init("rsipd", true, d.cfg.verbosity);
-		instance_lock_update_pid(&d.lock);
+		detach_done(ready_fd, true);
 	}
 	log_notice("listening on %s:%u (tcp%s), %zu public address%s, data plane %s, lease %us",
 		   inet_ntoa(d.cfg.listen_addr), d.cfg.listen_port, d.cfg.tcp_only ? "" : ", udp",

@@ -144,14 +144,6 @@ int instance_lock_take(struct instance_lock *l, const struct rsipd_config *cfg, 
 	return 0;
 }
 
-void instance_lock_update_pid(struct instance_lock *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		write_pid(l->fd[i]);
-}
-
 void instance_lock_release(struct instance_lock *l)
 {
 	size_t i;

@@ -29,9 +29,6 @@ struct instance_lock {
  * another -errno after logging why. Takes nothing on failure. */
 int instance_lock_take(struct instance_lock *l, const struct rsipd_config *cfg, const char *dir);
 
-/* Write our PID again (after daemon() the PID changed; the locks did not). */
-void instance_lock_update_pid(struct instance_lock *l);
-
 /* Remove the lock files and release them. */
 void instance_lock_release(struct instance_lock *l);
 
