@@ -24,6 +24,7 @@
 #include "maps.h"
 #include "rsip/rules/lan.h"
 #include "tc.h"
+#include "tc_pull.h"
 #include "violation.h"
 
 /* RULE_VIOLATION (bpf/lan.h's lan_violation, from an skb). */
@@ -121,7 +122,7 @@ static __always_inline int lan_tc_main(struct __sk_buff *skb)
 	struct ethhdr *eth;
 	int ret;
 
-	tc_pull_headers(skb);
+	tc_pull_headers(skb, RSIP_CNT_LAN_TC_PULLED);
 	data = SKB_PTR(skb, data);
 	data_end = SKB_PTR(skb, data_end);
 	nh.pos = data;

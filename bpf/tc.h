@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the gateway's TC programs (rsip_tc.bpf.c, --attach tc) do alike on
- * either interface: reach the skb's fields, make the headers linear, count
- * a GSO packet as the segments XDP would have seen, and hand a packet to
- * rsipd's slow path (slow_record.h's record, written from the skb).
+ * either interface: reach the skb's fields, count a GSO packet as the
+ * segments XDP would have seen, and hand a packet to rsipd's slow path
+ * (slow_record.h's record, written from the skb). What they make linear
+ * before the rules run: tc_pull.h.
  */
 #ifndef RSIP_BPF_TC_H
 #define RSIP_BPF_TC_H
@@ -18,12 +19,6 @@
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
 #define TC_ACT_REDIRECT 7
-
-/* Bytes made linear before the rules run: Ethernet, outer IPv4 with
- * options, GRE, inner IPv4 with options and the longest transport header
- * the rules read (TCP with options; UDP, the non-ESP marker and the IKE
- * header are shorter). The payload of a GSO packet stays in its pages. */
-#define TC_HDR_PULL 256
 
 /* A 32-bit field of the skb context in one load at a fixed offset (see
  * slowpath.h's CTX_LOAD: clang may otherwise add offsets to ctx). */
@@ -45,17 +40,6 @@
 			     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, field)));        \
 		__p;                                                                               \
 	})
-
-/* Makes the first TC_HDR_PULL bytes (or the whole packet, when shorter)
- * linear, so the rules read the headers with direct packet access. A
- * failed pull leaves the packet as it was: the rules then find it short. */
-static __always_inline void tc_pull_headers(struct __sk_buff *skb)
-{
-	__u32 len = SKB_LOAD(skb, len), want = len < TC_HDR_PULL ? len : TC_HDR_PULL;
-
-	if ((long)SKB_PTR(skb, data_end) - (long)SKB_PTR(skb, data) < (long)want)
-		bpf_skb_pull_data(skb, want);
-}
 
 /* The segments a packet stands for: 1, or a GSO packet's count (at least 1:
  * a test run may give gso_size without it). */

@@ -21,6 +21,7 @@
 #include "maps.h"
 #include "rsip/rules/wan.h"
 #include "tc.h"
+#include "tc_pull.h"
 
 /* What encapsulation puts in front of the inner packet, written at once
  * from eth on (the pad aligns the IPv4 header without packing). */
@@ -102,7 +103,7 @@ static __always_inline int wan_tc_main(struct __sk_buff *skb)
 	struct ethhdr *eth;
 	int ret;
 
-	tc_pull_headers(skb);
+	tc_pull_headers(skb, RSIP_CNT_WAN_TC_PULLED);
 	data = SKB_PTR(skb, data);
 	data_end = SKB_PTR(skb, data_end);
 	nh.pos = data;

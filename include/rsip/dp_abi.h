@@ -535,6 +535,10 @@ enum rsip_counter {
 	 * in the exit counters, as XDP would have seen them */
 	RSIP_CNT_WAN_TC_GSO,
 	RSIP_CNT_LAN_TC_GSO,
+	/* --attach tc: frames whose headers the rules read were not all in
+	 * the skb's linear part, made linear first (bpf/tc_pull.h) */
+	RSIP_CNT_WAN_TC_PULLED,
+	RSIP_CNT_LAN_TC_PULLED,
 	RSIP_CNT_MAX,
 };
 

@@ -139,6 +139,16 @@ def seeded_random(name):
 
 # ---- the daemon ----------------------------------------------------------------
 
+def asan_binary(name):
+    """BUILD/asan/NAME, the sanitizer build a script runs by hand; exits 77
+    (a skip, which fails the run unless ALLOW_SKIP=1) when it is not built."""
+    path = os.path.join(BUILD, "asan", name)
+    if not os.access(path, os.X_OK):
+        print(f"no {path}")
+        sys.exit(77)
+    return path
+
+
 def free_port(host="127.0.0.1"):
     """A port free for both UDP and TCP on host right now."""
     for _ in range(100):

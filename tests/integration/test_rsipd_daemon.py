@@ -23,11 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rsiplib as R  # noqa: E402
 import rsiptest  # noqa: E402
 
-build = os.environ.get("BUILD", "build")
-rsipd = os.path.join(build, "asan", "rsipd")
-if not os.access(rsipd, os.X_OK):
-    print(f"no {rsipd}")
-    sys.exit(77)
+rsipd = rsiptest.asan_binary("rsipd")
 
 
 def register(port, src):

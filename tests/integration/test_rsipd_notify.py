@@ -13,11 +13,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rsiptest  # noqa: E402
 
-build = os.environ.get("BUILD", "build")
-rsipd = os.path.join(build, "asan", "rsipd")
-if not os.access(rsipd, os.X_OK):
-    print(f"no {rsipd}")
-    sys.exit(77)
+rsipd = rsiptest.asan_binary("rsipd")
 
 with tempfile.TemporaryDirectory(prefix="rsipd-notify.") as tmp:
     path = os.path.join(tmp, "notify.sock")

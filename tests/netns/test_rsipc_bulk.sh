@@ -72,6 +72,8 @@ for dp in $DATAPATHS; do
 		c0=$(dp_counter lan_csum_completed)
 		wg0=$(dp_counter wan_tc_gso)
 		lg0=$(dp_counter lan_tc_gso)
+		pl0=$(($(dp_counter wan_tc_pulled) + $(dp_counter lan_tc_pulled)))
+		fw0=$(($(dp_counter wan_tx_port) + $(dp_counter lan_tx)))
 
 		transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
 		transfer y x1 "$nb" "$p1"
@@ -87,7 +89,16 @@ for dp in $DATAPATHS; do
 			[ "$dp" = pump ] || [ "$lgso" -gt 0 ] ||
 				fail "$dp/$tunnel: no GRO-merged tunnel packet crossed the gateway towards Y (lan_tc_gso)"
 			[ "$completed" = 0 ] || fail "$dp/$tunnel: the TC programs completed $completed checksums"
-			gw="the gateway's TC programs forwarded $wgso GSO packets to X1 and $lgso to Y"
+			# Every packet here has its headers in the linear part
+			# (GRO keeps the first segment's headers there; a
+			# sender's segments carry theirs): pulling more than
+			# the rules read grew the skb's head for each data
+			# packet (bpf/tc_pull.h). At most 1 % may need a pull.
+			pulled=$(($(dp_counter wan_tc_pulled) + $(dp_counter lan_tc_pulled) - pl0))
+			fwd=$(($(dp_counter wan_tx_port) + $(dp_counter lan_tx) - fw0))
+			[ $((pulled * 100)) -le "$fwd" ] ||
+				fail "$dp/$tunnel: the TC programs made $pulled of $fwd packets linear (wan_tc_pulled, lan_tc_pulled)"
+			gw="the gateway's TC programs forwarded $wgso GSO packets to X1 and $lgso to Y, $fwd in all, $pulled of them made linear first"
 		else
 			# What the TC program sends is merged at p1 (the pump's raw
 			# socket sends packets GRO does not merge: no partial

@@ -96,6 +96,10 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
     EVENT(WAN_TC_GSO, "wan_tc_gso",
 	  "WAN (--attach tc): GSO packets tunnelled whole (their segments count as packets)"),
     EVENT(LAN_TC_GSO, "lan_tc_gso", "LAN (--attach tc): GRO-merged tunnel packets forwarded whole"),
+    EVENT(WAN_TC_PULLED, "wan_tc_pulled",
+	  "WAN (--attach tc): headers not all in the skb's linear part: made linear first"),
+    EVENT(LAN_TC_PULLED, "lan_tc_pulled",
+	  "LAN (--attach tc): headers not all in the skb's linear part: made linear first"),
 };
 
 const char *dp_counter_name(unsigned int counter)
