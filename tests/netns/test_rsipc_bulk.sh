@@ -160,6 +160,41 @@ for dp in $DATAPATHS; do
 done
 ok "rsipc removed its TC filters, routes and rules each time"
 
+# The pump when the device's queue is full: its packet socket bypasses the
+# qdisc, so a full queue refuses the frame (EAGAIN) instead of holding it,
+# and a frame dropped there costs X1's TCP a retransmission. p1 (the
+# switch's port X1 sends into) gets threaded NAPI, its kernel thread and
+# rsipc are put on one CPU: p1's 256-frame ring is drained only when the pump
+# lets that CPU go, so it fills. The pump must wait for it and send every
+# frame (tx_queue_full counts the refusals it waited out; tx_errors the
+# frames it gave up on: none).
+if [[ " $DATAPATHS " == *" pump "* ]]; then
+	napi_threads() { ps -eo pid=,comm= | awk '$2 ~ /^napi\/p1-/ {print $1}' | sort; }
+	n0=$(napi_threads)
+	lab_exec sw sh -c 'echo 1 >/sys/class/net/p1/threaded' || fail "cannot make p1's NAPI threaded"
+	mine=$(comm -13 <(echo "$n0") <(napi_threads))
+	[ -n "$mine" ] || fail "no NAPI thread appeared for p1"
+	for tid in $mine; do taskset -p 1 "$tid" >/dev/null || fail "cannot pin p1's NAPI thread $tid"; done
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	lab_bg x1 "$LAB_DIR/rsipc-x1.log" taskset 1 "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
+		--ports 2 --tunnel ipip --datapath pump
+	pid=$LAB_LAST_PID
+	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up (pump, full queue) got no lease"
+	nb=$(status 'd["address"]')
+	p0=$(status 'd["ports"][0]')
+	transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
+	full=$(status 'd["counters"]["tx_queue_full"]')
+	errs=$(status 'd["counters"]["tx_errors"]')
+	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested"
+	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out"
+	ok "pump, p1's ring full $full times: $BYTES bytes byte-exact, no frame dropped (tx_errors 0)"
+	kill -TERM "$pid"
+	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
+	wait "$pid" || fail "rsipc (pump, full queue) exited $?"
+	lab_exec sw sh -c 'echo 0 >/sys/class/net/p1/threaded'
+fi
+
 if [ "$GW_ATTACH" = tc ]; then
 	q0=$(lab_exec n tc qdisc show)
 	lab_rsipd_stop

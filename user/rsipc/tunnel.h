@@ -49,6 +49,7 @@ struct tunnel_stats {
 	uint64_t tx_uso;	       /* USO (UDP GSO) super-packets read and cut */
 	uint64_t tx_direct;	       /* of tx_packets: through the packet socket */
 	uint64_t tx_partial_csum;      /* of tx_direct: L4 checksum left to the kernel */
+	uint64_t tx_queue_full;	       /* sends the device refused, its queue full: waited */
 	uint64_t drops[ENCAP_N_VERDICTS];
 };
 

@@ -141,6 +141,7 @@ static struct json_object *state_json(struct up *u)
 	add_u64(t, "tx_uso", st.tx_uso);
 	add_u64(t, "tx_direct", st.tx_direct);
 	add_u64(t, "tx_partial_csum", st.tx_partial_csum);
+	add_u64(t, "tx_queue_full", st.tx_queue_full);
 	d = json_object_new_object();
 	for (int i = 1; i < ENCAP_N_VERDICTS; i++)
 		add_u64(d, encap_verdict_name(i), st.drops[i]);
