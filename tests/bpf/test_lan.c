@@ -1125,20 +1125,27 @@ static uint16_t l4_sum(const uint8_t *ip, bool pseudo_only)
  * UDP's "none", stays as it is. */
 static void partial_csum(void **state)
 {
+	/* UDP payloads around every span the program sums by (whole 512-byte
+	 * chunks, then 256 ... 4, 2 and 1 bytes: csum.h), an odd one, and a
+	 * TCP segment. */
 	const struct {
 		uint8_t proto;
-		size_t ck; /* checksum offset in the L4 header */
-	} kinds[] = {{17, 6}, {6, 16}};
+		size_t ck;	/* checksum offset in the L4 header */
+		size_t payload; /* UDP */
+	} kinds[] = {{17, 6, 333},  {17, 6, 1},	   {17, 6, 2},	  {17, 6, 3},	 {17, 6, 4},
+		     {17, 6, 503},  {17, 6, 504},  {17, 6, 505},  {17, 6, 1015}, {17, 6, 1016},
+		     {17, 6, 1400}, {17, 6, 1443}, {17, 6, 1017}, {6, 16, 0}};
+	const unsigned int nkinds = sizeof(kinds) / sizeof(kinds[0]);
 	uint64_t n0 = counter(RSIP_CNT_LAN_CSUM_COMPLETED);
 	size_t outer = 20, ipo = 14 + 20;
 	struct pkt in, out;
 	uint8_t *ip, *f;
 	uint16_t v;
 
-	for (unsigned int k = 0; k < 2; k++) {
+	for (unsigned int k = 0; k < nkinds; k++) {
 		pkt_init(&in);
 		if (kinds[k].proto == 17) {
-			pkt_zeros(&in, 333); /* odd: the last byte is padded */
+			pkt_zeros(&in, kinds[k].payload);
 			pkt_udp(&in, 1024, 53);
 			tunnel_inner(&in, &CL_A, RSIP_TUNNEL_IPIP, &(struct inner){0}, 17);
 		} else {
@@ -1174,7 +1181,7 @@ static void partial_csum(void **state)
 	udp_from(&in, &CL_A, RSIP_TUNNEL_IPIP, 1024, 53, &(struct inner){0});
 	assert_int_equal(bpf_fx_run(&fx, fx.lan_prog, fx.lan_if, &in, &out), XDP_REDIRECT);
 	assert_int_equal(out.b[14 + 20 + 6] | out.b[14 + 20 + 7], 0);
-	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + 2);
+	assert_int_equal(counter(RSIP_CNT_LAN_CSUM_COMPLETED), n0 + nkinds);
 }
 
 /* A client's traffic out counts in its own rsip_bind_stats slot (XDP and
