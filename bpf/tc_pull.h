@@ -103,13 +103,19 @@ static __always_inline __u32 tc_hdr_need(void *data, void *data_end)
 static __always_inline void tc_pull_headers(struct __sk_buff *skb, __u32 pulled)
 {
 	void *data = SKB_PTR(skb, data), *data_end = SKB_PTR(skb, data_end);
-	__u32 len = SKB_LOAD(skb, len), need = tc_hdr_need(data, data_end);
+	__u32 len = SKB_LOAD(skb, len), need;
+	long linear = (long)data_end - (long)data;
 
+	/* All of a short packet, or the most any rules read, is there
+	 * already (an ACK, a frame built in one piece): no walk. */
+	if (linear >= (long)(len < TC_HDR_PULL ? len : TC_HDR_PULL))
+		return;
+	need = tc_hdr_need(data, data_end);
 	if (need > TC_HDR_PULL)
 		need = TC_HDR_PULL;
 	if (need > len)
 		need = len;
-	if ((long)data_end - (long)data < (long)need) {
+	if (linear < (long)need) {
 		count(pulled);
 		bpf_skb_pull_data(skb, need);
 	}
