@@ -12,7 +12,8 @@ struct checkpointer {
 	sqlite3 *db;
 	pthread_t tid;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;	/* a request or stop, to the thread */
+	pthread_cond_t done_cv; /* a checkpoint finished, to checkpointer_wait */
 	/* under mu */
 	bool want, busy, stop, finished;
 	int rc, log, done;
@@ -34,11 +35,13 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		pthread_mutex_lock(&c->mu);
-		c->rc = rc;
+		/* The extended code says which I/O failed. */
+		c->rc = rc == SQLITE_OK ? rc : sqlite3_extended_errcode(c->db);
 		c->log = log;
 		c->done = done;
 		c->busy = false;
 		c->finished = true;
+		pthread_cond_signal(&c->done_cv);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -73,6 +76,7 @@ struct checkpointer *checkpointer_start(const char *path)
 	sqlite3_wal_autocheckpoint(c->db, 0);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_cond_init(&c->done_cv, NULL);
 	/* Signals stay with rsipd's thread (its signalfd). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -80,6 +84,7 @@ struct checkpointer *checkpointer_start(const char *path)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		pthread_cond_destroy(&c->cv);
+		pthread_cond_destroy(&c->done_cv);
 		pthread_mutex_destroy(&c->mu);
 		sqlite3_close(c->db);
 		free(c);
@@ -113,6 +118,14 @@ bool checkpointer_busy(struct checkpointer *c)
 	return busy;
 }
 
+void checkpointer_wait(struct checkpointer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->busy)
+		pthread_cond_wait(&c->done_cv, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+}
+
 bool checkpointer_result(struct checkpointer *c, int *rc, int *log, int *done)
 {
 	bool finished;
@@ -139,6 +152,7 @@ void checkpointer_stop(struct checkpointer *c)
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->tid, NULL);
 	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->done_cv);
 	pthread_mutex_destroy(&c->mu);
 	sqlite3_close(c->db);
 	free(c);

@@ -30,8 +30,12 @@ bool checkpointer_request(struct checkpointer *c);
 /* true while a requested checkpoint has not finished. */
 bool checkpointer_busy(struct checkpointer *c);
 
+/* Blocks until the requested checkpoint, if one runs, has finished. */
+void checkpointer_wait(struct checkpointer *c);
+
 /* The result of a checkpoint that finished since the last call: true, with
- * sqlite3_wal_checkpoint_v2's return code and its frame counts (frames in
+ * sqlite3_wal_checkpoint_v2's result (its extended code
+ * when not SQLITE_OK) and its frame counts (frames in
  * the WAL, frames copied); false when none finished. */
 bool checkpointer_result(struct checkpointer *c, int *rc, int *log, int *done);
 

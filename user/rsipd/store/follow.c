@@ -273,7 +273,8 @@ int store_follow_commit(struct store_follow *f)
 		/* Once more (docs/store.md, "When a write fails"): a transient
 		 * error (a backup's lock beyond the busy timeout, an EINTR
 		 * turned into an I/O error) costs one iteration nothing. */
-		log_warnx("store %s: cannot write (%s): trying once more", f->path, strerror(-rc));
+		log_warnx("store %s: cannot write (%s): trying once more", f->path,
+			  rc == -EIO ? store_error(f->s) : strerror(-rc));
 		health.failures++;
 		rc = write_rows(f, all, wall);
 	}
@@ -295,7 +296,7 @@ int store_follow_commit(struct store_follow *f)
 		health.failures++;
 		health.last_ok = false;
 		log_warnx("store %s: cannot write: %s: this iteration's replies are not sent",
-			  f->path, strerror(-rc));
+			  f->path, rc == -EIO ? store_error(f->s) : strerror(-rc));
 		return rc;
 	}
 	health.rows += f->n;
@@ -315,8 +316,8 @@ int store_follow_idle(struct store_follow *f)
 		return 0;
 	rc = store_idle(f->s);
 	if (rc < 0)
-		log_warnx("store %s: checkpoint failed (the WAL keeps growing until one succeeds)",
-			  f->path);
+		log_warnx("store %s: %s (the WAL keeps growing until a checkpoint succeeds)",
+			  f->path, store_error(f->s));
 	return rc;
 }
 

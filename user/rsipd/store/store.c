@@ -49,6 +49,9 @@ struct store {
 	unsigned ck_gen; /* wal_gen when the running one was asked for */
 	int ck_copied;	 /* frames of this WAL the background ones copied */
 	unsigned n_background, n_foreground;
+	/* What the last failed statement or checkpoint said (store_error):
+	 * "Input/output error" alone told an operator nothing. */
+	char last_err[200];
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -130,10 +133,21 @@ static int exec(struct store *s, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
-static int step_reset(sqlite3_stmt *st)
+/* Remembers why an operation failed, with SQLite's extended code (which of
+ * SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_FSYNC... it was). */
+static void failed(struct store *s, const char *what, int rc, const char *msg)
+{
+	snprintf(s->last_err, sizeof(s->last_err), "%s: %s (SQLite code %d)", what,
+		 msg ? msg : sqlite3_errstr(rc), rc);
+}
+
+static int step_reset(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
+	/* A rollback after a failure keeps the failure's reason. */
+	if (rc != SQLITE_DONE && st != s->rollback)
+		failed(s, sqlite3_sql(st), sqlite3_extended_errcode(s->db), sqlite3_errmsg(s->db));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
@@ -240,8 +254,8 @@ struct store *store_open(const char *path, enum store_sync sync, char *err, size
 			       SQLITE_PREPARE_PERSISTENT, &s->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &s->meta, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &s->begin, NULL) !=
-		SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "BEGIN IMMEDIATE", -1, SQLITE_PREPARE_PERSISTENT, &s->begin,
+			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit, NULL) !=
 		SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->rollback,
@@ -272,7 +286,7 @@ void store_close(struct store *s)
 		return;
 	checkpointer_stop(s->ck);
 	if (s->in_txn && s->rollback)
-		step_reset(s->rollback);
+		step_reset(s, s->rollback);
 	sqlite3_finalize(s->reader);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del);
@@ -347,8 +361,23 @@ int store_begin(struct store *s)
 	if (s->in_txn)
 		return 0;
 	hold_read(s);
-	if (step_reset(s->begin) < 0)
-		return -EIO;
+	/* IMMEDIATE: the WAL write lock now, not at the first write. Another
+	 * connection may hold it for a moment (the checkpointer's, checking
+	 * the WAL index header while a commit rewrote it; an operator's
+	 * sqlite3), and SQLite waits for a lock (the busy timeout) only when
+	 * the connection has no transaction open: with our read transaction
+	 * held, the upgrade failed at once with "database is locked", or
+	 * SQLITE_BUSY_SNAPSHOT after another writer. So on a busy lock, end
+	 * the read transaction and ask again, waiting this time; the
+	 * snapshot is then new too. */
+	if (step_reset(s, s->begin) < 0) {
+		if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_BUSY)
+			return -EIO;
+		drop_read(s);
+		if (step_reset(s, s->begin) < 0)
+			return -EIO;
+		hold_read(s);
+	}
 	s->in_txn = true;
 	return 0;
 }
@@ -359,25 +388,30 @@ int store_put(struct store *s, uint32_t client_id, const char *doc, size_t len)
 		return -EFBIG;
 	sqlite3_bind_int64(s->put, 1, client_id);
 	sqlite3_bind_text(s->put, 2, doc, (int)len, SQLITE_STATIC);
-	return step_reset(s->put);
+	return step_reset(s, s->put);
 }
 
 int store_del(struct store *s, uint32_t client_id)
 {
 	sqlite3_bind_int64(s->del, 1, client_id);
-	return step_reset(s->del);
+	return step_reset(s, s->del);
 }
 
 int store_del_all(struct store *s)
 {
-	return sqlite3_exec(s->db, "DELETE FROM clients", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+	int rc = sqlite3_exec(s->db, "DELETE FROM clients", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	failed(s, "DELETE FROM clients", sqlite3_extended_errcode(s->db), sqlite3_errmsg(s->db));
+	return -EIO;
 }
 
 int store_set_meta(struct store *s, const char *key, int64_t value)
 {
 	sqlite3_bind_text(s->meta, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->meta, 2, value);
-	return step_reset(s->meta);
+	return step_reset(s, s->meta);
 }
 
 int store_commit(struct store *s)
@@ -385,10 +419,10 @@ int store_commit(struct store *s)
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = false;
-	if (step_reset(s->commit) < 0) {
+	if (step_reset(s, s->commit) < 0) {
 		/* After an I/O error SQLite may have rolled back already. */
 		if (!sqlite3_get_autocommit(s->db))
-			step_reset(s->rollback);
+			step_reset(s, s->rollback);
 		/* And the read transaction goes too: the pager leaves its error
 		 * state only when no transaction is left (store_begin takes a
 		 * new one). */
@@ -404,7 +438,7 @@ void store_rollback(struct store *s)
 		return;
 	s->in_txn = false;
 	if (!sqlite3_get_autocommit(s->db))
-		step_reset(s->rollback);
+		step_reset(s, s->rollback);
 	drop_read(s);
 }
 
@@ -420,6 +454,8 @@ static int checkpoint_here(struct store *s)
 	 * backfilled", which lets the next commit restart the WAL). */
 	drop_read(s);
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		failed(s, "checkpoint", sqlite3_extended_errcode(s->db), sqlite3_errmsg(s->db));
 	hold_read(s);
 	/* BUSY: a reader (a backup) or the background checkpoint holds part of
 	 * it; the next idle tries again. */
@@ -440,8 +476,10 @@ static int background_done(struct store *s)
 
 	if (!checkpointer_result(s->ck, &rc, &log, &done))
 		return 0;
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+		failed(s, "background checkpoint", rc, NULL);
 		return -EIO;
+	}
 	s->n_background++;
 	if (rc != SQLITE_OK || log < 0 || s->ck_gen != s->wal_gen)
 		return 1;
@@ -476,14 +514,23 @@ int store_idle(struct store *s)
 	rc = background_done(s);
 	if (rc < 0)
 		return rc;
-	if (checkpointer_busy(s->ck))
-		return rc;
 	/* Under a steady stream of commits the WAL never ends where a
 	 * background checkpoint stopped, so it never restarts by itself: past
 	 * STORE_CHECKPOINT_MAX_PAGES rsipd's thread copies what is left (the
-	 * background ones copied the rest) and the next commit restarts it. */
-	if (s->wal_frames >= STORE_CHECKPOINT_MAX_PAGES)
+	 * background ones copied the rest) and the next commit restarts it.
+	 * A background checkpoint still running then (its syncs slowed by a
+	 * busy disk or CPU) is waited for: returning instead let the WAL grow
+	 * past the bound for as long as it ran. */
+	if (s->wal_frames >= STORE_CHECKPOINT_MAX_PAGES) {
+		if (checkpointer_busy(s->ck)) {
+			checkpointer_wait(s->ck);
+			if (background_done(s) < 0)
+				return -EIO;
+		}
 		return checkpoint_here(s);
+	}
+	if (checkpointer_busy(s->ck))
+		return rc;
 	if (s->wal_frames - s->ck_copied < STORE_CHECKPOINT_PAGES)
 		return rc;
 	/* Our read mark now, at the WAL's end: the checkpoint may copy all of
@@ -498,6 +545,11 @@ void store_checkpoints(const struct store *s, unsigned *background, unsigned *fo
 {
 	*background = s->n_background;
 	*foreground = s->n_foreground;
+}
+
+const char *store_error(const struct store *s)
+{
+	return s->last_err[0] ? s->last_err : "no error";
 }
 
 int store_wal_frames(const struct store *s)

@@ -76,5 +76,8 @@ int store_idle(struct store *s);
 /* Checkpoints finished in the background and run on rsipd's thread. */
 void store_checkpoints(const struct store *s, unsigned *background, unsigned *foreground);
 int store_wal_frames(const struct store *s); /* frames in the WAL now */
+/* Why the last operation that returned -EIO failed: the statement or
+ * checkpoint and what SQLite said, with its extended result code. */
+const char *store_error(const struct store *s);
 
 #endif
