@@ -3,6 +3,7 @@
 #include <netinet/ip.h>
 #include <string.h>
 
+#include "be.h"
 #include "encap.h"
 #include "rsip/wire.h"
 
@@ -51,11 +52,6 @@ void encap_gre_header(uint8_t hdr[GRE_HDR_LEN])
 	hdr[3] = GRE_PROTO_IPV4 & 0xff;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Check an IPv4 header at pkt; return its header length and the packet's
  * total length through the pointers. */
 static int check_ipv4(const uint8_t *pkt, size_t len, size_t *hlen, size_t *tot)
@@ -65,7 +61,7 @@ static int check_ipv4(const uint8_t *pkt, size_t len, size_t *hlen, size_t *tot)
 	if (pkt[0] >> 4 != 4)
 		return ENCAP_NOT_IPV4;
 	*hlen = (size_t)(pkt[0] & 0x0f) * 4;
-	*tot = rd16(pkt + 2);
+	*tot = be16_get(pkt + 2);
 	if (*hlen < sizeof(struct iphdr) || *tot < *hlen)
 		return ENCAP_BAD_HEADER;
 	if (*tot > len)
@@ -99,19 +95,19 @@ int encap_decap(const uint8_t *pkt, size_t len, uint8_t tunnel, struct in_addr e
 		return ENCAP_WRONG_PROTO;
 	if (memcmp(pkt + 12, &endpoint.s_addr, 4))
 		return ENCAP_WRONG_SOURCE;
-	if (rd16(pkt + 6) & 0x3fff) /* MF or a fragment offset */
+	if (be16_get(pkt + 6) & 0x3fff) /* MF or a fragment offset */
 		return ENCAP_FRAGMENT;
 	pos = hlen;
 	if (tunnel == RSIP_TUNNEL_GRE) {
 		if (tot - pos < GRE_HDR_LEN)
 			return ENCAP_SHORT;
-		flags = rd16(pkt + pos);
+		flags = be16_get(pkt + pos);
 		/* Only C, K and S may be set (RFC 2784/2890); the routing bit,
 		 * the other reserved bits and any version but 0 mean a GRE we
 		 * do not speak. */
 		if (flags & ~(GRE_FLAG_C | GRE_FLAG_K | GRE_FLAG_S))
 			return ENCAP_BAD_GRE;
-		if (rd16(pkt + pos + 2) != GRE_PROTO_IPV4)
+		if (be16_get(pkt + pos + 2) != GRE_PROTO_IPV4)
 			return ENCAP_BAD_GRE;
 		pos += GRE_HDR_LEN;
 		pos += (flags & GRE_FLAG_C) ? 4 : 0;
@@ -138,7 +134,7 @@ static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
+		sum += be16_get(p + i);
 	if (i < len)
 		sum += (uint32_t)p[i] << 8;
 	return sum;
@@ -157,7 +153,7 @@ bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c)
 	uint32_t pseudo;
 	uint16_t off;
 
-	if (check_ipv4(pkt, len, &hlen, &tot) || rd16(pkt + 6) & 0x3fff)
+	if (check_ipv4(pkt, len, &hlen, &tot) || be16_get(pkt + 6) & 0x3fff)
 		return false;
 	switch (pkt[9]) {
 	case IPPROTO_TCP:
@@ -173,7 +169,7 @@ bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c)
 	if (l4len < (size_t)off + 2u)
 		return false;
 	pseudo = sum16(pkt + 12, 8, pkt[9] + (uint32_t)l4len);
-	if (rd16(pkt + hlen + off) != fold(pseudo))
+	if (be16_get(pkt + hlen + off) != fold(pseudo))
 		return false;
 	c->start = (uint16_t)hlen;
 	c->offset = off;
@@ -191,6 +187,17 @@ void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c)
 		csum = 0xffff;
 	field[0] = (uint8_t)(csum >> 8);
 	field[1] = (uint8_t)csum;
+}
+
+bool encap_l4_csum_valid(const uint8_t *ip, size_t len)
+{
+	size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
+
+	/* The pseudo-header, then the L4 header and payload with the field
+	 * as sent: a correct checksum makes the whole sum 0xffff. */
+	return hlen < len &&
+	       fold(sum16(ip + hlen, len - hlen,
+			  sum16(ip + 12, 8, ip[9] + (uint32_t)(len - hlen)))) == 0xffff;
 }
 
 uint16_t encap_pseudo_sum(const uint8_t *ip, size_t l4len)

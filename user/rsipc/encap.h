@@ -68,6 +68,10 @@ bool encap_partial_csum(const uint8_t *pkt, size_t len, struct encap_csum *c);
  * to the end of the packet (the field holds the pseudo-header sum). */
 void encap_csum_complete(uint8_t *pkt, size_t len, const struct encap_csum *c);
 
+/* true when the TCP or UDP checksum of the IPv4 packet at ip (len bytes,
+ * its header length in ip[0]) is complete and right. */
+bool encap_l4_csum_valid(const uint8_t *ip, size_t len);
+
 /* The pseudo-header sum (folded, not inverted) of the IPv4 packet at ip for
  * an L4 length of l4len: what a CHECKSUM_PARTIAL field holds. */
 uint16_t encap_pseudo_sum(const uint8_t *ip, size_t l4len);

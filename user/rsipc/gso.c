@@ -5,31 +5,13 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "be.h"
 #include "encap.h"
 #include "gso.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* The cut both protocols share: headers copied into every segment, payload
  * split at gso_size; then what differs per segment (IP length and ID, TCP
@@ -55,7 +37,7 @@ static int segment4(const uint8_t *pkt, size_t len, uint8_t proto, uint16_t gso_
 	if (l4h < min_l4h || hdr > tot)
 		return -EINVAL;
 	payload = tot - hdr;
-	seq = proto == IPPROTO_TCP ? rd32(pkt + ihl + 4) : 0;
+	seq = proto == IPPROTO_TCP ? be32_get(pkt + ihl + 4) : 0;
 	id = (uint16_t)(pkt[4] << 8 | pkt[5]);
 	do {
 		size_t chunk = payload - done < gso_size ? payload - done : gso_size;
@@ -67,19 +49,19 @@ static int segment4(const uint8_t *pkt, size_t len, uint8_t proto, uint16_t gso_
 			return -ENOSPC;
 		memcpy(s, pkt, hdr);
 		memcpy(s + hdr, pkt + hdr + done, chunk);
-		wr16(s + 2, (uint16_t)(hdr + chunk));
-		wr16(s + 4, (uint16_t)(id + n));
+		be16_put(s + 2, (uint16_t)(hdr + chunk));
+		be16_put(s + 4, (uint16_t)(id + n));
 		encap_ip_csum_set(s);
 		if (proto == IPPROTO_TCP) {
-			wr32(s + ihl + 4, seq + (uint32_t)done);
+			be32_put(s + ihl + 4, seq + (uint32_t)done);
 			if (!last)
 				s[ihl + 13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 			if (n)
 				s[ihl + 13] &= (uint8_t)~TCP_CWR;
 		} else {
-			wr16(s + ihl + 4, (uint16_t)(l4h + chunk));
+			be16_put(s + ihl + 4, (uint16_t)(l4h + chunk));
 		}
-		wr16(s + ihl + c.offset, encap_pseudo_sum(s, l4h + chunk));
+		be16_put(s + ihl + c.offset, encap_pseudo_sum(s, l4h + chunk));
 		if (!partial)
 			encap_csum_complete(s, hdr + chunk, &c);
 		lens[n++] = hdr + chunk;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "coalesce.h"
 #include "gso.h"
 #include "log.h"
 #include "nl.h"
@@ -640,19 +641,56 @@ static void pump_out(void *arg)
 	pump_flush(t, &po);
 }
 
-/* Inbound: one recvmmsg, then each inner packet to the TUN behind a
- * virtio_net_hdr: a packet GRO merged on the way (its TCP checksum only the
- * pseudo-header sum) goes with NEEDS_CSUM, the kernel then treats it as it
- * would have without the tunnel (CHECKSUM_PARTIAL); any other with none,
- * and the kernel checks its checksum. */
+/* One packet to the TUN: the virtio_net_hdr, then its pieces. */
+static void tun_write(struct tunnel *t, struct virtio_net_hdr *vh, const struct iovec *pieces,
+		      int n, unsigned int segs)
+{
+	struct iovec out[1 + COALESCE_MAX_SEGS + 1];
+	size_t len = 0;
+
+	out[0] = (struct iovec){vh, sizeof(*vh)};
+	for (int i = 0; i < n; i++) {
+		out[1 + i] = pieces[i];
+		len += pieces[i].iov_len;
+	}
+	if (writev(t->tun_fd, out, n + 1) < 0) {
+		log_debug("tunnel: TUN write: %s", strerror(errno));
+		STAT_ADD(t->stats.rx_errors, segs);
+		return;
+	}
+	STAT_ADD(t->stats.rx_packets, segs);
+	STAT_ADD(t->stats.rx_bytes, len);
+	STAT_ADD(t->stats.rx_tun_writes, 1);
+	if (segs > 1)
+		STAT_ADD(t->stats.rx_coalesced, segs);
+}
+
+static void flush_run(struct tunnel *t, struct coalesce *co)
+{
+	struct virtio_net_hdr vh;
+	struct iovec *pieces;
+	unsigned int segs = co->n;
+	int n = coalesce_finish(co, &vh, &pieces);
+
+	if (n)
+		tun_write(t, &vh, pieces, n, segs);
+}
+
+/* Inbound: one recvmmsg, then the inner packets to the TUN, each behind a
+ * virtio_net_hdr. Consecutive TCP segments of one flow go as one packet
+ * (coalesce.h: one write, and one pass through the host's receive path,
+ * instead of one per segment). A packet GRO merged on the way (its TCP
+ * checksum only the pseudo-header sum) goes with NEEDS_CSUM, the kernel then
+ * treats it as it would have without the tunnel (CHECKSUM_PARTIAL); any other
+ * with none, and the kernel checks its checksum. */
 void tunnel_pump_in(struct tunnel *t)
 {
 	static uint8_t buf[PUMP_BATCH][PKT_MAX];
+	static struct coalesce co;
 	struct iovec iov[PUMP_BATCH];
 	struct mmsghdr mm[PUMP_BATCH];
 	struct virtio_net_hdr vh;
 	struct encap_csum c;
-	struct iovec out[2];
 	size_t off, len;
 	int n, v;
 
@@ -668,6 +706,7 @@ void tunnel_pump_in(struct tunnel *t)
 	}
 	for (int i = 0; i < n; i++) {
 		uint8_t *pkt = buf[i];
+		enum coalesce_verdict cv;
 
 		v = encap_decap(pkt, mm[i].msg_len, t->type, t->endpoint, t->addr, &off, &len);
 		if (!v && !leased_inner(&t->leased, pkt + off, len))
@@ -677,6 +716,12 @@ void tunnel_pump_in(struct tunnel *t)
 			STAT_ADD(t->stats.drops[v], 1);
 			continue;
 		}
+		cv = coalesce_add(&co, pkt + off, len);
+		if (cv == COALESCE_TAKEN)
+			continue;
+		flush_run(t, &co); /* what came before it goes first */
+		if (cv == COALESCE_FULL && coalesce_add(&co, pkt + off, len) == COALESCE_TAKEN)
+			continue;
 		memset(&vh, 0, sizeof(vh));
 		if (encap_partial_csum(pkt + off, len, &c)) {
 			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -684,16 +729,9 @@ void tunnel_pump_in(struct tunnel *t)
 			vh.csum_offset = c.offset;
 			STAT_ADD(t->stats.rx_partial_csum, 1);
 		}
-		out[0] = (struct iovec){&vh, sizeof(vh)};
-		out[1] = (struct iovec){pkt + off, len};
-		if (writev(t->tun_fd, out, 2) < 0) {
-			log_debug("tunnel: TUN write: %s", strerror(errno));
-			STAT_ADD(t->stats.rx_errors, 1);
-			continue;
-		}
-		STAT_ADD(t->stats.rx_packets, 1);
-		STAT_ADD(t->stats.rx_bytes, len);
+		tun_write(t, &vh, &(struct iovec){pkt + off, len}, 1, 1);
 	}
+	flush_run(t, &co); /* the buffers are reused by the next call */
 }
 
 void tunnel_stats_read(const struct tunnel *t, struct tunnel_stats *s)

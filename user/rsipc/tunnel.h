@@ -45,6 +45,8 @@ struct tunnel_stats {
 	uint64_t rx_packets, rx_bytes; /* gateway -> TUN (bpf: reassembled ones) */
 	uint64_t tx_errors, rx_errors; /* socket / TUN write failures */
 	uint64_t rx_partial_csum;      /* GRO-merged, handed on with NEEDS_CSUM */
+	uint64_t rx_tun_writes;	       /* pump: TUN writes for the rx_packets */
+	uint64_t rx_coalesced;	       /* of rx_packets: segments merged with others (coalesce.h) */
 	uint64_t tx_tso;	       /* TSO super-packets read and cut */
 	uint64_t tx_uso;	       /* USO (UDP GSO) super-packets read and cut */
 	uint64_t tx_direct;	       /* of tx_packets: through the packet socket */

@@ -137,6 +137,8 @@ static struct json_object *state_json(struct up *u)
 	add_u64(t, "tx_errors", st.tx_errors);
 	add_u64(t, "rx_errors", st.rx_errors);
 	add_u64(t, "rx_partial_csum", st.rx_partial_csum);
+	add_u64(t, "rx_tun_writes", st.rx_tun_writes);
+	add_u64(t, "rx_coalesced", st.rx_coalesced);
 	add_u64(t, "tx_tso", st.tx_tso);
 	add_u64(t, "tx_uso", st.tx_uso);
 	add_u64(t, "tx_direct", st.tx_direct);
