@@ -293,6 +293,15 @@ static void test_refused(void **state)
 		if (coalesce_add(&c, seg[0], tot) != COALESCE_NOT)
 			fail_msg("%s was not refused in a run", cases[k].what);
 	}
+	/* A GRO-merged packet: its checksum field holds the pseudo-header
+	 * sum (partial), it goes alone. */
+	{
+		struct coalesce c = {0};
+		size_t tot = mk(0, MSS, 0);
+
+		wr(seg[0] + IHL + 16, 2, pseudo(seg[0], tot - IHL));
+		assert_int_equal(coalesce_add(&c, seg[0], tot), COALESCE_NOT);
+	}
 	/* No payload: a pure ACK. */
 	{
 		struct coalesce c = {0};
