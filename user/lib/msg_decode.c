@@ -37,7 +37,7 @@ int rsip_decode(const uint8_t *buf, size_t len, struct rsip_msg *m, struct rsip_
 		err->type = buf[1];
 	if (len < RSIP_HDR_LEN)
 		return fail(err, RSIP_E_BAD_MESSAGE, true, "shorter than the 4-byte header");
-	overall = rsip_get16(buf + 2);
+	overall = be16_get(buf + 2);
 	/* Whatever goes wrong below, the caller's ERROR_RESPONSE should carry
 	 * the counter and client ID if they can be found. */
 	rsip_tlv_salvage(buf, overall < len ? overall : len, err);
@@ -68,7 +68,7 @@ int rsip_frame_len(const uint8_t *buf, size_t len)
 
 	if (len < RSIP_HDR_LEN)
 		return 0;
-	overall = rsip_get16(buf + 2);
+	overall = be16_get(buf + 2);
 	if (overall < RSIP_HDR_LEN || overall > RSIP_MAX_MSG)
 		return -1;
 	return overall;

@@ -160,7 +160,7 @@ static uint8_t *w_param(struct wbuf *w, uint8_t code, size_t vlen)
 	}
 	p = w->buf + w->len;
 	p[0] = code;
-	rsip_put16(p + 1, (uint16_t)vlen);
+	be16_put(p + 1, (uint16_t)vlen);
 	w->len += RSIP_PARAM_HDR + vlen;
 	return p + RSIP_PARAM_HDR;
 }
@@ -170,7 +170,7 @@ static void put_u32(struct wbuf *w, uint8_t code, uint32_t v)
 	uint8_t *p = w_param(w, code, 4);
 
 	if (p)
-		rsip_put32(p, v);
+		be32_put(p, v);
 }
 
 static void put_u8_nonzero(struct wbuf *w, uint8_t code, uint8_t v)
@@ -194,7 +194,7 @@ static void put_error(struct wbuf *w, uint16_t code)
 		return;
 	}
 	if ((p = w_param(w, RSIP_P_ERROR, 2)))
-		rsip_put16(p, code);
+		be16_put(p, code);
 }
 
 static void put_flow(struct wbuf *w, uint8_t local, uint8_t remote)
@@ -295,7 +295,7 @@ static void put_ports(struct wbuf *w, const struct rsip_ports *ports)
 		}
 		if ((p = w_param(w, RSIP_P_PORTS, 3))) {
 			p[0] = number;
-			rsip_put16(p + 1, ports->first);
+			be16_put(p + 1, ports->first);
 		}
 		return;
 	case RSIP_PORTS_LIST:
@@ -307,7 +307,7 @@ static void put_ports(struct wbuf *w, const struct rsip_ports *ports)
 		if ((p = w_param(w, RSIP_P_PORTS, 1 + 2 * (size_t)number))) {
 			p[0] = number;
 			for (i = 0; i < number; i++)
-				rsip_put16(p + 1 + 2 * i, rsip_ports_at(ports, (unsigned int)i));
+				be16_put(p + 1 + 2 * i, rsip_ports_at(ports, (unsigned int)i));
 		}
 		return;
 	default:
@@ -333,7 +333,7 @@ static void put_spi(struct wbuf *w, const struct rsip_spi *s)
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_SPI, 2)))
-			rsip_put16(p, number);
+			be16_put(p, number);
 		return;
 	case RSIP_SPI_RANGE:
 		if (number == 0 || s->first == 0 || (uint64_t)s->first + number - 1 > UINT32_MAX) {
@@ -341,8 +341,8 @@ static void put_spi(struct wbuf *w, const struct rsip_spi *s)
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_SPI, 6))) {
-			rsip_put16(p, number);
-			rsip_put32(p + 2, s->first);
+			be16_put(p, number);
+			be32_put(p + 2, s->first);
 		}
 		return;
 	case RSIP_SPI_LIST:
@@ -352,9 +352,9 @@ static void put_spi(struct wbuf *w, const struct rsip_spi *s)
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_SPI, 2 + 4 * (size_t)number))) {
-			rsip_put16(p, number);
+			be16_put(p, number);
 			for (i = 0; i < number; i++)
-				rsip_put32(p + 2 + 4 * i, rsip_spi_at(s, (unsigned int)i));
+				be32_put(p + 2 + 4 * i, rsip_spi_at(s, (unsigned int)i));
 		}
 		return;
 	default:
@@ -376,7 +376,7 @@ static void put_tuples(struct wbuf *w, const struct rsip_msg *m)
 			return;
 		}
 		if ((p = w_param(w, RSIP_P_INDICATOR, 2))) /* D6: always 2 bytes */
-			rsip_put16(p, tp->indicator);
+			be16_put(p, tp->indicator);
 		if (rsip_indicator_is_network(tp->indicator)) {
 			put_address(w, &tp->addr, RSIP_ROLE_TUPLE_NET);
 			put_address(w, &tp->mask, RSIP_ROLE_TUPLE_MASK);
@@ -400,8 +400,8 @@ static void put_vendors(struct wbuf *w, const struct rsip_msg *m)
 		}
 		if (!(p = w_param(w, RSIP_P_VENDOR_SPECIFIC, 4 + (size_t)v->len)))
 			continue;
-		rsip_put16(p, v->vendor_id);
-		rsip_put16(p + 2, v->subtype);
+		be16_put(p, v->vendor_id);
+		be16_put(p + 2, v->subtype);
 		if (v->len)
 			memcpy(p + 4, v->data, v->len);
 	}
@@ -519,6 +519,6 @@ ssize_t rsip_encode(const struct rsip_msg *m, uint8_t *buf, size_t cap)
 		return -ENOSPC;
 	buf[0] = RSIP_VERSION;
 	buf[1] = m->type;
-	rsip_put16(buf + 2, (uint16_t)w.len);
+	be16_put(buf + 2, (uint16_t)w.len);
 	return (ssize_t)w.len;
 }

@@ -27,7 +27,7 @@ int rsip_tlv_next(struct rsip_tlv_iter *it, struct rsip_tlv *t)
 		return 0;
 	if (left < RSIP_PARAM_HDR)
 		return -1;
-	vlen = rsip_get16(it->pos + 1);
+	vlen = be16_get(it->pos + 1);
 	if (vlen > left - RSIP_PARAM_HDR)
 		return -1;
 	t->code = it->pos[0];
@@ -51,10 +51,10 @@ void rsip_tlv_salvage(const uint8_t *msg, size_t len, struct rsip_decode_err *er
 			continue;
 		if (t.code == RSIP_P_MESSAGE_COUNTER && !err->has_counter) {
 			err->has_counter = true;
-			err->counter = rsip_get32(t.val);
+			err->counter = be32_get(t.val);
 		} else if (t.code == RSIP_P_CLIENT_ID && !err->has_client_id) {
 			err->has_client_id = true;
-			err->client_id = rsip_get32(t.val);
+			err->client_id = be32_get(t.val);
 		}
 	}
 }
@@ -69,7 +69,7 @@ int rsip_dec_u32(const struct rsip_tlv *t, uint32_t *v, const char **why)
 {
 	if (t->len != 4)
 		return bad(why, "value length is not 4");
-	*v = rsip_get32(t->val);
+	*v = be32_get(t->val);
 	return 0;
 }
 
@@ -99,9 +99,9 @@ int rsip_dec_error(const struct rsip_tlv *t, uint16_t *v, const char **why)
 {
 	if (t->len != 2)
 		return bad(why, "Error length is not 2");
-	if (rsip_get16(t->val) == 0)
+	if (be16_get(t->val) == 0)
 		return bad(why, "Error code 0");
-	*v = rsip_get16(t->val);
+	*v = be16_get(t->val);
 	return 0;
 }
 
@@ -124,7 +124,7 @@ int rsip_dec_indicator(const struct rsip_tlv *t, uint8_t *v, const char **why)
 	if (t->len == 1)
 		ind = t->val[0];
 	else if (t->len == 2)
-		ind = rsip_get16(t->val);
+		ind = be16_get(t->val);
 	else
 		return bad(why, "Indicator length is not 1 or 2");
 	if (ind < RSIP_IND_LOCAL_ADDRESS || ind > RSIP_IND_REMOTE_NETWORK)
@@ -215,7 +215,7 @@ int rsip_dec_ports(const struct rsip_tlv *t, struct rsip_ports *p, const char **
 		return bad(why, "Ports length is not 1 + 2k");
 	k = (t->len - 1u) / 2;
 	if (k == 1) {
-		p->first = rsip_get16(t->val + 1);
+		p->first = be16_get(t->val + 1);
 		if (p->first == 0) {
 			if (number != 1)
 				return bad(why, "port range starting at 0");
@@ -244,7 +244,7 @@ int rsip_dec_spi(const struct rsip_tlv *t, struct rsip_spi *s, const char **why)
 	memset(s, 0, sizeof(*s));
 	if (t->len < 2)
 		return bad(why, "SPI without Number");
-	number = rsip_get16(t->val);
+	number = be16_get(t->val);
 	if (number == 0)
 		return bad(why, "SPI Number 0");
 	s->number = number;
@@ -256,7 +256,7 @@ int rsip_dec_spi(const struct rsip_tlv *t, struct rsip_spi *s, const char **why)
 		return bad(why, "SPI length is not 2 + 4k");
 	k = (t->len - 2u) / 4;
 	if (k == 1) {
-		s->first = rsip_get32(t->val + 2);
+		s->first = be32_get(t->val + 2);
 		if (s->first == 0) {
 			if (number != 1)
 				return bad(why, "SPI range starting at 0");
@@ -283,8 +283,8 @@ int rsip_dec_vendor(const struct rsip_tlv *t, struct rsip_vendor *v, const char 
 {
 	if (t->len < 4)
 		return bad(why, "Vendor Specific shorter than 4"); /* D7 */
-	v->vendor_id = rsip_get16(t->val);
-	v->subtype = rsip_get16(t->val + 2);
+	v->vendor_id = be16_get(t->val);
+	v->subtype = be16_get(t->val + 2);
 	v->len = t->len - 4;
 	v->data = t->val + 4;
 	return 0;

@@ -11,7 +11,7 @@ int rsip_msg_set_reg_lease(struct rsip_msg *m, uint8_t buf[4], uint32_t lease_s)
 
 	if (!v)
 		return -ENOSPC;
-	rsip_put32(buf, lease_s);
+	be32_put(buf, lease_s);
 	*v = (struct rsip_vendor){.vendor_id = RSIP_VENDOR_ID_PRIVATE,
 				  .subtype = RSIP_VSUB_REGISTER_LEASE,
 				  .len = 4,
@@ -26,7 +26,7 @@ bool rsip_msg_reg_lease(const struct rsip_msg *m, uint32_t *lease_s)
 
 		if (v->vendor_id == RSIP_VENDOR_ID_PRIVATE &&
 		    v->subtype == RSIP_VSUB_REGISTER_LEASE && v->len == 4 && v->data) {
-			*lease_s = rsip_get32(v->data);
+			*lease_s = be32_get(v->data);
 			return true;
 		}
 	}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rsipc: big-endian fields of packet headers, read and written byte by byte
- * (a packet in a buffer has no alignment to rely on). */
-#ifndef RSIPC_BE_H
-#define RSIPC_BE_H
+/* Big-endian fields of packets and RSIP messages, read and written byte by
+ * byte (a field in a buffer has no alignment to rely on). */
+#ifndef RSIP_BE_H
+#define RSIP_BE_H
 
 #include <stdint.h>
 
