@@ -213,6 +213,14 @@ static int send_loop(int prog_fd, const uint8_t *frame, size_t len, const struct
 			err = 0;
 			break;
 		}
+		if (err == -EPERM) {
+			/* Seen on a kernel build (6.18.44-fc-v1300) that runs every
+			 * other test run: say what is missing, not just "EPERM". */
+			log_warnx("test run: %s: this kernel refuses live-frame test runs "
+				  "(BPF_F_TEST_XDP_LIVE_FRAMES), which this generator needs",
+				  strerror(-err));
+			break;
+		}
 		if (err) {
 			log_warnx("test run: %s", strerror(-err));
 			break;

@@ -230,4 +230,12 @@ int ref_drop(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/* Does nothing: attached to N's interfaces for rsipc_iperf.sh's plain(xdp)
+ * baseline, it shows what an XDP program costs a veth (its peer loses GSO). */
+SEC("xdp")
+int ref_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -3,6 +3,10 @@
 # Host-side throughput (issue 9): iperf3 between a host X1 and the peer Y in
 # the lab (tests/lab/lab.sh), in one run:
 #   plain  X1's own address, routed by N's kernel (no RSIP, no XDP): the baseline
+#   plain(xdp)  the same with a program that only returns XDP_PASS on N's lan0
+#          and wan0: what attaching any XDP program costs these veths (the
+#          kernel takes GSO from a veth whose peer runs XDP, and copies each
+#          frame into a page for it), the ceiling of an XDP gateway here
 #   bpf    through RSIP: rsipd's XDP programs and rsipc's TC programs
 #   pump   through RSIP: rsipd's XDP programs and rsipc's userspace pump
 #   tc     through RSIP: rsipd's TC programs (--attach tc) and rsipc's TC
@@ -19,7 +23,7 @@
 # client on Y: -R makes X1 the sender. Prints Gbit/s delivered (the receiver's
 # count; UDP: what was sent minus the loss), each RSIP figure as a ratio of
 # plain routing in the same GRO setting, and rsipc's CPU over each run. With
-# REPS > 1 every cell is measured REPS times in turn (plain, bpf, pump, tc,
+# REPS > 1 every cell is measured REPS times in turn (plain, plain(xdp), bpf, pump, tc,
 # pump(tc)[, pump(tc) before], then again): the table shows the median, and every repetition is printed
 # below it, with the load average before and after.
 #   bench/rsipc_iperf.sh [BUILD_DIR]   env: SECS (5 per run), UDP_RATE (iperf3 -b, default 1G),
@@ -39,6 +43,8 @@ RSIPC_BEFORE=${RSIPC_BEFORE:-}
 lab_init ipf
 lab_up || exit 1
 HZ=$(getconf CLK_TCK)
+XDP_GW=$BUILD/bench/xdp_gw
+[ -x "$XDP_GW" ] || { echo "bench: $XDP_GW not built (make bench)" >&2; exit 1; }
 
 gro() { lab_gro "$1"; } # on|off: every hop (tests/lab/lab.sh)
 
@@ -115,6 +121,11 @@ for G in on off; do
 		# plain routing: X1 <-> Y by N's kernel, no rsipd
 		plain_routes add
 		measure plain $LAB_X1
+		# the XDP tax alone: N routes as before, a pass-only program on
+		# the interfaces rsipd's XDP programs would hold
+		lab_exec n "$XDP_GW" pass lan0 && lab_exec n "$XDP_GW" pass wan0 || exit 1
+		measure plainxdp $LAB_X1
+		lab_exec n "$XDP_GW" detach lan0 && lab_exec n "$XDP_GW" detach wan0 || exit 1
 		plain_routes del
 		rsip_round xdp bpf:bpf pump:pump
 		# the two pump builds swap places every repetition
@@ -130,19 +141,21 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { $PY -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }
-printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s %6s' GRO prot dir "" plain \
-	"bpf(xdp)" ratio "bpf(tc)" ratio pump ratio pump/bpf "pump(tc)" ratio
+printf '\n%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %6s %8s %6s %8s %6s %6s %9s %8s %6s' GRO prot dir "" plain \
+	"p(xdp)" ratio "bpf(xdp)" ratio "/p(x)" "bpf(tc)" ratio pump ratio "/p(x)" pump/bpf "pump(tc)" ratio
 [ -z "$RSIPC_BEFORE" ] || printf ' %8s %6s %7s' before ratio "tc/bef"
 printf ' %9s %9s %9s\n' "cpu(bpf)" "cpu(pump)" "cpu(p-tc)"
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
 			p=$(median "${R[plain,$G,$proto,$d]}") b=$(median "${R[bpf,$G,$proto,$d]}")
+			px=$(median "${R[plainxdp,$G,$proto,$d]}")
 			t=$(median "${R[tc,$G,$proto,$d]}") u=$(median "${R[pump,$G,$proto,$d]}")
 			ut=$(median "${R[pumptc,$G,$proto,$d]}")
-			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %8s %6s %9s %8s %6s' "$G" $proto $d \
-				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$b" "$(ratio "$b" "$p")" \
-				"$t" "$(ratio "$t" "$p")" "$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$b")" \
+			printf '%-5s %-4s %-3s %-7s %8s %8s %6s %8s %6s %6s %8s %6s %8s %6s %6s %9s %8s %6s' "$G" $proto $d \
+				"$([ $d = out ] && echo "X1->Y" || echo "Y->X1")" "$p" "$px" "$(ratio "$px" "$p")" \
+				"$b" "$(ratio "$b" "$p")" "$(ratio "$b" "$px")" \
+				"$t" "$(ratio "$t" "$p")" "$u" "$(ratio "$u" "$p")" "$(ratio "$u" "$px")" "$(ratio "$u" "$b")" \
 				"$ut" "$(ratio "$ut" "$p")"
 			if [ -n "$RSIPC_BEFORE" ]; then
 				ub=$(median "${R[pumpbefore,$G,$proto,$d]}")
@@ -154,7 +167,8 @@ for G in on off; do
 	done
 done
 echo "(TCP ${CC:-$(sysctl -n net.ipv4.tcp_congestion_control)}; Gbit/s delivered, $SECS s per run, median of $REPS; ratio = RSIP / plain routing with the same GRO"
-echo " setting; bpf(xdp) = the gateway's XDP programs, bpf(tc) = its TC programs (--attach tc), both"
+echo " setting; p(xdp) = plain routing with a pass-only XDP program on N's lan0 and wan0, /p(x) = the"
+echo " cell to its left against it; bpf(xdp) = the gateway's XDP programs, bpf(tc) = its TC programs (--attach tc), both"
 echo " with rsipc's BPF path; pump/bpf = the pump against bpf(xdp), which shares the gateway's"
 echo " per-frame XDP path; pump(tc) = the pump through the TC gateway; before = the same with"
 echo " RSIPC_BEFORE, tc/bef = pump(tc) / before; cpu = rsipc's user+system time over the run,"
@@ -164,7 +178,7 @@ echo "every repetition (Gbit/s, in the order run; load average $LOAD0 before, $L
 for G in on off; do
 	for proto in tcp udp; do
 		for d in out in; do
-			for l in plain bpf tc pump pumptc ${RSIPC_BEFORE:+pumpbefore}; do
+			for l in plain plainxdp bpf tc pump pumptc ${RSIPC_BEFORE:+pumpbefore}; do
 				printf '  GRO %-3s %s %-3s %-5s %s\n' "$G" $proto $d $l "${R[$l,$G,$proto,$d]}"
 			done
 		done

@@ -28,6 +28,8 @@
  *       and ref_lookup16 (the same entries under a 12- and a 16-byte key) as
  *       PINDIR/ref_lookup{12,16}_{esp,ike,udp}.
  *   xdp_gw sink IFNAME            attaches ref_drop (native; stays attached)
+ *   xdp_gw pass IFNAME            attaches ref_pass (native; stays attached):
+ *       what any XDP program costs a veth and its peer (rsipc_iperf.sh)
  *   xdp_gw attach IFNAME PROGPIN  attaches a pinned program (native, replaces)
  *   xdp_gw detach IFNAME
  *   xdp_gw counters STATSPIN      rsip_stats summed over CPUs: name=value ...
@@ -102,7 +104,7 @@ static void usage(FILE *f)
 		"       xdp_gw steer STEERPIN CPULIST\n"
 		"       xdp_gw ref -l LAN -M CLIENT_MAC -a NA -d PINDIR [-v]\n"
 		"       xdp_gw lookup -l LAN -M CLIENT_MAC -a NA -n CLIENTS -d PINDIR [-v]\n"
-		"       xdp_gw sink IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
+		"       xdp_gw sink IFNAME | pass IFNAME | attach IFNAME PROGPIN | detach IFNAME\n"
 		"       xdp_gw counters STATSPIN\n"
 		"       xdp_gw prun PROGPIN [-k esp|ike|udp] [-n CLIENTS] [-f FLOWS] [-c CALLS]\n");
 }
@@ -679,7 +681,8 @@ static int attach_fd(const char *ifname, int fd)
 	return err;
 }
 
-static int cmd_sink(const char *ifname)
+/* Attaches ref_drop (pass false) or ref_pass (true); the link outlives us. */
+static int cmd_attach_ref(const char *ifname, bool pass)
 {
 	struct ref_progs *skel = ref_progs__open_and_load();
 	int err;
@@ -688,7 +691,8 @@ static int cmd_sink(const char *ifname)
 		log_warn("cannot load ref_progs");
 		return -errno;
 	}
-	err = attach_fd(ifname, bpf_program__fd(skel->progs.ref_drop));
+	err =
+	    attach_fd(ifname, bpf_program__fd(pass ? skel->progs.ref_pass : skel->progs.ref_drop));
 	ref_progs__destroy(skel);
 	return err;
 }
@@ -855,7 +859,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "steer") && argc == 4) {
 		err = cmd_steer(argv[2], argv[3]);
 	} else if (!strcmp(cmd, "sink") && argc == 3) {
-		err = cmd_sink(argv[2]);
+		err = cmd_attach_ref(argv[2], false);
+	} else if (!strcmp(cmd, "pass") && argc == 3) {
+		err = cmd_attach_ref(argv[2], true);
 	} else if (!strcmp(cmd, "attach") && argc == 4) {
 		err = cmd_attach(argv[2], argv[3]);
 	} else if (!strcmp(cmd, "detach") && argc == 3) {
