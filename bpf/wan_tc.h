@@ -55,20 +55,25 @@ static __always_inline int wan_tc_send(struct __sk_buff *skb, const struct wan_m
 		return tc_slow_path(skb, RSIP_SLOW_NO_NEIGH, t, RSIP_CNT_WAN_SLOW_NO_NEIGH,
 				    RSIP_CNT_WAN_SLOW_LOST);
 	if (gso) {
-		/* TCP: each segment grows by the overhead and the kernel cuts
-		 * the payload smaller by as much (no BPF_F_ADJ_ROOM_FIXED_GSO):
-		 * a segment leaves as long as it arrived. UDP (GRO forwarding
-		 * of UDP, off by default): a segment is a datagram, its size
-		 * stays (the kernel refuses anything else), so it must fit
-		 * with the overhead. */
+		/* A segment that fits the LAN with the overhead keeps its size
+		 * (BPF_F_ADJ_ROOM_FIXED_GSO). A TCP segment that does not is
+		 * cut smaller by the overhead (without the flag the kernel does
+		 * that), so it leaves as long as it arrived; that costs a copy
+		 * of the whole packet when GRO chained linear skbs
+		 * (bpf_skb_net_grow linearizes them), which is why it is not
+		 * the default. UDP (GRO forwarding of UDP, off by default): a
+		 * segment is a datagram, its size stays (the kernel refuses
+		 * anything else), so it must fit with the overhead. */
 		__u32 grow = iph->protocol == IPPROTO_UDP ? overhead : 0;
 
 		hdrs = tc_seg_hdrs(iph, data_end);
 		if (!hdrs || gso <= overhead || hdrs + gso + grow > cfg_lan_mtu)
 			return tc_slow_path(skb, RSIP_SLOW_OVERSIZE, t, RSIP_CNT_WAN_SLOW_OVERSIZE,
 					    RSIP_CNT_WAN_SLOW_LOST);
-		if (grow)
+		if (hdrs + gso + overhead <= cfg_lan_mtu)
 			flags |= BPF_F_ADJ_ROOM_FIXED_GSO;
+		else
+			count(RSIP_CNT_WAN_TC_GSO_CUT);
 		bytes += (segs - 1) * hdrs;
 	} else if (in.tot_len + overhead > cfg_lan_mtu) {
 		return tc_slow_path(skb, RSIP_SLOW_OVERSIZE, t, RSIP_CNT_WAN_SLOW_OVERSIZE,

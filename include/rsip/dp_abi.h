@@ -539,6 +539,9 @@ enum rsip_counter {
 	 * the skb's linear part, made linear first (bpf/tc_pull.h) */
 	RSIP_CNT_WAN_TC_PULLED,
 	RSIP_CNT_LAN_TC_PULLED,
+	/* --attach tc: GSO packets whose segments would not fit the LAN with
+	 * the tunnel header: cut smaller by it (bpf/wan_tc.h) */
+	RSIP_CNT_WAN_TC_GSO_CUT,
 	RSIP_CNT_MAX,
 };
 

@@ -18,8 +18,10 @@
 # GW_ATTACH=tc (test_rsipc_bulk_tc.sh) runs the gateway's TC programs instead
 # of its XDP programs (rsipd --attach tc): then GSO packets must cross the
 # gateway whole both ways (its wan_tc_gso and lan_tc_gso counters), no XDP
-# program is attached to N's devices, no checksum needs completing, and
-# rsipd's exit leaves no filter and no qdisc of its own on them.
+# program is attached to N's devices, no checksum needs completing, segments
+# that fit the LAN with the tunnel header keep their size and larger ones are
+# cut by it (wan_tc_gso_cut, bpf/wan_tc.h), and rsipd's exit leaves no filter
+# and no qdisc of its own on them.
 set -u
 . "$(dirname "$0")/rsipc_netns.sh"
 GW_ATTACH=${GW_ATTACH:-xdp}
@@ -73,6 +75,7 @@ for dp in $DATAPATHS; do
 		wg0=$(dp_counter wan_tc_gso)
 		lg0=$(dp_counter lan_tc_gso)
 		pl0=$(($(dp_counter wan_tc_pulled) + $(dp_counter lan_tc_pulled)))
+		cut0=$(dp_counter wan_tc_gso_cut)
 		fw0=$(($(dp_counter wan_tx_port) + $(dp_counter lan_tx)))
 
 		transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
@@ -98,7 +101,12 @@ for dp in $DATAPATHS; do
 			fwd=$(($(dp_counter wan_tx_port) + $(dp_counter lan_tx) - fw0))
 			[ $((pulled * 100)) -le "$fwd" ] ||
 				fail "$dp/$tunnel: the TC programs made $pulled of $fwd packets linear (wan_tc_pulled, lan_tc_pulled)"
-			gw="the gateway's TC programs forwarded $wgso GSO packets to X1 and $lgso to Y, $fwd in all, $pulled of them made linear first"
+			# rsipc's tunnel MTU sizes X1's MSS: Y's segments fit
+			# the LAN with the tunnel header and keep their size
+			# (cutting them costs a copy of every GRO chain).
+			cut=$(($(dp_counter wan_tc_gso_cut) - cut0))
+			[ "$cut" = 0 ] || fail "$dp/$tunnel: the gateway cut $cut GSO packets smaller (wan_tc_gso_cut), though X1's MSS fits the tunnel"
+			gw="the gateway's TC programs forwarded $wgso GSO packets to X1 (none cut) and $lgso to Y, $fwd in all, $pulled of them made linear first"
 		else
 			# What the TC program sends is merged at p1 (the pump's raw
 			# socket sends packets GRO does not merge: no partial
@@ -234,6 +242,54 @@ if [ "$GW_ATTACH" = tc ]; then
 	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
 	wait "$pid" || fail "rsipc (pump, GRO off) exited $?"
 	lab_gro on
+fi
+
+# Segments that do not fit the LAN with the tunnel header (bpf/wan_tc.h):
+# the WAN's MTU raised to the LAN's (1524 here, rsipc_netns.sh) and X1's
+# tunnel MTU with it (--mtu), Y sends segments as large as the LAN, and N
+# must cut them smaller by the header (wan_tc_gso_cut) instead of keeping
+# their size. Y -> X1 only (X1's own full-size packets would not fit its
+# tunnel).
+if [ "$GW_ATTACH" = tc ]; then
+	lan_mtu=$(lab_exec n cat /sys/class/net/lan0/mtu)
+	wan_mtu=$(lab_exec n cat /sys/class/net/wan0/mtu)
+	lab_exec n ip link set wan0 mtu "$lan_mtu"
+	lab_exec y ip link set eth0 mtu "$lan_mtu"
+	# lan0 without GSO: the kernel cuts each packet there by its segment
+	# size, and a segment left too large for the LAN is dropped by the
+	# switch's p0, so the bytes only arrive if N sized them right.
+	lab_exec n ethtool -K lan0 gso off tso off >/dev/null
+	dir=$LAB_DIR/rsipc-x1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	lab_bg x1 "$LAB_DIR/rsipc-x1.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
+		--ports 2 --tunnel ipip --datapath bpf --mtu "$lan_mtu"
+	pid=$LAB_LAST_PID
+	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up (--mtu $lan_mtu) got no lease"
+	nb=$(status 'd["address"]')
+	p1=$(status 'd["ports"][1]')
+	x0=$(csum_errors x1)
+	cut0=$(dp_counter wan_tc_gso_cut)
+	wg0=$(dp_counter wan_tc_gso)
+	big0=$(dp_counter wan_slow_oversize)
+	transfer y x1 "$nb" "$p1"
+	cut=$(($(dp_counter wan_tc_gso_cut) - cut0))
+	wgso=$(($(dp_counter wan_tc_gso) - wg0))
+	big=$(($(dp_counter wan_slow_oversize) - big0))
+	x1err=$(($(csum_errors x1) - x0))
+	[ "$x1err" = 0 ] || fail "segments as large as the LAN: X1 counted $x1err TcpInCsumErrors"
+	[ "$cut" -gt 0 ] || fail "segments as large as the LAN: no GSO packet was cut smaller (wan_tc_gso_cut 0 of $wgso GSO packets)"
+	# A segment N left too large is dropped at p0; Y's retransmission of
+	# it alone then goes to rsipd as too big (wan_slow_oversize), whose
+	# ICMP makes Y send smaller segments: the bytes would still arrive.
+	[ "$big" = 0 ] || fail "segments as large as the LAN: $big packets too big for the LAN reached rsipd (wan_slow_oversize): N sent segments the LAN could not carry"
+	ok "segments as large as the LAN ($lan_mtu): $BYTES bytes Y -> X1 byte-exact, 0 TcpInCsumErrors; $cut of $wgso GSO packets cut smaller by the tunnel header"
+	kill -TERM "$pid"
+	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
+	wait "$pid" || fail "rsipc (--mtu $lan_mtu) exited $?"
+	lab_exec n ethtool -K lan0 gso on tso on >/dev/null
+	lab_exec y ip link set eth0 mtu "$wan_mtu"
+	lab_exec n ip link set wan0 mtu "$wan_mtu"
 fi
 
 if [ "$GW_ATTACH" = tc ]; then

@@ -100,6 +100,9 @@ static const struct counter_desc counters[RSIP_CNT_MAX] = {
 	  "WAN (--attach tc): headers not all in the skb's linear part: made linear first"),
     EVENT(LAN_TC_PULLED, "lan_tc_pulled",
 	  "LAN (--attach tc): headers not all in the skb's linear part: made linear first"),
+    EVENT(WAN_TC_GSO_CUT, "wan_tc_gso_cut",
+	  "WAN (--attach tc): GSO packets whose segments did not fit the LAN with the tunnel "
+	  "header: cut smaller by it"),
 };
 
 const char *dp_counter_name(unsigned int counter)
