@@ -56,15 +56,34 @@ transfer() {
 	[ "$sent" = "$got" ] || fail "$from -> $to: sent '$sent', received '$got'"
 }
 
+# x1_rsipc_up LABEL [WRAPPER...] -- ARG...: an rsipc on X1 ("up --ports 2
+# ARG...", run under WRAPPER if any), state in $dir, pid in $pid; fails
+# without a lease in 15 s. x1_rsipc_down LABEL: SIGTERM, and it must exit 0.
+x1_rsipc_up() {
+	local label=$1 wrap=()
+	shift
+	while [ "$1" != -- ]; do
+		wrap+=("$1")
+		shift
+	done
+	shift
+	dir=$LAB_DIR/rsipc-x1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	lab_bg x1 "$LAB_DIR/rsipc-x1.log" "${wrap[@]}" "$rsipc" --server "$LAB_NA" --state-dir "$dir" \
+		up --ports 2 "$@"
+	pid=$LAB_LAST_PID
+	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up ($label) got no lease"
+}
+x1_rsipc_down() {
+	kill -TERM "$pid"
+	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
+	wait "$pid" || fail "rsipc ($1) exited $?"
+}
+
 for dp in $DATAPATHS; do
 	for tunnel in ipip gre; do
-		dir=$LAB_DIR/rsipc-x1
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		lab_bg x1 "$LAB_DIR/rsipc-x1.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
-			--ports 2 --tunnel "$tunnel" --datapath "$dp"
-		pid=$LAB_LAST_PID
-		lab_wait 15 test -s "$dir/state.json" || fail "rsipc up ($dp, $tunnel) got no lease"
+		x1_rsipc_up "$dp, $tunnel" -- --tunnel "$tunnel" --datapath "$dp"
 		[ "$(status 'd["datapath"]')" = "$dp" ] || fail "rsipc runs the $(status 'd["datapath"]') data path, want $dp"
 		nb=$(status 'd["address"]')
 		p0=$(status 'd["ports"][0]')
@@ -158,9 +177,7 @@ for dp in $DATAPATHS; do
 		fi
 		ok "$dp/$tunnel: $BYTES bytes each way byte-exact, 0 TcpInCsumErrors on X1 and Y; $detail; $gw"
 
-		kill -TERM "$pid"
-		lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
-		wait "$pid" || fail "rsipc ($dp, $tunnel) exited $?"
+		x1_rsipc_down "$dp, $tunnel"
 		lab_exec x1 tc filter show dev eth0 ingress | grep -q . && fail "TC filters left on X1's eth0 (ingress)"
 		lab_exec x1 tc filter show dev eth0 egress | grep -q . && fail "TC filters left on X1's eth0 (egress)"
 		[ -z "$(lab_exec x1 ip route show table 4555)" ] || fail "routes left in table 4555"
@@ -189,12 +206,7 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 		taskset -p 1 "$tid" >/dev/null || fail "cannot pin p1's NAPI thread $tid"
 		chrt --idle -p 0 "$tid" || fail "cannot make p1's NAPI thread $tid SCHED_IDLE"
 	done
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	lab_bg x1 "$LAB_DIR/rsipc-x1.log" taskset 1 "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
-		--ports 2 --tunnel ipip --datapath pump
-	pid=$LAB_LAST_PID
-	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up (pump, full queue) got no lease"
+	x1_rsipc_up "pump, full queue" taskset 1 -- --tunnel ipip --datapath pump
 	nb=$(status 'd["address"]')
 	p0=$(status 'd["ports"][0]')
 	transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
@@ -203,9 +215,7 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested"
 	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out"
 	ok "pump, p1's ring full $full times: $BYTES bytes byte-exact, no frame dropped (tx_errors 0)"
-	kill -TERM "$pid"
-	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
-	wait "$pid" || fail "rsipc (pump, full queue) exited $?"
+	x1_rsipc_down "pump, full queue"
 	lab_exec sw sh -c 'echo 0 >/sys/class/net/p1/threaded'
 fi
 
@@ -219,13 +229,7 @@ fi
 # DATAPATHS says (test_rsipc_bulk_tc.sh runs bpf only otherwise).
 if [ "$GW_ATTACH" = tc ]; then
 	lab_gro off
-	dir=$LAB_DIR/rsipc-x1
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	lab_bg x1 "$LAB_DIR/rsipc-x1.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
-		--ports 2 --tunnel ipip --datapath pump
-	pid=$LAB_LAST_PID
-	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up (pump, GRO off) got no lease"
+	x1_rsipc_up "pump, GRO off" -- --tunnel ipip --datapath pump
 	nb=$(status 'd["address"]')
 	p1=$(status 'd["ports"][1]')
 	x0=$(csum_errors x1)
@@ -238,9 +242,7 @@ if [ "$GW_ATTACH" = tc ]; then
 	[ "$merged" -gt 0 ] && [ "$writes" -lt "$pkts" ] ||
 		fail "pump, GRO off: nothing merged ($pkts packets in, $writes TUN writes, rx_coalesced $merged)"
 	ok "pump, GRO off: $BYTES bytes Y -> X1 byte-exact, 0 TcpInCsumErrors; $pkts packets in, $merged of them merged, $writes TUN writes"
-	kill -TERM "$pid"
-	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
-	wait "$pid" || fail "rsipc (pump, GRO off) exited $?"
+	x1_rsipc_down "pump, GRO off"
 	lab_gro on
 fi
 
@@ -259,13 +261,7 @@ if [ "$GW_ATTACH" = tc ]; then
 	# size, and a segment left too large for the LAN is dropped by the
 	# switch's p0, so the bytes only arrive if N sized them right.
 	lab_exec n ethtool -K lan0 gso off tso off >/dev/null
-	dir=$LAB_DIR/rsipc-x1
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	lab_bg x1 "$LAB_DIR/rsipc-x1.log" "$rsipc" --server "$LAB_NA" --state-dir "$dir" up \
-		--ports 2 --tunnel ipip --datapath bpf --mtu "$lan_mtu"
-	pid=$LAB_LAST_PID
-	lab_wait 15 test -s "$dir/state.json" || fail "rsipc up (--mtu $lan_mtu) got no lease"
+	x1_rsipc_up "--mtu $lan_mtu" -- --tunnel ipip --datapath bpf --mtu "$lan_mtu"
 	nb=$(status 'd["address"]')
 	p1=$(status 'd["ports"][1]')
 	x0=$(csum_errors x1)
@@ -284,9 +280,7 @@ if [ "$GW_ATTACH" = tc ]; then
 	# ICMP makes Y send smaller segments: the bytes would still arrive.
 	[ "$big" = 0 ] || fail "segments as large as the LAN: $big packets too big for the LAN reached rsipd (wan_slow_oversize): N sent segments the LAN could not carry"
 	ok "segments as large as the LAN ($lan_mtu): $BYTES bytes Y -> X1 byte-exact, 0 TcpInCsumErrors; $cut of $wgso GSO packets cut smaller by the tunnel header"
-	kill -TERM "$pid"
-	lab_wait 15 sh -c "! kill -0 $pid" || fail "rsipc did not stop"
-	wait "$pid" || fail "rsipc (--mtu $lan_mtu) exited $?"
+	x1_rsipc_down "--mtu $lan_mtu"
 	lab_exec n ethtool -K lan0 gso on tso on >/dev/null
 	lab_exec y ip link set eth0 mtu "$wan_mtu"
 	lab_exec n ip link set wan0 mtu "$wan_mtu"
