@@ -8,12 +8,13 @@
   big_udp.py send ADDR PORT SIZE...     one datagram of SIZE pseudo-random
                                         bytes each, 0.2 s apart; print
                                         "BYTES SHA256" of each, sorted
-  big_udp.py send-gso BIND_ADDR BIND_PORT ADDR PORT SEG TOTAL
+  big_udp.py send-gso BIND_ADDR BIND_PORT ADDR PORT SEG TOTAL [SENDS]
                                         TOTAL pseudo-random bytes in one
                                         sendto with UDP_SEGMENT SEG (the
                                         kernel's UDP GSO: datagrams of SEG
                                         bytes, the last shorter) from
-                                        BIND_ADDR:BIND_PORT; print
+                                        BIND_ADDR:BIND_PORT, SENDS times (1),
+                                        each with other bytes; print
                                         "BYTES SHA256" of each datagram, sorted
 
 The receiver writes OUT.ready once it is bound and gives up after 30 s
@@ -63,14 +64,16 @@ def send(addr, port, sizes):
 UDP_SEGMENT = 103
 
 
-def send_gso(bind, dst, seg, total):
+def send_gso(bind, dst, seg, total, sends):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(bind)
     s.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, seg)
-    b = random.Random(total).randbytes(total)
-    if s.sendto(b, dst) != total:
-        sys.exit("short send")
-    lines = [line(b[i:i + seg]) for i in range(0, total, seg)]
+    lines = []
+    for k in range(sends):
+        b = random.Random(total + k).randbytes(total)
+        if s.sendto(b, dst) != total:
+            sys.exit("short send")
+        lines += [line(b[i:i + seg]) for i in range(0, total, seg)]
     print("".join(x + "\n" for x in sorted(lines)), end="")
 
 
@@ -80,8 +83,9 @@ def main():
         recv(a[1], int(a[2]), int(a[3]), a[4])
     elif len(a) >= 4 and a[0] == "send":
         send(a[1], int(a[2]), [int(x) for x in a[3:]])
-    elif len(a) == 7 and a[0] == "send-gso":
-        send_gso((a[1], int(a[2])), (a[3], int(a[4])), int(a[5]), int(a[6]))
+    elif len(a) in (7, 8) and a[0] == "send-gso":
+        send_gso((a[1], int(a[2])), (a[3], int(a[4])), int(a[5]), int(a[6]),
+                 int(a[7]) if len(a) == 8 else 1)
     else:
         sys.exit(__doc__)
 

@@ -186,22 +186,29 @@ done
 ok "rsipc removed its TC filters, routes and rules each time"
 
 # The pump when the device's queue is full: its packet socket bypasses the
-# qdisc, so a full queue refuses the frame (EAGAIN) instead of holding it,
-# and a frame dropped there costs X1's TCP a retransmission. p1 (the
-# switch's port X1 sends into) gets threaded NAPI, its kernel thread and
-# rsipc are put on one CPU: p1's 256-frame ring is drained only when the pump
-# lets that CPU go, so it fills. The pump must wait for it and send every
-# frame (tx_queue_full counts the refusals it waited out; tx_errors the
-# frames it gave up on: none).
+# qdisc, which would have held a frame; the kernel refuses it instead, and a
+# frame dropped there is lost (for TCP, a retransmission). p1 (the switch's
+# port X1 sends into) gets threaded NAPI, its kernel thread and rsipc are
+# put on CPU 0, the thread SCHED_IDLE: p1's ring is drained only when the
+# pump lets that CPU go. Frames waiting in it stay charged to the pump's
+# packet socket, whose send buffer (net.core.wmem_default, 212992 bytes:
+# about 93 of these frames) fills before the 256-frame ring: EAGAIN. rsipc
+# is stopped (SIGSTOP) while X1 sends BURST UDP_SEGMENT super-packets of 54
+# datagrams into its TUN; on SIGCONT the pump reads them in one batch (up to
+# 32 reads, 512 frames) and hands the kernel all 432 frames in one sendmmsg,
+# so the queue fills every run (a TCP stream filled it only when the pump
+# fell behind: 0 refusals in 2 runs of 25). The pump must wait and send
+# every frame: Y gets each datagram byte-exact (UDP has no retransmission to
+# hide a drop), tx_queue_full counts the refusals waited out and tx_errors
+# the frames given up (none; dropping at the first refusal gave up 339).
+# Y's receiver runs on CPU 1: on CPU 0 a busy process starves the NAPI
+# thread for longer than the pump waits (BATCH_SEND_WAIT_US, batch_send.h).
 if [[ " $DATAPATHS " == *" pump "* ]]; then
 	napi_threads() { ps -eo pid=,comm= | awk '$2 ~ /^napi\/p1-/ {print $1}' | sort; }
 	n0=$(napi_threads)
 	lab_exec sw sh -c 'echo 1 >/sys/class/net/p1/threaded' || fail "cannot make p1's NAPI threaded"
 	mine=$(comm -13 <(echo "$n0") <(napi_threads))
 	[ -n "$mine" ] || fail "no NAPI thread appeared for p1"
-	# SCHED_IDLE: it runs only when the pump has let the CPU go, so the
-	# ring fills at every burst (at normal priority it was drained often
-	# enough that some runs saw no refusal: 4-61 per run, 0 in 1 of 5).
 	for tid in $mine; do
 		taskset -p 1 "$tid" >/dev/null || fail "cannot pin p1's NAPI thread $tid"
 		chrt --idle -p 0 "$tid" || fail "cannot make p1's NAPI thread $tid SCHED_IDLE"
@@ -209,12 +216,24 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 	x1_rsipc_up "pump, full queue" taskset 1 -- --tunnel ipip --datapath pump
 	nb=$(status 'd["address"]')
 	p0=$(status 'd["ports"][0]')
-	transfer x1 y "$LAB_Y" 5001 "$nb:$p0"
+	SEG=1200 TOTAL=64800 BURST=8 # 54 datagrams a send, 432 in all
+	n=$((BURST * TOTAL / SEG))
+	out=$LAB_DIR/burst
+	lab_bg y /dev/null taskset 2 $PY "$top/tests/netns/big_udp.py" recv "$LAB_Y" 6001 "$n" "$out"
+	lab_wait 10 test -e "$out.ready" || fail "receiver on Y did not start"
+	kill -STOP "$pid"
+	sent=$(lab_exec x1 $PY "$top/tests/netns/big_udp.py" send-gso "$nb" "$p0" "$LAB_Y" 6001 $SEG $TOTAL $BURST)
+	rc=$?
+	kill -CONT "$pid"
+	[ $rc = 0 ] || fail "pump, full queue: X1's UDP_SEGMENT sends failed"
+	lab_wait 40 test -e "$out" || fail "pump, full queue: the receiver did not finish"
+	got=$(wc -l <"$out")
 	full=$(status 'd["counters"]["tx_queue_full"]')
 	errs=$(status 'd["counters"]["tx_errors"]')
-	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested"
-	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out"
-	ok "pump, p1's ring full $full times: $BYTES bytes byte-exact, no frame dropped (tx_errors 0)"
+	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested ($(status 'd["counters"]'))"
+	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out ($(status 'd["counters"]'))"
+	[ "$sent" = "$(cat "$out")" ] || fail "pump, full queue: Y got $got of $n datagrams, or other bytes"
+	ok "pump, p1's ring full $full times in a burst of $n frames: every datagram at Y byte-exact, no frame dropped (tx_errors 0)"
 	x1_rsipc_down "pump, full queue"
 	lab_exec sw sh -c 'echo 0 >/sys/class/net/p1/threaded'
 fi

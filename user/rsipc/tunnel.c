@@ -7,7 +7,6 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <netinet/ip.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "batch_send.h"
 #include "coalesce.h"
 #include "gso.h"
 #include "log.h"
@@ -469,75 +469,21 @@ static void pump_add(struct tunnel *t, struct pump_out *po, uint8_t *pkt, size_t
 	po->lens[po->n++] = len;
 }
 
-static long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
-}
-
-/* Whether to send the frame at the head again after a failed send. The
- * packet socket bypasses the qdisc (pkt_tx.h), which would have held a
- * frame while the device's queue was full (a NIC's TX ring, a veth's ring
- * whose reader is behind): the kernel then answers EAGAIN or ENOBUFS and
- * keeps nothing. Dropping the frame would cost the host's TCP a
- * retransmission, so the pump keeps it and tries again, yielding the CPU
- * (to whatever drains the queue, on a small machine the same CPU), for up to
- * PUMP_TX_WAIT_US since the first refusal; then the frame is dropped and
- * counted. Any other error drops it at once. */
-#define PUMP_TX_WAIT_US 2000
-static bool pump_send_again(struct tunnel *t, bool direct, int err, long *since)
-{
-	struct timespec pause = {0, 20000};
-	long now;
-
-	if (!direct || (err != EAGAIN && err != ENOBUFS))
-		return false;
-	now = now_us();
-	if (!*since) {
-		*since = now;
-		STAT_ADD(t->out_stats.tx_queue_full, 1);
-	} else if (now - *since > PUMP_TX_WAIT_US) {
-		return false;
-	}
-	if (now - *since < 100)
-		sched_yield();
-	else
-		nanosleep(&pause, NULL);
-	return true;
-}
-
 static void pump_flush(struct tunnel *t, struct pump_out *po)
 {
-	unsigned int sent = 0;
-	long since = 0;
+	struct batch_tally bt = {0};
 
-	while (sent < po->n) {
-		int k = sendmmsg(po->direct ? t->ptx.fd : t->raw_fd, po->mm + sent, po->n - sent,
-				 MSG_DONTWAIT);
-
-		if (k <= 0) {
-			int err = k < 0 ? errno : 0;
-
-			if (pump_send_again(t, po->direct, err, &since))
-				continue;
-			/* The one at mm[sent] failed (e.g. too big, or the
-			 * queue stayed full): count it and go on with the rest. */
-			log_debug("tunnel send: %s", err ? strerror(err) : "nothing sent");
-			STAT_ADD(t->out_stats.tx_errors, 1);
-			since = 0;
-			sent++;
-			continue;
-		}
-		since = 0;
-		for (int i = 0; i < k; i++) {
-			STAT_ADD(t->out_stats.tx_packets, 1);
-			STAT_ADD(t->out_stats.tx_bytes, po->lens[sent + (unsigned int)i]);
-		}
-		if (po->direct)
-			STAT_ADD(t->out_stats.tx_direct, (unsigned int)k);
-		sent += (unsigned int)k;
+	batch_send(po->direct ? t->ptx.fd : t->raw_fd, po->mm, po->lens, po->n, po->direct,
+		   BATCH_SEND_WAIT_US, &bt);
+	STAT_ADD(t->out_stats.tx_packets, bt.sent);
+	STAT_ADD(t->out_stats.tx_bytes, bt.sent_bytes);
+	if (po->direct)
+		STAT_ADD(t->out_stats.tx_direct, bt.sent);
+	STAT_ADD(t->out_stats.tx_queue_full, bt.refusals);
+	if (bt.failed) {
+		STAT_ADD(t->out_stats.tx_errors, bt.failed);
+		log_debug("tunnel send: %u of %u packets given up (%s)", bt.failed, po->n,
+			  strerror(bt.last_error));
 	}
 	po->n = 0;
 	po->used = 0;
