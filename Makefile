@@ -225,8 +225,8 @@ man: $(MAN_PAGES)
 
 # ---- systemd units and the pkg-config file name the installed paths: made by
 # install itself (below), from contrib/systemd/*.in and user/client/librsip.pc.in.
-UNIT_SRCS := $(wildcard contrib/systemd/*.in)
-UNITS     := $(patsubst contrib/systemd/%.in,%,$(UNIT_SRCS))
+SYSTEMD_SRCS := $(wildcard contrib/systemd/*.in)
+SYSTEMD_UNITS := $(patsubst contrib/systemd/%.in,%,$(SYSTEMD_SRCS))
 SUBST_PATHS = sed -e 's|@prefix@|$(prefix)|g' -e 's|@sbindir@|$(sbindir)|g' \
 	-e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
 	-e 's|@libdir@|$(libdir)|g' -e 's|@includedir@|$(includedir)|g' -e 's|@version@|$(VERSION)|g'
@@ -266,7 +266,7 @@ install: $(BUILD)/rsipd $(BUILD)/rsipctl $(BUILD)/rsipc dist-libs man
 	for m in $(MAN_PAGES); do s=$${m##*.}; \
 		$(INSTALL) -d $(DESTDIR)$(mandir)/man$$s; \
 		$(INSTALL) -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
-	for u in $(UNITS); do $(SUBST_PATHS) contrib/systemd/$$u.in > $(DESTDIR)$(unitdir)/$$u; done
+	for u in $(SYSTEMD_UNITS); do $(SUBST_PATHS) contrib/systemd/$$u.in > $(DESTDIR)$(unitdir)/$$u; done
 	$(INSTALL) -m 644 contrib/sysctl/60-rsipd.conf $(DESTDIR)$(systemddir)/sysctl.d/
 	$(INSTALL) -m 644 contrib/tmpfiles/rsipd.conf $(DESTDIR)$(systemddir)/tmpfiles.d/
 	$(INSTALL) -m 644 docs/examples/rsipd.conf docs/examples/rsipc.conf \
@@ -302,7 +302,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(includedir)/rsip/,$(notdir $(INSTALLED_HEADERS)))
 	-rmdir $(DESTDIR)$(includedir)/rsip
 	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$m; done
-	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(SYSTEMD_UNITS))
 	rm -f $(DESTDIR)$(systemddir)/sysctl.d/60-rsipd.conf \
 	      $(DESTDIR)$(systemddir)/tmpfiles.d/rsipd.conf
 	rm -rf $(DESTDIR)$(docdir)

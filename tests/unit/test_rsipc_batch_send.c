@@ -99,37 +99,33 @@ static void test_reader_keeps_up(void **state)
 	close(sv[1]);
 }
 
-static void test_stuck_queue_gives_up_the_rest_once(void **state)
+/* N messages into a socket whose reader never reads: some fit its buffer,
+ * the rest are given up; with wait_full after one wait (a wait per message
+ * would count a refusal for each), without it at once. */
+static void stuck(bool wait_full, unsigned int refusals)
 {
 	struct batch_tally t = {0};
 	int sv[2];
 
 	pair(sv);
 	batch(N, N, 0);
-	batch_send(sv[0], mm, lens, N, true, 1000, &t);
-	/* Some fit the socket's buffer; the rest were given up after one
-	 * wait (a wait per message would count a refusal for each). */
+	batch_send(sv[0], mm, lens, N, wait_full, 1000, &t);
 	assert_true(t.sent > 0 && t.sent < N);
 	assert_int_equal(t.sent + t.failed, N);
-	assert_int_equal(t.refusals, 1);
+	assert_int_equal(t.refusals, refusals);
 	assert_int_equal(t.last_error, EAGAIN);
 	close(sv[0]);
 	close(sv[1]);
 }
 
+static void test_stuck_queue_gives_up_the_rest_once(void **state)
+{
+	stuck(true, 1);
+}
+
 static void test_without_wait_each_refused_alone(void **state)
 {
-	struct batch_tally t = {0};
-	int sv[2];
-
-	pair(sv);
-	batch(N, N, 0);
-	batch_send(sv[0], mm, lens, N, false, 1000, &t);
-	assert_true(t.sent > 0 && t.sent < N);
-	assert_int_equal(t.sent + t.failed, N);
-	assert_int_equal(t.refusals, 0);
-	close(sv[0]);
-	close(sv[1]);
+	stuck(false, 0);
 }
 
 static void test_one_bad_message_alone(void **state)
