@@ -191,9 +191,11 @@ ok "rsipc removed its TC filters, routes and rules each time"
 # port X1 sends into) gets threaded NAPI, its kernel thread and rsipc are
 # put on CPU 0, the thread SCHED_IDLE: p1's ring is drained only when the
 # pump lets that CPU go. Frames waiting in it stay charged to the pump's
-# packet socket, whose send buffer (net.core.wmem_default, 212992 bytes:
-# about 93 of these frames) fills before the 256-frame ring: EAGAIN. rsipc
-# is stopped (SIGSTOP) while X1 sends BURST UDP_SEGMENT super-packets of 54
+# packet socket, whose send buffer (1 MiB, pkt_tx.c) must outlast the
+# 256-frame ring: the ring fills and the veth drops the frame (ENOBUFS,
+# counted as X1's eth0 tx_dropped). With the default buffer (212992 bytes,
+# about 93 of these frames) the socket refused first (EAGAIN) and no frame
+# reached a full ring: the drop count must grow. rsipc is stopped (SIGSTOP) while X1 sends BURST UDP_SEGMENT super-packets of 54
 # datagrams into its TUN; on SIGCONT the pump reads them in one batch (up to
 # 32 reads, 512 frames) and hands the kernel all 432 frames in one sendmmsg,
 # so the queue fills every run (a TCP stream filled it only when the pump
@@ -221,6 +223,8 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 	out=$LAB_DIR/burst
 	lab_bg y /dev/null taskset 2 $PY "$top/tests/netns/big_udp.py" recv "$LAB_Y" 6001 "$n" "$out"
 	lab_wait 10 test -e "$out.ready" || fail "receiver on Y did not start"
+	tx_dropped() { lab_exec x1 cat /sys/class/net/eth0/statistics/tx_dropped; }
+	d0=$(tx_dropped)
 	kill -STOP "$pid"
 	sent=$(lab_exec x1 $PY "$top/tests/netns/big_udp.py" send-gso "$nb" "$p0" "$LAB_Y" 6001 $SEG $TOTAL $BURST)
 	rc=$?
@@ -232,8 +236,10 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 	errs=$(status 'd["counters"]["tx_errors"]')
 	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested ($(status 'd["counters"]'))"
 	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out ($(status 'd["counters"]'))"
+	ringfull=$(($(tx_dropped) - d0))
+	[ "$ringfull" -gt 0 ] || fail "pump, full queue: p1's ring never refused a frame (X1's eth0 tx_dropped +0): the pump's socket buffer ran out first"
 	[ "$sent" = "$(cat "$out")" ] || fail "pump, full queue: Y got $got of $n datagrams, or other bytes"
-	ok "pump, p1's ring full $full times in a burst of $n frames: every datagram at Y byte-exact, no frame dropped (tx_errors 0)"
+	ok "pump, p1's ring full $full times in a burst of $n frames ($ringfull frames refused by the veth and sent again): every datagram at Y byte-exact, no frame dropped (tx_errors 0)"
 	x1_rsipc_down "pump, full queue"
 	lab_exec sw sh -c 'echo 0 >/sys/class/net/p1/threaded'
 fi

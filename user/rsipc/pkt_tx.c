@@ -15,13 +15,22 @@
 #include "rsip/wire.h"
 
 #define ATF_COMPLETE 0x02 /* linux/if_arp.h's ATF_COM */
+/* The socket's send buffer holds every frame the device has not let go of
+ * (a veth's ring until its reader takes it, a NIC's TX ring until
+ * completion). The default (net.core.wmem_default, 212,992 bytes) held about
+ * 93 full-size frames: the socket refused the pump (EAGAIN) before a veth's
+ * 256-frame ring was full, and the ring's reader got short batches. 512 KiB
+ * asked is 1 MiB held (the kernel doubles it for its accounting), about 450
+ * frames: the device's queue is the limit. docs/performance.md, "The pump's
+ * send buffer". */
+#define PKT_TX_SNDBUF (512 << 10)
 
 int pkt_tx_open(struct pkt_tx *p, int ifindex, struct in_addr nexthop, struct in_addr src,
 		struct in_addr endpoint, uint8_t tunnel)
 {
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex};
 	struct ifreq ifr;
-	int one = 1, rc;
+	int one = 1, sndbuf = PKT_TX_SNDBUF, rc;
 
 	*p = (struct pkt_tx){.fd = -1,
 			     .ifindex = ifindex,
@@ -53,6 +62,11 @@ int pkt_tx_open(struct pkt_tx *p, int ifindex, struct in_addr nexthop, struct in
 		rc = -errno;
 		goto fail;
 	}
+	/* Past net.core.wmem_max with CAP_NET_ADMIN (rsipc has it for the
+	 * TUN); without, as much as wmem_max allows. Either failing leaves
+	 * the default: smaller batches, nothing lost. */
+	if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		(void)setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	/* Without it (a kernel or socket that refuses) checksums are summed
 	 * in user space, as for the raw socket. */
 	p->vnet = setsockopt(p->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
