@@ -220,26 +220,31 @@ if [[ " $DATAPATHS " == *" pump "* ]]; then
 	p0=$(status 'd["ports"][0]')
 	SEG=1200 TOTAL=64800 BURST=8 # 54 datagrams a send, 432 in all
 	n=$((BURST * TOTAL / SEG))
-	out=$LAB_DIR/burst
-	lab_bg y /dev/null taskset 2 $PY "$top/tests/netns/big_udp.py" recv "$LAB_Y" 6001 "$n" "$out"
-	lab_wait 10 test -e "$out.ready" || fail "receiver on Y did not start"
 	tx_dropped() { lab_exec x1 cat /sys/class/net/eth0/statistics/tx_dropped; }
 	d0=$(tx_dropped)
-	kill -STOP "$pid"
-	sent=$(lab_exec x1 $PY "$top/tests/netns/big_udp.py" send-gso "$nb" "$p0" "$LAB_Y" 6001 $SEG $TOTAL $BURST)
-	rc=$?
-	kill -CONT "$pid"
-	[ $rc = 0 ] || fail "pump, full queue: X1's UDP_SEGMENT sends failed"
-	lab_wait 40 test -e "$out" || fail "pump, full queue: the receiver did not finish"
-	got=$(wc -l <"$out")
-	full=$(status 'd["counters"]["tx_queue_full"]')
+	# A scheduler tick during the burst may still hand the NAPI thread the
+	# CPU (it drained the ring mid-burst in 1 run of 25): up to 3 bursts,
+	# each byte-exact, until one filled the queue.
+	for try in 1 2 3; do
+		out=$LAB_DIR/burst$try
+		lab_bg y /dev/null taskset 2 $PY "$top/tests/netns/big_udp.py" recv "$LAB_Y" $((6000 + try)) "$n" "$out"
+		lab_wait 10 test -e "$out.ready" || fail "receiver on Y did not start"
+		kill -STOP "$pid"
+		sent=$(lab_exec x1 $PY "$top/tests/netns/big_udp.py" send-gso "$nb" "$p0" "$LAB_Y" $((6000 + try)) $SEG $TOTAL $BURST)
+		rc=$?
+		kill -CONT "$pid"
+		[ $rc = 0 ] || fail "pump, full queue: X1's UDP_SEGMENT sends failed"
+		lab_wait 40 test -e "$out" || fail "pump, full queue: the receiver did not finish"
+		[ "$sent" = "$(cat "$out")" ] || fail "pump, full queue: burst $try: Y got $(wc -l <"$out") of $n datagrams, or other bytes"
+		full=$(status 'd["counters"]["tx_queue_full"]')
+		[ "$full" -gt 0 ] && break
+	done
 	errs=$(status 'd["counters"]["tx_errors"]')
-	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled (tx_queue_full 0): the case was not tested ($(status 'd["counters"]'))"
+	[ "$full" -gt 0 ] || fail "pump, full queue: p1's ring never filled in $try bursts (tx_queue_full 0): the case was not tested ($(status 'd["counters"]'))"
 	[ "$errs" = 0 ] || fail "pump, full queue: $errs frames dropped (tx_errors), $full refusals waited out ($(status 'd["counters"]'))"
 	ringfull=$(($(tx_dropped) - d0))
 	[ "$ringfull" -gt 0 ] || fail "pump, full queue: p1's ring never refused a frame (X1's eth0 tx_dropped +0): the pump's socket buffer ran out first"
-	[ "$sent" = "$(cat "$out")" ] || fail "pump, full queue: Y got $got of $n datagrams, or other bytes"
-	ok "pump, p1's ring full $full times in a burst of $n frames ($ringfull frames refused by the veth and sent again): every datagram at Y byte-exact, no frame dropped (tx_errors 0)"
+	ok "pump, p1's ring full $full times in $try bursts of $n frames ($ringfull frames refused by the veth and sent again): every datagram at Y byte-exact, no frame dropped (tx_errors 0)"
 	x1_rsipc_down "pump, full queue"
 	lab_exec sw sh -c 'echo 0 >/sys/class/net/p1/threaded'
 fi
