@@ -298,18 +298,26 @@ if [ "$GW_ATTACH" = tc ]; then
 	cut0=$(dp_counter wan_tc_gso_cut)
 	wg0=$(dp_counter wan_tc_gso)
 	big0=$(dp_counter wan_slow_oversize)
+	lan_drops() { # frames lost between N and the switch: N's lan0 sending, p0 receiving
+		echo $(($(lab_exec n cat /sys/class/net/lan0/statistics/tx_dropped) + $(lab_exec sw cat /sys/class/net/p0/statistics/rx_dropped)))
+	}
+	ld0=$(lan_drops)
 	transfer y x1 "$nb" "$p1"
+	lost=$(($(lan_drops) - ld0))
 	cut=$(($(dp_counter wan_tc_gso_cut) - cut0))
 	wgso=$(($(dp_counter wan_tc_gso) - wg0))
 	big=$(($(dp_counter wan_slow_oversize) - big0))
 	x1err=$(($(csum_errors x1) - x0))
 	[ "$x1err" = 0 ] || fail "segments as large as the LAN: X1 counted $x1err TcpInCsumErrors"
 	[ "$cut" -gt 0 ] || fail "segments as large as the LAN: no GSO packet was cut smaller (wan_tc_gso_cut 0 of $wgso GSO packets)"
-	# A segment N left too large is dropped at p0; Y's retransmission of
-	# it alone then goes to rsipd as too big (wan_slow_oversize), whose
-	# ICMP makes Y send smaller segments: the bytes would still arrive.
-	[ "$big" = 0 ] || fail "segments as large as the LAN: $big packets too big for the LAN reached rsipd (wan_slow_oversize): N sent segments the LAN could not carry"
-	ok "segments as large as the LAN ($lan_mtu): $BYTES bytes Y -> X1 byte-exact, 0 TcpInCsumErrors; $cut of $wgso GSO packets cut smaller by the tunnel header"
+	# A segment N left too large is dropped on the way to the switch (the
+	# veth's MTU check); Y's retransmission of it goes to rsipd as too big,
+	# whose ICMP makes Y send smaller segments: the bytes would still
+	# arrive, so the drops are what tells. A full-size segment that GRO did
+	# not merge goes to rsipd as well (wan_slow_oversize, ICMP): that is
+	# path MTU discovery working, not a fault (1 in a CI run).
+	[ "$lost" = 0 ] || fail "segments as large as the LAN: $lost frames dropped between N's lan0 and the switch: N sent segments the LAN could not carry ($big packets too big went to rsipd)"
+	ok "segments as large as the LAN ($lan_mtu): $BYTES bytes Y -> X1 byte-exact, 0 TcpInCsumErrors; $cut of $wgso GSO packets cut smaller by the tunnel header, no frame dropped on the LAN ($big lone full-size segments answered by rsipd's ICMP)"
 	x1_rsipc_down "--mtu $lan_mtu"
 	lab_exec n ethtool -K lan0 gso on tso on >/dev/null
 	lab_exec y ip link set eth0 mtu "$wan_mtu"
